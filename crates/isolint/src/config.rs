@@ -1,0 +1,293 @@
+//! isolint's own configuration: `[tool.isolint]` in `pyproject.toml`, or `isolint.toml` /
+//! `.isolint.toml` with the same keys at top level. Unknown keys and bad values are errors that point
+//! at the offending line.
+
+use isolint_linter::settings::ExtraSink;
+use isolint_linter::{Selector, Settings};
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    #[serde(default)]
+    pub select: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    #[serde(default)]
+    pub extend_select: Vec<String>,
+    /// Replaces the default exclusions (none besides the ignore files).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default)]
+    pub extend_exclude: Vec<String>,
+    #[serde(default)]
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    /// File name patterns of test modules, replacing pytest's `python_files`.
+    pub test_patterns: Option<Vec<String>>,
+    pub baseline: Option<PathBuf>,
+    #[serde(default)]
+    pub rules: RuleConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleConfig {
+    /// Extra write sinks: `"mylib.save"` (qualified function) or `".export"` (any method), the path
+    /// being the first argument; `"mylib.save:filename"` names the keyword instead.
+    #[serde(default)]
+    pub write_sinks: Vec<String>,
+    /// Extra names whose values are unique per test or worker (a project's own `unique_dir` fixture).
+    #[serde(default)]
+    pub unique_names: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct LoadedConfig {
+    pub config: Config,
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+}
+
+/// A configuration error, rendered by miette with the offending line.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub message: String,
+    pub source_code: Option<NamedSource<String>>,
+    pub span: Option<SourceSpan>,
+    pub help: Option<String>,
+}
+
+impl std::error::Error for ConfigError {}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Diagnostic for ConfigError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new("isolint::config"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source_code
+            .as_ref()
+            .map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let span = self.span?;
+        Some(Box::new(std::iter::once(
+            miette::LabeledSpan::new_with_span(Some("here".into()), span),
+        )))
+    }
+}
+
+impl ConfigError {
+    fn plain(message: String) -> Self {
+        ConfigError {
+            message,
+            source_code: None,
+            span: None,
+            help: None,
+        }
+    }
+
+    fn at(
+        path: &Path,
+        text: &str,
+        span: Option<std::ops::Range<usize>>,
+        message: String,
+        help: Option<String>,
+    ) -> Self {
+        ConfigError {
+            message,
+            source_code: Some(NamedSource::new(
+                path.display().to_string(),
+                text.to_string(),
+            )),
+            span: span.map(|r| SourceSpan::new(r.start.into(), r.end.saturating_sub(r.start))),
+            help,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PyProject {
+    tool: Option<PyProjectTool>,
+}
+
+#[derive(Deserialize)]
+struct PyProjectTool {
+    isolint: Option<Config>,
+}
+
+/// Finds and reads the configuration for `start` (walking up), or reads `explicit`.
+pub fn load(start: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
+    if let Some(path) = explicit {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::plain(format!(
+                "cannot read the configuration file {}: {e}",
+                path.display()
+            ))
+        })?;
+        let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+        let config = parse(path, &text, is_pyproject)?.unwrap_or_default();
+        return Ok(LoadedConfig {
+            config,
+            path: Some(path.to_path_buf()),
+        });
+    }
+    let mut dir = Some(start);
+    while let Some(current) = dir {
+        for (name, is_pyproject) in [
+            ("isolint.toml", false),
+            (".isolint.toml", false),
+            ("pyproject.toml", true),
+        ] {
+            let candidate = current.join(name);
+            let Ok(text) = std::fs::read_to_string(&candidate) else {
+                continue;
+            };
+            if let Some(config) = parse(&candidate, &text, is_pyproject)? {
+                return Ok(LoadedConfig {
+                    config,
+                    path: Some(candidate),
+                });
+            }
+        }
+        dir = current.parent();
+    }
+    Ok(LoadedConfig {
+        config: Config::default(),
+        path: None,
+    })
+}
+
+/// Parses a config file; `None` for a pyproject.toml without `[tool.isolint]`.
+fn parse(path: &Path, text: &str, is_pyproject: bool) -> Result<Option<Config>, ConfigError> {
+    if is_pyproject {
+        // Deserialising the whole document keeps error spans in the file's own coordinates.
+        let document: PyProject = toml::from_str(text).map_err(|e| {
+            let help = help_for(e.message());
+            ConfigError::at(
+                path,
+                text,
+                e.span(),
+                format!(
+                    "invalid [tool.isolint] in {}: {}",
+                    path.display(),
+                    e.message()
+                ),
+                Some(help),
+            )
+        })?;
+        return Ok(document.tool.and_then(|t| t.isolint));
+    }
+    toml::from_str::<Config>(text).map(Some).map_err(|e| {
+        ConfigError::at(
+            path,
+            text,
+            e.span(),
+            format!(
+                "invalid configuration in {}: {}",
+                path.display(),
+                e.message()
+            ),
+            Some(help_for(e.message())),
+        )
+    })
+}
+
+fn help_for(message: &str) -> String {
+    if message.contains("unknown field") {
+        "known keys: select, ignore, extend-select, exclude, extend-exclude, per-file-ignores, test-patterns, baseline, and [rules] write-sinks, unique-names".into()
+    } else {
+        "see `isolint --help` and the README's Configuration section".into()
+    }
+}
+
+impl Config {
+    /// Checks every selector, so a typo in a code fails the run instead of selecting nothing.
+    pub fn selectors(
+        &self,
+        list: &[String],
+        key: &str,
+        path: Option<&Path>,
+    ) -> Result<Vec<Selector>, ConfigError> {
+        parse_selectors(list).map_err(|message| {
+            let place = path
+                .map(|p| format!(" in {} (`{key}`)", p.display()))
+                .unwrap_or_default();
+            ConfigError::plain(format!("{message}{place}"))
+        })
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings {
+            write_sinks: self
+                .rules
+                .write_sinks
+                .iter()
+                .map(|entry| match entry.split_once(':') {
+                    Some((call, keyword)) => ExtraSink {
+                        call: call.trim_start_matches('.').to_string(),
+                        keyword: Some(keyword.to_string()),
+                    },
+                    None => ExtraSink {
+                        call: entry.trim_start_matches('.').to_string(),
+                        keyword: None,
+                    },
+                })
+                .collect(),
+            unique_names: self.rules.unique_names.clone(),
+        }
+    }
+}
+
+pub fn parse_selectors(list: &[String]) -> Result<Vec<Selector>, String> {
+    list.iter().map(|s| Selector::parse(s)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pyproject_errors_point_into_the_file() {
+        let text = "[project]\nname = \"x\"\n\n[tool.isolint]\nselect = [\"ISO1\"]\nbogus = 1\n";
+        let error = parse(Path::new("pyproject.toml"), text, true).unwrap_err();
+        let span = error.span.unwrap();
+        assert_eq!(&text[span.offset()..span.offset() + span.len()], "bogus");
+        assert!(error.message.contains("unknown field"));
+    }
+
+    #[test]
+    fn reads_keys() {
+        let text = "select = [\"ISO1\"]\n[per-file-ignores]\n\"tests/legacy/*\" = [\"ISO3\"]\n[rules]\nwrite-sinks = [\"mylib.save:filename\"]\n";
+        let config = parse(Path::new("isolint.toml"), text, false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(config.select, vec!["ISO1"]);
+        assert_eq!(
+            config.settings().write_sinks[0],
+            ExtraSink {
+                call: "mylib.save".into(),
+                keyword: Some("filename".into())
+            }
+        );
+        assert!(parse(Path::new("pyproject.toml"), "[tool.black]\n", true)
+            .unwrap()
+            .is_none());
+    }
+}

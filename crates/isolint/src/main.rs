@@ -1,0 +1,364 @@
+//! The `isolint` command.
+
+mod args;
+mod baseline;
+mod config;
+mod run;
+
+use args::{
+    AuditArgs, AuditFormatArg, CheckArgs, Cli, ColorArg, Command, FormatArg, RuleArgs,
+    RuleFormatArg,
+};
+use clap::Parser;
+use isolint_linter::registry::{all_rules, find_rule};
+use isolint_linter::{Category, Diagnostic, LintResult};
+use isolint_report::audit::{write_report, AuditFormat, AuditRequest};
+use isolint_report::{render, statistics, OutputFormat, RenderOptions};
+use run::{configure_threads, prepare, run_lint, Fatal};
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Some(Command::Check(args)) => check(args),
+        None => check(cli.check),
+        Some(Command::Audit(args)) => audit(args),
+        Some(Command::Rule(args)) => rule(args),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(Fatal::Message(message)) => {
+            eprintln!("isolint: error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Fatal::Config(error)) => {
+            let report = miette::Report::new(*error);
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`isolint | head`) ends the program quietly.
+fn emit(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("isolint: error: cannot write the output: {error}");
+        std::process::exit(2);
+    }
+}
+
+fn check(args: CheckArgs) -> Result<u8, Fatal> {
+    configure_threads(args.selection.threads);
+    let reads_stdin = args.paths.len() == 1 && args.paths[0].as_os_str() == "-";
+    let stdin = if reads_stdin {
+        let name = args.stdin_filename.clone().ok_or_else(|| {
+            Fatal::Message("reading standard input (`-`) needs --stdin-filename PATH".into())
+        })?;
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Fatal::Message(format!("cannot read standard input: {e}")))?;
+        Some((name, text))
+    } else {
+        if args.stdin_filename.is_some() {
+            return Err(Fatal::Message(
+                "--stdin-filename goes with `-` as the PATH".into(),
+            ));
+        }
+        None
+    };
+    let paths = if reads_stdin {
+        Vec::new()
+    } else {
+        args.paths.clone()
+    };
+    let prepared = prepare(
+        &paths,
+        &args.selection,
+        stdin.as_ref().map(|(n, t)| (n.as_path(), t.clone())),
+    )?;
+    for problem in &prepared.walk_problems {
+        eprintln!("isolint: warning: {problem}");
+    }
+    let mut result = run_lint(&prepared, args.warn_unused_ignores);
+
+    if let Some(path) = &args.write_baseline {
+        baseline::write(path, &result.diagnostics, &result.sources).map_err(|e| {
+            Fatal::Message(format!("cannot write the baseline {}: {e}", path.display()))
+        })?;
+        if !args.quiet {
+            eprintln!(
+                "isolint: recorded {} findings in {}",
+                result.diagnostics.len(),
+                path.display()
+            );
+        }
+        return Ok(0);
+    }
+    let baseline_path = args.baseline.clone().or_else(|| {
+        let configured = prepared.config.config.baseline.as_ref()?;
+        let base = prepared.config.path.as_ref()?.parent()?;
+        Some(base.join(configured))
+    });
+    if let Some(path) = baseline_path {
+        let diagnostics = std::mem::take(&mut result.diagnostics);
+        result.diagnostics =
+            baseline::filter(&path, diagnostics, &result.sources).map_err(Fatal::Message)?;
+    }
+
+    let stdout_is_terminal = std::io::stdout().is_terminal();
+    let format = match args.output_format {
+        Some(f) => f,
+        None if stdout_is_terminal => FormatArg::Full,
+        None => FormatArg::Concise,
+    };
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    if args.statistics {
+        emit(&statistics(&result.diagnostics));
+    } else {
+        let options = RenderOptions {
+            color,
+            version: VERSION,
+        };
+        emit(&render(
+            output_format(format),
+            &result.diagnostics,
+            &result.sources,
+            &options,
+        ));
+        if matches!(format, FormatArg::Full | FormatArg::Concise) && !args.quiet {
+            emit(&summary(&result, prepared.inputs.len()));
+        }
+    }
+    let has_findings = !result.diagnostics.is_empty();
+    Ok(if has_findings && !args.exit_zero {
+        1
+    } else {
+        0
+    })
+}
+
+fn output_format(format: FormatArg) -> OutputFormat {
+    match format {
+        FormatArg::Full => OutputFormat::Full,
+        FormatArg::Concise => OutputFormat::Concise,
+        FormatArg::Json => OutputFormat::Json,
+        FormatArg::JsonLines => OutputFormat::JsonLines,
+        FormatArg::Github => OutputFormat::Github,
+        FormatArg::Gitlab => OutputFormat::Gitlab,
+        FormatArg::Sarif => OutputFormat::Sarif,
+        FormatArg::Junit => OutputFormat::Junit,
+        FormatArg::Pylint => OutputFormat::Pylint,
+    }
+}
+
+/// The closing line: how many findings, and which families were checked (never more than ran).
+fn summary(result: &LintResult, files: usize) -> String {
+    let checked: Vec<&str> = result
+        .categories_checked
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    let built = isolint_linter::RuleSet::built_categories();
+    let not_built: Vec<&str> = Category::ALL
+        .iter()
+        .filter(|c| !built.contains(c))
+        .map(|c| c.as_str())
+        .collect();
+    let mut line = if result.diagnostics.is_empty() {
+        format!(
+            "No findings in {files} files. Checked: {}.\n",
+            join_or_none(&checked)
+        )
+    } else {
+        let mut by_code: std::collections::BTreeMap<&str, usize> =
+            std::collections::BTreeMap::new();
+        for d in &result.diagnostics {
+            *by_code.entry(d.rule.code).or_default() += 1;
+        }
+        let counts: Vec<String> = by_code
+            .iter()
+            .map(|(code, n)| format!("{n} {code}"))
+            .collect();
+        let files_with: std::collections::BTreeSet<&str> = result
+            .diagnostics
+            .iter()
+            .map(|d: &Diagnostic| d.file.as_str())
+            .collect();
+        format!(
+            "Found {} finding{} in {} of {files} files ({}). Checked: {}.\n",
+            result.diagnostics.len(),
+            if result.diagnostics.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            files_with.len(),
+            counts.join(", "),
+            join_or_none(&checked)
+        )
+    };
+    if !not_built.is_empty() {
+        line.push_str(&format!(
+            "Not checked (rules not built yet): {}.\n",
+            not_built.join(", ")
+        ));
+    }
+    line
+}
+
+fn join_or_none(list: &[&str]) -> String {
+    if list.is_empty() {
+        "no rule family".into()
+    } else {
+        list.join(", ")
+    }
+}
+
+fn audit(args: AuditArgs) -> Result<u8, Fatal> {
+    configure_threads(args.selection.threads);
+    let prepared = prepare(&args.paths, &args.selection, None)?;
+    for problem in &prepared.walk_problems {
+        eprintln!("isolint: warning: {problem}");
+    }
+    let result = run_lint(&prepared, false);
+    let cwd = std::env::current_dir()
+        .map_err(|e| Fatal::Message(format!("cannot read the current folder: {e}")))?;
+    let output = match &args.output {
+        Some(path) if path.is_absolute() => path.clone(),
+        Some(path) => cwd.join(path),
+        None => prepared.project_root.join("docs").join(match args.format {
+            AuditFormatArg::Markdown => "test-isolation-audit.md",
+            AuditFormatArg::Json => "test-isolation-audit.json",
+        }),
+    };
+    let rootdir = std::fs::canonicalize(&prepared.rootdir).unwrap_or(prepared.rootdir.clone());
+    let output = match (
+        output.parent().and_then(|p| std::fs::canonicalize(p).ok()),
+        output.file_name(),
+    ) {
+        (Some(parent), Some(name)) => parent.join(name),
+        _ => output,
+    };
+    let request = AuditRequest {
+        result: &result,
+        rootdir,
+        output: output.clone(),
+        format: match args.format {
+            AuditFormatArg::Markdown => AuditFormat::Markdown,
+            AuditFormatArg::Json => AuditFormat::Json,
+        },
+        timestamp: args.timestamp.then(now_utc),
+        audited_paths: if args.paths.is_empty() {
+            vec![".".into()]
+        } else {
+            args.paths
+                .iter()
+                .map(|p| isolint_linter::walk::slash_path(p))
+                .collect()
+        },
+    };
+    write_report(&request).map_err(|e| {
+        Fatal::Message(format!("cannot write the report {}: {e}", output.display()))
+    })?;
+    let needing_fix: std::collections::BTreeSet<&String> = result
+        .diagnostics
+        .iter()
+        .flat_map(|d| d.affected_tests.iter())
+        .collect();
+    let shown = output.strip_prefix(&cwd).unwrap_or(&output);
+    eprintln!(
+        "isolint: wrote {} ({} findings, {} tests need a fix)",
+        shown.display(),
+        result.diagnostics.len(),
+        needing_fix.len()
+    );
+    Ok(0)
+}
+
+/// The current UTC time as `YYYY-MM-DD HH:MM UTC`, from the system clock.
+fn now_utc() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+fn rule(args: RuleArgs) -> Result<u8, Fatal> {
+    let json = args.output_format == Some(RuleFormatArg::Json);
+    if args.all {
+        if json {
+            let list: Vec<serde_json::Value> =
+                all_rules().iter().map(|r| rule_json(r.meta())).collect();
+            emit(&(serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"));
+        } else {
+            let mut text = String::new();
+            for r in all_rules() {
+                let m = r.meta();
+                text.push_str(&format!(
+                    "{:<7} {:<24} {:<16} {}\n",
+                    m.code,
+                    m.name,
+                    m.category.as_str(),
+                    m.summary
+                ));
+            }
+            emit(&text);
+        }
+        return Ok(0);
+    }
+    let code = args.code.unwrap_or_default();
+    let meta = find_rule(&code).ok_or_else(|| {
+        Fatal::Message(format!("no rule `{code}`: `isolint rule --all` lists them"))
+    })?;
+    if json {
+        emit(&(serde_json::to_string_pretty(&rule_json(meta)).unwrap_or_default() + "\n"));
+    } else {
+        emit(meta.doc);
+    }
+    Ok(0)
+}
+
+fn rule_json(meta: &isolint_linter::RuleMeta) -> serde_json::Value {
+    serde_json::json!({
+        "code": meta.code,
+        "name": meta.name,
+        "category": meta.category.as_str(),
+        "severity": meta.severity.as_str(),
+        "effort": meta.effort.as_str(),
+        "summary": meta.summary,
+        "doc": meta.doc,
+    })
+}

@@ -1,0 +1,245 @@
+//! What `check` and `audit` share: where the project is, which files, which rules, then the lint.
+
+use crate::args::SelectionArgs;
+use crate::config::{self, ConfigError, LoadedConfig};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use isolint_linter::walk::{find_python_files, slash_path, source_inputs, WalkOptions};
+use isolint_linter::{lint, LintOptions, LintResult, RuleSet, SourceInput};
+use isolint_python::pytest_config::{self, Naming, PytestConfig};
+use std::path::{Path, PathBuf};
+
+/// A fatal problem: printed, then exit 2.
+pub enum Fatal {
+    Message(String),
+    Config(Box<ConfigError>),
+}
+
+impl From<ConfigError> for Fatal {
+    fn from(e: ConfigError) -> Self {
+        Fatal::Config(Box::new(e))
+    }
+}
+
+pub struct Prepared {
+    pub inputs: Vec<SourceInput>,
+    pub rules: RuleSet,
+    pub naming: Naming,
+    pub config: LoadedConfig,
+    /// Folder holding pyproject.toml/isolint.toml (else the current folder).
+    pub project_root: PathBuf,
+    /// pytest's rootdir: node ids are relative to it.
+    pub rootdir: PathBuf,
+    pub per_file_ignores: Vec<(globset::GlobMatcher, Vec<isolint_linter::Selector>)>,
+    pub walk_problems: Vec<String>,
+}
+
+pub fn prepare(
+    paths: &[PathBuf],
+    selection: &SelectionArgs,
+    stdin: Option<(&Path, String)>,
+) -> Result<Prepared, Fatal> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Fatal::Message(format!("cannot read the current folder: {e}")))?;
+    let start = paths
+        .first()
+        .map(|p| absolute(&cwd, p))
+        .unwrap_or_else(|| cwd.clone());
+    let start_dir = if start.is_dir() {
+        start.clone()
+    } else {
+        start
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| cwd.clone())
+    };
+    let pytest: PytestConfig = pytest_config::discover(&start_dir);
+    let config = if selection.isolated {
+        LoadedConfig {
+            config: config::Config::default(),
+            path: None,
+        }
+    } else {
+        config::load(&start_dir, selection.config.as_deref())?
+    };
+    let project_root = config
+        .path
+        .as_ref()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .or_else(|| {
+            find_upwards(
+                &start_dir,
+                &["pyproject.toml", "isolint.toml", ".isolint.toml"],
+            )
+        })
+        .unwrap_or_else(|| cwd.clone());
+    let rootdir = pytest
+        .source
+        .as_ref()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| project_root.clone());
+
+    let c = &config.config;
+    let config_path = config.path.as_deref();
+    let select = if selection.select.is_empty() {
+        c.selectors(&c.select, "select", config_path)?
+    } else {
+        cli_selectors(&selection.select)?
+    };
+    let mut extend = c.selectors(&c.extend_select, "extend-select", config_path)?;
+    extend.extend(cli_selectors(&selection.extend_select)?);
+    let mut ignore = c.selectors(&c.ignore, "ignore", config_path)?;
+    ignore.extend(cli_selectors(&selection.ignore)?);
+    let rules = RuleSet::from_selection(&select, &extend, &ignore);
+
+    let naming = match &c.test_patterns {
+        Some(patterns) => Naming::new(
+            patterns.clone(),
+            pytest.naming.class_patterns.clone(),
+            pytest.naming.function_patterns.clone(),
+        ),
+        None => pytest.naming.clone(),
+    };
+    let mut per_file_ignores = Vec::new();
+    for (pattern, codes) in &c.per_file_ignores {
+        let glob = Glob::new(pattern).map_err(|e| {
+            Fatal::Message(format!("invalid per-file-ignores pattern `{pattern}`: {e}"))
+        })?;
+        per_file_ignores.push((
+            glob.compile_matcher(),
+            c.selectors(codes, "per-file-ignores", config_path)?,
+        ));
+    }
+
+    if let Some((name, text)) = stdin {
+        let display = slash_path(name);
+        return Ok(Prepared {
+            inputs: vec![SourceInput {
+                path: name.to_path_buf(),
+                node_path: display.clone(),
+                display,
+                explicit: true,
+                text: Some(text),
+            }],
+            rules,
+            naming,
+            config,
+            project_root,
+            rootdir,
+            per_file_ignores,
+            walk_problems: Vec::new(),
+        });
+    }
+
+    let targets: Vec<PathBuf> = if paths.is_empty() {
+        default_paths(&pytest, &rootdir, &cwd)
+    } else {
+        paths.to_vec()
+    };
+    for target in &targets {
+        if !target.exists() {
+            return Err(Fatal::Message(format!(
+                "{}: no such file or folder",
+                target.display()
+            )));
+        }
+    }
+    let mut excludes = GlobSetBuilder::new();
+    let exclude_patterns = c.exclude.iter().chain(c.extend_exclude.iter());
+    for pattern in exclude_patterns {
+        excludes
+            .add(Glob::new(pattern).map_err(|e| {
+                Fatal::Message(format!("invalid exclude pattern `{pattern}`: {e}"))
+            })?);
+    }
+    let exclude: GlobSet = excludes
+        .build()
+        .map_err(|e| Fatal::Message(format!("invalid exclude patterns: {e}")))?;
+    let (found, problems) = find_python_files(
+        &targets,
+        &WalkOptions {
+            no_ignore: selection.no_ignore,
+            exclude: &exclude,
+            root: &project_root,
+        },
+    );
+    let inputs = source_inputs(found, &cwd, &rootdir);
+    Ok(Prepared {
+        inputs,
+        rules,
+        naming,
+        config,
+        project_root,
+        rootdir,
+        per_file_ignores,
+        walk_problems: problems
+            .into_iter()
+            .map(|p| format!("{}: {}", p.path.display(), p.message))
+            .collect(),
+    })
+}
+
+fn cli_selectors(list: &[String]) -> Result<Vec<isolint_linter::Selector>, Fatal> {
+    config::parse_selectors(list).map_err(Fatal::Message)
+}
+
+/// pytest's `testpaths`, else `tests/`, else the current folder.
+fn default_paths(pytest: &PytestConfig, rootdir: &Path, cwd: &Path) -> Vec<PathBuf> {
+    let configured: Vec<PathBuf> = pytest
+        .testpaths
+        .iter()
+        .map(|p| rootdir.join(p))
+        .filter(|p| p.exists())
+        .collect();
+    if !configured.is_empty() {
+        return configured
+            .into_iter()
+            .map(|p| p.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(p))
+            .collect();
+    }
+    if cwd.join("tests").is_dir() {
+        return vec![PathBuf::from("tests")];
+    }
+    vec![PathBuf::from(".")]
+}
+
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    }
+}
+
+fn find_upwards(start: &Path, names: &[&str]) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(current) = dir {
+        if names.iter().any(|n| current.join(n).is_file()) {
+            return Some(current.to_path_buf());
+        }
+        dir = current.parent();
+    }
+    None
+}
+
+pub fn configure_threads(threads: Option<usize>) {
+    if let Some(n) = threads.filter(|n| *n > 0) {
+        // Fails only if the global pool exists already, which cannot happen before the first lint.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+}
+
+pub fn run_lint(prepared: &Prepared, warn_unused_suppressions: bool) -> LintResult {
+    let settings = prepared.config.config.settings();
+    lint(
+        &prepared.inputs,
+        &LintOptions {
+            rules: &prepared.rules,
+            naming: &prepared.naming,
+            settings: &settings,
+            per_file_ignores: &prepared.per_file_ignores,
+            warn_unused_suppressions,
+        },
+    )
+}

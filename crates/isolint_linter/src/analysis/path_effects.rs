@@ -1,0 +1,556 @@
+//! The path-effect analysis behind the `hardcoded-path` family: every call in test code that writes,
+//! creates, deletes or opens as a database a path whose value is known, found through the sink table.
+//!
+//! Collected per file from the calls the model already gathered (no extra walk); resolved by the
+//! project stage, which knows fixture values and which fixtures move a test into a private folder.
+
+use crate::context::{FileContext, FileInfo, Owner};
+use isolint_python::knowledge::{
+    self, classify_path, Callee, Mode, PathArg, PathClass, PathOp, CHECKS,
+    FAKE_FILESYSTEM_FIXTURES, OUTPUT_FLAGS, SINKS, SUBPROCESS_CALLS,
+};
+use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
+use isolint_python::source::Span;
+use isolint_python::syntax::{field, kind, named_children, text, unparenthesize, CallArgs};
+use isolint_python::value::{Origin, Root, Text, Value};
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+/// One write, creation, deletion, database open, existence check or library call of a known path.
+#[derive(Debug, Clone)]
+pub struct PathEffect {
+    pub op: PathOp,
+    /// The path; its root may still be a fixture the project stage resolves.
+    pub path: Text,
+    /// The whole call.
+    pub span: Span,
+    /// How the call reads in the source, for messages (`open`, `Path.write_text`, `shutil.rmtree`).
+    pub callee: String,
+    pub owner: Owner,
+    /// Names of the functions the owner's test could reach the effect through (for helpers).
+    pub helper: Option<String>,
+    /// The owner moves into a private working folder first (`monkeypatch.chdir`, `os.chdir(tmp)`).
+    pub cwd_isolated: bool,
+    /// The owner points HOME at a private folder first (`monkeypatch.setenv("HOME", ...)`).
+    pub home_isolated: bool,
+}
+
+/// A path effect with fixture values resolved, ready for the rules.
+#[derive(Debug, Clone)]
+pub struct ResolvedEffect<'a> {
+    pub effect: &'a PathEffect,
+    pub file: &'a FileInfo,
+    pub root: Root,
+    /// The path as users should read it (`/tmp/out.json`, `$TMPDIR/out.json`, `~/.cache/x`).
+    pub shown: String,
+    pub class: PathClass,
+    /// The binding the path was defined through, if any.
+    pub origin: Option<Origin>,
+    /// A fixture whose value the path came from: (fixture name, where it is defined).
+    pub via_fixture: Option<(String, crate::diagnostic::Related)>,
+    /// A removal or check of the same path that makes a library call a write, or that a write pairs with.
+    pub paired: Vec<(Span, String)>,
+}
+
+/// Collects the path effects of one file into the context.
+pub fn collect(ctx: &mut FileContext) {
+    let model = ctx.model;
+    let mut class_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
+    let mut owner_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
+    let mut effects = Vec::new();
+    let mut mention_calls = Vec::new();
+    for (scope_id, scope) in model.scopes.iter().enumerate() {
+        if scope.kind != ScopeKind::Function || scope.calls.is_empty() {
+            continue;
+        }
+        let (owner_id, owner) = ctx.owner_of(scope_id);
+        let helper = match owner.role {
+            Role::Test | Role::Fixture | Role::Setup | Role::Teardown => None,
+            Role::Helper if ctx.file.pytest_module || ctx.file.is_conftest => {
+                Some(owner.function.clone())
+            }
+            _ => continue,
+        };
+        let guard = owner_guards.entry(owner_id).or_insert_with(|| {
+            let mut guards = OwnerGuards::of_function(ctx, owner_id);
+            if let Some(class) = model.class_of_method(owner_id) {
+                guards.merge(class_guards.entry(class).or_insert_with(|| OwnerGuards::of_class(ctx, class)));
+            }
+            guards
+        });
+        if guard.fake_filesystem {
+            continue;
+        }
+        let make = |op, path, callee: String| PathEffect {
+            op,
+            path,
+            span: Span::of(scope.calls[0]),
+            callee,
+            owner: owner.clone(),
+            helper: helper.clone(),
+            cwd_isolated: guard.cwd_isolated,
+            home_isolated: guard.home_isolated,
+        };
+        for call in &scope.calls {
+            match effects_of_call(ctx, *call, scope_id) {
+                CallEffects::Known(found) => {
+                    for (op, path, callee) in found {
+                        if guard.mocked.iter().any(|m| callee.ends_with(m.as_str())) {
+                            continue;
+                        }
+                        effects.push(PathEffect {
+                            span: Span::of(*call),
+                            ..make(op, path, callee)
+                        });
+                    }
+                }
+                CallEffects::MaybeMention => mention_calls.push((
+                    *call,
+                    scope_id,
+                    make(
+                        PathOp::Mention,
+                        Text {
+                            root: Root::Literal,
+                            text: String::new(),
+                            origin: None,
+                        },
+                        String::new(),
+                    ),
+                )),
+            }
+        }
+    }
+    // A library call handed a fixed path only matters when the file also removes or checks a path:
+    // evaluate those arguments only then.
+    if effects
+        .iter()
+        .any(|e| matches!(e.op, PathOp::Delete | PathOp::Check))
+    {
+        for (call, scope, template) in mention_calls {
+            for (path, callee) in mentions_of_call(ctx, call, scope) {
+                effects.push(PathEffect {
+                    path,
+                    callee,
+                    span: Span::of(call),
+                    ..template.clone()
+                });
+            }
+        }
+    }
+    ctx.path_effects = effects;
+}
+
+/// What protects an owner's calls: a fake filesystem, patched functions, a private working folder
+/// or home.
+#[derive(Debug, Clone, Default)]
+struct OwnerGuards {
+    fake_filesystem: bool,
+    /// Last components of patched targets (`open`, `remove`).
+    mocked: Vec<String>,
+    cwd_isolated: bool,
+    home_isolated: bool,
+}
+
+impl OwnerGuards {
+    /// Guards a function sets up for itself: decorators, patches and folder changes in its body,
+    /// a pyfakefs `fs` parameter.
+    fn of_function(ctx: &FileContext, id: ScopeId) -> OwnerGuards {
+        let model = ctx.model;
+        let mut guards = OwnerGuards::default();
+        if model.scopes[id]
+            .parameters()
+            .iter()
+            .any(|(name, _)| FAKE_FILESYSTEM_FIXTURES.contains(name))
+        {
+            guards.fake_filesystem = true;
+        }
+        guards.note_scope(ctx, id);
+        guards
+    }
+
+    /// Guards a class sets up for every test: class decorators, `setUp` patches and folder changes,
+    /// `setUpPyfakefs`.
+    fn of_class(ctx: &FileContext, class: ScopeId) -> OwnerGuards {
+        let model = ctx.model;
+        let mut guards = OwnerGuards::default();
+        for decorator in &model.scopes[class].decorators {
+            if let Some(expr) = named_children(*decorator).next() {
+                guards.note_patch(ctx, expr);
+            }
+        }
+        let setups = model.subtree(class).filter(|id| {
+            model.scopes[*id].parent == Some(class) && model.scopes[*id].role == Role::Setup
+        });
+        for setup in setups.collect::<Vec<_>>() {
+            guards.note_scope(ctx, setup);
+        }
+        guards
+    }
+
+    fn note_scope(&mut self, ctx: &FileContext, id: ScopeId) {
+        let model = ctx.model;
+        for decorator in &model.scopes[id].decorators {
+            if let Some(expr) = named_children(*decorator).next() {
+                self.note_patch(ctx, expr);
+            }
+        }
+        for (_, call) in model.calls_under(id) {
+            self.note_patch(ctx, call);
+            if let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) {
+                let name = ctx.text(callee);
+                if name.ends_with("setUpPyfakefs") || name.ends_with("Patcher") {
+                    self.fake_filesystem = true;
+                }
+            }
+        }
+        let (cwd, home) = crate::facts::isolation_of(model, &ctx.eval, id);
+        self.cwd_isolated |= cwd;
+        self.home_isolated |= home;
+    }
+
+    fn merge(&mut self, other: &OwnerGuards) {
+        self.fake_filesystem |= other.fake_filesystem;
+        self.mocked.extend(other.mocked.iter().cloned());
+        self.cwd_isolated |= other.cwd_isolated;
+        self.home_isolated |= other.home_isolated;
+    }
+
+    /// `patch("builtins.open")`, `mock.patch.object(os, "remove")`, `mocker.patch(...)`,
+    /// `monkeypatch.setattr("os.remove", ...)`.
+    fn note_patch(&mut self, ctx: &FileContext, expr: Node) {
+        if expr.kind() != kind::CALL {
+            return;
+        }
+        let Some(callee) = expr.child_by_field_id(field::FUNCTION.id()) else {
+            return;
+        };
+        let name = ctx.text(callee);
+        let args = CallArgs::of(expr, ctx.source());
+        let string_arg = |i: usize| {
+            args.positional
+                .get(i)
+                .and_then(|a| string_value(*a, ctx.source()))
+        };
+        let target = match knowledge::last_component(name) {
+            // `monkeypatch.setattr(os, "remove", fake)` names the attribute second.
+            "patch" | "setattr" => string_arg(0).or_else(|| string_arg(1)),
+            "object" if name.contains("patch") => string_arg(1),
+            _ => None,
+        };
+        if let Some(target) = target {
+            self.mocked
+                .push(knowledge::last_component(&target).to_string());
+        }
+    }
+}
+
+enum CallEffects {
+    /// A sink, check or subprocess call, with the effects of known paths (possibly none).
+    Known(Vec<(PathOp, Text, String)>),
+    /// Any other call: a library write if the file also removes or checks what it is given.
+    MaybeMention,
+}
+
+/// The path effects of one call: usually none, one for a sink, one per output flag of a subprocess.
+fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects {
+    let model = ctx.model;
+    let source = ctx.source();
+    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+        return CallEffects::Known(Vec::new());
+    };
+    let method = (callee.kind() == kind::ATTRIBUTE)
+        .then(|| {
+            callee
+                .child_by_field_id(field::ATTRIBUTE.id())
+                .map(|a| text(a, source))
+        })
+        .flatten();
+    if !could_be_sink(ctx, callee, method, scope) {
+        return CallEffects::MaybeMention;
+    }
+    let args = CallArgs::of(call, source);
+    let qualified = model.qualified_name(callee, scope);
+    let receiver = callee.child_by_field_id(field::OBJECT.id());
+    let known_path = |node: Node| -> Option<Text> {
+        match ctx.eval.eval(node, scope) {
+            Value::Text(t) if is_path_like(&t) => Some(t),
+            _ => None,
+        }
+    };
+
+    if let Some(q) = qualified.as_deref() {
+        if SUBPROCESS_CALLS.contains(&q) {
+            return CallEffects::Known(
+                subprocess_outputs(ctx, &args, scope)
+                    .into_iter()
+                    .map(|t| (PathOp::Write, t, q.to_string()))
+                    .collect(),
+            );
+        }
+    }
+    for sink in SINKS.iter() {
+        let shown = match sink.callee {
+            Callee::Function(name) if qualified.as_deref() == Some(name) => short_name(name),
+            Callee::PathMethod(name) | Callee::AnyMethod(name) if method == Some(name) => {
+                format!(".{name}")
+            }
+            _ => continue,
+        };
+        let path_node = match sink.path {
+            PathArg::Receiver => receiver,
+            PathArg::Arg { position, keyword } => args.get(position, keyword),
+        };
+        let Some(path_node) = path_node else { continue };
+        // A path method needs a path receiver: `os.unlink` is a function, `p.unlink()` a method.
+        if matches!(sink.callee, Callee::PathMethod(_)) {
+            let receiver_value = receiver.map(|r| ctx.eval.eval(r, scope));
+            if !matches!(receiver_value, Some(Value::Text(_))) {
+                continue;
+            }
+        }
+        if !writes(ctx, sink.mode, &args, scope) {
+            return CallEffects::Known(Vec::new());
+        }
+        if sink.sqlite_url {
+            return CallEffects::Known(match ctx.eval.eval(path_node, scope) {
+                Value::Text(url) if url.root == Root::Literal => {
+                    knowledge::sqlite_url_file(&url.text)
+                        .map(|file| {
+                            vec![(
+                                sink.op,
+                                Text {
+                                    root: Root::Literal,
+                                    text: file.to_string(),
+                                    origin: url.origin.clone(),
+                                },
+                                shown,
+                            )]
+                        })
+                        .unwrap_or_default()
+                }
+                _ => Vec::new(),
+            });
+        }
+        return CallEffects::Known(
+            known_path(path_node)
+                .map(|path| vec![(sink.op, path, shown)])
+                .unwrap_or_default(),
+        );
+    }
+    if let Some(q) = qualified.as_deref() {
+        for extra in &ctx.settings.write_sinks {
+            if q == extra.call || method == Some(extra.call.as_str()) {
+                let node = match &extra.keyword {
+                    Some(k) => args.keyword(k),
+                    None => args.positional.first().copied(),
+                };
+                return CallEffects::Known(
+                    node.and_then(known_path)
+                        .map(|p| vec![(PathOp::Write, p, extra.call.clone())])
+                        .unwrap_or_default(),
+                );
+            }
+        }
+    }
+    for check in CHECKS {
+        let matched = match check {
+            Callee::Function(name) => qualified.as_deref() == Some(*name),
+            Callee::PathMethod(name) => method == Some(*name),
+            Callee::AnyMethod(_) => false,
+        };
+        if matched {
+            let node = match check {
+                Callee::PathMethod(_) => receiver,
+                _ => args.positional.first().copied(),
+            };
+            return CallEffects::Known(
+                node.and_then(known_path)
+                    .map(|p| vec![(PathOp::Check, p, ctx.text(callee).to_string())])
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    CallEffects::MaybeMention
+}
+
+/// A cheap test on the callee's last name (through `from x import y as z` aliases) before its
+/// qualified name is resolved.
+fn could_be_sink(ctx: &FileContext, callee: Node, method: Option<&str>, scope: ScopeId) -> bool {
+    let last = match method {
+        Some(m) => m,
+        None if callee.kind() == kind::IDENTIFIER => {
+            let name = ctx.text(callee);
+            match ctx.model.lookup(name, scope, callee.start_byte()) {
+                Some((
+                    _,
+                    Binding {
+                        value: BindingValue::Import(module, member),
+                        ..
+                    },
+                )) => member.unwrap_or(module),
+                _ => name,
+            }
+        }
+        None => return false,
+    };
+    knowledge::may_touch_paths(last)
+        || ctx
+            .settings
+            .write_sinks
+            .iter()
+            .any(|s| knowledge::last_component(&s.call) == last)
+}
+
+/// The fixed file paths a library call is handed.
+fn mentions_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> Vec<(Text, String)> {
+    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+        return Vec::new();
+    };
+    let method = (callee.kind() == kind::ATTRIBUTE)
+        .then(|| {
+            callee
+                .child_by_field_id(field::ATTRIBUTE.id())
+                .map(|a| ctx.text(a))
+        })
+        .flatten();
+    if !is_mention_candidate(ctx.model.qualified_name(callee, scope).as_deref(), method) {
+        return Vec::new();
+    }
+    let args = CallArgs::of(call, ctx.source());
+    args.positional
+        .iter()
+        .copied()
+        .chain(args.keywords.iter().map(|(_, v)| *v))
+        .filter(|node| {
+            matches!(
+                unparenthesize(*node).kind(),
+                kind::IDENTIFIER
+                    | kind::ATTRIBUTE
+                    | kind::STRING
+                    | kind::CALL
+                    | kind::BINARY_OPERATOR
+            )
+        })
+        .filter_map(|node| match ctx.eval.eval(node, scope) {
+            Value::Text(path) if is_path_like(&path) && looks_like_file(&path) => {
+                Some((path, ctx.text(callee).to_string()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn short_name(qualified: &str) -> String {
+    qualified
+        .strip_prefix("builtins.")
+        .unwrap_or(qualified)
+        .to_string()
+}
+
+fn is_path_like(text: &Text) -> bool {
+    classify_path(&text.root, &text.text).is_some() || matches!(text.root, Root::Fixture(_))
+}
+
+/// A fixed name that reads as a file: a folder separator or an extension, no spaces.
+fn looks_like_file(path: &Text) -> bool {
+    let t = &path.text;
+    !t.contains(' ')
+        && (t.contains('/')
+            || t.rsplit_once('.').is_some_and(|(stem, ext)| {
+                !stem.is_empty()
+                    && (1..=5).contains(&ext.len())
+                    && ext.chars().all(|c| c.is_ascii_alphanumeric())
+            }))
+        && (path.root != Root::Literal || !t.starts_with('.'))
+}
+
+fn is_mention_candidate(qualified: Option<&str>, method: Option<&str>) -> bool {
+    if let Some(m) = method {
+        if m.starts_with("assert")
+            || m.starts_with('_')
+            || matches!(
+                m,
+                "format"
+                    | "join"
+                    | "get"
+                    | "append"
+                    | "startswith"
+                    | "endswith"
+                    | "replace"
+                    | "split"
+                    | "encode"
+                    | "called_with"
+            )
+        {
+            return false;
+        }
+    }
+    match qualified {
+        Some(q) => {
+            !(q.starts_with("builtins.")
+                || q.starts_with("os.")
+                || q.starts_with("pathlib.")
+                || q.starts_with("shutil.")
+                || q.contains("mock")
+                || q.starts_with("pytest.")
+                || q.contains("assert")
+                || q.starts_with("self.assert")
+                || q.starts_with("re.")
+                || q.starts_with("logging.")
+                || q.starts_with("urllib")
+                || q.starts_with("posixpath."))
+        }
+        None => method.is_some(),
+    }
+}
+
+/// Whether a sink call writes, given its mode argument.
+fn writes(ctx: &FileContext, mode: Mode, args: &CallArgs, scope: ScopeId) -> bool {
+    match mode {
+        Mode::Always => true,
+        Mode::Arg {
+            position,
+            keyword,
+            default,
+        } => match args.get(position, keyword) {
+            None => knowledge::mode_writes(default),
+            Some(node) => match ctx.eval.eval(node, scope).as_str() {
+                Some(mode) => knowledge::mode_writes(mode),
+                None => false,
+            },
+        },
+        Mode::OsFlags => args
+            .get(1, "flags")
+            .is_some_and(|flags| knowledge::os_flags_write(ctx.text(flags))),
+    }
+}
+
+/// `subprocess.run(["tool", "-o", "/tmp/out"])`, `--output=/tmp/out`.
+fn subprocess_outputs(ctx: &FileContext, args: &CallArgs, scope: ScopeId) -> Vec<Text> {
+    let Some(command) = args.get(0, "args").map(unparenthesize) else {
+        return Vec::new();
+    };
+    if !matches!(command.kind(), kind::LIST | kind::TUPLE) {
+        return Vec::new();
+    }
+    let items: Vec<Node> = named_children(command).collect();
+    let mut outputs = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let Some(flag) = string_value(*item, ctx.source()) else {
+            continue;
+        };
+        let value = if OUTPUT_FLAGS.contains(&flag.as_str()) {
+            items.get(index + 1).map(|next| ctx.eval.eval(*next, scope))
+        } else if let Some((name, value)) = flag.split_once('=') {
+            OUTPUT_FLAGS.contains(&name).then(|| Value::literal(value))
+        } else {
+            None
+        };
+        if let Some(Value::Text(path)) = value {
+            if is_path_like(&path) {
+                outputs.push(path);
+            }
+        }
+    }
+    outputs
+}

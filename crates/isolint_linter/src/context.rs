@@ -1,0 +1,156 @@
+//! What a rule sees while it checks one file, and the findings it leaves for the project stage.
+
+use crate::analysis::path_effects::PathEffect;
+use crate::diagnostic::FixSite;
+use crate::registry::RuleMeta;
+use crate::settings::Settings;
+use isolint_python::eval::Evaluator;
+use isolint_python::model::{FileModel, Role, ScopeId, ScopeKind, MODULE_SCOPE};
+use isolint_python::source::Span;
+use tree_sitter::Node;
+
+/// Facts about the file being linted.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    /// As shown to users: relative to the current folder, `/`-separated.
+    pub display: String,
+    /// Relative to pytest's rootdir, `/`-separated: the first part of node ids.
+    pub node_path: String,
+    pub is_conftest: bool,
+    /// Named like a pytest test module (or given on the command line).
+    pub pytest_module: bool,
+}
+
+/// The code a finding sits in, as the project stage needs it to attribute the finding to tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub role: Role,
+    /// The function's name (empty at module level).
+    pub function: String,
+    /// Classes around the function, outermost first.
+    pub classes: Vec<String>,
+    /// Node id when the owner is a test.
+    pub test: Option<String>,
+    /// Fixture name when the owner is a fixture.
+    pub fixture: Option<String>,
+    /// The fixture's scope (`function`, `session`, ...), when the owner is a fixture.
+    pub fixture_scope: Option<String>,
+    pub fixture_autouse: bool,
+    /// The owner is a method of a `unittest.TestCase` subclass.
+    pub unittest: bool,
+}
+
+impl Owner {
+    pub fn site(&self) -> FixSite {
+        match self.role {
+            Role::Test => FixSite::Test,
+            Role::Fixture => FixSite::Fixture,
+            Role::Setup | Role::Teardown if !self.classes.is_empty() => FixSite::Class,
+            Role::Setup | Role::Teardown | Role::Module => FixSite::Module,
+            Role::ClassBody => FixSite::Class,
+            _ => FixSite::Helper,
+        }
+    }
+}
+
+/// A finding of one file before the project stage attributes it to tests.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    pub span: Span,
+    pub message: String,
+    pub fix: String,
+    pub owner: Owner,
+    /// Other places in the same file that explain the finding.
+    pub related: Vec<(Span, String)>,
+    /// Places in other files (the conftest defining a fixture).
+    pub related_elsewhere: Vec<crate::diagnostic::Related>,
+    pub resource: Option<String>,
+    /// Where the fix lives, when it is not where the owner is (a module constant, a class attribute).
+    pub site: FixSite,
+}
+
+pub struct FileContext<'a, 't> {
+    pub model: &'a FileModel<'t>,
+    pub eval: Evaluator<'a, 't>,
+    pub file: &'a FileInfo,
+    pub settings: &'a Settings,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) path_effects: Vec<PathEffect>,
+}
+
+impl<'a, 't> FileContext<'a, 't> {
+    pub fn new(model: &'a FileModel<'t>, file: &'a FileInfo, settings: &'a Settings) -> Self {
+        FileContext {
+            model,
+            eval: Evaluator::new(model, &settings.unique_names),
+            file,
+            settings,
+            findings: Vec::new(),
+            path_effects: Vec::new(),
+        }
+    }
+
+    pub fn source(&self) -> &'t str {
+        self.model.source
+    }
+
+    pub fn text(&self, node: Node) -> &'t str {
+        isolint_python::syntax::text(node, self.model.source)
+    }
+
+    pub fn report(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// The owner of code in `scope`: nested helpers take their meaning from the enclosing test.
+    pub fn owner_of(&self, scope: ScopeId) -> (ScopeId, Owner) {
+        let model = self.model;
+        let id = model.owner(scope);
+        let s = &model.scopes[id];
+        let classes: Vec<String> = model.class_path(id).into_iter().map(String::from).collect();
+        let function = if s.kind == ScopeKind::Function {
+            s.name.to_string()
+        } else {
+            String::new()
+        };
+        let mut owner = Owner {
+            role: s.role,
+            function: function.clone(),
+            classes: if s.kind == ScopeKind::Class {
+                let mut c = classes.clone();
+                c.push(s.name.to_string());
+                c
+            } else {
+                classes.clone()
+            },
+            test: None,
+            fixture: None,
+            fixture_scope: None,
+            fixture_autouse: false,
+            unittest: model
+                .class_of_method(id)
+                .is_some_and(|c| model.unittest_classes.contains(&c)),
+        };
+        match s.role {
+            Role::Test => {
+                let mut id_parts = vec![self.file.node_path.clone()];
+                id_parts.extend(classes);
+                id_parts.push(function);
+                owner.test = Some(id_parts.join("::"));
+            }
+            Role::Fixture => {
+                if let Some(fixture) = model.fixtures.iter().find(|f| f.scope == id) {
+                    owner.fixture = Some(fixture.name.clone());
+                    owner.fixture_scope = Some(fixture.scope_name.clone());
+                    owner.fixture_autouse = fixture.autouse;
+                }
+            }
+            _ => {}
+        }
+        if id == MODULE_SCOPE {
+            owner.role = Role::Module;
+        }
+        (id, owner)
+    }
+}

@@ -1,0 +1,239 @@
+//! Extracting the tree-free facts of a file (tests, fixtures, plugins) that the project stage keeps
+//! after the tree is dropped.
+
+use crate::context::FileInfo;
+use isolint_python::eval::Evaluator;
+use isolint_python::knowledge;
+use isolint_python::model::{sequence_len, string_value, FileModel, Role, ScopeId, MODULE_SCOPE};
+use isolint_python::project::{FileFacts, FixtureFacts, TestFacts};
+use isolint_python::source::LineIndex;
+use isolint_python::syntax::{field, kind, CallArgs};
+use isolint_python::value::Value;
+
+pub fn extract(
+    model: &FileModel,
+    eval: &Evaluator,
+    info: &FileInfo,
+    index: &LineIndex,
+) -> FileFacts {
+    let source = model.source;
+    let mut facts = FileFacts {
+        node_path: info.node_path.clone(),
+        display: info.display.clone(),
+        is_conftest: info.is_conftest,
+        is_test_module: info.pytest_module || !model.unittest_classes.is_empty(),
+        pytest_plugins: model.pytest_plugins.clone(),
+        module_usefixtures: usefixtures(model, MODULE_SCOPE, true),
+        ..Default::default()
+    };
+    for id in model.function_scopes_with(Role::Test) {
+        let scope = &model.scopes[id];
+        let classes: Vec<String> = model.class_path(id).into_iter().map(String::from).collect();
+        let parametrized_names = eval.parametrized_names(id);
+        let requested = scope
+            .parameters()
+            .into_iter()
+            .filter(|(name, default)| {
+                default.is_none()
+                    && !matches!(*name, "self" | "cls")
+                    && !parametrized_names.iter().any(|p| p == name)
+            })
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let mut parameter_count = Some(1usize);
+        let mut parametrized = false;
+        for marker in model
+            .markers_of(id)
+            .into_iter()
+            .filter(|m| m.name == "parametrize")
+        {
+            parametrized = true;
+            let values = marker
+                .call
+                .and_then(|call| CallArgs::of(call, source).get(1, "argvalues"));
+            parameter_count = match (parameter_count, values.and_then(sequence_len)) {
+                (Some(total), Some(n)) => Some(total * n),
+                _ => None,
+            };
+        }
+        let mut node_id = vec![info.node_path.clone()];
+        node_id.extend(classes.iter().cloned());
+        node_id.push(scope.name.to_string());
+        facts.tests.push(TestFacts {
+            node_id: node_id.join("::"),
+            name: scope.name.to_string(),
+            position: index.position(source, model.span_of_name(id).start),
+            requested,
+            usefixtures: usefixtures(model, id, false),
+            parameter_count: if parametrized { parameter_count } else { None },
+            parametrized,
+            markers: model
+                .markers_of(id)
+                .iter()
+                .map(|m| m.name.to_string())
+                .collect(),
+            unittest: model
+                .class_of_method(id)
+                .is_some_and(|c| model.unittest_classes.contains(&c)),
+            calls: called_names(model, id),
+            classes,
+        });
+    }
+    for fixture in &model.fixtures {
+        let id = fixture.scope;
+        let scope = &model.scopes[id];
+        let value = scope.returned.map_or(Value::Unknown, |r| eval.eval(r, id));
+        let (changes_cwd, isolates_home) = isolation_of(model, eval, id);
+        let resets_env = env_resets(model, id);
+        facts.fixtures.push(FixtureFacts {
+            name: fixture.name.clone(),
+            function: scope.name.to_string(),
+            scope: fixture.scope_name.clone(),
+            autouse: fixture.autouse,
+            params: fixture.params,
+            classes: model.class_path(id).into_iter().map(String::from).collect(),
+            position: index.position(source, model.span_of_name(id).start),
+            requested: scope
+                .parameters()
+                .into_iter()
+                .filter(|(name, default)| default.is_none() && !matches!(*name, "self" | "cls"))
+                .map(|(name, _)| name.to_string())
+                .collect(),
+            value,
+            changes_cwd,
+            isolates_home,
+            resets_env,
+        });
+    }
+    facts
+}
+
+/// Fixture names of `usefixtures` markers on a scope (and, unless `own_only`, its classes).
+fn usefixtures(model: &FileModel, id: ScopeId, own_only: bool) -> Vec<String> {
+    let markers = if own_only {
+        model
+            .markers
+            .get(&id)
+            .map(|m| m.iter().collect())
+            .unwrap_or_default()
+    } else {
+        model.markers_of(id)
+    };
+    markers
+        .into_iter()
+        .filter(|m| m.name == "usefixtures" && (own_only || m.call.is_some()))
+        .filter_map(|m| m.call)
+        .flat_map(|call| {
+            CallArgs::of(call, model.source)
+                .positional
+                .into_iter()
+                .filter_map(|a| string_value(a, model.source))
+                .collect::<Vec<_>>()
+        })
+        .filter(|name| !own_only || id == MODULE_SCOPE || !name.is_empty())
+        .collect()
+}
+
+/// Names of functions a test calls, nested scopes included.
+fn called_names(model: &FileModel, id: ScopeId) -> Vec<String> {
+    let mut names: Vec<String> = model
+        .calls_under(id)
+        .filter_map(|(_, call)| call.child_by_field_id(field::FUNCTION.id()))
+        .filter_map(|callee| match callee.kind() {
+            kind::IDENTIFIER => {
+                Some(isolint_python::syntax::text(callee, model.source).to_string())
+            }
+            kind::ATTRIBUTE => callee
+                .child_by_field_id(field::ATTRIBUTE.id())
+                .map(|a| isolint_python::syntax::text(a, model.source).to_string()),
+            _ => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Variables a fixture sets or deletes with `monkeypatch` before its test runs (`*` for
+/// `mock.patch.dict(os.environ, clear=True)`).
+fn env_resets(model: &FileModel, id: ScopeId) -> Vec<String> {
+    let before_yield = model.scopes[id].yield_at.unwrap_or(usize::MAX);
+    let mut keys: Vec<String> = model
+        .calls_under(id)
+        .filter(|(_, call)| call.start_byte() < before_yield)
+        .filter_map(|(_, call)| {
+            let callee = isolint_python::syntax::text(
+                call.child_by_field_id(field::FUNCTION.id())?,
+                model.source,
+            );
+            let args = CallArgs::of(call, model.source);
+            match knowledge::last_component(callee) {
+                "setenv" | "delenv" => args
+                    .positional
+                    .first()
+                    .and_then(|a| string_value(*a, model.source)),
+                "dict"
+                    if callee.contains("patch")
+                        && args
+                            .keyword("clear")
+                            .is_some_and(|v| v.kind() == kind::TRUE) =>
+                {
+                    Some("*".to_string())
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Whether a function moves into a private working folder, and whether it points HOME at one.
+pub fn isolation_of(model: &FileModel, eval: &Evaluator, id: ScopeId) -> (bool, bool) {
+    let mut cwd = false;
+    let mut home = false;
+    for (scope, call) in model.calls_under(id) {
+        let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+            continue;
+        };
+        let written = isolint_python::syntax::text(callee, model.source);
+        let written_last = knowledge::last_component(written);
+        // Resolve aliases only for calls that may matter.
+        if !(knowledge::changes_cwd(written_last)
+            || matches!(written_last, "setenv" | "dict")
+            || callee.kind() == kind::IDENTIFIER)
+        {
+            continue;
+        }
+        let name = model
+            .qualified_name(callee, scope)
+            .unwrap_or_else(|| written.to_string());
+        let args = CallArgs::of(call, model.source);
+        if knowledge::changes_cwd(&name) {
+            let target = args.positional.first().map(|a| eval.eval(*a, scope));
+            if !matches!(target, Some(Value::Text(_))) {
+                cwd = true;
+            }
+        }
+        let last = knowledge::last_component(&name);
+        let first_is_home = args
+            .positional
+            .first()
+            .and_then(|a| string_value(*a, model.source))
+            .is_some_and(|k| k == "HOME" || k == "USERPROFILE");
+        if last == "setenv" && first_is_home {
+            home = true;
+        }
+        if last == "dict" && name.contains("patch") {
+            if let Some(list) = call.child_by_field_id(field::ARGUMENTS.id()) {
+                if isolint_python::syntax::text(list, model.source).contains("\"HOME\"")
+                    || isolint_python::syntax::text(list, model.source).contains("'HOME'")
+                {
+                    home = true;
+                }
+            }
+        }
+    }
+    (cwd, home)
+}

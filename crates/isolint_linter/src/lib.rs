@@ -1,0 +1,21 @@
+//! isolint's rules, rule registry, suppressions, effort model and the lint pipeline.
+//!
+//! walk → parse → per-file model and rules (parallel) → project stage (fixture resolution, path
+//! effects, attribution to tests, effort) → sorted diagnostics.
+
+pub mod analysis;
+pub mod context;
+pub mod diagnostic;
+pub mod effort;
+pub mod facts;
+pub mod lint;
+pub mod registry;
+pub mod rules;
+pub mod settings;
+pub mod suppression;
+pub mod walk;
+
+pub use diagnostic::{Diagnostic, Effort, Related, Severity};
+pub use lint::{lint, LintOptions, LintResult, SourceInput};
+pub use registry::{Category, RuleMeta, RuleSet, Selector};
+pub use settings::Settings;

@@ -1,0 +1,750 @@
+//! The lint pipeline. Files are read, parsed, modelled and checked in parallel (one parser per
+//! thread); the project stage then resolves fixtures, attributes findings to tests, computes effort,
+//! applies suppressions and sorts, so output is the same whatever the thread count.
+
+use crate::analysis::path_effects::{self, PathEffect, ResolvedEffect};
+use crate::context::{FileContext, FileInfo, Finding};
+use crate::diagnostic::{Diagnostic, Effort, FixSite, Related};
+use crate::effort::{estimate, EffortFacts};
+use crate::facts;
+use crate::registry::{Category, RuleMeta, RuleSet, Selector};
+use crate::rules::{file_errors, Rule};
+use crate::settings::Settings;
+use crate::suppression::Suppressions;
+use isolint_python::knowledge::{classify_path, PathClass, PathOp, CHDIR_FIXTURES};
+use isolint_python::model::{build, BuildOptions, Role};
+use isolint_python::parse::{parse, python_parser, syntax_errors};
+use isolint_python::project::{FileFacts, FixtureRef, Project};
+use isolint_python::pytest_config::Naming;
+use isolint_python::source::{LineIndex, Position, Span};
+use isolint_python::syntax::{self, kind_count, kind_id};
+use isolint_python::value::{Root, Value};
+use rayon::prelude::*;
+use std::collections::{BTreeSet, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Files larger than this are reported instead of parsed: no test module is this big.
+const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// One file to lint.
+#[derive(Debug, Clone)]
+pub struct SourceInput {
+    pub path: PathBuf,
+    /// As shown to users.
+    pub display: String,
+    /// Relative to pytest's rootdir, for node ids.
+    pub node_path: String,
+    /// Named on the command line: a test module whatever its name.
+    pub explicit: bool,
+    /// The text, when it does not come from `path` (standard input).
+    pub text: Option<String>,
+}
+
+pub struct LintOptions<'a> {
+    pub rules: &'a RuleSet,
+    pub naming: &'a Naming,
+    pub settings: &'a Settings,
+    /// `per-file-ignores`: a glob over the shown path and the rules it turns off there.
+    pub per_file_ignores: &'a [(globset::GlobMatcher, Vec<Selector>)],
+    /// Report suppression comments that suppress nothing or name unknown rules (ISO003).
+    pub warn_unused_suppressions: bool,
+}
+
+pub struct LintResult {
+    pub diagnostics: Vec<Diagnostic>,
+    /// The facts of every linted file, in path order.
+    pub files: Vec<FileFacts>,
+    /// The text of every file with a diagnostic, for reporters that show source.
+    pub sources: HashMap<String, Arc<str>>,
+    /// The categories whose rules ran.
+    pub categories_checked: BTreeSet<Category>,
+}
+
+struct FileOutcome {
+    info: FileInfo,
+    facts: FileFacts,
+    findings: Vec<Finding>,
+    effects: Vec<PathEffect>,
+    /// ISO001/ISO002, complete already.
+    file_diagnostics: Vec<Diagnostic>,
+    source: Arc<str>,
+    index: LineIndex,
+    suppressions: Suppressions,
+}
+
+/// Which rules want which node kinds.
+struct Dispatch {
+    by_kind: Vec<Vec<&'static dyn Rule>>,
+    wanted: Vec<bool>,
+    path_rules: Vec<&'static dyn Rule>,
+}
+
+impl Dispatch {
+    fn new(rules: &RuleSet) -> Self {
+        let mut by_kind: Vec<Vec<&'static dyn Rule>> = vec![Vec::new(); kind_count()];
+        let mut wanted = vec![false; kind_count()];
+        for rule in rules.enabled() {
+            for name in rule.node_kinds() {
+                let id = kind_id(name) as usize;
+                by_kind[id].push(rule);
+                wanted[id] = true;
+            }
+        }
+        wanted[kind_id(syntax::kind::COMMENT) as usize] = true;
+        let path_rules = rules.enabled().filter(|r| r.uses_path_effects()).collect();
+        Dispatch {
+            by_kind,
+            wanted,
+            path_rules,
+        }
+    }
+}
+
+pub fn lint(inputs: &[SourceInput], options: &LintOptions) -> LintResult {
+    let dispatch = Dispatch::new(options.rules);
+    let outcomes: Vec<FileOutcome> = inputs
+        .par_iter()
+        .map_init(python_parser, |parser, input| {
+            match catch_unwind(AssertUnwindSafe(|| lint_file(parser, input, options, &dispatch))) {
+                Ok(outcome) => outcome,
+                Err(panic) => {
+                    // The parser may be mid-parse: start afresh for the next file.
+                    *parser = python_parser();
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    failed_file(input, format!("isolint failed on this file and skipped it (please report this bug): {message}"))
+                }
+            }
+        })
+        .collect();
+    project_stage(outcomes, options, &dispatch)
+}
+
+fn failed_file(input: &SourceInput, message: String) -> FileOutcome {
+    let info = file_info(input, &Naming::default());
+    let diagnostic = file_diagnostic(
+        &file_errors::UNREADABLE_FILE,
+        &info,
+        Position { line: 1, column: 1 },
+        Position { line: 1, column: 1 },
+        Span::default(),
+        message,
+        "make the file valid UTF-8 text, or exclude it with `extend-exclude` in `[tool.isolint]`",
+    );
+    FileOutcome {
+        facts: FileFacts {
+            node_path: info.node_path.clone(),
+            display: info.display.clone(),
+            ..Default::default()
+        },
+        info,
+        findings: Vec::new(),
+        effects: Vec::new(),
+        file_diagnostics: vec![diagnostic],
+        source: Arc::from(""),
+        index: LineIndex::new(""),
+        suppressions: Suppressions::default(),
+    }
+}
+
+fn file_info(input: &SourceInput, naming: &Naming) -> FileInfo {
+    let name = input
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    FileInfo {
+        display: input.display.clone(),
+        node_path: input.node_path.clone(),
+        is_conftest: name == "conftest.py",
+        pytest_module: input.explicit || naming.is_test_file(name),
+    }
+}
+
+fn file_diagnostic(
+    rule: &'static RuleMeta,
+    info: &FileInfo,
+    start: Position,
+    end: Position,
+    span: Span,
+    message: String,
+    fix: &str,
+) -> Diagnostic {
+    Diagnostic {
+        rule,
+        file: info.display.clone(),
+        span,
+        start,
+        end,
+        message,
+        fix: fix.to_string(),
+        effort: Effort::Lines,
+        test: None,
+        fixture: None,
+        related: Vec::new(),
+        affected_tests: Vec::new(),
+        resource: None,
+        site: FixSite::Module,
+    }
+}
+
+fn read_source(input: &SourceInput) -> Result<String, String> {
+    if let Some(text) = &input.text {
+        return Ok(text.clone());
+    }
+    let metadata =
+        std::fs::metadata(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "this file is {} MB, larger than any test module isolint expects; it was not linted",
+            metadata.len() / (1024 * 1024)
+        ));
+    }
+    let bytes = std::fs::read(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
+    if bytes.contains(&0) {
+        return Err("this file holds binary data (a NUL byte), not Python source".into());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "this file is not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn lint_file(
+    parser: &mut tree_sitter::Parser,
+    input: &SourceInput,
+    options: &LintOptions,
+    dispatch: &Dispatch,
+) -> FileOutcome {
+    let info = file_info(input, options.naming);
+    let text = match read_source(input) {
+        Ok(text) => text,
+        Err(message) => return failed_file(input, message),
+    };
+    let source: Arc<str> = Arc::from(text);
+    let index = LineIndex::new(&source);
+    let Ok(tree) = parse(parser, &source) else {
+        return failed_file(input, "the parser gave up on this file".into());
+    };
+    let mut file_diagnostics = Vec::new();
+    let errors = syntax_errors(&tree);
+    if let Some(first) = errors.first() {
+        let start = index.position(&source, first.start);
+        let end = index.position(&source, first.end.max(first.start));
+        let more = match errors.len() {
+            1 => String::new(),
+            n => format!(" ({} more parse errors in the file)", n - 1),
+        };
+        file_diagnostics.push(file_diagnostic(
+            &file_errors::SYNTAX_ERROR,
+            &info,
+            start,
+            end,
+            *first,
+            format!("this part of the file does not parse as Python, so isolint could not check it{more}; the rest of the file was linted"),
+            "fix the syntax (pytest cannot collect this file either), or exclude the file if it is not Python 3",
+        ));
+    }
+    let build_options = BuildOptions {
+        naming: options.naming,
+        wanted_kinds: &dispatch.wanted,
+        pytest_module: info.pytest_module,
+    };
+    let model = build(&tree, &source, &build_options);
+    let mut ctx = FileContext::new(&model, &info, options.settings);
+    let mut suppressions = Suppressions::default();
+    let comment_kind = kind_id(syntax::kind::COMMENT);
+    for (node, scope) in &model.wanted_nodes {
+        if node.kind_id() == comment_kind {
+            let line = index.line_of(node.start_byte());
+            let line_start = index.line_start(line);
+            let line_text = source.get(line_start..node.end_byte()).unwrap_or("");
+            suppressions.add_comment(ctx.text(*node), line, line_text);
+            continue;
+        }
+        for rule in &dispatch.by_kind[node.kind_id() as usize] {
+            rule.check_node(*node, *scope, &mut ctx);
+        }
+    }
+    if !dispatch.path_rules.is_empty() {
+        path_effects::collect(&mut ctx);
+    }
+    let facts = facts::extract(&model, &ctx.eval, &info, &index);
+    let FileContext {
+        findings,
+        path_effects,
+        ..
+    } = ctx;
+    FileOutcome {
+        info,
+        facts,
+        findings,
+        effects: path_effects,
+        file_diagnostics,
+        source: source.clone(),
+        index,
+        suppressions,
+    }
+}
+
+fn project_stage(
+    mut outcomes: Vec<FileOutcome>,
+    options: &LintOptions,
+    dispatch: &Dispatch,
+) -> LintResult {
+    let files: Vec<FileFacts> = outcomes
+        .iter_mut()
+        .map(|o| std::mem::take(&mut o.facts))
+        .collect();
+    let project = Project::new(&files);
+    let closures: Vec<Vec<BTreeSet<FixtureRef>>> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| f.tests.iter().map(|t| project.closure(i, t)).collect())
+        .collect();
+    let mut users: HashMap<FixtureRef, Vec<String>> = HashMap::new();
+    for (i, file) in files.iter().enumerate() {
+        for (t, test) in file.tests.iter().enumerate() {
+            for fixture in &closures[i][t] {
+                users
+                    .entry(*fixture)
+                    .or_default()
+                    .push(test.node_id.clone());
+            }
+        }
+    }
+
+    let view = project_view(&project, &closures);
+    let mut diagnostics = Vec::new();
+    let mut sources = HashMap::new();
+    for (file_index, outcome) in outcomes.iter_mut().enumerate() {
+        outcome.suppressions.reset_usage();
+        let mut findings = std::mem::take(&mut outcome.findings);
+        if !dispatch.path_rules.is_empty() {
+            let resolved = resolve_effects(
+                &outcome.effects,
+                file_index,
+                &outcome.info,
+                &project,
+                &closures[file_index],
+            );
+            for effect in &resolved {
+                for rule in &dispatch.path_rules {
+                    findings.extend(rule.check_path_effect(effect));
+                }
+            }
+        }
+        findings.retain(|f| {
+            crate::registry::all_rules()
+                .iter()
+                .find(|r| r.meta().code == f.rule.code)
+                .is_none_or(|r| r.holds_in_project(f, &view))
+        });
+        let mut file_diagnostics: Vec<Diagnostic> = std::mem::take(&mut outcome.file_diagnostics);
+        file_diagnostics.extend(
+            findings
+                .into_iter()
+                .filter_map(|f| to_diagnostic(f, file_index, outcome, &project, &users)),
+        );
+        share_effort(&mut file_diagnostics);
+        let ignored: Vec<&Selector> = options
+            .per_file_ignores
+            .iter()
+            .filter(|(glob, _)| {
+                glob.is_match(&outcome.info.display) || glob.is_match(&outcome.info.node_path)
+            })
+            .flat_map(|(_, selectors)| selectors.iter())
+            .collect();
+        file_diagnostics.retain(|d| {
+            options.rules.contains(d.rule.code)
+                && !ignored.iter().any(|s| s.matches(d.rule))
+                && !outcome
+                    .suppressions
+                    .suppresses(d.rule, d.start.line.saturating_sub(1))
+        });
+        if options.warn_unused_suppressions
+            && options.rules.contains(file_errors::UNUSED_SUPPRESSION.code)
+        {
+            file_diagnostics.extend(unused_suppressions(outcome));
+        }
+        if !file_diagnostics.is_empty() {
+            sources.insert(outcome.info.display.clone(), outcome.source.clone());
+        }
+        diagnostics.extend(file_diagnostics);
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    LintResult {
+        diagnostics,
+        files,
+        sources,
+        categories_checked: options.rules.categories(),
+    }
+}
+
+/// The project facts rules confirm their findings against.
+fn project_view(
+    project: &Project,
+    closures: &[Vec<BTreeSet<FixtureRef>>],
+) -> crate::rules::ProjectView {
+    let mut every_test: Option<BTreeSet<String>> = None;
+    for tests in closures {
+        for closure in tests {
+            let resets: BTreeSet<String> = closure
+                .iter()
+                .flat_map(|f| project.fixture(*f).resets_env.iter().cloned())
+                .collect();
+            every_test = Some(match every_test {
+                None => resets,
+                Some(so_far) if resets.contains("*") => so_far,
+                Some(so_far) if so_far.contains("*") => resets,
+                Some(so_far) => so_far.intersection(&resets).cloned().collect(),
+            });
+        }
+    }
+    crate::rules::ProjectView {
+        env_reset_before_every_test: every_test.unwrap_or_default(),
+    }
+}
+
+/// ISO003 for each suppression comment that matched nothing, naming unknown codes.
+fn unused_suppressions(outcome: &FileOutcome) -> Vec<Diagnostic> {
+    outcome
+        .suppressions
+        .unused()
+        .map(|s| {
+            let unknown: Vec<&str> = s
+                .codes
+                .iter()
+                .map(String::as_str)
+                .filter(|c| Selector::parse(c).is_err())
+                .collect();
+            let message = if unknown.is_empty() {
+                "this suppression comment suppresses no finding".to_string()
+            } else {
+                format!(
+                    "this suppression comment names no isolint rule: {}",
+                    unknown.join(", ")
+                )
+            };
+            let start = outcome.index.line_start(s.line);
+            let position = outcome.index.position(&outcome.source, start);
+            let end = outcome.index.position(
+                &outcome.source,
+                outcome
+                    .index
+                    .line_start(s.line + 1)
+                    .saturating_sub(1)
+                    .max(start),
+            );
+            file_diagnostic(
+                &file_errors::UNUSED_SUPPRESSION,
+                &outcome.info,
+                position,
+                end,
+                Span::new(start, start),
+                message,
+                "remove the comment, or correct the rule code",
+            )
+        })
+        .collect()
+}
+
+/// Resolves fixture-rooted paths, drops what is isolated, and pairs removals and checks with writes.
+fn resolve_effects<'a>(
+    effects: &'a [PathEffect],
+    file: usize,
+    info: &'a FileInfo,
+    project: &Project,
+    closures: &[BTreeSet<FixtureRef>],
+) -> Vec<ResolvedEffect<'a>> {
+    let facts = &project.files[file];
+    let mut resolved: Vec<ResolvedEffect> = Vec::new();
+    for effect in effects {
+        let (value, via_fixture) = match &effect.path.root {
+            Root::Fixture(name) => {
+                let Some(reference) = project.resolve(file, &effect.owner.classes, name, None)
+                else {
+                    continue;
+                };
+                let fixture = project.fixture(reference);
+                let value = project.fixture_value(reference);
+                let Value::Text(base) = &value else { continue };
+                let shown_base = shown_path(&base.root, &base.text, &project.files[reference.file]);
+                let related = Related {
+                    file: project.files[reference.file].display.clone(),
+                    line: fixture.position.line,
+                    column: fixture.position.column,
+                    message: format!("fixture `{name}` returns the fixed path '{shown_base}'"),
+                };
+                let joined = value.clone().join(Value::literal(effect.path.text.clone()));
+                (joined, Some((name.clone(), related)))
+            }
+            _ => (Value::Text(effect.path.clone()), None),
+        };
+        let Value::Text(text) = value else { continue };
+        let Some(class) = classify_path(&text.root, &text.text) else {
+            continue;
+        };
+        // Tests the effect reaches: the test itself, or the tests calling a helper.
+        let reaching: Vec<usize> = match (&effect.owner.test, &effect.helper) {
+            (Some(id), _) => facts
+                .tests
+                .iter()
+                .position(|t| &t.node_id == id)
+                .into_iter()
+                .collect(),
+            (None, Some(helper)) => facts
+                .tests
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.calls.contains(helper))
+                .map(|(i, _)| i)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if effect.helper.is_some() && reaching.is_empty() {
+            continue;
+        }
+        // Every test the effect reaches is isolated by one of its fixtures.
+        let all_reaching = |isolated: &dyn Fn(usize) -> bool| {
+            !reaching.is_empty() && reaching.iter().all(|t| isolated(*t))
+        };
+        let requests_chdir_fixture = |t: usize| {
+            let direct = facts.tests[t].requested.iter();
+            let through_fixtures = closures[t]
+                .iter()
+                .flat_map(|f| project.fixture(*f).requested.iter());
+            direct
+                .chain(through_fixtures)
+                .any(|name| CHDIR_FIXTURES.contains(&name.as_str()))
+        };
+        let home_by_fixture = all_reaching(&|t| {
+            closures[t]
+                .iter()
+                .any(|f| project.fixture(*f).isolates_home)
+        });
+        if class == PathClass::Home && (effect.home_isolated || home_by_fixture) {
+            continue;
+        }
+        let cwd_isolated = effect.cwd_isolated
+            || all_reaching(&|t| {
+                closures[t].iter().any(|f| project.fixture(*f).changes_cwd)
+                    || requests_chdir_fixture(t)
+            });
+        resolved.push(ResolvedEffect {
+            effect,
+            file: info,
+            shown: shown_path(&text.root, &text.text, facts),
+            root: text.root.clone(),
+            class,
+            origin: text.origin.clone(),
+            via_fixture,
+            paired: Vec::new(),
+        });
+        if cwd_isolated {
+            if let Some(last) = resolved.last_mut() {
+                if last.class == PathClass::Relative {
+                    // Relative paths land in the test's private folder.
+                    resolved.pop();
+                }
+            }
+        }
+    }
+    pair_removals(resolved)
+}
+
+/// A removal or check of a path the same file writes is shown with the write; a library call handed
+/// a path is a write only when the file also removes or checks that path.
+fn pair_removals(effects: Vec<ResolvedEffect>) -> Vec<ResolvedEffect> {
+    let covers = |folder: &str, path: &str| {
+        path == folder || path.starts_with(&format!("{}/", folder.trim_end_matches('/')))
+    };
+    let evidence: Vec<(String, Span, &'static str)> = effects
+        .iter()
+        .filter(|e| matches!(e.effect.op, PathOp::Delete | PathOp::Check))
+        .map(|e| {
+            (
+                e.shown.clone(),
+                e.effect.span,
+                if e.effect.op == PathOp::Delete {
+                    "removed here"
+                } else {
+                    "checked here"
+                },
+            )
+        })
+        .collect();
+    let mut kept: Vec<ResolvedEffect> = Vec::new();
+    for mut effect in effects {
+        match effect.effect.op {
+            PathOp::Check => continue,
+            PathOp::Mention | PathOp::Write | PathOp::CreateDir | PathOp::Database => {
+                let pairs: Vec<(Span, String)> = evidence
+                    .iter()
+                    .filter(|(path, span, what)| {
+                        covers(path, &effect.shown)
+                            && (*what == "removed here" || effect.effect.op == PathOp::Mention)
+                            && *span != effect.effect.span
+                    })
+                    .map(|(_, span, what)| (*span, what.to_string()))
+                    .collect();
+                if effect.effect.op == PathOp::Mention && pairs.is_empty() {
+                    continue;
+                }
+                effect.paired = pairs;
+                kept.push(effect);
+            }
+            PathOp::Delete => kept.push(effect),
+        }
+    }
+    // A library call adds nothing when a known sink writes the same path: that write is the finding.
+    let sink_written: Vec<String> = kept
+        .iter()
+        .filter(|e| !matches!(e.effect.op, PathOp::Delete | PathOp::Mention))
+        .map(|e| e.shown.clone())
+        .collect();
+    kept.retain(|e| e.effect.op != PathOp::Mention || !sink_written.contains(&e.shown));
+    let written: Vec<String> = kept
+        .iter()
+        .filter(|e| e.effect.op != PathOp::Delete)
+        .map(|e| e.shown.clone())
+        .collect();
+    kept.retain(|e| e.effect.op != PathOp::Delete || !written.iter().any(|w| covers(&e.shown, w)));
+    kept
+}
+
+/// The path as users read it.
+fn shown_path(root: &Root, text: &str, facts: &FileFacts) -> String {
+    let join = |prefix: &str| {
+        if text.is_empty() {
+            prefix.to_string()
+        } else {
+            format!("{prefix}/{text}")
+        }
+    };
+    match root {
+        Root::Literal | Root::Cwd | Root::Fixture(_) => text.to_string(),
+        Root::TempDir => join("$TMPDIR"),
+        Root::Home => join("~"),
+        Root::SourceDir => {
+            let folder = facts.folder();
+            if folder.is_empty() {
+                text.to_string()
+            } else {
+                join(folder)
+            }
+        }
+    }
+}
+
+fn to_diagnostic(
+    finding: Finding,
+    file: usize,
+    outcome: &FileOutcome,
+    project: &Project,
+    users: &HashMap<FixtureRef, Vec<String>>,
+) -> Option<Diagnostic> {
+    let facts = &project.files[file];
+    let owner = &finding.owner;
+    let same_class = |classes: &[String]| {
+        facts
+            .tests
+            .iter()
+            .filter(|t| t.classes.starts_with(classes))
+            .map(|t| t.node_id.clone())
+            .collect::<Vec<_>>()
+    };
+    let affected: Vec<String> = match owner.role {
+        Role::Test => owner.test.iter().cloned().collect(),
+        Role::Fixture => {
+            let name = owner.fixture.as_deref().unwrap_or(&owner.function);
+            project
+                .resolve(file, &owner.classes, name, None)
+                .and_then(|r| users.get(&r).cloned())
+                .unwrap_or_default()
+        }
+        Role::Setup | Role::Teardown | Role::ClassBody => same_class(&owner.classes),
+        _ => facts
+            .tests
+            .iter()
+            .filter(|t| t.calls.contains(&owner.function))
+            .map(|t| t.node_id.clone())
+            .collect(),
+    };
+    let text = &outcome.source;
+    let start = outcome.index.position(text, finding.span.start);
+    let end = outcome.index.position(text, finding.span.end);
+    let mut related: Vec<Related> = finding
+        .related
+        .iter()
+        .map(|(span, message)| {
+            let at = outcome.index.position(text, span.start);
+            Related {
+                file: outcome.info.display.clone(),
+                line: at.line,
+                column: at.column,
+                message: message.clone(),
+            }
+        })
+        .collect();
+    related.extend(finding.related_elsewhere.iter().cloned());
+    let effort = estimate(&EffortFacts {
+        base: finding.rule.effort,
+        site: finding.site,
+        tests_sharing: affected.len(),
+        fixture_scope: owner.fixture_scope.as_deref(),
+        outside_tests: false,
+    });
+    Some(Diagnostic {
+        rule: finding.rule,
+        file: outcome.info.display.clone(),
+        span: finding.span,
+        start,
+        end,
+        message: finding.message,
+        fix: finding.fix,
+        effort,
+        test: owner.test.clone(),
+        fixture: owner.fixture.clone(),
+        related,
+        affected_tests: affected,
+        resource: finding.resource,
+        site: finding.site,
+    })
+}
+
+/// A module constant or class attribute used by several tests is one root cause: its findings share
+/// the effort of changing it.
+fn share_effort(diagnostics: &mut [Diagnostic]) {
+    let mut sharing: HashMap<(String, FixSite, &'static str), BTreeSet<String>> = HashMap::new();
+    for d in diagnostics.iter() {
+        if let (Some(resource), FixSite::Module | FixSite::Class) = (&d.resource, d.site) {
+            sharing
+                .entry((resource.clone(), d.site, d.rule.code))
+                .or_default()
+                .extend(d.affected_tests.iter().cloned());
+        }
+    }
+    for d in diagnostics.iter_mut() {
+        if let (Some(resource), FixSite::Module | FixSite::Class) = (&d.resource, d.site) {
+            let count = sharing
+                .get(&(resource.clone(), d.site, d.rule.code))
+                .map_or(0, BTreeSet::len);
+            d.effort = d.effort.max(estimate(&EffortFacts {
+                base: d.rule.effort,
+                site: d.site,
+                tests_sharing: count,
+                fixture_scope: None,
+                outside_tests: false,
+            }));
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! The rules, one file each, grouped by family. A rule declares the node kinds it wants and is called
+//! for each such node in the one walk's order; filesystem rules read the shared path-effect analysis.
+
+use crate::analysis::path_effects::ResolvedEffect;
+use crate::context::{FileContext, Finding};
+use crate::registry::RuleMeta;
+use isolint_python::model::ScopeId;
+use tree_sitter::Node;
+
+pub mod file_errors;
+pub mod hardcoded_path;
+pub mod missing_cleanup;
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Node kinds (tree-sitter-python names) this rule wants to see.
+    fn node_kinds(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Called for every node of a wanted kind, with its innermost scope.
+    fn check_node(&self, _node: Node, _scope: ScopeId, _ctx: &mut FileContext) {}
+
+    /// Whether the rule reads the path-effect analysis (writes, deletes, database files).
+    fn uses_path_effects(&self) -> bool {
+        false
+    }
+
+    /// Called for every write, creation, deletion or database open of a known path, once the project
+    /// stage has resolved fixture values.
+    fn check_path_effect(&self, _effect: &ResolvedEffect) -> Option<Finding> {
+        None
+    }
+
+    /// Whether a finding of this rule still holds once the whole project is known (a fixture every
+    /// test uses may undo what the finding reports).
+    fn holds_in_project(&self, _finding: &Finding, _project: &ProjectView) -> bool {
+        true
+    }
+}
+
+/// Project facts that per-file findings are confirmed against.
+#[derive(Debug, Default)]
+pub struct ProjectView {
+    /// Environment variables a fixture resets before every test of the project (`*`: all of them).
+    pub env_reset_before_every_test: std::collections::BTreeSet<String>,
+}
+
+/// Every rule, in code order.
+pub static ALL: &[&dyn Rule] = &[
+    &file_errors::UnreadableFile,
+    &file_errors::SyntaxError,
+    &file_errors::UnusedSuppression,
+    &hardcoded_path::HardcodedTmpPath,
+    &hardcoded_path::CwdRelativeOutput,
+    &hardcoded_path::SharedPathRemoval,
+    &hardcoded_path::FixedSqliteFile,
+    &hardcoded_path::HomeDirPath,
+    &missing_cleanup::EnvironLeak,
+];

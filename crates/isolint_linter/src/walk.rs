@@ -1,0 +1,149 @@
+//! Finding the files to lint: folders are walked with the `ignore` crate (`.gitignore`, `.ignore`,
+//! `.isolintignore`, hidden files skipped), files named on the command line are always linted.
+
+use globset::GlobSet;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FoundFile {
+    pub path: PathBuf,
+    /// Named on the command line (then it is a test module whatever its name).
+    pub explicit: bool,
+}
+
+#[derive(Debug)]
+pub struct WalkProblem {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+pub struct WalkOptions<'a> {
+    pub no_ignore: bool,
+    /// Matched against the path relative to `root` and against the file or folder name.
+    pub exclude: &'a GlobSet,
+    pub root: &'a Path,
+}
+
+/// Every Python file under `paths`, sorted and without duplicates, and the entries that could not be
+/// read. Symbolic links are not followed, so a link loop cannot trap the walk.
+pub fn find_python_files(
+    paths: &[PathBuf],
+    options: &WalkOptions,
+) -> (Vec<FoundFile>, Vec<WalkProblem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            files.push(FoundFile {
+                path: path.clone(),
+                explicit: true,
+            });
+            continue;
+        }
+        let mut builder = ignore::WalkBuilder::new(path);
+        builder
+            .follow_links(false)
+            .add_custom_ignore_filename(".isolintignore")
+            .git_ignore(!options.no_ignore)
+            .git_global(!options.no_ignore)
+            .git_exclude(!options.no_ignore)
+            .ignore(!options.no_ignore)
+            .parents(!options.no_ignore)
+            .hidden(true);
+        if options.no_ignore {
+            builder.standard_filters(false).hidden(true);
+        }
+        let exclude = options.exclude.clone();
+        let root = options.root.to_path_buf();
+        builder.filter_entry(move |entry| !is_excluded(entry.path(), &root, &exclude));
+        for entry in builder.build() {
+            match entry {
+                Ok(entry) => {
+                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                    if is_file && entry.path().extension().is_some_and(|e| e == "py") {
+                        files.push(FoundFile {
+                            path: entry.into_path(),
+                            explicit: false,
+                        });
+                    }
+                }
+                Err(error) => problems.push(WalkProblem {
+                    path: error_path(&error).unwrap_or_else(|| path.clone()),
+                    message: error.to_string(),
+                }),
+            }
+        }
+    }
+    files.sort();
+    files.dedup_by(|a, b| {
+        if a.path == b.path {
+            b.explicit |= a.explicit;
+            true
+        } else {
+            false
+        }
+    });
+    (files, problems)
+}
+
+fn is_excluded(path: &Path, root: &Path, exclude: &GlobSet) -> bool {
+    if exclude.is_empty() {
+        return false;
+    }
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    exclude.is_match(relative)
+        || path
+            .file_name()
+            .is_some_and(|name| exclude.is_match(Path::new(name)))
+}
+
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => None,
+    }
+}
+
+/// Turns found files into lint inputs: `display` relative to `cwd`, `node_path` relative to pytest's
+/// `rootdir`, both `/`-separated.
+pub fn source_inputs(
+    found: Vec<FoundFile>,
+    cwd: &Path,
+    rootdir: &Path,
+) -> Vec<crate::lint::SourceInput> {
+    found
+        .into_iter()
+        .map(|file| {
+            let absolute = if file.path.is_absolute() {
+                file.path.clone()
+            } else {
+                cwd.join(&file.path)
+            };
+            crate::lint::SourceInput {
+                display: slash_path(absolute.strip_prefix(cwd).unwrap_or(&file.path)),
+                node_path: slash_path(absolute.strip_prefix(rootdir).unwrap_or(&file.path)),
+                path: file.path,
+                explicit: file.explicit,
+                text: None,
+            }
+        })
+        .collect()
+}
+
+/// A path with `/` separators and without a leading `./`.
+pub fn slash_path(path: &Path) -> String {
+    let text = path
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    if path.is_absolute() && !text.starts_with('/') {
+        text.trim_start_matches("//").to_string()
+    } else {
+        text
+    }
+}

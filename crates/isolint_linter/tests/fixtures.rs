@@ -1,0 +1,172 @@
+//! Runs every rule over its fixtures in `fixtures/<CODE>/` and compares with the inline
+//! expectations: a line ending in `# expect: ISO101` must be flagged by that rule, and nothing else
+//! may be. Each folder is linted as a small project with only its rule enabled.
+
+use globset::GlobSet;
+use isolint_linter::registry::all_rules;
+use isolint_linter::walk::{find_python_files, source_inputs, WalkOptions};
+use isolint_linter::{lint, LintOptions, RuleSet, Settings};
+use isolint_python::pytest_config::Naming;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// (file, line, code) triples expected by the comments of the folder's files.
+fn expectations(folder: &Path) -> BTreeSet<(String, usize, String)> {
+    let mut expected = BTreeSet::new();
+    let mut files: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for path in files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "py"))
+    {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        for (index, line) in std::fs::read_to_string(&path).unwrap().lines().enumerate() {
+            if let Some((_, codes)) = line.split_once("# expect:") {
+                for code in codes.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                    expected.insert((name.clone(), index + 1, code.to_string()));
+                }
+            }
+        }
+    }
+    expected
+}
+
+fn check_folder(code: &'static str) -> Result<(), String> {
+    let folder = repo_root().join("fixtures").join(code);
+    if !folder.is_dir() {
+        return Err(format!("rule {code} has no fixtures/{code}/ folder"));
+    }
+    let exclude = GlobSet::empty();
+    let (found, problems) = find_python_files(
+        std::slice::from_ref(&folder),
+        &WalkOptions {
+            no_ignore: true,
+            exclude: &exclude,
+            root: &folder,
+        },
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    let inputs = source_inputs(found, &folder, &folder);
+    let rules = RuleSet::only(&[code]);
+    let naming = Naming::default();
+    let settings = Settings::default();
+    let result = lint(
+        &inputs,
+        &LintOptions {
+            rules: &rules,
+            naming: &naming,
+            settings: &settings,
+            per_file_ignores: &[],
+            warn_unused_suppressions: false,
+        },
+    );
+    let actual: BTreeSet<(String, usize, String)> = result
+        .diagnostics
+        .iter()
+        .map(|d| (d.file.clone(), d.start.line, d.rule.code.to_string()))
+        .collect();
+    let expected = expectations(&folder);
+    let missing: Vec<_> = expected.difference(&actual).collect();
+    let unexpected: Vec<_> = result
+        .diagnostics
+        .iter()
+        .filter(|d| !expected.contains(&(d.file.clone(), d.start.line, d.rule.code.to_string())))
+        .map(|d| format!("{}:{}: {} {}", d.file, d.start.line, d.rule.code, d.message))
+        .collect();
+    if expected.iter().filter(|(_, _, c)| c == code).count() == 0 {
+        return Err(format!(
+            "fixtures/{code} expects no {code} finding: add positive cases"
+        ));
+    }
+    if missing.is_empty() && unexpected.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "fixtures/{code}:\n  missing: {missing:#?}\n  unexpected: {unexpected:#?}"
+        ))
+    }
+}
+
+/// Rules reported by the pipeline itself for bad files, tested end to end by the CLI tests.
+const PIPELINE_RULES: &[&str] = &["ISO001", "ISO002", "ISO003"];
+
+#[test]
+fn every_rule_matches_its_fixtures() {
+    let failures: Vec<String> = all_rules()
+        .iter()
+        .map(|r| r.meta().code)
+        .filter(|code| !PIPELINE_RULES.contains(code))
+        .filter_map(|code| check_folder(code).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_rule_has_a_page_with_the_required_sections() {
+    let root = repo_root();
+    for rule in all_rules() {
+        let meta = rule.meta();
+        let page = root
+            .join("rules")
+            .join(format!("{}-{}.md", meta.code, meta.name));
+        assert!(
+            page.is_file(),
+            "{} has no page {}",
+            meta.code,
+            page.display()
+        );
+        assert!(
+            meta.doc
+                .starts_with(&format!("# {} {}", meta.code, meta.name)),
+            "{}: page title",
+            meta.code
+        );
+        for section in [
+            "What it does",
+            "Why it breaks parallel or random-order runs",
+            "Example",
+            "Use instead",
+            "Effort",
+            "Known limits",
+        ] {
+            assert!(
+                meta.doc.contains(&format!("\n## {section}\n")),
+                "{}: page lacks section {section}",
+                meta.code
+            );
+        }
+    }
+}
+
+#[test]
+fn every_page_and_fixture_folder_belongs_to_a_rule() {
+    let root = repo_root();
+    let codes: Vec<&str> = all_rules().iter().map(|r| r.meta().code).collect();
+    for entry in std::fs::read_dir(root.join("rules")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        let code = name.split('-').next().unwrap_or("");
+        assert!(
+            codes.contains(&code),
+            "rules/{name} belongs to no registered rule"
+        );
+    }
+    for entry in std::fs::read_dir(root.join("fixtures")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if name.starts_with("ISO") {
+            assert!(
+                codes.contains(&name.as_str()),
+                "fixtures/{name} belongs to no registered rule"
+            );
+        }
+    }
+}

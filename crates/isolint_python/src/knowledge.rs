@@ -1,0 +1,577 @@
+//! Knowledge tables: facts about Python and pytest kept as data, not code paths. Rules and the value
+//! evaluator consult them; `[tool.isolint.rules]` can extend the sink and unique-name tables.
+
+use crate::value::Root;
+
+/// Fixtures pytest and pytest-xdist provide whose values are unique per test or per worker.
+pub const UNIQUE_FIXTURES: &[&str] = &[
+    "tmp_path",
+    "tmpdir",
+    "tmp_path_factory",
+    "tmpdir_factory",
+    "worker_id",
+    "testrun_uid",
+];
+
+/// Fixtures that move the test into a private working directory before it runs.
+pub const CHDIR_FIXTURES: &[&str] = &["pytester", "testdir"];
+
+/// Fixtures that replace the real filesystem with a fake one (pyfakefs).
+pub const FAKE_FILESYSTEM_FIXTURES: &[&str] = &["fs", "fs_class", "fs_module", "fs_session"];
+
+/// Calls whose result is unique per call: prefixes of qualified names.
+pub const UNIQUE_CALL_PREFIXES: &[&str] = &[
+    "tempfile.mkdtemp",
+    "tempfile.mkstemp",
+    "tempfile.TemporaryDirectory",
+    "tempfile.NamedTemporaryFile",
+    "tempfile.TemporaryFile",
+    "tempfile.SpooledTemporaryFile",
+    "tempfile.mktemp",
+    "uuid.",
+    "secrets.",
+    "os.getpid",
+    "random.",
+];
+
+/// Environment variables whose value is per worker or per test.
+pub const UNIQUE_ENV_VARS: &[&str] = &["PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST"];
+
+/// Calls that return a well-known folder.
+pub fn root_of_call(qualified: &str) -> Option<Root> {
+    Some(match qualified {
+        "tempfile.gettempdir" | "tempfile.gettempdirb" => Root::TempDir,
+        "pathlib.Path.home" | "os.path.expanduser" => Root::Home,
+        "os.getcwd" | "os.getcwdb" | "pathlib.Path.cwd" => Root::Cwd,
+        _ => return None,
+    })
+}
+
+/// Environment variables naming a well-known folder.
+pub fn root_of_env(name: &str) -> Option<Root> {
+    Some(match name {
+        "TMPDIR" | "TEMP" | "TMP" => Root::TempDir,
+        "HOME" | "USERPROFILE" => Root::Home,
+        _ => return None,
+    })
+}
+
+/// Where a fully known path lives, from the filesystem's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PathClass {
+    /// Inside the machine's shared temp folder.
+    Temp,
+    /// Inside the user's home folder.
+    Home,
+    /// Relative to the working directory.
+    Relative,
+    /// Next to the test file, inside the repository.
+    SourceDir,
+    /// Another absolute path (`/var/lib/...`).
+    OtherAbsolute,
+}
+
+const TEMP_ROOTS: &[&str] = &["/tmp/", "/var/tmp/", "/dev/shm/", "/private/tmp/"];
+
+/// Classifies a known path. `None` for what is not a shareable file path: URLs, devices, in-memory
+/// databases, empty text, or a well-known folder itself (creating `/tmp` shares nothing).
+pub fn classify_path(root: &Root, text: &str) -> Option<PathClass> {
+    let text = text.trim();
+    let rest_is_file = !text.trim_matches('/').is_empty() && text.trim_matches('/') != ".";
+    match root {
+        Root::Literal => classify_literal(text),
+        Root::TempDir if rest_is_file => Some(PathClass::Temp),
+        Root::Home if rest_is_file => Some(PathClass::Home),
+        Root::SourceDir if rest_is_file => Some(PathClass::SourceDir),
+        Root::Cwd if rest_is_file => Some(PathClass::Relative),
+        _ => None,
+    }
+}
+
+fn classify_literal(text: &str) -> Option<PathClass> {
+    if text.is_empty()
+        || text.contains("://")
+        || text.starts_with(":memory:")
+        || text.starts_with("file::memory:")
+        || text.starts_with("/dev/") && !text.starts_with("/dev/shm/")
+        || text == "-"
+        || text.contains('\n')
+        || text.contains('*')
+    {
+        return None;
+    }
+    let bare = text.trim_end_matches('/');
+    if TEMP_ROOTS
+        .iter()
+        .any(|root| root.trim_end_matches('/') == bare)
+        || bare.is_empty()
+    {
+        return None;
+    }
+    if TEMP_ROOTS.iter().any(|root| {
+        text.strip_prefix(root)
+            .is_some_and(|rest| !rest.trim_matches('/').is_empty())
+    }) {
+        return Some(PathClass::Temp);
+    }
+    if let Some(rest) = text.strip_prefix('~') {
+        return (!rest.trim_matches('/').is_empty()).then_some(PathClass::Home);
+    }
+    if text.starts_with('/') || text.as_bytes().get(1) == Some(&b':') || text.starts_with('\\') {
+        return Some(PathClass::OtherAbsolute);
+    }
+    if text == "." || text == ".." || text.starts_with('-') {
+        return None;
+    }
+    Some(PathClass::Relative)
+}
+
+/// What a sink does to the path it is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PathOp {
+    /// Creates or writes a file.
+    Write,
+    /// Creates a folder.
+    CreateDir,
+    /// Deletes a file or a tree.
+    Delete,
+    /// Opens a database file (SQLite, dbm, shelve).
+    Database,
+    /// A library call outside the table that receives a fixed path: a write only if the same path is
+    /// also removed or checked by test code.
+    Mention,
+    /// Checks for existence (`os.path.exists`): evidence for [`PathOp::Mention`].
+    Check,
+}
+
+/// How a sink is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callee {
+    /// A function by its qualified name (`os.makedirs`, `builtins.open`).
+    Function(&'static str),
+    /// A method of a path value (`Path("/tmp/x").write_text(...)`): the receiver is the path.
+    PathMethod(&'static str),
+    /// A method of any object that takes the path as an argument (`df.to_csv(path)`).
+    AnyMethod(&'static str),
+}
+
+/// When the call writes: always, or only with a write mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Always,
+    /// A mode argument at this position/keyword; absent means `default`.
+    Arg {
+        position: usize,
+        keyword: &'static str,
+        default: &'static str,
+    },
+    /// `os.open` flags: writes when they include a write or create flag.
+    OsFlags,
+}
+
+/// Where the path is: an argument, or the receiver of a path method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathArg {
+    Receiver,
+    Arg {
+        position: usize,
+        keyword: &'static str,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sink {
+    pub callee: Callee,
+    pub path: PathArg,
+    pub mode: Mode,
+    pub op: PathOp,
+    /// The argument is a database URL (`sqlite:///file.db`), not a path.
+    pub sqlite_url: bool,
+}
+
+const fn arg(position: usize, keyword: &'static str) -> PathArg {
+    PathArg::Arg { position, keyword }
+}
+
+const fn sink(callee: Callee, path: PathArg, mode: Mode, op: PathOp) -> Sink {
+    Sink {
+        callee,
+        path,
+        mode,
+        op,
+        sqlite_url: false,
+    }
+}
+
+const fn url_sink(function: &'static str) -> Sink {
+    Sink {
+        callee: Function(function),
+        path: arg(0, "url"),
+        mode: Mode::Always,
+        op: Database,
+        sqlite_url: true,
+    }
+}
+
+/// The file of a SQLite URL: `sqlite:///app.db` → `app.db`, `sqlite:////tmp/x.db` → `/tmp/x.db`.
+/// `None` for in-memory databases and other engines.
+pub fn sqlite_url_file(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "sqlite" && !scheme.starts_with("sqlite+") {
+        return None;
+    }
+    let path = rest.strip_prefix('/')?;
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+const READ_MODE: Mode = Mode::Arg {
+    position: 1,
+    keyword: "mode",
+    default: "r",
+};
+
+use Callee::{AnyMethod, Function, PathMethod};
+use PathOp::{CreateDir, Database, Delete, Write};
+
+/// Calls that create, write or delete files. Reading is never a hazard.
+pub const SINKS: &[Sink] = &[
+    sink(Function("builtins.open"), arg(0, "file"), READ_MODE, Write),
+    sink(Function("io.open"), arg(0, "file"), READ_MODE, Write),
+    sink(
+        Function("codecs.open"),
+        arg(0, "filename"),
+        READ_MODE,
+        Write,
+    ),
+    sink(Function("os.open"), arg(0, "path"), Mode::OsFlags, Write),
+    sink(
+        Function("os.makedirs"),
+        arg(0, "name"),
+        Mode::Always,
+        CreateDir,
+    ),
+    sink(
+        Function("os.mkdir"),
+        arg(0, "path"),
+        Mode::Always,
+        CreateDir,
+    ),
+    sink(Function("shutil.copy"), arg(1, "dst"), Mode::Always, Write),
+    sink(Function("shutil.copy2"), arg(1, "dst"), Mode::Always, Write),
+    sink(
+        Function("shutil.copyfile"),
+        arg(1, "dst"),
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        Function("shutil.copytree"),
+        arg(1, "dst"),
+        Mode::Always,
+        Write,
+    ),
+    sink(Function("shutil.move"), arg(1, "dst"), Mode::Always, Write),
+    sink(
+        Function("shutil.make_archive"),
+        arg(0, "base_name"),
+        Mode::Always,
+        Write,
+    ),
+    sink(Function("os.rename"), arg(1, "dst"), Mode::Always, Write),
+    sink(Function("os.replace"), arg(1, "dst"), Mode::Always, Write),
+    sink(Function("os.symlink"), arg(1, "dst"), Mode::Always, Write),
+    sink(
+        Function("shutil.rmtree"),
+        arg(0, "path"),
+        Mode::Always,
+        Delete,
+    ),
+    sink(Function("os.remove"), arg(0, "path"), Mode::Always, Delete),
+    sink(Function("os.unlink"), arg(0, "path"), Mode::Always, Delete),
+    sink(Function("os.rmdir"), arg(0, "path"), Mode::Always, Delete),
+    sink(
+        Function("os.removedirs"),
+        arg(0, "name"),
+        Mode::Always,
+        Delete,
+    ),
+    sink(Function("numpy.save"), arg(0, "file"), Mode::Always, Write),
+    sink(Function("numpy.savez"), arg(0, "file"), Mode::Always, Write),
+    sink(
+        Function("numpy.savez_compressed"),
+        arg(0, "file"),
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        Function("numpy.savetxt"),
+        arg(0, "fname"),
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        Function("logging.FileHandler"),
+        arg(0, "filename"),
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        Function("logging.handlers.RotatingFileHandler"),
+        arg(0, "filename"),
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        Function("logging.handlers.TimedRotatingFileHandler"),
+        arg(0, "filename"),
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        Function("logging.handlers.WatchedFileHandler"),
+        arg(0, "filename"),
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        Function("logging.basicConfig"),
+        arg(usize::MAX, "filename"),
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        Function("zipfile.ZipFile"),
+        arg(0, "file"),
+        READ_MODE,
+        Write,
+    ),
+    sink(Function("tarfile.open"), arg(0, "name"), READ_MODE, Write),
+    sink(
+        Function("sqlite3.connect"),
+        arg(0, "database"),
+        Mode::Always,
+        Database,
+    ),
+    sink(
+        Function("dbm.open"),
+        arg(0, "file"),
+        Mode::Arg {
+            position: 1,
+            keyword: "flag",
+            default: "r",
+        },
+        Database,
+    ),
+    sink(
+        Function("shelve.open"),
+        arg(0, "filename"),
+        Mode::Always,
+        Database,
+    ),
+    url_sink("sqlalchemy.create_engine"),
+    url_sink("sqlalchemy.engine.create_engine"),
+    url_sink("sqlalchemy.ext.asyncio.create_async_engine"),
+    url_sink("sqlmodel.create_engine"),
+    sink(
+        PathMethod("write_text"),
+        PathArg::Receiver,
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        PathMethod("write_bytes"),
+        PathArg::Receiver,
+        Mode::Always,
+        Write,
+    ),
+    sink(PathMethod("touch"), PathArg::Receiver, Mode::Always, Write),
+    sink(
+        PathMethod("mkdir"),
+        PathArg::Receiver,
+        Mode::Always,
+        CreateDir,
+    ),
+    sink(
+        PathMethod("open"),
+        PathArg::Receiver,
+        Mode::Arg {
+            position: 0,
+            keyword: "mode",
+            default: "r",
+        },
+        Write,
+    ),
+    sink(
+        PathMethod("unlink"),
+        PathArg::Receiver,
+        Mode::Always,
+        Delete,
+    ),
+    sink(PathMethod("rmdir"), PathArg::Receiver, Mode::Always, Delete),
+    sink(
+        PathMethod("symlink_to"),
+        PathArg::Receiver,
+        Mode::Always,
+        Write,
+    ),
+    sink(PathMethod("rename"), arg(0, "target"), Mode::Always, Write),
+    sink(PathMethod("replace"), arg(0, "target"), Mode::Always, Write),
+    sink(
+        AnyMethod("to_csv"),
+        arg(0, "path_or_buf"),
+        Mode::Always,
+        Write,
+    ),
+    sink(AnyMethod("to_parquet"), arg(0, "path"), Mode::Always, Write),
+    sink(
+        AnyMethod("to_json"),
+        arg(0, "path_or_buf"),
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        AnyMethod("to_excel"),
+        arg(0, "excel_writer"),
+        Mode::Always,
+        Write,
+    ),
+    sink(AnyMethod("to_pickle"), arg(0, "path"), Mode::Always, Write),
+    sink(
+        AnyMethod("to_hdf"),
+        arg(0, "path_or_buf"),
+        Mode::Always,
+        Write,
+    ),
+    sink(AnyMethod("to_feather"), arg(0, "path"), Mode::Always, Write),
+    sink(AnyMethod("to_stata"), arg(0, "path"), Mode::Always, Write),
+    sink(AnyMethod("savefig"), arg(0, "fname"), Mode::Always, Write),
+];
+
+/// Calls that test for a path's existence: evidence that a library call wrote it.
+pub const CHECKS: &[Callee] = &[
+    Function("os.path.exists"),
+    Function("os.path.isfile"),
+    Function("os.path.isdir"),
+    Function("os.path.getsize"),
+    PathMethod("exists"),
+    PathMethod("is_file"),
+    PathMethod("is_dir"),
+];
+
+/// Programs launched by `subprocess` write where `-o`/`--output` points.
+pub const SUBPROCESS_CALLS: &[&str] = &[
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "subprocess.Popen",
+];
+pub const OUTPUT_FLAGS: &[&str] = &["-o", "--output", "--out", "--output-file", "--outfile"];
+
+/// Whether a call's last name component can be a sink, a check or a subprocess launch: lets the
+/// analysis skip most calls without resolving their qualified name.
+pub fn may_touch_paths(last: &str) -> bool {
+    static NAMES: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            let callee_name = |callee: &Callee| match *callee {
+                Callee::Function(name) => last_component(name),
+                Callee::PathMethod(name) | Callee::AnyMethod(name) => name,
+            };
+            SINKS
+                .iter()
+                .map(|s| callee_name(&s.callee))
+                .chain(CHECKS.iter().map(callee_name))
+                .chain(SUBPROCESS_CALLS.iter().map(|q| last_component(q)))
+                .collect()
+        })
+        .contains(last)
+}
+
+/// Whether a mode string (`"w"`, `"rb"`, `"a+"`, `"w:gz"`, dbm's `"c"`) writes or creates.
+pub fn mode_writes(mode: &str) -> bool {
+    mode.chars()
+        .take_while(|c| *c != ':')
+        .any(|c| matches!(c, 'w' | 'a' | 'x' | '+' | 'c' | 'n'))
+}
+
+/// `os.open` flags written in source: writes when a write or create flag appears.
+pub fn os_flags_write(source_text: &str) -> bool {
+    ["O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND", "O_TRUNC"]
+        .iter()
+        .any(|flag| source_text.contains(flag))
+}
+
+/// The last component of a qualified name.
+pub fn last_component(qualified: &str) -> &str {
+    qualified.rsplit('.').next().unwrap_or(qualified)
+}
+
+/// Context managers and calls that move the test into another working directory for a while.
+pub fn changes_cwd(qualified: &str) -> bool {
+    let last = last_component(qualified).to_ascii_lowercase();
+    last.contains("chdir")
+        || last.contains("cwd")
+        || matches!(
+            last.as_str(),
+            "cd" | "pushd"
+                | "isolated_filesystem"
+                | "working_directory"
+                | "change_directory"
+                | "in_tempdir"
+                | "in_tmpdir"
+                | "in_dir"
+                | "tempdir_context"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_paths() {
+        let lit = Root::Literal;
+        assert_eq!(classify_path(&lit, "/tmp/out.json"), Some(PathClass::Temp));
+        assert_eq!(classify_path(&lit, "/tmp"), None);
+        assert_eq!(classify_path(&lit, "/tmp/"), None);
+        assert_eq!(classify_path(&lit, "out.json"), Some(PathClass::Relative));
+        assert_eq!(classify_path(&lit, ":memory:"), None);
+        assert_eq!(classify_path(&lit, "/dev/null"), None);
+        assert_eq!(classify_path(&lit, "~/.cache/x"), Some(PathClass::Home));
+        assert_eq!(classify_path(&lit, "https://example.com/x"), None);
+        assert_eq!(
+            classify_path(&Root::TempDir, "x.txt"),
+            Some(PathClass::Temp)
+        );
+        assert_eq!(classify_path(&Root::TempDir, ""), None);
+        assert_eq!(
+            classify_path(&Root::SourceDir, "out"),
+            Some(PathClass::SourceDir)
+        );
+    }
+
+    #[test]
+    fn sqlite_urls() {
+        assert_eq!(sqlite_url_file("sqlite:///app.db"), Some("app.db"));
+        assert_eq!(sqlite_url_file("sqlite:////tmp/x.db"), Some("/tmp/x.db"));
+        assert_eq!(
+            sqlite_url_file("sqlite+pysqlite:///a.db?mode=ro"),
+            Some("a.db")
+        );
+        assert_eq!(sqlite_url_file("sqlite://"), None);
+        assert_eq!(sqlite_url_file("sqlite:///:memory:"), None);
+        assert_eq!(sqlite_url_file("postgresql://u@h/db"), None);
+    }
+
+    #[test]
+    fn modes() {
+        assert!(mode_writes("w"));
+        assert!(mode_writes("rb+"));
+        assert!(mode_writes("w:gz"));
+        assert!(!mode_writes("rb"));
+        assert!(!mode_writes("r:gz"));
+    }
+}

@@ -1,0 +1,19 @@
+//! The parsing core of isolint: Python syntax through tree-sitter, the per-file semantic model
+//! (scopes, bindings, imports, tests, fixtures), abstract values, the knowledge tables, the pytest
+//! configuration of the suite and the cross-file project model.
+//!
+//! Data flows one way: [`parse`] → [`model::build`] (one cursor walk) → [`eval`] answers "what is this
+//! expression?" for the rules → [`project`] joins the files.
+
+pub mod eval;
+pub mod knowledge;
+pub mod model;
+pub mod parse;
+pub mod project;
+pub mod pytest_config;
+pub mod source;
+pub mod syntax;
+pub mod value;
+
+pub use source::{LineIndex, Span};
+pub use value::Value;

@@ -1,0 +1,381 @@
+//! The project model: what pytest would see across files. Fixture resolution by name through the
+//! conftest hierarchy (nearest wins, a fixture may request the one it overrides), `pytest_plugins`,
+//! autouse fixtures, and which tests use which fixtures.
+
+use crate::source::Position;
+use crate::value::{Root, Value};
+use std::collections::{BTreeSet, HashMap};
+
+/// The tree-free facts of one file that the project stage needs.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    /// Relative to pytest's rootdir, `/`-separated (`tests/unit/test_x.py`).
+    pub node_path: String,
+    /// As shown to users.
+    pub display: String,
+    pub is_conftest: bool,
+    pub is_test_module: bool,
+    pub tests: Vec<TestFacts>,
+    pub fixtures: Vec<FixtureFacts>,
+    pub pytest_plugins: Vec<String>,
+    /// Fixtures applied to the whole module by `pytestmark = pytest.mark.usefixtures(...)`.
+    pub module_usefixtures: Vec<String>,
+}
+
+impl FileFacts {
+    /// The folder holding the file, `/`-separated, empty at the rootdir.
+    pub fn folder(&self) -> &str {
+        self.node_path.rsplit_once('/').map_or("", |(dir, _)| dir)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TestFacts {
+    pub node_id: String,
+    pub name: String,
+    /// Classes around the test, outermost first.
+    pub classes: Vec<String>,
+    pub position: Position,
+    /// Fixture names from the signature (parametrized names and `self` excluded).
+    pub requested: Vec<String>,
+    /// `usefixtures` markers on the test, its classes and module.
+    pub usefixtures: Vec<String>,
+    /// Product of the lengths of `parametrize` lists, when they are literals.
+    pub parameter_count: Option<usize>,
+    pub parametrized: bool,
+    pub markers: Vec<String>,
+    pub unittest: bool,
+    /// Names of functions the test calls directly (to attribute helpers' findings).
+    pub calls: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FixtureFacts {
+    pub name: String,
+    pub function: String,
+    pub scope: String,
+    pub autouse: bool,
+    pub params: Option<usize>,
+    /// Classes the fixture is defined in (it is visible only inside them).
+    pub classes: Vec<String>,
+    pub position: Position,
+    pub requested: Vec<String>,
+    /// What it returns or yields, fixture-rooted values unresolved.
+    pub value: Value,
+    /// It moves the test into a private working folder (`monkeypatch.chdir(tmp_path)`).
+    pub changes_cwd: bool,
+    /// It points `HOME` at a private folder.
+    pub isolates_home: bool,
+    /// Environment variables it sets or deletes through `monkeypatch` before the test (`*`: it
+    /// clears the whole environment), so a value leaked by an earlier test is reset.
+    pub resets_env: Vec<String>,
+}
+
+/// A fixture: file index and fixture index in that file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FixtureRef {
+    pub file: usize,
+    pub index: usize,
+}
+
+pub struct Project<'a> {
+    pub files: &'a [FileFacts],
+    /// Folder → conftest file index.
+    conftests: HashMap<&'a str, usize>,
+    /// Files named by some `pytest_plugins`.
+    plugins: Vec<usize>,
+}
+
+const MAX_DEPTH: usize = 16;
+
+impl<'a> Project<'a> {
+    pub fn new(files: &'a [FileFacts]) -> Self {
+        let conftests = files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.is_conftest)
+            .map(|(i, f)| (f.folder(), i))
+            .collect();
+        let mut plugins: Vec<usize> = Vec::new();
+        for file in files {
+            for plugin in &file.pytest_plugins {
+                let as_path = plugin.replace('.', "/");
+                let candidates = [format!("{as_path}.py"), format!("{as_path}/__init__.py")];
+                if let Some(index) = files.iter().position(|f| {
+                    candidates
+                        .iter()
+                        .any(|c| f.node_path == *c || f.node_path.ends_with(&format!("/{c}")))
+                }) {
+                    if !plugins.contains(&index) {
+                        plugins.push(index);
+                    }
+                }
+            }
+        }
+        plugins.sort_unstable();
+        Project {
+            files,
+            conftests,
+            plugins,
+        }
+    }
+
+    /// The files whose fixtures a file sees, nearest first: itself, the conftests of its folder and
+    /// every folder above, then plugin modules.
+    fn visible_files(&self, file: usize) -> Vec<usize> {
+        let mut order = vec![file];
+        let mut folder = self.files[file].folder();
+        loop {
+            if let Some(conftest) = self.conftests.get(folder) {
+                if !order.contains(conftest) {
+                    order.push(*conftest);
+                }
+            }
+            if folder.is_empty() {
+                break;
+            }
+            folder = folder.rsplit_once('/').map_or("", |(parent, _)| parent);
+        }
+        for plugin in &self.plugins {
+            if !order.contains(plugin) {
+                order.push(*plugin);
+            }
+        }
+        order
+    }
+
+    /// Resolves a fixture name as pytest does from a test or fixture in `file` inside `classes`.
+    /// `skip` is the fixture doing the requesting when it requests its own name (it then gets the one
+    /// it overrides).
+    pub fn resolve(
+        &self,
+        file: usize,
+        classes: &[String],
+        name: &str,
+        skip: Option<FixtureRef>,
+    ) -> Option<FixtureRef> {
+        let mut passed_skip = skip.is_none();
+        for candidate_file in self.visible_files(file) {
+            let facts = &self.files[candidate_file];
+            // Innermost class first, then module level.
+            let mut candidates: Vec<(usize, &FixtureFacts)> = facts
+                .fixtures
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.name == name)
+                .filter(|(_, f)| {
+                    candidate_file != file && f.classes.is_empty()
+                        || candidate_file == file && classes.starts_with(&f.classes)
+                })
+                .collect();
+            candidates.sort_by_key(|(_, f)| std::cmp::Reverse(f.classes.len()));
+            for (index, _) in candidates {
+                let reference = FixtureRef {
+                    file: candidate_file,
+                    index,
+                };
+                if !passed_skip {
+                    if Some(reference) == skip {
+                        passed_skip = true;
+                    }
+                    continue;
+                }
+                return Some(reference);
+            }
+        }
+        None
+    }
+
+    pub fn fixture(&self, reference: FixtureRef) -> &FixtureFacts {
+        &self.files[reference.file].fixtures[reference.index]
+    }
+
+    /// Autouse fixtures that apply to a test in `file` inside `classes`.
+    fn autouse(&self, file: usize, classes: &[String]) -> Vec<FixtureRef> {
+        let mut found = Vec::new();
+        for candidate_file in self.visible_files(file) {
+            for (index, fixture) in self.files[candidate_file].fixtures.iter().enumerate() {
+                let visible = if candidate_file == file {
+                    classes.starts_with(&fixture.classes)
+                } else {
+                    fixture.classes.is_empty()
+                };
+                if fixture.autouse && visible {
+                    found.push(FixtureRef {
+                        file: candidate_file,
+                        index,
+                    });
+                }
+            }
+        }
+        found
+    }
+
+    /// Every fixture a test uses, directly or through other fixtures, autouse included.
+    pub fn closure(&self, file: usize, test: &TestFacts) -> BTreeSet<FixtureRef> {
+        let mut seen = BTreeSet::new();
+        let mut pending: Vec<(FixtureRef, usize)> = Vec::new();
+        let names = test
+            .requested
+            .iter()
+            .chain(test.usefixtures.iter())
+            .chain(self.files[file].module_usefixtures.iter());
+        for name in names {
+            if let Some(reference) = self.resolve(file, &test.classes, name, None) {
+                pending.push((reference, 0));
+            }
+        }
+        pending.extend(
+            self.autouse(file, &test.classes)
+                .into_iter()
+                .map(|r| (r, 0)),
+        );
+        while let Some((reference, depth)) = pending.pop() {
+            if depth > MAX_DEPTH || !seen.insert(reference) {
+                continue;
+            }
+            let fixture = self.fixture(reference);
+            for name in &fixture.requested {
+                let skip = (*name == fixture.name).then_some(reference);
+                if let Some(next) = self.resolve(reference.file, &fixture.classes, name, skip) {
+                    pending.push((next, depth + 1));
+                }
+            }
+        }
+        seen
+    }
+
+    /// The value of a fixture with the fixtures it is built from resolved in turn.
+    pub fn fixture_value(&self, reference: FixtureRef) -> Value {
+        let mut current = reference;
+        let mut suffix: Vec<Value> = Vec::new();
+        for _ in 0..MAX_DEPTH {
+            let fixture = self.fixture(current);
+            match &fixture.value {
+                Value::Text(text) => {
+                    if let Root::Fixture(name) = &text.root {
+                        let skip = (*name == fixture.name).then_some(current);
+                        let Some(next) = self.resolve(current.file, &fixture.classes, name, skip)
+                        else {
+                            return Value::Unknown;
+                        };
+                        suffix.push(Value::literal(text.text.clone()));
+                        current = next;
+                        continue;
+                    }
+                    let mut value = Value::Text(text.clone());
+                    for part in suffix.into_iter().rev() {
+                        value = value.join(part);
+                    }
+                    return value;
+                }
+                other => return other.clone(),
+            }
+        }
+        Value::Unknown
+    }
+
+    /// For each fixture, the node ids of the tests that use it.
+    pub fn fixture_users(&self) -> HashMap<FixtureRef, Vec<String>> {
+        let mut users: HashMap<FixtureRef, Vec<String>> = HashMap::new();
+        for (file_index, file) in self.files.iter().enumerate() {
+            for test in &file.tests {
+                for fixture in self.closure(file_index, test) {
+                    users.entry(fixture).or_default().push(test.node_id.clone());
+                }
+            }
+        }
+        for list in users.values_mut() {
+            list.sort();
+            list.dedup();
+        }
+        users
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str, requested: &[&str], value: Value) -> FixtureFacts {
+        FixtureFacts {
+            name: name.into(),
+            function: name.into(),
+            scope: "function".into(),
+            autouse: false,
+            params: None,
+            classes: Vec::new(),
+            position: Position::default(),
+            requested: requested.iter().map(|s| s.to_string()).collect(),
+            value,
+            changes_cwd: false,
+            isolates_home: false,
+            resets_env: Vec::new(),
+        }
+    }
+
+    fn test(name: &str, requested: &[&str]) -> TestFacts {
+        TestFacts {
+            node_id: name.into(),
+            name: name.into(),
+            classes: Vec::new(),
+            position: Position::default(),
+            requested: requested.iter().map(|s| s.to_string()).collect(),
+            usefixtures: Vec::new(),
+            parameter_count: None,
+            parametrized: false,
+            markers: Vec::new(),
+            unittest: false,
+            calls: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn nearest_conftest_wins_and_overrides_chain() {
+        let root = FileFacts {
+            node_path: "conftest.py".into(),
+            is_conftest: true,
+            fixtures: vec![fixture("out", &[], Value::literal("/tmp/base"))],
+            ..Default::default()
+        };
+        let sub = FileFacts {
+            node_path: "sub/conftest.py".into(),
+            is_conftest: true,
+            fixtures: vec![fixture(
+                "out",
+                &["out"],
+                Value::rooted(Root::Fixture("out".into()), "nested"),
+            )],
+            ..Default::default()
+        };
+        let module = FileFacts {
+            node_path: "sub/test_a.py".into(),
+            is_test_module: true,
+            tests: vec![test("sub/test_a.py::test_x", &["out"])],
+            ..Default::default()
+        };
+        let other = FileFacts {
+            node_path: "test_b.py".into(),
+            is_test_module: true,
+            tests: vec![test("test_b.py::test_y", &["out"])],
+            ..Default::default()
+        };
+        let files = vec![root, sub, module, other];
+        let project = Project::new(&files);
+        let resolved = project.resolve(2, &[], "out", None).unwrap();
+        assert_eq!(resolved, FixtureRef { file: 1, index: 0 });
+        assert_eq!(
+            project.fixture_value(resolved).as_str(),
+            Some("/tmp/base/nested")
+        );
+        assert_eq!(
+            project.resolve(3, &[], "out", None),
+            Some(FixtureRef { file: 0, index: 0 })
+        );
+        let users = project.fixture_users();
+        assert_eq!(
+            users[&FixtureRef { file: 0, index: 0 }],
+            vec!["sub/test_a.py::test_x", "test_b.py::test_y"]
+        );
+    }
+}

@@ -1,0 +1,304 @@
+//! Node kinds and fields of tree-sitter-python used by isolint, and small helpers over nodes.
+//!
+//! Every name here is checked against the grammar's `node-types.json` by a test, so a typo cannot
+//! silently match nothing.
+
+use tree_sitter::Node;
+
+/// Named node kinds of tree-sitter-python.
+pub mod kind {
+    pub const MODULE: &str = "module";
+    pub const FUNCTION_DEFINITION: &str = "function_definition";
+    pub const CLASS_DEFINITION: &str = "class_definition";
+    pub const DECORATED_DEFINITION: &str = "decorated_definition";
+    pub const DECORATOR: &str = "decorator";
+    pub const LAMBDA: &str = "lambda";
+    pub const CALL: &str = "call";
+    pub const ATTRIBUTE: &str = "attribute";
+    pub const IDENTIFIER: &str = "identifier";
+    pub const STRING: &str = "string";
+    pub const STRING_START: &str = "string_start";
+    pub const STRING_CONTENT: &str = "string_content";
+    pub const STRING_END: &str = "string_end";
+    pub const ESCAPE_SEQUENCE: &str = "escape_sequence";
+    pub const INTERPOLATION: &str = "interpolation";
+    pub const CONCATENATED_STRING: &str = "concatenated_string";
+    pub const BINARY_OPERATOR: &str = "binary_operator";
+    pub const ASSIGNMENT: &str = "assignment";
+    pub const AUGMENTED_ASSIGNMENT: &str = "augmented_assignment";
+    pub const EXPRESSION_STATEMENT: &str = "expression_statement";
+    pub const IMPORT_STATEMENT: &str = "import_statement";
+    pub const IMPORT_FROM_STATEMENT: &str = "import_from_statement";
+    pub const ALIASED_IMPORT: &str = "aliased_import";
+    pub const DOTTED_NAME: &str = "dotted_name";
+    pub const RELATIVE_IMPORT: &str = "relative_import";
+    pub const PARAMETERS: &str = "parameters";
+    pub const DEFAULT_PARAMETER: &str = "default_parameter";
+    pub const TYPED_PARAMETER: &str = "typed_parameter";
+    pub const TYPED_DEFAULT_PARAMETER: &str = "typed_default_parameter";
+    pub const LIST_SPLAT_PATTERN: &str = "list_splat_pattern";
+    pub const DICTIONARY_SPLAT_PATTERN: &str = "dictionary_splat_pattern";
+    pub const ARGUMENT_LIST: &str = "argument_list";
+    pub const KEYWORD_ARGUMENT: &str = "keyword_argument";
+    pub const WITH_STATEMENT: &str = "with_statement";
+    pub const WITH_CLAUSE: &str = "with_clause";
+    pub const WITH_ITEM: &str = "with_item";
+    pub const AS_PATTERN: &str = "as_pattern";
+    pub const AS_PATTERN_TARGET: &str = "as_pattern_target";
+    pub const TRY_STATEMENT: &str = "try_statement";
+    pub const FINALLY_CLAUSE: &str = "finally_clause";
+    pub const SUBSCRIPT: &str = "subscript";
+    pub const DELETE_STATEMENT: &str = "delete_statement";
+    pub const GLOBAL_STATEMENT: &str = "global_statement";
+    pub const RETURN_STATEMENT: &str = "return_statement";
+    pub const YIELD: &str = "yield";
+    pub const FOR_STATEMENT: &str = "for_statement";
+    pub const LIST: &str = "list";
+    pub const TUPLE: &str = "tuple";
+    pub const SET: &str = "set";
+    pub const DICTIONARY: &str = "dictionary";
+    pub const PAIR: &str = "pair";
+    pub const INTEGER: &str = "integer";
+    pub const TRUE: &str = "true";
+    pub const FALSE: &str = "false";
+    pub const NONE: &str = "none";
+    pub const PARENTHESIZED_EXPRESSION: &str = "parenthesized_expression";
+    pub const EXPRESSION_LIST: &str = "expression_list";
+    pub const PATTERN_LIST: &str = "pattern_list";
+    pub const COMMENT: &str = "comment";
+    pub const BLOCK: &str = "block";
+    pub const CONDITIONAL_EXPRESSION: &str = "conditional_expression";
+    pub const BOOLEAN_OPERATOR: &str = "boolean_operator";
+    pub const AWAIT: &str = "await";
+    pub const LIST_SPLAT: &str = "list_splat";
+
+    /// Every kind above, for the grammar check.
+    pub const ALL: &[&str] = &[
+        MODULE,
+        FUNCTION_DEFINITION,
+        CLASS_DEFINITION,
+        DECORATED_DEFINITION,
+        DECORATOR,
+        LAMBDA,
+        CALL,
+        ATTRIBUTE,
+        IDENTIFIER,
+        STRING,
+        STRING_START,
+        STRING_CONTENT,
+        STRING_END,
+        ESCAPE_SEQUENCE,
+        INTERPOLATION,
+        CONCATENATED_STRING,
+        BINARY_OPERATOR,
+        ASSIGNMENT,
+        AUGMENTED_ASSIGNMENT,
+        EXPRESSION_STATEMENT,
+        IMPORT_STATEMENT,
+        IMPORT_FROM_STATEMENT,
+        ALIASED_IMPORT,
+        DOTTED_NAME,
+        RELATIVE_IMPORT,
+        PARAMETERS,
+        DEFAULT_PARAMETER,
+        TYPED_PARAMETER,
+        TYPED_DEFAULT_PARAMETER,
+        LIST_SPLAT_PATTERN,
+        DICTIONARY_SPLAT_PATTERN,
+        ARGUMENT_LIST,
+        KEYWORD_ARGUMENT,
+        WITH_STATEMENT,
+        WITH_CLAUSE,
+        WITH_ITEM,
+        AS_PATTERN,
+        AS_PATTERN_TARGET,
+        TRY_STATEMENT,
+        FINALLY_CLAUSE,
+        SUBSCRIPT,
+        DELETE_STATEMENT,
+        GLOBAL_STATEMENT,
+        RETURN_STATEMENT,
+        YIELD,
+        FOR_STATEMENT,
+        LIST,
+        TUPLE,
+        SET,
+        DICTIONARY,
+        PAIR,
+        INTEGER,
+        TRUE,
+        FALSE,
+        NONE,
+        PARENTHESIZED_EXPRESSION,
+        EXPRESSION_LIST,
+        PATTERN_LIST,
+        COMMENT,
+        BLOCK,
+        CONDITIONAL_EXPRESSION,
+        BOOLEAN_OPERATOR,
+        AWAIT,
+        LIST_SPLAT,
+    ];
+}
+
+/// Field names of tree-sitter-python, with their ids looked up once: `child_by_field_name` would
+/// compare the name against every field of the grammar on each call.
+pub mod field {
+    use std::sync::OnceLock;
+
+    #[derive(Debug, Clone, Copy)]
+    pub struct Field {
+        pub name: &'static str,
+        index: usize,
+    }
+
+    impl Field {
+        pub fn id(self) -> u16 {
+            static IDS: OnceLock<Vec<u16>> = OnceLock::new();
+            IDS.get_or_init(|| {
+                let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+                ALL.iter()
+                    .map(|f| language.field_id_for_name(f.name).map_or(0, |id| id.get()))
+                    .collect()
+            })[self.index]
+        }
+    }
+
+    macro_rules! fields {
+        ($($constant:ident = $name:literal),* $(,)?) => {
+            fields!(@each 0usize; $($constant = $name,)*);
+            pub const ALL: &[Field] = &[$($constant),*];
+        };
+        (@each $index:expr; $constant:ident = $name:literal, $($rest:tt)*) => {
+            pub const $constant: Field = Field { name: $name, index: $index };
+            fields!(@each $index + 1usize; $($rest)*);
+        };
+        (@each $index:expr;) => {};
+    }
+
+    fields! {
+        NAME = "name", VALUE = "value", BODY = "body", PARAMETERS = "parameters", FUNCTION = "function",
+        ARGUMENTS = "arguments", OBJECT = "object", ATTRIBUTE = "attribute", LEFT = "left", RIGHT = "right",
+        OPERATOR = "operator", ALIAS = "alias", MODULE_NAME = "module_name", SUPERCLASSES = "superclasses",
+        DEFINITION = "definition", SUBSCRIPT = "subscript", CONSEQUENCE = "consequence",
+        ALTERNATIVE = "alternative", CONDITION = "condition", EXPRESSION = "expression",
+        FORMAT_SPECIFIER = "format_specifier", KEY = "key",
+    }
+}
+
+/// The numeric id of a named node kind in tree-sitter-python; 0 when the grammar has no such kind.
+pub fn kind_id(name: &str) -> u16 {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    language.id_for_node_kind(name, true)
+}
+
+/// Number of node kinds in the grammar, for tables indexed by kind id.
+pub fn kind_count() -> usize {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    language.node_kind_count()
+}
+
+/// The source text of a node.
+pub fn text<'s>(node: Node, source: &'s str) -> &'s str {
+    source.get(node.byte_range()).unwrap_or("")
+}
+
+/// The named children of a node, skipping comments. Walks with a cursor: `named_child(i)` is linear
+/// in `i`, which would make wide nodes quadratic.
+pub fn named_children<'t>(node: Node<'t>) -> std::vec::IntoIter<Node<'t>> {
+    let mut cursor = node.walk();
+    let children: Vec<Node<'t>> = node
+        .named_children(&mut cursor)
+        .filter(|child| !child.is_extra())
+        .collect();
+    children.into_iter()
+}
+
+/// Strips parentheses around an expression.
+pub fn unparenthesize(mut node: Node) -> Node {
+    while node.kind() == kind::PARENTHESIZED_EXPRESSION {
+        match named_children(node).next() {
+            Some(inner) => node = inner,
+            None => break,
+        }
+    }
+    node
+}
+
+/// The positional arguments and keyword arguments of a call.
+pub struct CallArgs<'t> {
+    pub positional: Vec<Node<'t>>,
+    pub keywords: Vec<(&'t str, Node<'t>)>,
+    /// `*args` or `**kwargs` present: positions past them are unknown.
+    pub has_splat: bool,
+}
+
+impl<'t> CallArgs<'t> {
+    pub fn of(call: Node<'t>, source: &'t str) -> CallArgs<'t> {
+        let mut args = CallArgs {
+            positional: Vec::new(),
+            keywords: Vec::new(),
+            has_splat: false,
+        };
+        let Some(list) = call.child_by_field_id(field::ARGUMENTS.id()) else {
+            return args;
+        };
+        for child in named_children(list) {
+            match child.kind() {
+                kind::KEYWORD_ARGUMENT => {
+                    if let (Some(name), Some(value)) = (
+                        child.child_by_field_id(field::NAME.id()),
+                        child.child_by_field_id(field::VALUE.id()),
+                    ) {
+                        args.keywords.push((text(name, source), value));
+                    }
+                }
+                "list_splat" | "dictionary_splat" => args.has_splat = true,
+                _ => args.positional.push(child),
+            }
+        }
+        args
+    }
+
+    pub fn keyword(&self, name: &str) -> Option<Node<'t>> {
+        self.keywords
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// The argument bound to a parameter given by position or by keyword.
+    pub fn get(&self, position: usize, name: &str) -> Option<Node<'t>> {
+        self.keyword(name)
+            .or_else(|| self.positional.get(position).copied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_and_field_exists_in_the_grammar() {
+        let node_types = tree_sitter_python::NODE_TYPES;
+        for name in kind::ALL {
+            assert_ne!(kind_id(name), 0, "unknown node kind {name}");
+            assert!(
+                node_types.contains(&format!("\"type\": \"{name}\"")),
+                "{name} missing from node-types.json"
+            );
+        }
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        for field in field::ALL {
+            assert!(
+                language.field_id_for_name(field.name).is_some(),
+                "unknown field {}",
+                field.name
+            );
+            assert_eq!(
+                Some(field.id()),
+                language.field_id_for_name(field.name).map(|id| id.get())
+            );
+        }
+    }
+}

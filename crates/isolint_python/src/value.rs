@@ -1,0 +1,230 @@
+//! The abstract values rules ask about: "what is this expression?".
+//!
+//! One small lattice serves every rule family. A value is either known text (a string or path built only
+//! from literals on a known root), something unique per test or worker (safe to share nothing), a small
+//! constant, or unknown. Anything partly unknown is unknown: rules stay silent rather than guess.
+
+use crate::source::Span;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Value {
+    Unknown,
+    /// Derived from a source unique per test or per worker (`tmp_path`, `uuid4()`, `worker_id`, ...).
+    Unique(&'static str),
+    /// A string or path whose every part is known.
+    Text(Text),
+    Int(i64),
+    Bool(bool),
+    None,
+}
+
+/// Known text on a root. `root` says where a relative `text` hangs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Text {
+    pub root: Root,
+    /// The literal part: the whole string for [`Root::Literal`], else the part joined onto the root.
+    pub text: String,
+    /// Where the text came from when it was bound to a name (a module constant, a fixture, ...).
+    pub origin: Option<Origin>,
+}
+
+/// What a path hangs from, when that is not part of the literal text itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Root {
+    /// The text alone says where it is (`"/tmp/x"`, `"out.json"`).
+    Literal,
+    /// `tempfile.gettempdir()`, `$TMPDIR`.
+    TempDir,
+    /// `Path.home()`, `expanduser("~")`, `$HOME`.
+    Home,
+    /// The folder of the source file (`Path(__file__).parent`, `os.path.dirname(__file__)`).
+    SourceDir,
+    /// `os.getcwd()`, `Path.cwd()`.
+    Cwd,
+    /// The value of a fixture, resolved later by the project model.
+    Fixture(String),
+}
+
+/// The binding a value was read through, for "defined here" notes and effort.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    pub name: String,
+    pub span: Span,
+    pub level: OriginLevel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum OriginLevel {
+    /// A module-level constant: shared by every test of the module.
+    Module,
+    /// A class attribute or an attribute set in `setUp`: shared by the class's tests.
+    Class,
+    /// A variable local to one function.
+    Local,
+    /// A fixture's return value.
+    Fixture,
+    /// A parameter default of a helper.
+    Default,
+}
+
+impl Value {
+    pub fn literal(text: impl Into<String>) -> Value {
+        Value::Text(Text {
+            root: Root::Literal,
+            text: text.into(),
+            origin: None,
+        })
+    }
+
+    pub fn rooted(root: Root, text: impl Into<String>) -> Value {
+        Value::Text(Text {
+            root,
+            text: text.into(),
+            origin: None,
+        })
+    }
+
+    pub fn as_text(&self) -> Option<&Text> {
+        match self {
+            Value::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Text(Text {
+                root: Root::Literal,
+                text,
+                ..
+            }) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn is_unique(&self) -> bool {
+        matches!(self, Value::Unique(_))
+    }
+
+    /// Records the binding a value came through, keeping the first (innermost) one.
+    pub fn with_origin(self, origin: Origin) -> Value {
+        match self {
+            Value::Text(mut text) => {
+                if text.origin.is_none() {
+                    text.origin = Some(origin);
+                }
+                Value::Text(text)
+            }
+            other => other,
+        }
+    }
+
+    /// Plain concatenation, as `+` and f-strings do.
+    pub fn concat(self, other: Value) -> Value {
+        match (self, other) {
+            (Value::Unique(source), _) | (_, Value::Unique(source)) => Value::Unique(source),
+            (Value::Text(mut left), Value::Text(right)) if right.root == Root::Literal => {
+                left.text.push_str(&right.text);
+                left.origin = left.origin.or(right.origin);
+                Value::Text(left)
+            }
+            (Value::Text(mut left), Value::Int(number)) => {
+                left.text.push_str(&number.to_string());
+                Value::Text(left)
+            }
+            _ => Value::Unknown,
+        }
+    }
+
+    /// Path joining, as `os.path.join` and pathlib's `/` do: an absolute right side replaces the left.
+    pub fn join(self, other: Value) -> Value {
+        match (self, other) {
+            (Value::Unique(source), _) | (_, Value::Unique(source)) => Value::Unique(source),
+            (Value::Text(left), Value::Text(right)) => {
+                if right.root != Root::Literal || right.text.starts_with('/') {
+                    return Value::Text(right);
+                }
+                let text = join_text(&left.text, &right.text);
+                Value::Text(Text {
+                    root: left.root,
+                    text,
+                    origin: left.origin.or(right.origin),
+                })
+            }
+            _ => Value::Unknown,
+        }
+    }
+
+    /// The folder holding a path (`os.path.dirname`, `.parent`).
+    pub fn parent(self) -> Value {
+        match self {
+            Value::Text(mut text) => {
+                let trimmed = text.text.trim_end_matches('/');
+                match trimmed.rfind('/') {
+                    Some(0) => text.text = "/".into(),
+                    Some(index) => text.text.truncate(index),
+                    None if text.root == Root::Literal => text.text = ".".into(),
+                    None => text.text.clear(),
+                }
+                Value::Text(text)
+            }
+            other => other,
+        }
+    }
+
+    /// Replaces the last component (`with_name`), or its suffix (`with_suffix`).
+    pub fn map_last_component(self, replace: impl FnOnce(&str) -> String) -> Value {
+        match self {
+            Value::Text(mut text) => {
+                let start = text.text.rfind('/').map_or(0, |i| i + 1);
+                let last = replace(&text.text[start..]);
+                text.text.truncate(start);
+                text.text.push_str(&last);
+                Value::Text(text)
+            }
+            other => other,
+        }
+    }
+}
+
+fn join_text(left: &str, right: &str) -> String {
+    if left.is_empty() {
+        return right.to_string();
+    }
+    if right.is_empty() {
+        return left.to_string();
+    }
+    if left.ends_with('/') {
+        format!("{left}{right}")
+    } else {
+        format!("{left}/{right}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_follows_os_path_join() {
+        let joined = Value::literal("/tmp").join(Value::literal("out.json"));
+        assert_eq!(joined.as_str(), Some("/tmp/out.json"));
+        let absolute = Value::literal("data").join(Value::literal("/tmp/x"));
+        assert_eq!(absolute.as_str(), Some("/tmp/x"));
+        let unique = Value::literal("/tmp").join(Value::Unique("uuid"));
+        assert!(unique.is_unique());
+        assert_eq!(Value::literal("a").join(Value::Unknown), Value::Unknown);
+    }
+
+    #[test]
+    fn parent_and_suffix() {
+        assert_eq!(
+            Value::literal("/tmp/a/b.txt").parent().as_str(),
+            Some("/tmp/a")
+        );
+        assert_eq!(Value::literal("b.txt").parent().as_str(), Some("."));
+        let renamed = Value::literal("/tmp/a/b.txt").map_last_component(|_| "c.csv".into());
+        assert_eq!(renamed.as_str(), Some("/tmp/a/c.csv"));
+    }
+}

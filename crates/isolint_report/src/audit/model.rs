@@ -1,0 +1,1363 @@
+//! The content of the audit, computed once from the lint result and rendered as Markdown or JSON (so
+//! both formats say the same thing).
+
+use super::text::{group_slug, relative_link};
+use isolint_linter::diagnostic::FixSite;
+use isolint_linter::registry::all_rules;
+use isolint_linter::{Category, Diagnostic, Effort, LintResult, Related};
+use isolint_python::project::Project;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// Version of the JSON layout.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Markers of plugins that fix the order of tests (pytest-order, pytest-ordering, pytest-dependency).
+const ORDERING_MARKERS: &[&str] = &[
+    "order",
+    "run",
+    "first",
+    "second",
+    "last",
+    "second_to_last",
+    "dependency",
+];
+
+#[derive(Debug, Serialize)]
+pub struct Audit {
+    pub format_version: u32,
+    pub generated_by: String,
+    pub generated_at: Option<String>,
+    pub audited_paths: Vec<String>,
+    pub families_checked: Vec<Family>,
+    pub summary: Summary,
+    /// Tests that need at least one fix, in file and source order.
+    pub tests: Vec<TestEntry>,
+    /// Findings rooted in something several tests share (fixture, class setup, module state, helper),
+    /// the fixes that unblock the most tests first.
+    pub root_causes: Vec<RootCause>,
+    /// Findings that no collected test reaches (unreadable files, fixtures nothing uses).
+    pub other_findings: Vec<Finding>,
+    pub inventory: Inventory,
+    pub neo4j: Neo4j,
+    pub order_dependencies: OrderDependencies,
+    pub effort: EffortSection,
+    pub xdist: Xdist,
+    /// The team's notes section, carried over from the previous report.
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Family {
+    pub category: Category,
+    pub label: &'static str,
+    /// The family's rules in this version (`ISO2xx` when it has none yet).
+    pub codes: Vec<&'static str>,
+    /// This version of isolint has rules for the family.
+    pub implemented: bool,
+    /// The family's rules ran.
+    pub checked: bool,
+    pub findings: usize,
+    pub tests_affected: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    /// Relative to pytest's rootdir, `/`-separated.
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    /// Link relative to the report's folder (Markdown only).
+    #[serde(skip)]
+    pub href: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub test_modules: usize,
+    pub conftest_files: usize,
+    pub other_files: usize,
+    /// Tests as pytest would collect them, each parametrized test counted once.
+    pub tests: usize,
+    pub parametrized_tests: usize,
+    /// Test cases once parametrize is expanded (a lower bound when `test_cases_exact` is false).
+    pub test_cases: usize,
+    pub test_cases_exact: bool,
+    pub tests_needing_fix: usize,
+    pub tests_via_root_causes: usize,
+    pub parallel_safe_tests: usize,
+    /// Rounded down, so a suite with one test to fix never shows 100.
+    pub parallel_safe_percent: usize,
+    pub findings: usize,
+    pub fixes: usize,
+    /// Files isolint could not read or parse (ISO001, ISO002): their tests may be missing.
+    pub files_not_fully_checked: usize,
+    /// Whether those two rules ran.
+    pub unreadable_files_checked: bool,
+    pub clean: bool,
+    pub verdict: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TestEntry {
+    pub node_id: String,
+    #[serde(skip)]
+    pub known: bool,
+    pub parametrized: bool,
+    pub parameter_count: Option<usize>,
+    pub location: Option<Location>,
+    pub findings: Vec<TestFinding>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TestFinding {
+    pub code: &'static str,
+    pub rule: &'static str,
+    pub message: String,
+    pub fix: String,
+    pub effort: Effort,
+    pub location: Location,
+    /// The definition the finding comes from (a constant, a fixture's return value).
+    pub origin: Option<Origin>,
+    /// The shared root cause this finding comes from (`R1`), if any.
+    pub root_cause: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RootCause {
+    pub id: String,
+    #[serde(skip)]
+    pub heading: String,
+    #[serde(skip)]
+    pub anchor: String,
+    pub code: &'static str,
+    pub rule: &'static str,
+    pub category: Category,
+    pub site: FixSite,
+    /// Where the shared code lives, in words (`fixture \`cache\``, `class setup`).
+    pub lives_in: String,
+    pub resources: Vec<String>,
+    pub message: String,
+    pub fix: String,
+    pub effort: Effort,
+    /// Every finding of this root cause, the main one first.
+    pub locations: Vec<Location>,
+    /// The definition the findings share (the constant, the fixture's return value).
+    pub origin: Option<Origin>,
+    pub affected_tests: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Origin {
+    pub location: Location,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub rule: &'static str,
+    pub message: String,
+    pub fix: String,
+    pub effort: Effort,
+    pub location: Location,
+    pub tests: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Inventory {
+    /// Shared resources found by the rules that ran, grouped by kind.
+    pub resources: Vec<ResourceKind>,
+    /// Kinds of shared resources whose rules did not run.
+    pub not_checked: Vec<NotChecked>,
+    pub wide_scope_fixtures: Vec<WideFixture>,
+    pub module_state: Checked<Vec<Finding>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResourceKind {
+    /// The resource prefix (`path`, `env`).
+    pub kind: String,
+    pub label: String,
+    pub resources: Vec<Resource>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Resource {
+    /// The normalised identity (`path:/tmp/x`).
+    pub id: String,
+    /// Without the kind prefix.
+    pub name: String,
+    pub codes: Vec<&'static str>,
+    pub tests: Vec<String>,
+    pub locations: Vec<Location>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NotChecked {
+    pub what: &'static str,
+    pub family: Category,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WideFixture {
+    pub name: String,
+    pub scope: String,
+    pub autouse: bool,
+    pub location: Location,
+    pub used_by: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Checked<T> {
+    pub checked: bool,
+    pub items: T,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Neo4j {
+    pub checked: bool,
+    pub resources: Vec<Resource>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrderDependencies {
+    pub checked: bool,
+    pub pairs: Vec<OrderPair>,
+    /// Tests pinned in order by a plugin marker (a fact, whatever rules ran).
+    pub ordering_markers: Vec<MarkedTest>,
+    /// Tests that change process state without restoring it: candidate polluters.
+    pub state_leaks: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrderPair {
+    pub code: &'static str,
+    pub victims: Vec<String>,
+    pub polluters: Vec<Origin>,
+    pub message: String,
+    pub fix: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MarkedTest {
+    pub node_id: String,
+    pub markers: Vec<String>,
+    pub location: Location,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EffortSection {
+    pub classes: Vec<EffortClass>,
+    /// Root cause ids, the fixes that unblock the most tests first.
+    pub ranked_root_causes: Vec<String>,
+    pub single_test_fixes: Vec<EffortCount>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EffortClass {
+    pub effort: Effort,
+    /// Root causes and single-test findings of this class.
+    pub fixes: usize,
+    pub findings: usize,
+    pub tests_affected: usize,
+    /// Tests whose hardest fix is of this class: they become parallel-safe once this class (and the
+    /// cheaper ones) is done.
+    pub tests_unblocked: usize,
+    pub parallel_safe_after: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EffortCount {
+    pub effort: Effort,
+    pub count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Xdist {
+    /// `load` (plain `-n auto`), `loadscope` or `loadgroup`.
+    pub strategy: &'static str,
+    pub command: String,
+    /// Whether `--dist loadscope` alone keeps every group on one worker.
+    pub loadscope_sufficient: bool,
+    pub groups: Vec<XdistGroup>,
+    /// Tests that write a fixed resource no other test touches: safe under xdist, not across runs.
+    pub unshared: Vec<String>,
+    /// Tests that leak process state (environment): no `--dist` mode helps.
+    pub state_leaks: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct XdistGroup {
+    pub name: String,
+    pub resources: Vec<String>,
+    pub tests: Vec<String>,
+    /// Test cases in the group (parametrize expanded, unknown counts taken as 2).
+    pub cases: usize,
+    /// Where the marker goes, file by file.
+    pub placements: Vec<Placement>,
+    /// All its tests share one `loadscope` scope (module, or class for methods).
+    pub within_one_scope: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Placement {
+    /// The test module, relative to the rootdir.
+    pub file: String,
+    /// `module` (`pytestmark` for the whole file), `class` (decorate the class) or `tests` (decorate
+    /// each test).
+    pub on: &'static str,
+    /// The class path for `class` (`TestOuter::TestInner`).
+    pub class: Option<String>,
+    pub tests: Vec<String>,
+}
+
+/// What the renderers need besides the lint result.
+pub struct Inputs<'a> {
+    pub result: &'a LintResult,
+    pub rootdir: &'a Path,
+    pub report_dir: &'a Path,
+    pub timestamp: Option<String>,
+    pub audited_paths: Vec<String>,
+    pub notes: Option<String>,
+}
+
+pub fn category_label(category: Category) -> &'static str {
+    match category {
+        Category::HardcodedPath => "Hard-coded paths",
+        Category::SharedResourceName => "Shared resource names (Neo4j, SQL, ports)",
+        Category::ModuleState => "Module-level and class-level state",
+        Category::OrderDependency => "Order dependencies",
+        Category::MissingCleanup => "Missing cleanup",
+        Category::WideFixtureScope => "Wide fixture scopes",
+        Category::Collection => "Collection-time side effects",
+        Category::Config => "pytest and xdist configuration",
+    }
+}
+
+/// The family's name inside a sentence.
+pub fn category_phrase(category: Category) -> &'static str {
+    match category {
+        Category::HardcodedPath => "hard-coded paths",
+        Category::SharedResourceName => "shared resource names (Neo4j, SQL, ports)",
+        Category::ModuleState => "module-level and class-level state",
+        Category::OrderDependency => "order dependencies",
+        Category::MissingCleanup => "missing cleanup",
+        Category::WideFixtureScope => "wide fixture scopes",
+        Category::Collection => "collection-time side effects",
+        Category::Config => "pytest and xdist configuration",
+    }
+}
+
+/// Rules about isolint's own input (unreadable files, suppression comments), not about isolation:
+/// `ISO0xx`, whatever category they are filed under.
+pub fn is_tool_rule(code: &str) -> bool {
+    code.starts_with("ISO0")
+}
+
+pub fn site_label(site: FixSite) -> &'static str {
+    match site {
+        FixSite::Test => "the test",
+        FixSite::Fixture => "a fixture",
+        FixSite::Class => "class setup",
+        FixSite::Module => "module-level code",
+        FixSite::Helper => "a helper function",
+    }
+}
+
+impl Family {
+    /// The rules of a family in this version, or its code prefix (`ISO2xx`) when it has none yet.
+    pub fn codes_of(category: Category) -> Vec<&'static str> {
+        family_codes(category)
+    }
+}
+
+fn family_codes(category: Category) -> Vec<&'static str> {
+    let codes: Vec<&'static str> = all_rules()
+        .iter()
+        .map(|r| r.meta())
+        .filter(|m| m.category == category && !is_tool_rule(m.code))
+        .map(|m| m.code)
+        .collect();
+    if codes.is_empty() {
+        vec![match category.code_prefix() {
+            "ISO1" => "ISO1xx",
+            "ISO2" => "ISO2xx",
+            "ISO3" => "ISO3xx",
+            "ISO4" => "ISO4xx",
+            "ISO5" => "ISO5xx",
+            "ISO6" => "ISO6xx",
+            "ISO7" => "ISO7xx",
+            _ => "ISO9xx",
+        }]
+    } else {
+        codes
+    }
+}
+
+/// Resources that live in the worker process: grouping tests on one worker does not help them.
+fn in_process(resource: &str) -> bool {
+    matches!(
+        resource.split_once(':').map(|(kind, _)| kind),
+        Some("env" | "module" | "state" | "global")
+    )
+}
+
+fn is_neo4j(resource: &str) -> bool {
+    resource.starts_with("neo4j")
+}
+
+/// The definition the findings of a shared root share: the constant or the fixture's value.
+fn origin_of(d: &Diagnostic) -> Option<&Related> {
+    d.related
+        .iter()
+        .find(|r| r.message.ends_with("defined here") || r.message.starts_with("fixture `"))
+}
+
+/// The tests a finding affects: its test and every user of its fixture, class or module state.
+fn tests_of(d: &Diagnostic) -> BTreeSet<&str> {
+    d.affected_tests
+        .iter()
+        .map(String::as_str)
+        .chain(d.test.as_deref())
+        .collect()
+}
+
+fn is_root(d: &Diagnostic) -> bool {
+    d.site != FixSite::Test || tests_of(d).len() > 1
+}
+
+struct Builder<'a> {
+    inputs: &'a Inputs<'a>,
+    /// Shown path → (path relative to the rootdir, link to the file from the report's folder).
+    by_display: HashMap<&'a str, (&'a str, Option<String>)>,
+    /// Node id → (file index, test index).
+    test_index: HashMap<&'a str, (usize, usize)>,
+}
+
+impl<'a> Builder<'a> {
+    fn location(&self, display: &str, line: usize, column: usize) -> Location {
+        let (path, href) = match self.by_display.get(display) {
+            Some((node_path, link)) => (
+                node_path.to_string(),
+                link.as_ref().map(|l| format!("{l}#L{line}")),
+            ),
+            None => (display.to_string(), None),
+        };
+        Location {
+            path,
+            line,
+            column,
+            href,
+        }
+    }
+
+    fn diag_location(&self, d: &Diagnostic) -> Location {
+        self.location(&d.file, d.start.line, d.start.column)
+    }
+
+    /// Sort key of a test: file order, then source order; unknown ids last.
+    fn test_key(&self, node_id: &str) -> (usize, usize, String) {
+        match self.test_index.get(node_id) {
+            Some(&(file, test)) => (
+                file,
+                self.inputs.result.files[file].tests[test].position.line,
+                node_id.to_string(),
+            ),
+            None => (usize::MAX, 0, node_id.to_string()),
+        }
+    }
+
+    fn sort_tests<'s>(&self, tests: impl IntoIterator<Item = &'s str>) -> Vec<String> {
+        let mut list: Vec<String> = tests
+            .into_iter()
+            .map(String::from)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        list.sort_by_cached_key(|t| self.test_key(t));
+        list
+    }
+
+    fn cases(&self, node_id: &str) -> usize {
+        match self.test_index.get(node_id) {
+            Some(&(file, test)) => {
+                let facts = &self.inputs.result.files[file].tests[test];
+                if facts.parametrized {
+                    facts.parameter_count.unwrap_or(2)
+                } else {
+                    1
+                }
+            }
+            None => 1,
+        }
+    }
+
+    fn finding(&self, d: &Diagnostic) -> Finding {
+        Finding {
+            code: d.rule.code,
+            rule: d.rule.name,
+            message: d.message.clone(),
+            fix: d.fix.clone(),
+            effort: d.effort,
+            location: self.diag_location(d),
+            tests: self.sort_tests(tests_of(d)),
+        }
+    }
+}
+
+/// A unit of work: a shared root cause, or one finding in one test.
+struct FixItem<'a> {
+    root: Option<usize>,
+    effort: Effort,
+    tests: BTreeSet<&'a str>,
+}
+
+pub fn build(inputs: &Inputs) -> Audit {
+    let result = inputs.result;
+    let files = &result.files;
+    let builder = Builder {
+        inputs,
+        by_display: files
+            .iter()
+            .map(|f| {
+                let link = relative_link(inputs.report_dir, &inputs.rootdir.join(&f.node_path));
+                (f.display.as_str(), (f.node_path.as_str(), link))
+            })
+            .collect(),
+        test_index: files
+            .iter()
+            .enumerate()
+            .flat_map(|(fi, f)| {
+                f.tests
+                    .iter()
+                    .enumerate()
+                    .map(move |(ti, t)| (t.node_id.as_str(), (fi, ti)))
+            })
+            .collect(),
+    };
+    let checked = |c: Category| result.categories_checked.contains(&c);
+    let known_tests: BTreeSet<&str> = files
+        .iter()
+        .flat_map(|f| f.tests.iter().map(|t| t.node_id.as_str()))
+        .collect();
+
+    // Root causes: findings in shared code, grouped by rule, site and the definition they share, that
+    // affect more than one test (one test's findings read best in its own rows).
+    let mut groups: BTreeMap<(&str, FixSite, String), Vec<(usize, &Diagnostic)>> = BTreeMap::new();
+    for (index, d) in result
+        .diagnostics
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| is_root(d) && !tests_of(d).is_empty())
+    {
+        let anchor = match (origin_of(d), &d.resource) {
+            (Some(origin), _) => format!("origin:{}:{}", origin.file, origin.line),
+            (None, Some(resource)) => format!("resource:{}:{}", d.file, resource),
+            (None, None) => format!("at:{}:{}:{}", d.file, d.start.line, d.start.column),
+        };
+        groups
+            .entry((d.rule.code, d.site, anchor))
+            .or_default()
+            .push((index, d));
+    }
+    let mut roots: Vec<(RootCause, BTreeSet<&str>, Vec<usize>)> = groups
+        .into_values()
+        .map(|indexed| {
+            let indices: Vec<usize> = indexed.iter().map(|(i, _)| *i).collect();
+            let mut members: Vec<&Diagnostic> = indexed.into_iter().map(|(_, d)| d).collect();
+            members.sort_by(|a, b| {
+                tests_of(b)
+                    .len()
+                    .cmp(&tests_of(a).len())
+                    .then_with(|| a.sort_key().cmp(&b.sort_key()))
+            });
+            let main = members[0];
+            let tests: BTreeSet<&str> = members.iter().flat_map(|d| tests_of(d)).collect();
+            let lives_in = match (&main.fixture, main.site) {
+                (Some(name), _) => format!("fixture `{name}`"),
+                (None, site) => site_label(site).to_string(),
+            };
+            let root = RootCause {
+                id: String::new(),
+                heading: String::new(),
+                anchor: String::new(),
+                code: main.rule.code,
+                rule: main.rule.name,
+                category: main.rule.category,
+                site: main.site,
+                lives_in,
+                resources: members
+                    .iter()
+                    .filter_map(|d| d.resource.clone())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+                message: main.message.clone(),
+                fix: main.fix.clone(),
+                effort: members
+                    .iter()
+                    .map(|d| d.effort)
+                    .max()
+                    .unwrap_or(main.effort),
+                locations: {
+                    let mut rest: Vec<Location> = members[1..]
+                        .iter()
+                        .map(|d| builder.diag_location(d))
+                        .collect();
+                    rest.sort();
+                    rest.dedup();
+                    std::iter::once(builder.diag_location(main))
+                        .chain(rest)
+                        .collect()
+                },
+                origin: origin_of(main).map(|r| Origin {
+                    location: builder.location(&r.file, r.line, r.column),
+                    message: r.message.clone(),
+                }),
+                affected_tests: builder.sort_tests(tests.iter().copied()),
+            };
+            (root, tests, indices)
+        })
+        .filter(|(_, tests, _)| tests.len() > 1)
+        .collect();
+    // The fixes that unblock the most tests first, then the cheapest, then by place.
+    roots.sort_by(|(a, ta, _), (b, tb, _)| {
+        tb.len()
+            .cmp(&ta.len())
+            .then(a.effort.cmp(&b.effort))
+            .then_with(|| a.locations[0].cmp(&b.locations[0]))
+    });
+    let mut root_of_diagnostic: HashMap<usize, usize> = HashMap::new();
+    for (i, (root, tests, indices)) in roots.iter_mut().enumerate() {
+        root_of_diagnostic.extend(indices.iter().map(|&d| (d, i)));
+        root.id = format!("R{}", i + 1);
+        let resource = match root.resources.first() {
+            Some(first) => {
+                let name = first
+                    .split_once(':')
+                    .map_or(first.as_str(), |(_, name)| name);
+                let more = if root.resources.len() > 1 {
+                    format!(" and {} more", root.resources.len() - 1)
+                } else {
+                    String::new()
+                };
+                format!(": {}{more}", super::text::code(name, false))
+            }
+            None => String::new(),
+        };
+        root.heading = format!(
+            "{}. {} {}{resource} ({})",
+            root.id,
+            root.code,
+            root.rule,
+            plural_tests(tests.len())
+        );
+        root.anchor = super::text::github_slug(&root.heading);
+    }
+
+    // Fix items: each root cause once, each single-test finding on its own (findings of one rule in
+    // one test with the same fix are one fix).
+    let mut items: Vec<FixItem> = roots
+        .iter()
+        .enumerate()
+        .map(|(i, (root, tests, _))| FixItem {
+            root: Some(i),
+            effort: root.effort,
+            tests: tests.clone(),
+        })
+        .collect();
+    // Two findings are one fix when they share the definition (a constant used on two lines) or the fix.
+    let mut single_fixes: BTreeSet<(BTreeSet<&str>, &str, String)> = BTreeSet::new();
+    let mut per_test: BTreeMap<String, Vec<TestFinding>> = BTreeMap::new();
+    let mut other_findings = Vec::new();
+    for (index, d) in result.diagnostics.iter().enumerate() {
+        let tests = tests_of(d);
+        if tests.is_empty() {
+            other_findings.push(builder.finding(d));
+            continue;
+        }
+        let root = root_of_diagnostic.get(&index).copied();
+        if root.is_none() {
+            let by_fix = (tests.clone(), d.rule.code, format!("fix:{}", d.fix));
+            let by_origin = origin_of(d).map(|o| {
+                (
+                    tests.clone(),
+                    d.rule.code,
+                    format!("origin:{}:{}", o.file, o.line),
+                )
+            });
+            let seen = single_fixes.contains(&by_fix)
+                || by_origin.as_ref().is_some_and(|k| single_fixes.contains(k));
+            single_fixes.insert(by_fix);
+            single_fixes.extend(by_origin);
+            if !seen {
+                items.push(FixItem {
+                    root: None,
+                    effort: d.effort,
+                    tests: tests.clone(),
+                });
+            } else if let Some(item) = items
+                .iter_mut()
+                .rev()
+                .find(|i| i.root.is_none() && i.tests == tests)
+            {
+                item.effort = item.effort.max(d.effort);
+            }
+        }
+        for test in tests {
+            let entry = per_test.entry(test.to_string()).or_default();
+            let finding = match root {
+                Some(r) => {
+                    let root = &roots[r].0;
+                    if entry
+                        .iter()
+                        .any(|f| f.root_cause.as_deref() == Some(root.id.as_str()))
+                    {
+                        continue;
+                    }
+                    TestFinding {
+                        code: root.code,
+                        rule: root.rule,
+                        message: root.message.clone(),
+                        fix: root.fix.clone(),
+                        effort: root.effort,
+                        location: root.locations[0].clone(),
+                        origin: None,
+                        root_cause: Some(root.id.clone()),
+                    }
+                }
+                None => TestFinding {
+                    code: d.rule.code,
+                    rule: d.rule.name,
+                    message: d.message.clone(),
+                    fix: d.fix.clone(),
+                    effort: d.effort,
+                    location: builder.diag_location(d),
+                    origin: origin_of(d).map(|r| Origin {
+                        location: builder.location(&r.file, r.line, r.column),
+                        message: r.message.clone(),
+                    }),
+                    root_cause: None,
+                },
+            };
+            entry.push(finding);
+        }
+    }
+    let mut tests: Vec<TestEntry> = per_test
+        .into_iter()
+        .map(|(node_id, mut findings)| {
+            findings.sort_by(|a, b| {
+                a.location
+                    .cmp(&b.location)
+                    .then(a.code.cmp(b.code))
+                    .then_with(|| a.message.cmp(&b.message))
+            });
+            let facts = builder
+                .test_index
+                .get(node_id.as_str())
+                .map(|&(f, t)| (&files[f], &files[f].tests[t]));
+            TestEntry {
+                known: facts.is_some(),
+                parametrized: facts.is_some_and(|(_, t)| t.parametrized),
+                parameter_count: facts.and_then(|(_, t)| t.parameter_count),
+                location: facts
+                    .map(|(f, t)| builder.location(&f.display, t.position.line, t.position.column)),
+                findings,
+                node_id,
+            }
+        })
+        .collect();
+    tests.sort_by_cached_key(|t| builder.test_key(&t.node_id));
+
+    let needing_fix: BTreeSet<&str> = tests
+        .iter()
+        .map(|t| t.node_id.as_str())
+        .filter(|t| known_tests.contains(t))
+        .collect();
+    let via_roots: BTreeSet<&str> = roots
+        .iter()
+        .flat_map(|(_, t, _)| t.iter().copied())
+        .filter(|t| known_tests.contains(t))
+        .collect();
+    let total = known_tests.len();
+    let safe = total - needing_fix.len();
+
+    // Families.
+    let families_checked: Vec<Family> = Category::ALL
+        .iter()
+        .map(|&category| {
+            let in_family: Vec<&Diagnostic> = result
+                .diagnostics
+                .iter()
+                .filter(|d| d.rule.category == category && !is_tool_rule(d.rule.code))
+                .collect();
+            // A finding of the family also proves that it exists and ran.
+            let implemented = !in_family.is_empty()
+                || all_rules()
+                    .iter()
+                    .any(|r| r.meta().category == category && !is_tool_rule(r.meta().code));
+            Family {
+                category,
+                label: category_label(category),
+                codes: family_codes(category),
+                implemented,
+                checked: implemented && checked(category),
+                findings: in_family.len(),
+                tests_affected: in_family
+                    .iter()
+                    .flat_map(|d| tests_of(d))
+                    .collect::<BTreeSet<_>>()
+                    .len(),
+            }
+        })
+        .collect();
+
+    // Summary.
+    let all_tests = files.iter().flat_map(|f| f.tests.iter());
+    let parametrized_tests = all_tests.clone().filter(|t| t.parametrized).count();
+    let test_cases: usize = all_tests
+        .clone()
+        .map(|t| {
+            if t.parametrized {
+                t.parameter_count.unwrap_or(1)
+            } else {
+                1
+            }
+        })
+        .sum();
+    let test_cases_exact = all_tests
+        .clone()
+        .all(|t| !t.parametrized || t.parameter_count.is_some());
+    let percent = (safe * 100).checked_div(total).unwrap_or(100);
+    let checked_phrases: Vec<String> = families_checked
+        .iter()
+        .filter(|f| f.checked)
+        .map(|f| category_phrase(f.category).to_string())
+        .collect();
+    let scope = if checked_phrases.is_empty() {
+        "but no isolation rule ran, so nothing was checked".to_string()
+    } else {
+        format!(
+            "as far as the checked rule families go ({})",
+            join_words(&checked_phrases)
+        )
+    };
+    let files_not_fully_checked = result
+        .diagnostics
+        .iter()
+        .filter(|d| matches!(d.rule.code, "ISO001" | "ISO002"))
+        .map(|d| d.file.as_str())
+        .collect::<BTreeSet<_>>()
+        .len();
+    let clean = result.diagnostics.is_empty();
+    let verdict = if total == 0 {
+        format!("No tests were found, {scope}.")
+    } else if clean {
+        format!(
+            "No isolation problem found: all {} (100 %) are parallel-safe {scope}.",
+            plural_tests(total)
+        )
+    } else {
+        format!(
+            "{safe} of {} ({percent} %) are parallel-safe as they stand, {scope}.",
+            plural_tests(total)
+        )
+    };
+    let summary = Summary {
+        files: files.len(),
+        test_modules: files.iter().filter(|f| f.is_test_module).count(),
+        conftest_files: files.iter().filter(|f| f.is_conftest).count(),
+        other_files: files
+            .iter()
+            .filter(|f| !f.is_test_module && !f.is_conftest)
+            .count(),
+        tests: total,
+        parametrized_tests,
+        test_cases,
+        test_cases_exact,
+        tests_needing_fix: needing_fix.len(),
+        tests_via_root_causes: via_roots.len(),
+        parallel_safe_tests: safe,
+        parallel_safe_percent: percent,
+        findings: result.diagnostics.len(),
+        fixes: items.len(),
+        files_not_fully_checked,
+        unreadable_files_checked: checked(Category::Collection),
+        clean,
+        verdict,
+    };
+
+    // Inventory.
+    let project = Project::new(files);
+    let users = project.fixture_users();
+    let mut wide_scope_fixtures: Vec<WideFixture> = Vec::new();
+    for (fi, file) in files.iter().enumerate() {
+        for (xi, fixture) in file.fixtures.iter().enumerate() {
+            if fixture.scope == "function" {
+                continue;
+            }
+            let reference = isolint_python::project::FixtureRef {
+                file: fi,
+                index: xi,
+            };
+            let used: Vec<&str> = users
+                .get(&reference)
+                .map(|u| u.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            wide_scope_fixtures.push(WideFixture {
+                name: fixture.name.clone(),
+                scope: fixture.scope.clone(),
+                autouse: fixture.autouse,
+                location: builder.location(
+                    &file.display,
+                    fixture.position.line,
+                    fixture.position.column,
+                ),
+                used_by: builder.sort_tests(used),
+            });
+        }
+    }
+    let mut by_resource: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
+    for d in &result.diagnostics {
+        if let Some(resource) = &d.resource {
+            by_resource.entry(resource.as_str()).or_default().push(d);
+        }
+    }
+    let resource_of = |id: &str, list: &[&Diagnostic]| -> Resource {
+        let mut locations: Vec<Location> = list.iter().map(|d| builder.diag_location(d)).collect();
+        locations.sort();
+        locations.dedup();
+        Resource {
+            id: id.to_string(),
+            name: id.split_once(':').map_or(id, |(_, name)| name).to_string(),
+            codes: list
+                .iter()
+                .map(|d| d.rule.code)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            tests: builder.sort_tests(list.iter().flat_map(|d| tests_of(d))),
+            locations,
+        }
+    };
+    let mut kinds: BTreeMap<String, Vec<Resource>> = BTreeMap::new();
+    for (id, list) in &by_resource {
+        if is_neo4j(id) {
+            continue;
+        }
+        let kind = id
+            .split_once(':')
+            .map_or("other", |(kind, _)| kind)
+            .to_string();
+        kinds.entry(kind).or_default().push(resource_of(id, list));
+    }
+    let kind_order = |kind: &str| match kind {
+        "path" => 0,
+        "env" => 1,
+        _ => 2,
+    };
+    let mut resources: Vec<ResourceKind> = kinds
+        .into_iter()
+        .map(|(kind, resources)| ResourceKind {
+            label: match kind.as_str() {
+                "path" => "Fixed paths written or removed".to_string(),
+                "env" => "Environment variables changed and not restored".to_string(),
+                "port" => "Network ports".to_string(),
+                "sql" | "db" | "database" => "SQL databases".to_string(),
+                other => format!("Other shared resources (`{other}:`)"),
+            },
+            kind,
+            resources,
+        })
+        .collect();
+    resources.sort_by(|a, b| {
+        kind_order(&a.kind)
+            .cmp(&kind_order(&b.kind))
+            .then(a.kind.cmp(&b.kind))
+    });
+    let family_checked = |c: Category| {
+        families_checked
+            .iter()
+            .any(|f| f.category == c && f.checked)
+    };
+    let mut not_checked = Vec::new();
+    if !family_checked(Category::SharedResourceName) {
+        not_checked.push(NotChecked {
+            what: "Neo4j databases and graph-wide operations, SQL databases, network ports",
+            family: Category::SharedResourceName,
+        });
+    }
+    if !family_checked(Category::ModuleState) {
+        not_checked.push(NotChecked {
+            what: "module-level and class-level mutable state",
+            family: Category::ModuleState,
+        });
+    }
+    if !family_checked(Category::WideFixtureScope) {
+        not_checked.push(NotChecked {
+            what: "whether wide-scope fixtures hold mutable state",
+            family: Category::WideFixtureScope,
+        });
+    }
+    let module_state = Checked {
+        checked: family_checked(Category::ModuleState),
+        items: result
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.category == Category::ModuleState)
+            .map(|d| builder.finding(d))
+            .collect(),
+    };
+    let inventory = Inventory {
+        resources,
+        not_checked,
+        wide_scope_fixtures,
+        module_state,
+    };
+
+    // Neo4j.
+    let neo4j = Neo4j {
+        checked: family_checked(Category::SharedResourceName),
+        resources: by_resource
+            .iter()
+            .filter(|(id, _)| is_neo4j(id))
+            .map(|(id, list)| resource_of(id, list))
+            .collect(),
+    };
+
+    // Order dependencies.
+    let pairs = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.category == Category::OrderDependency)
+        .map(|d| OrderPair {
+            code: d.rule.code,
+            victims: builder.sort_tests(tests_of(d)),
+            polluters: d
+                .related
+                .iter()
+                .map(|r| Origin {
+                    location: builder.location(&r.file, r.line, r.column),
+                    message: r.message.clone(),
+                })
+                .collect(),
+            message: d.message.clone(),
+            fix: d.fix.clone(),
+            location: builder.diag_location(d),
+        })
+        .collect();
+    let mut ordering_markers = Vec::new();
+    for file in files {
+        for test in &file.tests {
+            let markers: Vec<String> = test
+                .markers
+                .iter()
+                .filter(|m| ORDERING_MARKERS.contains(&m.as_str()))
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if !markers.is_empty() {
+                ordering_markers.push(MarkedTest {
+                    node_id: test.node_id.clone(),
+                    markers,
+                    location: builder.location(
+                        &file.display,
+                        test.position.line,
+                        test.position.column,
+                    ),
+                });
+            }
+        }
+    }
+    let state_leaks = builder.sort_tests(
+        result
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                d.resource.as_deref().is_some_and(in_process)
+                    || d.rule.category == Category::ModuleState
+            })
+            .flat_map(|d| tests_of(d)),
+    );
+    let order_dependencies = OrderDependencies {
+        checked: family_checked(Category::OrderDependency),
+        pairs,
+        ordering_markers,
+        state_leaks: state_leaks.clone(),
+    };
+
+    // Effort.
+    let mut hardest: BTreeMap<&str, Effort> = BTreeMap::new();
+    for item in &items {
+        for test in &item.tests {
+            let entry = hardest.entry(test).or_insert(item.effort);
+            *entry = (*entry).max(item.effort);
+        }
+    }
+    let mut parallel_safe_after = safe;
+    let classes = Effort::ALL
+        .iter()
+        .map(|&effort| {
+            let of_class: Vec<&FixItem> = items.iter().filter(|i| i.effort == effort).collect();
+            let unblocked = hardest
+                .iter()
+                .filter(|(t, e)| **e == effort && known_tests.contains(*t))
+                .count();
+            parallel_safe_after += unblocked;
+            EffortClass {
+                effort,
+                fixes: of_class.len(),
+                findings: result
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.effort == effort)
+                    .count(),
+                tests_affected: of_class
+                    .iter()
+                    .flat_map(|i| i.tests.iter())
+                    .collect::<BTreeSet<_>>()
+                    .len(),
+                tests_unblocked: unblocked,
+                parallel_safe_after,
+            }
+        })
+        .collect();
+    let single_test_fixes = Effort::ALL
+        .iter()
+        .map(|&effort| EffortCount {
+            effort,
+            count: items
+                .iter()
+                .filter(|i| i.root.is_none() && i.effort == effort)
+                .count(),
+        })
+        .collect();
+    let effort = EffortSection {
+        classes,
+        ranked_root_causes: roots.iter().map(|(r, _, _)| r.id.clone()).collect(),
+        single_test_fixes,
+    };
+
+    let xdist = xdist(&builder, &by_resource, state_leaks);
+
+    Audit {
+        format_version: FORMAT_VERSION,
+        generated_by: format!("isolint {}", env!("CARGO_PKG_VERSION")),
+        generated_at: inputs.timestamp.clone(),
+        audited_paths: inputs.audited_paths.clone(),
+        families_checked,
+        summary,
+        tests,
+        root_causes: roots.into_iter().map(|(r, _, _)| r).collect(),
+        other_findings,
+        inventory,
+        neo4j,
+        order_dependencies,
+        effort,
+        xdist,
+        notes: inputs.notes.clone(),
+    }
+}
+
+fn plural_tests(count: usize) -> String {
+    if count == 1 {
+        "1 test".into()
+    } else {
+        format!("{count} tests")
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub fn join_words(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// One path is the other or inside it (`/tmp/out` and `/tmp/out/a.csv`).
+fn nested(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim_end_matches('/'), b.trim_end_matches('/'));
+    a == b || b.starts_with(&format!("{a}/")) || a.starts_with(&format!("{b}/"))
+}
+
+/// The `loadscope` scope of a test: its module, or its class for methods.
+fn loadscope_scope(node_id: &str) -> &str {
+    node_id
+        .rsplit_once("::")
+        .map_or(node_id, |(scope, _)| scope)
+}
+
+fn xdist(
+    builder: &Builder,
+    by_resource: &BTreeMap<&str, Vec<&Diagnostic>>,
+    state_leaks: Vec<String>,
+) -> Xdist {
+    // Resources other processes can see, with the tests touching each.
+    let shared: Vec<(&str, BTreeSet<&str>)> = by_resource
+        .iter()
+        .filter(|(id, _)| !in_process(id))
+        .map(|(id, list)| {
+            (
+                *id,
+                list.iter()
+                    .flat_map(|d| tests_of(d))
+                    .collect::<BTreeSet<_>>(),
+            )
+        })
+        .filter(|(_, tests)| !tests.is_empty())
+        .collect();
+    // Union resources that share a test or are nested paths.
+    let mut parent: Vec<usize> = (0..shared.len()).collect();
+    fn find(parent: &mut [usize], i: usize) -> usize {
+        let mut root = i;
+        while parent[root] != root {
+            root = parent[root];
+        }
+        parent[i] = root;
+        root
+    }
+    for i in 0..shared.len() {
+        for j in i + 1..shared.len() {
+            let (a, ta) = &shared[i];
+            let (b, tb) = &shared[j];
+            let paths_nest = match (a.strip_prefix("path:"), b.strip_prefix("path:")) {
+                (Some(pa), Some(pb)) => nested(pa, pb),
+                _ => false,
+            };
+            if paths_nest || !ta.is_disjoint(tb) {
+                let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
+                parent[ri.max(rj)] = ri.min(rj);
+            }
+        }
+    }
+    let mut components: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..shared.len() {
+        let root = find(&mut parent, i);
+        components.entry(root).or_default().push(i);
+    }
+    let mut groups = Vec::new();
+    let mut unshared: BTreeSet<&str> = BTreeSet::new();
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for members in components.values() {
+        let tests: BTreeSet<&str> = members
+            .iter()
+            .flat_map(|&i| shared[i].1.iter().copied())
+            .collect();
+        let cases: usize = tests.iter().map(|t| builder.cases(t)).sum();
+        if cases < 2 {
+            unshared.extend(tests);
+            continue;
+        }
+        // Named after the resource most tests touch (the outermost path on a tie).
+        let primary = members
+            .iter()
+            .map(|&i| &shared[i])
+            .min_by(|(a, ta), (b, tb)| tb.len().cmp(&ta.len()).then(a.cmp(b)))
+            .map(|(id, _)| *id)
+            .unwrap_or("shared");
+        let base = group_slug(primary);
+        let mut name = base.clone();
+        let mut n = 2;
+        while !names.insert(name.clone()) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        let test_list = builder.sort_tests(tests.iter().copied());
+        let scopes: BTreeSet<&str> = tests.iter().map(|t| loadscope_scope(t)).collect();
+        groups.push(XdistGroup {
+            name,
+            resources: members.iter().map(|&i| shared[i].0.to_string()).collect(),
+            placements: placements(builder, &test_list),
+            tests: test_list,
+            cases,
+            within_one_scope: scopes.len() == 1,
+        });
+    }
+    groups.sort_by(|a, b| {
+        builder
+            .test_key(&a.tests[0])
+            .cmp(&builder.test_key(&b.tests[0]))
+            .then(a.name.cmp(&b.name))
+    });
+    let loadscope_sufficient = groups.iter().all(|g| g.within_one_scope);
+    let (strategy, command) = if groups.is_empty() {
+        ("load", "pytest -n auto".to_string())
+    } else if loadscope_sufficient {
+        ("loadscope", "pytest -n auto --dist loadscope".to_string())
+    } else {
+        ("loadgroup", "pytest -n auto --dist loadgroup".to_string())
+    };
+    Xdist {
+        strategy,
+        command,
+        loadscope_sufficient,
+        groups,
+        unshared: builder.sort_tests(unshared),
+        state_leaks,
+    }
+}
+
+/// The file part of a node id (`test_x.py` of `test_x.py::TestA::test_b`).
+pub fn node_file(node_id: &str) -> &str {
+    node_id.split_once("::").map_or(node_id, |(file, _)| file)
+}
+
+/// Where a group's marker goes, file by file: on the module when the group holds all of the module's
+/// tests, on the class when it holds all of a class's tests, otherwise on each test.
+fn placements(builder: &Builder, tests: &[String]) -> Vec<Placement> {
+    let files = &builder.inputs.result.files;
+    let mut by_file: Vec<(&str, Vec<&String>)> = Vec::new();
+    for test in tests {
+        let file = node_file(test);
+        match by_file.iter_mut().find(|(f, _)| *f == file) {
+            Some((_, list)) => list.push(test),
+            None => by_file.push((file, vec![test])),
+        }
+    }
+    by_file
+        .into_iter()
+        .map(|(file, list)| {
+            let tests: Vec<String> = list.iter().map(|t| t.to_string()).collect();
+            let positions: Vec<(usize, usize)> = list
+                .iter()
+                .filter_map(|t| builder.test_index.get(t.as_str()).copied())
+                .collect();
+            let mut placement = Placement {
+                file: file.to_string(),
+                on: "tests",
+                class: None,
+                tests,
+            };
+            if positions.len() == list.len() {
+                let facts = &files[positions[0].0];
+                let classes = &facts.tests[positions[0].1].classes;
+                if facts.tests.len() == list.len() {
+                    placement.on = "module";
+                } else if !classes.is_empty()
+                    && positions
+                        .iter()
+                        .all(|(_, t)| facts.tests[*t].classes == *classes)
+                {
+                    // A class marker also reaches nested classes' tests.
+                    let in_class = facts
+                        .tests
+                        .iter()
+                        .filter(|t| t.classes.starts_with(classes))
+                        .count();
+                    if in_class == list.len() {
+                        placement.on = "class";
+                        placement.class = Some(classes.join("::"));
+                    }
+                }
+            }
+            placement
+        })
+        .collect()
+}

@@ -1,0 +1,628 @@
+use super::*;
+use isolint_linter::{lint, LintOptions, LintResult, RuleSet, Settings, SourceInput};
+use isolint_python::pytest_config::Naming;
+use std::path::{Path, PathBuf};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect(&path, out);
+        } else if path.extension().is_some_and(|e| e == "py") {
+            out.push(path);
+        }
+    }
+}
+
+fn slash(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Lints `fixtures/<name>` with every rule, as `isolint audit` run from the repository root would.
+fn lint_suite(name: &str) -> (LintResult, PathBuf) {
+    let repo = workspace_root();
+    let rootdir = repo.join("fixtures").join(name);
+    let mut paths = Vec::new();
+    collect(&rootdir, &mut paths);
+    let inputs: Vec<SourceInput> = paths
+        .iter()
+        .map(|p| SourceInput {
+            path: p.clone(),
+            display: slash(p.strip_prefix(&repo).unwrap()),
+            node_path: slash(p.strip_prefix(&rootdir).unwrap()),
+            explicit: false,
+            text: None,
+        })
+        .collect();
+    let rules = RuleSet::default();
+    let naming = Naming::default();
+    let settings = Settings::default();
+    let result = lint(
+        &inputs,
+        &LintOptions {
+            rules: &rules,
+            naming: &naming,
+            settings: &settings,
+            per_file_ignores: &[],
+            warn_unused_suppressions: false,
+        },
+    );
+    (result, rootdir)
+}
+
+fn request<'a>(
+    result: &'a LintResult,
+    rootdir: &Path,
+    output: PathBuf,
+    format: AuditFormat,
+) -> AuditRequest<'a> {
+    AuditRequest {
+        result,
+        rootdir: rootdir.to_path_buf(),
+        output,
+        format,
+        timestamp: None,
+        audited_paths: vec![".".into()],
+    }
+}
+
+/// The report as it would be written to `<suite>/docs/test-isolation-audit.md`, version-independent.
+fn report(name: &str, format: AuditFormat) -> String {
+    let (result, rootdir) = lint_suite(name);
+    let output = rootdir.join("docs").join(if format == AuditFormat::Json {
+        "test-isolation-audit.json"
+    } else {
+        "test-isolation-audit.md"
+    });
+    render(&request(&result, &rootdir, output, format), None)
+        .replace(env!("CARGO_PKG_VERSION"), "[version]")
+}
+
+#[test]
+fn example_suite_report() {
+    insta::assert_snapshot!(
+        "example_suite_markdown",
+        report("example-suite", AuditFormat::Markdown)
+    );
+}
+
+#[test]
+fn example_suite_json() {
+    insta::assert_snapshot!(
+        "example_suite_json",
+        report("example-suite", AuditFormat::Json)
+    );
+}
+
+#[test]
+fn clean_suite_report() {
+    let text = report("clean-suite", AuditFormat::Markdown);
+    assert!(text.contains("No isolation problem found"), "{text}");
+    insta::assert_snapshot!("clean_suite_markdown", text);
+}
+
+#[test]
+fn clean_suite_json() {
+    insta::assert_snapshot!("clean_suite_json", report("clean-suite", AuditFormat::Json));
+}
+
+#[test]
+fn same_input_same_bytes() {
+    let first = report("example-suite", AuditFormat::Markdown);
+    for _ in 0..3 {
+        assert_eq!(report("example-suite", AuditFormat::Markdown), first);
+    }
+    assert!(
+        !first.contains("Generated 2"),
+        "no timestamp unless asked for"
+    );
+    let (result, rootdir) = lint_suite("clean-suite");
+    let mut with_time = request(
+        &result,
+        &rootdir,
+        rootdir.join("docs/audit.md"),
+        AuditFormat::Markdown,
+    );
+    with_time.timestamp = Some("2024-05-01T12:00:00Z".into());
+    assert!(render(&with_time, None).contains("Generated 2024-05-01T12:00:00Z."));
+}
+
+#[test]
+fn the_claims_stay_within_the_checked_families() {
+    let text = report("example-suite", AuditFormat::Markdown);
+    assert!(text.contains("as far as the checked rule families go"));
+    // The Neo4j and order-dependency rules do not exist yet: the report must say so, not "none found".
+    let neo4j = &text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()];
+    assert!(
+        neo4j.contains("Not checked") && neo4j.contains("not in this version"),
+        "{neo4j}"
+    );
+    let order = &text[text.find("## 5. Order").unwrap()..text.find("## 6. Effort").unwrap()];
+    assert!(
+        order.contains("Not checked") && order.contains("not in this version"),
+        "{order}"
+    );
+    assert!(!order.contains("No test depends"), "{order}");
+}
+
+#[test]
+fn links_are_relative_to_the_report_folder() {
+    let text = report("example-suite", AuditFormat::Markdown);
+    assert!(
+        text.contains("[test_reports.py:27](../test_reports.py#L27)"),
+        "{text}"
+    );
+    let (result, rootdir) = lint_suite("example-suite");
+    let deeper = render(
+        &request(
+            &result,
+            &rootdir,
+            rootdir.join("docs/audit/report.md"),
+            AuditFormat::Markdown,
+        ),
+        None,
+    );
+    assert!(deeper.contains("[test_reports.py:27](../../test_reports.py#L27)"));
+    let beside = render(
+        &request(
+            &result,
+            &rootdir,
+            rootdir.join("report.md"),
+            AuditFormat::Markdown,
+        ),
+        None,
+    );
+    assert!(beside.contains("[test_reports.py:27](test_reports.py#L27)"));
+}
+
+#[test]
+fn every_anchor_link_has_a_heading() {
+    let text = report("example-suite", AuditFormat::Markdown);
+    let mut anchors = text::Anchors::default();
+    let headings: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .map(|l| anchors.add(l.trim_start_matches('#').trim()))
+        .collect();
+    let mut rest = text.as_str();
+    let mut checked = 0;
+    while let Some(at) = rest.find("](#") {
+        let tail = &rest[at + 3..];
+        let end = tail.find(')').unwrap();
+        let anchor = &tail[..end];
+        assert!(
+            headings.iter().any(|h| h == anchor),
+            "no heading for #{anchor}; headings: {headings:?}"
+        );
+        checked += 1;
+        rest = &tail[end..];
+    }
+    assert!(checked > 10);
+}
+
+#[test]
+fn notes_survive_regeneration() {
+    let (result, rootdir) = lint_suite("example-suite");
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("docs").join("test-isolation-audit.md");
+    let request = request(&result, &rootdir, output.clone(), AuditFormat::Markdown);
+    let first = write_report(&request).unwrap();
+    assert_eq!(fs::read_to_string(&output).unwrap(), first);
+    assert!(first.contains(NOTES_START) && first.contains(NOTES_END));
+
+    let notes = "\n## Decisions\n\n- Owner: @data-platform | reviewed 2024-05-01\r\n- `test_graph.py` stays serial until Neo4j has per-worker databases.\n\n";
+    let default_notes = extract_notes(&first).unwrap().unwrap();
+    let edited = first.replacen(
+        &format!("{NOTES_START}{default_notes}{NOTES_END}"),
+        &format!("{NOTES_START}{notes}{NOTES_END}"),
+        1,
+    );
+    assert_ne!(edited, first);
+    fs::write(&output, &edited).unwrap();
+
+    let second = write_report(&request).unwrap();
+    assert_eq!(
+        second, edited,
+        "only the notes differ from a fresh report, and they are kept verbatim"
+    );
+    assert_eq!(
+        extract_notes(&fs::read_to_string(&output).unwrap())
+            .unwrap()
+            .as_deref(),
+        Some(notes)
+    );
+    // And again: regeneration is stable.
+    assert_eq!(write_report(&request).unwrap(), edited);
+}
+
+#[test]
+fn json_notes_survive_regeneration() {
+    let (result, rootdir) = lint_suite("clean-suite");
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("audit.json");
+    let request = request(&result, &rootdir, output.clone(), AuditFormat::Json);
+    let first = write_report(&request).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&first).unwrap();
+    value["notes"] = serde_json::Value::String("kept".into());
+    fs::write(&output, serde_json::to_string(&value).unwrap()).unwrap();
+    let second = write_report(&request).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&second).unwrap();
+    assert_eq!(value["notes"], "kept");
+}
+
+#[test]
+fn a_damaged_notes_section_is_never_overwritten() {
+    let (result, rootdir) = lint_suite("clean-suite");
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("audit.md");
+    let damaged =
+        format!("# old report\n\n{NOTES_START}\nprecious notes, end marker deleted by mistake\n");
+    fs::write(&output, &damaged).unwrap();
+    let error = write_report(&request(
+        &result,
+        &rootdir,
+        output.clone(),
+        AuditFormat::Markdown,
+    ))
+    .unwrap_err();
+    assert!(error.to_string().contains(NOTES_END), "{error}");
+    assert_eq!(fs::read_to_string(&output).unwrap(), damaged);
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn an_interrupted_write_never_leaves_a_half_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("test-isolation-audit.md");
+    let old = "# the previous report\n\nwhole and intact\n";
+    fs::write(&output, old).unwrap();
+    let new = "# the new report\n".repeat(1000);
+    // The write fails half-way (disk full, killed writer): the old report stays whole.
+    let error = write_atomically_with(&output, |file| {
+        file.write_all(&new.as_bytes()[..new.len() / 2])?;
+        Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"))
+    })
+    .unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::StorageFull);
+    assert_eq!(fs::read_to_string(&output).unwrap(), old);
+    assert_eq!(
+        leftovers(dir.path()),
+        vec!["test-isolation-audit.md"],
+        "the temporary file is removed"
+    );
+
+    // With no previous report, a failed write leaves no report at all rather than part of one.
+    let fresh = dir.path().join("sub").join("fresh.md");
+    let _ = write_atomically_with(&fresh, |file| {
+        file.write_all(b"# half")?;
+        Err(io::Error::other("interrupted"))
+    });
+    assert!(!fresh.exists());
+    assert!(leftovers(&dir.path().join("sub")).is_empty());
+
+    // A successful write replaces the report whole, creating the folder if needed.
+    write_atomically(&fresh, new.as_bytes()).unwrap();
+    assert_eq!(fs::read_to_string(&fresh).unwrap(), new);
+    assert_eq!(leftovers(&dir.path().join("sub")), vec!["fresh.md"]);
+}
+
+#[test]
+fn a_crash_before_the_rename_keeps_the_old_report() {
+    // A writer killed after filling its temporary file but before renaming it: readers still see the
+    // old report; the stray temporary file is hidden and never mistaken for the report.
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("audit.md");
+    fs::write(&output, "old\n").unwrap();
+    let stray = dir.path().join(".audit.md.99999.0.tmp");
+    fs::write(&stray, "# half a rep").unwrap();
+    write_atomically(&output, b"new\n").unwrap();
+    assert_eq!(fs::read_to_string(&output).unwrap(), "new\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn regeneration_keeps_the_file_mode_and_symlinks() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("real.md");
+    fs::write(&target, "old\n").unwrap();
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("link.md");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    write_atomically(&link, b"new\n").unwrap();
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(fs::read_to_string(&target).unwrap(), "new\n");
+    assert_eq!(
+        fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+}
+
+mod synthetic {
+    //! A hand-made lint result exercising what the example suite cannot yet: families that ran and
+    //! found Neo4j databases and order dependencies, a group spanning two modules, an unparsable file
+    //! and a family turned off for the run.
+    use super::*;
+    use isolint_linter::diagnostic::FixSite;
+    use isolint_linter::{Category, Diagnostic, Effort, Related, RuleMeta, Severity};
+    use isolint_python::project::{FileFacts, FixtureFacts, TestFacts};
+    use isolint_python::source::{Position, Span};
+    use isolint_python::value::Value;
+    use std::collections::{BTreeSet, HashMap};
+
+    static NEO4J: RuleMeta = RuleMeta {
+        code: "ISO201",
+        name: "shared-neo4j-database",
+        category: Category::SharedResourceName,
+        severity: Severity::Error,
+        effort: Effort::Moderate,
+        summary: "Tests share one Neo4j database",
+        doc: "",
+    };
+    static ORDER: RuleMeta = RuleMeta {
+        code: "ISO401",
+        name: "reads-other-tests-data",
+        category: Category::OrderDependency,
+        severity: Severity::Error,
+        effort: Effort::Moderate,
+        summary: "A test reads what another test wrote",
+        doc: "",
+    };
+
+    fn rule(code: &str) -> &'static RuleMeta {
+        isolint_linter::registry::find_rule(code).unwrap()
+    }
+
+    fn test(
+        node_id: &str,
+        line: usize,
+        requested: &[&str],
+        parameter_count: Option<usize>,
+    ) -> TestFacts {
+        TestFacts {
+            node_id: node_id.into(),
+            name: node_id.rsplit("::").next().unwrap().into(),
+            classes: Vec::new(),
+            position: Position { line, column: 5 },
+            requested: requested.iter().map(|s| s.to_string()).collect(),
+            usefixtures: Vec::new(),
+            parameter_count,
+            parametrized: parameter_count.is_some(),
+            markers: if node_id.ends_with("three") {
+                vec!["order".into()]
+            } else {
+                Vec::new()
+            },
+            unittest: false,
+            calls: Vec::new(),
+        }
+    }
+
+    fn file(node_path: &str, tests: Vec<TestFacts>, fixtures: Vec<FixtureFacts>) -> FileFacts {
+        FileFacts {
+            node_path: node_path.into(),
+            display: format!("suite/{node_path}"),
+            is_conftest: node_path.ends_with("conftest.py"),
+            is_test_module: !tests.is_empty(),
+            tests,
+            fixtures,
+            ..Default::default()
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn diagnostic(
+        rule: &'static RuleMeta,
+        file: &str,
+        line: usize,
+        message: &str,
+        fix: &str,
+        effort: Effort,
+        test: Option<&str>,
+        affected: &[&str],
+        resource: Option<&str>,
+        site: FixSite,
+        related: Vec<Related>,
+    ) -> Diagnostic {
+        Diagnostic {
+            rule,
+            file: format!("suite/{file}"),
+            span: Span::default(),
+            start: Position { line, column: 5 },
+            end: Position { line, column: 20 },
+            message: message.into(),
+            fix: fix.into(),
+            effort,
+            test: test.map(String::from),
+            fixture: None,
+            related,
+            affected_tests: affected.iter().map(|s| s.to_string()).collect(),
+            resource: resource.map(String::from),
+            site,
+        }
+    }
+
+    fn result() -> LintResult {
+        let neo4j_db = FixtureFacts {
+            name: "neo4j_db".into(),
+            function: "neo4j_db".into(),
+            scope: "session".into(),
+            autouse: false,
+            params: None,
+            classes: Vec::new(),
+            position: Position { line: 7, column: 5 },
+            requested: Vec::new(),
+            value: Value::Unknown,
+            changes_cwd: false,
+            isolates_home: false,
+        };
+        let files = vec![
+            file("broken.py", Vec::new(), Vec::new()),
+            file("tests/conftest.py", Vec::new(), vec![neo4j_db]),
+            file(
+                "tests/test_a.py",
+                vec![
+                    test("tests/test_a.py::test_one", 3, &["neo4j_db"], None),
+                    test("tests/test_a.py::test_two", 9, &["neo4j_db"], Some(4)),
+                ],
+                Vec::new(),
+            ),
+            file(
+                "tests/test_b.py",
+                vec![
+                    test("tests/test_b.py::test_three", 5, &["neo4j_db"], None),
+                    test("tests/test_b.py::test_pure", 12, &[], None),
+                ],
+                Vec::new(),
+            ),
+        ];
+        let all = [
+            "tests/test_a.py::test_one",
+            "tests/test_a.py::test_two",
+            "tests/test_b.py::test_three",
+        ];
+        let mut diagnostics = vec![
+            diagnostic(
+                rule("ISO002"),
+                "broken.py",
+                4,
+                "this part of the file does not parse as Python",
+                "fix the syntax",
+                Effort::Lines,
+                None,
+                &[],
+                None,
+                FixSite::Module,
+                Vec::new(),
+            ),
+            diagnostic(
+                &NEO4J,
+                "tests/conftest.py",
+                8,
+                "fixture `neo4j_db` gives every test the database 'neo4j_test'",
+                "name the database after `worker_id`",
+                Effort::Moderate,
+                None,
+                &all,
+                Some("neo4j:db:neo4j_test"),
+                FixSite::Fixture,
+                Vec::new(),
+            ),
+            diagnostic(
+                rule("ISO101"),
+                "tests/test_a.py",
+                10,
+                "test writes to the fixed path '/tmp/shared|out.txt'",
+                "use `tmp_path`",
+                Effort::Lines,
+                Some("tests/test_a.py::test_two"),
+                &["tests/test_a.py::test_two"],
+                Some("path:/tmp/shared|out.txt"),
+                FixSite::Test,
+                Vec::new(),
+            ),
+            diagnostic(
+                rule("ISO101"),
+                "tests/test_b.py",
+                6,
+                "test writes to the fixed path '/tmp/shared|out.txt'",
+                "use `tmp_path`",
+                Effort::Lines,
+                Some("tests/test_b.py::test_three"),
+                &["tests/test_b.py::test_three"],
+                Some("path:/tmp/shared|out.txt"),
+                FixSite::Test,
+                Vec::new(),
+            ),
+            diagnostic(
+                &ORDER,
+                "tests/test_b.py",
+                7,
+                "test reads the `Order` nodes that `test_one` creates",
+                "create the nodes in this test",
+                Effort::Moderate,
+                Some("tests/test_b.py::test_three"),
+                &["tests/test_b.py::test_three"],
+                None,
+                FixSite::Test,
+                vec![Related {
+                    file: "suite/tests/test_a.py".into(),
+                    line: 4,
+                    column: 5,
+                    message: "`test_one` creates them here".into(),
+                }],
+            ),
+        ];
+        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let categories_checked: BTreeSet<Category> = [
+            Category::HardcodedPath,
+            Category::SharedResourceName,
+            Category::OrderDependency,
+            Category::Collection,
+        ]
+        .into();
+        LintResult {
+            diagnostics,
+            files,
+            sources: HashMap::new(),
+            categories_checked,
+        }
+    }
+
+    #[test]
+    fn families_that_ran_are_reported_in_full() {
+        let result = result();
+        let rootdir = PathBuf::from("/repo");
+        let text = render(
+            &request(
+                &result,
+                &rootdir,
+                PathBuf::from("/repo/docs/test-isolation-audit.md"),
+                AuditFormat::Markdown,
+            ),
+            None,
+        )
+        .replace(env!("CARGO_PKG_VERSION"), "[version]");
+        // The Neo4j family ran: its section gives requirements, not "not checked".
+        let neo4j = &text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()];
+        assert!(
+            neo4j.contains("neo4j:db:neo4j_test") || neo4j.contains("db:neo4j_test"),
+            "{neo4j}"
+        );
+        assert!(neo4j.contains("Enterprise"), "{neo4j}");
+        // A resource shared across modules needs loadgroup: loadscope would split it.
+        assert!(
+            text.contains("**`pytest -n auto --dist loadgroup`**"),
+            "{text}"
+        );
+        // Missing cleanup has rules but was turned off: say so.
+        assert!(text.contains("turned off for this run"), "{text}");
+        assert!(text.contains("could not be read or parsed"), "{text}");
+        insta::assert_snapshot!("synthetic_markdown", text);
+    }
+}
