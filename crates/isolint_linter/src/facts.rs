@@ -4,8 +4,10 @@
 use crate::context::FileInfo;
 use isolint_python::eval::Evaluator;
 use isolint_python::knowledge;
-use isolint_python::model::{sequence_len, string_value, FileModel, Role, ScopeId, MODULE_SCOPE};
-use isolint_python::project::{FileFacts, FixtureFacts, TestFacts};
+use isolint_python::model::{
+    sequence_len, string_value, FileModel, Role, ScopeId, ScopeKind, MODULE_SCOPE,
+};
+use isolint_python::project::{ClassFacts, FileFacts, FixtureFacts, TestFacts};
 use isolint_python::source::LineIndex;
 use isolint_python::syntax::{field, kind, CallArgs};
 use isolint_python::value::Value;
@@ -77,6 +79,28 @@ pub fn extract(
                 .is_some_and(|c| model.unittest_classes.contains(&c)),
             calls: called_names(model, id),
             classes,
+        });
+    }
+    for (id, scope) in model
+        .scopes
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == ScopeKind::Class)
+    {
+        let setup_changes_cwd = model
+            .subtree(id)
+            .filter(|m| model.scopes[*m].parent == Some(id) && model.scopes[*m].role == Role::Setup)
+            .any(|m| isolation_of(model, eval, m).0);
+        facts.classes.push(ClassFacts {
+            name: scope.name.to_string(),
+            bases: scope
+                .bases
+                .iter()
+                .map(|b| {
+                    knowledge::last_component(isolint_python::syntax::text(*b, source)).to_string()
+                })
+                .collect(),
+            setup_changes_cwd,
         });
     }
     for fixture in &model.fixtures {

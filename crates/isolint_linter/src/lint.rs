@@ -484,6 +484,13 @@ fn resolve_effects<'a>(
                     column: fixture.position.column,
                     message: format!("fixture `{name}` returns the fixed path '{shown_base}'"),
                 };
+                // `fixture.touch()` needs the fixture to be a path, not a string.
+                if effect.callee.starts_with(path_effects::PATH_METHOD_PREFIX)
+                    && effect.path.text.is_empty()
+                    && !base.path_object
+                {
+                    continue;
+                }
                 let joined = value.clone().join(Value::literal(effect.path.text.clone()));
                 (joined, Some((name.clone(), related)))
             }
@@ -535,6 +542,11 @@ fn resolve_effects<'a>(
             continue;
         }
         let cwd_isolated = effect.cwd_isolated
+            || effect
+                .owner
+                .classes
+                .last()
+                .is_some_and(|class| project.class_changes_cwd(file, class))
             || all_reaching(&|t| {
                 closures[t].iter().any(|f| project.fixture(*f).changes_cwd)
                     || requests_chdir_fixture(t)
@@ -679,6 +691,10 @@ fn to_diagnostic(
             .map(|t| t.node_id.clone())
             .collect(),
     };
+    // A helper no test of its module calls is evidence of nothing.
+    if owner.role == Role::Helper && affected.is_empty() {
+        return None;
+    }
     let text = &outcome.source;
     let start = outcome.index.position(text, finding.span.start);
     let end = outcome.index.position(text, finding.span.end);

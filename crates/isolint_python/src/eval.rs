@@ -68,7 +68,9 @@ impl<'m, 't> Evaluator<'m, 't> {
                 };
                 let l = self.eval_at(left, scope, next);
                 match text(op, source) {
-                    "/" => l.join(self.eval_at(right, scope, next)),
+                    "/" => l
+                        .join(self.eval_at(right, scope, next))
+                        .as_path_object(true),
                     "+" => l.concat(self.eval_at(right, scope, next)),
                     "%" => {
                         let args: Vec<Node> = match unparenthesize(right).kind() {
@@ -197,6 +199,8 @@ impl<'m, 't> Evaluator<'m, 't> {
                     span,
                     level: OriginLevel::Fixture,
                 }),
+                // Known once the fixture is resolved.
+                path_object: false,
             });
         }
         match default {
@@ -373,7 +377,7 @@ impl<'m, 't> Evaluator<'m, 't> {
                         expand_user(self.eval_at(*a, scope, depth))
                     });
                 }
-                return Value::rooted(root, "");
+                return Value::rooted(root, "").as_path_object(q.starts_with("pathlib."));
             }
             match q {
                 "os.path.join"
@@ -387,14 +391,19 @@ impl<'m, 't> Evaluator<'m, 't> {
                     if args.has_splat {
                         return Value::Unknown;
                     }
-                    return arg_values(0)
+                    let joined = arg_values(0)
                         .into_iter()
                         .reduce(Value::join)
                         .unwrap_or_else(|| Value::literal("."));
+                    return joined.as_path_object(!q.contains(".path.join"));
                 }
                 "builtins.str" | "os.fspath" | "os.path.abspath" | "os.path.realpath"
                 | "os.path.normpath" | "os.fsdecode" | "os.fsencode" => {
-                    return arg_values(0).into_iter().next().unwrap_or(Value::Unknown);
+                    return arg_values(0)
+                        .into_iter()
+                        .next()
+                        .unwrap_or(Value::Unknown)
+                        .as_path_object(false);
                 }
                 "os.path.dirname" => {
                     return arg_values(0)

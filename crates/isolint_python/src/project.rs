@@ -20,6 +20,18 @@ pub struct FileFacts {
     pub pytest_plugins: Vec<String>,
     /// Fixtures applied to the whole module by `pytestmark = pytest.mark.usefixtures(...)`.
     pub module_usefixtures: Vec<String>,
+    pub classes: Vec<ClassFacts>,
+}
+
+/// What the project stage needs of a class: its bases (mixins often live in another module) and
+/// what its setup does for every test.
+#[derive(Debug, Clone, Default)]
+pub struct ClassFacts {
+    pub name: String,
+    /// Last name components of the base classes.
+    pub bases: Vec<String>,
+    /// `setUp`/`setup_method` moves into a private working folder.
+    pub setup_changes_cwd: bool,
 }
 
 impl FileFacts {
@@ -273,6 +285,41 @@ impl<'a> Project<'a> {
             }
         }
         Value::Unknown
+    }
+
+    /// Whether a class, or a base class in any linted file, moves its tests into a private working
+    /// folder in its setup (Django's `RunInTmpDirMixin`, a suite's own `ChdirMixin`).
+    pub fn class_changes_cwd(&self, file: usize, class: &str) -> bool {
+        let mut pending = vec![(file, class.to_string(), 0)];
+        let mut seen = BTreeSet::new();
+        while let Some((file, name, depth)) = pending.pop() {
+            if depth > MAX_DEPTH || !seen.insert(name.clone()) {
+                continue;
+            }
+            let found = self.files[file]
+                .classes
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| (file, c))
+                .or_else(|| {
+                    self.files.iter().enumerate().find_map(|(i, f)| {
+                        f.classes.iter().find(|c| c.name == name).map(|c| (i, c))
+                    })
+                });
+            let Some((defined_in, facts)) = found else {
+                continue;
+            };
+            if facts.setup_changes_cwd {
+                return true;
+            }
+            pending.extend(
+                facts
+                    .bases
+                    .iter()
+                    .map(|base| (defined_in, base.clone(), depth + 1)),
+            );
+        }
+        false
     }
 
     /// For each fixture, the node ids of the tests that use it.

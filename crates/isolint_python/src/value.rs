@@ -27,6 +27,9 @@ pub struct Text {
     pub text: String,
     /// Where the text came from when it was bound to a name (a module constant, a fixture, ...).
     pub origin: Option<Origin>,
+    /// A `pathlib` object rather than a `str`: only paths have `.touch()`, `.unlink()`, ... (a
+    /// `str` has `.replace()` too, with another meaning).
+    pub path_object: bool,
 }
 
 /// What a path hangs from, when that is not part of the literal text itself.
@@ -74,6 +77,7 @@ impl Value {
             root: Root::Literal,
             text: text.into(),
             origin: None,
+            path_object: false,
         })
     }
 
@@ -82,6 +86,7 @@ impl Value {
             root,
             text: text.into(),
             origin: None,
+            path_object: false,
         })
     }
 
@@ -105,6 +110,17 @@ impl Value {
 
     pub fn is_unique(&self) -> bool {
         matches!(self, Value::Unique(_))
+    }
+
+    /// Marks a value as a `pathlib` object (`true`) or a plain string (`false`).
+    pub fn as_path_object(self, path_object: bool) -> Value {
+        match self {
+            Value::Text(mut text) => {
+                text.path_object = path_object;
+                Value::Text(text)
+            }
+            other => other,
+        }
     }
 
     /// Records the binding a value came through, keeping the first (innermost) one.
@@ -150,6 +166,7 @@ impl Value {
                     root: left.root,
                     text,
                     origin: left.origin.or(right.origin),
+                    path_object: left.path_object,
                 })
             }
             _ => Value::Unknown,

@@ -35,6 +35,10 @@ pub struct PathEffect {
     pub home_isolated: bool,
 }
 
+/// How path-method sinks are named in [`PathEffect::callee`]; the project stage checks their
+/// receivers are `pathlib` objects once fixture values are known.
+pub const PATH_METHOD_PREFIX: &str = "Path.";
+
 /// A path effect with fixture values resolved, ready for the rules.
 #[derive(Debug, Clone)]
 pub struct ResolvedEffect<'a> {
@@ -74,7 +78,11 @@ pub fn collect(ctx: &mut FileContext) {
         let guard = owner_guards.entry(owner_id).or_insert_with(|| {
             let mut guards = OwnerGuards::of_function(ctx, owner_id);
             if let Some(class) = model.class_of_method(owner_id) {
-                guards.merge(class_guards.entry(class).or_insert_with(|| OwnerGuards::of_class(ctx, class)));
+                guards.merge(
+                    class_guards
+                        .entry(class)
+                        .or_insert_with(|| OwnerGuards::of_class(ctx, class)),
+                );
             }
             guards
         });
@@ -94,6 +102,9 @@ pub fn collect(ctx: &mut FileContext) {
         for call in &scope.calls {
             match effects_of_call(ctx, *call, scope_id) {
                 CallEffects::Known(found) => {
+                    if !found.is_empty() && expected_to_fail(ctx, *call) {
+                        continue;
+                    }
                     for (op, path, callee) in found {
                         if guard.mocked.iter().any(|m| callee.ends_with(m.as_str())) {
                             continue;
@@ -113,6 +124,7 @@ pub fn collect(ctx: &mut FileContext) {
                             root: Root::Literal,
                             text: String::new(),
                             origin: None,
+                            path_object: false,
                         },
                         String::new(),
                     ),
@@ -244,6 +256,45 @@ impl OwnerGuards {
     }
 }
 
+/// Inside `with pytest.raises(...)` or `with self.assertRaises(...)`: the test expects the call to
+/// fail, so nothing is written.
+fn expected_to_fail(ctx: &FileContext, call: Node) -> bool {
+    let mut current = call.parent();
+    while let Some(node) = current {
+        match node.kind() {
+            kind::FUNCTION_DEFINITION | kind::LAMBDA => return false,
+            kind::WITH_STATEMENT => {
+                let raises = named_children(node)
+                    .filter(|c| c.kind() == kind::WITH_CLAUSE)
+                    .flat_map(named_children)
+                    .filter_map(|item| item.child_by_field_id(field::VALUE.id()))
+                    .map(|v| {
+                        if v.kind() == kind::AS_PATTERN {
+                            named_children(v).next().unwrap_or(v)
+                        } else {
+                            v
+                        }
+                    })
+                    .filter_map(|v| {
+                        (v.kind() == kind::CALL)
+                            .then(|| v.child_by_field_id(field::FUNCTION.id()))
+                            .flatten()
+                    })
+                    .any(|callee| {
+                        let last = knowledge::last_component(ctx.text(callee));
+                        last == "raises" || last.starts_with("assertRaises")
+                    });
+                if raises {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        current = node.parent();
+    }
+    false
+}
+
 enum CallEffects {
     /// A sink, check or subprocess call, with the effects of known paths (possibly none).
     Known(Vec<(PathOp, Text, String)>),
@@ -291,9 +342,10 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
     for sink in SINKS.iter() {
         let shown = match sink.callee {
             Callee::Function(name) if qualified.as_deref() == Some(name) => short_name(name),
-            Callee::PathMethod(name) | Callee::AnyMethod(name) if method == Some(name) => {
-                format!(".{name}")
+            Callee::PathMethod(name) if method == Some(name) => {
+                format!("{PATH_METHOD_PREFIX}{name}")
             }
+            Callee::AnyMethod(name) if method == Some(name) => format!(".{name}"),
             _ => continue,
         };
         let path_node = match sink.path {
@@ -301,10 +353,19 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
             PathArg::Arg { position, keyword } => args.get(position, keyword),
         };
         let Some(path_node) = path_node else { continue };
-        // A path method needs a path receiver: `os.unlink` is a function, `p.unlink()` a method.
+        // A path method needs a `pathlib` receiver: `os.unlink` is a function, `p.unlink()` a
+        // method, and `"a,b".replace(",", ";")` no path at all.
+        // A bare fixture receiver is checked once the project stage knows the fixture's value.
         if matches!(sink.callee, Callee::PathMethod(_)) {
             let receiver_value = receiver.map(|r| ctx.eval.eval(r, scope));
-            if !matches!(receiver_value, Some(Value::Text(_))) {
+            let is_path = match &receiver_value {
+                Some(Value::Text(t)) => {
+                    t.path_object
+                        || matches!(t.root, Root::Fixture(_)) && sink.path == PathArg::Receiver
+                }
+                _ => false,
+            };
+            if !is_path {
                 continue;
             }
         }
@@ -322,6 +383,7 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
                                     root: Root::Literal,
                                     text: file.to_string(),
                                     origin: url.origin.clone(),
+                                    path_object: false,
                                 },
                                 shown,
                             )]

@@ -269,14 +269,18 @@ fn summary(doc: &mut Doc, audit: &Audit) {
             join_words(&by_effort)
         ));
     }
+    if s.tests > 0 {
+        doc.line(&format!(
+            "- **Meanwhile:** {} ([7. Running in parallel meanwhile](#7-running-in-parallel-meanwhile))",
+            code(&audit.xdist.command, false)
+        ));
+    }
     if s.files_not_fully_checked > 0 {
         doc.line(&format!(
             "- **Files not fully checked:** {} could not be read or parsed (listed under [Findings not tied to a test](#findings-not-tied-to-a-test)); {} tests may be missing from these counts",
             plural(s.files_not_fully_checked, "file"),
             if s.files_not_fully_checked == 1 { "its" } else { "their" }
         ));
-    } else if s.unreadable_files_checked && s.files > 0 {
-        doc.line("- **Every file was read and parsed**, so no test is missing from these counts");
     }
     doc.out.push('\n');
     let rows: Vec<Vec<String>> = audit
@@ -380,7 +384,7 @@ fn tests_section(doc: &mut Doc, audit: &Audit) {
     let roots = &audit.root_causes;
     if !roots.is_empty() {
         doc.heading(3, "Root causes shared by several tests");
-        doc.paragraph("Fixing one of these fixes it for every test listed under it. They are numbered by the number of tests they affect.");
+        doc.paragraph("Fixing one of these fixes it for every test listed under it. `R1` affects the most tests.");
         for root in roots {
             doc.heading(4, &root.heading);
             doc.line(&format!("- **Problem:** {}", inline(&root.message, false)));
@@ -544,6 +548,24 @@ fn inventory(doc: &mut Doc, audit: &Audit) {
         "What the tests share with each other (and with other processes on the machine), as found by the rules that ran: \
          each entry lists the tests that touch it.",
     );
+    let others: Vec<String> = inv
+        .not_checked
+        .iter()
+        .filter(|n| n.family != Category::ModuleState)
+        .map(|n| {
+            format!(
+                "{} ({})",
+                n.what,
+                code_list(&super::model::Family::codes_of(n.family))
+            )
+        })
+        .collect();
+    if !others.is_empty() {
+        doc.paragraph(&format!(
+            "Not inventoried, because their rules did not run: {}.",
+            others.join("; ")
+        ));
+    }
     for kind in &inv.resources {
         doc.heading(3, &kind.label);
         let first = match kind.kind.as_str() {
@@ -612,24 +634,6 @@ fn inventory(doc: &mut Doc, audit: &Audit) {
             })
             .collect();
         doc.table(&["State", "Tests", "Where"], &rows);
-    }
-    let others: Vec<String> = inv
-        .not_checked
-        .iter()
-        .filter(|n| n.family != Category::ModuleState)
-        .map(|n| {
-            format!(
-                "{} ({})",
-                n.what,
-                code_list(&super::model::Family::codes_of(n.family))
-            )
-        })
-        .collect();
-    if !others.is_empty() {
-        doc.paragraph(&format!(
-            "Not inventoried, because their rules did not run: {}.",
-            others.join("; ")
-        ));
     }
 }
 

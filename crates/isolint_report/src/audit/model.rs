@@ -94,8 +94,6 @@ pub struct Summary {
     pub fixes: usize,
     /// Files isolint could not read or parse (ISO001, ISO002): their tests may be missing.
     pub files_not_fully_checked: usize,
-    /// Whether those two rules ran.
-    pub unreadable_files_checked: bool,
     pub clean: bool,
     pub verdict: String,
 }
@@ -410,6 +408,20 @@ fn is_neo4j(resource: &str) -> bool {
     resource.starts_with("neo4j")
 }
 
+/// The resources of a finding: `env:A,B` (one statement changing two variables) is `env:A` and `env:B`.
+fn resources_of(d: &Diagnostic) -> Vec<String> {
+    match d.resource.as_deref() {
+        Some(resource) => match resource.strip_prefix("env:") {
+            Some(names) => names
+                .split(',')
+                .map(|name| format!("env:{}", name.trim()))
+                .collect(),
+            None => vec![resource.to_string()],
+        },
+        None => Vec::new(),
+    }
+}
+
 /// The definition the findings of a shared root share: the constant or the fixture's value.
 fn origin_of(d: &Diagnostic) -> Option<&Related> {
     d.related
@@ -547,7 +559,8 @@ pub fn build(inputs: &Inputs) -> Audit {
 
     // Root causes: findings in shared code, grouped by rule, site and the definition they share, that
     // affect more than one test (one test's findings read best in its own rows).
-    let mut groups: BTreeMap<(&str, FixSite, String), Vec<(usize, &Diagnostic)>> = BTreeMap::new();
+    type GroupKey<'k> = (&'k str, FixSite, String);
+    let mut groups: BTreeMap<GroupKey, Vec<(usize, &Diagnostic)>> = BTreeMap::new();
     for (index, d) in result
         .diagnostics
         .iter()
@@ -592,7 +605,7 @@ pub fn build(inputs: &Inputs) -> Audit {
                 lives_in,
                 resources: members
                     .iter()
-                    .filter_map(|d| d.resource.clone())
+                    .flat_map(|d| resources_of(d))
                     .collect::<BTreeSet<_>>()
                     .into_iter()
                     .collect(),
@@ -886,7 +899,6 @@ pub fn build(inputs: &Inputs) -> Audit {
         findings: result.diagnostics.len(),
         fixes: items.len(),
         files_not_fully_checked,
-        unreadable_files_checked: checked(Category::Collection),
         clean,
         verdict,
     };
@@ -921,10 +933,10 @@ pub fn build(inputs: &Inputs) -> Audit {
             });
         }
     }
-    let mut by_resource: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
+    let mut by_resource: BTreeMap<String, Vec<&Diagnostic>> = BTreeMap::new();
     for d in &result.diagnostics {
-        if let Some(resource) = &d.resource {
-            by_resource.entry(resource.as_str()).or_default().push(d);
+        for resource in resources_of(d) {
+            by_resource.entry(resource).or_default().push(d);
         }
     }
     let resource_of = |id: &str, list: &[&Diagnostic]| -> Resource {
@@ -1196,7 +1208,7 @@ fn loadscope_scope(node_id: &str) -> &str {
 
 fn xdist(
     builder: &Builder,
-    by_resource: &BTreeMap<&str, Vec<&Diagnostic>>,
+    by_resource: &BTreeMap<String, Vec<&Diagnostic>>,
     state_leaks: Vec<String>,
 ) -> Xdist {
     // Resources other processes can see, with the tests touching each.
@@ -1205,7 +1217,7 @@ fn xdist(
         .filter(|(id, _)| !in_process(id))
         .map(|(id, list)| {
             (
-                *id,
+                id.as_str(),
                 list.iter()
                     .flat_map(|d| tests_of(d))
                     .collect::<BTreeSet<_>>(),

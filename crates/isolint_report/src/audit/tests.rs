@@ -366,14 +366,12 @@ fn regeneration_keeps_the_file_mode_and_symlinks() {
 mod synthetic {
     //! A hand-made lint result exercising what the example suite cannot yet: families that ran and
     //! found Neo4j databases and order dependencies, a group spanning two modules, an unparsable file
-    //! and a family turned off for the run.
+    //! and a family turned off for the run. The facts come from real (in-memory) sources; the
+    //! findings of the families that do not exist yet are made up.
     use super::*;
     use isolint_linter::diagnostic::FixSite;
     use isolint_linter::{Category, Diagnostic, Effort, Related, RuleMeta, Severity};
-    use isolint_python::project::{FileFacts, FixtureFacts, TestFacts};
     use isolint_python::source::{Position, Span};
-    use isolint_python::value::Value;
-    use std::collections::{BTreeSet, HashMap};
 
     static NEO4J: RuleMeta = RuleMeta {
         code: "ISO201",
@@ -394,45 +392,24 @@ mod synthetic {
         doc: "",
     };
 
+    const SOURCES: [(&str, &str); 4] = [
+        ("broken.py", "def f(:\n    pass\n"),
+        (
+            "tests/conftest.py",
+            "import pytest\n\n\n\n\n@pytest.fixture(scope=\"session\")\ndef neo4j_db():\n    return \"neo4j_test\"\n",
+        ),
+        (
+            "tests/test_a.py",
+            "import pytest\n\n\ndef test_one(neo4j_db):\n    pass\n\n\n@pytest.mark.parametrize(\"n\", [1, 2, 3, 4])\ndef test_two(neo4j_db, n):\n    pass\n",
+        ),
+        (
+            "tests/test_b.py",
+            "import pytest\n\n\n@pytest.mark.order(1)\ndef test_three(neo4j_db):\n    pass\n\n\ndef test_pure():\n    pass\n",
+        ),
+    ];
+
     fn rule(code: &str) -> &'static RuleMeta {
         isolint_linter::registry::find_rule(code).unwrap()
-    }
-
-    fn test(
-        node_id: &str,
-        line: usize,
-        requested: &[&str],
-        parameter_count: Option<usize>,
-    ) -> TestFacts {
-        TestFacts {
-            node_id: node_id.into(),
-            name: node_id.rsplit("::").next().unwrap().into(),
-            classes: Vec::new(),
-            position: Position { line, column: 5 },
-            requested: requested.iter().map(|s| s.to_string()).collect(),
-            usefixtures: Vec::new(),
-            parameter_count,
-            parametrized: parameter_count.is_some(),
-            markers: if node_id.ends_with("three") {
-                vec!["order".into()]
-            } else {
-                Vec::new()
-            },
-            unittest: false,
-            calls: Vec::new(),
-        }
-    }
-
-    fn file(node_path: &str, tests: Vec<TestFacts>, fixtures: Vec<FixtureFacts>) -> FileFacts {
-        FileFacts {
-            node_path: node_path.into(),
-            display: format!("suite/{node_path}"),
-            is_conftest: node_path.ends_with("conftest.py"),
-            is_test_module: !tests.is_empty(),
-            tests,
-            fixtures,
-            ..Default::default()
-        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -468,58 +445,40 @@ mod synthetic {
     }
 
     fn result() -> LintResult {
-        let neo4j_db = FixtureFacts {
-            name: "neo4j_db".into(),
-            function: "neo4j_db".into(),
-            scope: "session".into(),
-            autouse: false,
-            params: None,
-            classes: Vec::new(),
-            position: Position { line: 7, column: 5 },
-            requested: Vec::new(),
-            value: Value::Unknown,
-            changes_cwd: false,
-            isolates_home: false,
+        let inputs: Vec<SourceInput> = SOURCES
+            .iter()
+            .map(|(path, text)| SourceInput {
+                path: PathBuf::from("/repo/suite").join(path),
+                display: format!("suite/{path}"),
+                node_path: path.to_string(),
+                explicit: false,
+                text: Some(text.to_string()),
+            })
+            .collect();
+        let rules = RuleSet::default();
+        let naming = Naming::default();
+        let settings = Settings::default();
+        let options = LintOptions {
+            rules: &rules,
+            naming: &naming,
+            settings: &settings,
+            per_file_ignores: &[],
+            warn_unused_suppressions: false,
         };
-        let files = vec![
-            file("broken.py", Vec::new(), Vec::new()),
-            file("tests/conftest.py", Vec::new(), vec![neo4j_db]),
-            file(
-                "tests/test_a.py",
-                vec![
-                    test("tests/test_a.py::test_one", 3, &["neo4j_db"], None),
-                    test("tests/test_a.py::test_two", 9, &["neo4j_db"], Some(4)),
-                ],
-                Vec::new(),
-            ),
-            file(
-                "tests/test_b.py",
-                vec![
-                    test("tests/test_b.py::test_three", 5, &["neo4j_db"], None),
-                    test("tests/test_b.py::test_pure", 12, &[], None),
-                ],
-                Vec::new(),
-            ),
-        ];
+        let mut result = lint(&inputs, &options);
+        assert_eq!(result.files.iter().map(|f| f.tests.len()).sum::<usize>(), 4);
+        let mut diagnostics: Vec<Diagnostic> = result
+            .diagnostics
+            .drain(..)
+            .filter(|d| d.rule.code == "ISO002")
+            .collect();
+        assert_eq!(diagnostics.len(), 1);
         let all = [
             "tests/test_a.py::test_one",
             "tests/test_a.py::test_two",
             "tests/test_b.py::test_three",
         ];
-        let mut diagnostics = vec![
-            diagnostic(
-                rule("ISO002"),
-                "broken.py",
-                4,
-                "this part of the file does not parse as Python",
-                "fix the syntax",
-                Effort::Lines,
-                None,
-                &[],
-                None,
-                FixSite::Module,
-                Vec::new(),
-            ),
+        diagnostics.extend([
             diagnostic(
                 &NEO4J,
                 "tests/conftest.py",
@@ -577,44 +536,41 @@ mod synthetic {
                     message: "`test_one` creates them here".into(),
                 }],
             ),
-        ];
+        ]);
         diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        let categories_checked: BTreeSet<Category> = [
+        result.diagnostics = diagnostics;
+        // Missing cleanup (which exists) was turned off; two families that do not exist yet "ran".
+        result.categories_checked = [
             Category::HardcodedPath,
             Category::SharedResourceName,
             Category::OrderDependency,
             Category::Collection,
         ]
         .into();
-        LintResult {
-            diagnostics,
-            files,
-            sources: HashMap::new(),
-            categories_checked,
-        }
+        result
     }
 
     #[test]
     fn families_that_ran_are_reported_in_full() {
         let result = result();
-        let rootdir = PathBuf::from("/repo");
+        let rootdir = PathBuf::from("/repo/suite");
+        let output = PathBuf::from("/repo/suite/docs/test-isolation-audit.md");
         let text = render(
-            &request(
-                &result,
-                &rootdir,
-                PathBuf::from("/repo/docs/test-isolation-audit.md"),
-                AuditFormat::Markdown,
-            ),
+            &request(&result, &rootdir, output, AuditFormat::Markdown),
             None,
         )
         .replace(env!("CARGO_PKG_VERSION"), "[version]");
         // The Neo4j family ran: its section gives requirements, not "not checked".
         let neo4j = &text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()];
         assert!(
-            neo4j.contains("neo4j:db:neo4j_test") || neo4j.contains("db:neo4j_test"),
+            neo4j.contains("db:neo4j_test") && neo4j.contains("Enterprise"),
             "{neo4j}"
         );
-        assert!(neo4j.contains("Enterprise"), "{neo4j}");
+        let order = &text[text.find("## 5. Order").unwrap()..text.find("## 6. Effort").unwrap()];
+        assert!(
+            order.contains("`test_one` creates them here") && order.contains("`order`"),
+            "{order}"
+        );
         // A resource shared across modules needs loadgroup: loadscope would split it.
         assert!(
             text.contains("**`pytest -n auto --dist loadgroup`**"),
@@ -623,6 +579,29 @@ mod synthetic {
         // Missing cleanup has rules but was turned off: say so.
         assert!(text.contains("turned off for this run"), "{text}");
         assert!(text.contains("could not be read or parsed"), "{text}");
+        // `|` in a path cannot break a table row.
+        assert!(text.contains("`/tmp/shared\\|out.txt`"), "{text}");
         insta::assert_snapshot!("synthetic_markdown", text);
+    }
+}
+
+#[test]
+fn an_empty_run_renders_plainly() {
+    let result = LintResult {
+        diagnostics: Vec::new(),
+        files: Vec::new(),
+        sources: Default::default(),
+        categories_checked: Default::default(),
+    };
+    let rootdir = PathBuf::from("/repo");
+    for format in [AuditFormat::Markdown, AuditFormat::Json] {
+        let text = render(
+            &request(&result, &rootdir, rootdir.join("docs/audit.md"), format),
+            None,
+        );
+        assert!(
+            text.contains("No tests were found, but no isolation rule ran"),
+            "{text}"
+        );
     }
 }

@@ -84,6 +84,9 @@ impl Rule for EnvironLeak {
             Role::Fixture => {
                 !(owner.fixture_autouse && owner.fixture_scope.as_deref() == Some("session"))
             }
+            // A helper of a test module acts for the tests that call it; the project stage drops
+            // it when no test does.
+            Role::Helper => ctx.file.pytest_module || !model.unittest_classes.is_empty(),
             _ => false,
         };
         if !flagged_role || change.kind == ChangeKind::Restore {
@@ -114,6 +117,7 @@ impl Rule for EnvironLeak {
         };
         let who = match owner.role {
             Role::Test => "test".to_string(),
+            Role::Helper => format!("helper `{}`", owner.function),
             Role::Fixture => format!("fixture `{}`", owner.fixture.as_deref().unwrap_or("")),
             _ => format!("`{}`", owner.function),
         };
