@@ -55,7 +55,7 @@ pub struct LoadedConfig {
 #[derive(Debug)]
 pub struct ConfigError {
     pub message: String,
-    pub source_code: Option<NamedSource<String>>,
+    pub source_code: Option<Box<NamedSource<String>>>,
     pub span: Option<SourceSpan>,
     pub help: Option<String>,
 }
@@ -81,7 +81,7 @@ impl Diagnostic for ConfigError {
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source_code
-            .as_ref()
+            .as_deref()
             .map(|s| s as &dyn miette::SourceCode)
     }
 
@@ -112,10 +112,10 @@ impl ConfigError {
     ) -> Self {
         ConfigError {
             message,
-            source_code: Some(NamedSource::new(
+            source_code: Some(Box::new(NamedSource::new(
                 path.display().to_string(),
                 text.to_string(),
-            )),
+            ))),
             span: span.map(|r| SourceSpan::new(r.start.into(), r.end.saturating_sub(r.start))),
             help,
         }
