@@ -210,10 +210,9 @@ fn read_source(input: &SourceInput) -> Result<String, String> {
         return Err("this file holds binary data (a NUL byte), not Python source".into());
     }
     String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "this file is not valid UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+        format!("this file is not valid UTF-8 (first invalid byte on line {line}); isolint reads Python source as UTF-8, as Python 3 does by default")
     })
 }
 
