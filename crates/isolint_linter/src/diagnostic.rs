@@ -92,6 +92,9 @@ pub struct Diagnostic {
     pub resource: Option<String>,
     /// Where the fix lives.
     pub site: FixSite,
+    /// The function the finding sits in (`Class.method`), `None` at module level: findings of one
+    /// rule in one shared function are one root cause.
+    pub owner: Option<String>,
 }
 
 impl Diagnostic {

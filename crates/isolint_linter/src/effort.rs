@@ -3,14 +3,17 @@
 //!
 //! - a fix inside one test, or a fixture/constant used by one test: the rule's default;
 //! - a fixture, class setup or module constant shared by two or more tests, a wide-scope fixture, or a
-//!   helper function the tests call: at least `moderate refactor` (the shared thing changes shape and
-//!   every user is re-checked);
+//!   helper function the tests call: at least the rule's *shared* effort. For a path that is
+//!   `moderate refactor` (the shared value becomes a fixture and every user is re-checked); for an
+//!   environment change it stays `1-2 lines` (one restore in the shared place fixes every test);
 //! - a helper outside the test suite, or a resource the whole suite assumes is single: `major redesign`.
 
 use crate::diagnostic::{Effort, FixSite};
 
 pub struct EffortFacts<'a> {
     pub base: Effort,
+    /// The rule's effort when the fix is in code several tests share.
+    pub shared: Effort,
     pub site: FixSite,
     /// Distinct tests that share the root cause.
     pub tests_sharing: usize,
@@ -28,9 +31,9 @@ pub fn estimate(facts: &EffortFacts) -> Effort {
             Some("session" | "package" | "module" | "class")
         );
         match facts.site {
-            FixSite::Helper => Effort::Moderate,
+            FixSite::Helper => facts.shared,
             FixSite::Fixture | FixSite::Class | FixSite::Module if facts.tests_sharing >= 2 => {
-                Effort::Moderate
+                facts.shared
             }
             FixSite::Fixture if wide_fixture => Effort::Moderate,
             _ => facts.base,
@@ -46,6 +49,7 @@ mod tests {
     fn facts(site: FixSite, tests_sharing: usize) -> EffortFacts<'static> {
         EffortFacts {
             base: Effort::Lines,
+            shared: Effort::Moderate,
             site,
             tests_sharing,
             fixture_scope: None,
@@ -70,5 +74,11 @@ mod tests {
             ..facts(FixSite::Test, 1)
         };
         assert_eq!(estimate(&outside), Effort::Major);
+        // One restore in a shared helper fixes every caller.
+        let restore_once = EffortFacts {
+            shared: Effort::Lines,
+            ..facts(FixSite::Helper, 7)
+        };
+        assert_eq!(estimate(&restore_once), Effort::Lines);
     }
 }

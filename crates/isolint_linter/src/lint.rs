@@ -190,6 +190,7 @@ fn file_diagnostic(
         affected_tests: Vec::new(),
         resource: None,
         site: FixSite::Module,
+        owner: None,
     }
 }
 
@@ -713,6 +714,7 @@ fn to_diagnostic(
     related.extend(finding.related_elsewhere.iter().cloned());
     let effort = estimate(&EffortFacts {
         base: finding.rule.effort,
+        shared: finding.rule.shared_effort,
         site: finding.site,
         tests_sharing: affected.len(),
         fixture_scope: owner.fixture_scope.as_deref(),
@@ -733,6 +735,15 @@ fn to_diagnostic(
         affected_tests: affected,
         resource: finding.resource,
         site: finding.site,
+        owner: (!owner.function.is_empty()).then(|| {
+            owner
+                .classes
+                .iter()
+                .map(String::as_str)
+                .chain(std::iter::once(owner.function.as_str()))
+                .collect::<Vec<_>>()
+                .join(".")
+        }),
     })
 }
 
@@ -755,6 +766,7 @@ fn share_effort(diagnostics: &mut [Diagnostic]) {
                 .map_or(0, BTreeSet::len);
             d.effort = d.effort.max(estimate(&EffortFacts {
                 base: d.rule.effort,
+                shared: d.rule.shared_effort,
                 site: d.site,
                 tests_sharing: count,
                 fixture_scope: None,

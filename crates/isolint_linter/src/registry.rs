@@ -69,6 +69,8 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// The effort of the simplest fix; the effort model raises it from the project's facts.
     pub effort: Effort,
+    /// The effort when the fix is in code several tests share (a fixture, class setup, constant).
+    pub shared_effort: Effort,
     /// One line: what the rule finds.
     pub summary: &'static str,
     /// The rule's page from `rules/`, embedded in the binary.

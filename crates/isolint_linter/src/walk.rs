@@ -141,7 +141,9 @@ pub fn slash_path(path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/");
-    if path.is_absolute() && !text.starts_with('/') {
+    if text.is_empty() {
+        ".".to_string()
+    } else if path.is_absolute() && !text.starts_with('/') {
         text.trim_start_matches("//").to_string()
     } else {
         text

@@ -60,7 +60,11 @@ fn check_folder(code: &'static str) -> Result<(), String> {
     assert!(problems.is_empty(), "{problems:?}");
     let inputs = source_inputs(found, &folder, &folder);
     // ISO003 judges suppressions against the rules that ran: give it a family to suppress.
-    let rules = if code == "ISO003" { RuleSet::only(&[code, "ISO101"]) } else { RuleSet::only(&[code]) };
+    let rules = if code == "ISO003" {
+        RuleSet::only(&[code, "ISO101"])
+    } else {
+        RuleSet::only(&[code])
+    };
     let naming = Naming::default();
     let settings = Settings::default();
     let result = lint(

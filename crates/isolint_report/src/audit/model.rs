@@ -567,10 +567,15 @@ pub fn build(inputs: &Inputs) -> Audit {
         .enumerate()
         .filter(|(_, d)| is_root(d) && !tests_of(d).is_empty())
     {
-        let anchor = match (origin_of(d), &d.resource) {
-            (Some(origin), _) => format!("origin:{}:{}", origin.file, origin.line),
-            (None, Some(resource)) => format!("resource:{}:{}", d.file, resource),
-            (None, None) => format!("at:{}:{}:{}", d.file, d.start.line, d.start.column),
+        // A shared definition (a constant, a fixture's value) is the root cause; without one, the
+        // shared function the finding sits in is (a helper that changes two variables is one fix).
+        let anchor = match (origin_of(d), &d.owner, &d.resource) {
+            (Some(origin), _, _) => format!("origin:{}:{}", origin.file, origin.line),
+            (None, Some(owner), _) if d.site != FixSite::Module => {
+                format!("owner:{}:{}", d.file, owner)
+            }
+            (None, _, Some(resource)) => format!("resource:{}:{}", d.file, resource),
+            (None, _, None) => format!("at:{}:{}:{}", d.file, d.start.line, d.start.column),
         };
         groups
             .entry((d.rule.code, d.site, anchor))

@@ -379,6 +379,7 @@ mod synthetic {
         category: Category::SharedResourceName,
         severity: Severity::Error,
         effort: Effort::Moderate,
+        shared_effort: Effort::Moderate,
         summary: "Tests share one Neo4j database",
         doc: "",
     };
@@ -388,6 +389,7 @@ mod synthetic {
         category: Category::OrderDependency,
         severity: Severity::Error,
         effort: Effort::Moderate,
+        shared_effort: Effort::Moderate,
         summary: "A test reads what another test wrote",
         doc: "",
     };
@@ -439,6 +441,7 @@ mod synthetic {
             fixture: None,
             related,
             affected_tests: affected.iter().map(|s| s.to_string()).collect(),
+            owner: None,
             resource: resource.map(String::from),
             site,
         }

@@ -110,6 +110,7 @@ mod tests {
             category: Category::Config,
             severity: Severity::Warning,
             effort: Effort::Lines,
+            shared_effort: Effort::Lines,
             summary: "A sample warning",
             doc: "",
         };

@@ -69,6 +69,7 @@ pub fn diagnostic(code: &str, file: &str, source: &str, needle: &str) -> Diagnos
         fixture: None,
         related: Vec::new(),
         affected_tests: Vec::new(),
+        owner: None,
         resource: None,
         site: FixSite::Test,
     }

@@ -15,6 +15,7 @@ pub static UNREADABLE_FILE: RuleMeta = RuleMeta {
     category: Category::Collection,
     severity: Severity::Error,
     effort: Effort::Lines,
+    shared_effort: Effort::Lines,
     summary: "A file could not be read, is not UTF-8, or made isolint fail",
     doc: include_str!("../../../../../rules/ISO001-unreadable-file.md"),
 };
@@ -25,6 +26,7 @@ pub static SYNTAX_ERROR: RuleMeta = RuleMeta {
     category: Category::Collection,
     severity: Severity::Error,
     effort: Effort::Lines,
+    shared_effort: Effort::Lines,
     summary: "Part of a file does not parse; the rest was linted",
     doc: include_str!("../../../../../rules/ISO002-syntax-error.md"),
 };
@@ -35,6 +37,7 @@ pub static UNUSED_SUPPRESSION: RuleMeta = RuleMeta {
     category: Category::Config,
     severity: Severity::Warning,
     effort: Effort::Lines,
+    shared_effort: Effort::Lines,
     summary: "A suppression comment suppresses nothing or names an unknown rule (with --warn-unused-ignores)",
     doc: include_str!("../../../../../rules/ISO003-unused-suppression.md"),
 };

@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::HardcodedPath,
     severity: Severity::Error,
     effort: Effort::Lines,
+    shared_effort: Effort::Moderate,
     summary: "Test code writes into the working folder or the repository, shared by every worker",
     doc: include_str!("../../../../../rules/ISO102-cwd-relative-output.md"),
 };

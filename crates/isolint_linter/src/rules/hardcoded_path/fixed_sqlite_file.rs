@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::HardcodedPath,
     severity: Severity::Error,
     effort: Effort::Lines,
+    shared_effort: Effort::Moderate,
     summary: "Test code opens a database file with a fixed name",
     doc: include_str!("../../../../../rules/ISO104-fixed-sqlite-file.md"),
 };

@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::HardcodedPath,
     severity: Severity::Error,
     effort: Effort::Lines,
+    shared_effort: Effort::Moderate,
     summary: "Test code writes a fixed path in the shared temp folder",
     doc: include_str!("../../../../../rules/ISO101-hardcoded-tmp-path.md"),
 };

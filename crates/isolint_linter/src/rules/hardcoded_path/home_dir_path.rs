@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::HardcodedPath,
     severity: Severity::Error,
     effort: Effort::Lines,
+    shared_effort: Effort::Moderate,
     summary: "Test code writes under the user's home folder",
     doc: include_str!("../../../../../rules/ISO105-home-dir-path.md"),
 };

@@ -15,6 +15,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::HardcodedPath,
     severity: Severity::Error,
     effort: Effort::Lines,
+    shared_effort: Effort::Moderate,
     summary: "Test code removes a fixed path that other workers may be using",
     doc: include_str!("../../../../../rules/ISO103-shared-path-removal.md"),
 };

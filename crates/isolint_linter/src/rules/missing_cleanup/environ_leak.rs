@@ -17,6 +17,7 @@ static META: RuleMeta = RuleMeta {
     category: Category::MissingCleanup,
     severity: Severity::Error,
     effort: Effort::Lines,
+    shared_effort: Effort::Lines,
     summary: "Test code changes os.environ without restoring it",
     doc: include_str!("../../../../../rules/ISO501-environ-leak.md"),
 };
@@ -127,10 +128,10 @@ impl Rule for EnvironLeak {
             if change.names.len() > 1 { "them" } else { "it" }
         );
         let shown_key = change.names.first().map_or("NAME", String::as_str);
-        let fix = if owner.unittest
-            || (owner.role == Role::Setup && model.class_of_method(owner_id).is_some())
-        {
+        let fix = if owner.unittest {
             format!("use `self.enterContext(mock.patch.dict(os.environ, {{\"{shown_key}\": ...}}))` (or `mock.patch.dict` as a decorator), which restores the environment after the test")
+        } else if owner.role == Role::Setup && model.class_of_method(owner_id).is_some() {
+            format!("replace `{}` with an autouse fixture of the class that calls `monkeypatch.setenv(\"{shown_key}\", ...)`", owner.function)
         } else if owner.role == Role::Fixture
             && owner
                 .fixture_scope
