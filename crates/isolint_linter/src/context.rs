@@ -68,6 +68,9 @@ pub struct Finding {
     pub resource: Option<String>,
     /// Where the fix lives, when it is not where the owner is (a module constant, a class attribute).
     pub site: FixSite,
+    /// The tests the finding reaches, when the project stage knows them better than the owner does
+    /// (a helper called from other modules).
+    pub tests: Option<Vec<String>>,
 }
 
 pub struct FileContext<'a, 't> {

@@ -5,9 +5,9 @@ use crate::context::FileInfo;
 use isolint_python::eval::Evaluator;
 use isolint_python::knowledge;
 use isolint_python::model::{
-    sequence_len, string_value, FileModel, Role, ScopeId, ScopeKind, MODULE_SCOPE,
+    sequence_len, string_value, BindingValue, FileModel, Role, ScopeId, ScopeKind, MODULE_SCOPE,
 };
-use isolint_python::project::{ClassFacts, FileFacts, FixtureFacts, TestFacts};
+use isolint_python::project::{ClassFacts, FileFacts, FixtureFacts, ImportFacts, TestFacts};
 use isolint_python::source::LineIndex;
 use isolint_python::syntax::{field, kind, CallArgs};
 use isolint_python::value::Value;
@@ -81,6 +81,20 @@ pub fn extract(
             classes,
         });
     }
+    for (local, bindings) in &model.scopes[MODULE_SCOPE].bindings {
+        for binding in bindings {
+            if let BindingValue::Import(module, member) = binding.value {
+                facts.imports.push(ImportFacts {
+                    local: local.to_string(),
+                    module: module.to_string(),
+                    member: member.map(String::from),
+                });
+            }
+        }
+    }
+    facts
+        .imports
+        .sort_by(|a, b| (&a.local, &a.module, &a.member).cmp(&(&b.local, &b.module, &b.member)));
     for (id, scope) in model
         .scopes
         .iter()

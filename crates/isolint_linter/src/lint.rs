@@ -333,7 +333,7 @@ fn project_stage(
                 file_index,
                 &outcome.info,
                 &project,
-                &closures[file_index],
+                &closures,
             );
             for effect in &resolved {
                 for rule in &dispatch.path_rules {
@@ -463,7 +463,7 @@ fn resolve_effects<'a>(
     file: usize,
     info: &'a FileInfo,
     project: &Project,
-    closures: &[BTreeSet<FixtureRef>],
+    closures: &[Vec<BTreeSet<FixtureRef>>],
 ) -> Vec<ResolvedEffect<'a>> {
     let facts = &project.files[file];
     let mut resolved: Vec<ResolvedEffect> = Vec::new();
@@ -500,20 +500,32 @@ fn resolve_effects<'a>(
         let Some(class) = classify_path(&text.root, &text.text) else {
             continue;
         };
-        // Tests the effect reaches: the test itself, or the tests calling a helper.
-        let reaching: Vec<usize> = match (&effect.owner.test, &effect.helper) {
+        // Tests the effect reaches, as (file, test): the test itself, or the tests calling a helper
+        // (in its own module, or importing it from another).
+        let reaching: Vec<(usize, usize)> = match (&effect.owner.test, &effect.helper) {
             (Some(id), _) => facts
                 .tests
                 .iter()
                 .position(|t| &t.node_id == id)
+                .map(|t| (file, t))
                 .into_iter()
                 .collect(),
-            (None, Some(helper)) => facts
-                .tests
+            (None, Some(helper)) => project
+                .files
                 .iter()
                 .enumerate()
-                .filter(|(_, t)| t.calls.contains(helper))
-                .map(|(i, _)| i)
+                .filter(|(other, _)| {
+                    *other == file
+                        || effect.owner.classes.is_empty()
+                            && project.imports_function(*other, file, helper)
+                })
+                .flat_map(|(other, f)| {
+                    f.tests
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, t)| t.calls.contains(helper))
+                        .map(move |(t, _)| (other, t))
+                })
                 .collect(),
             _ => Vec::new(),
         };
@@ -521,22 +533,22 @@ fn resolve_effects<'a>(
             continue;
         }
         // Every test the effect reaches is isolated by one of its fixtures.
-        let all_reaching = |isolated: &dyn Fn(usize) -> bool| {
-            !reaching.is_empty() && reaching.iter().all(|t| isolated(*t))
+        let all_reaching = |isolated: &dyn Fn(usize, usize) -> bool| {
+            !reaching.is_empty() && reaching.iter().all(|(f, t)| isolated(*f, *t))
         };
-        let requests_chdir_fixture = |t: usize| {
-            let direct = facts.tests[t].requested.iter();
-            let through_fixtures = closures[t]
+        let requests_chdir_fixture = |f: usize, t: usize| {
+            let direct = project.files[f].tests[t].requested.iter();
+            let through_fixtures = closures[f][t]
                 .iter()
-                .flat_map(|f| project.fixture(*f).requested.iter());
+                .flat_map(|r| project.fixture(*r).requested.iter());
             direct
                 .chain(through_fixtures)
                 .any(|name| CHDIR_FIXTURES.contains(&name.as_str()))
         };
-        let home_by_fixture = all_reaching(&|t| {
-            closures[t]
+        let home_by_fixture = all_reaching(&|f, t| {
+            closures[f][t]
                 .iter()
-                .any(|f| project.fixture(*f).isolates_home)
+                .any(|r| project.fixture(*r).isolates_home)
         });
         if class == PathClass::Home && (effect.home_isolated || home_by_fixture) {
             continue;
@@ -547,10 +559,17 @@ fn resolve_effects<'a>(
                 .classes
                 .last()
                 .is_some_and(|class| project.class_changes_cwd(file, class))
-            || all_reaching(&|t| {
-                closures[t].iter().any(|f| project.fixture(*f).changes_cwd)
-                    || requests_chdir_fixture(t)
+            || all_reaching(&|f, t| {
+                closures[f][t]
+                    .iter()
+                    .any(|r| project.fixture(*r).changes_cwd)
+                    || requests_chdir_fixture(f, t)
             });
+        let mut reached_tests: Vec<String> = reaching
+            .iter()
+            .map(|(f, t)| project.files[*f].tests[*t].node_id.clone())
+            .collect();
+        reached_tests.sort();
         resolved.push(ResolvedEffect {
             effect,
             file: info,
@@ -560,6 +579,7 @@ fn resolve_effects<'a>(
             origin: text.origin.clone(),
             via_fixture,
             paired: Vec::new(),
+            reached_tests,
         });
         if cwd_isolated {
             if let Some(last) = resolved.last_mut() {
@@ -636,6 +656,8 @@ fn pair_removals(effects: Vec<ResolvedEffect>) -> Vec<ResolvedEffect> {
 /// The path as users read it.
 fn shown_path(root: &Root, text: &str, facts: &FileFacts) -> String {
     let join = |prefix: &str| {
+        // `gettempdir() + "/x"` leaves a slash at the start of the part on the root.
+        let text = text.trim_start_matches('/');
         if text.is_empty() {
             prefix.to_string()
         } else {
@@ -675,6 +697,7 @@ fn to_diagnostic(
             .collect::<Vec<_>>()
     };
     let affected: Vec<String> = match owner.role {
+        _ if finding.tests.is_some() => finding.tests.clone().unwrap_or_default(),
         Role::Test => owner.test.iter().cloned().collect(),
         Role::Fixture => {
             let name = owner.fixture.as_deref().unwrap_or(&owner.function);
@@ -718,7 +741,10 @@ fn to_diagnostic(
         site: finding.site,
         tests_sharing: affected.len(),
         fixture_scope: owner.fixture_scope.as_deref(),
-        outside_tests: false,
+        // A helper in a module that is neither a test module nor a conftest is product-side code.
+        outside_tests: finding.site == FixSite::Helper
+            && !facts.is_test_module
+            && !facts.is_conftest,
     });
     Some(Diagnostic {
         rule: finding.rule,

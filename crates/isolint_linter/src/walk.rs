@@ -133,19 +133,42 @@ pub fn source_inputs(
         .collect()
 }
 
-/// A path with `/` separators and without a leading `./`.
+/// A path with `/` separators and without a leading `./` (`.` for the current folder).
 pub fn slash_path(path: &Path) -> String {
-    let text = path
+    use std::path::Component;
+    let parts: Vec<String> = path
         .components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
-    if text.is_empty() {
+        .filter_map(|c| match c {
+            Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+            Component::ParentDir => Some("..".to_string()),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => None,
+        })
+        .collect();
+    let joined = parts.join("/");
+    if path.has_root() {
+        format!("/{joined}")
+    } else if joined.is_empty() {
         ".".to_string()
-    } else if path.is_absolute() && !text.starts_with('/') {
-        text.trim_start_matches("//").to_string()
     } else {
-        text
+        joined
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slash_paths() {
+        assert_eq!(
+            slash_path(Path::new("/tmp/x/test_a.py")),
+            "/tmp/x/test_a.py"
+        );
+        assert_eq!(
+            slash_path(Path::new("./tests/test_a.py")),
+            "tests/test_a.py"
+        );
+        assert_eq!(slash_path(Path::new(".")), ".");
+        assert_eq!(slash_path(Path::new("../other/t.py")), "../other/t.py");
     }
 }

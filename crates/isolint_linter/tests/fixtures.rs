@@ -20,16 +20,28 @@ fn repo_root() -> PathBuf {
 /// (file, line, code) triples expected by the comments of the folder's files.
 fn expectations(folder: &Path) -> BTreeSet<(String, usize, String)> {
     let mut expected = BTreeSet::new();
-    let mut files: Vec<_> = std::fs::read_dir(folder)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files = Vec::new();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
     files.sort();
     for path in files
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "py"))
     {
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let name = path
+            .strip_prefix(folder)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         // Lossy: ISO001's fixtures are not UTF-8 on purpose.
         let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
         for (index, line) in text.lines().enumerate() {

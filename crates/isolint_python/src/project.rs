@@ -21,6 +21,16 @@ pub struct FileFacts {
     /// Fixtures applied to the whole module by `pytestmark = pytest.mark.usefixtures(...)`.
     pub module_usefixtures: Vec<String>,
     pub classes: Vec<ClassFacts>,
+    /// Module-level imports, to follow a test's call into a helper module.
+    pub imports: Vec<ImportFacts>,
+}
+
+/// `import module as local` (`member` None) or `from module import member as local`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportFacts {
+    pub local: String,
+    pub module: String,
+    pub member: Option<String>,
 }
 
 /// What the project stage needs of a class: its bases (mixins often live in another module) and
@@ -320,6 +330,35 @@ impl<'a> Project<'a> {
             );
         }
         false
+    }
+
+    /// The dotted module name of a file (`helpers/files.py` → `helpers.files`).
+    pub fn module_name(&self, file: usize) -> String {
+        let path = self.files[file].node_path.trim_end_matches(".py");
+        let path = path.strip_suffix("/__init__").unwrap_or(path);
+        path.replace('/', ".")
+    }
+
+    /// Whether `file` imports `function` of module `helper` (directly, or the module and calls its
+    /// attribute). Module names match on whole trailing components, as import roots vary
+    /// (`tests.helpers.files`, `helpers.files`, `.files`).
+    pub fn imports_function(&self, file: usize, helper: usize, function: &str) -> bool {
+        let helper_module = self.module_name(helper);
+        let matches = |imported: &str| {
+            let imported = imported.trim_start_matches('.');
+            !imported.is_empty()
+                && (helper_module == imported
+                    || helper_module.ends_with(&format!(".{imported}"))
+                    || imported.ends_with(&format!(".{helper_module}")))
+        };
+        self.files[file]
+            .imports
+            .iter()
+            .any(|import| match &import.member {
+                Some(member) if member == function => matches(&import.module),
+                Some(member) => matches(&format!("{}.{member}", import.module)),
+                None => matches(&import.module),
+            })
     }
 
     /// For each fixture, the node ids of the tests that use it.

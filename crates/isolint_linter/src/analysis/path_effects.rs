@@ -54,6 +54,8 @@ pub struct ResolvedEffect<'a> {
     pub via_fixture: Option<(String, crate::diagnostic::Related)>,
     /// A removal or check of the same path that makes a library call a write, or that a write pairs with.
     pub paired: Vec<(Span, String)>,
+    /// For an effect in a helper: the node ids of the tests that call it, in any file.
+    pub reached_tests: Vec<String>,
 }
 
 /// Collects the path effects of one file into the context.
@@ -70,7 +72,11 @@ pub fn collect(ctx: &mut FileContext) {
         let (owner_id, owner) = ctx.owner_of(scope_id);
         let helper = match owner.role {
             Role::Test | Role::Fixture | Role::Setup | Role::Teardown => None,
-            Role::Helper if ctx.file.pytest_module || ctx.file.is_conftest => {
+            // Helpers count through the tests that call them (resolved by the project stage); in a
+            // module outside the tests only functions are followed, as calls are matched by name.
+            Role::Helper
+                if ctx.file.pytest_module || ctx.file.is_conftest || owner.classes.is_empty() =>
+            {
                 Some(owner.function.clone())
             }
             _ => continue,

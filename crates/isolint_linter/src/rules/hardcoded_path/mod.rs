@@ -136,6 +136,11 @@ pub(crate) fn finding(
             .collect(),
         resource: Some(format!("path:{}", effect.shown)),
         site: fix_site(effect),
+        tests: effect
+            .effect
+            .helper
+            .as_ref()
+            .map(|_| effect.reached_tests.clone()),
     }
 }
 

@@ -162,6 +162,7 @@ impl Rule for EnvironLeak {
                 }
             )),
             site,
+            tests: None,
         });
     }
 }
