@@ -1,5 +1,6 @@
 //! Baselines: findings recorded once and not reported again. Entries are counts per (file, rule,
-//! normalised source line), so a baseline survives edits that only move lines.
+//! normalised source line), so a baseline survives edits that only move lines. The file is its path
+//! relative to pytest's rootdir (as in node ids), so the baseline matches from any current folder.
 
 use isolint_linter::Diagnostic;
 use serde::{Deserialize, Serialize};
@@ -23,27 +24,36 @@ struct Entry {
 
 type Key = (String, String, String);
 
-fn key(diagnostic: &Diagnostic, sources: &HashMap<String, Arc<str>>) -> Key {
+/// What a baseline needs besides the findings: the text of each file with a finding, and each shown
+/// path's rootdir-relative path.
+pub struct Files<'a> {
+    pub sources: &'a HashMap<String, Arc<str>>,
+    pub node_paths: &'a HashMap<&'a str, &'a str>,
+}
+
+fn key(diagnostic: &Diagnostic, files: &Files) -> Key {
+    let sources = files.sources;
     let line = sources
         .get(&diagnostic.file)
         .and_then(|text| text.lines().nth(diagnostic.start.line.saturating_sub(1)))
         .unwrap_or("");
     let normalised = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    let file = files
+        .node_paths
+        .get(diagnostic.file.as_str())
+        .copied()
+        .unwrap_or(&diagnostic.file);
     (
-        diagnostic.file.clone(),
+        file.to_string(),
         diagnostic.rule.code.to_string(),
         normalised,
     )
 }
 
-pub fn write(
-    path: &Path,
-    diagnostics: &[Diagnostic],
-    sources: &HashMap<String, Arc<str>>,
-) -> std::io::Result<()> {
+pub fn write(path: &Path, diagnostics: &[Diagnostic], files: &Files) -> std::io::Result<()> {
     let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
     for d in diagnostics {
-        *counts.entry(key(d, sources)).or_default() += 1;
+        *counts.entry(key(d, files)).or_default() += 1;
     }
     let file = BaselineFile {
         version: 1,
@@ -65,7 +75,7 @@ pub fn write(
 pub fn filter(
     path: &Path,
     diagnostics: Vec<Diagnostic>,
-    sources: &HashMap<String, Arc<str>>,
+    files: &Files,
 ) -> Result<Vec<Diagnostic>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
@@ -78,7 +88,7 @@ pub fn filter(
         .collect();
     Ok(diagnostics
         .into_iter()
-        .filter(|d| match remaining.get_mut(&key(d, sources)) {
+        .filter(|d| match remaining.get_mut(&key(d, files)) {
             Some(count) if *count > 0 => {
                 *count -= 1;
                 false

@@ -91,15 +91,25 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
         eprintln!("isolint: warning: {problem}");
     }
     let mut result = run_lint(&prepared, args.warn_unused_ignores);
+    let node_paths: std::collections::HashMap<&str, &str> = prepared
+        .inputs
+        .iter()
+        .map(|input| (input.display.as_str(), input.node_path.as_str()))
+        .collect();
 
     if let Some(path) = &args.write_baseline {
-        baseline::write(path, &result.diagnostics, &result.sources).map_err(|e| {
+        let files = baseline::Files {
+            sources: &result.sources,
+            node_paths: &node_paths,
+        };
+        baseline::write(path, &result.diagnostics, &files).map_err(|e| {
             Fatal::Message(format!("cannot write the baseline {}: {e}", path.display()))
         })?;
         if !args.quiet {
+            let count = result.diagnostics.len();
             eprintln!(
-                "isolint: recorded {} findings in {}",
-                result.diagnostics.len(),
+                "isolint: recorded {count} finding{} in {}",
+                if count == 1 { "" } else { "s" },
                 path.display()
             );
         }
@@ -112,8 +122,12 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
     });
     if let Some(path) = baseline_path {
         let diagnostics = std::mem::take(&mut result.diagnostics);
+        let files = baseline::Files {
+            sources: &result.sources,
+            node_paths: &node_paths,
+        };
         result.diagnostics =
-            baseline::filter(&path, diagnostics, &result.sources).map_err(Fatal::Message)?;
+            baseline::filter(&path, diagnostics, &files).map_err(Fatal::Message)?;
     }
 
     let stdout_is_terminal = std::io::stdout().is_terminal();

@@ -3,7 +3,7 @@
 use crate::args::SelectionArgs;
 use crate::config::{self, ConfigError, LoadedConfig};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use isolint_linter::walk::{find_python_files, slash_path, source_inputs, WalkOptions};
+use isolint_linter::walk::{find_python_files, source_inputs, FoundFile, WalkOptions, WalkProblem};
 use isolint_linter::{lint, LintOptions, LintResult, RuleSet, SourceInput};
 use isolint_python::pytest_config::{self, Naming, PytestConfig};
 use std::path::{Path, PathBuf};
@@ -40,8 +40,12 @@ pub fn prepare(
 ) -> Result<Prepared, Fatal> {
     let cwd = std::env::current_dir()
         .map_err(|e| Fatal::Message(format!("cannot read the current folder: {e}")))?;
+    // The configuration is found from the first PATH, or from where the file read from standard
+    // input says it lives (an editor runs isolint from anywhere).
     let start = paths
         .first()
+        .map(PathBuf::as_path)
+        .or(stdin.as_ref().map(|(name, _)| *name))
         .map(|p| absolute(&cwd, p))
         .unwrap_or_else(|| cwd.clone());
     let start_dir = if start.is_dir() {
@@ -111,15 +115,15 @@ pub fn prepare(
     }
 
     if let Some((name, text)) = stdin {
-        let display = slash_path(name);
+        // Shown relative to the current folder and named relative to rootdir, like a walked file.
+        let found = FoundFile {
+            path: name.to_path_buf(),
+            explicit: true,
+        };
+        let mut inputs = source_inputs(vec![found], &cwd, &rootdir);
+        inputs[0].text = Some(text);
         return Ok(Prepared {
-            inputs: vec![SourceInput {
-                path: name.to_path_buf(),
-                node_path: display.clone(),
-                display,
-                explicit: true,
-                text: Some(text),
-            }],
+            inputs,
             rules,
             naming,
             config,
@@ -154,12 +158,15 @@ pub fn prepare(
     let exclude: GlobSet = excludes
         .build()
         .map_err(|e| Fatal::Message(format!("invalid exclude patterns: {e}")))?;
-    let (found, problems) = find_python_files(
+    // Canonical paths on both sides, so `exclude` globs (relative to the project root) match
+    // whatever the current folder is and however the PATH is written (`.`, `..`, absolute).
+    let walk_root = std::fs::canonicalize(&project_root).unwrap_or_else(|_| project_root.clone());
+    let (found, problems) = find_files(
         &targets,
         &WalkOptions {
             no_ignore: selection.no_ignore,
             exclude: &exclude,
-            root: &project_root,
+            root: &walk_root,
         },
     );
     let inputs = source_inputs(found, &cwd, &rootdir);
@@ -176,6 +183,40 @@ pub fn prepare(
             .map(|p| format!("{}: {}", p.path.display(), p.message))
             .collect(),
     })
+}
+
+/// Walks each target from its canonical path (see `WalkOptions::root`), then gives the files back
+/// their paths as the user wrote them.
+fn find_files(targets: &[PathBuf], options: &WalkOptions) -> (Vec<FoundFile>, Vec<WalkProblem>) {
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    for target in targets {
+        let canonical = std::fs::canonicalize(target).unwrap_or_else(|_| target.clone());
+        let as_written = |path: PathBuf| match path.strip_prefix(&canonical) {
+            Ok(rest) if rest.as_os_str().is_empty() => target.clone(),
+            Ok(rest) => target.join(rest),
+            Err(_) => path,
+        };
+        let (files, target_problems) = find_python_files(std::slice::from_ref(&canonical), options);
+        found.extend(files.into_iter().map(|mut file| {
+            file.path = as_written(file.path);
+            file
+        }));
+        problems.extend(target_problems.into_iter().map(|mut problem| {
+            problem.path = as_written(problem.path);
+            problem
+        }));
+    }
+    found.sort();
+    found.dedup_by(|a, b| {
+        if a.path == b.path {
+            b.explicit |= a.explicit;
+            true
+        } else {
+            false
+        }
+    });
+    (found, problems)
 }
 
 fn cli_selectors(list: &[String]) -> Result<Vec<isolint_linter::Selector>, Fatal> {

@@ -89,6 +89,14 @@ pub fn classify_path(root: &Root, text: &str) -> Option<PathClass> {
 }
 
 fn classify_literal(text: &str) -> Option<PathClass> {
+    // SQLite URI filenames: `file:name.db?mode=ro`; in-memory ones share nothing on disk.
+    if let Some(uri) = text.strip_prefix("file:") {
+        let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+        if query.contains("mode=memory") || path.starts_with(":memory:") {
+            return None;
+        }
+        return classify_literal(path.trim_start_matches("//"));
+    }
     if text.is_empty()
         || text.contains("://")
         || text.starts_with(":memory:")
@@ -542,6 +550,8 @@ mod tests {
         assert_eq!(classify_path(&lit, "/dev/null"), None);
         assert_eq!(classify_path(&lit, "~/.cache/x"), Some(PathClass::Home));
         assert_eq!(classify_path(&lit, "https://example.com/x"), None);
+        assert_eq!(classify_path(&lit, "file:memdb1?mode=memory&cache=shared"), None);
+        assert_eq!(classify_path(&lit, "file:app.db?mode=rwc"), Some(PathClass::Relative));
         assert_eq!(
             classify_path(&Root::TempDir, "x.txt"),
             Some(PathClass::Temp)

@@ -601,6 +601,8 @@ fn subprocess_outputs(ctx: &FileContext, args: &CallArgs, scope: ScopeId) -> Vec
     if !matches!(command.kind(), kind::LIST | kind::TUPLE) {
         return Vec::new();
     }
+    // `cwd=tmp_path`: relative outputs land in the private folder.
+    let private_cwd = args.keyword("cwd").is_some_and(|cwd| !matches!(ctx.eval.eval(cwd, scope), Value::Text(_)));
     let items: Vec<Node> = named_children(command).collect();
     let mut outputs = Vec::new();
     for (index, item) in items.iter().enumerate() {
@@ -615,7 +617,8 @@ fn subprocess_outputs(ctx: &FileContext, args: &CallArgs, scope: ScopeId) -> Vec
             None
         };
         if let Some(Value::Text(path)) = value {
-            if is_path_like(&path) {
+            let relative = classify_path(&path.root, &path.text) == Some(PathClass::Relative);
+            if is_path_like(&path) && !(private_cwd && relative) {
                 outputs.push(path);
             }
         }
