@@ -106,10 +106,9 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
             Fatal::Message(format!("cannot write the baseline {}: {e}", path.display()))
         })?;
         if !args.quiet {
-            let count = result.diagnostics.len();
             eprintln!(
-                "isolint: recorded {count} finding{} in {}",
-                if count == 1 { "" } else { "s" },
+                "isolint: recorded {} in {}",
+                counted(result.diagnostics.len(), "finding"),
                 path.display()
             );
         }
@@ -298,12 +297,20 @@ fn audit(args: AuditArgs) -> Result<u8, Fatal> {
         .collect();
     let shown = output.strip_prefix(&cwd).unwrap_or(&output);
     eprintln!(
-        "isolint: wrote {} ({} findings, {} tests need a fix)",
+        "isolint: wrote {} ({}, {} a fix)",
         shown.display(),
-        result.diagnostics.len(),
-        needing_fix.len()
+        counted(result.diagnostics.len(), "finding"),
+        match needing_fix.len() {
+            1 => "1 test needs".to_string(),
+            n => format!("{n} tests need"),
+        }
     );
     Ok(0)
+}
+
+/// `1 finding`, `2 findings`.
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The current UTC time as `YYYY-MM-DD HH:MM UTC`, from the system clock.

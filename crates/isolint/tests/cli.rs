@@ -1487,7 +1487,12 @@ fn audit_markdown() {
     let run = in_repo(&["audit", EXAMPLE, "--output", &report_arg]);
     run.assert_code(0);
     assert!(run.stdout.is_empty(), "{}", run.transcript());
-    assert!(run.stderr.contains("audit.md"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("audit.md (13 findings, 18 tests need a fix)"),
+        "{}",
+        run.stderr
+    );
     let first = std::fs::read_to_string(&report).expect("the report exists");
     let headings: Vec<&str> = first.lines().filter(|l| l.starts_with("## ")).collect();
     let expected = [
@@ -1573,9 +1578,17 @@ fn audit_default_output_and_clean_suite() {
     ]);
     let run = isolint(dir.path(), &["audit"]);
     run.assert_code(0);
+    assert_eq!(
+        run.stderr,
+        "isolint: wrote docs/test-isolation-audit.md (0 findings, 0 tests need a fix)\n"
+    );
     let report = dir.path().join("docs/test-isolation-audit.md");
     let text = std::fs::read_to_string(&report).expect("docs/test-isolation-audit.md written");
-    assert!(text.contains("## 1. Summary") || text.contains("Summary"));
+    assert!(text.contains("## 1. Summary"));
+    assert!(
+        text.contains("No isolation problem found"),
+        "a clean suite says so:\n{text}"
+    );
     // A clean suite's report says so, and gives no timestamp unless asked.
     assert!(!text.contains(" UTC"), "timestamp without --timestamp");
     let stamped = isolint(
@@ -1672,6 +1685,7 @@ fn baseline_round_trip() {
     let run = isolint(dir.path(), &["--write-baseline", "b.json"]);
     run.assert_code(0);
     assert!(run.stdout.is_empty(), "{}", run.transcript());
+    assert_eq!(run.stderr, "isolint: recorded 2 findings in b.json\n");
     let baseline: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("b.json")).unwrap())
             .expect("the baseline is JSON");
