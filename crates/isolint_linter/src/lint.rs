@@ -13,7 +13,7 @@ use crate::settings::Settings;
 use crate::suppression::Suppressions;
 use isolint_python::knowledge::{classify_path, PathClass, PathOp, CHDIR_FIXTURES};
 use isolint_python::model::{build, BuildOptions, Role};
-use isolint_python::parse::{parse, python_parser, syntax_errors};
+use isolint_python::parse::{parse, python_parser, syntax_errors, ParseError};
 use isolint_python::project::{FileFacts, FixtureRef, Project};
 use isolint_python::pytest_config::Naming;
 use isolint_python::source::{LineIndex, Position, Span};
@@ -126,16 +126,22 @@ pub fn lint(inputs: &[SourceInput], options: &LintOptions) -> LintResult {
 }
 
 fn failed_file(input: &SourceInput, message: String) -> FileOutcome {
+    let fix =
+        "make the file valid UTF-8 text, or exclude it with `extend-exclude` in `[tool.isolint]`";
+    skipped_file(input, &file_errors::UNREADABLE_FILE, 1, message, fix)
+}
+
+/// A file isolint reports as a whole and does not lint.
+fn skipped_file(
+    input: &SourceInput,
+    rule: &'static RuleMeta,
+    line: usize,
+    message: String,
+    fix: &str,
+) -> FileOutcome {
     let info = file_info(input, &Naming::default());
-    let diagnostic = file_diagnostic(
-        &file_errors::UNREADABLE_FILE,
-        &info,
-        Position { line: 1, column: 1 },
-        Position { line: 1, column: 1 },
-        Span::default(),
-        message,
-        "make the file valid UTF-8 text, or exclude it with `extend-exclude` in `[tool.isolint]`",
-    );
+    let at = Position { line, column: 1 };
+    let diagnostic = file_diagnostic(rule, &info, at, at, Span::default(), message, fix);
     FileOutcome {
         facts: FileFacts {
             node_path: info.node_path.clone(),
@@ -225,13 +231,32 @@ fn lint_file(
 ) -> FileOutcome {
     let info = file_info(input, options.naming);
     let text = match read_source(input) {
-        Ok(text) => text,
+        // A byte order mark is not part of line 1's columns (tree-sitter would count it).
+        Ok(text) => match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        },
         Err(message) => return failed_file(input, message),
     };
     let source: Arc<str> = Arc::from(text);
     let index = LineIndex::new(&source);
-    let Ok(tree) = parse(parser, &source) else {
-        return failed_file(input, "the parser gave up on this file".into());
+    let tree = match parse(parser, &source) {
+        Ok(tree) => tree,
+        Err(ParseError::NoTree) => {
+            return failed_file(input, "the parser gave up on this file".into())
+        }
+        Err(ParseError::TooDeeplyIndented { line, levels }) => {
+            let message = format!(
+                "this file nests {levels} indented blocks deep (CPython accepts 100); isolint did not lint it"
+            );
+            return skipped_file(
+                input,
+                &file_errors::SYNTAX_ERROR,
+                line,
+                message,
+                "flatten the nesting; pytest cannot import this file either",
+            );
+        }
     };
     let mut file_diagnostics = Vec::new();
     let errors = syntax_errors(&tree);
@@ -434,22 +459,16 @@ fn unused_suppressions(outcome: &FileOutcome) -> Vec<Diagnostic> {
                     unknown.join(", ")
                 )
             };
-            let start = outcome.index.line_start(s.line);
+            let start = outcome.index.line_start(s.line) + s.column_offset;
+            let end_byte = start + s.length;
             let position = outcome.index.position(&outcome.source, start);
-            let end = outcome.index.position(
-                &outcome.source,
-                outcome
-                    .index
-                    .line_start(s.line + 1)
-                    .saturating_sub(1)
-                    .max(start),
-            );
+            let end = outcome.index.position(&outcome.source, end_byte);
             file_diagnostic(
                 &file_errors::UNUSED_SUPPRESSION,
                 &outcome.info,
                 position,
                 end,
-                Span::new(start, start),
+                Span::new(start, end_byte),
                 message,
                 "remove the comment, or correct the rule code",
             )

@@ -10,6 +10,9 @@ use std::collections::HashMap;
 pub struct Suppression {
     /// 0-based line of the comment.
     pub line: usize,
+    /// Byte offset of the comment in its line, and its length.
+    pub column_offset: usize,
+    pub length: usize,
     /// Empty means every rule.
     pub codes: Vec<String>,
     pub file_wide: bool,
@@ -28,11 +31,14 @@ impl Suppressions {
     /// Parses one comment. `line_text` is the whole source line, to tell own-line comments apart.
     pub fn add_comment(&mut self, comment: &str, line: usize, line_text: &str) {
         let own_line = line_text.trim_start().starts_with('#');
+        let column_offset = line_text.len().saturating_sub(comment.len());
         for parsed in parse_comment(comment) {
             let (codes, file_wide) = parsed;
             let index = self.all.len();
             self.all.push(Suppression {
                 line,
+                column_offset,
+                length: comment.len(),
                 codes,
                 file_wide,
                 own_line,

@@ -117,11 +117,11 @@ pub fn source_inputs(
     found
         .into_iter()
         .map(|file| {
-            let absolute = if file.path.is_absolute() {
+            let absolute = lexically_normal(&if file.path.is_absolute() {
                 file.path.clone()
             } else {
                 cwd.join(&file.path)
-            };
+            });
             crate::lint::SourceInput {
                 display: slash_path(absolute.strip_prefix(cwd).unwrap_or(&file.path)),
                 node_path: slash_path(absolute.strip_prefix(rootdir).unwrap_or(&file.path)),
@@ -131,6 +131,25 @@ pub fn source_inputs(
             }
         })
         .collect()
+}
+
+/// `a/b/../c` → `a/c`, without touching the filesystem (symbolic links are not followed by the
+/// walk, so the lexical and the real parent agree for the files it finds).
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !normal.pop() {
+                    normal.push("..");
+                }
+            }
+            other => normal.push(other.as_os_str()),
+        }
+    }
+    normal
 }
 
 /// A path with `/` separators and without a leading `./` (`.` for the current folder).

@@ -550,8 +550,14 @@ mod tests {
         assert_eq!(classify_path(&lit, "/dev/null"), None);
         assert_eq!(classify_path(&lit, "~/.cache/x"), Some(PathClass::Home));
         assert_eq!(classify_path(&lit, "https://example.com/x"), None);
-        assert_eq!(classify_path(&lit, "file:memdb1?mode=memory&cache=shared"), None);
-        assert_eq!(classify_path(&lit, "file:app.db?mode=rwc"), Some(PathClass::Relative));
+        assert_eq!(
+            classify_path(&lit, "file:memdb1?mode=memory&cache=shared"),
+            None
+        );
+        assert_eq!(
+            classify_path(&lit, "file:app.db?mode=rwc"),
+            Some(PathClass::Relative)
+        );
         assert_eq!(
             classify_path(&Root::TempDir, "x.txt"),
             Some(PathClass::Temp)

@@ -12,14 +12,57 @@ pub fn python_parser() -> Parser {
     parser
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum ParseError {
     /// tree-sitter gave up (it only does so when cancelled or out of memory).
     NoTree,
+    /// More nested blocks than the parser can hold: tree-sitter-python's scanner keeps its
+    /// indentation stack in a 1 KiB buffer and aborts the whole process past ~500 levels. CPython
+    /// itself refuses more than 100, so such a file is not valid Python anyway.
+    TooDeeplyIndented { line: usize, levels: usize },
 }
 
+/// The most indentation levels isolint hands to the parser (CPython accepts 100).
+pub const MAX_INDENT_LEVELS: usize = 256;
+
 pub fn parse(parser: &mut Parser, source: &str) -> Result<Tree, ParseError> {
+    if let Some((line, levels)) = too_deep_indentation(source) {
+        return Err(ParseError::TooDeeplyIndented { line, levels });
+    }
     parser.parse(source, None).ok_or(ParseError::NoTree)
+}
+
+/// The first line (1-based) where the stack of indentation levels passes [`MAX_INDENT_LEVELS`].
+/// Continuation lines are counted too, which can only overcount: the guard stays on the safe side.
+fn too_deep_indentation(source: &str) -> Option<(usize, usize)> {
+    // Most files are nowhere near: skip the stack unless some line is indented that far.
+    let deepest = source
+        .lines()
+        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
+        .max()
+        .unwrap_or(0);
+    if deepest < MAX_INDENT_LEVELS {
+        return None;
+    }
+    let mut stack: Vec<usize> = vec![0];
+    for (index, line) in source.lines().enumerate() {
+        let content = line.trim_start_matches([' ', '\t']);
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let width = line.len() - content.len();
+        while stack.last().is_some_and(|top| *top > width) {
+            stack.pop();
+        }
+        if stack.last().is_some_and(|top| *top < width) {
+            stack.push(width);
+        }
+        let levels = stack.len() - 1;
+        if levels > MAX_INDENT_LEVELS {
+            return Some((index + 1, levels));
+        }
+    }
+    None
 }
 
 /// The outermost ERROR and MISSING nodes of a tree, in source order. Iterative: a deeply nested file
@@ -61,6 +104,32 @@ mod tests {
         let errors = syntax_errors(&tree);
         assert!(!errors.is_empty());
         assert!(errors[0].start >= source.find("def broken").unwrap());
+    }
+
+    #[test]
+    fn refuses_indentation_the_scanner_cannot_hold() {
+        let mut parser = python_parser();
+        let mut source = String::new();
+        for level in 0..600 {
+            source.push_str(&" ".repeat(level));
+            source.push_str("if x:\n");
+        }
+        source.push_str(&" ".repeat(600));
+        source.push_str("f('a')\n");
+        match parse(&mut parser, &source) {
+            Err(ParseError::TooDeeplyIndented { line, levels }) => {
+                assert_eq!(line, MAX_INDENT_LEVELS + 2);
+                assert_eq!(levels, MAX_INDENT_LEVELS + 1);
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        // Deep but legal nesting still parses.
+        let legal: String = (0..50)
+            .map(|l| format!("{}if x:\n", " ".repeat(l)))
+            .collect::<String>()
+            + &" ".repeat(50)
+            + "f('a')\n";
+        assert!(parse(&mut parser, &legal).is_ok());
     }
 
     #[test]

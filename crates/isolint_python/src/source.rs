@@ -37,9 +37,17 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// Lines end at `\n`, `\r\n` or a lone `\r`, as in Python.
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let bytes = text.as_bytes();
+        for (i, byte) in bytes.iter().enumerate() {
+            match byte {
+                b'\n' => starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                _ => {}
+            }
+        }
         LineIndex { starts }
     }
 
@@ -92,5 +100,19 @@ mod tests {
             Position { line: 2, column: 5 }
         );
         assert_eq!(index.position(text, 0), Position { line: 1, column: 1 });
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let text = "a = 1\rb = 2\r\nc = 3\n";
+        let index = LineIndex::new(text);
+        assert_eq!(
+            index.position(text, text.find('b').unwrap()),
+            Position { line: 2, column: 1 }
+        );
+        assert_eq!(
+            index.position(text, text.find('c').unwrap()),
+            Position { line: 3, column: 1 }
+        );
     }
 }

@@ -602,7 +602,9 @@ fn subprocess_outputs(ctx: &FileContext, args: &CallArgs, scope: ScopeId) -> Vec
         return Vec::new();
     }
     // `cwd=tmp_path`: relative outputs land in the private folder.
-    let private_cwd = args.keyword("cwd").is_some_and(|cwd| !matches!(ctx.eval.eval(cwd, scope), Value::Text(_)));
+    let private_cwd = args
+        .keyword("cwd")
+        .is_some_and(|cwd| !matches!(ctx.eval.eval(cwd, scope), Value::Text(_)));
     let items: Vec<Node> = named_children(command).collect();
     let mut outputs = Vec::new();
     for (index, item) in items.iter().enumerate() {
