@@ -963,10 +963,12 @@ fn about(doc: &mut Doc, audit: &Audit) {
     doc.heading(2, "About this report");
     doc.paragraph(&format!(
         "**How effort is estimated.** Each finding starts from its rule's effort, the cost of the simplest fix (usually \
-         `1-2 lines`, such as taking the `tmp_path` fixture). It rises to `moderate refactor` when the fix is in code that \
-         tests share: a fixture, class setup or module-level value used by two or more tests, a fixture with a scope wider \
-         than `function`, or a helper function the tests call, because the shared code changes shape and every user has to \
-         be checked again. It is a `major redesign` when the fix is in code outside the test suite. A root cause is \
+         `1-2 lines`, such as taking the `tmp_path` fixture). When the fix is in code that tests share (a fixture, class \
+         setup or module-level value used by two or more tests, or a helper function the tests call) it takes the rule's \
+         shared effort: `moderate refactor` for a fixed path, whose shared value changes shape so every user has to be \
+         checked again, but still `1-2 lines` for an environment change, which one restore in the shared place undoes \
+         for every test. A fixture with a scope wider than `function` is at least a `moderate refactor`. It is a \
+         `major redesign` when the fix is in code outside the test suite. A root cause is \
          counted once, at the effort of its hardest finding. The full model: [docs/effort-model.md]({EFFORT_MODEL_URL})."
     ));
     doc.paragraph(
