@@ -206,7 +206,8 @@ fn env_resets(model: &FileModel, id: ScopeId) -> Vec<String> {
             );
             let args = CallArgs::of(call, model.source);
             match knowledge::last_component(callee) {
-                "setenv" | "delenv" => args
+                // `monkeypatch.setenv/delenv`, and `os.environ.pop` before the test runs.
+                "setenv" | "delenv" | "pop" if last_is_env_call(callee) => args
                     .positional
                     .first()
                     .and_then(|a| string_value(*a, model.source)),
@@ -225,6 +226,21 @@ fn env_resets(model: &FileModel, id: ScopeId) -> Vec<String> {
     keys.sort();
     keys.dedup();
     keys
+}
+
+/// The context expression of a `with` item (`with tempdir() as d:`).
+fn is_with_item(call: tree_sitter::Node) -> bool {
+    let parent = call.parent();
+    let parent = match parent {
+        Some(p) if p.kind() == kind::AS_PATTERN => p.parent(),
+        other => other,
+    };
+    parent.is_some_and(|p| p.kind() == kind::WITH_ITEM)
+}
+
+/// `monkeypatch.setenv`, `monkeypatch.delenv`, `os.environ.pop` (not any `.pop`).
+fn last_is_env_call(callee: &str) -> bool {
+    !callee.ends_with(".pop") || callee.ends_with("environ.pop")
 }
 
 /// Whether a function moves into a private working folder, and whether it points HOME at one.
@@ -248,6 +264,14 @@ pub fn isolation_of(model: &FileModel, eval: &Evaluator, id: ScopeId) -> (bool, 
             .qualified_name(callee, scope)
             .unwrap_or_else(|| written.to_string());
         let args = CallArgs::of(call, model.source);
+        // A suite's own `with tempdir():` helper (pylint's, and many others) moves into the folder
+        // it makes; `tempfile`'s context managers do not.
+        if is_with_item(call)
+            && knowledge::names_temp_folder(written_last)
+            && !name.starts_with("tempfile.")
+        {
+            cwd = true;
+        }
         if knowledge::changes_cwd(&name) {
             let target = args.positional.first().map(|a| eval.eval(*a, scope));
             if !matches!(target, Some(Value::Text(_))) {

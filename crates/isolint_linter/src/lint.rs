@@ -142,16 +142,23 @@ fn skipped_file(
     let info = file_info(input, &Naming::default());
     let at = Position { line, column: 1 };
     let diagnostic = file_diagnostic(rule, &info, at, at, Span::default(), message, fix);
+    let mut outcome = unlinted_file(&info);
+    outcome.file_diagnostics.push(diagnostic);
+    outcome
+}
+
+/// A file that is neither linted nor reported.
+fn unlinted_file(info: &FileInfo) -> FileOutcome {
     FileOutcome {
         facts: FileFacts {
             node_path: info.node_path.clone(),
             display: info.display.clone(),
             ..Default::default()
         },
-        info,
+        info: info.clone(),
         findings: Vec::new(),
         effects: Vec::new(),
-        file_diagnostics: vec![diagnostic],
+        file_diagnostics: Vec::new(),
         source: Arc::from(""),
         index: LineIndex::new(""),
         suppressions: Suppressions::default(),
@@ -216,11 +223,65 @@ fn read_source(input: &SourceInput) -> Result<String, String> {
     if bytes.contains(&0) {
         return Err("this file holds binary data (a NUL byte), not Python source".into());
     }
-    String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).or_else(|e| {
+        let bytes = e.as_bytes();
+        // PEP 263: a `# -*- coding: latin-1 -*-` line makes the file valid Python in that encoding.
+        if let Some(label) = coding_declaration(bytes) {
+            return match encoding_rs::Encoding::for_label(whatwg_label(&label).as_bytes()) {
+                Some(encoding) => encoding
+                    .decode_without_bom_handling_and_without_replacement(bytes)
+                    .map(|text| text.into_owned())
+                    .ok_or_else(|| format!("this file is not valid {} although it declares `coding: {label}`", encoding.name())),
+                None => Err(format!("this file declares `coding: {label}`, an encoding isolint does not know")),
+            };
+        }
         let valid = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..valid].iter().filter(|b| **b == b'\n').count() + 1;
-        format!("this file is not valid UTF-8 (first invalid byte on line {line}); isolint reads Python source as UTF-8, as Python 3 does by default")
+        let line = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+        Err(format!(
+            "this file is not valid UTF-8 (first invalid byte on line {line}) and declares no other encoding; Python 3 reads it as UTF-8 too"
+        ))
     })
+}
+
+/// Python's codec names as the WHATWG labels `encoding_rs` knows (`latin-1` → `latin1`,
+/// `cp1251` → `windows-1251`, `iso8859_15` → `iso-8859-15`).
+fn whatwg_label(python: &str) -> String {
+    let name = python.to_ascii_lowercase().replace('_', "-");
+    if let Some(number) = name.strip_prefix("cp125") {
+        return format!("windows-125{number}");
+    }
+    if let Some(part) = name.strip_prefix("iso8859-") {
+        return format!("iso-8859-{part}");
+    }
+    match name.as_str() {
+        "latin-1" | "l1" | "iso-8859-1" | "8859" => "latin1".into(),
+        "utf8" | "utf-8-sig" => "utf-8".into(),
+        _ => name,
+    }
+}
+
+/// The encoding a PEP 263 comment in the first two lines names (`# -*- coding: latin-1 -*-`).
+fn coding_declaration(bytes: &[u8]) -> Option<String> {
+    for line in bytes.split(|b| *b == b'\n').take(2) {
+        let line = String::from_utf8_lossy(line);
+        let comment = line.trim_start();
+        if !comment.starts_with('#') {
+            continue;
+        }
+        let Some(at) = comment.find("coding") else {
+            continue;
+        };
+        let rest = comment[at + "coding".len()..].strip_prefix([':', '='])?;
+        let label: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        if !label.is_empty() {
+            return Some(label);
+        }
+    }
+    None
 }
 
 fn lint_file(
@@ -236,6 +297,9 @@ fn lint_file(
             Some(rest) => rest.to_string(),
             None => text,
         },
+        // Data files next to the tests (a formatter's inputs, an encoding sample) are nobody's
+        // problem unless pytest would import them.
+        Err(_) if !info.pytest_module && !info.is_conftest => return unlinted_file(&info),
         Err(message) => return failed_file(input, message),
     };
     let source: Arc<str> = Arc::from(text);
@@ -258,9 +322,16 @@ fn lint_file(
             );
         }
     };
+    let build_options = BuildOptions {
+        naming: options.naming,
+        wanted_kinds: &dispatch.wanted,
+        pytest_module: info.pytest_module,
+    };
+    let model = build(&tree, &source, &build_options);
     let mut file_diagnostics = Vec::new();
     let errors = syntax_errors(&tree);
-    if let Some(first) = errors.first() {
+    let collected = info.pytest_module || info.is_conftest || !model.unittest_classes.is_empty();
+    if let Some(first) = errors.first().filter(|_| collected) {
         let start = index.position(&source, first.start);
         let end = index.position(&source, first.end.max(first.start));
         let more = match errors.len() {
@@ -277,12 +348,6 @@ fn lint_file(
             "fix the syntax (pytest cannot collect this file either), or exclude the file if it is not Python 3",
         ));
     }
-    let build_options = BuildOptions {
-        naming: options.naming,
-        wanted_kinds: &dispatch.wanted,
-        pytest_module: info.pytest_module,
-    };
-    let model = build(&tree, &source, &build_options);
     let mut ctx = FileContext::new(&model, &info, options.settings);
     let mut suppressions = Suppressions::default();
     let comment_kind = kind_id(syntax::kind::COMMENT);

@@ -517,6 +517,18 @@ pub fn last_component(qualified: &str) -> &str {
     qualified.rsplit('.').next().unwrap_or(qualified)
 }
 
+/// A helper named for a temporary folder (`tempdir`, `temp_dir`, `tmp_cwd`): used as a context
+/// manager by a suite, it conventionally moves into that folder.
+pub fn names_temp_folder(last: &str) -> bool {
+    let last = last.to_ascii_lowercase();
+    [
+        "tempdir", "temp_dir", "tmpdir", "tmp_dir", "tmp_cwd", "temp_cwd", "tmp_path",
+    ]
+    .iter()
+    .any(|n| last.contains(n))
+        && !last.starts_with("get")
+}
+
 /// Context managers and calls that move the test into another working directory for a while.
 pub fn changes_cwd(qualified: &str) -> bool {
     let last = last_component(qualified).to_ascii_lowercase();

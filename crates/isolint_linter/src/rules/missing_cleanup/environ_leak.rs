@@ -96,8 +96,12 @@ impl Rule for EnvironLeak {
         let after_yield = model.scopes[owner_id]
             .yield_at
             .is_some_and(|y| node.start_byte() > y);
+        // A fixture that removes a variable before its test resets it: that guards the test.
+        let fixture_reset = owner.role == Role::Fixture && change.kind == ChangeKind::Remove;
         if after_yield
+            || fixture_reset
             || change.kind == ChangeKind::Remove && undoes_earlier_set(node, &change, owner_id, ctx)
+            || change.kind == ChangeKind::Set && repeats_earlier_set(node, &change, owner_id, ctx)
         {
             return;
         }
@@ -185,8 +189,12 @@ fn is_environ(node: Node, scope: ScopeId, ctx: &FileContext) -> bool {
     ctx.model.qualified_name(node, scope).as_deref() == Some("os.environ")
 }
 
-fn literal_key(node: Option<Node>, ctx: &FileContext) -> Option<String> {
-    node.and_then(|n| string_value(n, ctx.source()))
+/// The variable a key expression names: a literal, or a name bound to one (`key = "X"`, a
+/// parameter default).
+fn literal_key(node: Option<Node>, scope: ScopeId, ctx: &FileContext) -> Option<String> {
+    let node = node?;
+    string_value(node, ctx.source())
+        .or_else(|| ctx.eval.eval(node, scope).as_str().map(String::from))
 }
 
 /// The environment change a node makes, if any.
@@ -198,7 +206,7 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
             if left.kind() == kind::SUBSCRIPT
                 && is_environ(left.child_by_field_id(field::VALUE.id())?, scope, ctx)
             {
-                let key = literal_key(left.child_by_field_id(field::SUBSCRIPT.id()), ctx);
+                let key = literal_key(left.child_by_field_id(field::SUBSCRIPT.id()), scope, ctx);
                 // Assigning back a value saved from the environment is what a restore looks like.
                 let restores = node.kind() == kind::ASSIGNMENT
                     && right.is_some_and(|r| is_saved_env_value(r, scope, ctx));
@@ -236,7 +244,7 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
                 })
                 .collect();
             targets.into_iter().find_map(|target| {
-                let key = literal_key(target.child_by_field_id(field::SUBSCRIPT.id()), ctx);
+                let key = literal_key(target.child_by_field_id(field::SUBSCRIPT.id()), scope, ctx);
                 (target.kind() == kind::SUBSCRIPT
                     && is_environ(target.child_by_field_id(field::VALUE.id())?, scope, ctx))
                 .then(|| EnvChange {
@@ -255,7 +263,7 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
             }
             let qualified = ctx.model.qualified_name(callee, scope)?;
             let args = CallArgs::of(node, ctx.source());
-            let first_key = || literal_key(args.positional.first().copied(), ctx);
+            let first_key = || literal_key(args.positional.first().copied(), scope, ctx);
             use ChangeKind::{Remove, Restore, Set};
             let (key, kind, what) = match qualified.as_str() {
                 "os.environ.update" => {
@@ -267,7 +275,7 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
                         .map(|d| {
                             named_children(d)
                                 .filter_map(|pair| {
-                                    literal_key(pair.child_by_field_id(field::KEY.id()), ctx)
+                                    literal_key(pair.child_by_field_id(field::KEY.id()), scope, ctx)
                                 })
                                 .collect::<Vec<_>>()
                         })
@@ -430,6 +438,27 @@ fn undoes_earlier_set(node: Node, change: &EnvChange, owner: ScopeId, ctx: &File
         if current.end_byte() <= node.start_byte() {
             if let Some(other) = env_change(current, scope_of(current, owner, ctx), ctx) {
                 if other.kind == ChangeKind::Set && keys_match(&change.key, &other.key) {
+                    return true;
+                }
+            }
+        }
+        if current.start_byte() < node.start_byte() {
+            stack.extend(named_children(current));
+        }
+    }
+    false
+}
+
+/// A second set of the same variable in the same function: the first one is the finding.
+fn repeats_earlier_set(node: Node, change: &EnvChange, owner: ScopeId, ctx: &FileContext) -> bool {
+    let Some(key) = &change.key else {
+        return false;
+    };
+    let mut stack = vec![ctx.model.scopes[owner].node];
+    while let Some(current) = stack.pop() {
+        if current.end_byte() <= node.start_byte() {
+            if let Some(other) = env_change(current, scope_of(current, owner, ctx), ctx) {
+                if other.kind == ChangeKind::Set && other.key.as_ref() == Some(key) {
                     return true;
                 }
             }
