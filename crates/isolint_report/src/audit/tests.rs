@@ -395,7 +395,7 @@ mod synthetic {
     };
 
     const SOURCES: [(&str, &str); 4] = [
-        ("broken.py", "def f(:\n    pass\n"),
+        ("tests/test_broken.py", "def f(:\n    pass\n"),
         (
             "tests/conftest.py",
             "import pytest\n\n\n\n\n@pytest.fixture(scope=\"session\")\ndef neo4j_db():\n    return \"neo4j_test\"\n",
