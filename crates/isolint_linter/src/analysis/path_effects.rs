@@ -61,27 +61,53 @@ pub struct ResolvedEffect<'a> {
 /// Collects the path effects of one file into the context.
 pub fn collect(ctx: &mut FileContext) {
     let model = ctx.model;
-    let mut class_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
-    let mut owner_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
-    let mut effects = Vec::new();
-    let mut mention_calls = Vec::new();
+    // Pass 1: the calls of test code that hit a sink (cheap: most calls are skipped by name), and
+    // the library calls that may matter later.
+    let mut found: Vec<(Node, ScopeId, PathOp, Text, String)> = Vec::new();
+    let mut mention_calls: Vec<(Node, ScopeId)> = Vec::new();
     for (scope_id, scope) in model.scopes.iter().enumerate() {
-        if scope.kind != ScopeKind::Function || scope.calls.is_empty() {
+        if scope.kind != ScopeKind::Function
+            || scope.calls.is_empty()
+            || !is_followed(ctx, scope_id)
+        {
             continue;
         }
-        let (owner_id, owner) = ctx.owner_of(scope_id);
-        let helper = match owner.role {
-            Role::Test | Role::Fixture | Role::Setup | Role::Teardown => None,
-            // Helpers count through the tests that call them (resolved by the project stage); in a
-            // module outside the tests only functions are followed, as calls are matched by name.
-            Role::Helper
-                if ctx.file.pytest_module || ctx.file.is_conftest || owner.classes.is_empty() =>
-            {
-                Some(owner.function.clone())
+        for call in &scope.calls {
+            match effects_of_call(ctx, *call, scope_id) {
+                CallEffects::Known(effects) => {
+                    if !effects.is_empty() && !expected_to_fail(ctx, *call) {
+                        found.extend(
+                            effects
+                                .into_iter()
+                                .map(|(op, path, callee)| (*call, scope_id, op, path, callee)),
+                        );
+                    }
+                }
+                CallEffects::MaybeMention => mention_calls.push((*call, scope_id)),
             }
-            _ => continue,
-        };
-        let guard = owner_guards.entry(owner_id).or_insert_with(|| {
+        }
+    }
+    // Pass 2: a library call handed a fixed path only matters when the file also removes or checks
+    // a path: evaluate those arguments only then.
+    if found
+        .iter()
+        .any(|(_, _, op, _, _)| matches!(op, PathOp::Delete | PathOp::Check))
+    {
+        for (call, scope) in mention_calls {
+            for (path, callee) in mentions_of_call(ctx, call, scope) {
+                found.push((call, scope, PathOp::Mention, path, callee));
+            }
+        }
+    }
+    // Pass 3: who owns each effect, and what protects it (computed only for owners with effects).
+    let mut class_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
+    let mut owners: HashMap<ScopeId, (Owner, Option<String>, OwnerGuards)> = HashMap::new();
+    let mut effects = Vec::new();
+    for (call, scope, op, path, callee) in found {
+        let owner_id = model.owner(scope);
+        let (owner, helper, guard) = owners.entry(owner_id).or_insert_with(|| {
+            let (_, owner) = ctx.owner_of(scope);
+            let helper = (owner.role == Role::Helper).then(|| owner.function.clone());
             let mut guards = OwnerGuards::of_function(ctx, owner_id);
             if let Some(class) = model.class_of_method(owner_id) {
                 guards.merge(
@@ -90,72 +116,38 @@ pub fn collect(ctx: &mut FileContext) {
                         .or_insert_with(|| OwnerGuards::of_class(ctx, class)),
                 );
             }
-            guards
+            (owner, helper, guards)
         });
-        if guard.fake_filesystem {
+        if guard.fake_filesystem || guard.mocked.iter().any(|m| callee.ends_with(m.as_str())) {
             continue;
         }
-        let make = |op, path, callee: String| PathEffect {
+        effects.push(PathEffect {
             op,
             path,
-            span: Span::of(scope.calls[0]),
+            span: Span::of(call),
             callee,
             owner: owner.clone(),
             helper: helper.clone(),
             cwd_isolated: guard.cwd_isolated,
             home_isolated: guard.home_isolated,
-        };
-        for call in &scope.calls {
-            match effects_of_call(ctx, *call, scope_id) {
-                CallEffects::Known(found) => {
-                    if !found.is_empty() && expected_to_fail(ctx, *call) {
-                        continue;
-                    }
-                    for (op, path, callee) in found {
-                        if guard.mocked.iter().any(|m| callee.ends_with(m.as_str())) {
-                            continue;
-                        }
-                        effects.push(PathEffect {
-                            span: Span::of(*call),
-                            ..make(op, path, callee)
-                        });
-                    }
-                }
-                CallEffects::MaybeMention => mention_calls.push((
-                    *call,
-                    scope_id,
-                    make(
-                        PathOp::Mention,
-                        Text {
-                            root: Root::Literal,
-                            text: String::new(),
-                            origin: None,
-                            path_object: false,
-                        },
-                        String::new(),
-                    ),
-                )),
-            }
-        }
-    }
-    // A library call handed a fixed path only matters when the file also removes or checks a path:
-    // evaluate those arguments only then.
-    if effects
-        .iter()
-        .any(|e| matches!(e.op, PathOp::Delete | PathOp::Check))
-    {
-        for (call, scope, template) in mention_calls {
-            for (path, callee) in mentions_of_call(ctx, call, scope) {
-                effects.push(PathEffect {
-                    path,
-                    callee,
-                    span: Span::of(call),
-                    ..template.clone()
-                });
-            }
-        }
+        });
     }
     ctx.path_effects = effects;
+}
+
+/// Whether the calls of a scope are followed: test code, and helpers, which count through the tests
+/// that call them (resolved by the project stage). In a module outside the tests only functions are
+/// followed, as calls reach them by name.
+fn is_followed(ctx: &FileContext, scope: ScopeId) -> bool {
+    let model = ctx.model;
+    let owner = model.owner(scope);
+    match model.scopes[owner].role {
+        Role::Test | Role::Fixture | Role::Setup | Role::Teardown => true,
+        Role::Helper => {
+            ctx.file.pytest_module || ctx.file.is_conftest || model.class_of_method(owner).is_none()
+        }
+        _ => false,
+    }
 }
 
 /// What protects an owner's calls: a fake filesystem, patched functions, a private working folder
