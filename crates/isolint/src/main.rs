@@ -10,8 +10,8 @@ use args::{
     RuleFormatArg,
 };
 use clap::Parser;
-use isolint_linter::registry::{all_rules, find_rule};
-use isolint_linter::{Category, Diagnostic, LintResult};
+use isolint_linter::registry::{all_rules, code_ranges, find_rule, unbuilt_codes};
+use isolint_linter::{Diagnostic, LintResult};
 use isolint_report::audit::{write_report, AuditFormat, AuditRequest};
 use isolint_report::{render, statistics, OutputFormat, RenderOptions};
 use run::{configure_threads, prepare, run_lint, Fatal};
@@ -183,22 +183,26 @@ fn output_format(format: FormatArg) -> OutputFormat {
 
 /// The closing line: how many findings, and which families were checked (never more than ran).
 fn summary(result: &LintResult, files: usize) -> String {
-    let checked: Vec<&str> = result
-        .categories_checked
-        .iter()
-        .map(|c| c.as_str())
-        .collect();
-    let built = isolint_linter::RuleSet::built_categories();
-    let not_built: Vec<&str> = Category::ALL
-        .iter()
-        .filter(|c| !built.contains(c))
-        .map(|c| c.as_str())
-        .collect();
+    // Name what ran and what did not, by code: a family can be partly built (ISO501 of ISO5xx).
+    let mut checked: Vec<String> = Vec::new();
+    for category in &result.categories_checked {
+        let codes: Vec<&str> = result
+            .codes_checked
+            .iter()
+            .copied()
+            .filter(|code| {
+                isolint_linter::registry::find_rule(code).is_some_and(|m| m.category == *category)
+            })
+            .collect();
+        checked.push(format!("{} ({})", category.as_str(), code_ranges(&codes)));
+    }
+    let checked = if checked.is_empty() {
+        "no rule family".to_string()
+    } else {
+        checked.join(", ")
+    };
     let mut line = if result.diagnostics.is_empty() {
-        format!(
-            "No findings in {files} files. Checked: {}.\n",
-            join_or_none(&checked)
-        )
+        format!("No findings in {files} files. Checked: {checked}.\n")
     } else {
         let mut by_code: std::collections::BTreeMap<&str, usize> =
             std::collections::BTreeMap::new();
@@ -215,7 +219,7 @@ fn summary(result: &LintResult, files: usize) -> String {
             .map(|d: &Diagnostic| d.file.as_str())
             .collect();
         format!(
-            "Found {} finding{} in {} of {files} files ({}). Checked: {}.\n",
+            "Found {} finding{} in {} of {files} files ({}). Checked: {checked}.\n",
             result.diagnostics.len(),
             if result.diagnostics.len() == 1 {
                 ""
@@ -224,24 +228,16 @@ fn summary(result: &LintResult, files: usize) -> String {
             },
             files_with.len(),
             counts.join(", "),
-            join_or_none(&checked)
         )
     };
-    if !not_built.is_empty() {
+    let unbuilt = unbuilt_codes();
+    if !unbuilt.is_empty() {
         line.push_str(&format!(
             "Not checked (rules not built yet): {}.\n",
-            not_built.join(", ")
+            code_ranges(&unbuilt)
         ));
     }
     line
-}
-
-fn join_or_none(list: &[&str]) -> String {
-    if list.is_empty() {
-        "no rule family".into()
-    } else {
-        list.join(", ")
-    }
 }
 
 fn audit(args: AuditArgs) -> Result<u8, Fatal> {

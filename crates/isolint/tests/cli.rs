@@ -48,7 +48,11 @@ impl Run {
     fn finding_lines(&self) -> Vec<&str> {
         self.stdout
             .lines()
-            .filter(|l| l.contains(": ISO"))
+            // `path:line:col: CODE ...`; the summary lines name codes too, without a position.
+            .filter(|l| {
+                l.split_once(": ISO")
+                    .is_some_and(|(place, _)| place.ends_with(|c: char| c.is_ascii_digit()))
+            })
             .collect()
     }
 

@@ -60,6 +60,8 @@ pub struct LintResult {
     pub sources: HashMap<String, Arc<str>>,
     /// The categories whose rules ran.
     pub categories_checked: BTreeSet<Category>,
+    /// The codes of the family rules that ran (ISO0xx file checks aside).
+    pub codes_checked: Vec<&'static str>,
 }
 
 struct FileOutcome {
@@ -476,6 +478,12 @@ fn project_stage(
         files,
         sources,
         categories_checked: options.rules.categories(),
+        codes_checked: options
+            .rules
+            .enabled()
+            .map(|r| r.meta().code)
+            .filter(|c| !c.starts_with("ISO0"))
+            .collect(),
     }
 }
 

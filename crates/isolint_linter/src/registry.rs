@@ -101,6 +101,51 @@ pub fn doc_section(doc: &str, heading: &str) -> Option<String> {
     Some(rest[..end].trim().to_string())
 }
 
+/// Every code of the v1 catalogue (`rules.md`), built in this version or not: what a run reports
+/// as not checked.
+pub const CATALOGUE: &[&str] = &[
+    "ISO101", "ISO102", "ISO103", "ISO104", "ISO105", "ISO201", "ISO202", "ISO203", "ISO204",
+    "ISO205", "ISO206", "ISO301", "ISO302", "ISO303", "ISO304", "ISO305", "ISO306", "ISO401",
+    "ISO402", "ISO403", "ISO404", "ISO501", "ISO502", "ISO503", "ISO504", "ISO505", "ISO506",
+    "ISO601", "ISO602", "ISO603", "ISO701", "ISO901", "ISO902", "ISO903",
+];
+
+/// Catalogue codes no rule of this version implements.
+pub fn unbuilt_codes() -> Vec<&'static str> {
+    CATALOGUE
+        .iter()
+        .copied()
+        .filter(|code| find_rule(code).is_none())
+        .collect()
+}
+
+/// Codes as ranges of consecutive numbers: `ISO101–ISO105, ISO501`.
+pub fn code_ranges(codes: &[&str]) -> String {
+    let mut numbers: Vec<u32> = codes
+        .iter()
+        .filter_map(|c| c.strip_prefix("ISO")?.parse().ok())
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let mut parts = Vec::new();
+    let mut index = 0;
+    while index < numbers.len() {
+        let start = numbers[index];
+        let mut end = start;
+        while index + 1 < numbers.len() && numbers[index + 1] == end + 1 {
+            index += 1;
+            end = numbers[index];
+        }
+        parts.push(if start == end {
+            format!("ISO{start:03}")
+        } else {
+            format!("ISO{start:03}\u{2013}ISO{end:03}")
+        });
+        index += 1;
+    }
+    parts.join(", ")
+}
+
 /// All rules, in code order.
 pub fn all_rules() -> &'static [&'static dyn rules::Rule] {
     rules::ALL
@@ -265,6 +310,23 @@ mod tests {
         // A specific select beats a broad ignore.
         let set = RuleSet::from_selection(&sel(&["ISO101"]), &[], &sel(&["ISO1"]));
         assert!(set.contains("ISO101"));
+    }
+
+    #[test]
+    fn code_ranges_and_unbuilt_codes() {
+        assert_eq!(
+            code_ranges(&["ISO103", "ISO101", "ISO102", "ISO501", "ISO105"]),
+            "ISO101\u{2013}ISO103, ISO105, ISO501"
+        );
+        let unbuilt = unbuilt_codes();
+        assert!(unbuilt.contains(&"ISO201") && !unbuilt.contains(&"ISO101"));
+        for rule in all_rules() {
+            let code = rule.meta().code;
+            assert!(
+                code.starts_with("ISO0") || CATALOGUE.contains(&code),
+                "{code} is not in the catalogue"
+            );
+        }
     }
 
     #[test]

@@ -288,11 +288,24 @@ fn summary(doc: &mut Doc, audit: &Audit) {
         .iter()
         .map(|f| {
             let codes = code_list(&f.codes);
+            // A family can be partly built: say which of its catalogue rules did not run.
+            let unbuilt: Vec<&str> = isolint_linter::registry::unbuilt_codes()
+                .into_iter()
+                .filter(|code| code.starts_with(f.category.code_prefix()))
+                .collect();
             if f.checked {
+                let checked = if unbuilt.is_empty() || !f.implemented {
+                    "yes".to_string()
+                } else {
+                    format!(
+                        "partly ({} not in this version)",
+                        isolint_linter::registry::code_ranges(&unbuilt)
+                    )
+                };
                 vec![
                     f.label.to_string(),
                     codes,
-                    "yes".into(),
+                    checked,
                     f.findings.to_string(),
                     f.tests_affected.to_string(),
                 ]

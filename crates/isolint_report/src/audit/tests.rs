@@ -595,6 +595,7 @@ fn an_empty_run_renders_plainly() {
         files: Vec::new(),
         sources: Default::default(),
         categories_checked: Default::default(),
+        codes_checked: Vec::new(),
     };
     let rootdir = PathBuf::from("/repo");
     for format in [AuditFormat::Markdown, AuditFormat::Json] {
