@@ -284,26 +284,26 @@ impl<'m, 't> Evaluator<'m, 't> {
         scope: ScopeId,
         depth: usize,
     ) -> Value {
-        if object.kind() != kind::IDENTIFIER {
-            return Value::Unknown;
+        match self.local_definition(object, scope, ScopeKind::Class) {
+            Some(class) => self.eval_class_member(class, attr, depth),
+            None => Value::Unknown,
         }
-        let Some((_, binding)) =
+    }
+
+    /// The class or function of this file a name refers to.
+    fn local_definition(&self, name: Node<'t>, scope: ScopeId, kind: ScopeKind) -> Option<ScopeId> {
+        if name.kind() != kind::IDENTIFIER {
+            return None;
+        }
+        let (_, binding) =
             self.model
-                .lookup(text(object, self.model.source), scope, object.start_byte())
-        else {
-            return Value::Unknown;
-        };
+                .lookup(text(name, self.model.source), scope, name.start_byte())?;
         let BindingValue::Def(def) = binding.value else {
-            return Value::Unknown;
+            return None;
         };
-        let Some(class) = self
-            .model
+        self.model
             .scope_defined_by(def)
-            .filter(|s| self.model.scopes[*s].kind == ScopeKind::Class)
-        else {
-            return Value::Unknown;
-        };
-        self.eval_class_member(class, attr, depth)
+            .filter(|s| self.model.scopes[*s].kind == kind)
     }
 
     fn eval_class_attribute(&self, scope: ScopeId, attr: &str, depth: usize) -> Value {
@@ -474,23 +474,7 @@ impl<'m, 't> Evaluator<'m, 't> {
 
     /// A call of a parameterless helper defined in this file returns what its body returns.
     fn eval_local_function(&self, callee: Node<'t>, scope: ScopeId, depth: usize) -> Value {
-        if callee.kind() != kind::IDENTIFIER {
-            return Value::Unknown;
-        }
-        let Some((_, binding)) =
-            self.model
-                .lookup(text(callee, self.model.source), scope, callee.start_byte())
-        else {
-            return Value::Unknown;
-        };
-        let BindingValue::Def(def) = binding.value else {
-            return Value::Unknown;
-        };
-        let Some(function) = self
-            .model
-            .scope_defined_by(def)
-            .filter(|s| self.model.scopes[*s].kind == ScopeKind::Function)
-        else {
+        let Some(function) = self.local_definition(callee, scope, ScopeKind::Function) else {
             return Value::Unknown;
         };
         let target = &self.model.scopes[function];

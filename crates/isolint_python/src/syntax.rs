@@ -225,6 +225,37 @@ pub fn unparenthesize(mut node: Node) -> Node {
     node
 }
 
+/// The context expressions of the `with` statements around a node (`with A() as a, B():` gives
+/// `A()` and `B()`), innermost first, stopping at the enclosing function or lambda.
+pub fn enclosing_with_contexts(node: Node) -> Vec<Node> {
+    let mut contexts = Vec::new();
+    let mut current = node.parent();
+    while let Some(ancestor) = current {
+        match ancestor.kind() {
+            kind::FUNCTION_DEFINITION | kind::LAMBDA => break,
+            kind::WITH_STATEMENT => {
+                let items = named_children(ancestor)
+                    .filter(|c| c.kind() == kind::WITH_CLAUSE)
+                    .flat_map(named_children);
+                contexts.extend(
+                    items
+                        .filter_map(|item| item.child_by_field_id(field::VALUE.id()))
+                        .map(|value| {
+                            if value.kind() == kind::AS_PATTERN {
+                                named_children(value).next().unwrap_or(value)
+                            } else {
+                                value
+                            }
+                        }),
+                );
+            }
+            _ => {}
+        }
+        current = ancestor.parent();
+    }
+    contexts
+}
+
 /// The positional arguments and keyword arguments of a call.
 pub struct CallArgs<'t> {
     pub positional: Vec<Node<'t>>,

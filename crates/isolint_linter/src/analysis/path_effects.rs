@@ -11,7 +11,9 @@ use isolint_python::knowledge::{
 };
 use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, named_children, text, unparenthesize, CallArgs};
+use isolint_python::syntax::{
+    enclosing_with_contexts, field, kind, named_children, text, unparenthesize, CallArgs,
+};
 use isolint_python::value::{Origin, Root, Text, Value};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -257,40 +259,15 @@ impl OwnerGuards {
 /// Inside `with pytest.raises(...)` or `with self.assertRaises(...)`: the test expects the call to
 /// fail, so nothing is written.
 fn expected_to_fail(ctx: &FileContext, call: Node) -> bool {
-    let mut current = call.parent();
-    while let Some(node) = current {
-        match node.kind() {
-            kind::FUNCTION_DEFINITION | kind::LAMBDA => return false,
-            kind::WITH_STATEMENT => {
-                let raises = named_children(node)
-                    .filter(|c| c.kind() == kind::WITH_CLAUSE)
-                    .flat_map(named_children)
-                    .filter_map(|item| item.child_by_field_id(field::VALUE.id()))
-                    .map(|v| {
-                        if v.kind() == kind::AS_PATTERN {
-                            named_children(v).next().unwrap_or(v)
-                        } else {
-                            v
-                        }
-                    })
-                    .filter_map(|v| {
-                        (v.kind() == kind::CALL)
-                            .then(|| v.child_by_field_id(field::FUNCTION.id()))
-                            .flatten()
-                    })
-                    .any(|callee| {
-                        let last = knowledge::last_component(ctx.text(callee));
-                        last == "raises" || last.starts_with("assertRaises")
-                    });
-                if raises {
-                    return true;
-                }
-            }
-            _ => {}
-        }
-        current = node.parent();
-    }
-    false
+    enclosing_with_contexts(call).into_iter().any(|context| {
+        context.kind() == kind::CALL
+            && context
+                .child_by_field_id(field::FUNCTION.id())
+                .is_some_and(|callee| {
+                    let last = knowledge::last_component(ctx.text(callee));
+                    last == "raises" || last.starts_with("assertRaises")
+                })
+    })
 }
 
 enum CallEffects {

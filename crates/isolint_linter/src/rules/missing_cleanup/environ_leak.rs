@@ -5,7 +5,9 @@ use crate::rules::{ProjectView, Rule};
 use isolint_python::knowledge::last_component;
 use isolint_python::model::{string_value, Role, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, named_children, unparenthesize, CallArgs};
+use isolint_python::syntax::{
+    enclosing_with_contexts, field, kind, named_children, unparenthesize, CallArgs,
+};
 use tree_sitter::Node;
 
 /// ISO501: `os.environ` changed in test code and never restored.
@@ -318,31 +320,9 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
 
 /// Inside `with mock.patch.dict(os.environ, ...)`, `with modified_environ(...)`, `EnvironmentVarGuard()`.
 fn inside_env_guard(node: Node, ctx: &FileContext, scope: ScopeId) -> bool {
-    let mut current = node.parent();
-    while let Some(ancestor) = current {
-        if ancestor.kind() == kind::FUNCTION_DEFINITION {
-            return false;
-        }
-        if ancestor.kind() == kind::WITH_STATEMENT {
-            let guarded = named_children(ancestor)
-                .filter(|c| c.kind() == kind::WITH_CLAUSE)
-                .flat_map(named_children)
-                .filter_map(|item| item.child_by_field_id(field::VALUE.id()))
-                .map(|value| {
-                    if value.kind() == kind::AS_PATTERN {
-                        named_children(value).next().unwrap_or(value)
-                    } else {
-                        value
-                    }
-                })
-                .any(|expr| is_env_guard_call(expr, ctx, scope));
-            if guarded {
-                return true;
-            }
-        }
-        current = ancestor.parent();
-    }
-    false
+    enclosing_with_contexts(node)
+        .into_iter()
+        .any(|context| is_env_guard_call(context, ctx, scope))
 }
 
 /// `mock.patch.dict(os.environ, ...)`, `patch.dict("os.environ")`, or a helper whose name says it
