@@ -80,15 +80,19 @@ fn main() {
             );
             findings = result.diagnostics.len();
         });
+        let ratio = if floor.is_zero() || full.is_zero() {
+            "not measured".to_string()
+        } else {
+            format!("{:.2}x the floor", full.as_secs_f64() / floor.as_secs_f64())
+        };
         println!(
-            "{}: {} files, {:.1} MB, {} findings\n  parse floor {:>8.1} ms\n  isolint     {:>8.1} ms  ({:.2}x the floor, {:.1} MB/s)",
+            "{}: {} files, {:.1} MB, {} findings\n  parse floor {:>8.1} ms\n  isolint     {:>8.1} ms  ({ratio}, {:.1} MB/s)",
             dir.display(),
             inputs.len(),
             bytes as f64 / 1e6,
             findings,
             ms(floor),
             ms(full),
-            full.as_secs_f64() / floor.as_secs_f64().max(1e-9),
             bytes as f64 / 1e6 / full.as_secs_f64().max(1e-9),
         );
     }

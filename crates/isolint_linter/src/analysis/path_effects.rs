@@ -237,6 +237,10 @@ impl OwnerGuards {
             return;
         };
         let name = ctx.text(callee);
+        let last = knowledge::last_component(name);
+        if !matches!(last, "patch" | "setattr" | "object") {
+            return;
+        }
         let args = CallArgs::of(expr, ctx.source());
         let string_arg = |i: usize| {
             args.positional
