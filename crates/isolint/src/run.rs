@@ -207,15 +207,7 @@ fn find_files(targets: &[PathBuf], options: &WalkOptions) -> (Vec<FoundFile>, Ve
             problem
         }));
     }
-    found.sort();
-    found.dedup_by(|a, b| {
-        if a.path == b.path {
-            b.explicit |= a.explicit;
-            true
-        } else {
-            false
-        }
-    });
+    isolint_linter::walk::sort_and_merge(&mut found);
     (found, problems)
 }
 

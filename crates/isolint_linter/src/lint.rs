@@ -657,6 +657,10 @@ fn resolve_effects<'a>(
                     .any(|r| project.fixture(*r).changes_cwd)
                     || requests_chdir_fixture(f, t)
             });
+        // Relative paths of a test in its own working folder land in that private folder.
+        if cwd_isolated && class == PathClass::Relative {
+            continue;
+        }
         let mut reached_tests: Vec<String> = reaching
             .iter()
             .map(|(f, t)| project.files[*f].tests[*t].node_id.clone())
@@ -673,14 +677,6 @@ fn resolve_effects<'a>(
             paired: Vec::new(),
             reached_tests,
         });
-        if cwd_isolated {
-            if let Some(last) = resolved.last_mut() {
-                if last.class == PathClass::Relative {
-                    // Relative paths land in the test's private folder.
-                    resolved.pop();
-                }
-            }
-        }
     }
     pair_removals(resolved)
 }

@@ -74,6 +74,12 @@ pub fn find_python_files(
             }
         }
     }
+    sort_and_merge(&mut files);
+    (files, problems)
+}
+
+/// Sorts found files and merges duplicates (a file given explicitly and found in a folder too).
+pub fn sort_and_merge(files: &mut Vec<FoundFile>) {
     files.sort();
     files.dedup_by(|a, b| {
         if a.path == b.path {
@@ -83,7 +89,6 @@ pub fn find_python_files(
             false
         }
     });
-    (files, problems)
 }
 
 fn is_excluded(path: &Path, root: &Path, exclude: &GlobSet) -> bool {

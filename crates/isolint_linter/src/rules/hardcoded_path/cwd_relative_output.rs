@@ -34,9 +34,7 @@ impl Rule for CwdRelativeOutput {
             return None;
         }
         let place = match effect.class {
-            PathClass::Relative if !effect.effect.cwd_isolated => {
-                ", relative to the working folder every worker shares"
-            }
+            PathClass::Relative => ", relative to the working folder every worker shares",
             PathClass::SourceDir => {
                 ", inside the repository next to the tests, shared by every worker"
             }

@@ -4,7 +4,7 @@ use crate::context::Finding;
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::Rule;
-use isolint_python::knowledge::{PathClass, PathOp};
+use isolint_python::knowledge::PathOp;
 
 /// ISO104: a SQLite (or dbm/shelve) database in a fixed file.
 pub struct FixedSqliteFile;
@@ -31,9 +31,6 @@ impl Rule for FixedSqliteFile {
 
     fn check_path_effect(&self, effect: &ResolvedEffect) -> Option<Finding> {
         if effect.effect.op != PathOp::Database {
-            return None;
-        }
-        if effect.class == PathClass::Relative && effect.effect.cwd_isolated {
             return None;
         }
         let message = format!(

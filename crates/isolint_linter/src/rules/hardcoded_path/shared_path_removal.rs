@@ -4,7 +4,7 @@ use crate::context::Finding;
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::Rule;
-use isolint_python::knowledge::{PathClass, PathOp};
+use isolint_python::knowledge::PathOp;
 
 /// ISO103: deleting a fixed shared path that another worker may be using.
 pub struct SharedPathRemoval;
@@ -31,9 +31,6 @@ impl Rule for SharedPathRemoval {
 
     fn check_path_effect(&self, effect: &ResolvedEffect) -> Option<Finding> {
         if effect.effect.op != PathOp::Delete {
-            return None;
-        }
-        if effect.class == PathClass::Relative && effect.effect.cwd_isolated {
             return None;
         }
         let message = format!(
