@@ -251,6 +251,7 @@ impl Config {
                 })
                 .collect(),
             unique_names: self.rules.unique_names.clone(),
+            source_roots: Vec::new(),
         }
     }
 }

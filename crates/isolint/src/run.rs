@@ -264,7 +264,16 @@ pub fn configure_threads(threads: Option<usize>) {
 }
 
 pub fn run_lint(prepared: &Prepared, warn_unused_suppressions: bool) -> LintResult {
-    let settings = prepared.config.config.settings();
+    let mut settings = prepared.config.config.settings();
+    // The project's own modules are imported from pytest's rootdir and the project root, or their
+    // `src/` folders.
+    for root in [&prepared.rootdir, &prepared.project_root] {
+        for candidate in [root.clone(), root.join("src")] {
+            if !settings.source_roots.contains(&candidate) {
+                settings.source_roots.push(candidate);
+            }
+        }
+    }
     lint(
         &prepared.inputs,
         &LintOptions {

@@ -1,6 +1,6 @@
 //! What a rule sees while it checks one file, and the findings it leaves for the project stage.
 
-use crate::analysis::path_effects::PathEffect;
+use crate::analysis::path_effects::{PathEffect, SummaryEffect};
 use crate::diagnostic::FixSite;
 use crate::registry::RuleMeta;
 use crate::settings::Settings;
@@ -19,6 +19,9 @@ pub struct FileInfo {
     pub is_conftest: bool,
     /// Named like a pytest test module (or given on the command line).
     pub pytest_module: bool,
+    /// A module of the project's own package, read only for what its functions do (effect
+    /// summaries): never linted, never reported in.
+    pub first_party: bool,
 }
 
 /// The code a finding sits in, as the project stage needs it to attribute the finding to tests.
@@ -80,6 +83,12 @@ pub struct FileContext<'a, 't> {
     pub settings: &'a Settings,
     pub(crate) findings: Vec<Finding>,
     pub(crate) path_effects: Vec<PathEffect>,
+    /// Effects stated in terms of a function's parameters (or, in first-party modules, any
+    /// effect): the raw material of effect summaries.
+    pub(crate) summary_effects: Vec<SummaryEffect>,
+    /// Test code here hands a known path to a function of the project, which may remove it: library
+    /// calls handed fixed paths are then worth evaluating (see `path_effects`).
+    pub(crate) may_remove_through_calls: bool,
 }
 
 impl<'a, 't> FileContext<'a, 't> {
@@ -91,6 +100,8 @@ impl<'a, 't> FileContext<'a, 't> {
             settings,
             findings: Vec::new(),
             path_effects: Vec::new(),
+            summary_effects: Vec::new(),
+            may_remove_through_calls: false,
         }
     }
 

@@ -274,7 +274,7 @@ pub fn isolation_of(model: &FileModel, eval: &Evaluator, id: ScopeId) -> (bool, 
         }
         if knowledge::changes_cwd(&name) {
             let target = args.positional.first().map(|a| eval.eval(*a, scope));
-            if !matches!(target, Some(Value::Text(_))) {
+            if target.as_ref().and_then(Value::concrete_text).is_none() {
                 cwd = true;
             }
         }

@@ -8,6 +8,7 @@ pub mod context;
 pub mod diagnostic;
 pub mod effort;
 pub mod facts;
+pub mod first_party;
 pub mod lint;
 pub mod registry;
 pub mod rules;

@@ -2,7 +2,10 @@
 //! thread); the project stage then resolves fixtures, attributes findings to tests, computes effort,
 //! applies suppressions and sorts, so output is the same whatever the thread count.
 
+use crate::analysis::calls::{self, CallTarget, FileFunctions, FirstPartyNames};
 use crate::analysis::path_effects::{self, PathEffect, ResolvedEffect};
+use crate::analysis::summaries::{absolute_module, ModuleFunctions, Summaries};
+use crate::first_party::FirstParty;
 use crate::context::{FileContext, FileInfo, Finding};
 use crate::diagnostic::{Diagnostic, Effort, FixSite, Related};
 use crate::effort::{estimate, EffortFacts};
@@ -66,9 +69,14 @@ pub struct LintResult {
 
 struct FileOutcome {
     info: FileInfo,
+    /// Dotted module name, and the package its relative imports start from.
+    module: String,
+    package: String,
     facts: FileFacts,
     findings: Vec<Finding>,
     effects: Vec<PathEffect>,
+    /// What its functions do through parameters and calls, for effect summaries.
+    functions: FileFunctions,
     /// ISO001/ISO002, complete already.
     file_diagnostics: Vec<Diagnostic>,
     source: Arc<str>,
@@ -106,10 +114,35 @@ impl Dispatch {
 
 pub fn lint(inputs: &[SourceInput], options: &LintOptions) -> LintResult {
     let dispatch = Dispatch::new(options.rules);
-    let outcomes: Vec<FileOutcome> = inputs
+    let node_paths: Vec<&str> = inputs.iter().map(|i| i.node_path.as_str()).collect();
+    let first_party = FirstParty::new(&options.settings.source_roots, &node_paths);
+    let stage = FileStage {
+        options,
+        dispatch: &dispatch,
+        first_party: &first_party.names,
+    };
+    let outcomes = lint_files(inputs, &stage, false);
+    let context = if dispatch.path_rules.is_empty() || first_party.is_empty() {
+        Vec::new()
+    } else {
+        read_first_party(inputs, &outcomes, &first_party, &stage)
+    };
+    project_stage(outcomes, context, options, &dispatch)
+}
+
+/// What every file's step shares.
+struct FileStage<'a> {
+    options: &'a LintOptions<'a>,
+    dispatch: &'a Dispatch,
+    first_party: &'a FirstPartyNames,
+}
+
+/// Reads the files in parallel (one parser per thread); a panic on one file becomes its ISO001.
+fn lint_files(inputs: &[SourceInput], stage: &FileStage, first_party: bool) -> Vec<FileOutcome> {
+    inputs
         .par_iter()
         .map_init(python_parser, |parser, input| {
-            match catch_unwind(AssertUnwindSafe(|| lint_file(parser, input, options, &dispatch))) {
+            match catch_unwind(AssertUnwindSafe(|| lint_file(parser, input, stage, first_party))) {
                 Ok(outcome) => outcome,
                 Err(panic) => {
                     // The parser may be mid-parse: start afresh for the next file.
@@ -119,12 +152,106 @@ pub fn lint(inputs: &[SourceInput], options: &LintOptions) -> LintResult {
                         .map(|s| s.to_string())
                         .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_else(|| "unknown panic".into());
-                    failed_file(input, format!("isolint failed on this file and skipped it (please report this bug): {message}"))
+                    let mut outcome = failed_file(input, format!("isolint failed on this file and skipped it (please report this bug): {message}"));
+                    if first_party {
+                        // Context, not linted: a failure there only loses its summaries.
+                        outcome.file_diagnostics.clear();
+                    }
+                    outcome
                 }
             }
         })
-        .collect();
-    project_stage(outcomes, options, &dispatch)
+        .collect()
+}
+
+/// The project's own modules that test code calls into, read in rounds (a module's own imports
+/// next), each file once, for their effect summaries.
+fn read_first_party(
+    inputs: &[SourceInput],
+    outcomes: &[FileOutcome],
+    first_party: &FirstParty,
+    stage: &FileStage,
+) -> Vec<FileOutcome> {
+    const ROUNDS: usize = 4;
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut seen: BTreeSet<PathBuf> = inputs.iter().map(|i| canonical(&i.path)).collect();
+    let mut read: Vec<FileOutcome> = Vec::new();
+    let mut wanted = imported_modules(outcomes);
+    for _ in 0..ROUNDS {
+        let mut round: Vec<SourceInput> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for module in &wanted {
+            let Some(path) = first_party.module_file(module) else {
+                continue;
+            };
+            if !seen.insert(path.clone()) {
+                continue;
+            }
+            names.push(first_party.module_name(&path).unwrap_or_else(|| module.clone()));
+            let shown = first_party.shown_path(&path);
+            round.push(SourceInput {
+                path,
+                display: shown.clone(),
+                node_path: shown,
+                explicit: false,
+                text: None,
+            });
+        }
+        if round.is_empty() {
+            break;
+        }
+        let mut outcomes = lint_files(&round, stage, true);
+        for ((outcome, input), module) in outcomes.iter_mut().zip(&round).zip(names.drain(..)) {
+            outcome.package = package_of(&module, &input.path);
+            outcome.module = module;
+        }
+        wanted = imported_modules(&outcomes);
+        read.extend(outcomes);
+    }
+    read
+}
+
+/// The package a module's relative imports start from: itself for a package's `__init__.py`.
+fn package_of(module: &str, path: &std::path::Path) -> String {
+    if path.file_name().is_some_and(|n| n == "__init__.py") {
+        return module.to_string();
+    }
+    module.rsplit_once('.').map_or(String::new(), |(package, _)| package.to_string())
+}
+
+/// A linted file's dotted module name from its path under pytest's rootdir.
+fn module_of_node_path(node_path: &str) -> String {
+    let module = node_path.trim_end_matches(".py");
+    module.strip_suffix("/__init__").unwrap_or(module).replace('/', ".")
+}
+
+/// Absolute names of the modules (and module prefixes) the calls of these files import from.
+fn imported_modules(outcomes: &[FileOutcome]) -> BTreeSet<String> {
+    let mut modules = BTreeSet::new();
+    for outcome in outcomes {
+        for function in &outcome.functions.functions {
+            for call in &function.calls {
+                let CallTarget::Imported { module, path } = &call.target else {
+                    continue;
+                };
+                let Some(base) = absolute_module(&outcome.package, module) else {
+                    continue;
+                };
+                let mut name = base.clone();
+                if !name.is_empty() {
+                    modules.insert(name.clone());
+                }
+                for part in path.iter().take(path.len().saturating_sub(1)) {
+                    if !name.is_empty() {
+                        name.push('.');
+                    }
+                    name.push_str(part);
+                    modules.insert(name.clone());
+                }
+            }
+        }
+    }
+    modules
 }
 
 fn failed_file(input: &SourceInput, message: String) -> FileOutcome {
@@ -158,8 +285,11 @@ fn unlinted_file(info: &FileInfo) -> FileOutcome {
             ..Default::default()
         },
         info: info.clone(),
+        module: module_of_node_path(&info.node_path),
+        package: String::new(),
         findings: Vec::new(),
         effects: Vec::new(),
+        functions: FileFunctions::default(),
         file_diagnostics: Vec::new(),
         source: Arc::from(""),
         index: LineIndex::new(""),
@@ -178,6 +308,7 @@ fn file_info(input: &SourceInput, naming: &Naming) -> FileInfo {
         node_path: input.node_path.clone(),
         is_conftest: name == "conftest.py",
         pytest_module: input.explicit || naming.is_test_file(name),
+        first_party: false,
     }
 }
 
@@ -289,10 +420,15 @@ fn coding_declaration(bytes: &[u8]) -> Option<String> {
 fn lint_file(
     parser: &mut tree_sitter::Parser,
     input: &SourceInput,
-    options: &LintOptions,
-    dispatch: &Dispatch,
+    stage: &FileStage,
+    first_party: bool,
 ) -> FileOutcome {
-    let info = file_info(input, options.naming);
+    let (options, dispatch) = (stage.options, stage.dispatch);
+    let mut info = file_info(input, options.naming);
+    if first_party {
+        info.first_party = true;
+        info.pytest_module = false;
+    }
     let text = match read_source(input) {
         // A byte order mark is not part of line 1's columns (tree-sitter would count it).
         Ok(text) => match text.strip_prefix('\u{feff}') {
@@ -332,7 +468,8 @@ fn lint_file(
     let model = build(&tree, &source, &build_options);
     let mut file_diagnostics = Vec::new();
     let errors = syntax_errors(&tree);
-    let collected = info.pytest_module || info.is_conftest || !model.unittest_classes.is_empty();
+    let collected = !info.first_party
+        && (info.pytest_module || info.is_conftest || !model.unittest_classes.is_empty());
     if let Some(first) = errors.first().filter(|_| collected) {
         let start = index.position(&source, first.start);
         let end = index.position(&source, first.end.max(first.start));
@@ -353,7 +490,13 @@ fn lint_file(
     let mut ctx = FileContext::new(&model, &info, options.settings);
     let mut suppressions = Suppressions::default();
     let comment_kind = kind_id(syntax::kind::COMMENT);
-    for (node, scope) in &model.wanted_nodes {
+    // A first-party module is context: only its summaries are kept.
+    let linted_nodes = if info.first_party {
+        &[][..]
+    } else {
+        &model.wanted_nodes[..]
+    };
+    for (node, scope) in linted_nodes {
         if node.kind_id() == comment_kind {
             let line = index.line_of(node.start_byte());
             let line_start = index.line_start(line);
@@ -365,20 +508,33 @@ fn lint_file(
             rule.check_node(*node, *scope, &mut ctx);
         }
     }
+    let mut functions = FileFunctions::default();
     if !dispatch.path_rules.is_empty() {
+        let calls = calls::collect_calls(&mut ctx, stage.first_party);
         path_effects::collect(&mut ctx);
+        functions = calls::assemble(&ctx, calls, &ctx.summary_effects, |byte| {
+            index.position(&source, byte)
+        });
     }
-    let facts = facts::extract(&model, &ctx.eval, &info, &index);
+    let facts = if info.first_party {
+        FileFacts::default()
+    } else {
+        facts::extract(&model, &ctx.eval, &info, &index)
+    };
     let FileContext {
         findings,
         path_effects,
         ..
     } = ctx;
+    let module = module_of_node_path(&info.node_path);
     FileOutcome {
+        package: package_of(&module, &input.path),
+        module,
         info,
         facts,
         findings,
         effects: path_effects,
+        functions,
         file_diagnostics,
         source: source.clone(),
         index,
@@ -388,9 +544,13 @@ fn lint_file(
 
 fn project_stage(
     mut outcomes: Vec<FileOutcome>,
+    first_party: Vec<FileOutcome>,
     options: &LintOptions,
     dispatch: &Dispatch,
 ) -> LintResult {
+    if !dispatch.path_rules.is_empty() {
+        add_effects_through_calls(&mut outcomes, &first_party);
+    }
     let files: Vec<FileFacts> = outcomes
         .iter_mut()
         .map(|o| std::mem::take(&mut o.facts))
@@ -484,6 +644,34 @@ fn project_stage(
             .map(|r| r.meta().code)
             .filter(|c| !c.starts_with("ISO0"))
             .collect(),
+    }
+}
+
+/// Binds the effect summaries of the functions test code calls (in the tests tree and the
+/// project's own package) at each call, as path effects of the calling file.
+fn add_effects_through_calls(outcomes: &mut [FileOutcome], first_party: &[FileOutcome]) {
+    let all = || outcomes.iter().chain(first_party.iter());
+    let modules: Vec<ModuleFunctions> = all()
+        .map(|o| ModuleFunctions {
+            module: o.module.clone(),
+            package: o.package.clone(),
+            folder: o
+                .info
+                .node_path
+                .rsplit_once('/')
+                .map_or(String::new(), |(dir, _)| dir.to_string()),
+            functions: &o.functions,
+            first_party: o.info.first_party,
+        })
+        .collect();
+    let mut summaries = Summaries::new(&modules);
+    let found: Vec<Vec<PathEffect>> = (0..outcomes.len())
+        .map(|file| summaries.effects_at_calls(file))
+        .collect();
+    drop(summaries);
+    drop(modules);
+    for (outcome, effects) in outcomes.iter_mut().zip(found) {
+        outcome.effects.extend(effects);
     }
 }
 
@@ -753,7 +941,7 @@ fn shown_path(root: &Root, text: &str, facts: &FileFacts) -> String {
         }
     };
     match root {
-        Root::Literal | Root::Cwd | Root::Fixture(_) => text.to_string(),
+        Root::Literal | Root::Cwd | Root::Fixture(_) | Root::Param(_) => text.to_string(),
         Root::TempDir => join("$TMPDIR"),
         Root::Home => join("~"),
         Root::SourceDir => {

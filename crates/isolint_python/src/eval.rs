@@ -6,7 +6,7 @@ use crate::knowledge::{self, UNIQUE_CALL_PREFIXES, UNIQUE_ENV_VARS, UNIQUE_FIXTU
 use crate::model::{string_value, BindingValue, FileModel, Role, ScopeId, ScopeKind};
 use crate::source::Span;
 use crate::syntax::{field, kind, named_children, text, unparenthesize, CallArgs};
-use crate::value::{Origin, OriginLevel, Root, Value};
+use crate::value::{Origin, OriginLevel, ParamOwner, ParamRoot, Root, Text, Value};
 use tree_sitter::Node;
 
 const MAX_DEPTH: usize = 24;
@@ -165,6 +165,21 @@ impl<'m, 't> Evaluator<'m, 't> {
             BindingValue::Param(default) => {
                 self.eval_parameter(name, binding_scope, default, depth, binding.span)
             }
+            BindingValue::LoopItem(items) => match self.eval_at(items, binding_scope, depth) {
+                unique @ Value::Unique(_) => unique,
+                Value::Text(Text {
+                    root: Root::Param(param),
+                    text,
+                    ..
+                }) if text.is_empty() && !param.each => Value::rooted(
+                    Root::Param(ParamRoot {
+                        each: true,
+                        ..param
+                    }),
+                    "",
+                ),
+                _ => Value::Unknown,
+            },
             _ => Value::Unknown,
         }
     }
@@ -203,6 +218,19 @@ impl<'m, 't> Evaluator<'m, 't> {
                 path_object: false,
             });
         }
+        if self.states_effects_by_parameter(function) && !matches!(name, "self" | "cls") {
+            // Bound at each call site (the default where a call passes nothing).
+            return Value::Text(Text {
+                root: Root::Param(ParamRoot {
+                    owner: ParamOwner::Scope(function),
+                    name: name.to_string(),
+                    each: false,
+                }),
+                text: String::new(),
+                origin: None,
+                path_object: false,
+            });
+        }
         match default {
             Some(default) => self.eval_at(default, function, depth).with_origin(Origin {
                 name: name.to_string(),
@@ -211,6 +239,18 @@ impl<'m, 't> Evaluator<'m, 't> {
             }),
             None => Value::Unknown,
         }
+    }
+
+    /// Whether a function's parameters stay symbolic: helpers, methods and first-party functions
+    /// defined at module or class level, whose effects are bound to the arguments of each call.
+    /// Tests and fixtures take fixtures instead; nested functions close over their caller.
+    pub fn states_effects_by_parameter(&self, function: ScopeId) -> bool {
+        let scope = &self.model.scopes[function];
+        matches!(scope.role, Role::Helper | Role::ContextManager)
+            && scope.kind == ScopeKind::Function
+            && scope
+                .parent
+                .is_some_and(|p| self.model.scopes[p].kind != ScopeKind::Function)
     }
 
     /// Argument names of `parametrize` markers on a function (they are not fixtures).

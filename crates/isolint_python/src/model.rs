@@ -61,6 +61,8 @@ pub enum BindingValue<'t> {
     WithItem(Node<'t>),
     /// `def name` / `class name`
     Def(Node<'t>),
+    /// The target of `for name in iterable`: one item of the iterable.
+    LoopItem(Node<'t>),
     /// Loop targets, augmented assignments and other values not tracked.
     Opaque,
 }
@@ -363,13 +365,18 @@ impl<'t> FileModel<'t> {
             }
             kind::FOR_STATEMENT => {
                 if let Some(left) = node.child_by_field_id(field::LEFT.id()) {
+                    let iterable = node.child_by_field_id(field::RIGHT.id());
                     for target in identifiers_in_target(left) {
+                        let value = match iterable {
+                            Some(items) if target.id() == left.id() => BindingValue::LoopItem(items),
+                            _ => BindingValue::Opaque,
+                        };
                         self.bind(
                             scope,
                             text(target, source),
                             left.start_byte(),
                             Span::of(target),
-                            BindingValue::Opaque,
+                            value,
                         );
                     }
                 }

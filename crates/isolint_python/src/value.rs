@@ -47,6 +47,34 @@ pub enum Root {
     Cwd,
     /// The value of a fixture, resolved later by the project model.
     Fixture(String),
+    /// A parameter of the function (or, through `self`, of its class's `__init__`) defined by
+    /// the scope numbered `scope` of this file: bound later to the argument each call site passes,
+    /// which is how a helper's effects are stated in terms of its inputs.
+    Param(ParamRoot),
+}
+
+impl Root {
+    pub fn is_param(&self) -> bool {
+        matches!(self, Root::Param(_))
+    }
+}
+
+/// Which parameter a [`Root::Param`] value hangs from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ParamRoot {
+    pub owner: ParamOwner,
+    pub name: String,
+    /// The value is one item of the parameter (`for path in paths: os.remove(path)`).
+    pub each: bool,
+}
+
+/// Whose parameter: while a file is modelled, a function scope of that file; in an effect summary,
+/// the summarised function itself or its class's constructor (`self.base = base` in `__init__`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum ParamOwner {
+    Scope(usize),
+    Function,
+    Constructor,
 }
 
 /// The binding a value was read through, for "defined here" notes and effort.
@@ -106,6 +134,11 @@ impl Value {
             }) => Some(text),
             _ => None,
         }
+    }
+
+    /// Known text that does not wait for a call site's argument.
+    pub fn concrete_text(&self) -> Option<&Text> {
+        self.as_text().filter(|t| !t.root.is_param())
     }
 
     pub fn is_unique(&self) -> bool {

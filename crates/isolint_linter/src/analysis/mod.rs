@@ -1,3 +1,5 @@
 //! Analyses shared by several rules, computed once per file from the model.
 
+pub mod calls;
 pub mod path_effects;
+pub mod summaries;

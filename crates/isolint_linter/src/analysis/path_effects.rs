@@ -35,6 +35,29 @@ pub struct PathEffect {
     pub cwd_isolated: bool,
     /// The owner points HOME at a private folder first (`monkeypatch.setenv("HOME", ...)`).
     pub home_isolated: bool,
+    /// The effect happens inside a function this call reaches (a helper, the project's own code).
+    pub through: Option<Through>,
+}
+
+/// How a call reaches an effect: the function called and the sink inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Through {
+    /// The function as the call names it (`utils.rmtree`).
+    pub function: String,
+    /// The sink call where the effect happens, in the callee's file.
+    pub sink: crate::diagnostic::Related,
+}
+
+/// A sink call of a function whose path is one of the function's parameters (or, in a first-party
+/// module, any known path): what the function does, to be bound at each call site.
+#[derive(Debug, Clone)]
+pub struct SummaryEffect {
+    /// The function the effect belongs to (its owner: nested functions count for the enclosing one).
+    pub function: ScopeId,
+    pub op: PathOp,
+    pub path: Text,
+    pub span: Span,
+    pub callee: String,
 }
 
 /// How path-method sinks are named in [`PathEffect::callee`]; the project stage checks their
@@ -67,6 +90,7 @@ pub fn collect(ctx: &mut FileContext) {
     // the library calls that may matter later.
     let mut found: Vec<(Node, ScopeId, PathOp, Text, String)> = Vec::new();
     let mut mention_calls: Vec<(Node, ScopeId)> = Vec::new();
+    let mut summary: Vec<(Node, ScopeId, PathOp, Text, String)> = Vec::new();
     for (scope_id, scope) in model.scopes.iter().enumerate() {
         if scope.kind != ScopeKind::Function
             || scope.calls.is_empty()
@@ -77,23 +101,32 @@ pub fn collect(ctx: &mut FileContext) {
         for call in &scope.calls {
             match effects_of_call(ctx, *call, scope_id) {
                 CallEffects::Known(effects) => {
-                    if !effects.is_empty() && !expected_to_fail(ctx, *call) {
-                        found.extend(
-                            effects
-                                .into_iter()
-                                .map(|(op, path, callee)| (*call, scope_id, op, path, callee)),
-                        );
+                    if effects.is_empty() || expected_to_fail(ctx, *call) {
+                        continue;
+                    }
+                    for (op, path, callee) in effects {
+                        // A parameter's effect happens where the argument is chosen: the call site.
+                        if path.root.is_param() || ctx.file.first_party {
+                            summary.push((*call, scope_id, op, path, callee));
+                        } else {
+                            found.push((*call, scope_id, op, path, callee));
+                        }
                     }
                 }
-                CallEffects::MaybeMention => mention_calls.push((*call, scope_id)),
+                CallEffects::MaybeMention if !ctx.file.first_party => {
+                    mention_calls.push((*call, scope_id))
+                }
+                CallEffects::MaybeMention => {}
             }
         }
     }
+    collect_summary_effects(ctx, summary);
     // Pass 2: a library call handed a fixed path only matters when the file also removes or checks
-    // a path: evaluate those arguments only then.
-    if found
-        .iter()
-        .any(|(_, _, op, _, _)| matches!(op, PathOp::Delete | PathOp::Check))
+    // a path, directly or through a call: evaluate those arguments only then.
+    if ctx.may_remove_through_calls
+        || found
+            .iter()
+            .any(|(_, _, op, _, _)| matches!(op, PathOp::Delete | PathOp::Check))
     {
         for (call, scope) in mention_calls {
             for (path, callee) in mentions_of_call(ctx, call, scope) {
@@ -110,15 +143,7 @@ pub fn collect(ctx: &mut FileContext) {
         let (owner, helper, guard) = owners.entry(owner_id).or_insert_with(|| {
             let (_, owner) = ctx.owner_of(scope);
             let helper = (owner.role == Role::Helper).then(|| owner.function.clone());
-            let mut guards = OwnerGuards::of_function(ctx, owner_id);
-            if let Some(class) = model.class_of_method(owner_id) {
-                guards.merge(
-                    class_guards
-                        .entry(class)
-                        .or_insert_with(|| OwnerGuards::of_class(ctx, class)),
-                );
-            }
-            (owner, helper, guards)
+            (owner, helper, guards_of(ctx, owner_id, &mut class_guards))
         });
         if guard.fake_filesystem || guard.mocked.iter().any(|m| callee.ends_with(m.as_str())) {
             continue;
@@ -132,41 +157,80 @@ pub fn collect(ctx: &mut FileContext) {
             helper: helper.clone(),
             cwd_isolated: guard.cwd_isolated,
             home_isolated: guard.home_isolated,
+            through: None,
         });
     }
     ctx.path_effects = effects;
 }
 
-/// Whether the calls of a scope are followed: test code, and helpers, which count through the tests
-/// that call them (resolved by the project stage). In a module outside the tests only functions are
-/// followed, as calls reach them by name.
+/// What protects an owner's calls: its own guards and its class's (`setUp`, class decorators).
+pub(crate) fn guards_of(
+    ctx: &FileContext,
+    owner: ScopeId,
+    class_guards: &mut HashMap<ScopeId, OwnerGuards>,
+) -> OwnerGuards {
+    let mut guards = OwnerGuards::of_function(ctx, owner);
+    if let Some(class) = ctx.model.class_of_method(owner) {
+        guards.merge(
+            class_guards
+                .entry(class)
+                .or_insert_with(|| OwnerGuards::of_class(ctx, class)),
+        );
+    }
+    guards
+}
+
+/// Whether the calls of a scope are followed: test code, and helpers and methods, which count
+/// through the tests that call or inherit them (resolved by the project stage). In a first-party
+/// module every function is summarised.
 fn is_followed(ctx: &FileContext, scope: ScopeId) -> bool {
     let model = ctx.model;
     let owner = model.owner(scope);
-    match model.scopes[owner].role {
-        Role::Test | Role::Fixture | Role::Setup | Role::Teardown => true,
-        Role::Helper => {
-            ctx.file.pytest_module || ctx.file.is_conftest || model.class_of_method(owner).is_none()
+    ctx.file.first_party
+        || matches!(
+            model.scopes[owner].role,
+            Role::Test | Role::Fixture | Role::Setup | Role::Teardown | Role::Helper
+        )
+}
+
+/// Keeps the effects a function states in terms of its parameters (and, in first-party modules,
+/// every effect), unless the function fakes the filesystem or patches the sink.
+fn collect_summary_effects(ctx: &mut FileContext, effects: Vec<(Node, ScopeId, PathOp, Text, String)>) {
+    let model = ctx.model;
+    let mut guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
+    for (call, scope, op, path, callee) in effects {
+        let function = model.owner(scope);
+        let guard = guards
+            .entry(function)
+            .or_insert_with(|| OwnerGuards::of_function(ctx, function));
+        if guard.fake_filesystem || guard.mocked.iter().any(|m| callee.ends_with(m.as_str())) {
+            continue;
         }
-        _ => false,
+        ctx.summary_effects.push(SummaryEffect {
+            function,
+            op,
+            path,
+            span: Span::of(call),
+            callee,
+        });
     }
 }
 
 /// What protects an owner's calls: a fake filesystem, patched functions, a private working folder
 /// or home.
 #[derive(Debug, Clone, Default)]
-struct OwnerGuards {
-    fake_filesystem: bool,
+pub struct OwnerGuards {
+    pub fake_filesystem: bool,
     /// Last components of patched targets (`open`, `remove`).
-    mocked: Vec<String>,
-    cwd_isolated: bool,
-    home_isolated: bool,
+    pub mocked: Vec<String>,
+    pub cwd_isolated: bool,
+    pub home_isolated: bool,
 }
 
 impl OwnerGuards {
     /// Guards a function sets up for itself: decorators, patches and folder changes in its body,
     /// a pyfakefs `fs` parameter.
-    fn of_function(ctx: &FileContext, id: ScopeId) -> OwnerGuards {
+    pub(crate) fn of_function(ctx: &FileContext, id: ScopeId) -> OwnerGuards {
         let model = ctx.model;
         let mut guards = OwnerGuards::default();
         if model.scopes[id]
@@ -182,7 +246,7 @@ impl OwnerGuards {
 
     /// Guards a class sets up for every test: class decorators, `setUp` patches and folder changes,
     /// `setUpPyfakefs`.
-    fn of_class(ctx: &FileContext, class: ScopeId) -> OwnerGuards {
+    pub(crate) fn of_class(ctx: &FileContext, class: ScopeId) -> OwnerGuards {
         let model = ctx.model;
         let mut guards = OwnerGuards::default();
         for decorator in &model.scopes[class].decorators {
@@ -220,7 +284,7 @@ impl OwnerGuards {
         self.home_isolated |= home;
     }
 
-    fn merge(&mut self, other: &OwnerGuards) {
+    pub(crate) fn merge(&mut self, other: &OwnerGuards) {
         self.fake_filesystem |= other.fake_filesystem;
         self.mocked.extend(other.mocked.iter().cloned());
         self.cwd_isolated |= other.cwd_isolated;
@@ -262,7 +326,7 @@ impl OwnerGuards {
 
 /// Inside `with pytest.raises(...)` or `with self.assertRaises(...)`: the test expects the call to
 /// fail, so nothing is written.
-fn expected_to_fail(ctx: &FileContext, call: Node) -> bool {
+pub(crate) fn expected_to_fail(ctx: &FileContext, call: Node) -> bool {
     enclosing_with_contexts(call).into_iter().any(|context| {
         context.kind() == kind::CALL
             && context
@@ -340,7 +404,8 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
             let is_path = match &receiver_value {
                 Some(Value::Text(t)) => {
                     t.path_object
-                        || matches!(t.root, Root::Fixture(_)) && sink.path == PathArg::Receiver
+                        || matches!(t.root, Root::Fixture(_) | Root::Param(_))
+                            && sink.path == PathArg::Receiver
                 }
                 _ => false,
             };
@@ -489,7 +554,8 @@ fn short_name(qualified: &str) -> String {
 }
 
 fn is_path_like(text: &Text) -> bool {
-    classify_path(&text.root, &text.text).is_some() || matches!(text.root, Root::Fixture(_))
+    classify_path(&text.root, &text.text).is_some()
+        || matches!(text.root, Root::Fixture(_) | Root::Param(_))
 }
 
 /// A fixed name that reads as a file: a folder separator or an extension, no spaces.
@@ -577,7 +643,7 @@ fn subprocess_outputs(ctx: &FileContext, args: &CallArgs, scope: ScopeId) -> Vec
     // `cwd=tmp_path`: relative outputs land in the private folder.
     let private_cwd = args
         .keyword("cwd")
-        .is_some_and(|cwd| !matches!(ctx.eval.eval(cwd, scope), Value::Text(_)));
+        .is_some_and(|cwd| ctx.eval.eval(cwd, scope).concrete_text().is_none());
     let items: Vec<Node> = named_children(command).collect();
     let mut outputs = Vec::new();
     for (index, item) in items.iter().enumerate() {

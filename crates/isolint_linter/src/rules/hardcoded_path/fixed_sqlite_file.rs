@@ -1,4 +1,4 @@
-use super::{actor, finding};
+use super::{doer, finding};
 use crate::analysis::path_effects::ResolvedEffect;
 use crate::context::Finding;
 use crate::diagnostic::{Effort, Severity};
@@ -35,7 +35,7 @@ impl Rule for FixedSqliteFile {
         }
         let message = format!(
             "{} opens the database file '{}', shared by every worker",
-            actor(&effect.effect.owner),
+            doer(effect),
             effect.shown
         );
         let name = super::file_name(&effect.shown);

@@ -34,6 +34,16 @@ pub(crate) fn actor(owner: &Owner) -> String {
     }
 }
 
+/// Who does it, and through which call when it happens inside another function: "test through
+/// `utils.rmtree`".
+pub(crate) fn doer(effect: &ResolvedEffect) -> String {
+    let actor = actor(&effect.effect.owner);
+    match &effect.effect.through {
+        Some(through) => format!("{actor} (through `{}`)", through.function),
+        None => actor,
+    }
+}
+
 /// "writes to the fixed path", "creates the fixed folder", ... for a message.
 pub(crate) fn what_it_does(op: PathOp) -> &'static str {
     match op {
@@ -133,6 +143,7 @@ pub(crate) fn finding(
             .via_fixture
             .iter()
             .map(|(_, related)| related.clone())
+            .chain(effect.effect.through.iter().map(|t| t.sink.clone()))
             .collect(),
         resource: Some(format!("path:{}", effect.shown)),
         site: fix_site(effect),
@@ -153,7 +164,7 @@ pub(crate) fn shared_write(
 ) -> Finding {
     let message = format!(
         "{} {} '{}'{place}",
-        actor(&effect.effect.owner),
+        doer(effect),
         what_it_does(effect.effect.op),
         effect.shown
     );

@@ -1,4 +1,4 @@
-use super::{actor, finding};
+use super::{doer, finding};
 use crate::analysis::path_effects::ResolvedEffect;
 use crate::context::Finding;
 use crate::diagnostic::{Effort, Severity};
@@ -35,7 +35,7 @@ impl Rule for SharedPathRemoval {
         }
         let message = format!(
             "{} removes the fixed path '{}', which tests on other workers may be using",
-            actor(&effect.effect.owner),
+            doer(effect),
             effect.shown
         );
         let fix = "create what is removed under `tmp_path` (pytest removes it), so no worker deletes another's files".to_string();

@@ -1,0 +1,469 @@
+//! What each function of a file does through its calls, as the project stage needs it to build
+//! effect summaries: the calls that may reach the project's own code (helpers in the tests tree,
+//! the package under test) with the values of their arguments, and the effects each function
+//! states in terms of its parameters.
+//!
+//! Collected per file from the calls the model already gathered; the tree is gone by the time the
+//! project stage binds them (`summaries`).
+
+use crate::analysis::path_effects::{expected_to_fail, guards_of, OwnerGuards, SummaryEffect};
+use crate::context::{FileContext, Owner};
+use isolint_python::knowledge::{classify_path, PathOp};
+use isolint_python::model::{Binding, BindingValue, FileModel, ScopeId, ScopeKind, MODULE_SCOPE};
+use isolint_python::source::{Position, Span};
+use isolint_python::syntax::{field, kind, named_children, unparenthesize, CallArgs};
+use isolint_python::value::{ParamOwner, Root, Text, Value};
+use std::collections::{HashMap, HashSet};
+use tree_sitter::Node;
+
+/// The functions of one file that do something through a parameter or call the project's code.
+#[derive(Debug, Clone, Default)]
+pub struct FileFunctions {
+    pub functions: Vec<FunctionFacts>,
+    /// Names of the classes defined at module level, with their bases' last names (constructors
+    /// are calls too: `Store(base_dir=...)`).
+    pub classes: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionFacts {
+    /// `f`, or `Class.f` for a method.
+    pub qualname: String,
+    /// The class a method belongs to.
+    pub class: Option<String>,
+    pub params: Vec<ParamFacts>,
+    /// Takes `self`/`cls` first: call sites through an instance do not pass it.
+    pub bound_method: bool,
+    pub effects: Vec<SymbolicEffect>,
+    pub calls: Vec<CallFacts>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamFacts {
+    pub name: String,
+    /// The default, as a value (a parameter of the function stays symbolic).
+    pub default: Option<Value>,
+}
+
+/// A path effect of a function, its path possibly hanging from a parameter
+/// ([`Root::Param`] with [`ParamOwner::Function`] or [`ParamOwner::Constructor`]).
+#[derive(Debug, Clone)]
+pub struct SymbolicEffect {
+    pub op: PathOp,
+    pub path: Text,
+    /// Where the sink call is.
+    pub site: Site,
+}
+
+/// A place in a file, for related locations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub file: String,
+    pub position: Position,
+    /// The call as written there (`shutil.rmtree`), or the function called on the way.
+    pub callee: String,
+}
+
+/// A call to a function that may be the project's own.
+#[derive(Debug, Clone)]
+pub struct CallFacts {
+    pub target: CallTarget,
+    pub positional: Vec<ArgFacts>,
+    pub keywords: Vec<(String, ArgFacts)>,
+    /// `*args`/`**kwargs` present: parameters past them are unknown.
+    pub has_splat: bool,
+    pub span: Span,
+    pub site: Site,
+    /// For calls in test code and test-tree helpers: who makes the call and what protects it.
+    pub caller: Option<Caller>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub owner: Owner,
+    /// The helper's name, when the caller is a helper (its tests are found through their calls).
+    pub helper: Option<String>,
+    pub guards: OwnerGuards,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArgFacts {
+    pub value: Value,
+    /// The items of a list, tuple or set literal (directly or through a local name).
+    pub items: Option<Vec<Value>>,
+}
+
+/// What a call names, before the project stage finds its definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallTarget {
+    /// A function or class of this file, or an attribute of one (`Store.create`).
+    Local(String),
+    /// A method of the caller's class (or of its bases): `self.make_repo(...)`.
+    SelfMethod { class: String, method: String },
+    /// An imported name: `module` as written in the import (relative ones keep their dots) and the
+    /// attribute path below it (`from pkg import utils; utils.rmtree(...)` → `pkg`, `utils.rmtree`).
+    Imported { module: String, path: Vec<String> },
+}
+
+/// The top-level names that can be the project's own code: calls into anything else (the standard
+/// library, third-party packages) are never recorded.
+#[derive(Debug, Clone, Default)]
+pub struct FirstPartyNames(pub HashSet<String>);
+
+impl FirstPartyNames {
+    fn contains_module(&self, module: &str) -> bool {
+        module.starts_with('.')
+            || self
+                .0
+                .contains(module.split('.').next().unwrap_or(module))
+    }
+}
+
+/// Records the calls of every followed function that may reach the project's code, and whether
+/// test code hands a known path to one (then library calls given fixed paths are worth a look).
+pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyNames) -> Vec<(ScopeId, CallFacts)> {
+    let model = ctx.model;
+    let mut calls = Vec::new();
+    let mut class_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
+    let mut callers: HashMap<ScopeId, Option<Caller>> = HashMap::new();
+    let mut hands_known_path = false;
+    for (scope_id, scope) in model.scopes.iter().enumerate() {
+        if scope.kind != ScopeKind::Function || scope.calls.is_empty() {
+            continue;
+        }
+        let function = model.owner(scope_id);
+        if model.scopes[function].kind != ScopeKind::Function {
+            continue;
+        }
+        for call in &scope.calls {
+            let Some(target) = call_target(model, *call, scope_id, first_party) else {
+                continue;
+            };
+            if expected_to_fail(ctx, *call) {
+                continue;
+            }
+            let args = CallArgs::of(*call, ctx.source());
+            let arg = |node: Node| ArgFacts {
+                value: ctx.eval.eval(node, scope_id),
+                items: items_of(ctx, node, scope_id),
+            };
+            let positional: Vec<ArgFacts> = args.positional.iter().map(|n| arg(*n)).collect();
+            let keywords: Vec<(String, ArgFacts)> = args
+                .keywords
+                .iter()
+                .map(|(k, n)| (k.to_string(), arg(*n)))
+                .collect();
+            let caller = callers
+                .entry(function)
+                .or_insert_with(|| {
+                    (!ctx.file.first_party).then(|| {
+                        let (_, owner) = ctx.owner_of(scope_id);
+                        let helper = (owner.role == isolint_python::model::Role::Helper)
+                            .then(|| owner.function.clone());
+                        let guards = guards_of(ctx, function, &mut class_guards);
+                        Caller {
+                            owner,
+                            helper,
+                            guards,
+                        }
+                    })
+                })
+                .clone();
+            if caller.is_some() {
+                hands_known_path |= positional
+                    .iter()
+                    .chain(keywords.iter().map(|(_, a)| a))
+                    .any(ArgFacts::has_known_path);
+            }
+            calls.push((
+                function,
+                CallFacts {
+                    target,
+                    positional,
+                    keywords,
+                    has_splat: args.has_splat,
+                    span: Span::of(*call),
+                    site: Site {
+                        file: ctx.file.display.clone(),
+                        position: Position::default(),
+                        callee: call
+                            .child_by_field_id(field::FUNCTION.id())
+                            .map(|c| ctx.text(c).to_string())
+                            .unwrap_or_default(),
+                    },
+                    caller,
+                },
+            ));
+        }
+    }
+    ctx.may_remove_through_calls = hands_known_path;
+    calls
+}
+
+impl ArgFacts {
+    fn has_known_path(&self) -> bool {
+        let known = |v: &Value| {
+            v.concrete_text()
+                .is_some_and(|t| classify_path(&t.root, &t.text).is_some())
+                || matches!(v.as_text().map(|t| &t.root), Some(Root::Fixture(_)))
+        };
+        known(&self.value) || self.items.iter().flatten().any(known)
+    }
+}
+
+/// Puts together the functions of a file: their parameters, their symbolic effects and calls.
+pub fn assemble(
+    ctx: &FileContext,
+    calls: Vec<(ScopeId, CallFacts)>,
+    effects: &[SummaryEffect],
+    position: impl Fn(usize) -> Position,
+) -> FileFunctions {
+    let model = ctx.model;
+    let mut by_function: HashMap<ScopeId, (Vec<SymbolicEffect>, Vec<CallFacts>)> = HashMap::new();
+    for effect in effects {
+        let Some(path) = own_path(model, effect.function, &effect.path) else {
+            continue;
+        };
+        by_function
+            .entry(effect.function)
+            .or_default()
+            .0
+            .push(SymbolicEffect {
+                op: effect.op,
+                path,
+                site: Site {
+                    file: ctx.file.display.clone(),
+                    position: position(effect.span.start),
+                    callee: effect.callee.clone(),
+                },
+            });
+    }
+    for (function, mut call) in calls {
+        call.site.position = position(call.span.start);
+        call.positional = call
+            .positional
+            .into_iter()
+            .map(|a| own_arg(model, function, a))
+            .collect();
+        call.keywords = call
+            .keywords
+            .into_iter()
+            .map(|(k, a)| (k, own_arg(model, function, a)))
+            .collect();
+        by_function.entry(function).or_default().1.push(call);
+    }
+    // Constructors bind what methods do to the values they store, even when they do nothing else.
+    for (id, scope) in model.scopes.iter().enumerate() {
+        if scope.name == "__init__"
+            && scope.kind == ScopeKind::Function
+            && scope
+                .parent
+                .is_some_and(|p| model.scopes[p].kind == ScopeKind::Class)
+        {
+            by_function.entry(id).or_default();
+        }
+    }
+    let mut functions: Vec<FunctionFacts> = by_function
+        .into_iter()
+        .map(|(id, (effects, calls))| {
+            let scope = &model.scopes[id];
+            let class = model
+                .class_of_method(id)
+                .map(|c| model.scopes[c].name.to_string());
+            let params: Vec<ParamFacts> = scope
+                .parameters()
+                .into_iter()
+                .map(|(name, default)| ParamFacts {
+                    name: name.to_string(),
+                    default: default.map(|d| ctx.eval.eval(d, id)),
+                })
+                .collect();
+            let bound_method = class.is_some()
+                && params
+                    .first()
+                    .is_some_and(|p| matches!(p.name.as_str(), "self" | "cls"));
+            FunctionFacts {
+                qualname: match &class {
+                    Some(class) => format!("{class}.{}", scope.name),
+                    None => scope.name.to_string(),
+                },
+                class,
+                params,
+                bound_method,
+                effects,
+                calls,
+            }
+        })
+        .collect();
+    functions.sort_by(|a, b| a.qualname.cmp(&b.qualname));
+    let classes = model
+        .scopes
+        .iter()
+        .filter(|s| s.kind == ScopeKind::Class && s.parent == Some(MODULE_SCOPE))
+        .map(|s| {
+            (
+                s.name.to_string(),
+                s.bases
+                    .iter()
+                    .map(|b| {
+                        isolint_python::knowledge::last_component(ctx.text(*b)).to_string()
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    FileFunctions { functions, classes }
+}
+
+/// A path whose parameter root is the function's own (or its class constructor's), restated as
+/// such; `None` for the parameter of another function (a closure's).
+fn own_path(model: &FileModel, function: ScopeId, path: &Text) -> Option<Text> {
+    let Root::Param(param) = &path.root else {
+        return Some(path.clone());
+    };
+    let ParamOwner::Scope(scope) = param.owner else {
+        return None;
+    };
+    let owner = if scope == function {
+        ParamOwner::Function
+    } else if model.class_of_method(function).is_some()
+        && model.class_of_method(scope) == model.class_of_method(function)
+        && model.scopes[scope].name == "__init__"
+    {
+        ParamOwner::Constructor
+    } else {
+        return None;
+    };
+    let mut param = param.clone();
+    param.owner = owner;
+    Some(Text {
+        root: Root::Param(param),
+        ..path.clone()
+    })
+}
+
+fn own_value(model: &FileModel, function: ScopeId, value: Value) -> Value {
+    match value {
+        Value::Text(text) if text.root.is_param() => match own_path(model, function, &text) {
+            Some(text) => Value::Text(text),
+            None => Value::Unknown,
+        },
+        other => other,
+    }
+}
+
+fn own_arg(model: &FileModel, function: ScopeId, arg: ArgFacts) -> ArgFacts {
+    ArgFacts {
+        value: own_value(model, function, arg.value),
+        items: arg.items.map(|items| {
+            items
+                .into_iter()
+                .map(|v| own_value(model, function, v))
+                .collect()
+        }),
+    }
+}
+
+/// The values of a list, tuple or set literal given as an argument, directly or through a name
+/// bound to one.
+fn items_of(ctx: &FileContext, node: Node, scope: ScopeId) -> Option<Vec<Value>> {
+    let model = ctx.model;
+    let mut node = unparenthesize(node);
+    if node.kind() == kind::IDENTIFIER {
+        let (binding_scope, binding) = model.lookup(ctx.text(node), scope, node.start_byte())?;
+        let BindingValue::Expr(expr) = binding.value else {
+            return None;
+        };
+        node = unparenthesize(expr);
+        if !matches!(node.kind(), kind::LIST | kind::TUPLE | kind::SET) {
+            return None;
+        }
+        return Some(
+            named_children(node)
+                .map(|item| ctx.eval.eval(item, binding_scope))
+                .collect(),
+        );
+    }
+    if !matches!(node.kind(), kind::LIST | kind::TUPLE | kind::SET) {
+        return None;
+    }
+    Some(
+        named_children(node)
+            .map(|item| ctx.eval.eval(item, scope))
+            .collect(),
+    )
+}
+
+/// What a call names, if it can be the project's own code.
+fn call_target(
+    model: &FileModel,
+    call: Node,
+    scope: ScopeId,
+    first_party: &FirstPartyNames,
+) -> Option<CallTarget> {
+    let callee = unparenthesize(call.child_by_field_id(field::FUNCTION.id())?);
+    let source = model.source;
+    // The dotted chain `a.b.c` as its base name and attributes.
+    let mut path: Vec<&str> = Vec::new();
+    let mut base = callee;
+    while base.kind() == kind::ATTRIBUTE {
+        let attribute = base.child_by_field_id(field::ATTRIBUTE.id())?;
+        path.push(isolint_python::syntax::text(attribute, source));
+        base = unparenthesize(base.child_by_field_id(field::OBJECT.id())?);
+        if path.len() > 8 {
+            return None;
+        }
+    }
+    if base.kind() != kind::IDENTIFIER {
+        return None;
+    }
+    path.reverse();
+    let name = isolint_python::syntax::text(base, source);
+    if matches!(name, "self" | "cls") {
+        let [method] = path.as_slice() else {
+            return None;
+        };
+        let class = model.class_of_method(model.owner(scope))?;
+        return Some(CallTarget::SelfMethod {
+            class: model.scopes[class].name.to_string(),
+            method: method.to_string(),
+        });
+    }
+    match model.lookup(name, scope, base.start_byte()) {
+        Some((
+            binding_scope,
+            Binding {
+                value: BindingValue::Def(_),
+                ..
+            },
+        )) if binding_scope == MODULE_SCOPE && path.len() <= 1 => {
+            let mut qualname = name.to_string();
+            for part in &path {
+                qualname.push('.');
+                qualname.push_str(part);
+            }
+            Some(CallTarget::Local(qualname))
+        }
+        Some((
+            _,
+            Binding {
+                value: BindingValue::Import(module, member),
+                ..
+            },
+        )) => {
+            if !first_party.contains_module(module) {
+                return None;
+            }
+            let mut full: Vec<String> = member.iter().map(|m| m.to_string()).collect();
+            full.extend(path.iter().map(|p| p.to_string()));
+            if full.is_empty() {
+                return None;
+            }
+            Some(CallTarget::Imported {
+                module: module.to_string(),
+                path: full,
+            })
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,520 @@
+//! Effect summaries through calls: what a function does to paths, stated in terms of its
+//! parameters, composed bottom-up over the call graph (tests tree and the project's own package)
+//! and bound at each call site in test code. A call whose callee removes, writes or creates a
+//! fixed path becomes a path effect at the call, with the sink inside the callee as related
+//! location, and flows through the same rules as a direct effect.
+//!
+//! Third-party code is never read: a call that resolves to no function of the project adds
+//! nothing. Summaries are computed on demand from test code's calls, memoised, with recursion
+//! cycles cut and call depth bounded.
+
+use crate::analysis::calls::{ArgFacts, CallFacts, CallTarget, FileFunctions, FunctionFacts, Site};
+use crate::analysis::path_effects::{PathEffect, Through, PATH_METHOD_PREFIX};
+use crate::diagnostic::Related;
+use isolint_python::knowledge::{classify_path, last_component, PathOp};
+use isolint_python::value::{ParamOwner, ParamRoot, Root, Text, Value};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// How deep calls are followed from test code.
+const MAX_CALL_DEPTH: usize = 6;
+
+/// A module as the summaries see it.
+pub struct ModuleFunctions<'a> {
+    /// Dotted module name (`pkg.utils`, `tests.helpers`).
+    pub module: String,
+    /// The package relative imports start from.
+    pub package: String,
+    /// The module's folder relative to pytest's rootdir, `/`-separated: where `Path(__file__)`
+    /// paths of its functions lie.
+    pub folder: String,
+    pub functions: &'a FileFunctions,
+    /// A module of the package under test: its own fixed paths travel up to the tests that call it.
+    pub first_party: bool,
+}
+
+/// One effect of a summary: a path (on a parameter of the summarised function, or concrete), the
+/// sink that does it, and the functions called on the way.
+#[derive(Debug, Clone)]
+struct SummaryEffect {
+    op: PathOp,
+    path: Text,
+    sink: Site,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct FunctionRef {
+    file: usize,
+    function: usize,
+}
+
+/// How a call reaches a function.
+#[derive(Clone, Copy)]
+enum CallKind {
+    /// `f(...)`, `module.f(...)`, `Class.f(...)`: arguments as written.
+    Plain,
+    /// `self.f(...)`: `self` is passed implicitly.
+    Bound,
+    /// `Class(...)`: `__init__` with `self` implicit, and every method's effects on what the
+    /// constructor stored.
+    Constructor,
+}
+
+enum Memo {
+    InProgress,
+    Done(Rc<Vec<SummaryEffect>>),
+}
+
+pub struct Summaries<'a> {
+    modules: &'a [ModuleFunctions<'a>],
+    /// Last module-name component → files, for module lookups.
+    by_last_name: HashMap<&'a str, Vec<usize>>,
+    /// Per file: qualified function name → index.
+    functions: Vec<HashMap<&'a str, usize>>,
+    memo: HashMap<FunctionRef, Memo>,
+}
+
+impl<'a> Summaries<'a> {
+    pub fn new(modules: &'a [ModuleFunctions<'a>]) -> Self {
+        let mut by_last_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, m) in modules.iter().enumerate() {
+            by_last_name
+                .entry(last_component(&m.module))
+                .or_default()
+                .push(i);
+        }
+        let functions = modules
+            .iter()
+            .map(|m| {
+                m.functions
+                    .functions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (f.qualname.as_str(), i))
+                    .collect()
+            })
+            .collect();
+        Summaries {
+            modules,
+            by_last_name,
+            functions,
+            memo: HashMap::new(),
+        }
+    }
+
+    /// The path effects that the calls of test code in `file` reach, as effects at each call.
+    pub fn effects_at_calls(&mut self, file: usize) -> Vec<PathEffect> {
+        let module = &self.modules[file];
+        let mut out = Vec::new();
+        for function in &module.functions.functions {
+            for call in &function.calls {
+                let Some(caller) = &call.caller else { continue };
+                if caller.guards.fake_filesystem {
+                    continue;
+                }
+                let called = last_component(&call.site.callee);
+                if caller.guards.mocked.iter().any(|m| m == called) {
+                    continue;
+                }
+                for effect in self.reached(file, function, call, 0) {
+                    if effect.path.root.is_param() || !reportable(&effect) {
+                        continue;
+                    }
+                    let sink_name = last_component(&effect.sink.callee);
+                    if caller.guards.mocked.iter().any(|m| m == sink_name) {
+                        continue;
+                    }
+                    out.push(PathEffect {
+                        op: effect.op,
+                        path: effect.path,
+                        span: call.span,
+                        callee: call.site.callee.clone(),
+                        owner: caller.owner.clone(),
+                        helper: caller.helper.clone(),
+                        cwd_isolated: caller.guards.cwd_isolated,
+                        home_isolated: caller.guards.home_isolated,
+                        through: Some(Through {
+                            function: call.site.callee.clone(),
+                            sink: Related {
+                                file: effect.sink.file.clone(),
+                                line: effect.sink.position.line,
+                                column: effect.sink.position.column,
+                                message: format!(
+                                    "`{}` {} here",
+                                    effect.sink.callee.trim_start_matches(PATH_METHOD_PREFIX),
+                                    verb(effect.op)
+                                ),
+                            },
+                        }),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The effects of one call, bound to its arguments: concrete, or on the caller's parameters.
+    fn reached(
+        &mut self,
+        file: usize,
+        caller: &FunctionFacts,
+        call: &CallFacts,
+        depth: usize,
+    ) -> Vec<SummaryEffect> {
+        let mut out = Vec::new();
+        for (callee, kind) in self.resolve(file, caller, &call.target) {
+            let effects = self.summary(callee, depth + 1);
+            let facts = self.function(callee);
+            let init = match kind {
+                CallKind::Constructor => Some(callee),
+                _ => None,
+            };
+            for effect in effects.iter() {
+                out.extend(self.bind(effect, call, facts, kind, init, caller));
+            }
+            if let CallKind::Constructor = kind {
+                // Methods act on what the constructor stored (`self.base_dir`).
+                let class = facts.class.clone().unwrap_or_default();
+                let methods: Vec<usize> = self.modules[callee.file]
+                    .functions
+                    .functions
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, f)| {
+                        *i != callee.function && f.class.as_deref() == Some(class.as_str())
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                for method in methods {
+                    let method = FunctionRef {
+                        file: callee.file,
+                        function: method,
+                    };
+                    let effects = self.summary(method, depth + 1);
+                    for effect in effects.iter().filter(|e| {
+                        matches!(&e.path.root, Root::Param(p) if p.owner == ParamOwner::Constructor)
+                    }) {
+                        out.extend(self.bind(effect, call, facts, kind, init, caller));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn function(&self, r: FunctionRef) -> &'a FunctionFacts {
+        &self.modules[r.file].functions.functions[r.function]
+    }
+
+    /// The summary of a function: its own effects and those of its calls, on its parameters or
+    /// concrete.
+    fn summary(&mut self, r: FunctionRef, depth: usize) -> Rc<Vec<SummaryEffect>> {
+        match self.memo.get(&r) {
+            Some(Memo::Done(effects)) => return effects.clone(),
+            Some(Memo::InProgress) => return Rc::new(Vec::new()),
+            None => {}
+        }
+        if depth > MAX_CALL_DEPTH {
+            return Rc::new(Vec::new());
+        }
+        self.memo.insert(r, Memo::InProgress);
+        let module = &self.modules[r.file];
+        let facts = self.function(r);
+        let mut effects: Vec<SummaryEffect> = facts
+            .effects
+            .iter()
+            .map(|e| SummaryEffect {
+                op: e.op,
+                path: concrete_root(&e.path, &module.folder),
+                sink: e.site.clone(),
+            })
+            .collect();
+        for call in &facts.calls {
+            for effect in self.reached(r.file, facts, call, depth) {
+                // Test code reports what it reaches at its own call; only what still waits for an
+                // argument, and the package's own fixed paths, travel further up.
+                if effect.path.root.is_param() || module.first_party && call.caller.is_none() {
+                    effects.push(effect);
+                }
+            }
+        }
+        effects.truncate(256);
+        let effects = Rc::new(effects);
+        self.memo.insert(r, Memo::Done(effects.clone()));
+        effects
+    }
+
+    /// Binds an effect of `callee` to the arguments of `call`.
+    fn bind(
+        &self,
+        effect: &SummaryEffect,
+        call: &CallFacts,
+        callee: &FunctionFacts,
+        kind: CallKind,
+        init: Option<FunctionRef>,
+        caller: &FunctionFacts,
+    ) -> Vec<SummaryEffect> {
+        let Root::Param(param) = &effect.path.root else {
+            return vec![effect.clone()];
+        };
+        let bound_by = match (param.owner, kind) {
+            (ParamOwner::Function, _) => callee,
+            (ParamOwner::Constructor, CallKind::Constructor) => match init {
+                Some(init) => self.function(init),
+                None => return Vec::new(),
+            },
+            // A method calling another method of its class: still the constructor's arguments.
+            (ParamOwner::Constructor, CallKind::Bound)
+                if caller.class.is_some() && caller.class == callee.class =>
+            {
+                return vec![effect.clone()];
+            }
+            _ => return Vec::new(),
+        };
+        let implicit_self = match kind {
+            CallKind::Plain => false,
+            CallKind::Bound | CallKind::Constructor => bound_by.bound_method,
+        };
+        let Some(arg) = argument(call, bound_by, &param.name, implicit_self) else {
+            return Vec::new();
+        };
+        let values: Vec<Value> = match (param.each, arg) {
+            (false, Argument::Passed(a)) => vec![a.value.clone()],
+            (false, Argument::Default(v)) => vec![v.clone()],
+            (true, Argument::Passed(a)) => match (&a.items, &a.value) {
+                (Some(items), _) => items.clone(),
+                (None, Value::Text(t)) if t.text.is_empty() => match &t.root {
+                    Root::Param(p) if !p.each => vec![Value::Text(Text {
+                        root: Root::Param(ParamRoot {
+                            each: true,
+                            ..p.clone()
+                        }),
+                        ..t.clone()
+                    })],
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            },
+            (true, Argument::Default(_)) => Vec::new(),
+        };
+        values
+            .into_iter()
+            .filter_map(|value| {
+                let joined = if effect.path.text.is_empty() {
+                    value
+                } else {
+                    value.join(Value::literal(effect.path.text.clone()))
+                };
+                let Value::Text(mut text) = joined else {
+                    return None;
+                };
+                text.path_object |= effect.path.path_object;
+                Some(SummaryEffect {
+                    op: effect.op,
+                    path: text,
+                    sink: effect.sink.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The functions a call target names, with how they are called.
+    fn resolve(
+        &self,
+        file: usize,
+        caller: &FunctionFacts,
+        target: &CallTarget,
+    ) -> Vec<(FunctionRef, CallKind)> {
+        match target {
+            CallTarget::Local(qualname) => self.in_module(file, qualname).into_iter().collect(),
+            CallTarget::SelfMethod { class, method } => {
+                let _ = caller;
+                self.method(file, class, method, 0)
+                    .map(|r| (r, CallKind::Bound))
+                    .into_iter()
+                    .collect()
+            }
+            CallTarget::Imported { module, path } => {
+                let Some(absolute) = absolute_module(&self.modules[file].package, module) else {
+                    return Vec::new();
+                };
+                // `pkg.utils.rmtree`: the longest module prefix that names a file wins.
+                for split in (0..path.len()).rev() {
+                    let mut name = absolute.clone();
+                    for part in &path[..split] {
+                        if !name.is_empty() {
+                            name.push('.');
+                        }
+                        name.push_str(part);
+                    }
+                    let qualname = path[split..].join(".");
+                    for candidate in self.modules_named(&name) {
+                        if let Some(found) = self.in_module(candidate, &qualname) {
+                            return vec![found];
+                        }
+                    }
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// A function or class (its constructor) of a module by qualified name.
+    fn in_module(&self, file: usize, qualname: &str) -> Option<(FunctionRef, CallKind)> {
+        if let Some(&function) = self.functions[file].get(qualname) {
+            return Some((FunctionRef { file, function }, CallKind::Plain));
+        }
+        let init = format!("{qualname}.__init__");
+        if let Some(&function) = self.functions[file].get(init.as_str()) {
+            return Some((FunctionRef { file, function }, CallKind::Constructor));
+        }
+        None
+    }
+
+    /// A method of a class, looked up through its bases (in the same module first).
+    fn method(&self, file: usize, class: &str, method: &str, depth: usize) -> Option<FunctionRef> {
+        if depth > 4 {
+            return None;
+        }
+        let qualname = format!("{class}.{method}");
+        if let Some(&function) = self.functions[file].get(qualname.as_str()) {
+            return Some(FunctionRef { file, function });
+        }
+        let bases = self.modules[file]
+            .functions
+            .classes
+            .iter()
+            .find(|(name, _)| name == class)
+            .map(|(_, bases)| bases.clone())?;
+        for base in bases {
+            let defined_in = std::iter::once(file).chain(
+                (0..self.modules.len()).filter(|&i| {
+                    i != file
+                        && self.modules[i]
+                            .functions
+                            .classes
+                            .iter()
+                            .any(|(name, _)| *name == base)
+                }),
+            );
+            for candidate in defined_in.collect::<Vec<_>>() {
+                if let Some(found) = self.method(candidate, &base, method, depth + 1) {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+
+    /// Files whose module name is `name`, or ends with it or is its tail (import roots vary:
+    /// `tests.helpers` is imported as `helpers` when `tests/` is on `sys.path`).
+    fn modules_named(&self, name: &str) -> Vec<usize> {
+        let Some(candidates) = self.by_last_name.get(last_component(name)) else {
+            return Vec::new();
+        };
+        let exact: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&i| self.modules[i].module == name)
+            .collect();
+        if !exact.is_empty() {
+            return exact;
+        }
+        candidates
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let module = &self.modules[i].module;
+                module.ends_with(&format!(".{name}")) || name.ends_with(&format!(".{module}"))
+            })
+            .collect()
+    }
+}
+
+/// An import's module as an absolute dotted name: relative imports start from the importing
+/// module's package.
+pub fn absolute_module(package: &str, module: &str) -> Option<String> {
+    let dots = module.len() - module.trim_start_matches('.').len();
+    if dots == 0 {
+        return Some(module.to_string());
+    }
+    let mut parts: Vec<&str> = package.split('.').filter(|p| !p.is_empty()).collect();
+    for _ in 1..dots {
+        parts.pop()?;
+    }
+    let rest = module.trim_start_matches('.');
+    if !rest.is_empty() {
+        parts.push(rest);
+    }
+    Some(parts.join("."))
+}
+
+enum Argument<'c> {
+    Passed(&'c ArgFacts),
+    Default(&'c Value),
+}
+
+/// The argument a call passes for a parameter: by position, by keyword, else the default.
+fn argument<'c>(
+    call: &'c CallFacts,
+    callee: &'c FunctionFacts,
+    name: &str,
+    implicit_self: bool,
+) -> Option<Argument<'c>> {
+    let index = callee.params.iter().position(|p| p.name == name)?;
+    let position = if implicit_self {
+        index.checked_sub(1)?
+    } else {
+        index
+    };
+    if let Some(arg) = call.positional.get(position) {
+        return Some(Argument::Passed(arg));
+    }
+    if let Some((_, arg)) = call.keywords.iter().find(|(k, _)| k == name) {
+        return Some(Argument::Passed(arg));
+    }
+    if call.has_splat {
+        return None;
+    }
+    callee.params[index].default.as_ref().map(Argument::Default)
+}
+
+/// `Path(__file__).parent / "out"` inside another module is that module's folder.
+fn concrete_root(path: &Text, folder: &str) -> Text {
+    if path.root != Root::SourceDir {
+        return path.clone();
+    }
+    let rest = path.text.trim_start_matches('/');
+    let text = match (folder.is_empty(), rest.is_empty()) {
+        (true, _) => rest.to_string(),
+        (false, true) => folder.to_string(),
+        (false, false) => format!("{folder}/{rest}"),
+    };
+    Text {
+        root: Root::Literal,
+        text,
+        ..path.clone()
+    }
+}
+
+/// A bound effect the path rules can judge: a known shared path (or a fixture's, resolved later).
+fn reportable(effect: &SummaryEffect) -> bool {
+    let path = &effect.path;
+    if effect.sink.callee.starts_with(PATH_METHOD_PREFIX)
+        && !path.path_object
+        && !matches!(path.root, Root::Fixture(_))
+    {
+        return false;
+    }
+    matches!(path.root, Root::Fixture(_)) || classify_path(&path.root, &path.text).is_some()
+}
+
+fn verb(op: PathOp) -> &'static str {
+    match op {
+        PathOp::Write | PathOp::Mention => "writes it",
+        PathOp::CreateDir => "creates it",
+        PathOp::Delete => "removes it",
+        PathOp::Database => "opens it",
+        PathOp::Check => "checks it",
+    }
+}

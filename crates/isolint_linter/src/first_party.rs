@@ -1,0 +1,128 @@
+//! The project's own package beside its tests: which top-level names are first-party, and which
+//! files the modules that test code imports are. Those modules are read for their effect
+//! summaries only (what their functions do to paths), never linted; third-party code is never
+//! read.
+
+use crate::analysis::calls::FirstPartyNames;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Folders a project's source trees are often next to but that hold no first-party code.
+const NOT_SOURCE: &[&str] = &[
+    "build",
+    "dist",
+    "docs",
+    "doc",
+    "site-packages",
+    "node_modules",
+    "venv",
+    "env",
+    "target",
+    "__pycache__",
+];
+
+pub struct FirstParty {
+    /// Folders modules are imported from (`rootdir`, `rootdir/src`, ...), existing ones only.
+    roots: Vec<PathBuf>,
+    pub names: FirstPartyNames,
+}
+
+impl FirstParty {
+    /// Reads the top level of each source root (one directory listing each) and takes the names
+    /// of the linted files' folders and modules, which tests import too (`from helpers import x`).
+    pub fn new(source_roots: &[PathBuf], linted_node_paths: &[&str]) -> FirstParty {
+        let mut roots: Vec<PathBuf> = Vec::new();
+        for root in source_roots {
+            let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+            if root.is_dir() && !roots.contains(&root) {
+                roots.push(root);
+            }
+        }
+        let mut names = HashSet::new();
+        for root in &roots {
+            let Ok(entries) = std::fs::read_dir(root) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                if name.starts_with('.') || NOT_SOURCE.contains(&name) {
+                    continue;
+                }
+                if let Some(stem) = name.strip_suffix(".py") {
+                    names.insert(stem.to_string());
+                } else if path.is_dir() && holds_python(&path) {
+                    names.insert(name.to_string());
+                }
+            }
+        }
+        for node_path in linted_node_paths {
+            let module = node_path.trim_end_matches(".py");
+            names.extend(
+                module
+                    .split('/')
+                    .filter(|p| !p.is_empty() && *p != "__init__")
+                    .map(str::to_string),
+            );
+        }
+        FirstParty {
+            roots,
+            names: FirstPartyNames(names),
+        }
+    }
+
+    /// The file of an absolute dotted module name, with the module name it has from its root.
+    pub fn module_file(&self, module: &str) -> Option<PathBuf> {
+        if module.is_empty()
+            || !module
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        {
+            return None;
+        }
+        let relative: PathBuf = module.split('.').collect();
+        self.roots.iter().find_map(|root| {
+            let file = root.join(&relative).with_extension("py");
+            if file.is_file() {
+                return Some(file);
+            }
+            let init = root.join(&relative).join("__init__.py");
+            init.is_file().then_some(init)
+        })
+    }
+
+    /// A first-party file's dotted module name, from the root it lies under.
+    pub fn module_name(&self, file: &Path) -> Option<String> {
+        self.roots.iter().find_map(|root| {
+            let relative = file.strip_prefix(root).ok()?;
+            let text = relative.to_str()?.trim_end_matches(".py").replace('\\', "/");
+            let text = text.strip_suffix("/__init__").unwrap_or(&text);
+            Some(text.replace('/', "."))
+        })
+    }
+
+    /// A first-party file as shown to users: relative to the first root (pytest's rootdir).
+    pub fn shown_path(&self, file: &Path) -> String {
+        let relative = self
+            .roots
+            .first()
+            .and_then(|root| file.strip_prefix(root).ok())
+            .unwrap_or(file);
+        crate::walk::slash_path(relative)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+}
+
+fn holds_python(folder: &Path) -> bool {
+    folder.join("__init__.py").is_file()
+        || std::fs::read_dir(folder).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "py"))
+        })
+}
