@@ -8,6 +8,7 @@ use isolint_python::model::{
     sequence_len, string_value, BindingValue, FileModel, Role, ScopeId, ScopeKind, MODULE_SCOPE,
 };
 use isolint_python::project::{ClassFacts, FileFacts, FixtureFacts, ImportFacts, TestFacts};
+use isolint_python::pytest_config::Naming;
 use isolint_python::source::LineIndex;
 use isolint_python::syntax::{field, kind, CallArgs};
 use isolint_python::value::Value;
@@ -17,6 +18,7 @@ pub fn extract(
     eval: &Evaluator,
     info: &FileInfo,
     index: &LineIndex,
+    naming: &Naming,
 ) -> FileFacts {
     let source = model.source;
     let mut facts = FileFacts {
@@ -29,57 +31,7 @@ pub fn extract(
         ..Default::default()
     };
     for id in model.function_scopes_with(Role::Test) {
-        let scope = &model.scopes[id];
-        let classes: Vec<String> = model.class_path(id).into_iter().map(String::from).collect();
-        let parametrized_names = eval.parametrized_names(id);
-        let requested = scope
-            .parameters()
-            .into_iter()
-            .filter(|(name, default)| {
-                default.is_none()
-                    && !matches!(*name, "self" | "cls")
-                    && !parametrized_names.iter().any(|p| p == name)
-            })
-            .map(|(name, _)| name.to_string())
-            .collect();
-        let mut parameter_count = Some(1usize);
-        let mut parametrized = false;
-        for marker in model
-            .markers_of(id)
-            .into_iter()
-            .filter(|m| m.name == "parametrize")
-        {
-            parametrized = true;
-            let values = marker
-                .call
-                .and_then(|call| CallArgs::of(call, source).get(1, "argvalues"));
-            parameter_count = match (parameter_count, values.and_then(sequence_len)) {
-                (Some(total), Some(n)) => Some(total * n),
-                _ => None,
-            };
-        }
-        let mut node_id = vec![info.node_path.clone()];
-        node_id.extend(classes.iter().cloned());
-        node_id.push(scope.name.to_string());
-        facts.tests.push(TestFacts {
-            node_id: node_id.join("::"),
-            name: scope.name.to_string(),
-            position: index.position(source, model.span_of_name(id).start),
-            requested,
-            usefixtures: usefixtures(model, id, false),
-            parameter_count: if parametrized { parameter_count } else { None },
-            parametrized,
-            markers: model
-                .markers_of(id)
-                .iter()
-                .map(|m| m.name.to_string())
-                .collect(),
-            unittest: model
-                .class_of_method(id)
-                .is_some_and(|c| model.unittest_classes.contains(&c)),
-            calls: called_names(model, id),
-            classes,
-        });
+        facts.tests.push(test_facts(model, eval, info, index, id));
     }
     for (local, bindings) in &model.scopes[MODULE_SCOPE].bindings {
         for binding in bindings {
@@ -105,7 +57,30 @@ pub fn extract(
             .subtree(id)
             .filter(|m| model.scopes[*m].parent == Some(id) && model.scopes[*m].role == Role::Setup)
             .any(|m| isolation_of(model, eval, m).0);
+        let methods: Vec<ScopeId> = model
+            .subtree(id)
+            .filter(|m| {
+                model.scopes[*m].parent == Some(id) && model.scopes[*m].kind == ScopeKind::Function
+            })
+            .collect();
+        let test_methods = methods
+            .iter()
+            .filter(|m| {
+                let method = &model.scopes[**m];
+                method.role == Role::Test
+                    || method.role == Role::Helper && naming.is_test_function(method.name)
+            })
+            .map(|m| test_facts(model, eval, info, index, *m))
+            .collect();
         facts.classes.push(ClassFacts {
+            collected: model.test_classes.contains(&id) || model.unittest_classes.contains(&id),
+            module_level: scope.parent == Some(MODULE_SCOPE),
+            unittest: model.unittest_classes.contains(&id),
+            methods: methods
+                .iter()
+                .map(|m| model.scopes[*m].name.to_string())
+                .collect(),
+            test_methods,
             name: scope.name.to_string(),
             bases: scope
                 .bases
@@ -144,6 +119,69 @@ pub fn extract(
         });
     }
     facts
+}
+
+/// The facts of a test function or method (also of a test-named method of a class pytest does not
+/// collect itself, which subclasses inherit).
+fn test_facts(
+    model: &FileModel,
+    eval: &Evaluator,
+    info: &FileInfo,
+    index: &LineIndex,
+    id: ScopeId,
+) -> TestFacts {
+    let source = model.source;
+    let scope = &model.scopes[id];
+    let classes: Vec<String> = model.class_path(id).into_iter().map(String::from).collect();
+    let parametrized_names = eval.parametrized_names(id);
+    let requested = scope
+        .parameters()
+        .into_iter()
+        .filter(|(name, default)| {
+            default.is_none()
+                && !matches!(*name, "self" | "cls")
+                && !parametrized_names.iter().any(|p| p == name)
+        })
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let mut parameter_count = Some(1usize);
+    let mut parametrized = false;
+    for marker in model
+        .markers_of(id)
+        .into_iter()
+        .filter(|m| m.name == "parametrize")
+    {
+        parametrized = true;
+        let values = marker
+            .call
+            .and_then(|call| CallArgs::of(call, source).get(1, "argvalues"));
+        parameter_count = match (parameter_count, values.and_then(sequence_len)) {
+            (Some(total), Some(n)) => Some(total * n),
+            _ => None,
+        };
+    }
+    let mut node_id = vec![info.node_path.clone()];
+    node_id.extend(classes.iter().cloned());
+    node_id.push(scope.name.to_string());
+    TestFacts {
+        node_id: node_id.join("::"),
+        name: scope.name.to_string(),
+        position: index.position(source, model.span_of_name(id).start),
+        requested,
+        usefixtures: usefixtures(model, id, false),
+        parameter_count: if parametrized { parameter_count } else { None },
+        parametrized,
+        markers: model
+            .markers_of(id)
+            .iter()
+            .map(|m| m.name.to_string())
+            .collect(),
+        unittest: model
+            .class_of_method(id)
+            .is_some_and(|c| model.unittest_classes.contains(&c)),
+        calls: called_names(model, id),
+        classes,
+    }
 }
 
 /// Fixture names of `usefixtures` markers on a scope (and, unless `own_only`, its classes).

@@ -5,11 +5,11 @@
 use crate::analysis::calls::{self, CallTarget, FileFunctions, FirstPartyNames};
 use crate::analysis::path_effects::{self, PathEffect, ResolvedEffect};
 use crate::analysis::summaries::{absolute_module, ModuleFunctions, Summaries};
-use crate::first_party::FirstParty;
 use crate::context::{FileContext, FileInfo, Finding};
 use crate::diagnostic::{Diagnostic, Effort, FixSite, Related};
 use crate::effort::{estimate, EffortFacts};
 use crate::facts;
+use crate::first_party::FirstParty;
 use crate::registry::{Category, RuleMeta, RuleSet, Selector};
 use crate::rules::{file_errors, Rule};
 use crate::settings::Settings;
@@ -17,7 +17,7 @@ use crate::suppression::Suppressions;
 use isolint_python::knowledge::{classify_path, PathClass, PathOp, CHDIR_FIXTURES};
 use isolint_python::model::{build, BuildOptions, Role};
 use isolint_python::parse::{parse, python_parser, syntax_errors, ParseError};
-use isolint_python::project::{FileFacts, FixtureRef, Project};
+use isolint_python::project::{inherit_tests, FileFacts, FixtureRef, Inheritance, Project};
 use isolint_python::pytest_config::Naming;
 use isolint_python::source::{LineIndex, Position, Span};
 use isolint_python::syntax::{self, kind_count, kind_id};
@@ -173,7 +173,8 @@ fn read_first_party(
     stage: &FileStage,
 ) -> Vec<FileOutcome> {
     const ROUNDS: usize = 4;
-    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let canonical =
+        |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let mut seen: BTreeSet<PathBuf> = inputs.iter().map(|i| canonical(&i.path)).collect();
     let mut read: Vec<FileOutcome> = Vec::new();
     let mut wanted = imported_modules(outcomes);
@@ -187,7 +188,11 @@ fn read_first_party(
             if !seen.insert(path.clone()) {
                 continue;
             }
-            names.push(first_party.module_name(&path).unwrap_or_else(|| module.clone()));
+            names.push(
+                first_party
+                    .module_name(&path)
+                    .unwrap_or_else(|| module.clone()),
+            );
             let shown = first_party.shown_path(&path);
             round.push(SourceInput {
                 path,
@@ -216,13 +221,18 @@ fn package_of(module: &str, path: &std::path::Path) -> String {
     if path.file_name().is_some_and(|n| n == "__init__.py") {
         return module.to_string();
     }
-    module.rsplit_once('.').map_or(String::new(), |(package, _)| package.to_string())
+    module
+        .rsplit_once('.')
+        .map_or(String::new(), |(package, _)| package.to_string())
 }
 
 /// A linted file's dotted module name from its path under pytest's rootdir.
 fn module_of_node_path(node_path: &str) -> String {
     let module = node_path.trim_end_matches(".py");
-    module.strip_suffix("/__init__").unwrap_or(module).replace('/', ".")
+    module
+        .strip_suffix("/__init__")
+        .unwrap_or(module)
+        .replace('/', ".")
 }
 
 /// Absolute names of the modules (and module prefixes) the calls of these files import from.
@@ -519,7 +529,7 @@ fn lint_file(
     let facts = if info.first_party {
         FileFacts::default()
     } else {
-        facts::extract(&model, &ctx.eval, &info, &index)
+        facts::extract(&model, &ctx.eval, &info, &index, options.naming)
     };
     let FileContext {
         findings,
@@ -551,10 +561,11 @@ fn project_stage(
     if !dispatch.path_rules.is_empty() {
         add_effects_through_calls(&mut outcomes, &first_party);
     }
-    let files: Vec<FileFacts> = outcomes
+    let mut files: Vec<FileFacts> = outcomes
         .iter_mut()
         .map(|o| std::mem::take(&mut o.facts))
         .collect();
+    let inheritance = inherit_tests(&mut files);
     let project = Project::new(&files);
     let closures: Vec<Vec<BTreeSet<FixtureRef>>> = files
         .iter()
@@ -586,6 +597,7 @@ fn project_stage(
                 &outcome.info,
                 &project,
                 &closures,
+                &inheritance,
             );
             for effect in &resolved {
                 for rule in &dispatch.path_rules {
@@ -601,9 +613,9 @@ fn project_stage(
         });
         let mut file_diagnostics: Vec<Diagnostic> = std::mem::take(&mut outcome.file_diagnostics);
         file_diagnostics.extend(
-            findings
-                .into_iter()
-                .filter_map(|f| to_diagnostic(f, file_index, outcome, &project, &users)),
+            findings.into_iter().filter_map(|f| {
+                to_diagnostic(f, file_index, outcome, &project, &users, &inheritance)
+            }),
         );
         share_effort(&mut file_diagnostics);
         let ignored: Vec<&Selector> = options
@@ -744,6 +756,7 @@ fn resolve_effects<'a>(
     info: &'a FileInfo,
     project: &Project,
     closures: &[Vec<BTreeSet<FixtureRef>>],
+    inheritance: &Inheritance,
 ) -> Vec<ResolvedEffect<'a>> {
     let facts = &project.files[file];
     let mut resolved: Vec<ResolvedEffect> = Vec::new();
@@ -782,7 +795,28 @@ fn resolve_effects<'a>(
         };
         // Tests the effect reaches, as (file, test): the test itself, or the tests calling a helper
         // (in its own module, or importing it from another).
+        let own_fixture = match (effect.owner.role, &effect.owner.fixture) {
+            (Role::Fixture, Some(name)) => project.resolve(file, &effect.owner.classes, name, None),
+            _ => None,
+        };
+        let inherited = match (&effect.owner.test, effect.owner.classes.last()) {
+            (None, Some(class)) => inheritance.tests_of(file, class, &effect.owner.function),
+            _ => Vec::new(),
+        };
         let reaching: Vec<(usize, usize)> = match (&effect.owner.test, &effect.helper) {
+            _ if !inherited.is_empty() => project
+                .files
+                .iter()
+                .enumerate()
+                .flat_map(|(f, facts)| {
+                    facts
+                        .tests
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, t)| inherited.contains(&t.node_id))
+                        .map(move |(t, _)| (f, t))
+                })
+                .collect(),
             (Some(id), _) => facts
                 .tests
                 .iter()
@@ -807,11 +841,40 @@ fn resolve_effects<'a>(
                         .map(move |(t, _)| (other, t))
                 })
                 .collect(),
-            _ => Vec::new(),
+            (None, None) => match own_fixture {
+                Some(own) => closures
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(f, tests)| {
+                        tests
+                            .iter()
+                            .enumerate()
+                            .filter(move |(_, closure)| closure.contains(&own))
+                            .map(move |(t, _)| (f, t))
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
         };
-        if effect.helper.is_some() && reaching.is_empty() {
+        let in_helper_class = effect.owner.test.is_none()
+            && !effect.owner.classes.is_empty()
+            && !facts.is_test_module;
+        if (effect.helper.is_some() || in_helper_class) && reaching.is_empty() {
             continue;
         }
+        // What isolates a test's body also isolates a fixture when it runs first: an autouse
+        // function-scoped fixture (before the test's other function-scoped fixtures), or one the
+        // fixture requests. Wider fixtures run before any of them.
+        let guards_owner = |guard: &FixtureRef| match own_fixture {
+            None => true,
+            Some(own) => {
+                let (own_facts, guard_facts) = (project.fixture(own), project.fixture(*guard));
+                *guard != own
+                    && own_facts.scope == "function"
+                    && (guard_facts.autouse && guard_facts.scope == "function"
+                        || own_facts.requested.contains(&guard_facts.name))
+            }
+        };
         // Every test the effect reaches is isolated by one of its fixtures.
         let all_reaching = |isolated: &dyn Fn(usize, usize) -> bool| {
             !reaching.is_empty() && reaching.iter().all(|(f, t)| isolated(*f, *t))
@@ -828,7 +891,7 @@ fn resolve_effects<'a>(
         let home_by_fixture = all_reaching(&|f, t| {
             closures[f][t]
                 .iter()
-                .any(|r| project.fixture(*r).isolates_home)
+                .any(|r| guards_owner(r) && project.fixture(*r).isolates_home)
         });
         if class == PathClass::Home && (effect.home_isolated || home_by_fixture) {
             continue;
@@ -842,8 +905,8 @@ fn resolve_effects<'a>(
             || all_reaching(&|f, t| {
                 closures[f][t]
                     .iter()
-                    .any(|r| project.fixture(*r).changes_cwd)
-                    || requests_chdir_fixture(f, t)
+                    .any(|r| guards_owner(r) && project.fixture(*r).changes_cwd)
+                    || own_fixture.is_none() && requests_chdir_fixture(f, t)
             });
         // Relative paths of a test in its own working folder land in that private folder.
         if cwd_isolated && class == PathClass::Relative {
@@ -961,9 +1024,14 @@ fn to_diagnostic(
     outcome: &FileOutcome,
     project: &Project,
     users: &HashMap<FixtureRef, Vec<String>>,
+    inheritance: &Inheritance,
 ) -> Option<Diagnostic> {
     let facts = &project.files[file];
     let owner = &finding.owner;
+    let inherited = match (&owner.test, owner.classes.last()) {
+        (None, Some(class)) => inheritance.tests_of(file, class, &owner.function),
+        _ => Vec::new(),
+    };
     let same_class = |classes: &[String]| {
         facts
             .tests
@@ -974,6 +1042,7 @@ fn to_diagnostic(
     };
     let affected: Vec<String> = match owner.role {
         _ if finding.tests.is_some() => finding.tests.clone().unwrap_or_default(),
+        _ if !inherited.is_empty() => inherited,
         Role::Test => owner.test.iter().cloned().collect(),
         Role::Fixture => {
             let name = owner.fixture.as_deref().unwrap_or(&owner.function);

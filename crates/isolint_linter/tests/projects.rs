@@ -12,7 +12,7 @@ use isolint_linter::{lint, LintOptions, RuleSet, Settings};
 use isolint_python::pytest_config::Naming;
 use std::collections::BTreeSet;
 
-fn check_project(name: &str) -> Result<(), String> {
+fn lint_project(name: &str) -> isolint_linter::LintResult {
     let project = repo_root().join("fixtures/projects").join(name);
     let tests = project.join("tests");
     let exclude = GlobSet::empty();
@@ -32,7 +32,7 @@ fn check_project(name: &str) -> Result<(), String> {
         source_roots: vec![project.clone()],
         ..Settings::default()
     };
-    let result = lint(
+    lint(
         &inputs,
         &LintOptions {
             rules: &rules,
@@ -41,7 +41,15 @@ fn check_project(name: &str) -> Result<(), String> {
             per_file_ignores: &[],
             warn_unused_suppressions: false,
         },
-    );
+    )
+}
+
+fn check_project(name: &str) -> Result<(), String> {
+    let tests = repo_root()
+        .join("fixtures/projects")
+        .join(name)
+        .join("tests");
+    let result = lint_project(name);
     let actual: BTreeSet<(String, usize, String)> = result
         .diagnostics
         .iter()
@@ -81,4 +89,37 @@ fn every_project_matches_its_expectations() {
         .filter_map(|name| check_project(name).err())
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn inherited_tests_are_collected_and_attributed_to_every_subclass() {
+    let result = lint_project("inherited-and-guarded");
+    let collected: Vec<&str> = result
+        .files
+        .iter()
+        .flat_map(|f| f.tests.iter().map(|t| t.node_id.as_str()))
+        .collect();
+    for id in [
+        "tests/test_readers.py::TestXLSX::test_reads_back",
+        "tests/test_readers.py::TestXLSX::test_writes_copy",
+        "tests/test_readers.py::TestODS::test_reads_back",
+        "tests/test_readers.py::TestODS::test_writes_copy",
+    ] {
+        assert!(collected.contains(&id), "{id} not collected: {collected:?}");
+    }
+    let affected = |line: usize| {
+        result
+            .diagnostics
+            .iter()
+            .find(|d| d.file.ends_with("reader_base.py") && d.start.line == line)
+            .map(|d| d.affected_tests.clone())
+            .unwrap_or_default()
+    };
+    // The overridden test runs only where it is inherited.
+    assert_eq!(
+        affected(17),
+        vec!["tests/test_readers.py::TestXLSX::test_writes_copy"]
+    );
+    // setup_method runs for every test of every subclass.
+    assert_eq!(affected(7).len(), 5, "{:?}", affected(7));
 }

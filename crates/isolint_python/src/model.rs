@@ -368,7 +368,9 @@ impl<'t> FileModel<'t> {
                     let iterable = node.child_by_field_id(field::RIGHT.id());
                     for target in identifiers_in_target(left) {
                         let value = match iterable {
-                            Some(items) if target.id() == left.id() => BindingValue::LoopItem(items),
+                            Some(items) if target.id() == left.id() => {
+                                BindingValue::LoopItem(items)
+                            }
                             _ => BindingValue::Opaque,
                         };
                         self.bind(

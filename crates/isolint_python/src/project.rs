@@ -42,6 +42,14 @@ pub struct ClassFacts {
     pub bases: Vec<String>,
     /// `setUp`/`setup_method` moves into a private working folder.
     pub setup_changes_cwd: bool,
+    /// pytest collects it (a `Test*` class of a test module, a `unittest.TestCase`).
+    pub collected: bool,
+    pub module_level: bool,
+    pub unittest: bool,
+    /// Names of its methods (a subclass's own method overrides the inherited one).
+    pub methods: Vec<String>,
+    /// Its test-named methods as tests of this class: subclasses inherit them.
+    pub test_methods: Vec<TestFacts>,
 }
 
 impl FileFacts {
@@ -377,6 +385,146 @@ impl<'a> Project<'a> {
         }
         users
     }
+}
+
+/// Which tests a class's code runs for: its own tests and those of every collected subclass (the
+/// test methods of a base class in a helper module run as tests of each subclass).
+#[derive(Debug, Default)]
+pub struct Inheritance {
+    /// (file, class) → node ids of the tests that run its methods, own and inherited.
+    by_class: HashMap<(usize, String), Vec<String>>,
+    /// (file, class, method) → node ids of the tests that method is.
+    by_method: HashMap<(usize, String, String), Vec<String>>,
+}
+
+impl Inheritance {
+    /// The tests code in `method` of `class` (in `file`) runs for: the method's tests when it is a
+    /// test, else every test of the class and its subclasses.
+    pub fn tests_of(&self, file: usize, class: &str, method: &str) -> Vec<String> {
+        self.by_method
+            .get(&(file, class.to_string(), method.to_string()))
+            .or_else(|| self.by_class.get(&(file, class.to_string())))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// Adds the tests collected subclasses inherit from base classes (in the module or another linted
+/// file) to the subclasses' files, as pytest collects them, and says which tests each base class's
+/// methods run for.
+pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
+    let mut inheritance = Inheritance::default();
+    let mut added: Vec<(usize, TestFacts)> = Vec::new();
+    for (file, facts) in files.iter().enumerate() {
+        if !facts.is_test_module {
+            continue;
+        }
+        for class in facts
+            .classes
+            .iter()
+            .filter(|c| c.collected && c.module_level)
+        {
+            let mut seen_methods: BTreeSet<String> = class.methods.iter().cloned().collect();
+            let own: Vec<String> = class
+                .test_methods
+                .iter()
+                .map(|t| t.node_id.clone())
+                .collect();
+            let mut record_class = |key: (usize, String), ids: &[String]| {
+                inheritance
+                    .by_class
+                    .entry(key)
+                    .or_default()
+                    .extend_from_slice(ids);
+            };
+            record_class((file, class.name.clone()), &own);
+            let mut pending: Vec<(usize, String, usize)> = class
+                .bases
+                .iter()
+                .filter_map(|b| find_class(files, file, b).map(|f| (f, b.clone(), 1)))
+                .collect();
+            let mut visited = BTreeSet::new();
+            while let Some((base_file, base, depth)) = pending.pop() {
+                if depth > MAX_DEPTH || !visited.insert((base_file, base.clone())) {
+                    continue;
+                }
+                let Some(base_facts) = files[base_file].classes.iter().find(|c| c.name == base)
+                else {
+                    continue;
+                };
+                let mut ids = Vec::new();
+                for template in &base_facts.test_methods {
+                    if !seen_methods.insert(template.name.clone()) {
+                        continue;
+                    }
+                    let node_id = format!("{}::{}::{}", facts.node_path, class.name, template.name);
+                    inheritance
+                        .by_method
+                        .entry((base_file, base.clone(), template.name.clone()))
+                        .or_default()
+                        .push(node_id.clone());
+                    ids.push(node_id.clone());
+                    added.push((
+                        file,
+                        TestFacts {
+                            node_id,
+                            classes: vec![class.name.clone()],
+                            unittest: class.unittest || template.unittest,
+                            ..template.clone()
+                        },
+                    ));
+                }
+                ids.extend(own.iter().cloned());
+                record_class((base_file, base.clone()), &ids);
+                pending.extend(base_facts.bases.iter().filter_map(|b| {
+                    find_class(files, base_file, b).map(|f| (f, b.clone(), depth + 1))
+                }));
+            }
+        }
+    }
+    for (file, test) in added {
+        if !files[file].tests.iter().any(|t| t.node_id == test.node_id) {
+            files[file].tests.push(test);
+        }
+    }
+    for ids in inheritance
+        .by_class
+        .values_mut()
+        .chain(inheritance.by_method.values_mut())
+    {
+        ids.sort();
+        ids.dedup();
+    }
+    inheritance
+}
+
+/// The file defining the class a module names as a base: the module itself, the module it imports
+/// the name from, else the only linted file defining a class of that name.
+fn find_class(files: &[FileFacts], file: usize, name: &str) -> Option<usize> {
+    if files[file].classes.iter().any(|c| c.name == name) {
+        return Some(file);
+    }
+    let defines = |i: &usize| files[*i].classes.iter().any(|c| c.name == name);
+    let imported_from: Vec<&str> = files[file]
+        .imports
+        .iter()
+        .filter(|i| i.local == name)
+        .map(|i| i.module.trim_start_matches('.'))
+        .collect();
+    let candidates: Vec<usize> = (0..files.len()).filter(defines).collect();
+    let from_import = candidates.iter().copied().find(|i| {
+        let module = files[*i]
+            .node_path
+            .trim_end_matches(".py")
+            .replace('/', ".");
+        imported_from
+            .iter()
+            .any(|m| !m.is_empty() && (module == *m || module.ends_with(&format!(".{m}"))))
+    });
+    from_import.or(match candidates.as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

@@ -112,16 +112,16 @@ pub struct FirstPartyNames(pub HashSet<String>);
 
 impl FirstPartyNames {
     fn contains_module(&self, module: &str) -> bool {
-        module.starts_with('.')
-            || self
-                .0
-                .contains(module.split('.').next().unwrap_or(module))
+        module.starts_with('.') || self.0.contains(module.split('.').next().unwrap_or(module))
     }
 }
 
 /// Records the calls of every followed function that may reach the project's code, and whether
 /// test code hands a known path to one (then library calls given fixed paths are worth a look).
-pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyNames) -> Vec<(ScopeId, CallFacts)> {
+pub fn collect_calls(
+    ctx: &mut FileContext,
+    first_party: &FirstPartyNames,
+) -> Vec<(ScopeId, CallFacts)> {
     let model = ctx.model;
     let mut calls = Vec::new();
     let mut class_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
@@ -305,9 +305,7 @@ pub fn assemble(
                 s.name.to_string(),
                 s.bases
                     .iter()
-                    .map(|b| {
-                        isolint_python::knowledge::last_component(ctx.text(*b)).to_string()
-                    })
+                    .map(|b| isolint_python::knowledge::last_component(ctx.text(*b)).to_string())
                     .collect(),
             )
         })

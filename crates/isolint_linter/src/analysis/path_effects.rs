@@ -195,7 +195,10 @@ fn is_followed(ctx: &FileContext, scope: ScopeId) -> bool {
 
 /// Keeps the effects a function states in terms of its parameters (and, in first-party modules,
 /// every effect), unless the function fakes the filesystem or patches the sink.
-fn collect_summary_effects(ctx: &mut FileContext, effects: Vec<(Node, ScopeId, PathOp, Text, String)>) {
+fn collect_summary_effects(
+    ctx: &mut FileContext,
+    effects: Vec<(Node, ScopeId, PathOp, Text, String)>,
+) {
     let model = ctx.model;
     let mut guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
     for (call, scope, op, path, callee) in effects {

@@ -387,16 +387,14 @@ impl<'a> Summaries<'a> {
             .find(|(name, _)| name == class)
             .map(|(_, bases)| bases.clone())?;
         for base in bases {
-            let defined_in = std::iter::once(file).chain(
-                (0..self.modules.len()).filter(|&i| {
-                    i != file
-                        && self.modules[i]
-                            .functions
-                            .classes
-                            .iter()
-                            .any(|(name, _)| *name == base)
-                }),
-            );
+            let defined_in = std::iter::once(file).chain((0..self.modules.len()).filter(|&i| {
+                i != file
+                    && self.modules[i]
+                        .functions
+                        .classes
+                        .iter()
+                        .any(|(name, _)| *name == base)
+            }));
             for candidate in defined_in.collect::<Vec<_>>() {
                 if let Some(found) = self.method(candidate, &base, method, depth + 1) {
                     return Some(found);

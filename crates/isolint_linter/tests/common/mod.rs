@@ -48,4 +48,3 @@ pub fn expectations(folder: &Path) -> BTreeSet<(String, usize, String)> {
     }
     expected
 }
-
