@@ -683,6 +683,12 @@ fn add_effects_through_calls(outcomes: &mut [FileOutcome], first_party: &[FileOu
     drop(summaries);
     drop(modules);
     for (outcome, effects) in outcomes.iter_mut().zip(found) {
+        // What the callee is known to do replaces the guess from its keyword names.
+        outcome.effects.retain(|direct| {
+            !effects
+                .iter()
+                .any(|e| e.span == direct.span && e.path.text == direct.path.text)
+        });
         outcome.effects.extend(effects);
     }
 }

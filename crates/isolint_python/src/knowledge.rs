@@ -454,7 +454,65 @@ pub const SINKS: &[Sink] = &[
     sink(AnyMethod("to_feather"), arg(0, "path"), Mode::Always, Write),
     sink(AnyMethod("to_stata"), arg(0, "path"), Mode::Always, Write),
     sink(AnyMethod("savefig"), arg(0, "fname"), Mode::Always, Write),
+    // openpyxl's `wb.save(...)`, PIL's `image.save(...)`, a model's `save(...)`: judged only when
+    // handed something that reads as a file name (see `path_effects`).
+    sink(AnyMethod("save"), arg(0, "filename"), Mode::Always, Write),
+    sink(
+        Function("xlsxwriter.Workbook"),
+        arg(0, "filename"),
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        Function("pyarrow.parquet.write_table"),
+        arg(1, "where"),
+        Mode::Always,
+        Write,
+    ),
+    sink(
+        Function("pyarrow.feather.write_feather"),
+        arg(1, "dest"),
+        Mode::Always,
+        Write,
+    ),
+    sink(Function("h5py.File"), arg(0, "name"), READ_MODE, Write),
+    sink(Function("gzip.open"), arg(0, "filename"), READ_MODE, Write),
+    sink(Function("bz2.open"), arg(0, "filename"), READ_MODE, Write),
+    sink(Function("lzma.open"), arg(0, "filename"), READ_MODE, Write),
+    sink(
+        Function("duckdb.connect"),
+        arg(0, "database"),
+        Mode::Always,
+        Database,
+    ),
 ];
+
+/// Whether a keyword argument's name says the callee writes there (`dest_file_name=`,
+/// `output_path=`, `outfile=`): a library call outside the sink table handed a fixed file this
+/// way writes it.
+pub fn keyword_names_output(keyword: &str) -> bool {
+    let lower = keyword.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "outfile" | "outpath" | "outdir" | "dest" | "destination" | "output" | "out"
+    ) {
+        return true;
+    }
+    let parts: Vec<&str> = lower.split('_').collect();
+    let says_output = parts.iter().any(|p| {
+        matches!(
+            *p,
+            "dest" | "destination" | "output" | "out" | "outfile" | "save" | "export" | "target"
+        )
+    });
+    let says_path = parts.iter().any(|p| {
+        matches!(
+            *p,
+            "file" | "filename" | "fname" | "path" | "dir" | "folder" | "directory" | "name"
+        )
+    });
+    says_output && says_path
+}
 
 /// Calls that test for a path's existence: evidence that a library call wrote it.
 pub const CHECKS: &[Callee] = &[

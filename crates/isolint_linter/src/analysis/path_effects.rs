@@ -363,7 +363,7 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
         })
         .flatten();
     if !could_be_sink(ctx, callee, method, scope) {
-        return CallEffects::MaybeMention;
+        return output_keyword(ctx, call, scope);
     }
     let args = CallArgs::of(call, source);
     let qualified = model.qualified_name(callee, scope);
@@ -440,8 +440,11 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
                 _ => Vec::new(),
             });
         }
+        // `.save(...)` is every kind of object's: a path only when it reads as a file name.
+        let is_generic_save = matches!(sink.callee, Callee::AnyMethod("save"));
         return CallEffects::Known(
             known_path(path_node)
+                .filter(|path| !is_generic_save || looks_like_file(path))
                 .map(|path| vec![(sink.op, path, shown)])
                 .unwrap_or_default(),
         );
@@ -479,7 +482,45 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
             );
         }
     }
-    CallEffects::MaybeMention
+    output_keyword(ctx, call, scope)
+}
+
+/// A call outside the tables handed a fixed file through a keyword that says it writes there
+/// (`export(records, dest_file_name="out.csv")`) writes it; any other call may be a library
+/// write, decided later by the file's removals and checks.
+fn output_keyword(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects {
+    let args = CallArgs::of(call, ctx.source());
+    let mut effects = Vec::new();
+    for (keyword, value) in &args.keywords {
+        if !knowledge::keyword_names_output(keyword) {
+            continue;
+        }
+        let Value::Text(path) = ctx.eval.eval(*value, scope) else {
+            continue;
+        };
+        if !is_path_like(&path) || !(path.root.is_param() || looks_like_file(&path)) {
+            continue;
+        }
+        let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+            continue;
+        };
+        let method = (callee.kind() == kind::ATTRIBUTE)
+            .then(|| {
+                callee
+                    .child_by_field_id(field::ATTRIBUTE.id())
+                    .map(|a| ctx.text(a))
+            })
+            .flatten();
+        if !is_mention_candidate(ctx.model.qualified_name(callee, scope).as_deref(), method) {
+            continue;
+        }
+        effects.push((PathOp::Write, path, ctx.text(callee).to_string()));
+    }
+    if effects.is_empty() {
+        CallEffects::MaybeMention
+    } else {
+        CallEffects::Known(effects)
+    }
 }
 
 /// A cheap test on the callee's last name (through `from x import y as z` aliases) before its
