@@ -964,11 +964,15 @@ fn pair_removals(effects: Vec<ResolvedEffect>) -> Vec<ResolvedEffect> {
         match effect.effect.op {
             PathOp::Check => continue,
             PathOp::Mention | PathOp::Write | PathOp::CreateDir | PathOp::Database => {
+                // A check before the call asserts an input exists; only one after it says the call
+                // made the path.
                 let pairs: Vec<(Span, String)> = evidence
                     .iter()
                     .filter(|(path, span, what)| {
                         covers(path, &effect.shown)
-                            && (*what == "removed here" || effect.effect.op == PathOp::Mention)
+                            && (*what == "removed here"
+                                || effect.effect.op == PathOp::Mention
+                                    && span.start >= effect.effect.span.end)
                             && *span != effect.effect.span
                     })
                     .map(|(_, span, what)| (*span, what.to_string()))
@@ -998,8 +1002,34 @@ fn pair_removals(effects: Vec<ResolvedEffect>) -> Vec<ResolvedEffect> {
     kept
 }
 
-/// The path as users read it.
+/// The path as users read it, `a/../b` folded to `b` (`Path(__file__).joinpath("../data")`).
 fn shown_path(root: &Root, text: &str, facts: &FileFacts) -> String {
+    normalize_path(&unnormalized_path(root, text, facts))
+}
+
+/// Folds `.` and `name/..` components; leading `..` (above the start) are kept.
+fn normalize_path(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
+fn unnormalized_path(root: &Root, text: &str, facts: &FileFacts) -> String {
     let join = |prefix: &str| {
         // `gettempdir() + "/x"` leaves a slash at the start of the part on the root.
         let text = text.trim_start_matches('/');
@@ -1150,5 +1180,19 @@ fn share_effort(diagnostics: &mut [Diagnostic]) {
                 outside_tests: false,
             }));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_path;
+
+    #[test]
+    fn paths_are_shown_folded() {
+        assert_eq!(normalize_path("tests/x/__file__/../../proj"), "tests/proj");
+        assert_eq!(normalize_path("./out/./a.txt"), "out/a.txt");
+        assert_eq!(normalize_path("../shared/x"), "../shared/x");
+        assert_eq!(normalize_path("/tmp/../tmp/x"), "/tmp/x");
+        assert_eq!(normalize_path("a/.."), ".");
     }
 }
