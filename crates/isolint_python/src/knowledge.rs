@@ -454,9 +454,6 @@ pub const SINKS: &[Sink] = &[
     sink(AnyMethod("to_feather"), arg(0, "path"), Mode::Always, Write),
     sink(AnyMethod("to_stata"), arg(0, "path"), Mode::Always, Write),
     sink(AnyMethod("savefig"), arg(0, "fname"), Mode::Always, Write),
-    // openpyxl's `wb.save(...)`, PIL's `image.save(...)`, a model's `save(...)`: judged only when
-    // handed something that reads as a file name (see `path_effects`).
-    sink(AnyMethod("save"), arg(0, "filename"), Mode::Always, Write),
     sink(
         Function("xlsxwriter.Workbook"),
         arg(0, "filename"),

@@ -36,6 +36,8 @@ pub struct FunctionFacts {
     pub bound_method: bool,
     pub effects: Vec<SymbolicEffect>,
     pub calls: Vec<CallFacts>,
+    /// For test code and test-tree helpers: who makes its calls and what protects them.
+    pub caller: Option<Caller>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,9 +75,9 @@ pub struct CallFacts {
     /// `*args`/`**kwargs` present: parameters past them are unknown.
     pub has_splat: bool,
     pub span: Span,
-    pub site: Site,
-    /// For calls in test code and test-tree helpers: who makes the call and what protects it.
-    pub caller: Option<Caller>,
+    pub position: Position,
+    /// The callee as written (`utils.rmtree`).
+    pub callee: String,
 }
 
 #[derive(Debug, Clone)]
@@ -118,10 +120,7 @@ impl FirstPartyNames {
 
 /// Records the calls of every followed function that may reach the project's code, and whether
 /// test code hands a known path to one (then library calls given fixed paths are worth a look).
-pub fn collect_calls(
-    ctx: &mut FileContext,
-    first_party: &FirstPartyNames,
-) -> Vec<(ScopeId, CallFacts)> {
+pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyNames) -> CollectedCalls {
     let model = ctx.model;
     let mut calls = Vec::new();
     let mut class_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
@@ -143,9 +142,14 @@ pub fn collect_calls(
                 continue;
             }
             let args = CallArgs::of(*call, ctx.source());
+            // Only values a summary can bind are kept: most arguments are neither paths nor
+            // parameters, and a large suite makes millions of calls.
             let arg = |node: Node| ArgFacts {
-                value: ctx.eval.eval(node, scope_id),
-                items: items_of(ctx, node, scope_id),
+                value: Some(ctx.eval.eval(node, scope_id))
+                    .filter(may_name_a_path)
+                    .unwrap_or(Value::Unknown),
+                items: items_of(ctx, node, scope_id)
+                    .filter(|items| items.iter().any(may_name_a_path)),
             };
             let positional: Vec<ArgFacts> = args.positional.iter().map(|n| arg(*n)).collect();
             let keywords: Vec<(String, ArgFacts)> = args
@@ -153,22 +157,19 @@ pub fn collect_calls(
                 .iter()
                 .map(|(k, n)| (k.to_string(), arg(*n)))
                 .collect();
-            let caller = callers
-                .entry(function)
-                .or_insert_with(|| {
-                    (!ctx.file.first_party).then(|| {
-                        let (_, owner) = ctx.owner_of(scope_id);
-                        let helper = (owner.role == isolint_python::model::Role::Helper)
-                            .then(|| owner.function.clone());
-                        let guards = guards_of(ctx, function, &mut class_guards);
-                        Caller {
-                            owner,
-                            helper,
-                            guards,
-                        }
-                    })
+            let caller = callers.entry(function).or_insert_with(|| {
+                (!ctx.file.first_party).then(|| {
+                    let (_, owner) = ctx.owner_of(scope_id);
+                    let helper = (owner.role == isolint_python::model::Role::Helper)
+                        .then(|| owner.function.clone());
+                    let guards = guards_of(ctx, function, &mut class_guards);
+                    Caller {
+                        owner,
+                        helper,
+                        guards,
+                    }
                 })
-                .clone();
+            });
             if caller.is_some() {
                 hands_known_path |= positional
                     .iter()
@@ -183,21 +184,31 @@ pub fn collect_calls(
                     keywords,
                     has_splat: args.has_splat,
                     span: Span::of(*call),
-                    site: Site {
-                        file: ctx.file.display.clone(),
-                        position: Position::default(),
-                        callee: call
-                            .child_by_field_id(field::FUNCTION.id())
-                            .map(|c| ctx.text(c).to_string())
-                            .unwrap_or_default(),
-                    },
-                    caller,
+                    position: Position::default(),
+                    callee: call
+                        .child_by_field_id(field::FUNCTION.id())
+                        .map(|c| ctx.text(c).to_string())
+                        .unwrap_or_default(),
                 },
             ));
         }
     }
     ctx.may_remove_through_calls = hands_known_path;
-    calls
+    CollectedCalls { calls, callers }
+}
+
+/// The calls of a file's functions, and who makes them.
+pub struct CollectedCalls {
+    calls: Vec<(ScopeId, CallFacts)>,
+    callers: HashMap<ScopeId, Option<Caller>>,
+}
+
+/// A value a path effect can hang from: known text on a root, or a parameter or fixture to bind.
+fn may_name_a_path(value: &Value) -> bool {
+    value.as_text().is_some_and(|t| {
+        matches!(t.root, Root::Param(_) | Root::Fixture(_))
+            || classify_path(&t.root, &t.text).is_some()
+    })
 }
 
 impl ArgFacts {
@@ -214,7 +225,7 @@ impl ArgFacts {
 /// Puts together the functions of a file: their parameters, their symbolic effects and calls.
 pub fn assemble(
     ctx: &FileContext,
-    calls: Vec<(ScopeId, CallFacts)>,
+    collected: CollectedCalls,
     effects: &[SummaryEffect],
     position: impl Fn(usize) -> Position,
 ) -> FileFunctions {
@@ -238,8 +249,9 @@ pub fn assemble(
                 },
             });
     }
+    let CollectedCalls { calls, mut callers } = collected;
     for (function, mut call) in calls {
-        call.site.position = position(call.span.start);
+        call.position = position(call.span.start);
         call.positional = call
             .positional
             .into_iter()
@@ -292,6 +304,7 @@ pub fn assemble(
                 bound_method,
                 effects,
                 calls,
+                caller: callers.remove(&id).flatten(),
             }
         })
         .collect();
@@ -449,7 +462,10 @@ fn call_target(
                 ..
             },
         )) => {
-            if !first_party.contains_module(module) {
+            // `module.function`, `module.Class.method`, `name.method` of an imported name: a longer
+            // chain (`Article.objects.create`) goes through attributes no summary describes.
+            let longest = if member.is_some() { 2 } else { 3 };
+            if !first_party.contains_module(module) || path.len() > longest {
                 return None;
             }
             let mut full: Vec<String> = member.iter().map(|m| m.to_string()).collect();

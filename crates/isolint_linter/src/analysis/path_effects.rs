@@ -440,11 +440,8 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
                 _ => Vec::new(),
             });
         }
-        // `.save(...)` is every kind of object's: a path only when it reads as a file name.
-        let is_generic_save = matches!(sink.callee, Callee::AnyMethod("save"));
         return CallEffects::Known(
             known_path(path_node)
-                .filter(|path| !is_generic_save || looks_like_file(path))
                 .map(|path| vec![(sink.op, path, shown)])
                 .unwrap_or_default(),
         );

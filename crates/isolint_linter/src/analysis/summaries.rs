@@ -107,12 +107,14 @@ impl<'a> Summaries<'a> {
         let module = &self.modules[file];
         let mut out = Vec::new();
         for function in &module.functions.functions {
+            let Some(caller) = &function.caller else {
+                continue;
+            };
+            if caller.guards.fake_filesystem {
+                continue;
+            }
             for call in &function.calls {
-                let Some(caller) = &call.caller else { continue };
-                if caller.guards.fake_filesystem {
-                    continue;
-                }
-                let called = last_component(&call.site.callee);
+                let called = last_component(&call.callee);
                 if caller.guards.mocked.iter().any(|m| m == called) {
                     continue;
                 }
@@ -128,13 +130,13 @@ impl<'a> Summaries<'a> {
                         op: effect.op,
                         path: effect.path,
                         span: call.span,
-                        callee: call.site.callee.clone(),
+                        callee: call.callee.clone(),
                         owner: caller.owner.clone(),
                         helper: caller.helper.clone(),
                         cwd_isolated: caller.guards.cwd_isolated,
                         home_isolated: caller.guards.home_isolated,
                         through: Some(Through {
-                            function: call.site.callee.clone(),
+                            function: call.callee.clone(),
                             sink: Related {
                                 file: effect.sink.file.clone(),
                                 line: effect.sink.position.line,
@@ -233,7 +235,7 @@ impl<'a> Summaries<'a> {
             for effect in self.reached(r.file, facts, call, depth) {
                 // Test code reports what it reaches at its own call; only what still waits for an
                 // argument, and the package's own fixed paths, travel further up.
-                if effect.path.root.is_param() || module.first_party && call.caller.is_none() {
+                if effect.path.root.is_param() || module.first_party && facts.caller.is_none() {
                     effects.push(effect);
                 }
             }
