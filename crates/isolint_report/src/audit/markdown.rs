@@ -5,8 +5,7 @@
 //! The full (test, finding) matrix is in the JSON.
 
 use super::model::{
-    category_phrase, join_words, node_file, Audit, FixFinding, Location, Resource, RootCause,
-    SingleTestFix,
+    join_words, node_file, Audit, FixFinding, Location, Resource, RootCause, SingleTestFix,
 };
 use super::text::{code, code_list, github_slug, inline, plural, shell_word, Anchors};
 use super::{NOTES_END, NOTES_START};
@@ -262,6 +261,20 @@ fn tests_block(doc: &mut Doc, tests: &[String]) {
     }
 }
 
+/// A family's name in a short list.
+fn category_short(category: Category) -> &'static str {
+    match category {
+        Category::HardcodedPath => "hard-coded paths",
+        Category::SharedResourceName => "shared resource names",
+        Category::ModuleState => "module state",
+        Category::OrderDependency => "order",
+        Category::MissingCleanup => "missing cleanup",
+        Category::WideFixtureScope => "fixture scopes",
+        Category::Collection => "collection side effects",
+        Category::Config => "configuration",
+    }
+}
+
 fn fixes(count: usize) -> String {
     if count == 1 {
         "1 fix".into()
@@ -391,29 +404,28 @@ fn summary(doc: &mut Doc, audit: &Audit) {
         .families_checked
         .iter()
         .filter(|f| !f.implemented)
-        .map(|f| category_phrase(f.category).to_string())
+        .map(|f| category_short(f.category).to_string())
         .collect();
     let off: Vec<String> = audit
         .families_checked
         .iter()
         .filter(|f| f.implemented && !f.checked)
-        .map(|f| category_phrase(f.category).to_string())
+        .map(|f| category_short(f.category).to_string())
         .collect();
     let mut not_checked = Vec::new();
     if !missing.is_empty() {
         not_checked.push(format!(
-            "Not checked (no rules in this version yet): {}.",
+            "{} of {} families are not checked yet (no rules in this version): {}.",
+            missing.len(),
+            audit.families_checked.len(),
             join_words(&missing)
         ));
     }
     if !off.is_empty() {
-        not_checked.push(format!(
-            "Not checked (turned off for this run): {}.",
-            join_words(&off)
-        ));
+        not_checked.push(format!("Turned off for this run: {}.", join_words(&off)));
     }
     if !not_checked.is_empty() && !s.clean && s.tests > 0 {
-        not_checked.push("Problems of those kinds are not counted.".into());
+        not_checked.push("Their problems are not counted.".into());
     }
     doc.paragraph(
         &format!("{verdict} {}", not_checked.join(" "))

@@ -586,7 +586,10 @@ mod synthetic {
             "{text}"
         );
         // Missing cleanup has rules but was turned off: say so.
-        assert!(text.contains("turned off for this run"), "{text}");
+        assert!(
+            text.contains("Turned off for this run: missing cleanup"),
+            "{text}"
+        );
         assert!(text.contains("could not be read or parsed"), "{text}");
         // `|` in a path cannot break a table row.
         assert!(text.contains("`/tmp/shared\\|out.txt`"), "{text}");
