@@ -752,15 +752,36 @@ fn root_cause(doc: &mut Doc, root: &RootCause) {
             None => by_message.push((f, vec![place])),
         }
     }
+    let several = by_message.len() > 1;
+    let owner_prefix = format!("{} ", root.lives_in);
     let problems: Vec<String> = by_message
         .iter()
-        .map(|(f, places)| {
-            format!(
-                "{} {} ({})",
-                rule_link(f.code),
-                inline(&f.message, false),
-                places.join(", ")
-            )
+        .enumerate()
+        .map(|(i, (f, places))| {
+            if !several {
+                return format!(
+                    "{} {} ({})",
+                    rule_link(f.code),
+                    inline(&f.message, false),
+                    places.join(", ")
+                );
+            }
+            // In a list under the root's heading, the owner and the rule's reason are said once.
+            let message = if i == 0 {
+                f.message.clone()
+            } else {
+                short_message(&f.message)
+            };
+            let message = message
+                .strip_prefix(&owner_prefix)
+                .map(str::to_string)
+                .unwrap_or(message);
+            let rule = if i > 0 && by_message[i - 1].0.code == f.code {
+                String::new()
+            } else {
+                format!("{} ", rule_link(f.code))
+            };
+            format!("{rule}{} ({})", inline(&message, false), places.join(", "))
         })
         .collect();
     let origin = root
@@ -1151,9 +1172,10 @@ fn effort(doc: &mut Doc, audit: &Audit) {
 fn xdist(doc: &mut Doc, audit: &Audit) {
     let x = &audit.xdist;
     doc.heading(2, SECTIONS[6]);
-    let why = match x.strategy {
-        "load" => "no two tests share a fixed path or other resource".to_string(),
-        "loadscope" => "every group of tests that shares a resource lies within one module or class, and `loadscope` runs each module, or each class of test methods, on one worker".to_string(),
+    let command = format!("**{}**", code(&x.command, false));
+    let mut text = match x.strategy {
+        "load" => format!("{command}: no two tests share a fixed path or other resource, so plain `-n auto` spreads them freely."),
+        "loadscope" => format!("{command}: every group of tests that shares a resource lies within one module or class, and `loadscope` runs each module, or each class of test methods, on one worker; no test changes."),
         _ => {
             let spanning: Vec<String> = x
                 .groups
@@ -1162,25 +1184,22 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
                 .map(|g| code(&g.name, false))
                 .collect();
             format!(
-                "with the markers below; `--dist loadscope` is not enough, as {} spans several modules or classes",
+                "{command} with the `xdist_group` markers below, which keep the tests that share a resource on one worker; `--dist loadscope` is not enough, as {} spans several modules or classes.",
                 join_words(&spanning)
             )
         }
     };
     if x.safe_today {
-        doc.paragraph(&format!(
-            "**{}** is safe today for the checked families: {why}.",
-            code(&x.command, false)
-        ));
+        text.push_str(" Safe today for the checked families.");
     } else {
-        doc.paragraph(&format!(
-            "**{}** keeps tests that share a resource on one worker: {why}. It is safe once {} that leave environment variables set are fixed ({}: {}): that change stays in the worker process and reaches the next test it runs, whatever the `--dist` mode.",
-            code(&x.command, false),
+        text.push_str(&format!(
+            " Safe once {} that leave environment variables set are fixed ({}: {}): such a change stays in the worker process and reaches the next test it runs, whatever the `--dist` mode.",
             plural(x.state_leaks.len(), "test"),
             fixes(x.state_leak_fixes.len()),
             fix_refs(audit, &x.state_leak_fixes)
         ));
     }
+    doc.paragraph(&text);
     if !x.groups.is_empty() {
         doc.heading(3, "xdist groups");
         let intro = if x.strategy == "loadscope" {
@@ -1240,7 +1259,15 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
                     _ => tests.extend(p.tests.iter().cloned()),
                 }
             }
+            let mut folded_places: Vec<String> = Vec::new();
+            if modules.len() + classes.len() > INLINE_TESTS {
+                folded_places.extend(modules.drain(..).map(|m| format!("module {m}")));
+                folded_places.extend(classes.drain(..).map(|c| format!("class {c}")));
+            }
             let mut on = Vec::new();
+            if !folded_places.is_empty() {
+                on.push(format!("{} modules and classes", folded_places.len()));
+            }
             if !modules.is_empty() {
                 on.push(format!(
                     "{} {}",
@@ -1279,6 +1306,20 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
                 plural(g.tests.len(), "test"),
                 join_words(&on)
             ));
+            if !folded_places.is_empty() {
+                doc.out.push('\n');
+                let mut folded = String::new();
+                let _ = writeln!(
+                    folded,
+                    "  <details><summary>the {} modules and classes to mark</summary>\n",
+                    folded_places.len()
+                );
+                for line in &folded_places {
+                    let _ = writeln!(folded, "  - {line}");
+                }
+                folded.push_str("\n  </details>\n\n");
+                doc.out.push_str(&folded);
+            }
             if !inline_tests && !tests.is_empty() {
                 let by_file = tests_by_file(&tests);
                 doc.out.push('\n');

@@ -501,6 +501,12 @@ fn tests_of(d: &Diagnostic) -> BTreeSet<&str> {
 fn fix_site_key(d: &Diagnostic) -> String {
     match (d.site, &d.fixture, &d.owner) {
         (FixSite::Fixture, Some(name), _) => return format!("fixture:{}:{name}", d.file),
+        // A finding in a test whose fix is in the fixture that gave it the value.
+        (FixSite::Fixture, None, _) => {
+            if let Some(key) = fixture_value_key(d) {
+                return key;
+            }
+        }
         (FixSite::Class, _, Some(owner)) => {
             let class = owner.rsplit_once('.').map_or(owner.as_str(), |(c, _)| c);
             return format!("class:{}:{class}", d.file);
@@ -515,6 +521,15 @@ fn fix_site_key(d: &Diagnostic) -> String {
         (None, Some(resource)) => format!("resource:{}:{}", d.file, resource),
         (None, None) => format!("at:{}:{}:{}", d.file, d.start.line, d.start.column),
     }
+}
+
+/// The fixture key (as `fix_site_key` makes it) of the fixture whose value a finding in a test
+/// comes from (`fixture \`out\` returns ...`), if any.
+fn fixture_value_key(d: &Diagnostic) -> Option<String> {
+    d.related.iter().find_map(|r| {
+        let name = r.message.strip_prefix("fixture `")?.split('`').next()?;
+        Some(format!("fixture:{}:{name}", r.file))
+    })
 }
 
 /// Where a root cause's code lives, in words: `fixture \`cache\``, `class \`TestLock\``.
@@ -670,16 +685,28 @@ pub fn build(inputs: &Inputs) -> Audit {
     // one class's setup, one helper), whatever rules they come from, that affect more than one test
     // (one test's findings read best in its own list).
     let mut groups: BTreeMap<(FixSite, String), Vec<(usize, &Diagnostic)>> = BTreeMap::new();
+    let mut through_fixture = Vec::new();
     for (index, d) in result
         .diagnostics
         .iter()
         .enumerate()
-        .filter(|(_, d)| is_root(d) && !tests_of(d).is_empty())
+        .filter(|(_, d)| !tests_of(d).is_empty())
     {
-        groups
-            .entry((d.site, fix_site_key(d)))
-            .or_default()
-            .push((index, d));
+        if is_root(d) {
+            groups
+                .entry((d.site, fix_site_key(d)))
+                .or_default()
+                .push((index, d));
+        } else if let Some(key) = fixture_value_key(d) {
+            through_fixture.push((index, d, key));
+        }
+    }
+    // A test that writes under the value of a fixture that is itself a root cause is repaired by the
+    // same change to that fixture: one fix, not one per test.
+    for (index, d, key) in through_fixture {
+        if let Some(group) = groups.get_mut(&(FixSite::Fixture, key)) {
+            group.push((index, d));
+        }
     }
     let mut roots: Vec<(RootCause, BTreeSet<&str>, Vec<usize>)> = groups
         .into_values()
