@@ -119,17 +119,21 @@ fn html_text(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The file name of a `/`-separated path.
-fn base_name(path: &str) -> &str {
-    path.rsplit_once('/').map_or(path, |(_, name)| name)
-}
-
-/// A location as a short link: `test_x.py:12` (the link holds the full path).
+/// A location as a short link: `unit/test_x.py:12`, the file and its folder (the link holds the
+/// full path; many suites have a `tests.py` per folder).
 fn link(location: &Location) -> String {
     link_as(
         location,
-        &format!("{}:{}", base_name(&location.path), location.line),
+        &format!("{}:{}", short_path(&location.path), location.line),
     )
+}
+
+/// The last two components of a `/`-separated path.
+fn short_path(path: &str) -> &str {
+    match path.rmatch_indices('/').nth(1) {
+        Some((i, _)) => &path[i + 1..],
+        None => path,
+    }
 }
 
 /// A location inside the file a list is about: `L12`.
@@ -530,9 +534,19 @@ fn summary(doc: &mut Doc, audit: &Audit) {
         );
     }
     let mut contents = Anchors::default();
+    let short = [
+        "Summary",
+        "Fixes",
+        "Shared resources",
+        "Neo4j",
+        "Order",
+        "Effort",
+        "Meanwhile",
+    ];
     let links: Vec<String> = SECTIONS
         .iter()
-        .map(|title| format!("[{title}](#{})", contents.add(title)))
+        .zip(short)
+        .map(|(title, label)| format!("[{}. {label}](#{})", &title[..1], contents.add(title)))
         .collect();
     doc.paragraph(&format!("Contents: {}", links[1..].join(" · ")));
 }
@@ -577,11 +591,11 @@ fn top_fixes(doc: &mut Doc, audit: &Audit) {
     let after = audit.effort.parallel_safe_after_top_fixes;
     let intro = if top == s.fixes {
         format!(
-            "**{}** make all {} parallel-safe (for the checked families):",
+            "**{}** all {} parallel-safe (for the checked families):",
             if top == 1 {
-                "This fix".to_string()
+                "This fix makes".to_string()
             } else {
-                format!("These {top} fixes")
+                format!("These {top} fixes make")
             },
             plural(s.tests, "test")
         )
@@ -653,6 +667,9 @@ fn effort_of_fixes(audit: &Audit, ids: &[String]) -> String {
         }
     }
     match counts.len() {
+        1 if ids.len() == 1 => {
+            effort_word(*counts.keys().next().unwrap_or(&Effort::Lines)).to_string()
+        }
         1 if ids.len() > 1 => format!(
             "all {}",
             effort_word(*counts.keys().next().unwrap_or(&Effort::Lines))
@@ -682,9 +699,8 @@ fn tests_section(doc: &mut Doc, audit: &Audit) {
         doc.paragraph("No test needs an isolation fix for the checked rule families.");
     } else {
         doc.paragraph(
-            "Each fix once: first the *root causes*, one change in code several tests share (a fixture, a class's setup, \
-             a helper) that fixes every test listed under it; then the fixes inside single tests, file by file. \
-             The full list of tests and findings is in the JSON (`isolint audit --format json`).",
+            "Each fix once: root causes (one change in shared code fixes every test under it), then fixes inside single \
+             tests. The full test-by-finding list is in the JSON (`--format json`).",
         );
     }
     if !audit.root_causes.is_empty() {
@@ -959,15 +975,27 @@ fn inventory(doc: &mut Doc, audit: &Audit) {
             )
         })
         .collect();
+    // What is absent or unchecked reads as one short paragraph.
+    let mut absent = Vec::new();
     if !others.is_empty() {
-        doc.paragraph(&format!(
-            "Not inventoried (their rules did not run): {}.",
+        absent.push(format!(
+            "Not inventoried (rules not run): {}.",
             others.join("; ")
         ));
     }
     if inv.wide_scope_fixtures.is_empty() {
-        doc.paragraph("**Wide-scope fixtures:** none (every fixture has `function` scope).");
-    } else {
+        absent.push("**Wide-scope fixtures:** none.".to_string());
+    }
+    if !inv.module_state.checked && !others.iter().any(|o| o.contains("ISO3")) {
+        absent.push(format!(
+            "**Module-level state:** not checked ({}).",
+            not_checked_reason(audit, Category::ModuleState)
+        ));
+    }
+    if !absent.is_empty() {
+        doc.paragraph(&absent.join(" "));
+    }
+    if !inv.wide_scope_fixtures.is_empty() {
         doc.paragraph(&format!(
             "**Wide-scope fixtures ({}):** created once per worker and shared by its tests; safe when what they hold is read-only or per-worker.",
             inv.wide_scope_fixtures.len()
@@ -989,10 +1017,7 @@ fn inventory(doc: &mut Doc, audit: &Audit) {
         doc.list(&items, |n| format!("{n} more fixtures"));
     }
     if !inv.module_state.checked {
-        doc.paragraph(&format!(
-            "**Module-level state:** not checked ({}).",
-            not_checked_reason(audit, Category::ModuleState)
-        ));
+        // Said with the other unchecked kinds above.
     } else if inv.module_state.items.is_empty() {
         doc.paragraph("**Module-level state:** no test changes module-level or class-level state.");
     } else {
@@ -1062,13 +1087,14 @@ fn neo4j(doc: &mut Doc, audit: &Audit) {
 fn order(doc: &mut Doc, audit: &Audit) {
     let order = &audit.order_dependencies;
     doc.heading(2, SECTIONS[4]);
+    let mut lines = Vec::new();
     if !order.checked {
-        doc.paragraph(&format!(
-            "Not checked: {}. Running the suite in random order a few times (pytest-randomly) finds them meanwhile.",
+        lines.push(format!(
+            "Not checked: {}; a few runs in random order (pytest-randomly) find them meanwhile.",
             not_checked_reason(audit, Category::OrderDependency)
         ));
     } else if order.pairs.is_empty() {
-        doc.paragraph("No test depends on another test having run first.");
+        lines.push("No test depends on another test having run first.".to_string());
     } else {
         let items: Vec<String> = order
             .pairs
@@ -1098,7 +1124,7 @@ fn order(doc: &mut Doc, audit: &Audit) {
         doc.list(&items, |n| format!("{n} more pairs"));
     }
     if !order.state_leaks.is_empty() {
-        doc.paragraph(&format!(
+        lines.push(format!(
             "**Candidate polluters:** {} leave environment variables set for the next test in the same worker ({}: {}).",
             plural(order.state_leaks.len(), "test"),
             fixes(audit.xdist.state_leak_fixes.len()),
@@ -1106,8 +1132,12 @@ fn order(doc: &mut Doc, audit: &Audit) {
         ));
     }
     if order.ordering_markers.is_empty() {
-        doc.paragraph("**Explicit ordering:** none (no `order`, `run`, `first`, `last` or `dependency` marker).");
-    } else {
+        lines.push("**Explicit ordering:** none (no `order`, `run`, `first`, `last` or `dependency` marker).".to_string());
+    }
+    if !lines.is_empty() {
+        doc.paragraph(&lines.join(" "));
+    }
+    if !order.ordering_markers.is_empty() {
         doc.paragraph("**Explicit ordering:** these tests are pinned in order by a plugin marker; under xdist the order holds only within one worker, so tests that depend on one another must share an `xdist_group` or stop depending on each other.");
         let items: Vec<String> = order
             .ordering_markers
@@ -1134,9 +1164,9 @@ fn effort(doc: &mut Doc, audit: &Audit) {
         return;
     }
     doc.paragraph(&format!(
-        "A *fix* is one change: a root cause (however many tests it affects) or a fix inside one test, at the effort of its \
-         hardest finding ([effort model]({EFFORT_MODEL_URL})). A test is *unblocked* by the class of its hardest fix, so \
-         the classes' fixes add up to {} and their unblocked tests to {}.",
+        "A *fix* is one change, at the effort of its hardest finding ([effort model]({EFFORT_MODEL_URL})); a test is \
+         *unblocked* by the class of its hardest fix, so the classes' fixes add up to {} and their unblocked tests to {}. \
+         *Parallel-safe after* counts this class and the cheaper ones.",
         s.fixes, s.tests_needing_fix
     ));
     let rows: Vec<Vec<String>> = audit
@@ -1161,12 +1191,6 @@ fn effort(doc: &mut Doc, audit: &Audit) {
         &["Effort", "Fixes", "Tests unblocked", "Parallel-safe after"],
         &rows,
     );
-    doc.paragraph(&format!(
-        "*Parallel-safe after* counts this class and the cheaper ones, out of {}, for the checked families. \
-         Order of work: the [top fixes](#1-summary), then the root causes in order (`R1` affects the most tests), then the \
-         fixes inside single tests.",
-        plural(s.tests, "test")
-    ));
 }
 
 fn xdist(doc: &mut Doc, audit: &Audit) {
@@ -1353,7 +1377,7 @@ fn notes(doc: &mut Doc, audit: &Audit) {
     match &audit.notes {
         Some(text) => doc.out.push_str(text),
         None => doc.out.push_str(
-            "\n_The team's notes go here (owners, decisions, accepted risks); isolint keeps everything between the two `isolint:notes` comments when it regenerates the report._\n",
+            "\n_Owners, decisions, accepted risks: isolint keeps what is written between these comments._\n",
         ),
     }
     doc.out.push_str(NOTES_END);
@@ -1368,10 +1392,8 @@ fn about(doc: &mut Doc, audit: &Audit) {
         format!("isolint audit {}", paths.join(" "))
     };
     doc.paragraph(&format!(
-        "---\n\nGenerated by {}. Tests are counted statically as pytest would collect them (a parametrized test once); \
-         a test needs a fix when a finding reaches it through its own code, a fixture it uses, its class setup or module code. \
-         Regenerate with {} (same bytes for the same code; the team notes are kept). \
-         [What each section means]({AUDIT_DOC_URL}) · [how effort is estimated]({EFFORT_MODEL_URL}).",
+        "---\n\nGenerated by {}; regenerate with {} (same code, same bytes; team notes kept). Tests are counted as pytest \
+         collects them, a parametrized test once. [About this report]({AUDIT_DOC_URL}).",
         audit.generated_by,
         code(&command, false)
     ));
