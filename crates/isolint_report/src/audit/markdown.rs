@@ -418,10 +418,18 @@ fn summary(doc: &mut Doc, audit: &Audit) {
         .collect();
     let mut not_checked = Vec::new();
     if !missing.is_empty() {
+        // A clean verdict has already counted them.
+        let count = if s.clean && s.tests > 0 {
+            "Not checked yet".to_string()
+        } else {
+            format!(
+                "{} of {} families are not checked yet",
+                missing.len(),
+                audit.families_checked.len()
+            )
+        };
         not_checked.push(format!(
-            "{} of {} families are not checked yet (no rules in this version): {}.",
-            missing.len(),
-            audit.families_checked.len(),
+            "{count} (no rules in this version): {}.",
             join_words(&missing)
         ));
     }
@@ -431,11 +439,7 @@ fn summary(doc: &mut Doc, audit: &Audit) {
     if !not_checked.is_empty() && !s.clean && s.tests > 0 {
         not_checked.push("Their problems are not counted.".into());
     }
-    doc.paragraph(
-        &format!("{verdict} {}", not_checked.join(" "))
-            .trim_end()
-            .to_string(),
-    );
+    doc.paragraph(format!("{verdict} {}", not_checked.join(" ")).trim_end());
 
     top_fixes(doc, audit);
     if s.tests > 0 {

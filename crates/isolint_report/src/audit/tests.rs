@@ -671,7 +671,7 @@ def scratch_db():
         text.push_str(&format!(
             "def test_writes_into_shared_folder_{i}(shared_out):\n    with open(os.path.join(shared_out, \"out-{i}.txt\"), \"w\") as fh:\n        fh.write(\"x\")\n\n\n"
         ));
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             text.push_str(&format!(
                 "def test_caches_results_{i}(scratch_db):\n    scratch_db.execute(\"select 1\")\n\n\n"
             ));
@@ -682,7 +682,7 @@ def scratch_db():
         text.push_str(&format!(
             "@pytest.mark.parametrize(\"n\", [1, 2, 3])\ndef test_pure_{i}(n):\n    assert n > 0\n\n\n"
         ));
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             text.push_str(&format!(
                 "def test_sets_two_flags_{i}():\n    os.environ.update({{\"GEN_A_{i}\": \"1\", \"GEN_B_{i}\": \"2\"}})\n\n\n"
             ));
@@ -920,4 +920,61 @@ fn a_fix_names_every_variable_its_test_sets() {
     );
     // Never "safe today" while a test leaks environment variables.
     assert!(!text.contains("safe today"), "{text}");
+}
+
+#[test]
+fn the_neo4j_section_is_one_line_unless_a_client_is_imported() {
+    let render_sources = |sources: &[(&str, &str)]| {
+        let inputs: Vec<SourceInput> = sources
+            .iter()
+            .map(|(path, text)| SourceInput {
+                path: PathBuf::from("/repo/s").join(path),
+                display: format!("s/{path}"),
+                node_path: path.to_string(),
+                explicit: false,
+                text: Some(text.to_string()),
+            })
+            .collect();
+        let rules = RuleSet::default();
+        let naming = Naming::default();
+        let settings = Settings::default();
+        let result = lint(
+            &inputs,
+            &LintOptions {
+                rules: &rules,
+                naming: &naming,
+                settings: &settings,
+                per_file_ignores: &[],
+                warn_unused_suppressions: false,
+            },
+        );
+        let rootdir = PathBuf::from("/repo/s");
+        let text = render(
+            &request(
+                &result,
+                &rootdir,
+                rootdir.join("docs/a.md"),
+                AuditFormat::Markdown,
+            ),
+            None,
+        );
+        text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()].to_string()
+    };
+    let none = render_sources(&[("test_a.py", "import neo4jish\n\ndef test_a():\n    pass\n")]);
+    assert!(
+        none.contains("Not needed: no file imports a Neo4j client"),
+        "{none}"
+    );
+    // An import inside a fixture's body counts.
+    let inside = render_sources(&[
+        (
+            "conftest.py",
+            "import pytest\n\n@pytest.fixture\ndef driver():\n    from neo4j import GraphDatabase\n    return GraphDatabase\n",
+        ),
+        ("test_a.py", "def test_a(driver):\n    pass\n"),
+    ]);
+    assert!(
+        inside.contains("A Neo4j client is imported (`conftest.py`)"),
+        "{inside}"
+    );
 }
