@@ -1402,3 +1402,40 @@ fn about(doc: &mut Doc, audit: &Audit) {
         code(&command, false)
     ));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_keep_their_end_in_cells() {
+        assert_eq!(cell_name("cache.db"), "`cache.db`");
+        let long = "test_reads_the_configuration_through_every_layer_of_the_loader_12";
+        let cell = cell_name(long);
+        assert!(
+            cell.starts_with("…`") && cell.ends_with("loader_12`"),
+            "{cell}"
+        );
+        assert_eq!(cell.chars().filter(|c| *c != '`').count(), CELL_NAME);
+    }
+
+    #[test]
+    fn messages_lose_the_reason_their_rule_gives() {
+        assert_eq!(
+            short_message("test writes to the fixed path '/tmp/a, b.txt', shared by every worker"),
+            "writes to the fixed path '/tmp/a, b.txt'"
+        );
+        assert_eq!(
+            short_message(
+                "test sets the environment variable 'X' and never restores it; later tests see it"
+            ),
+            "sets the environment variable 'X' and never restores it"
+        );
+        assert_eq!(
+            short_message("the fixture's value is fixed, so every worker shares it"),
+            "the fixture's value is fixed"
+        );
+        assert_eq!(short_path("a/b/c/test_x.py"), "c/test_x.py");
+        assert_eq!(short_path("test_x.py"), "test_x.py");
+    }
+}
