@@ -500,7 +500,9 @@ fn tests_of(d: &Diagnostic) -> BTreeSet<&str> {
 /// resource in that file, or the finding's own place.
 fn fix_site_key(d: &Diagnostic) -> String {
     match (d.site, &d.fixture, &d.owner) {
-        (FixSite::Fixture, Some(name), _) => return format!("fixture:{}:{name}", d.file),
+        // Whatever the rule calls the site (the fixture, or a module constant only it uses), a
+        // finding in a fixture's body is repaired by changing that fixture.
+        (_, Some(name), _) => return format!("fixture:{}:{name}", d.file),
         // A finding in a test whose fix is in the fixture that gave it the value.
         (FixSite::Fixture, None, _) => {
             if let Some(key) = fixture_value_key(d) {
@@ -535,8 +537,16 @@ fn fixture_value_key(d: &Diagnostic) -> Option<String> {
 /// Where a root cause's code lives, in words: `fixture \`cache\``, `class \`TestLock\``.
 fn lives_in(d: &Diagnostic) -> String {
     let code = |name: &str| super::text::code(name, false);
+    let through_fixture = d
+        .related
+        .iter()
+        .find_map(|r| r.message.strip_prefix("fixture `")?.split('`').next());
     match (d.site, &d.fixture, &d.owner) {
         (_, Some(name), _) => format!("fixture {}", code(name)),
+        (FixSite::Fixture, None, _) => match through_fixture {
+            Some(name) => format!("fixture {}", code(name)),
+            None => site_label(FixSite::Fixture).to_string(),
+        },
         (FixSite::Class, _, Some(owner)) => {
             let class = owner.rsplit_once('.').map_or(owner.as_str(), |(c, _)| c);
             format!("class {}", code(class))
@@ -684,7 +694,7 @@ pub fn build(inputs: &Inputs) -> Audit {
     // Root causes: findings in shared code, grouped by the code a single change repairs (one fixture,
     // one class's setup, one helper), whatever rules they come from, that affect more than one test
     // (one test's findings read best in its own list).
-    let mut groups: BTreeMap<(FixSite, String), Vec<(usize, &Diagnostic)>> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Vec<(usize, &Diagnostic)>> = BTreeMap::new();
     let mut through_fixture = Vec::new();
     for (index, d) in result
         .diagnostics
@@ -693,10 +703,7 @@ pub fn build(inputs: &Inputs) -> Audit {
         .filter(|(_, d)| !tests_of(d).is_empty())
     {
         if is_root(d) {
-            groups
-                .entry((d.site, fix_site_key(d)))
-                .or_default()
-                .push((index, d));
+            groups.entry(fix_site_key(d)).or_default().push((index, d));
         } else if let Some(key) = fixture_value_key(d) {
             through_fixture.push((index, d, key));
         }
@@ -704,7 +711,7 @@ pub fn build(inputs: &Inputs) -> Audit {
     // A test that writes under the value of a fixture that is itself a root cause is repaired by the
     // same change to that fixture: one fix, not one per test.
     for (index, d, key) in through_fixture {
-        if let Some(group) = groups.get_mut(&(FixSite::Fixture, key)) {
+        if let Some(group) = groups.get_mut(&key) {
             group.push((index, d));
         }
     }

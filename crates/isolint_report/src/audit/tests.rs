@@ -763,6 +763,8 @@ def scratch_db():
             1,
             "{text}"
         );
+        // Tests that write under a fixture's value are repaired by that fixture's one change.
+        assert_eq!(text.matches("fixture `shared_out` in").count(), 1, "{text}");
         // Long lists are folded.
         assert!(text.contains("<details><summary>"), "{text}");
         // The per-test matrix stays in the JSON.
