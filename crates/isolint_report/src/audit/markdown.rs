@@ -491,9 +491,15 @@ fn summary(doc: &mut Doc, audit: &Audit) {
             .map(|c| (c.effort, c.fixes))
             .collect();
         doc.line(&format!(
-            "- **To fix:** {} need a fix{via}; {} come down to {} ({})",
+            "- **To fix:** {} {} a fix{via}; {} {} down to {} ({})",
             plural(s.tests_needing_fix, "test"),
+            if s.tests_needing_fix == 1 {
+                "needs"
+            } else {
+                "need"
+            },
             plural(s.findings, "finding"),
+            if s.findings == 1 { "comes" } else { "come" },
             fixes(s.fixes),
             by_effort(&counts)
         ));
