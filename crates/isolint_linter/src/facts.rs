@@ -44,6 +44,17 @@ pub fn extract(
             }
         }
     }
+    facts.imported_modules = model
+        .scopes
+        .iter()
+        .flat_map(|scope| scope.bindings.values().flatten())
+        .filter_map(|binding| match binding.value {
+            BindingValue::Import(module, _) => Some(module.to_string()),
+            _ => None,
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     facts
         .imports
         .sort_by(|a, b| (&a.local, &a.module, &a.member).cmp(&(&b.local, &b.module, &b.member)));

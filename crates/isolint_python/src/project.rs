@@ -23,6 +23,9 @@ pub struct FileFacts {
     pub classes: Vec<ClassFacts>,
     /// Module-level imports, to follow a test's call into a helper module.
     pub imports: Vec<ImportFacts>,
+    /// Every module imported anywhere in the file, function bodies included (fixtures often import
+    /// their database client inside), sorted: what the suite uses at all.
+    pub imported_modules: Vec<String>,
 }
 
 /// `import module as local` (`member` None) or `from module import member as local`.

@@ -1,19 +1,25 @@
-//! The audit as GitHub-flavoured Markdown: plain tables, headings with stable anchors, links relative
-//! to the report's folder, and no HTML but the notes markers.
+//! The audit as GitHub-flavoured Markdown, laid out as a plan: the first screen says what to decide
+//! (verdict, top fixes, the command to use meanwhile), the rest gives each root cause once and the
+//! single-test fixes as short lists, with long lists folded in `<details>`. Tables hold short cells
+//! only (numbers, effort classes, short links), so they fit GitHub's width; long names stay in lists.
+//! The full (test, finding) matrix is in the JSON.
 
 use super::model::{
-    category_phrase, join_words, node_file, Audit, Location, Resource, RootCause, TestEntry,
+    join_words, node_file, Audit, FixFinding, Location, Resource, RootCause, SingleTestFix,
 };
-use super::text::{code, code_list, inline, plural, shell_word, Anchors};
+use super::text::{code, code_list, github_slug, inline, plural, shell_word, Anchors};
 use super::{NOTES_END, NOTES_START};
 use isolint_linter::registry::find_rule;
 use isolint_linter::{Category, Effort};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-/// Test names shown before a list is collapsed to "and N more".
-const LIST_LIMIT: usize = 5;
-/// Entries shown in a table cell before "and N more".
-const CELL_LIMIT: usize = 3;
+/// Tests named inline before a list is folded into `<details>`.
+const INLINE_TESTS: usize = 6;
+/// List entries shown before the rest is folded into `<details>`.
+const INLINE_ITEMS: usize = 8;
+/// Characters of a name in a table cell before it is shortened (the full name is in the lists).
+const CELL_NAME: usize = 36;
 
 const EFFORT_MODEL_URL: &str = "https://github.com/isolint/isolint/blob/main/docs/effort-model.md";
 const AUDIT_DOC_URL: &str = "https://github.com/isolint/isolint/blob/main/docs/audit-report.md";
@@ -72,16 +78,68 @@ impl Doc {
         }
         self.out.push('\n');
     }
+
+    /// A bullet list: the first `INLINE_ITEMS` entries shown, the rest folded under `more`.
+    fn list(&mut self, items: &[String], more: impl Fn(usize) -> String) {
+        self.blank();
+        let shown = if items.len() > INLINE_ITEMS + 2 {
+            INLINE_ITEMS
+        } else {
+            items.len()
+        };
+        for item in &items[..shown] {
+            self.line(&format!("- {item}"));
+        }
+        if shown < items.len() {
+            self.out.push('\n');
+            self.folded(&more(items.len() - shown), &items[shown..]);
+        }
+        self.out.push('\n');
+    }
+
+    /// A collapsible list: GitHub renders Markdown inside `<details>` when blank lines surround it.
+    fn folded(&mut self, summary: &str, items: &[String]) {
+        self.blank();
+        let _ = writeln!(
+            self.out,
+            "<details><summary>{}</summary>\n",
+            html_text(summary)
+        );
+        for item in items {
+            self.line(&format!("- {item}"));
+        }
+        self.out.push_str("\n</details>\n\n");
+    }
 }
 
+/// Plain text for an HTML element (`<summary>`), where Markdown is not read.
+fn html_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A location as a short link: `unit/test_x.py:12`, the file and its folder (the link holds the
+/// full path; many suites have a `tests.py` per folder).
 fn link(location: &Location) -> String {
-    link_as(location, &format!("{}:{}", location.path, location.line))
+    link_as(
+        location,
+        &format!("{}:{}", short_path(&location.path), location.line),
+    )
 }
 
-/// A location inside the file a table is about: `line 12`.
+/// The last two components of a `/`-separated path.
+fn short_path(path: &str) -> &str {
+    match path.rmatch_indices('/').nth(1) {
+        Some((i, _)) => &path[i + 1..],
+        None => path,
+    }
+}
+
+/// A location inside the file a list is about: `L12`.
 fn line_link(location: &Location, file: &str) -> String {
     if location.path == file {
-        link_as(location, &format!("line {}", location.line))
+        link_as(location, &format!("L{}", location.line))
     } else {
         link(location)
     }
@@ -102,22 +160,123 @@ fn rule_link(code_text: &str) -> String {
     }
 }
 
-fn root_anchor(root: &RootCause) -> &str {
-    &root.anchor
-}
-
-/// Up to `limit` items, then "and N more".
-fn collapsed(items: &[String], limit: usize) -> String {
-    if items.len() <= limit {
-        return join_words(items);
+/// A name for a table cell: kept whole up to `CELL_NAME` characters, otherwise its end (the part
+/// that tells paths and test names apart) after an ellipsis.
+fn cell_name(name: &str) -> String {
+    let count = name.chars().count();
+    if count <= CELL_NAME {
+        return code(name, true);
     }
-    let shown = items[..limit].join(", ");
-    format!("{shown} and {} more", items.len() - limit)
+    let tail: String = name.chars().skip(count - (CELL_NAME - 1)).collect();
+    format!("…{}", code(&tail, true))
 }
 
-fn test_codes(tests: &[String], limit: usize, in_table: bool) -> String {
-    let items: Vec<String> = tests.iter().map(|t| code(t, in_table)).collect();
-    collapsed(&items, limit)
+/// A test within its file (`TestA::test_b`).
+fn test_name(node_id: &str) -> &str {
+    node_id.split_once("::").map_or(node_id, |(_, rest)| rest)
+}
+
+/// The resource's name without its kind (`path:/tmp/x` is `/tmp/x`).
+fn resource_name(resource: &str) -> &str {
+    resource.split_once(':').map_or(resource, |(_, name)| name)
+}
+
+/// `2 paths`, `3 environment variables`: what a list of resources holds.
+fn resource_count(resources: &[String]) -> String {
+    let kinds: BTreeSet<&str> = resources
+        .iter()
+        .map(|r| r.split_once(':').map_or("other", |(kind, _)| kind))
+        .collect();
+    let word = match (kinds.len(), kinds.iter().next().copied()) {
+        (1, Some("path")) => "path",
+        (1, Some("env")) => "environment variable",
+        _ => "resource",
+    };
+    plural(resources.len(), word)
+}
+
+/// A finding's message without the reason every finding of its rule gives (`, shared by every
+/// worker`, `; later tests in the same worker see the change`): the rule's page says it once. The
+/// message is cut at the first `, ` or `; ` outside quotes and code spans.
+fn short_message(message: &str) -> String {
+    let mut quote: Option<char> = None;
+    let chars: Vec<char> = message.chars().collect();
+    let mut cut = chars.len();
+    for (i, &c) in chars.iter().enumerate() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '`' => {
+                // An apostrophe inside a word (`fixture's`) opens no quote.
+                let in_word = c == '\''
+                    && i > 0
+                    && chars[i - 1].is_alphanumeric()
+                    && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+                if !in_word {
+                    quote = Some(c);
+                }
+            }
+            None if (c == ',' || c == ';') && chars.get(i + 1) == Some(&' ') => {
+                cut = i;
+                break;
+            }
+            None => {}
+        }
+    }
+    let short: String = chars[..cut].iter().collect();
+    short
+        .strip_prefix("test ")
+        .map(str::to_string)
+        .unwrap_or(short)
+}
+
+/// Tests grouped by file: `test_x.py: \`a\`, \`b\`` per file.
+fn tests_by_file(tests: &[String]) -> Vec<String> {
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    for test in tests {
+        let file = node_file(test);
+        let name = code(test_name(test), false);
+        match groups.iter_mut().find(|(f, _)| *f == file) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((file, vec![name])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(file, names)| format!("{}: {}", inline(file, false), names.join(", ")))
+        .collect()
+}
+
+/// The tests a fix affects, inline when they are few, otherwise folded by file.
+fn tests_block(doc: &mut Doc, tests: &[String]) {
+    let by_file = tests_by_file(tests);
+    if tests.len() <= INLINE_TESTS {
+        doc.paragraph(&format!("**Tests:** {}", by_file.join("; ")));
+    } else {
+        let files = by_file.len();
+        doc.folded(
+            &format!(
+                "{} in {}",
+                plural(tests.len(), "test"),
+                plural(files, "file")
+            ),
+            &by_file,
+        );
+    }
+}
+
+/// A family's name in a short list.
+fn category_short(category: Category) -> &'static str {
+    match category {
+        Category::HardcodedPath => "hard-coded paths",
+        Category::SharedResourceName => "shared resource names",
+        Category::ModuleState => "module state",
+        Category::OrderDependency => "order",
+        Category::MissingCleanup => "missing cleanup",
+        Category::WideFixtureScope => "fixture scopes",
+        Category::Collection => "collection side effects",
+        Category::Config => "configuration",
+    }
 }
 
 fn fixes(count: usize) -> String {
@@ -136,62 +295,91 @@ fn effort_word(effort: Effort) -> &'static str {
     effort.as_str()
 }
 
+/// `7 × 1-2 lines and 3 × moderate refactor`.
+fn by_effort(counts: &[(Effort, usize)]) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(e, n)| format!("{n} × {}", effort_word(*e)))
+        .collect();
+    join_words(&parts)
+}
+
+/// Where a fix is explained: a root cause's heading, or its test file's list of single-test fixes.
+fn fix_anchor(audit: &Audit, id: &str) -> Option<String> {
+    if let Some(root) = audit.root_causes.iter().find(|r| r.id == id) {
+        return Some(root.anchor.clone());
+    }
+    audit
+        .single_test_fixes
+        .iter()
+        .find(|f| f.id == id)
+        .map(|f| github_slug(&single_heading(node_file(&f.test))))
+}
+
+fn single_heading(file: &str) -> String {
+    inline(file, false)
+}
+
+fn fix_ref(audit: &Audit, id: &str) -> String {
+    match fix_anchor(audit, id) {
+        Some(anchor) => format!("[{id}](#{anchor})"),
+        None => id.to_string(),
+    }
+}
+
+/// What a root cause is, briefly: `fixture \`cache\`: \`cache.db\``.
+fn root_what(root: &RootCause) -> String {
+    let name = match root.resources.as_slice() {
+        [] => root.rule.to_string(),
+        [one] => cell_name(resource_name(one)),
+        many => resource_count(many),
+    };
+    format!("{}: {name}", short_lives_in(&root.lives_in))
+}
+
+/// `fixture \`name\`` with a long name shortened for a table cell.
+fn short_lives_in(lives_in: &str) -> String {
+    match lives_in
+        .split_once(" `")
+        .and_then(|(kind, rest)| Some((kind, rest.strip_suffix('`')?)))
+    {
+        Some((kind, name)) if !name.contains('`') => format!("{kind} {}", cell_name(name)),
+        _ => match lives_in.strip_prefix('`').and_then(|l| l.strip_suffix('`')) {
+            Some(name) => cell_name(name),
+            None => inline(lives_in, true),
+        },
+    }
+}
+
+fn single_what(fix: &SingleTestFix) -> String {
+    let resources: BTreeSet<&str> = fix
+        .findings
+        .iter()
+        .flat_map(|f| f.resources.iter().map(String::as_str))
+        .collect();
+    let resources: Vec<String> = resources.into_iter().map(String::from).collect();
+    let name = match resources.as_slice() {
+        [] => fix.findings[0].rule.to_string(),
+        [one] => cell_name(resource_name(one)),
+        many => resource_count(many),
+    };
+    format!("test {}: {name}", cell_name(test_name(&fix.test)))
+}
+
 pub fn render(audit: &Audit) -> String {
     let mut doc = Doc {
         out: String::new(),
         anchors: Anchors::default(),
     };
-    let s = &audit.summary;
     doc.line("# Test isolation audit");
     doc.paragraph(
-        "What stops this test suite from running in parallel (`pytest -n auto` with pytest-xdist) or in random \
-         order, how to fix each problem, and how much work it is. Written by isolint from a static reading of \
-         the code: no test was run.",
+        "What stops this suite from running in parallel (`pytest -n auto`) or in random order, and the fixes, \
+         from isolint's static reading of the code (no test was run).",
     );
-    doc.paragraph(&format!("**{}**", inline(&s.verdict, false)));
-    let missing: Vec<String> = audit
-        .families_checked
-        .iter()
-        .filter(|f| !f.implemented)
-        .map(|f| category_phrase(f.category).to_string())
-        .collect();
-    let off: Vec<String> = audit
-        .families_checked
-        .iter()
-        .filter(|f| f.implemented && !f.checked)
-        .map(|f| category_phrase(f.category).to_string())
-        .collect();
-    if !missing.is_empty() || !off.is_empty() {
-        let mut parts = Vec::new();
-        if !missing.is_empty() {
-            parts.push(format!(
-                "Not checked, because this version of isolint has no rules for them yet: {}.",
-                join_words(&missing)
-            ));
-        }
-        if !off.is_empty() {
-            parts.push(format!(
-                "Not checked, because their rules were turned off for this run: {}.",
-                join_words(&off)
-            ));
-        }
-        let tail = if s.clean || s.tests == 0 {
-            "Problems of those kinds would not show up in this report."
-        } else {
-            "Problems of those kinds are not counted, so the real number of parallel-safe tests may be lower."
-        };
-        doc.paragraph(&format!("{} {tail}", parts.join(" ")));
-    }
     if let Some(time) = &audit.generated_at {
         doc.paragraph(&format!("Generated {}.", inline(time, false)));
     }
-    let mut contents = Anchors::default();
-    let links: Vec<String> = SECTIONS
-        .iter()
-        .map(|title| format!("[{title}](#{})", contents.add(title)))
-        .collect();
-    doc.paragraph(&format!("Contents: {}", links.join(" · ")));
-
     summary(&mut doc, audit);
     tests_section(&mut doc, audit);
     inventory(&mut doc, audit);
@@ -209,10 +397,55 @@ pub fn render(audit: &Audit) -> String {
 fn summary(doc: &mut Doc, audit: &Audit) {
     let s = &audit.summary;
     doc.heading(2, SECTIONS[0]);
-    if !audit.audited_paths.is_empty() {
-        let paths: Vec<String> = audit.audited_paths.iter().map(|p| code(p, false)).collect();
-        doc.line(&format!("- **Audited:** {}", paths.join(", ")));
+    let unchecked = audit.families_checked.iter().any(|f| !f.checked);
+    // A clean result over some families only is not a headline.
+    let verdict = if s.clean && unchecked {
+        inline(&s.verdict, false)
+    } else {
+        format!("**{}**", inline(&s.verdict, false))
+    };
+    let missing: Vec<String> = audit
+        .families_checked
+        .iter()
+        .filter(|f| !f.implemented)
+        .map(|f| category_short(f.category).to_string())
+        .collect();
+    let off: Vec<String> = audit
+        .families_checked
+        .iter()
+        .filter(|f| f.implemented && !f.checked)
+        .map(|f| category_short(f.category).to_string())
+        .collect();
+    let mut not_checked = Vec::new();
+    if !missing.is_empty() {
+        // A clean verdict has already counted them.
+        let count = if s.clean && s.tests > 0 {
+            "Not checked yet".to_string()
+        } else {
+            format!(
+                "{} of {} families are not checked yet",
+                missing.len(),
+                audit.families_checked.len()
+            )
+        };
+        not_checked.push(format!(
+            "{count} (no rules in this version): {}.",
+            join_words(&missing)
+        ));
     }
+    if !off.is_empty() {
+        not_checked.push(format!("Turned off for this run: {}.", join_words(&off)));
+    }
+    if !not_checked.is_empty() && !s.clean && s.tests > 0 {
+        not_checked.push("Their problems are not counted.".into());
+    }
+    doc.paragraph(format!("{verdict} {}", not_checked.join(" ")).trim_end());
+
+    top_fixes(doc, audit);
+    if s.tests > 0 {
+        meanwhile(doc, audit);
+    }
+
     let mut kinds = vec![plural(s.test_modules, "test module")];
     if s.conftest_files > 0 {
         kinds.push(format!("{} `conftest.py`", s.conftest_files));
@@ -220,64 +453,60 @@ fn summary(doc: &mut Doc, audit: &Audit) {
     if s.other_files > 0 {
         kinds.push(format!("{} other", s.other_files));
     }
-    doc.line(&format!(
-        "- **Files:** {} ({})",
-        plural(s.files, "Python file"),
-        kinds.join(", ")
-    ));
-    let parametrized = if s.parametrized_tests == 0 {
+    let paths: Vec<String> = audit.audited_paths.iter().map(|p| code(p, false)).collect();
+    let cases = if s.parametrized_tests == 0 {
         String::new()
     } else {
         let at_least = if s.test_cases_exact { "" } else { "at least " };
         format!(
-            "; {} parametrized, so pytest runs {at_least}{} test cases",
+            "; {} parametrized, {at_least}{} cases in all",
             s.parametrized_tests, s.test_cases
         )
     };
+    doc.blank();
     doc.line(&format!(
-        "- **Tests:** {} as pytest would collect them, each parametrized test counted once{parametrized}",
-        s.tests
+        "- **Scanned:** {} in {} ({}); {} as pytest would collect them{cases}",
+        plural(s.files, "Python file"),
+        if paths.is_empty() {
+            "the project".to_string()
+        } else {
+            paths.join(", ")
+        },
+        kinds.join(", "),
+        plural(s.tests, "test")
     ));
-    if s.clean {
-        doc.line("- **Tests needing a fix:** none");
-    } else {
-        let via = if s.tests_via_root_causes == s.tests_needing_fix {
-            " (all of them through a shared root cause)".to_string()
-        } else if s.tests_via_root_causes > 0 {
+    if !s.clean {
+        let via = if s.tests_via_root_causes > 0 {
             format!(
-                " ({} of them through a shared root cause)",
+                ", {} through a [root cause](#root-causes)",
                 s.tests_via_root_causes
             )
         } else {
             String::new()
         };
-        doc.line(&format!(
-            "- **Tests needing a fix:** {}{via}",
-            s.tests_needing_fix
-        ));
-        let by_effort: Vec<String> = audit
+        let counts: Vec<(Effort, usize)> = audit
             .effort
             .classes
             .iter()
-            .filter(|c| c.fixes > 0)
-            .map(|c| format!("{} × {}", c.fixes, effort_word(c.effort)))
+            .map(|c| (c.effort, c.fixes))
             .collect();
         doc.line(&format!(
-            "- **Findings:** {}, which come down to {}: {} ([6. Effort estimate](#6-effort-estimate))",
-            s.findings,
+            "- **To fix:** {} {} a fix{via}; {} {} down to {} ({})",
+            plural(s.tests_needing_fix, "test"),
+            if s.tests_needing_fix == 1 {
+                "needs"
+            } else {
+                "need"
+            },
+            plural(s.findings, "finding"),
+            if s.findings == 1 { "comes" } else { "come" },
             fixes(s.fixes),
-            join_words(&by_effort)
-        ));
-    }
-    if s.tests > 0 {
-        doc.line(&format!(
-            "- **Meanwhile:** {} ([7. Running in parallel meanwhile](#7-running-in-parallel-meanwhile))",
-            code(&audit.xdist.command, false)
+            by_effort(&counts)
         ));
     }
     if s.files_not_fully_checked > 0 {
         doc.line(&format!(
-            "- **Files not fully checked:** {} could not be read or parsed (listed under [Findings not tied to a test](#findings-not-tied-to-a-test)); {} tests may be missing from these counts",
+            "- **Not fully checked:** {} could not be read or parsed ([listed](#findings-not-tied-to-a-test)); {} tests may be missing from these counts",
             plural(s.files_not_fully_checked, "file"),
             if s.files_not_fully_checked == 1 { "its" } else { "their" }
         ));
@@ -286,257 +515,441 @@ fn summary(doc: &mut Doc, audit: &Audit) {
     let rows: Vec<Vec<String>> = audit
         .families_checked
         .iter()
+        .filter(|f| f.checked)
         .map(|f| {
-            let codes = code_list(&f.codes);
             // A family can be partly built: say which of its catalogue rules did not run.
             let unbuilt: Vec<&str> = isolint_linter::registry::unbuilt_codes()
                 .into_iter()
                 .filter(|code| code.starts_with(f.category.code_prefix()))
                 .collect();
-            if f.checked {
-                let checked = if unbuilt.is_empty() || !f.implemented {
-                    "yes".to_string()
-                } else {
-                    format!(
-                        "partly ({} not in this version)",
-                        isolint_linter::registry::code_ranges(&unbuilt)
-                    )
-                };
-                vec![
-                    f.label.to_string(),
-                    codes,
-                    checked,
-                    f.findings.to_string(),
-                    f.tests_affected.to_string(),
-                ]
-            } else if f.implemented {
-                vec![
-                    f.label.to_string(),
-                    codes,
-                    "**no** (turned off for this run)".into(),
-                    "–".into(),
-                    "–".into(),
-                ]
+            let mut rules = code_list(&f.codes);
+            if !unbuilt.is_empty() && f.implemented {
+                rules.push_str(&format!(
+                    " (not yet: {})",
+                    isolint_linter::registry::code_ranges(&unbuilt)
+                ));
+            }
+            vec![
+                f.label.to_string(),
+                rules,
+                f.findings.to_string(),
+                f.tests_affected.to_string(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        doc.table(
+            &["Checked family", "Rules", "Findings", "Tests affected"],
+            &rows,
+        );
+    }
+    let mut contents = Anchors::default();
+    let short = [
+        "Summary",
+        "Fixes",
+        "Shared resources",
+        "Neo4j",
+        "Order",
+        "Effort",
+        "Meanwhile",
+    ];
+    let links: Vec<String> = SECTIONS
+        .iter()
+        .zip(short)
+        .map(|(title, label)| format!("[{}. {label}](#{})", &title[..1], contents.add(title)))
+        .collect();
+    doc.paragraph(&format!("Contents: {}", links[1..].join(" · ")));
+}
+
+/// The fixes that unblock the most tests, as a short table.
+fn top_fixes(doc: &mut Doc, audit: &Audit) {
+    let s = &audit.summary;
+    if audit.effort.top_fixes.is_empty() {
+        return;
+    }
+    let rows: Vec<Vec<String>> = audit
+        .effort
+        .top_fixes
+        .iter()
+        .filter_map(|id| {
+            if let Some(root) = audit.root_causes.iter().find(|r| &r.id == id) {
+                Some(vec![
+                    fix_ref(audit, id),
+                    root_what(root),
+                    effort_word(root.effort).to_string(),
+                    root.affected_tests.len().to_string(),
+                    link(&root.locations[0]),
+                ])
             } else {
-                vec![
-                    f.label.to_string(),
-                    codes,
-                    "**no** (not in this version)".into(),
-                    "–".into(),
-                    "–".into(),
-                ]
+                audit
+                    .single_test_fixes
+                    .iter()
+                    .find(|f| &f.id == id)
+                    .map(|fix| {
+                        vec![
+                            fix_ref(audit, id),
+                            single_what(fix),
+                            effort_word(fix.effort).to_string(),
+                            "1".into(),
+                            link(&fix.findings[0].location),
+                        ]
+                    })
             }
         })
         .collect();
-    doc.table(
-        &[
-            "Rule family",
-            "Rules",
-            "Checked",
-            "Findings",
-            "Tests affected",
-        ],
-        &rows,
-    );
+    let top = audit.effort.top_fixes.len();
+    let after = audit.effort.parallel_safe_after_top_fixes;
+    let intro = if top == s.fixes {
+        format!(
+            "**{}** all {} parallel-safe (for the checked families):",
+            if top == 1 {
+                "This fix makes".to_string()
+            } else {
+                format!("These {top} fixes make")
+            },
+            plural(s.tests, "test")
+        )
+    } else {
+        format!(
+            "**Top fixes**, most tests first. These {top} make {after} of {} ({} %) parallel-safe; all {} make all {}:",
+            plural(s.tests, "test"),
+            percent(after, s.tests),
+            s.fixes,
+            s.tests
+        )
+    };
+    doc.paragraph(&intro);
+    doc.table(&["Fix", "What", "Effort", "Tests", "Where"], &rows);
 }
 
-/// A test within its file (`TestA::test_b`), with its parameter count.
-fn test_label(test: &TestEntry) -> String {
-    let name = test
-        .node_id
-        .split_once("::")
-        .map_or(test.node_id.as_str(), |(_, rest)| rest);
-    let mut label = code(name, true);
-    match (test.parametrized, test.parameter_count) {
-        (true, Some(n)) => label.push_str(&format!(" ({n} cases)")),
-        (true, None) => label.push_str(" (parametrized)"),
-        _ => {}
+fn meanwhile(doc: &mut Doc, audit: &Audit) {
+    let x = &audit.xdist;
+    let section = "[§7](#7-running-in-parallel-meanwhile)";
+    let command = code(&x.command, false);
+    let text = if x.safe_today {
+        format!("**Meanwhile:** {command} is safe today for the checked families ({section}).")
+    } else {
+        let efforts = effort_of_fixes(audit, &x.state_leak_fixes);
+        format!(
+            "**Meanwhile:** {command}, once {} that leave environment variables set are fixed ({}, {}: {}); no `--dist` mode keeps a change to the environment from reaching the next test in the same worker ({section}).",
+            plural(x.state_leaks.len(), "test"),
+            fixes(x.state_leak_fixes.len()),
+            efforts,
+            fix_refs(audit, &x.state_leak_fixes)
+        )
+    };
+    doc.paragraph(&text);
+}
+
+/// Fix ids as links: all of them when few, otherwise the first ones and a count.
+fn fix_refs(audit: &Audit, ids: &[String]) -> String {
+    const SHOWN: usize = 4;
+    let links: Vec<String> = ids
+        .iter()
+        .take(SHOWN)
+        .map(|id| fix_ref(audit, id))
+        .collect();
+    if ids.len() <= SHOWN {
+        join_words(&links)
+    } else {
+        format!("{} and {} more", links.join(", "), ids.len() - SHOWN)
     }
-    label
 }
 
-/// Tests grouped by file, `limit` names at most: `test_x.py: \`test_a\`, \`test_b\`; test_y.py: ...`.
-fn tests_by_file(tests: &[String], limit: usize, in_table: bool) -> String {
-    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
-    for test in tests.iter().take(limit) {
-        let (file, name) = test
-            .split_once("::")
-            .unwrap_or((test.as_str(), test.as_str()));
-        match groups.last_mut() {
-            Some((f, names)) if *f == file => names.push(code(name, in_table)),
-            _ => groups.push((file, vec![code(name, in_table)])),
+/// `all 1-2 lines`, or `2 × 1-2 lines and 1 × moderate refactor`.
+fn effort_of_fixes(audit: &Audit, ids: &[String]) -> String {
+    let mut counts: BTreeMap<Effort, usize> = BTreeMap::new();
+    for id in ids {
+        let effort = audit
+            .root_causes
+            .iter()
+            .find(|r| &r.id == id)
+            .map(|r| r.effort)
+            .or_else(|| {
+                audit
+                    .single_test_fixes
+                    .iter()
+                    .find(|f| &f.id == id)
+                    .map(|f| f.effort)
+            });
+        if let Some(effort) = effort {
+            *counts.entry(effort).or_default() += 1;
         }
     }
-    let mut text = groups
-        .iter()
-        .map(|(file, names)| format!("{}: {}", inline(file, in_table), names.join(", ")))
-        .collect::<Vec<_>>()
-        .join("; ");
-    if tests.len() > limit {
-        text.push_str(&format!(" and {} more", tests.len() - limit));
+    match counts.len() {
+        1 if ids.len() == 1 => {
+            effort_word(*counts.keys().next().unwrap_or(&Effort::Lines)).to_string()
+        }
+        1 if ids.len() > 1 => format!(
+            "all {}",
+            effort_word(*counts.keys().next().unwrap_or(&Effort::Lines))
+        ),
+        _ => by_effort(&counts.into_iter().collect::<Vec<_>>()),
     }
-    text
+}
+
+/// One finding of a fix, briefly: `[ISO101](…) writes to the fixed path '/tmp/x' (L12)`.
+fn finding_line(f: &FixFinding, file: &str, full: bool) -> String {
+    let message = if full {
+        f.message.clone()
+    } else {
+        short_message(&f.message)
+    };
+    format!(
+        "{} {} ({})",
+        rule_link(f.code),
+        inline(&message, false),
+        line_link(&f.location, file)
+    )
 }
 
 fn tests_section(doc: &mut Doc, audit: &Audit) {
     doc.heading(2, SECTIONS[1]);
-    if audit.tests.is_empty() {
+    if audit.root_causes.is_empty() && audit.single_test_fixes.is_empty() {
         doc.paragraph("No test needs an isolation fix for the checked rule families.");
     } else {
-        let shared = if audit.root_causes.is_empty() {
-            String::new()
-        } else {
-            " A problem in code several tests share (a fixture, class setup or module-level code) is a *root cause*: it is \
-             described once below and listed under every test it affects."
-                .to_string()
-        };
-        doc.paragraph(&format!(
-            "One row per test and problem, file by file. Locations link to the code.{shared}"
-        ));
-    }
-    let roots = &audit.root_causes;
-    if !roots.is_empty() {
-        doc.heading(3, "Root causes shared by several tests");
-        doc.paragraph("Fixing one of these fixes it for every test listed under it. `R1` affects the most tests.");
-        for root in roots {
-            doc.heading(4, &root.heading);
-            doc.line(&format!("- **Problem:** {}", inline(&root.message, false)));
-            let mut places = format!(
-                "{}, {}",
-                inline(&root.lives_in, false),
-                link(&root.locations[0])
-            );
-            if root.locations.len() > 1 {
-                let more: Vec<String> = root.locations[1..].iter().map(link).collect();
-                places.push_str(&format!("; also {}", join_words(&more)));
-            }
-            doc.line(&format!("- **Where:** {places}"));
-            if let Some(origin) = &root.origin {
-                doc.line(&format!(
-                    "- **Defined at:** {}: {}",
-                    link(&origin.location),
-                    inline(&origin.message, false)
-                ));
-            }
-            doc.line(&format!("- **Required fix:** {}", inline(&root.fix, false)));
-            let once = match root.affected_tests.len() {
-                0 | 1 => String::new(),
-                2 => ", once for both tests".to_string(),
-                n => format!(", once for all {n} tests"),
-            };
-            doc.line(&format!("- **Effort:** {}{once}", effort_word(root.effort)));
-            doc.line(&format!(
-                "- **Tests affected ({}):** {}",
-                root.affected_tests.len(),
-                tests_by_file(&root.affected_tests, LIST_LIMIT, false)
-            ));
-            doc.out.push('\n');
-        }
-    }
-    let mut start = 0;
-    while start < audit.tests.len() {
-        let file = node_file(&audit.tests[start].node_id);
-        let end = start
-            + audit.tests[start..]
-                .iter()
-                .take_while(|t| node_file(&t.node_id) == file)
-                .count();
-        doc.heading(3, &inline(file, false));
-        let mut rows = Vec::new();
-        for test in &audit.tests[start..end] {
-            for f in &test.findings {
-                let root = f
-                    .root_cause
-                    .as_ref()
-                    .and_then(|id| roots.iter().find(|r| &r.id == id));
-                let (issue, fix, effort) = match root {
-                    Some(root) => (
-                        format!(
-                            "{} {} in {}: root cause [{}](#{})",
-                            rule_link(f.code),
-                            resource_phrase(root),
-                            inline(&root.lives_in, true),
-                            root.id,
-                            root_anchor(root)
-                        ),
-                        format!(
-                            "fix [{}](#{}), once for its {}",
-                            root.id,
-                            root_anchor(root),
-                            plural(root.affected_tests.len(), "test")
-                        ),
-                        format!("{} (shared)", effort_word(f.effort)),
-                    ),
-                    None => (
-                        format!("{} {}", rule_link(f.code), inline(&f.message, true)),
-                        inline(&f.fix, true),
-                        effort_word(f.effort).to_string(),
-                    ),
-                };
-                let mut place = line_link(&f.location, file);
-                // The fix is in another file (a conftest.py fixture): show where.
-                if let Some(origin) = f
-                    .origin
-                    .as_ref()
-                    .filter(|o| o.location.path != f.location.path)
-                {
-                    place.push_str(&format!(", from {}", link(&origin.location)));
-                }
-                rows.push(vec![test_label(test), issue, fix, effort, place]);
-            }
-        }
-        doc.table(
-            &["Test", "Issue", "Required fix", "Effort", "Location"],
-            &rows,
+        doc.paragraph(
+            "Each fix once: root causes (one change in shared code fixes every test under it), then fixes inside single \
+             tests. The full test-by-finding list is in the JSON (`--format json`).",
         );
-        start = end;
+    }
+    if !audit.root_causes.is_empty() {
+        doc.heading(3, "Root causes");
+        for root in &audit.root_causes {
+            root_cause(doc, root);
+        }
+    }
+    if !audit.single_test_fixes.is_empty() {
+        doc.heading(3, "Fixes inside single tests");
+        let mut start = 0;
+        let singles = &audit.single_test_fixes;
+        while start < singles.len() {
+            let file = node_file(&singles[start].test);
+            let end = start
+                + singles[start..]
+                    .iter()
+                    .take_while(|f| node_file(&f.test) == file)
+                    .count();
+            doc.heading(4, &single_heading(file));
+            let items: Vec<String> = singles[start..end]
+                .iter()
+                .map(|fix| single_fix_line(fix, file))
+                .collect();
+            doc.list(&items, |n| format!("{} more in {}", fixes(n), file));
+            start = end;
+        }
     }
     if !audit.other_findings.is_empty() {
         doc.heading(3, "Findings not tied to a test");
-        doc.paragraph("These findings reach no collected test (a file isolint could not read or parse, or a fixture no test uses), so they are not counted above.");
-        let rows: Vec<Vec<String>> = audit
+        doc.paragraph("They reach no collected test (a file isolint could not read or parse, a fixture no test uses), so they are not counted above.");
+        let items: Vec<String> = audit
             .other_findings
             .iter()
             .map(|f| {
-                vec![
-                    format!("{} {}", rule_link(f.code), inline(&f.message, true)),
-                    inline(&f.fix, true),
-                    effort_word(f.effort).to_string(),
+                format!(
+                    "{} {} ({}): {}",
+                    rule_link(f.code),
+                    inline(&f.message, false),
                     link(&f.location),
-                ]
+                    inline(&f.fix, false)
+                )
             })
             .collect();
-        doc.table(&["Issue", "Required fix", "Effort", "Location"], &rows);
+        doc.list(&items, |n| format!("{n} more"));
     }
 }
 
-fn resource_rows(resources: &[Resource]) -> Vec<Vec<String>> {
+fn root_cause(doc: &mut Doc, root: &RootCause) {
+    doc.heading(4, &root.heading);
+    let file = root.locations[0].path.as_str();
+    // Findings that differ only by line read as one, with every line.
+    let mut by_message: Vec<(&FixFinding, Vec<String>)> = Vec::new();
+    for f in &root.findings {
+        let place = line_link(&f.location, file);
+        match by_message
+            .iter_mut()
+            .find(|(g, _)| g.code == f.code && g.message == f.message)
+        {
+            Some((_, places)) => {
+                if !places.contains(&place) {
+                    places.push(place)
+                }
+            }
+            None => by_message.push((f, vec![place])),
+        }
+    }
+    let several = by_message.len() > 1;
+    let owner_prefix = format!("{} ", root.lives_in);
+    let problems: Vec<String> = by_message
+        .iter()
+        .enumerate()
+        .map(|(i, (f, places))| {
+            if !several {
+                return format!(
+                    "{} {} ({})",
+                    rule_link(f.code),
+                    inline(&f.message, false),
+                    places.join(", ")
+                );
+            }
+            // In a list under the root's heading, the owner and the rule's reason are said once.
+            let message = if i == 0 {
+                f.message.clone()
+            } else {
+                short_message(&f.message)
+            };
+            let message = message
+                .strip_prefix(&owner_prefix)
+                .map(str::to_string)
+                .unwrap_or(message);
+            let rule = if i > 0 && by_message[i - 1].0.code == f.code {
+                String::new()
+            } else {
+                format!("{} ", rule_link(f.code))
+            };
+            format!("{rule}{} ({})", inline(&message, false), places.join(", "))
+        })
+        .collect();
+    let origin = root
+        .origin
+        .as_ref()
+        .map(|o| {
+            format!(
+                " Defined at {}: {}.",
+                link(&o.location),
+                inline(&o.message, false)
+            )
+        })
+        .unwrap_or_default();
+    let once = match root.affected_tests.len() {
+        2 => "once for both tests".to_string(),
+        n => format!("once for all {n} tests"),
+    };
+    let tests_inline = root.affected_tests.len() <= INLINE_TESTS;
+    if let ([problem], [fix]) = (problems.as_slice(), root.fixes.as_slice()) {
+        // The common case reads as one paragraph: problem, fix, tests.
+        let tests = if tests_inline {
+            format!(
+                " **Tests:** {}.",
+                tests_by_file(&root.affected_tests).join("; ")
+            )
+        } else {
+            String::new()
+        };
+        doc.paragraph(&format!(
+            "{problem}.{origin} **Fix** ({}, {once}): {}.{tests}",
+            effort_word(root.effort),
+            inline(fix.trim_end_matches('.'), false)
+        ));
+        if !tests_inline {
+            tests_block(doc, &root.affected_tests);
+        }
+        return;
+    }
+    if let [problem] = problems.as_slice() {
+        doc.paragraph(&format!("{problem}.{origin}"));
+    } else {
+        doc.list(&problems, |n| format!("{n} more findings"));
+        if !origin.is_empty() {
+            doc.paragraph(origin.trim_start());
+        }
+    }
+    if let [fix] = root.fixes.as_slice() {
+        doc.paragraph(&format!(
+            "**Fix** ({}, {once}): {}.",
+            effort_word(root.effort),
+            inline(fix.trim_end_matches('.'), false)
+        ));
+    } else {
+        doc.paragraph(&format!(
+            "**Fix** ({}, one change {once}):",
+            effort_word(root.effort)
+        ));
+        let fixes: Vec<String> = root.fixes.iter().map(|f| inline(f, false)).collect();
+        doc.list(&fixes, |n| format!("{n} more"));
+    }
+    tests_block(doc, &root.affected_tests);
+}
+
+fn single_fix_line(fix: &SingleTestFix, file: &str) -> String {
+    // The rule is named once for findings of one rule in a row.
+    let findings: Vec<String> = fix
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let line = finding_line(f, file, false);
+            if i > 0 && fix.findings[i - 1].code == f.code {
+                let link = rule_link(f.code);
+                line.strip_prefix(&format!("{link} "))
+                    .map(str::to_string)
+                    .unwrap_or(line)
+            } else {
+                line
+            }
+        })
+        .collect();
+    let mut from = String::new();
+    if let Some(origin) = fix
+        .origin
+        .as_ref()
+        .filter(|o| o.location.path != fix.findings[0].location.path)
+    {
+        from = format!(", from {}", link(&origin.location));
+    }
+    format!(
+        "**{}** {}: {}{from}. **Fix** ({}): {}.",
+        fix.id,
+        code(test_name(&fix.test), false),
+        findings.join("; "),
+        effort_word(fix.effort),
+        inline(fix.fix.trim_end_matches('.'), false)
+    )
+}
+
+/// Who touches a resource: `` `test_x` `` for one test, otherwise a count and the root causes.
+fn touched_by(audit: &Audit, r: &Resource) -> String {
+    let roots: Vec<String> = audit
+        .root_causes
+        .iter()
+        .filter(|root| root.resources.contains(&r.id))
+        .map(|root| format!("[{}](#{})", root.id, root.anchor))
+        .collect();
+    let tests = match r.tests.as_slice() {
+        [] => "no collected test".to_string(),
+        [one] => code(one, false),
+        many => plural(many.len(), "test"),
+    };
+    if roots.is_empty() {
+        tests
+    } else {
+        format!("{tests} ({})", join_words(&roots))
+    }
+}
+
+fn resource_items(audit: &Audit, resources: &[Resource]) -> Vec<String> {
     resources
         .iter()
         .map(|r| {
-            let tests = if r.tests.is_empty() {
-                "none".to_string()
+            let places: Vec<String> = r.locations.iter().take(3).map(link).collect();
+            let more = if r.locations.len() > 3 {
+                format!(" and {} more places", r.locations.len() - 3)
             } else {
-                format!(
-                    "{} ({})",
-                    r.tests.len(),
-                    tests_by_file(&r.tests, CELL_LIMIT, true)
-                )
+                String::new()
             };
-            let places: Vec<String> = r.locations.iter().map(link).collect();
-            vec![
-                code(&r.name, true),
+            format!(
+                "{}: {} · {} · {}{more}",
+                code(&r.name, false),
+                touched_by(audit, r),
                 r.codes.join(", "),
-                collapsed(&places, CELL_LIMIT),
-                tests,
-            ]
+                places.join(", ")
+            )
         })
         .collect()
 }
 
-/// Why a family's results are missing: `the ISO4xx rules, for order dependencies, are not in this
-/// version of isolint`.
-fn not_checked_sentence(audit: &Audit, family: Category) -> String {
+/// Why a family's results are missing: `the ISO4xx rules are not in this version of isolint`.
+fn not_checked_reason(audit: &Audit, family: Category) -> String {
     let codes = super::model::Family::codes_of(family);
     let implemented = audit
         .families_checked
@@ -547,24 +960,23 @@ fn not_checked_sentence(audit: &Audit, family: Category) -> String {
     } else {
         "are not in this version of isolint"
     };
-    format!(
-        "the {} rules, for {}, {why}",
-        code_list(&codes),
-        category_phrase(family)
-    )
+    format!("the {} rules {why}", code_list(&codes))
 }
 
 fn inventory(doc: &mut Doc, audit: &Audit) {
     let inv = &audit.inventory;
     doc.heading(2, SECTIONS[2]);
-    doc.paragraph(
-        "What the tests share with each other (and with other processes on the machine), as found by the rules that ran: \
-         each entry lists the tests that touch it.",
-    );
+    if inv.resources.is_empty() {
+        doc.paragraph("The rules that ran found no fixed path, environment variable or other resource shared between tests.");
+    }
+    for kind in &inv.resources {
+        doc.heading(3, &format!("{} ({})", kind.label, kind.resources.len()));
+        let items = resource_items(audit, &kind.resources);
+        doc.list(&items, |n| format!("{n} more"));
+    }
     let others: Vec<String> = inv
         .not_checked
         .iter()
-        .filter(|n| n.family != Category::ModuleState)
         .map(|n| {
             format!(
                 "{} ({})",
@@ -573,103 +985,108 @@ fn inventory(doc: &mut Doc, audit: &Audit) {
             )
         })
         .collect();
+    // What is absent or unchecked reads as one short paragraph.
+    let mut absent = Vec::new();
     if !others.is_empty() {
-        doc.paragraph(&format!(
-            "Not inventoried, because their rules did not run: {}.",
+        absent.push(format!(
+            "Not inventoried (rules not run): {}.",
             others.join("; ")
         ));
     }
-    for kind in &inv.resources {
-        doc.heading(3, &kind.label);
-        let first = match kind.kind.as_str() {
-            "path" => "Path",
-            "env" => "Variable",
-            _ => "Resource",
-        };
-        doc.table(
-            &[first, "Rules", "Where", "Tests"],
-            &resource_rows(&kind.resources),
-        );
-    }
-    if inv.resources.is_empty() {
-        doc.paragraph("The rules that ran found no fixed path, environment variable or other resource shared between tests.");
-    }
-    doc.heading(3, "Wide-scope fixtures");
     if inv.wide_scope_fixtures.is_empty() {
-        doc.paragraph("No fixture has a scope wider than `function`.");
-    } else {
-        doc.paragraph(
-            "Created once and reused by many tests; under xdist each worker creates its own copy. Safe when what they \
-             hold is read-only or per-worker.",
-        );
-        let rows: Vec<Vec<String>> = inv
+        absent.push("**Wide-scope fixtures:** none.".to_string());
+    }
+    if !inv.module_state.checked && !others.iter().any(|o| o.contains("ISO3")) {
+        absent.push(format!(
+            "**Module-level state:** not checked ({}).",
+            not_checked_reason(audit, Category::ModuleState)
+        ));
+    }
+    if !absent.is_empty() {
+        doc.paragraph(&absent.join(" "));
+    }
+    if !inv.wide_scope_fixtures.is_empty() {
+        doc.paragraph(&format!(
+            "**Wide-scope fixtures ({}):** created once per worker and shared by its tests; safe when what they hold is read-only or per-worker.",
+            inv.wide_scope_fixtures.len()
+        ));
+        let items: Vec<String> = inv
             .wide_scope_fixtures
             .iter()
             .map(|f| {
-                let scope = if f.autouse {
-                    format!("{} (autouse)", inline(&f.scope, true))
-                } else {
-                    inline(&f.scope, true)
-                };
-                vec![
-                    code(&f.name, true),
-                    scope,
-                    link(&f.location),
+                format!(
+                    "{} ({}{}): {} · {}",
+                    code(&f.name, false),
+                    inline(&f.scope, false),
+                    if f.autouse { ", autouse" } else { "" },
                     plural(f.used_by.len(), "test"),
-                ]
+                    link(&f.location)
+                )
             })
             .collect();
-        doc.table(&["Fixture", "Scope", "Defined at", "Used by"], &rows);
+        doc.list(&items, |n| format!("{n} more fixtures"));
     }
-    doc.heading(3, "Module-level state");
     if !inv.module_state.checked {
-        doc.paragraph(&format!(
-            "Not checked: {}, so module-level and class-level variables that tests change (caches, singletons, counters) are not listed.",
-            not_checked_sentence(audit, Category::ModuleState)
-        ));
+        // Said with the other unchecked kinds above.
     } else if inv.module_state.items.is_empty() {
-        doc.paragraph("No test changes module-level or class-level state.");
+        doc.paragraph("**Module-level state:** no test changes module-level or class-level state.");
     } else {
-        let rows: Vec<Vec<String>> = inv
+        doc.paragraph("**Module-level state:**");
+        let items: Vec<String> = inv
             .module_state
             .items
             .iter()
             .map(|f| {
-                vec![
-                    format!("{} {}", rule_link(f.code), inline(&f.message, true)),
-                    format!(
-                        "{}: {}",
-                        f.tests.len(),
-                        test_codes(&f.tests, CELL_LIMIT, true)
-                    ),
-                    link(&f.location),
-                ]
+                format!(
+                    "{} {}: {} · {}",
+                    rule_link(f.code),
+                    inline(&f.message, false),
+                    plural(f.tests.len(), "test"),
+                    link(&f.location)
+                )
             })
             .collect();
-        doc.table(&["State", "Tests", "Where"], &rows);
+        doc.list(&items, |n| format!("{n} more"));
     }
 }
 
 fn neo4j(doc: &mut Doc, audit: &Audit) {
+    let n = &audit.neo4j;
     doc.heading(2, SECTIONS[3]);
-    if !audit.neo4j.checked {
+    let files: Vec<String> = n.importing_files.iter().map(|f| code(f, false)).collect();
+    let importers = if files.len() > 3 {
+        format!(
+            "{} and {} more files",
+            files[..3].join(", "),
+            files.len() - 3
+        )
+    } else {
+        join_words(&files)
+    };
+    if !n.client_imported && n.resources.is_empty() {
+        doc.paragraph(
+            "Not needed: no file imports a Neo4j client (`neo4j`, `py2neo`, `neomodel`).",
+        );
+        return;
+    }
+    if !n.checked {
         doc.paragraph(&format!(
-            "**Not checked:** {}. This report says nothing either way about whether or how the suite uses Neo4j. \
-             Until these rules run, review the Neo4j fixtures by hand for a database name every worker shares, queries that \
-             touch the whole graph (`MATCH (n) DETACH DELETE n`), and drivers or sessions shared beyond one test.",
-            not_checked_sentence(audit, Category::SharedResourceName)
+            "A Neo4j client is imported ({importers}), but {}, so this report says nothing about its use. \
+             Review those fixtures by hand for a database name every worker shares, queries over the whole graph \
+             (`MATCH (n) DETACH DELETE n`), and drivers or sessions shared beyond one test.",
+            not_checked_reason(audit, Category::SharedResourceName)
         ));
         return;
     }
-    if audit.neo4j.resources.is_empty() {
-        doc.paragraph("The shared-resource-name rules found no Neo4j database or graph-wide operation used by the tests.");
+    if n.resources.is_empty() {
+        doc.paragraph(&format!(
+            "A Neo4j client is imported ({importers}); the shared-resource-name rules found no database or graph-wide operation that tests share."
+        ));
         return;
     }
-    doc.paragraph("The tests use these Neo4j databases and graph-wide operations:");
-    doc.table(
-        &["Database or operation", "Rules", "Where", "Tests"],
-        &resource_rows(&audit.neo4j.resources),
-    );
+    doc.paragraph("The tests share these Neo4j databases and graph-wide operations:");
+    let items = resource_items(audit, &n.resources);
+    doc.list(&items, |n| format!("{n} more"));
     doc.line("- **Per-worker databases:** give each xdist worker its own database, named from the `worker_id` fixture (`neo4j_test_gw0`, `neo4j_test_gw1`, ...). `CREATE DATABASE` needs Neo4j Enterprise (multi-database); on Community Edition run one Neo4j container per worker instead (a port per worker), or scope every test's data by a unique label or property and delete only that.");
     doc.line("- **Connection pool:** a session-scoped driver is created once per worker process, so `-n 8` opens 8 pools; size `max_connection_pool_size` and the server's connection limit for that.");
     doc.line("- **Health checks:** every worker connects at start-up; wait for the server with retries (`driver.verify_connectivity()` in the driver fixture) rather than assuming it is ready.");
@@ -680,70 +1097,72 @@ fn neo4j(doc: &mut Doc, audit: &Audit) {
 fn order(doc: &mut Doc, audit: &Audit) {
     let order = &audit.order_dependencies;
     doc.heading(2, SECTIONS[4]);
+    let mut lines = Vec::new();
     if !order.checked {
-        doc.paragraph(&format!(
-            "**Not checked:** {}, so no polluter → victim pairs are reported. Running the suite in random \
-             order a few times (pytest-randomly) is the quickest way to find them meanwhile.",
-            not_checked_sentence(audit, Category::OrderDependency)
+        lines.push(format!(
+            "Not checked: {}; a few runs in random order (pytest-randomly) find them meanwhile.",
+            not_checked_reason(audit, Category::OrderDependency)
         ));
     } else if order.pairs.is_empty() {
-        doc.paragraph("No test depends on another test having run first.");
+        lines.push("No test depends on another test having run first.".to_string());
     } else {
-        let rows: Vec<Vec<String>> = order
+        let items: Vec<String> = order
             .pairs
             .iter()
             .map(|p| {
+                let victims: Vec<String> = p.victims.iter().map(|v| code(v, false)).collect();
                 let polluters: Vec<String> = p
                     .polluters
                     .iter()
-                    .map(|o| format!("{}: {}", link(&o.location), inline(&o.message, true)))
+                    .map(|o| format!("{}: {}", link(&o.location), inline(&o.message, false)))
                     .collect();
-                vec![
-                    test_codes(&p.victims, CELL_LIMIT, true),
+                format!(
+                    "{} → {}: {} {} ({}). **Break it:** {}",
                     if polluters.is_empty() {
-                        "–".into()
+                        "?".to_string()
                     } else {
                         polluters.join("; ")
                     },
-                    format!("{} {}", rule_link(p.code), inline(&p.message, true)),
-                    inline(&p.fix, true),
+                    join_words(&victims),
+                    rule_link(p.code),
+                    inline(&p.message, false),
                     link(&p.location),
-                ]
+                    inline(&p.fix, false)
+                )
             })
             .collect();
-        doc.table(
-            &["Victim", "Polluter", "Issue", "How to break it", "Location"],
-            &rows,
-        );
+        doc.list(&items, |n| format!("{n} more pairs"));
     }
     if !order.state_leaks.is_empty() {
-        doc.paragraph(&format!(
-            "Candidate polluters: {} change process state (environment variables) without restoring it, so the test that \
-             runs next in the same worker sees the change ({}). They are in section 2.",
+        lines.push(format!(
+            "**Candidate polluters:** {} leave environment variables set for the next test in the same worker ({}: {}).",
             plural(order.state_leaks.len(), "test"),
-            tests_by_file(&order.state_leaks, LIST_LIMIT, false)
+            fixes(audit.xdist.state_leak_fixes.len()),
+            fix_refs(audit, &audit.xdist.state_leak_fixes)
         ));
     }
     if order.ordering_markers.is_empty() {
-        doc.paragraph("Explicit ordering: no test is pinned in order with an `order`, `run`, `first`, `last` or `dependency` marker.");
-    } else {
-        let rows: Vec<Vec<String>> = order
+        lines.push("**Explicit ordering:** none (no `order`, `run`, `first`, `last` or `dependency` marker).".to_string());
+    }
+    if !lines.is_empty() {
+        doc.paragraph(&lines.join(" "));
+    }
+    if !order.ordering_markers.is_empty() {
+        doc.paragraph("**Explicit ordering:** these tests are pinned in order by a plugin marker; under xdist the order holds only within one worker, so tests that depend on one another must share an `xdist_group` or stop depending on each other.");
+        let items: Vec<String> = order
             .ordering_markers
             .iter()
             .map(|m| {
-                vec![
-                    code(&m.node_id, true),
-                    m.markers
-                        .iter()
-                        .map(|x| code(x, true))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    link(&m.location),
-                ]
+                let markers: Vec<String> = m.markers.iter().map(|x| code(x, false)).collect();
+                format!(
+                    "{} {} ({})",
+                    code(&m.node_id, false),
+                    markers.join(", "),
+                    link(&m.location)
+                )
             })
             .collect();
-        doc.paragraph("Explicit ordering: these tests are pinned in order by a plugin marker. Under xdist the order only holds within one worker, so tests that depend on one another must share an `xdist_group` or stop depending on each other.");
-        doc.table(&["Test", "Markers", "Location"], &rows);
+        doc.list(&items, |n| format!("{n} more tests"));
     }
 }
 
@@ -754,207 +1173,210 @@ fn effort(doc: &mut Doc, audit: &Audit) {
         doc.paragraph("Nothing to fix for the checked rule families.");
         return;
     }
-    doc.paragraph(
-        "A *fix* is a shared root cause (counted once, however many tests it affects) or a finding in a single test. \
-         A test is *unblocked* by the effort class of its hardest fix: it becomes parallel-safe once that class and the \
-         cheaper ones are done.",
-    );
+    doc.paragraph(&format!(
+        "A *fix* is one change, at the effort of its hardest finding ([effort model]({EFFORT_MODEL_URL})); a test is \
+         *unblocked* by the class of its hardest fix, so the classes' fixes add up to {} and their unblocked tests to {}. \
+         *Parallel-safe after* counts this class and the cheaper ones.",
+        s.fixes, s.tests_needing_fix
+    ));
     let rows: Vec<Vec<String>> = audit
         .effort
         .classes
         .iter()
+        .filter(|c| c.fixes > 0)
         .map(|c| {
             vec![
                 effort_word(c.effort).to_string(),
                 c.fixes.to_string(),
-                c.tests_affected.to_string(),
                 c.tests_unblocked.to_string(),
                 format!(
-                    "{} of {} ({} %)",
+                    "{} ({} %)",
                     c.parallel_safe_after,
-                    s.tests,
                     percent(c.parallel_safe_after, s.tests)
                 ),
             ]
         })
         .collect();
     doc.table(
-        &[
-            "Effort",
-            "Fixes",
-            "Tests affected",
-            "Tests unblocked",
-            "Parallel-safe after this and the cheaper classes",
-        ],
+        &["Effort", "Fixes", "Tests unblocked", "Parallel-safe after"],
         &rows,
     );
-    doc.paragraph("Parallel-safe counts cover the checked rule families only (see the summary).");
-    if !audit.root_causes.is_empty() {
-        doc.heading(3, "Fixes that unblock the most tests first");
-        for (i, root) in audit.root_causes.iter().enumerate() {
-            doc.line(&format!(
-                "{}. [{}](#{}) {} {} in {} ({}): {}, {}",
-                i + 1,
-                root.id,
-                root_anchor(root),
-                root.code,
-                resource_phrase(root),
-                inline(&root.lives_in, false),
-                link(&root.locations[0]),
-                plural(root.affected_tests.len(), "test"),
-                effort_word(root.effort),
-            ));
-        }
-        doc.out.push('\n');
-    }
-    let singles: Vec<String> = audit
-        .effort
-        .single_test_fixes
-        .iter()
-        .filter(|c| c.count > 0)
-        .map(|c| format!("{} × {}", c.count, effort_word(c.effort)))
-        .collect();
-    if !singles.is_empty() {
-        let then = if audit.root_causes.is_empty() {
-            "The fixes"
-        } else {
-            "Then the"
-        };
-        let count: usize = audit.effort.single_test_fixes.iter().map(|c| c.count).sum();
-        let kinds = if singles.len() == 1 {
-            let effort = audit
-                .effort
-                .single_test_fixes
-                .iter()
-                .find(|c| c.count > 0)
-                .map_or("", |c| effort_word(c.effort));
-            if count == 1 {
-                effort.to_string()
-            } else {
-                format!("all {effort}")
-            }
-        } else {
-            join_words(&singles)
-        };
-        doc.paragraph(&format!(
-            "{then} {} inside single tests, {kinds} (section 2).",
-            fixes(count)
-        ));
-    }
-}
-
-fn resource_phrase(root: &RootCause) -> String {
-    match root.resources.first() {
-        Some(first) => {
-            let name = first.split_once(':').map_or(first.as_str(), |(_, n)| n);
-            let more = if root.resources.len() > 1 {
-                format!(" (+{})", root.resources.len() - 1)
-            } else {
-                String::new()
-            };
-            format!("{}{more}", code(name, false))
-        }
-        None => root.rule.to_string(),
-    }
 }
 
 fn xdist(doc: &mut Doc, audit: &Audit) {
     let x = &audit.xdist;
     doc.heading(2, SECTIONS[6]);
-    let caveat = "as far as the checked rule families go";
-    match x.strategy {
-        "load" => doc.paragraph(&format!(
-            "**`{}`** (the default `--dist load`) is safe {caveat}: no two tests share a fixed path or other resource.",
-            x.command
-        )),
-        "loadscope" => doc.paragraph(&format!(
-            "**`{}`** is safe today {caveat}, with no change to the tests: every group of tests that shares a resource \
-             below lies within one module or one class, and `loadscope` runs each module (each class, for test methods) on one worker.",
-            x.command
-        )),
+    let command = format!("**{}**", code(&x.command, false));
+    let mut text = match x.strategy {
+        "load" => format!("{command}: no two tests share a fixed path or other resource, so plain `-n auto` spreads them freely."),
+        "loadscope" => format!("{command}: every group of tests that shares a resource lies within one module or class, and `loadscope` runs each module, or each class of test methods, on one worker; no test changes."),
         _ => {
-            let spanning: Vec<String> = x.groups.iter().filter(|g| !g.within_one_scope).map(|g| code(&g.name, false)).collect();
-            doc.paragraph(&format!(
-                "**`{}`** with the `xdist_group` markers below is safe today {caveat}. `--dist loadscope` is not enough: \
-                 {} spans several modules or classes.",
-                x.command,
+            let spanning: Vec<String> = x
+                .groups
+                .iter()
+                .filter(|g| !g.within_one_scope)
+                .map(|g| code(&g.name, false))
+                .collect();
+            format!(
+                "{command} with the `xdist_group` markers below, which keep the tests that share a resource on one worker; `--dist loadscope` is not enough, as {} spans several modules or classes.",
                 join_words(&spanning)
-            ))
+            )
         }
+    };
+    if x.safe_today {
+        text.push_str(" Safe today for the checked families.");
+    } else {
+        text.push_str(&format!(
+            " Safe once {} that leave environment variables set are fixed ({}: {}): such a change stays in the worker process and reaches the next test it runs, whatever the `--dist` mode.",
+            plural(x.state_leaks.len(), "test"),
+            fixes(x.state_leak_fixes.len()),
+            fix_refs(audit, &x.state_leak_fixes)
+        ));
     }
+    doc.paragraph(&text);
     if !x.groups.is_empty() {
         doc.heading(3, "xdist groups");
         let intro = if x.strategy == "loadscope" {
-            "Alternatively, run `pytest -n auto --dist loadgroup` with these markers: each group runs on one worker and every \
-             other test is spread on its own, which balances the workers better than `loadscope`."
+            "Or, better balanced: `pytest -n auto --dist loadgroup` (pytest-xdist 2.5 or later) with these groups"
         } else {
-            "Add these markers and run with `--dist loadgroup`: each group runs on one worker and every other test is spread on its own."
+            "The groups (pytest-xdist 2.5 or later)"
         };
         doc.paragraph(&format!(
-            "{intro} Each group holds the tests that share a resource, and is named after it. `loadgroup` needs pytest-xdist 2.5 or later."
+            "{intro}, each the tests that share a resource and named after it. Mark a whole module with \
+             `pytestmark = pytest.mark.xdist_group(name=\"NAME\")` at its top (or add the marker to its `pytestmark` list), \
+             a class or a test with `@pytest.mark.xdist_group(name=\"NAME\")`. The JSON (`xdist.groups`) lists every test."
         ));
         for g in &x.groups {
-            let marker = format!("pytest.mark.xdist_group(name=\"{}\")", g.name);
-            let resources: Vec<String> = g
+            let mut resources: Vec<String> = g
                 .resources
                 .iter()
-                .map(|r| code(r.split_once(':').map_or(r.as_str(), |(_, n)| n), false))
+                .map(|r| code(resource_name(r), false))
                 .collect();
+            // The resource the group is named after comes first, so the name is always explained.
+            if let Some(i) = g
+                .resources
+                .iter()
+                .position(|r| super::text::group_slug(r) == g.name)
+            {
+                let named = resources.remove(i);
+                resources.insert(0, named);
+            }
+            let shared = if resources.len() > 3 {
+                format!(
+                    "{} and {} other {}",
+                    resources[..2].join(", "),
+                    resources.len() - 2,
+                    if g.resources.iter().all(|r| r.starts_with("path:")) {
+                        "paths"
+                    } else {
+                        "resources"
+                    }
+                )
+            } else {
+                join_words(&resources)
+            };
             let cases = if g.cases != g.tests.len() {
                 format!(", {} cases", g.cases)
             } else {
                 String::new()
             };
+            let mut modules = Vec::new();
+            let mut classes = Vec::new();
+            let mut tests = Vec::new();
+            for p in &g.placements {
+                match p.on {
+                    "module" => modules.push(code(&p.file, false)),
+                    "class" => classes.push(code(
+                        &format!("{}::{}", p.file, p.class.as_deref().unwrap_or_default()),
+                        false,
+                    )),
+                    _ => tests.extend(p.tests.iter().cloned()),
+                }
+            }
+            let mut folded_places: Vec<String> = Vec::new();
+            if modules.len() + classes.len() > INLINE_TESTS {
+                folded_places.extend(modules.drain(..).map(|m| format!("module {m}")));
+                folded_places.extend(classes.drain(..).map(|c| format!("class {c}")));
+            }
+            let mut on = Vec::new();
+            if !folded_places.is_empty() {
+                on.push(format!("{} modules and classes", folded_places.len()));
+            }
+            if !modules.is_empty() {
+                on.push(format!(
+                    "{} {}",
+                    if modules.len() == 1 {
+                        "module"
+                    } else {
+                        "modules"
+                    },
+                    join_words(&modules)
+                ));
+            }
+            if !classes.is_empty() {
+                on.push(format!(
+                    "{} {}",
+                    if classes.len() == 1 {
+                        "class"
+                    } else {
+                        "classes"
+                    },
+                    join_words(&classes)
+                ));
+            }
+            let inline_tests = !tests.is_empty() && tests.len() <= INLINE_TESTS;
+            if inline_tests {
+                on.push(format!(
+                    "{} {}",
+                    if tests.len() == 1 { "test" } else { "tests" },
+                    tests_by_file(&tests).join("; ")
+                ));
+            } else if !tests.is_empty() {
+                on.push(plural(tests.len(), "test"));
+            }
             doc.line(&format!(
-                "- {}: {}{cases}, sharing {}.",
+                "- {}: {}{cases}, sharing {shared}; mark {}",
                 code(&g.name, false),
                 plural(g.tests.len(), "test"),
-                collapsed(&resources, LIST_LIMIT)
+                join_words(&on)
             ));
-            for p in &g.placements {
-                let file = code(&p.file, false);
-                let line = match p.on {
-                    "module" => format!(
-                        "all of {file}: add {} at its top (or add the marker to its existing `pytestmark` list)",
-                        code(&format!("pytestmark = {marker}"), false)
-                    ),
-                    "class" => format!(
-                        "class {} in {file}: decorate it with {}",
-                        code(p.class.as_deref().unwrap_or_default(), false),
-                        code(&format!("@{marker}"), false)
-                    ),
-                    _ => {
-                        let names: Vec<String> = p.tests.iter().map(|t| code(t.split_once("::").map_or(t.as_str(), |(_, n)| n), false)).collect();
-                        format!("in {file}, decorate {} with {}", join_words(&names), code(&format!("@{marker}"), false))
-                    }
-                };
-                doc.line(&format!("  - {line}"));
+            if !folded_places.is_empty() {
+                doc.out.push('\n');
+                let mut folded = String::new();
+                let _ = writeln!(
+                    folded,
+                    "  <details><summary>the {} modules and classes to mark</summary>\n",
+                    folded_places.len()
+                );
+                for line in &folded_places {
+                    let _ = writeln!(folded, "  - {line}");
+                }
+                folded.push_str("\n  </details>\n\n");
+                doc.out.push_str(&folded);
+            }
+            if !inline_tests && !tests.is_empty() {
+                let by_file = tests_by_file(&tests);
+                doc.out.push('\n');
+                let mut folded = String::new();
+                let _ = writeln!(
+                    folded,
+                    "  <details><summary>the {} to mark</summary>\n",
+                    plural(tests.len(), "test")
+                );
+                for line in by_file {
+                    let _ = writeln!(folded, "  - {line}");
+                }
+                folded.push_str("\n  </details>\n\n");
+                doc.out.push_str(&folded);
             }
         }
         doc.out.push('\n');
     }
-    let mut notes = Vec::new();
-    if !x.state_leaks.is_empty() {
-        notes.push(format!(
-            "- **No `--dist` mode helps** the {} that change environment variables without restoring them: the change stays in \
-             the worker process and reaches whichever test that worker runs next. Fix these first ({}).",
-            plural(x.state_leaks.len(), "test"),
-            tests_by_file(&x.state_leaks, LIST_LIMIT, false)
-        ));
-    }
     if !x.unshared.is_empty() {
-        notes.push(format!(
-            "- **Fixed paths only one test uses** ({}): safe under xdist as they stand, but two pytest runs on one machine \
-             (parallel CI jobs, a developer running tests twice) still collide on them; fix them as section 2 says.",
-            tests_by_file(&x.unshared, LIST_LIMIT, false)
+        doc.paragraph(&format!(
+            "**Fixed paths only one test uses** ({}): safe under xdist, but two pytest runs on one machine (parallel CI jobs) still collide on them; their fixes are in section 2.",
+            plural(x.unshared.len(), "test")
         ));
-    }
-    if !notes.is_empty() {
-        doc.paragraph("Whatever the `--dist` mode:");
-        for n in notes {
-            doc.line(&n);
-        }
-        doc.out.push('\n');
     }
 }
 
@@ -965,7 +1387,7 @@ fn notes(doc: &mut Doc, audit: &Audit) {
     match &audit.notes {
         Some(text) => doc.out.push_str(text),
         None => doc.out.push_str(
-            "\n_The team's notes go here (owners, decisions, accepted risks). Edit the Markdown source: isolint keeps everything between the two `isolint:notes` comments when it regenerates the report._\n",
+            "\n_Owners, decisions, accepted risks: isolint keeps what is written between these comments._\n",
         ),
     }
     doc.out.push_str(NOTES_END);
@@ -973,23 +1395,6 @@ fn notes(doc: &mut Doc, audit: &Audit) {
 }
 
 fn about(doc: &mut Doc, audit: &Audit) {
-    doc.heading(2, "About this report");
-    doc.paragraph(&format!(
-        "**How effort is estimated.** Each finding starts from its rule's effort, the cost of the simplest fix (usually \
-         `1-2 lines`, such as taking the `tmp_path` fixture). When the fix is in code that tests share (a fixture, class \
-         setup or module-level value used by two or more tests, or a helper function the tests call) it takes the rule's \
-         shared effort: `moderate refactor` for a fixed path, whose shared value changes shape so every user has to be \
-         checked again, but still `1-2 lines` for an environment change, which one restore in the shared place undoes \
-         for every test. A fixture with a scope wider than `function` is at least a `moderate refactor`. It is a \
-         `major redesign` when the fix is in code outside the test suite. A root cause is \
-         counted once, at the effort of its hardest finding. The full model: [docs/effort-model.md]({EFFORT_MODEL_URL})."
-    ));
-    doc.paragraph(
-        "**How tests are counted.** Statically, the way pytest would collect them: test functions and methods in test \
-         modules and test classes (`unittest.TestCase` included), a parametrized test counted once. A test needs a fix when a \
-         finding affects it: a finding in the test itself, or in a fixture it uses (resolved through `conftest.py` files as \
-         pytest does, autouse fixtures included), its class setup, or module-level code it uses.",
-    );
     let paths: Vec<String> = audit.audited_paths.iter().map(|p| shell_word(p)).collect();
     let command = if paths.is_empty() {
         "isolint audit".to_string()
@@ -997,10 +1402,46 @@ fn about(doc: &mut Doc, audit: &Audit) {
         format!("isolint audit {}", paths.join(" "))
     };
     doc.paragraph(&format!(
-        "**Regenerating.** Run {} again (with the same `--output`, if one was given): the same code gives the same file, byte \
-         for byte (`--timestamp` adds the date), and the Team notes section is kept. `--format json` writes the same content \
-         for tools. What each section means: [docs/audit-report.md]({AUDIT_DOC_URL}).",
+        "---\n\nGenerated by {}; regenerate with {} (same code, same bytes; team notes kept). Tests are counted as pytest \
+         collects them, a parametrized test once. [About this report]({AUDIT_DOC_URL}).",
+        audit.generated_by,
         code(&command, false)
     ));
-    doc.paragraph(&format!("Generated by {}.", audit.generated_by));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_keep_their_end_in_cells() {
+        assert_eq!(cell_name("cache.db"), "`cache.db`");
+        let long = "test_reads_the_configuration_through_every_layer_of_the_loader_12";
+        let cell = cell_name(long);
+        assert!(
+            cell.starts_with("…`") && cell.ends_with("loader_12`"),
+            "{cell}"
+        );
+        assert_eq!(cell.chars().filter(|c| *c != '`').count(), CELL_NAME);
+    }
+
+    #[test]
+    fn messages_lose_the_reason_their_rule_gives() {
+        assert_eq!(
+            short_message("test writes to the fixed path '/tmp/a, b.txt', shared by every worker"),
+            "writes to the fixed path '/tmp/a, b.txt'"
+        );
+        assert_eq!(
+            short_message(
+                "test sets the environment variable 'X' and never restores it; later tests see it"
+            ),
+            "sets the environment variable 'X' and never restores it"
+        );
+        assert_eq!(
+            short_message("the fixture's value is fixed, so every worker shares it"),
+            "the fixture's value is fixed"
+        );
+        assert_eq!(short_path("a/b/c/test_x.py"), "c/test_x.py");
+        assert_eq!(short_path("test_x.py"), "test_x.py");
+    }
 }

@@ -13,6 +13,9 @@ use std::path::Path;
 /// Version of the JSON layout.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Fixes shown on the report's first screen.
+pub const TOP_FIXES: usize = 5;
+
 /// Markers of plugins that fix the order of tests (pytest-order, pytest-ordering, pytest-dependency).
 const ORDERING_MARKERS: &[&str] = &[
     "order",
@@ -37,6 +40,9 @@ pub struct Audit {
     /// Findings rooted in something several tests share (fixture, class setup, module state, helper),
     /// the fixes that unblock the most tests first.
     pub root_causes: Vec<RootCause>,
+    /// Fixes that belong to one test (`F1`, ...), in file and source order: findings of one rule in
+    /// one test that share a fix or a definition are one fix.
+    pub single_test_fixes: Vec<SingleTestFix>,
     /// Findings that no collected test reaches (unreadable files, fixtures nothing uses).
     pub other_findings: Vec<Finding>,
     pub inventory: Inventory,
@@ -130,21 +136,56 @@ pub struct RootCause {
     pub heading: String,
     #[serde(skip)]
     pub anchor: String,
+    /// The rule of the main finding (the one that affects the most tests).
     pub code: &'static str,
     pub rule: &'static str,
+    /// Every rule among its findings: one fixture that writes a path and removes it is one fix.
+    pub codes: Vec<&'static str>,
     pub category: Category,
     pub site: FixSite,
-    /// Where the shared code lives, in words (`fixture \`cache\``, `class setup`).
+    /// Where the shared code lives, in words (`fixture \`cache\``, `class \`TestLock\``).
     pub lives_in: String,
     pub resources: Vec<String>,
     pub message: String,
+    /// The main finding's fix.
     pub fix: String,
+    /// Every distinct fix among its findings, the main one first: one change applies them all.
+    pub fixes: Vec<String>,
+    /// Its findings, the main one first.
+    pub findings: Vec<FixFinding>,
     pub effort: Effort,
     /// Every finding of this root cause, the main one first.
     pub locations: Vec<Location>,
     /// The definition the findings share (the constant, the fixture's return value).
     pub origin: Option<Origin>,
     pub affected_tests: Vec<String>,
+}
+
+/// One finding of a fix (a root cause or a single-test fix).
+#[derive(Debug, Serialize)]
+pub struct FixFinding {
+    pub code: &'static str,
+    pub rule: &'static str,
+    pub message: String,
+    pub fix: String,
+    pub effort: Effort,
+    pub location: Location,
+    pub resources: Vec<String>,
+}
+
+/// A fix that belongs to one test.
+#[derive(Debug, Serialize)]
+pub struct SingleTestFix {
+    /// `F1`, `F2`, ... in file and source order.
+    pub id: String,
+    pub test: String,
+    /// The fix, once for all its findings.
+    pub fix: String,
+    /// The effort of its hardest finding.
+    pub effort: Effort,
+    pub findings: Vec<FixFinding>,
+    /// The definition the findings come from (a constant, a fixture's return value).
+    pub origin: Option<Origin>,
 }
 
 #[derive(Debug, Serialize)]
@@ -217,6 +258,10 @@ pub struct Checked<T> {
 #[derive(Debug, Serialize)]
 pub struct Neo4j {
     pub checked: bool,
+    /// Some file imports a Neo4j client (`neo4j`, `py2neo`, `neomodel`, ...), anywhere in it.
+    pub client_imported: bool,
+    /// The files that import one, relative to the rootdir.
+    pub importing_files: Vec<String>,
     pub resources: Vec<Resource>,
 }
 
@@ -252,15 +297,23 @@ pub struct EffortSection {
     pub classes: Vec<EffortClass>,
     /// Root cause ids, the fixes that unblock the most tests first.
     pub ranked_root_causes: Vec<String>,
+    /// Every fix id (root causes, then single-test fixes from the cheapest), most tests first.
+    pub ranked_fixes: Vec<String>,
+    /// The first fixes of `ranked_fixes`, shown on the report's first screen.
+    pub top_fixes: Vec<String>,
+    /// Parallel-safe tests once the top fixes are done (the checked families only).
+    pub parallel_safe_after_top_fixes: usize,
     pub single_test_fixes: Vec<EffortCount>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct EffortClass {
     pub effort: Effort,
-    /// Root causes and single-test findings of this class.
+    /// Root causes and single-test fixes of this class: the classes' fixes add up to the summary's.
     pub fixes: usize,
     pub findings: usize,
+    /// Tests some fix of this class touches; a test with fixes of two classes counts in both, so
+    /// these do not add up (`tests_unblocked` does).
     pub tests_affected: usize,
     /// Tests whose hardest fix is of this class: they become parallel-safe once this class (and the
     /// cheaper ones) is done.
@@ -286,6 +339,10 @@ pub struct Xdist {
     pub unshared: Vec<String>,
     /// Tests that leak process state (environment): no `--dist` mode helps.
     pub state_leaks: Vec<String>,
+    /// The fixes (ids) that stop those leaks.
+    pub state_leak_fixes: Vec<String>,
+    /// `command` is safe as it stands: no test leaks process state.
+    pub safe_today: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -438,6 +495,68 @@ fn tests_of(d: &Diagnostic) -> BTreeSet<&str> {
         .collect()
 }
 
+/// What a single change repairs: the fixture, the class's setup, the helper or module function the
+/// finding sits in; otherwise the definition the findings share (a constant, a fixture's value), the
+/// resource in that file, or the finding's own place.
+fn fix_site_key(d: &Diagnostic) -> String {
+    match (d.site, &d.fixture, &d.owner) {
+        // Whatever the rule calls the site (the fixture, or a module constant only it uses), a
+        // finding in a fixture's body is repaired by changing that fixture.
+        (_, Some(name), _) => return format!("fixture:{}:{name}", d.file),
+        // A finding in a test whose fix is in the fixture that gave it the value.
+        (FixSite::Fixture, None, _) => {
+            if let Some(key) = fixture_value_key(d) {
+                return key;
+            }
+        }
+        (FixSite::Class, _, Some(owner)) => {
+            let class = owner.rsplit_once('.').map_or(owner.as_str(), |(c, _)| c);
+            return format!("class:{}:{class}", d.file);
+        }
+        (FixSite::Helper | FixSite::Module, _, Some(owner)) => {
+            return format!("function:{}:{owner}", d.file)
+        }
+        _ => {}
+    }
+    match (origin_of(d), &d.resource) {
+        (Some(origin), _) => format!("origin:{}:{}", origin.file, origin.line),
+        (None, Some(resource)) => format!("resource:{}:{}", d.file, resource),
+        (None, None) => format!("at:{}:{}:{}", d.file, d.start.line, d.start.column),
+    }
+}
+
+/// The fixture key (as `fix_site_key` makes it) of the fixture whose value a finding in a test
+/// comes from (`fixture \`out\` returns ...`), if any.
+fn fixture_value_key(d: &Diagnostic) -> Option<String> {
+    d.related.iter().find_map(|r| {
+        let name = r.message.strip_prefix("fixture `")?.split('`').next()?;
+        Some(format!("fixture:{}:{name}", r.file))
+    })
+}
+
+/// Where a root cause's code lives, in words: `fixture \`cache\``, `class \`TestLock\``.
+fn lives_in(d: &Diagnostic) -> String {
+    let code = |name: &str| super::text::code(name, false);
+    let through_fixture = d
+        .related
+        .iter()
+        .find_map(|r| r.message.strip_prefix("fixture `")?.split('`').next());
+    match (d.site, &d.fixture, &d.owner) {
+        (_, Some(name), _) => format!("fixture {}", code(name)),
+        (FixSite::Fixture, None, _) => match through_fixture {
+            Some(name) => format!("fixture {}", code(name)),
+            None => site_label(FixSite::Fixture).to_string(),
+        },
+        (FixSite::Class, _, Some(owner)) => {
+            let class = owner.rsplit_once('.').map_or(owner.as_str(), |(c, _)| c);
+            format!("class {}", code(class))
+        }
+        (FixSite::Helper, _, Some(owner)) => format!("helper {}", code(owner)),
+        (FixSite::Module, _, Some(owner)) => code(owner),
+        (site, _, _) => site_label(site).to_string(),
+    }
+}
+
 fn is_root(d: &Diagnostic) -> bool {
     d.site != FixSite::Test || tests_of(d).len() > 1
 }
@@ -508,6 +627,18 @@ impl<'a> Builder<'a> {
         }
     }
 
+    fn fix_finding(&self, d: &Diagnostic) -> FixFinding {
+        FixFinding {
+            code: d.rule.code,
+            rule: d.rule.name,
+            message: d.message.clone(),
+            fix: d.fix.clone(),
+            effort: d.effort,
+            location: self.diag_location(d),
+            resources: resources_of(d),
+        }
+    }
+
     fn finding(&self, d: &Diagnostic) -> Finding {
         Finding {
             code: d.rule.code,
@@ -521,11 +652,14 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// A unit of work: a shared root cause, or one finding in one test.
+/// A unit of work: a shared root cause, or a fix inside one test.
 struct FixItem<'a> {
-    root: Option<usize>,
+    id: String,
     effort: Effort,
     tests: BTreeSet<&'a str>,
+    /// Indices of its findings in the lint result.
+    diagnostics: Vec<usize>,
+    single: bool,
 }
 
 pub fn build(inputs: &Inputs) -> Audit {
@@ -557,30 +691,29 @@ pub fn build(inputs: &Inputs) -> Audit {
         .flat_map(|f| f.tests.iter().map(|t| t.node_id.as_str()))
         .collect();
 
-    // Root causes: findings in shared code, grouped by rule, site and the definition they share, that
-    // affect more than one test (one test's findings read best in its own rows).
-    type GroupKey<'k> = (&'k str, FixSite, String);
-    let mut groups: BTreeMap<GroupKey, Vec<(usize, &Diagnostic)>> = BTreeMap::new();
+    // Root causes: findings in shared code, grouped by the code a single change repairs (one fixture,
+    // one class's setup, one helper), whatever rules they come from, that affect more than one test
+    // (one test's findings read best in its own list).
+    let mut groups: BTreeMap<String, Vec<(usize, &Diagnostic)>> = BTreeMap::new();
+    let mut through_fixture = Vec::new();
     for (index, d) in result
         .diagnostics
         .iter()
         .enumerate()
-        .filter(|(_, d)| is_root(d) && !tests_of(d).is_empty())
+        .filter(|(_, d)| !tests_of(d).is_empty())
     {
-        // A shared definition (a constant, a fixture's value) is the root cause; without one, the
-        // shared function the finding sits in is (a helper that changes two variables is one fix).
-        let anchor = match (origin_of(d), &d.owner, &d.resource) {
-            (Some(origin), _, _) => format!("origin:{}:{}", origin.file, origin.line),
-            (None, Some(owner), _) if d.site != FixSite::Module => {
-                format!("owner:{}:{}", d.file, owner)
-            }
-            (None, _, Some(resource)) => format!("resource:{}:{}", d.file, resource),
-            (None, _, None) => format!("at:{}:{}:{}", d.file, d.start.line, d.start.column),
-        };
-        groups
-            .entry((d.rule.code, d.site, anchor))
-            .or_default()
-            .push((index, d));
+        if is_root(d) {
+            groups.entry(fix_site_key(d)).or_default().push((index, d));
+        } else if let Some(key) = fixture_value_key(d) {
+            through_fixture.push((index, d, key));
+        }
+    }
+    // A test that writes under the value of a fixture that is itself a root cause is repaired by the
+    // same change to that fixture: one fix, not one per test.
+    for (index, d, key) in through_fixture {
+        if let Some(group) = groups.get_mut(&key) {
+            group.push((index, d));
+        }
     }
     let mut roots: Vec<(RootCause, BTreeSet<&str>, Vec<usize>)> = groups
         .into_values()
@@ -595,19 +728,28 @@ pub fn build(inputs: &Inputs) -> Audit {
             });
             let main = members[0];
             let tests: BTreeSet<&str> = members.iter().flat_map(|d| tests_of(d)).collect();
-            let lives_in = match (&main.fixture, main.site) {
-                (Some(name), _) => format!("fixture `{name}`"),
-                (None, site) => site_label(site).to_string(),
-            };
+            let mut fixes: Vec<String> = Vec::new();
+            for d in &members {
+                if !fixes.contains(&d.fix) {
+                    fixes.push(d.fix.clone());
+                }
+            }
+            let findings = members.iter().map(|d| builder.fix_finding(d)).collect();
             let root = RootCause {
                 id: String::new(),
                 heading: String::new(),
                 anchor: String::new(),
                 code: main.rule.code,
                 rule: main.rule.name,
+                codes: members
+                    .iter()
+                    .map(|d| d.rule.code)
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
                 category: main.rule.category,
                 site: main.site,
-                lives_in,
+                lives_in: lives_in(main),
                 resources: members
                     .iter()
                     .flat_map(|d| resources_of(d))
@@ -616,6 +758,8 @@ pub fn build(inputs: &Inputs) -> Audit {
                     .collect(),
                 message: main.message.clone(),
                 fix: main.fix.clone(),
+                fixes,
+                findings,
                 effort: members
                     .iter()
                     .map(|d| d.effort)
@@ -653,43 +797,20 @@ pub fn build(inputs: &Inputs) -> Audit {
     for (i, (root, tests, indices)) in roots.iter_mut().enumerate() {
         root_of_diagnostic.extend(indices.iter().map(|&d| (d, i)));
         root.id = format!("R{}", i + 1);
-        let resource = match root.resources.first() {
-            Some(first) => {
-                let name = first
-                    .split_once(':')
-                    .map_or(first.as_str(), |(_, name)| name);
-                let more = if root.resources.len() > 1 {
-                    format!(" and {} more", root.resources.len() - 1)
-                } else {
-                    String::new()
-                };
-                format!(": {}{more}", super::text::code(name, false))
-            }
-            None => String::new(),
-        };
         root.heading = format!(
-            "{}. {} {}{resource} ({})",
+            "{}. {} in {} ({})",
             root.id,
-            root.code,
-            root.rule,
+            root.lives_in,
+            root.locations[0].path,
             plural_tests(tests.len())
         );
         root.anchor = super::text::github_slug(&root.heading);
     }
 
-    // Fix items: each root cause once, each single-test finding on its own (findings of one rule in
-    // one test with the same fix are one fix).
-    let mut items: Vec<FixItem> = roots
-        .iter()
-        .enumerate()
-        .map(|(i, (root, tests, _))| FixItem {
-            root: Some(i),
-            effort: root.effort,
-            tests: tests.clone(),
-        })
-        .collect();
-    // Two findings are one fix when they share the definition (a constant used on two lines) or the fix.
-    let mut single_fixes: BTreeSet<(BTreeSet<&str>, &str, String)> = BTreeSet::new();
+    // Single-test fixes: the findings of one rule in one test that share the fix or the definition
+    // (a constant used on two lines) are one fix.
+    let mut singles: Vec<(BTreeSet<&str>, Vec<usize>)> = Vec::new();
+    let mut single_keys: HashMap<(BTreeSet<&str>, &str, String), usize> = HashMap::new();
     let mut per_test: BTreeMap<String, Vec<TestFinding>> = BTreeMap::new();
     let mut other_findings = Vec::new();
     for (index, d) in result.diagnostics.iter().enumerate() {
@@ -708,22 +829,23 @@ pub fn build(inputs: &Inputs) -> Audit {
                     format!("origin:{}:{}", o.file, o.line),
                 )
             });
-            let seen = single_fixes.contains(&by_fix)
-                || by_origin.as_ref().is_some_and(|k| single_fixes.contains(k));
-            single_fixes.insert(by_fix);
-            single_fixes.extend(by_origin);
-            if !seen {
-                items.push(FixItem {
-                    root: None,
-                    effort: d.effort,
-                    tests: tests.clone(),
-                });
-            } else if let Some(item) = items
-                .iter_mut()
-                .rev()
-                .find(|i| i.root.is_none() && i.tests == tests)
-            {
-                item.effort = item.effort.max(d.effort);
+            let known = single_keys
+                .get(&by_fix)
+                .copied()
+                .or_else(|| by_origin.as_ref().and_then(|k| single_keys.get(k).copied()));
+            let item = match known {
+                Some(item) => {
+                    singles[item].1.push(index);
+                    item
+                }
+                None => {
+                    singles.push((tests.clone(), vec![index]));
+                    singles.len() - 1
+                }
+            };
+            single_keys.insert(by_fix, item);
+            if let Some(key) = by_origin {
+                single_keys.insert(key, item);
             }
         }
         for test in tests {
@@ -765,6 +887,66 @@ pub fn build(inputs: &Inputs) -> Audit {
             entry.push(finding);
         }
     }
+    let mut single_test_fixes: Vec<(SingleTestFix, BTreeSet<&str>, Vec<usize>)> = singles
+        .into_iter()
+        .map(|(tests, indices)| {
+            let members: Vec<&Diagnostic> =
+                indices.iter().map(|&i| &result.diagnostics[i]).collect();
+            let main = members[0];
+            let fix = SingleTestFix {
+                id: String::new(),
+                test: tests
+                    .iter()
+                    .next()
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                fix: main.fix.clone(),
+                effort: members
+                    .iter()
+                    .map(|d| d.effort)
+                    .max()
+                    .unwrap_or(main.effort),
+                findings: members.iter().map(|d| builder.fix_finding(d)).collect(),
+                origin: origin_of(main).map(|r| Origin {
+                    location: builder.location(&r.file, r.line, r.column),
+                    message: r.message.clone(),
+                }),
+            };
+            (fix, tests, indices)
+        })
+        .collect();
+    single_test_fixes.sort_by_cached_key(|(fix, _, _)| {
+        (
+            builder.test_key(&fix.test),
+            fix.findings[0].location.clone(),
+        )
+    });
+    for (i, (fix, _, _)) in single_test_fixes.iter_mut().enumerate() {
+        fix.id = format!("F{}", i + 1);
+    }
+
+    // Fix items: each root cause once, each single-test fix once.
+    let items: Vec<FixItem> = roots
+        .iter()
+        .map(|(root, tests, indices)| FixItem {
+            id: root.id.clone(),
+            effort: root.effort,
+            tests: tests.clone(),
+            diagnostics: indices.clone(),
+            single: false,
+        })
+        .chain(
+            single_test_fixes
+                .iter()
+                .map(|(fix, tests, indices)| FixItem {
+                    id: fix.id.clone(),
+                    effort: fix.effort,
+                    tests: tests.clone(),
+                    diagnostics: indices.clone(),
+                    single: true,
+                }),
+        )
+        .collect();
     let mut tests: Vec<TestEntry> = per_test
         .into_iter()
         .map(|(node_id, mut findings)| {
@@ -856,13 +1038,15 @@ pub fn build(inputs: &Inputs) -> Audit {
         .filter(|f| f.checked)
         .map(|f| category_phrase(f.category).to_string())
         .collect();
-    let scope = if checked_phrases.is_empty() {
-        "but no isolation rule ran, so nothing was checked".to_string()
-    } else {
-        format!(
-            "as far as the checked rule families go ({})",
+    let unchecked = families_checked.len() - checked_phrases.len();
+    let families_word = |n: usize| if n == 1 { "family" } else { "families" };
+    let scope = match checked_phrases.len() {
+        0 => "but no isolation rule ran, so nothing was checked".to_string(),
+        n => format!(
+            "as far as the {n} checked {} go ({})",
+            families_word(n),
             join_words(&checked_phrases)
-        )
+        ),
     };
     let files_not_fully_checked = result
         .diagnostics
@@ -872,12 +1056,24 @@ pub fn build(inputs: &Inputs) -> Audit {
         .collect::<BTreeSet<_>>()
         .len();
     let clean = result.diagnostics.is_empty();
+    // Worded by what was checked: a clean run of a few families is no clean bill of health.
     let verdict = if total == 0 {
         format!("No tests were found, {scope}.")
+    } else if checked_phrases.is_empty() {
+        format!("{} found, {scope}.", plural_tests(total))
+    } else if clean && unchecked == 0 {
+        format!(
+            "No isolation problem found: all {} (100 %) are parallel-safe as far as isolint's rules can tell.",
+            plural_tests(total)
+        )
     } else if clean {
         format!(
-            "No isolation problem found: all {} (100 %) are parallel-safe {scope}.",
-            plural_tests(total)
+            "No problem found in the {} checked {} ({}), so all {} pass them; {unchecked} of {} families are not checked.",
+            checked_phrases.len(),
+            families_word(checked_phrases.len()),
+            join_words(&checked_phrases),
+            plural_tests(total),
+            families_checked.len()
         )
     } else {
         format!(
@@ -1037,8 +1233,19 @@ pub fn build(inputs: &Inputs) -> Audit {
     };
 
     // Neo4j.
+    let importing_files: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            f.imported_modules
+                .iter()
+                .any(|m| isolint_python::knowledge::is_neo4j_client(m))
+        })
+        .map(|f| f.node_path.clone())
+        .collect();
     let neo4j = Neo4j {
         checked: family_checked(Category::SharedResourceName),
+        client_imported: !importing_files.is_empty(),
+        importing_files,
         resources: by_resource
             .iter()
             .filter(|(id, _)| is_neo4j(id))
@@ -1144,23 +1351,62 @@ pub fn build(inputs: &Inputs) -> Audit {
             }
         })
         .collect();
-    let single_test_fixes = Effort::ALL
+    let single_counts = Effort::ALL
         .iter()
         .map(|&effort| EffortCount {
             effort,
             count: items
                 .iter()
-                .filter(|i| i.root.is_none() && i.effort == effort)
+                .filter(|i| i.single && i.effort == effort)
                 .count(),
         })
         .collect();
+    // Root causes as ranked; then single-test fixes, the cheapest first (each unblocks one test).
+    let mut ranked: Vec<&FixItem> = items.iter().collect();
+    ranked.sort_by_key(|i| (i.single, if i.single { i.effort } else { Effort::Lines }));
+    let top: BTreeSet<&str> = ranked
+        .iter()
+        .take(TOP_FIXES)
+        .map(|i| i.id.as_str())
+        .collect();
+    let mut fixes_of_test: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for item in &items {
+        for test in &item.tests {
+            fixes_of_test.entry(test).or_default().push(&item.id);
+        }
+    }
+    let safe_after_top = safe
+        + fixes_of_test
+            .iter()
+            .filter(|(test, ids)| {
+                known_tests.contains(*test) && ids.iter().all(|id| top.contains(id))
+            })
+            .count();
     let effort = EffortSection {
         classes,
         ranked_root_causes: roots.iter().map(|(r, _, _)| r.id.clone()).collect(),
-        single_test_fixes,
+        ranked_fixes: ranked.iter().map(|i| i.id.clone()).collect(),
+        top_fixes: ranked
+            .iter()
+            .take(TOP_FIXES)
+            .map(|i| i.id.clone())
+            .collect(),
+        parallel_safe_after_top_fixes: safe_after_top,
+        single_test_fixes: single_counts,
     };
 
-    let xdist = xdist(&builder, &by_resource, state_leaks);
+    let state_leak_fixes: Vec<String> = items
+        .iter()
+        .filter(|i| {
+            i.diagnostics.iter().any(|&d| {
+                let d = &result.diagnostics[d];
+                d.resource.as_deref().is_some_and(in_process)
+                    || d.rule.category == Category::ModuleState
+            })
+        })
+        .map(|i| i.id.clone())
+        .collect();
+    let xdist = xdist(&builder, &by_resource, state_leaks, state_leak_fixes);
 
     Audit {
         format_version: FORMAT_VERSION,
@@ -1171,6 +1417,7 @@ pub fn build(inputs: &Inputs) -> Audit {
         summary,
         tests,
         root_causes: roots.into_iter().map(|(r, _, _)| r).collect(),
+        single_test_fixes: single_test_fixes.into_iter().map(|(f, _, _)| f).collect(),
         other_findings,
         inventory,
         neo4j,
@@ -1215,6 +1462,7 @@ fn xdist(
     builder: &Builder,
     by_resource: &BTreeMap<String, Vec<&Diagnostic>>,
     state_leaks: Vec<String>,
+    state_leak_fixes: Vec<String>,
 ) -> Xdist {
     // Resources other processes can see, with the tests touching each.
     let shared: Vec<(&str, BTreeSet<&str>)> = by_resource
@@ -1317,7 +1565,9 @@ fn xdist(
         loadscope_sufficient,
         groups,
         unshared: builder.sort_tests(unshared),
+        safe_today: state_leaks.is_empty(),
         state_leaks,
+        state_leak_fixes,
     }
 }
 

@@ -1,6 +1,7 @@
 use super::*;
 use isolint_linter::{lint, LintOptions, LintResult, RuleSet, Settings, SourceInput};
 use isolint_python::pytest_config::Naming;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn workspace_root() -> PathBuf {
@@ -111,7 +112,12 @@ fn example_suite_json() {
 #[test]
 fn clean_suite_report() {
     let text = report("clean-suite", AuditFormat::Markdown);
-    assert!(text.contains("No isolation problem found"), "{text}");
+    // Clean for the checked families only: said plainly, never as a bold headline.
+    assert!(
+        text.contains("No problem found in the 2 checked families"),
+        "{text}"
+    );
+    assert!(!text.contains("**No"), "{text}");
     insta::assert_snapshot!("clean_suite_markdown", text);
 }
 
@@ -144,11 +150,11 @@ fn same_input_same_bytes() {
 #[test]
 fn the_claims_stay_within_the_checked_families() {
     let text = report("example-suite", AuditFormat::Markdown);
-    assert!(text.contains("as far as the checked rule families go"));
+    assert!(text.contains("as far as the 2 checked families go"));
     // The Neo4j and order-dependency rules do not exist yet: the report must say so, not "none found".
     let neo4j = &text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()];
     assert!(
-        neo4j.contains("Not checked") && neo4j.contains("not in this version"),
+        neo4j.contains("A Neo4j client is imported") && neo4j.contains("not in this version"),
         "{neo4j}"
     );
     let order = &text[text.find("## 5. Order").unwrap()..text.find("## 6. Effort").unwrap()];
@@ -191,14 +197,22 @@ fn links_are_relative_to_the_report_folder() {
 
 #[test]
 fn every_anchor_link_has_a_heading() {
-    let text = report("example-suite", AuditFormat::Markdown);
+    for text in [
+        report("example-suite", AuditFormat::Markdown),
+        generated::render_as(AuditFormat::Markdown),
+    ] {
+        anchor_links_resolve(&text);
+    }
+}
+
+fn anchor_links_resolve(text: &str) {
     let mut anchors = text::Anchors::default();
     let headings: Vec<String> = text
         .lines()
         .filter(|l| l.starts_with('#'))
         .map(|l| anchors.add(l.trim_start_matches('#').trim()))
         .collect();
-    let mut rest = text.as_str();
+    let mut rest = text;
     let mut checked = 0;
     while let Some(at) = rest.find("](#") {
         let tail = &rest[at + 3..];
@@ -580,7 +594,10 @@ mod synthetic {
             "{text}"
         );
         // Missing cleanup has rules but was turned off: say so.
-        assert!(text.contains("turned off for this run"), "{text}");
+        assert!(
+            text.contains("Turned off for this run: missing cleanup"),
+            "{text}"
+        );
         assert!(text.contains("could not be read or parsed"), "{text}");
         // `|` in a path cannot break a table row.
         assert!(text.contains("`/tmp/shared\\|out.txt`"), "{text}");
@@ -608,4 +625,373 @@ fn an_empty_run_renders_plainly() {
             "{text}"
         );
     }
+}
+
+/// A large suite written by the test: many modules sharing fixtures from one `conftest.py` (one that
+/// backs up and restores two files in the home folder, one that hands out a fixed folder, one that
+/// opens a fixed database), classes whose setup leaks environment variables, module teardowns that
+/// remove a fixed folder, and findings inside single tests; with long test names.
+mod generated {
+    use super::*;
+
+    pub const MODULES: usize = 24;
+
+    const CONFTEST: &str = r#"import os
+import shutil
+import sqlite3
+
+import pytest
+
+SHARED_OUT = "/tmp/gen-shared-out"
+
+
+@pytest.fixture
+def home_backup():
+    rc = os.path.expanduser("~/.genrc")
+    cfg = os.path.expanduser("~/.gen/config.toml")
+    shutil.copy(rc, rc + ".bak")
+    shutil.copy(cfg, cfg + ".bak")
+    yield
+    shutil.move(rc + ".bak", rc)
+    shutil.move(cfg + ".bak", cfg)
+
+
+@pytest.fixture
+def shared_out():
+    os.makedirs(SHARED_OUT, exist_ok=True)
+    return SHARED_OUT
+
+
+@pytest.fixture
+def scratch_db():
+    conn = sqlite3.connect("scratch.db")
+    yield conn
+    conn.close()
+"#;
+
+    fn module(i: usize) -> String {
+        let mut text = format!(
+            "import os\nimport shutil\n\nimport pytest\n\n\ndef teardown_module(module):\n    shutil.rmtree(\"build/gen-{i}\", ignore_errors=True)\n\n\n"
+        );
+        text.push_str(&format!(
+            "def test_reads_the_configuration_through_every_layer_of_the_loader_{i}(home_backup):\n    assert True\n\n\n"
+        ));
+        text.push_str(&format!(
+            "def test_writes_into_shared_folder_{i}(shared_out):\n    with open(os.path.join(shared_out, \"out-{i}.txt\"), \"w\") as fh:\n        fh.write(\"x\")\n\n\n"
+        ));
+        if i.is_multiple_of(2) {
+            text.push_str(&format!(
+                "def test_caches_results_{i}(scratch_db):\n    scratch_db.execute(\"select 1\")\n\n\n"
+            ));
+        }
+        text.push_str(&format!(
+            "def test_renders_report_{i}():\n    with open(\"/tmp/gen-report-{i}.html\", \"w\") as fh:\n        fh.write(\"<p>\")\n\n\n"
+        ));
+        text.push_str(&format!(
+            "@pytest.mark.parametrize(\"n\", [1, 2, 3])\ndef test_pure_{i}(n):\n    assert n > 0\n\n\n"
+        ));
+        if i.is_multiple_of(3) {
+            text.push_str(&format!(
+                "def test_sets_two_flags_{i}():\n    os.environ.update({{\"GEN_A_{i}\": \"1\", \"GEN_B_{i}\": \"2\"}})\n\n\n"
+            ));
+        }
+        text.push_str(&format!(
+            "class TestBatch{i}:\n    def setup_method(self):\n        os.environ[\"GEN_BATCH_{i}\"] = \"5\"\n\n    def test_parsed(self):\n        assert True\n\n    def test_capped(self):\n        assert True\n"
+        ));
+        text
+    }
+
+    pub fn result() -> LintResult {
+        let mut sources: Vec<(String, String)> = vec![("conftest.py".into(), CONFTEST.into())];
+        for i in 0..MODULES {
+            let folder = if i < MODULES / 2 {
+                "unit"
+            } else {
+                "integration/pipelines"
+            };
+            sources.push((
+                format!("{folder}/test_generated_module_{i:02}.py"),
+                module(i),
+            ));
+        }
+        let inputs: Vec<SourceInput> = sources
+            .iter()
+            .map(|(path, text)| SourceInput {
+                path: PathBuf::from("/repo/gen").join(path),
+                display: format!("gen/{path}"),
+                node_path: path.clone(),
+                explicit: false,
+                text: Some(text.clone()),
+            })
+            .collect();
+        let rules = RuleSet::default();
+        let naming = Naming::default();
+        let settings = Settings::default();
+        lint(
+            &inputs,
+            &LintOptions {
+                rules: &rules,
+                naming: &naming,
+                settings: &settings,
+                per_file_ignores: &[],
+                warn_unused_suppressions: false,
+            },
+        )
+    }
+
+    pub fn render_as(format: AuditFormat) -> String {
+        let result = result();
+        let rootdir = PathBuf::from("/repo/gen");
+        render(
+            &request(
+                &result,
+                &rootdir,
+                rootdir.join("docs/test-isolation-audit.md"),
+                format,
+            ),
+            None,
+        )
+        .replace(env!("CARGO_PKG_VERSION"), "[version]")
+    }
+
+    #[test]
+    fn large_suite_report() {
+        let text = render_as(AuditFormat::Markdown);
+        // The fixture that backs up two home-folder files is one fix, not one per file.
+        assert_eq!(
+            text.matches("fixture `home_backup` in").count(),
+            1,
+            "{text}"
+        );
+        // Tests that write under a fixture's value are repaired by that fixture's one change.
+        assert_eq!(text.matches("fixture `shared_out` in").count(), 1, "{text}");
+        // Long lists are folded.
+        assert!(text.contains("<details><summary>"), "{text}");
+        // The per-test matrix stays in the JSON.
+        assert!(!text.contains("| Test |"), "{text}");
+        // Table cells hold no long unbreakable name (it would push the table past the page's width).
+        for row in text.lines().filter(|l| l.starts_with('|')) {
+            for span in row.split('`').skip(1).step_by(2) {
+                assert!(span.chars().count() <= 36, "{span} in {row}");
+            }
+        }
+        insta::assert_snapshot!("large_generated_markdown", text);
+    }
+}
+
+/// The numbers a reader adds up: from the JSON, and as the Markdown prints them.
+fn check_totals(json: &str, markdown: &str) {
+    let audit: serde_json::Value = serde_json::from_str(json).unwrap();
+    let n = |v: &serde_json::Value| v.as_u64().unwrap() as usize;
+    let s = &audit["summary"];
+    let tests = n(&s["tests"]);
+    let needing = n(&s["tests_needing_fix"]);
+    let safe = n(&s["parallel_safe_tests"]);
+    let fixes = n(&s["fixes"]);
+    assert_eq!(safe + needing, tests);
+    // Every test that needs a fix is in the matrix, and each of its findings names a fix.
+    let matrix = audit["tests"].as_array().unwrap();
+    assert_eq!(matrix.len(), needing);
+    let roots = audit["root_causes"].as_array().unwrap();
+    let singles = audit["single_test_fixes"].as_array().unwrap();
+    assert_eq!(roots.len() + singles.len(), fixes);
+    let classes = audit["effort"]["classes"].as_array().unwrap();
+    assert_eq!(classes.iter().map(|c| n(&c["fixes"])).sum::<usize>(), fixes);
+    assert_eq!(
+        classes
+            .iter()
+            .map(|c| n(&c["tests_unblocked"]))
+            .sum::<usize>(),
+        needing
+    );
+    assert_eq!(
+        classes.iter().map(|c| n(&c["findings"])).sum::<usize>(),
+        n(&s["findings"])
+    );
+    assert_eq!(n(&classes.last().unwrap()["parallel_safe_after"]), tests);
+    let singles_by_effort: usize = audit["effort"]["single_test_fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| n(&c["count"]))
+        .sum();
+    assert_eq!(singles_by_effort, singles.len());
+    // Tests through a root cause are the union of the roots' tests.
+    let via: BTreeSet<&str> = roots
+        .iter()
+        .flat_map(|r| r["affected_tests"].as_array().unwrap())
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(via.len(), n(&s["tests_via_root_causes"]));
+    // Every test needing a fix is covered by some fix, and nothing else is.
+    let covered: BTreeSet<&str> = via
+        .iter()
+        .copied()
+        .chain(singles.iter().map(|f| f["test"].as_str().unwrap()))
+        .collect();
+    let listed: BTreeSet<&str> = matrix
+        .iter()
+        .map(|t| t["node_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(covered, listed);
+    // Fix ids are unique and the ranking holds each once.
+    let ranked: Vec<&str> = audit["effort"]["ranked_fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(ranked.len(), fixes);
+    assert_eq!(ranked.iter().collect::<BTreeSet<_>>().len(), fixes);
+    // xdist groups: names and node ids for the plugin, every grouped test a known one.
+    for group in audit["xdist"]["groups"].as_array().unwrap() {
+        assert!(!group["name"].as_str().unwrap().is_empty());
+        assert!(!group["tests"].as_array().unwrap().is_empty());
+    }
+
+    // The Markdown says the same numbers.
+    if fixes > 0 {
+        let percent = (safe * 100).checked_div(tests).unwrap_or(100);
+        assert!(
+            markdown.contains(&format!("{safe} of {tests} tests ({percent} %)")),
+            "{markdown}"
+        );
+        let fixes_word = if fixes == 1 { "fix" } else { "fixes" };
+        let need = if needing == 1 {
+            "1 test needs a fix".to_string()
+        } else {
+            format!("{needing} tests need a fix")
+        };
+        assert!(markdown.contains(&need), "{markdown}");
+        assert!(
+            markdown.contains(&format!("down to {fixes} {fixes_word}")),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains(&format!(
+                "the classes' fixes add up to {fixes} and their unblocked tests to {needing}"
+            )),
+            "{markdown}"
+        );
+        let top = audit["effort"]["top_fixes"].as_array().unwrap().len();
+        let after = n(&audit["effort"]["parallel_safe_after_top_fixes"]);
+        if top < fixes {
+            assert!(
+                markdown.contains(&format!("These {top} make {after} of {tests} tests")),
+                "{markdown}"
+            );
+        }
+        // Each effort row: fixes and unblocked tests as in the JSON.
+        for c in classes.iter().filter(|c| n(&c["fixes"]) > 0) {
+            let row = format!(
+                "| {} | {} | {} | {} (",
+                c["effort"].as_str().unwrap(),
+                n(&c["fixes"]),
+                n(&c["tests_unblocked"]),
+                n(&c["parallel_safe_after"])
+            );
+            assert!(markdown.contains(&row), "{row}\n{markdown}");
+        }
+        // Each root cause's heading counts its tests.
+        for r in roots {
+            let id = r["id"].as_str().unwrap();
+            let count = r["affected_tests"].as_array().unwrap().len();
+            assert!(
+                markdown
+                    .lines()
+                    .any(|l| l.starts_with(&format!("#### {id}. "))
+                        && l.ends_with(&format!("({count} tests)"))),
+                "{id}\n{markdown}"
+            );
+        }
+        // Each single-test fix appears once.
+        for f in singles {
+            let id = f["id"].as_str().unwrap();
+            assert_eq!(markdown.matches(&format!("- **{id}** ")).count(), 1, "{id}");
+        }
+    }
+}
+
+#[test]
+fn totals_agree_across_the_report_and_the_json() {
+    check_totals(
+        &report("example-suite", AuditFormat::Json),
+        &report("example-suite", AuditFormat::Markdown),
+    );
+    check_totals(
+        &report("clean-suite", AuditFormat::Json),
+        &report("clean-suite", AuditFormat::Markdown),
+    );
+    check_totals(
+        &generated::render_as(AuditFormat::Json),
+        &generated::render_as(AuditFormat::Markdown),
+    );
+}
+
+#[test]
+fn a_fix_names_every_variable_its_test_sets() {
+    let text = report("example-suite", AuditFormat::Markdown);
+    assert!(
+        text.contains("`monkeypatch.setenv(\"CI\", ...)` and `monkeypatch.setenv(\"GRAPHFLOW_LOG_FORMAT\", ...)`"),
+        "{text}"
+    );
+    // Never "safe today" while a test leaks environment variables.
+    assert!(!text.contains("safe today"), "{text}");
+}
+
+#[test]
+fn the_neo4j_section_is_one_line_unless_a_client_is_imported() {
+    let render_sources = |sources: &[(&str, &str)]| {
+        let inputs: Vec<SourceInput> = sources
+            .iter()
+            .map(|(path, text)| SourceInput {
+                path: PathBuf::from("/repo/s").join(path),
+                display: format!("s/{path}"),
+                node_path: path.to_string(),
+                explicit: false,
+                text: Some(text.to_string()),
+            })
+            .collect();
+        let rules = RuleSet::default();
+        let naming = Naming::default();
+        let settings = Settings::default();
+        let result = lint(
+            &inputs,
+            &LintOptions {
+                rules: &rules,
+                naming: &naming,
+                settings: &settings,
+                per_file_ignores: &[],
+                warn_unused_suppressions: false,
+            },
+        );
+        let rootdir = PathBuf::from("/repo/s");
+        let text = render(
+            &request(
+                &result,
+                &rootdir,
+                rootdir.join("docs/a.md"),
+                AuditFormat::Markdown,
+            ),
+            None,
+        );
+        text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()].to_string()
+    };
+    let none = render_sources(&[("test_a.py", "import neo4jish\n\ndef test_a():\n    pass\n")]);
+    assert!(
+        none.contains("Not needed: no file imports a Neo4j client"),
+        "{none}"
+    );
+    // An import inside a fixture's body counts.
+    let inside = render_sources(&[
+        (
+            "conftest.py",
+            "import pytest\n\n@pytest.fixture\ndef driver():\n    from neo4j import GraphDatabase\n    return GraphDatabase\n",
+        ),
+        ("test_a.py", "def test_a(driver):\n    pass\n"),
+    ]);
+    assert!(
+        inside.contains("A Neo4j client is imported (`conftest.py`)"),
+        "{inside}"
+    );
 }

@@ -133,22 +133,48 @@ impl Rule for EnvironLeak {
             change.what,
             if change.names.len() > 1 { "them" } else { "it" }
         );
-        let shown_key = change.names.first().map_or("NAME", String::as_str);
+        // The fix names every variable the statement changes: fixing only the first leaves the leak.
+        let keys: Vec<&str> = if change.names.is_empty() {
+            vec!["NAME"]
+        } else {
+            change.names.iter().map(String::as_str).collect()
+        };
+        let calls = |method: &str, rest: &str| -> String {
+            keys.iter()
+                .map(|k| format!("`monkeypatch.{method}(\"{k}\"{rest})`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        };
+        let dict = keys
+            .iter()
+            .map(|k| format!("\"{k}\": ..."))
+            .collect::<Vec<_>>()
+            .join(", ");
         let fix = if owner.unittest {
-            format!("use `self.enterContext(mock.patch.dict(os.environ, {{\"{shown_key}\": ...}}))` (or `mock.patch.dict` as a decorator), which restores the environment after the test")
+            format!("use `self.enterContext(mock.patch.dict(os.environ, {{{dict}}}))` (or `mock.patch.dict` as a decorator), which restores the environment after the test")
         } else if owner.role == Role::Setup && model.class_of_method(owner_id).is_some() {
-            format!("replace `{}` with an autouse fixture of the class that calls `monkeypatch.setenv(\"{shown_key}\", ...)`", owner.function)
+            format!(
+                "replace `{}` with an autouse fixture of the class that calls {}",
+                owner.function,
+                calls("setenv", ", ...")
+            )
         } else if owner.role == Role::Fixture
             && owner
                 .fixture_scope
                 .as_deref()
                 .is_some_and(|s| s != "function")
         {
-            format!("yield inside `with mock.patch.dict(os.environ, {{\"{shown_key}\": ...}}):` so the change is undone when the fixture's scope ends")
+            format!("yield inside `with mock.patch.dict(os.environ, {{{dict}}}):` so the change is undone when the fixture's scope ends")
         } else if change.what.starts_with("removes") || change.what.starts_with("clears") {
-            format!("take the `monkeypatch` fixture and call `monkeypatch.delenv(\"{shown_key}\", raising=False)`")
+            format!(
+                "take the `monkeypatch` fixture and call {}",
+                calls("delenv", ", raising=False")
+            )
         } else {
-            format!("take the `monkeypatch` fixture and call `monkeypatch.setenv(\"{shown_key}\", ...)`")
+            format!(
+                "take the `monkeypatch` fixture and call {}",
+                calls("setenv", ", ...")
+            )
         };
         let site = owner.site();
         ctx.report(Finding {
