@@ -871,15 +871,36 @@ impl<'t> FileModel<'t> {
                 } else {
                     expr
                 };
-                self.resolves_to(
-                    callee,
-                    &[
-                        "pytest.fixture",
-                        "pytest_asyncio.fixture",
-                        "pytest.yield_fixture",
-                    ],
-                )
+                self.is_fixture_decorator(callee) || self.fixture_alias(expr).is_some()
             })
+    }
+
+    fn is_fixture_decorator(&self, callee: Node<'t>) -> bool {
+        self.resolves_to(
+            callee,
+            &[
+                "pytest.fixture",
+                "pytest_asyncio.fixture",
+                "pytest.yield_fixture",
+            ],
+        )
+    }
+
+    /// `module_fixture = pytest.fixture(scope="module")` at module level, used as `@module_fixture`:
+    /// the call that configures the fixture.
+    fn fixture_alias(&self, expr: Node<'t>) -> Option<Node<'t>> {
+        if expr.kind() != kind::IDENTIFIER {
+            return None;
+        }
+        let bindings = self.scopes[MODULE_SCOPE]
+            .bindings
+            .get(text(expr, self.source))?;
+        let BindingValue::Expr(value) = bindings.last()?.value else {
+            return None;
+        };
+        let value = unparenthesize(value);
+        let callee = value.child_by_field_id(field::FUNCTION.id())?;
+        (value.kind() == kind::CALL && self.is_fixture_decorator(callee)).then_some(value)
     }
 
     fn is_context_manager(&self, id: ScopeId) -> bool {
@@ -906,10 +927,14 @@ impl<'t> FileModel<'t> {
             params: None,
             decorator,
         };
-        if let Some(call) = named_children(decorator)
-            .next()
-            .filter(|e| e.kind() == kind::CALL)
-        {
+        let configured = named_children(decorator).next().and_then(|expr| {
+            if expr.kind() == kind::CALL {
+                Some(expr)
+            } else {
+                self.fixture_alias(expr)
+            }
+        });
+        if let Some(call) = configured {
             let args = syntax::CallArgs::of(call, source);
             if let Some(value) = args.keyword("scope").or(args.positional.first().copied()) {
                 if let Some(s) = string_value(value, source) {
