@@ -677,18 +677,16 @@ fn add_effects_through_calls(outcomes: &mut [FileOutcome], first_party: &[FileOu
         })
         .collect();
     let mut summaries = Summaries::new(&modules);
-    let found: Vec<Vec<PathEffect>> = (0..outcomes.len())
+    let found: Vec<(Vec<PathEffect>, Vec<Span>)> = (0..outcomes.len())
         .map(|file| summaries.effects_at_calls(file))
         .collect();
     drop(summaries);
     drop(modules);
-    for (outcome, effects) in outcomes.iter_mut().zip(found) {
-        // What the callee is known to do replaces the guess from its keyword names.
-        outcome.effects.retain(|direct| {
-            !effects
-                .iter()
-                .any(|e| e.span == direct.span && e.path.text == direct.path.text)
-        });
+    for (outcome, (effects, known_calls)) in outcomes.iter_mut().zip(found) {
+        // What a project function is known to do replaces guesses from how it is called.
+        outcome
+            .effects
+            .retain(|direct| !direct.guessed || !known_calls.contains(&direct.span));
         outcome.effects.extend(effects);
     }
 }

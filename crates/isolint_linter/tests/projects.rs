@@ -123,3 +123,24 @@ fn inherited_tests_are_collected_and_attributed_to_every_subclass() {
     // setup_method runs for every test of every subclass.
     assert_eq!(affected(7).len(), 5, "{:?}", affected(7));
 }
+
+#[test]
+fn a_helper_that_fills_a_folder_is_one_finding_at_the_call() {
+    let result = lint_project("through-calls");
+    let at_setup: Vec<&str> = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.file.ends_with("test_positive.py") && d.message.contains("make_repo"))
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(at_setup.len(), 1, "{at_setup:?}");
+    assert!(at_setup[0].contains("'sandbox-repo'"), "{at_setup:?}");
+    // Both items of the finalizer's loop are removed.
+    let removed: Vec<&str> = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("rendered-project"))
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(removed.len(), 2, "{removed:?}");
+}

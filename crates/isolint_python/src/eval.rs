@@ -15,13 +15,20 @@ pub struct Evaluator<'m, 't> {
     model: &'m FileModel<'t>,
     /// Extra names configured as unique per test or worker (`[tool.isolint.rules] unique-names`).
     extra_unique: &'m [String],
+    /// While [`Evaluator::eval_each`] walks a loop's items: the iterable node and the item its loop
+    /// variable stands for.
+    loop_item: std::cell::RefCell<Option<(usize, Value)>>,
 }
+
+/// How many items of a literal loop are followed one by one.
+const MAX_LOOP_ITEMS: usize = 16;
 
 impl<'m, 't> Evaluator<'m, 't> {
     pub fn new(model: &'m FileModel<'t>, extra_unique: &'m [String]) -> Self {
         Evaluator {
             model,
             extra_unique,
+            loop_item: std::cell::RefCell::new(None),
         }
     }
 
@@ -165,6 +172,18 @@ impl<'m, 't> Evaluator<'m, 't> {
             BindingValue::Param(default) => {
                 self.eval_parameter(name, binding_scope, default, depth, binding.span)
             }
+            BindingValue::LoopItem(items)
+                if self
+                    .loop_item
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|(id, _)| *id == items.id()) =>
+            {
+                self.loop_item
+                    .borrow()
+                    .as_ref()
+                    .map_or(Value::Unknown, |(_, item)| item.clone())
+            }
             BindingValue::LoopItem(items) => match self.eval_at(items, binding_scope, depth) {
                 unique @ Value::Unique(_) => unique,
                 Value::Text(Text {
@@ -239,6 +258,93 @@ impl<'m, 't> Evaluator<'m, 't> {
             }),
             None => Value::Unknown,
         }
+    }
+
+    /// The values of an expression, one per item when it uses the variable of a `for` loop over a
+    /// literal list, tuple or set (`for prefix in ("", "input"): rmtree(f"{prefix}project")`);
+    /// otherwise its one value.
+    pub fn eval_each(&self, node: Node<'t>, scope: ScopeId) -> Vec<Value> {
+        let value = self.eval(node, scope);
+        if value != Value::Unknown {
+            return vec![value];
+        }
+        let Some((iterable, iterable_scope)) = self.literal_loop_in(node, scope) else {
+            return vec![value];
+        };
+        let items: Vec<Value> = self
+            .literal_items(iterable, iterable_scope)
+            .unwrap_or_default();
+        let mut values = Vec::new();
+        for item in items.into_iter().take(MAX_LOOP_ITEMS) {
+            *self.loop_item.borrow_mut() = Some((iterable.id(), item));
+            values.push(self.eval(node, scope));
+        }
+        *self.loop_item.borrow_mut() = None;
+        values
+    }
+
+    /// The iterable of the first loop variable the expression uses, if the loop is over literal
+    /// items (directly or through a local name).
+    fn literal_loop_in(&self, node: Node<'t>, scope: ScopeId) -> Option<(Node<'t>, ScopeId)> {
+        let mut cursor = node.walk();
+        let mut visited = 0;
+        loop {
+            let current = cursor.node();
+            visited += 1;
+            if current.kind() == kind::IDENTIFIER {
+                let name = text(current, self.model.source);
+                if let Some((binding_scope, binding)) =
+                    self.model.lookup(name, scope, current.start_byte())
+                {
+                    if let BindingValue::LoopItem(iterable) = binding.value {
+                        if self.literal_items(iterable, binding_scope).is_some() {
+                            return Some((iterable, binding_scope));
+                        }
+                    }
+                }
+            }
+            if visited > 64 {
+                return None;
+            }
+            if cursor.goto_first_child() {
+                continue;
+            }
+            loop {
+                if cursor.node().id() == node.id() {
+                    return None;
+                }
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// The values of a list, tuple or set literal, directly or through a name bound to one.
+    pub fn literal_items(&self, node: Node<'t>, scope: ScopeId) -> Option<Vec<Value>> {
+        let mut node = unparenthesize(node);
+        let mut scope = scope;
+        if node.kind() == kind::IDENTIFIER {
+            let (binding_scope, binding) =
+                self.model
+                    .lookup(text(node, self.model.source), scope, node.start_byte())?;
+            let BindingValue::Expr(expr) = binding.value else {
+                return None;
+            };
+            node = unparenthesize(expr);
+            scope = binding_scope;
+        }
+        if !matches!(node.kind(), kind::LIST | kind::TUPLE | kind::SET) {
+            return None;
+        }
+        Some(
+            named_children(node)
+                .map(|item| self.eval(item, scope))
+                .collect(),
+        )
     }
 
     /// Whether a function's parameters stay symbolic: helpers, methods and first-party functions

@@ -11,7 +11,7 @@ use crate::context::{FileContext, Owner};
 use isolint_python::knowledge::{classify_path, PathOp};
 use isolint_python::model::{Binding, BindingValue, FileModel, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::{Position, Span};
-use isolint_python::syntax::{field, kind, named_children, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, unparenthesize, CallArgs};
 use isolint_python::value::{ParamOwner, Root, Text, Value};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
@@ -93,6 +93,8 @@ pub struct ArgFacts {
     pub value: Value,
     /// The items of a list, tuple or set literal (directly or through a local name).
     pub items: Option<Vec<Value>>,
+    /// The values the argument takes in turn (a loop variable over literal items).
+    pub alternatives: Vec<Value>,
 }
 
 /// What a call names, before the project stage finds its definition.
@@ -144,12 +146,23 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyNames) -> Co
             let args = CallArgs::of(*call, ctx.source());
             // Only values a summary can bind are kept: most arguments are neither paths nor
             // parameters, and a large suite makes millions of calls.
-            let arg = |node: Node| ArgFacts {
-                value: Some(ctx.eval.eval(node, scope_id))
-                    .filter(may_name_a_path)
-                    .unwrap_or(Value::Unknown),
-                items: items_of(ctx, node, scope_id)
-                    .filter(|items| items.iter().any(may_name_a_path)),
+            let arg = |node: Node| {
+                let mut values = ctx.eval.eval_each(node, scope_id);
+                // A loop variable over literal items is each of them in turn.
+                let (value, alternatives) = match values.len() {
+                    1 => (values.pop().unwrap_or(Value::Unknown), Vec::new()),
+                    _ => (Value::Unknown, values),
+                };
+                ArgFacts {
+                    value: Some(value)
+                        .filter(may_name_a_path)
+                        .unwrap_or(Value::Unknown),
+                    items: ctx
+                        .eval
+                        .literal_items(node, scope_id)
+                        .filter(|items| items.iter().any(may_name_a_path)),
+                    alternatives: alternatives.into_iter().filter(may_name_a_path).collect(),
+                }
             };
             let positional: Vec<ArgFacts> = args.positional.iter().map(|n| arg(*n)).collect();
             let keywords: Vec<(String, ArgFacts)> = args
@@ -218,7 +231,9 @@ impl ArgFacts {
                 .is_some_and(|t| classify_path(&t.root, &t.text).is_some())
                 || matches!(v.as_text().map(|t| &t.root), Some(Root::Fixture(_)))
         };
-        known(&self.value) || self.items.iter().flatten().any(known)
+        known(&self.value)
+            || self.items.iter().flatten().any(known)
+            || self.alternatives.iter().any(known)
     }
 }
 
@@ -264,13 +279,14 @@ pub fn assemble(
             .collect();
         by_function.entry(function).or_default().1.push(call);
     }
-    // Constructors bind what methods do to the values they store, even when they do nothing else.
+    // Every function and method is listed, even one that does nothing: a call to it is then known
+    // to do nothing (rather than guessed from its arguments), and constructors bind what methods
+    // do to the values they store.
     for (id, scope) in model.scopes.iter().enumerate() {
-        if scope.name == "__init__"
-            && scope.kind == ScopeKind::Function
+        if scope.kind == ScopeKind::Function
             && scope
                 .parent
-                .is_some_and(|p| model.scopes[p].kind == ScopeKind::Class)
+                .is_some_and(|p| model.scopes[p].kind != ScopeKind::Function)
         {
             by_function.entry(id).or_default();
         }
@@ -282,9 +298,12 @@ pub fn assemble(
             let class = model
                 .class_of_method(id)
                 .map(|c| model.scopes[c].name.to_string());
+            // Parameters matter only to bind effects and calls, and to constructors.
+            let binds = !effects.is_empty() || !calls.is_empty() || scope.name == "__init__";
             let params: Vec<ParamFacts> = scope
                 .parameters()
                 .into_iter()
+                .filter(|_| binds)
                 .map(|(name, default)| ParamFacts {
                     name: name.to_string(),
                     default: default.map(|d| ctx.eval.eval(d, id)),
@@ -372,37 +391,12 @@ fn own_arg(model: &FileModel, function: ScopeId, arg: ArgFacts) -> ArgFacts {
                 .map(|v| own_value(model, function, v))
                 .collect()
         }),
-    }
-}
-
-/// The values of a list, tuple or set literal given as an argument, directly or through a name
-/// bound to one.
-fn items_of(ctx: &FileContext, node: Node, scope: ScopeId) -> Option<Vec<Value>> {
-    let model = ctx.model;
-    let mut node = unparenthesize(node);
-    if node.kind() == kind::IDENTIFIER {
-        let (binding_scope, binding) = model.lookup(ctx.text(node), scope, node.start_byte())?;
-        let BindingValue::Expr(expr) = binding.value else {
-            return None;
-        };
-        node = unparenthesize(expr);
-        if !matches!(node.kind(), kind::LIST | kind::TUPLE | kind::SET) {
-            return None;
-        }
-        return Some(
-            named_children(node)
-                .map(|item| ctx.eval.eval(item, binding_scope))
-                .collect(),
-        );
-    }
-    if !matches!(node.kind(), kind::LIST | kind::TUPLE | kind::SET) {
-        return None;
-    }
-    Some(
-        named_children(node)
-            .map(|item| ctx.eval.eval(item, scope))
+        alternatives: arg
+            .alternatives
+            .into_iter()
+            .map(|v| own_value(model, function, v))
             .collect(),
-    )
+    }
 }
 
 /// What a call names, if it can be the project's own code.

@@ -37,6 +37,10 @@ pub struct PathEffect {
     pub home_isolated: bool,
     /// The effect happens inside a function this call reaches (a helper, the project's own code).
     pub through: Option<Through>,
+    /// Inferred from how the call is written (a library call handed a fixed path, a keyword named
+    /// like an output), not from what the callee does: dropped when the callee is the project's
+    /// own and its summary says what it does.
+    pub guessed: bool,
 }
 
 /// How a call reaches an effect: the function called and the sink inside it.
@@ -88,7 +92,7 @@ pub fn collect(ctx: &mut FileContext) {
     let model = ctx.model;
     // Pass 1: the calls of test code that hit a sink (cheap: most calls are skipped by name), and
     // the library calls that may matter later.
-    let mut found: Vec<(Node, ScopeId, PathOp, Text, String)> = Vec::new();
+    let mut found: Vec<(Node, ScopeId, PathOp, Text, String, bool)> = Vec::new();
     let mut mention_calls: Vec<(Node, ScopeId)> = Vec::new();
     let mut summary: Vec<(Node, ScopeId, PathOp, Text, String)> = Vec::new();
     for (scope_id, scope) in model.scopes.iter().enumerate() {
@@ -99,8 +103,17 @@ pub fn collect(ctx: &mut FileContext) {
             continue;
         }
         for call in &scope.calls {
-            match effects_of_call(ctx, *call, scope_id) {
-                CallEffects::Known(effects) => {
+            let (effects, guessed) = match effects_of_call(ctx, *call, scope_id) {
+                CallEffects::Known(effects) => (effects, false),
+                CallEffects::Guessed(effects) => (effects, true),
+                CallEffects::MaybeMention if !ctx.file.first_party => {
+                    mention_calls.push((*call, scope_id));
+                    continue;
+                }
+                CallEffects::MaybeMention => continue,
+            };
+            {
+                {
                     if effects.is_empty() || expected_to_fail(ctx, *call) {
                         continue;
                     }
@@ -109,14 +122,10 @@ pub fn collect(ctx: &mut FileContext) {
                         if path.root.is_param() || ctx.file.first_party {
                             summary.push((*call, scope_id, op, path, callee));
                         } else {
-                            found.push((*call, scope_id, op, path, callee));
+                            found.push((*call, scope_id, op, path, callee, guessed));
                         }
                     }
                 }
-                CallEffects::MaybeMention if !ctx.file.first_party => {
-                    mention_calls.push((*call, scope_id))
-                }
-                CallEffects::MaybeMention => {}
             }
         }
     }
@@ -126,11 +135,11 @@ pub fn collect(ctx: &mut FileContext) {
     if ctx.may_remove_through_calls
         || found
             .iter()
-            .any(|(_, _, op, _, _)| matches!(op, PathOp::Delete | PathOp::Check))
+            .any(|(_, _, op, _, _, _)| matches!(op, PathOp::Delete | PathOp::Check))
     {
         for (call, scope) in mention_calls {
             for (path, callee) in mentions_of_call(ctx, call, scope) {
-                found.push((call, scope, PathOp::Mention, path, callee));
+                found.push((call, scope, PathOp::Mention, path, callee, true));
             }
         }
     }
@@ -138,7 +147,7 @@ pub fn collect(ctx: &mut FileContext) {
     let mut class_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
     let mut owners: HashMap<ScopeId, (Owner, Option<String>, OwnerGuards)> = HashMap::new();
     let mut effects = Vec::new();
-    for (call, scope, op, path, callee) in found {
+    for (call, scope, op, path, callee, guessed) in found {
         let owner_id = model.owner(scope);
         let (owner, helper, guard) = owners.entry(owner_id).or_insert_with(|| {
             let (_, owner) = ctx.owner_of(scope);
@@ -158,6 +167,7 @@ pub fn collect(ctx: &mut FileContext) {
             cwd_isolated: guard.cwd_isolated,
             home_isolated: guard.home_isolated,
             through: None,
+            guessed,
         });
     }
     ctx.path_effects = effects;
@@ -344,6 +354,8 @@ pub(crate) fn expected_to_fail(ctx: &FileContext, call: Node) -> bool {
 enum CallEffects {
     /// A sink, check or subprocess call, with the effects of known paths (possibly none).
     Known(Vec<(PathOp, Text, String)>),
+    /// A call outside the tables whose keyword names say it writes a fixed file.
+    Guessed(Vec<(PathOp, Text, String)>),
     /// Any other call: a library write if the file also removes or checks what it is given.
     MaybeMention,
 }
@@ -440,10 +452,16 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
                 _ => Vec::new(),
             });
         }
+        // `for name in ("a.txt", "b.txt"): os.remove(name)` removes each.
         return CallEffects::Known(
-            known_path(path_node)
-                .map(|path| vec![(sink.op, path, shown)])
-                .unwrap_or_default(),
+            ctx.eval
+                .eval_each(path_node, scope)
+                .into_iter()
+                .filter_map(|value| match value {
+                    Value::Text(t) if is_path_like(&t) => Some((sink.op, t, shown.clone())),
+                    _ => None,
+                })
+                .collect(),
         );
     }
     if let Some(q) = qualified.as_deref() {
@@ -516,7 +534,7 @@ fn output_keyword(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects 
     if effects.is_empty() {
         CallEffects::MaybeMention
     } else {
-        CallEffects::Known(effects)
+        CallEffects::Guessed(effects)
     }
 }
 

@@ -12,6 +12,7 @@ use crate::analysis::calls::{ArgFacts, CallFacts, CallTarget, FileFunctions, Fun
 use crate::analysis::path_effects::{PathEffect, Through, PATH_METHOD_PREFIX};
 use crate::diagnostic::Related;
 use isolint_python::knowledge::{classify_path, last_component, PathOp};
+use isolint_python::source::Span;
 use isolint_python::value::{ParamOwner, ParamRoot, Root, Text, Value};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -102,10 +103,12 @@ impl<'a> Summaries<'a> {
         }
     }
 
-    /// The path effects that the calls of test code in `file` reach, as effects at each call.
-    pub fn effects_at_calls(&mut self, file: usize) -> Vec<PathEffect> {
+    /// The path effects that the calls of test code in `file` reach, as effects at each call, and
+    /// the calls whose callee the summaries know (what they do is known, not guessed).
+    pub fn effects_at_calls(&mut self, file: usize) -> (Vec<PathEffect>, Vec<Span>) {
         let module = &self.modules[file];
         let mut out = Vec::new();
+        let mut known_calls = Vec::new();
         for function in &module.functions.functions {
             let Some(caller) = &function.caller else {
                 continue;
@@ -118,10 +121,15 @@ impl<'a> Summaries<'a> {
                 if caller.guards.mocked.iter().any(|m| m == called) {
                     continue;
                 }
-                for effect in self.reached(file, function, call, 0) {
-                    if effect.path.root.is_param() || !reportable(&effect) {
-                        continue;
-                    }
+                if !self.resolve(file, function, &call.target).is_empty() {
+                    known_calls.push(call.span);
+                }
+                let reached: Vec<SummaryEffect> = self
+                    .reached(file, function, call, 0)
+                    .into_iter()
+                    .filter(|e| !e.path.root.is_param() && reportable(e))
+                    .collect();
+                for effect in outermost(reached) {
                     let sink_name = last_component(&effect.sink.callee);
                     if caller.guards.mocked.iter().any(|m| m == sink_name) {
                         continue;
@@ -148,11 +156,12 @@ impl<'a> Summaries<'a> {
                                 ),
                             },
                         }),
+                        guessed: false,
                     });
                 }
             }
         }
-        out
+        (out, known_calls)
     }
 
     /// The effects of one call, bound to its arguments: concrete, or on the caller's parameters.
@@ -281,6 +290,7 @@ impl<'a> Summaries<'a> {
             return Vec::new();
         };
         let values: Vec<Value> = match (param.each, arg) {
+            (false, Argument::Passed(a)) if !a.alternatives.is_empty() => a.alternatives.clone(),
             (false, Argument::Passed(a)) => vec![a.value.clone()],
             (false, Argument::Default(v)) => vec![v.clone()],
             (true, Argument::Passed(a)) => match (&a.items, &a.value) {
@@ -477,6 +487,30 @@ fn argument<'c>(
         return None;
     }
     callee.params[index].default.as_ref().map(Argument::Default)
+}
+
+/// One effect per path a call reaches: a helper that creates a folder and fills it is one shared
+/// folder at the call, not one finding per file inside it.
+fn outermost(effects: Vec<SummaryEffect>) -> Vec<SummaryEffect> {
+    let under = |inner: &Text, outer: &Text| {
+        inner.root == outer.root
+            && inner.text != outer.text
+            && inner
+                .text
+                .strip_prefix(outer.text.trim_end_matches('/'))
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    let mut kept: Vec<SummaryEffect> = Vec::new();
+    for effect in &effects {
+        let covered = effects.iter().any(|other| under(&effect.path, &other.path))
+            || kept
+                .iter()
+                .any(|k| k.path == effect.path && k.op == effect.op);
+        if !covered {
+            kept.push(effect.clone());
+        }
+    }
+    kept
 }
 
 /// `Path(__file__).parent / "out"` inside another module is that module's folder.
