@@ -218,15 +218,29 @@ fn summary(result: &LintResult, files: usize) -> String {
             .iter()
             .map(|d: &Diagnostic| d.file.as_str())
             .collect();
+        // Findings in the project's configuration (pyproject.toml, CI files) are counted apart
+        // from the linted Python files.
+        let project_files = files_with
+            .iter()
+            .filter(|f| !result.files.iter().any(|facts| facts.display == **f))
+            .count();
+        let where_found = match project_files {
+            0 => format!("{} of {files} files", files_with.len()),
+            n if n == files_with.len() => counted(n, "project file"),
+            n => format!(
+                "{} of {files} files and {}",
+                files_with.len() - n,
+                counted(n, "project file")
+            ),
+        };
         format!(
-            "Found {} finding{} in {} of {files} files ({}). Checked: {checked}.\n",
+            "Found {} finding{} in {where_found} ({}). Checked: {checked}.\n",
             result.diagnostics.len(),
             if result.diagnostics.len() == 1 {
                 ""
             } else {
                 "s"
             },
-            files_with.len(),
             counts.join(", "),
         )
     };
@@ -345,7 +359,7 @@ fn rule(args: RuleArgs) -> Result<u8, Fatal> {
             for r in all_rules() {
                 let m = r.meta();
                 text.push_str(&format!(
-                    "{:<7} {:<24} {:<16} {}\n",
+                    "{:<7} {:<28} {:<16} {}\n",
                     m.code,
                     m.name,
                     m.category.as_str(),

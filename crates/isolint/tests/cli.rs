@@ -238,7 +238,11 @@ fn concise_lines_follow_the_problem_matcher_format() {
         let line_no: usize = parts.next().unwrap().parse().expect("line number");
         let column: usize = parts.next().unwrap().parse().expect("column number");
         let rest = parts.next().unwrap();
-        assert!(path.ends_with(".py") && !path.contains('\\'), "{line}");
+        // Configuration findings point into the project's files (pytest.ini here).
+        assert!(
+            (path.ends_with(".py") || path.ends_with(".ini")) && !path.contains('\\'),
+            "{line}"
+        );
         assert!(line_no >= 1 && column >= 1, "{line}");
         assert!(rest.starts_with(" ISO") && rest.len() > 8, "{line}");
     }
@@ -410,7 +414,7 @@ fn unknown_rule_selector_is_an_error() {
     for args in [
         &[EXAMPLE, "--select", "ISO999"][..],
         &[EXAMPLE, "--ignore", "nope"],
-        &[EXAMPLE, "--extend-select", "ISO9"],
+        &[EXAMPLE, "--extend-select", "ISO8"],
         &[EXAMPLE, "--select", "ISO999", "--exit-zero"],
     ] {
         let run = in_repo(args);
@@ -535,7 +539,8 @@ fn github_format() {
     assert!(!run.stdout.is_empty());
     for line in run.stdout.lines() {
         assert!(
-            line.starts_with("::error file=fixtures/example-suite/"),
+            line.starts_with("::error file=fixtures/example-suite/")
+                || line.starts_with("::warning file=fixtures/example-suite/pytest.ini"),
             "{line}"
         );
         assert!(
@@ -543,7 +548,7 @@ fn github_format() {
             "{line}"
         );
     }
-    assert_eq!(run.stdout.lines().count(), 13);
+    assert_eq!(run.stdout.lines().count(), 14);
     insta::assert_snapshot!("example_github", run.stdout);
 }
 
@@ -566,7 +571,7 @@ fn gitlab_format() {
     run.assert_code(1);
     let json = run.json();
     let list = json.as_array().expect("an array");
-    assert_eq!(list.len(), 13);
+    assert_eq!(list.len(), 14);
     let mut fingerprints = std::collections::BTreeSet::new();
     for issue in list {
         assert!(issue["description"].as_str().is_some_and(|s| !s.is_empty()));
@@ -614,7 +619,7 @@ fn sarif_format() {
         assert!(rule["defaultConfiguration"]["level"].is_string(), "{rule}");
     }
     let results = sarif["runs"][0]["results"].as_array().expect("results");
-    assert_eq!(results.len(), 13);
+    assert_eq!(results.len(), 14);
     for result in results {
         assert!(result["ruleId"]
             .as_str()
@@ -644,7 +649,7 @@ fn junit_format() {
     run.assert_code(1);
     assert!(run.stdout.starts_with("<?xml"), "{}", run.stdout);
     assert!(run.stdout.trim_end().ends_with("</testsuites>"));
-    assert_eq!(run.stdout.matches("<failure ").count(), 13);
+    assert_eq!(run.stdout.matches("<failure ").count(), 14);
     assert_eq!(
         run.stdout.matches("<failure ").count(),
         run.stdout.matches("</failure>").count()
@@ -658,11 +663,11 @@ fn junit_format() {
 fn pylint_format() {
     let run = in_repo(&[EXAMPLE, "--output-format", "pylint"]);
     run.assert_code(1);
-    assert_eq!(run.stdout.lines().count(), 13);
+    assert_eq!(run.stdout.lines().count(), 14);
     for line in run.stdout.lines() {
         let (location, rest) = line.split_once(": [").expect("path:line: [CODE]");
         let (path, line_no) = location.rsplit_once(':').unwrap();
-        assert!(path.ends_with(".py"), "{line}");
+        assert!(path.ends_with(".py") || path.ends_with(".ini"), "{line}");
         line_no.parse::<usize>().expect("line number");
         assert!(
             rest.starts_with("ISO") && rest[6..].starts_with("] "),
@@ -726,7 +731,7 @@ fn statistics() {
                 .expect("count")
         })
         .sum();
-    assert_eq!(total, 13);
+    assert_eq!(total, 14);
     in_repo(&[CLEAN, "--statistics"]).assert_code(0);
 }
 
@@ -734,10 +739,10 @@ fn statistics() {
 fn quiet_drops_the_summary() {
     let run = in_repo(&[EXAMPLE, "--quiet"]);
     run.assert_code(1);
-    assert_eq!(run.stdout.lines().count(), 13);
+    assert_eq!(run.stdout.lines().count(), 14);
     assert!(!run.stdout.contains("Found "));
     let summary = in_repo(&[EXAMPLE]);
-    assert!(summary.stdout.contains("Found 13 findings"));
+    assert!(summary.stdout.contains("Found 14 findings"));
     // Machine formats never carry the summary.
     assert!(!in_repo(&[EXAMPLE, "--output-format", "pylint"])
         .stdout
@@ -1417,6 +1422,7 @@ fn rule_all() {
     insta::assert_snapshot!("rule_all", run.stdout);
     let codes = [
         "ISO001", "ISO002", "ISO003", "ISO101", "ISO102", "ISO103", "ISO104", "ISO105", "ISO501",
+        "ISO901", "ISO902", "ISO903", "ISO904", "ISO905",
     ];
     for code in codes {
         assert!(run.stdout.contains(code), "{code}");
@@ -1494,7 +1500,7 @@ fn audit_markdown() {
     assert!(run.stdout.is_empty(), "{}", run.transcript());
     assert!(
         run.stderr
-            .contains("audit.md (13 findings, 18 tests need a fix)"),
+            .contains("audit.md (14 findings, 18 tests need a fix)"),
         "{}",
         run.stderr
     );
@@ -1883,4 +1889,118 @@ fn absolute_path_outside_the_current_folder() {
     let run = isolint(&repo(), &[&tests.display().to_string(), "--quiet"]);
     let expected = format!("{}/test_a.py:2:5: ISO101", tests.display());
     assert!(run.stdout.starts_with(&expected), "{}", run.stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 12. project configuration (ISO9xx)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn configuration_findings_point_into_project_files_in_every_format() {
+    let dir = project(&[
+        (
+            "pyproject.toml",
+            "[dependency-groups]\ntest = [\"pytest>=8\"]\n\n[tool.pytest.ini_options]\naddopts = \"-n auto -p no:randomly\"\n",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: coverage run -m pytest -n 2\n",
+        ),
+        ("tests/test_a.py", "def test_a():\n    pass\n"),
+    ]);
+    let run = run_raw(dir.path(), &["check", "--output-format", "json"], None);
+    run.assert_code(1);
+    let json = run.json();
+    let found: Vec<(String, String, u64, u64)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert!(d["test"].is_null() && d["fixture"].is_null(), "{d}");
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("ISO901", ".github/workflows/ci.yml", 6, 30),
+        ("ISO902", ".github/workflows/ci.yml", 6, 37),
+        ("ISO902", "pyproject.toml", 5, 12),
+        ("ISO903", "pyproject.toml", 5, 20),
+    ];
+    let expected: Vec<(String, String, u64, u64)> = expected
+        .iter()
+        .map(|(c, f, l, col)| (c.to_string(), f.to_string(), *l, *col))
+        .collect();
+    assert_eq!(found, expected);
+    for format in [
+        "full",
+        "concise",
+        "github",
+        "gitlab",
+        "sarif",
+        "junit",
+        "pylint",
+        "json-lines",
+    ] {
+        let run = run_raw(
+            dir.path(),
+            &["check", "--output-format", format, "--color", "never"],
+            None,
+        );
+        run.assert_code(1);
+        assert!(
+            run.stdout.contains("pyproject.toml"),
+            "{format}: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("ci.yml"), "{format}: {}", run.stdout);
+    }
+    let full = run_raw(
+        dir.path(),
+        &["check", "--output-format", "full", "--color", "never"],
+        None,
+    );
+    // The snippet of the config file is shown with the option underlined.
+    assert!(
+        full.stdout.contains("addopts = \"-n auto -p no:randomly\""),
+        "{}",
+        full.stdout
+    );
+    assert!(
+        full.stdout
+            .contains("Found 4 findings in 2 project files ("),
+        "{}",
+        full.stdout
+    );
+}
+
+#[test]
+fn broken_project_files_are_reported_not_fatal() {
+    let dir = project(&[
+        // A broken pyproject.toml is isolint's own configuration error (exit 2, tested above);
+        // the other project files are reported and the run goes on.
+        ("uv.lock", "[[package]\nname = \"pytest\"\n"),
+        (".github/workflows/ci.yml", "jobs:\n  t: [\n"),
+        ("tests/test_a.py", "def test_a():\n    pass\n"),
+    ]);
+    let run = run_raw(dir.path(), &["check", "--output-format", "concise"], None);
+    run.assert_code(1);
+    let lines = run.finding_lines();
+    assert_eq!(lines.len(), 2, "{}", run.transcript());
+    assert!(
+        lines[0].starts_with(".github/workflows/ci.yml:")
+            && lines[0].contains("ISO001")
+            && lines[0].contains("not valid YAML"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("uv.lock:1:") && lines[1].contains("not valid TOML"),
+        "{}",
+        lines[1]
+    );
 }

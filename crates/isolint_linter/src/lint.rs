@@ -50,6 +50,8 @@ pub struct LintOptions<'a> {
     pub per_file_ignores: &'a [(globset::GlobMatcher, Vec<Selector>)],
     /// Report suppression comments that suppress nothing or name unknown rules (ISO003).
     pub warn_unused_suppressions: bool,
+    /// The project's configuration files, for the configuration rules (`None`: not read).
+    pub project_files: Option<&'a isolint_python::project_files::ProjectFiles>,
 }
 
 pub struct LintResult {
@@ -471,6 +473,17 @@ fn project_stage(
         }
         diagnostics.extend(file_diagnostics);
     }
+    diagnostics.extend(crate::config_stage::run(
+        options,
+        &files,
+        &mut sources,
+        |display| {
+            outcomes
+                .iter()
+                .find(|o| o.info.display == display)
+                .map(|o| o.source.clone())
+        },
+    ));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
     LintResult {

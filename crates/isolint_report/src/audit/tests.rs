@@ -51,6 +51,8 @@ fn lint_suite(name: &str) -> (LintResult, PathBuf) {
     let rules = RuleSet::default();
     let naming = Naming::default();
     let settings = Settings::default();
+    // The suite's own configuration files, as the command reads them from the project root.
+    let project_files = isolint_python::project_files::ProjectFiles::read(&rootdir, &repo);
     let result = lint(
         &inputs,
         &LintOptions {
@@ -59,6 +61,7 @@ fn lint_suite(name: &str) -> (LintResult, PathBuf) {
             settings: &settings,
             per_file_ignores: &[],
             warn_unused_suppressions: false,
+            project_files: Some(&project_files),
         },
     );
     (result, rootdir)
@@ -467,6 +470,7 @@ mod synthetic {
             settings: &settings,
             per_file_ignores: &[],
             warn_unused_suppressions: false,
+            project_files: None,
         };
         let mut result = lint(&inputs, &options);
         assert_eq!(result.files.iter().map(|f| f.tests.len()).sum::<usize>(), 4);
