@@ -296,6 +296,10 @@ fn audit(args: AuditArgs) -> Result<u8, Fatal> {
                 .map(|p| isolint_linter::walk::slash_path(p))
                 .collect()
         },
+        setup: prepared
+            .project_files
+            .as_ref()
+            .map(isolint_report::audit::parallel_setup::ParallelSetup::from_project),
     };
     write_report(&request).map_err(|e| {
         Fatal::Message(format!("cannot write the report {}: {e}", output.display()))

@@ -882,6 +882,10 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
             ))
         }
     }
+    if let Some(setup) = &audit.setup {
+        doc.out
+            .push_str(&super::parallel_setup::markdown(setup, x.strategy));
+    }
     if !x.groups.is_empty() {
         doc.heading(3, "xdist groups");
         let intro = if x.strategy == "loadscope" {

@@ -7,6 +7,7 @@
 
 mod markdown;
 pub mod model;
+pub mod parallel_setup;
 mod text;
 
 use isolint_linter::LintResult;
@@ -37,6 +38,8 @@ pub struct AuditRequest<'a> {
     pub timestamp: Option<String>,
     /// The paths that were audited, as the user gave them (for the summary).
     pub audited_paths: Vec<String>,
+    /// What the project's files say about running in parallel (`None`: not read).
+    pub setup: Option<parallel_setup::ParallelSetup>,
 }
 
 /// Renders the report and writes it atomically, keeping the team's notes section of an existing
@@ -77,7 +80,8 @@ pub fn render(request: &AuditRequest, notes: Option<String>) -> String {
         audited_paths: request.audited_paths.clone(),
         notes,
     };
-    let audit = model::build(&inputs);
+    let mut audit = model::build(&inputs);
+    audit.setup = request.setup.clone();
     match request.format {
         AuditFormat::Markdown => markdown::render(&audit),
         AuditFormat::Json => {

@@ -44,6 +44,8 @@ pub struct Audit {
     pub order_dependencies: OrderDependencies,
     pub effort: EffortSection,
     pub xdist: Xdist,
+    /// What the project already has for parallel runs (from its files), when they were read.
+    pub setup: Option<super::parallel_setup::ParallelSetup>,
     /// The team's notes section, carried over from the previous report.
     pub notes: Option<String>,
 }
@@ -1177,6 +1179,7 @@ pub fn build(inputs: &Inputs) -> Audit {
         order_dependencies,
         effort,
         xdist,
+        setup: None,
         notes: inputs.notes.clone(),
     }
 }

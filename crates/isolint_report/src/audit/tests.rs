@@ -80,6 +80,12 @@ fn request<'a>(
         format,
         timestamp: None,
         audited_paths: vec![".".into()],
+        // The fixture suites' own pyproject.toml and pytest.ini; none for synthetic suites.
+        setup: rootdir.is_dir().then(|| {
+            let files =
+                isolint_python::project_files::ProjectFiles::read(rootdir, &workspace_root());
+            super::parallel_setup::ParallelSetup::from_project(&files)
+        }),
     }
 }
 
