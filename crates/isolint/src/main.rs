@@ -4,6 +4,7 @@ mod args;
 mod baseline;
 mod config;
 mod run;
+mod timing;
 
 use args::{
     AuditArgs, AuditFormatArg, CheckArgs, Cli, ColorArg, Command, FormatArg, RuleArgs,
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         None => check(cli.check),
         Some(Command::Audit(args)) => audit(args),
         Some(Command::Rule(args)) => rule(args),
+        Some(Command::Timing(args)) => timing::timing(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -300,7 +302,24 @@ fn audit(args: AuditArgs) -> Result<u8, Fatal> {
             .project_files
             .as_ref()
             .map(isolint_report::audit::parallel_setup::ParallelSetup::from_project),
+        speedup: None,
     };
+    let mut request = request;
+    if let Some(path) = &args.timing {
+        let (speedup, chart) = timing::audit_section(path, &result, &args.machine, &output)?;
+        let chart_path = output.with_file_name(&speedup.chart);
+        if let Some(folder) = chart_path.parent() {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| Fatal::Message(format!("cannot create {}: {e}", folder.display())))?;
+        }
+        std::fs::write(&chart_path, chart).map_err(|e| {
+            Fatal::Message(format!(
+                "cannot write the chart {}: {e}",
+                chart_path.display()
+            ))
+        })?;
+        request.speedup = Some(speedup);
+    }
     write_report(&request).map_err(|e| {
         Fatal::Message(format!("cannot write the report {}: {e}", output.display()))
     })?;

@@ -2004,3 +2004,132 @@ fn broken_project_files_are_reported_not_fatal() {
         lines[1]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 13. timing, speedup and shard plan
+// ---------------------------------------------------------------------------------------------
+
+/// A copy of a fixture suite in a temporary folder (the timing command writes into the project).
+fn copy_of(suite: &str) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pending = vec![(repo().join(suite), dir.path().to_path_buf())];
+    while let Some((from, to)) = pending.pop() {
+        std::fs::create_dir_all(&to).unwrap();
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let path = entry.unwrap().path();
+            let target = to.join(path.file_name().unwrap());
+            if path.is_dir() {
+                pending.push((path, target));
+            } else {
+                std::fs::copy(&path, &target).unwrap();
+            }
+        }
+    }
+    dir
+}
+
+const MACHINE: [&str; 6] = ["--cpus", "2", "--capacity", "2", "--worker-start", "1"];
+
+#[test]
+fn timing_writes_the_baseline_predicts_and_plans_shards() {
+    let dir = copy_of(EXAMPLE);
+    let junit = repo().join("fixtures/timing/example-suite.junit.xml");
+    let junit = junit.display().to_string();
+    let mut args = vec!["timing", "--junit", junit.as_str(), "--shards", "2"];
+    args.extend(MACHINE);
+    let run = run_raw(dir.path(), &args, None);
+    run.assert_code(0);
+    insta::assert_snapshot!("timing_example", run.stdout);
+    let baseline: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("reports/test-timing-baseline.json")).unwrap(),
+    )
+    .unwrap();
+    let tests = baseline["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 40);
+    let first = &tests[0];
+    assert_eq!(first["node_id"], "test_cache.py::test_miss_then_hit");
+    assert_eq!(first["findings"], serde_json::json!(["ISO104"]));
+    assert!(first["fixtures"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("cache")));
+    assert_eq!(baseline["unmatched"], 0);
+    let durations: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".test_durations")).unwrap())
+            .unwrap();
+    assert_eq!(
+        durations["test_pipeline.py::TestOrdersAsset::test_materialize_in_process"],
+        5.5
+    );
+    let plan: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("reports/shard-plan.json")).unwrap(),
+    )
+    .unwrap();
+    let shards = plan["shards"].as_array().unwrap();
+    let planned: usize = shards
+        .iter()
+        .map(|s| s["tests"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(planned, 40);
+    // The durations text gives the same tests.
+    let text = repo().join("fixtures/timing/example-suite.durations.txt");
+    let text = text.display().to_string();
+    let mut args = vec!["timing", "--junit", text.as_str()];
+    args.extend(MACHINE);
+    let run = run_raw(dir.path(), &args, None);
+    run.assert_code(0);
+    assert!(run.stdout.contains("(40 tests,"), "{}", run.stdout);
+    assert!(!run.stdout.contains("match no test"), "{}", run.stdout);
+}
+
+#[test]
+fn malformed_timing_files_exit_2_with_the_reason() {
+    let dir = copy_of(EXAMPLE);
+    for (file, reason) in [
+        ("truncated.junit.xml", "ends before its elements are closed"),
+        ("bad-time.junit.xml", "not a number of seconds"),
+        ("not-timing.txt", "no test durations found"),
+        ("missing.xml", "cannot read"),
+    ] {
+        let path = repo().join("fixtures/timing").join(file);
+        let path = path.display().to_string();
+        let run = run_raw(dir.path(), &["timing", "--junit", path.as_str()], None);
+        run.assert_code(2);
+        assert!(run.stderr.contains(reason), "{file}: {}", run.stderr);
+        assert!(!dir
+            .path()
+            .join("reports/test-timing-baseline.json")
+            .exists());
+    }
+}
+
+#[test]
+fn audit_with_timing_adds_the_speedup_section_and_chart() {
+    let dir = copy_of(EXAMPLE);
+    let junit = repo().join("fixtures/timing/example-suite.junit.xml");
+    let junit = junit.display().to_string();
+    let mut args = vec!["audit", "--timing", junit.as_str()];
+    args.extend(MACHINE);
+    let run = run_raw(dir.path(), &args, None);
+    run.assert_code(0);
+    let report = std::fs::read_to_string(dir.path().join("docs/test-isolation-audit.md")).unwrap();
+    let section = &report[report.find("## Expected speedup").expect("speedup section")..];
+    assert!(
+        section.contains(
+            "![Expected speedup by workers and --dist mode](test-isolation-audit-speedup.svg)"
+        ),
+        "{section}"
+    );
+    assert!(
+        section.contains("| `loadscope` (recommended) |"),
+        "{section}"
+    );
+    // The section runs to the next heading of its level (or the end).
+    let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
+    insta::assert_snapshot!("audit_speedup_section", &section[..end]);
+    let chart =
+        std::fs::read_to_string(dir.path().join("docs/test-isolation-audit-speedup.svg")).unwrap();
+    assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
+    assert_eq!(chart.matches("<rect x=").count(), 20 + 4);
+    insta::assert_snapshot!("audit_speedup_chart", chart);
+}

@@ -199,6 +199,10 @@ pub fn render(audit: &Audit) -> String {
     order(&mut doc, audit);
     effort(&mut doc, audit);
     xdist(&mut doc, audit);
+    if let Some(speedup) = &audit.speedup {
+        doc.out
+            .push_str(&super::speedup::markdown(speedup, audit.xdist.strategy));
+    }
     notes(&mut doc, audit);
     about(&mut doc, audit);
     let mut out = doc.out.trim_end().to_string();

@@ -8,6 +8,7 @@
 mod markdown;
 pub mod model;
 pub mod parallel_setup;
+pub mod speedup;
 mod text;
 
 use isolint_linter::LintResult;
@@ -40,6 +41,8 @@ pub struct AuditRequest<'a> {
     pub audited_paths: Vec<String>,
     /// What the project's files say about running in parallel (`None`: not read).
     pub setup: Option<parallel_setup::ParallelSetup>,
+    /// The "Expected speedup" section, from measured durations (`--timing`).
+    pub speedup: Option<speedup::Speedup>,
 }
 
 /// Renders the report and writes it atomically, keeping the team's notes section of an existing
@@ -82,6 +85,7 @@ pub fn render(request: &AuditRequest, notes: Option<String>) -> String {
     };
     let mut audit = model::build(&inputs);
     audit.setup = request.setup.clone();
+    audit.speedup = request.speedup.clone();
     match request.format {
         AuditFormat::Markdown => markdown::render(&audit),
         AuditFormat::Json => {

@@ -46,6 +46,8 @@ pub struct Audit {
     pub xdist: Xdist,
     /// What the project already has for parallel runs (from its files), when they were read.
     pub setup: Option<super::parallel_setup::ParallelSetup>,
+    /// The expected speedup from measured durations, when given.
+    pub speedup: Option<super::speedup::Speedup>,
     /// The team's notes section, carried over from the previous report.
     pub notes: Option<String>,
 }
@@ -1180,6 +1182,7 @@ pub fn build(inputs: &Inputs) -> Audit {
         effort,
         xdist,
         setup: None,
+        speedup: None,
         notes: inputs.notes.clone(),
     }
 }

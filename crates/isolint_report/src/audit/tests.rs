@@ -86,6 +86,7 @@ fn request<'a>(
                 isolint_python::project_files::ProjectFiles::read(rootdir, &workspace_root());
             super::parallel_setup::ParallelSetup::from_project(&files)
         }),
+        speedup: None,
     }
 }
 
