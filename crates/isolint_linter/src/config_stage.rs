@@ -12,12 +12,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Runs the configuration rules; adds the text of each file with a finding to `sources`.
-/// `python_source` gives the text of a linted Python file (findings on markers point there).
+/// `python_source` gives the text of a linted Python file (findings on markers point there), and
+/// `suppressed` says whether that file's suppression comments silence a finding.
 pub fn run(
     options: &LintOptions,
     suite: &[FileFacts],
     sources: &mut HashMap<String, Arc<str>>,
     python_source: impl Fn(&str) -> Option<Arc<str>>,
+    suppressed: impl Fn(&Diagnostic) -> bool,
 ) -> Vec<Diagnostic> {
     let Some(files) = options.project_files else {
         return Vec::new();
@@ -76,6 +78,7 @@ pub fn run(
             });
         }
     }
+    diagnostics.retain(|d| !suppressed(d));
     diagnostics.retain(|d| {
         !options.per_file_ignores.iter().any(|(glob, selectors)| {
             glob.is_match(&d.file) && selectors.iter().any(|s| s.matches(d.rule))

@@ -473,15 +473,17 @@ fn project_stage(
         }
         diagnostics.extend(file_diagnostics);
     }
+    let outcome_of = |display: &str| outcomes.iter().find(|o| o.info.display == display);
     diagnostics.extend(crate::config_stage::run(
         options,
         &files,
         &mut sources,
-        |display| {
-            outcomes
-                .iter()
-                .find(|o| o.info.display == display)
-                .map(|o| o.source.clone())
+        |display| outcome_of(display).map(|o| o.source.clone()),
+        |d| {
+            outcome_of(&d.file).is_some_and(|o| {
+                o.suppressions
+                    .suppresses(d.rule, d.start.line.saturating_sub(1))
+            })
         },
     ));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

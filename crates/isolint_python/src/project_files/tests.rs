@@ -189,3 +189,20 @@ fn noxfile_runs_and_installs() {
     assert_eq!(args(&files.invocations[0]), ["-n", "auto"]);
     assert_eq!(at(files.invocations[0].location_of(0)), (6, 28));
 }
+
+#[test]
+fn flow_sequences_closed_at_the_keys_indentation_are_read() {
+    // Valid for GitHub (libyaml); yaml-rust2 alone rejects the closing bracket's indentation.
+    let text = "jobs:\n  t:\n    strategy:\n      matrix:\n        target: [\n            \"a\",\n        ]\n    steps:\n      - run: pytest -n 2\n";
+    let files = read_one(Kind::Workflow, ".github/workflows/ci.yml", text);
+    assert!(files.problems.is_empty(), "{:?}", files.problems);
+    assert_eq!(at(&files.invocations[0].at), (9, 14));
+}
+
+#[test]
+fn runs_of_other_projects_in_a_workflow_are_left_out() {
+    let text = "jobs:\n  own:\n    steps:\n      - run: pytest -n 2\n  sub:\n    steps:\n      - working-directory: ./server\n        run: pytest -n auto\n  third-party:\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          repository: other/project\n      - uses: actions/checkout@v4\n        with:\n          path: ours\n      - run: pytest -n auto tests/unit\n";
+    let files = read_one(Kind::Workflow, ".github/workflows/ci.yml", text);
+    assert_eq!(files.invocations.len(), 1, "{:?}", files.invocations);
+    assert_eq!(at(&files.invocations[0].at), (4, 14));
+}

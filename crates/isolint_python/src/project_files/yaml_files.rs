@@ -62,25 +62,73 @@ impl MarkedEventReceiver for Builder {
     }
 }
 
+/// Parses with the leniency GitHub and GitLab (libyaml) show and yaml-rust2 does not: a flow
+/// collection's closing `]` or `}` on its own line, indented no deeper than its key. Such a line is
+/// re-indented like the line above it and the text parsed again; only line numbers are used
+/// afterwards, and they do not change.
+fn parse(text: &str) -> Result<Builder, yaml_rust2::ScanError> {
+    let mut text = std::borrow::Cow::Borrowed(text);
+    loop {
+        let mut builder = Builder::default();
+        let mut parser = Parser::new_from_str(&text);
+        let error = match parser.load(&mut builder, true) {
+            Ok(()) => return Ok(builder),
+            Err(error) => error,
+        };
+        let at = error.marker().line().saturating_sub(1);
+        let lines: Vec<&str> = text.split('\n').collect();
+        let closing = lines
+            .get(at)
+            .is_some_and(|l| matches!(l.trim(), "]" | "}" | "]," | "},"));
+        let above = lines[..at.min(lines.len())]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.len() - l.trim_start().len());
+        let current = lines.get(at).map_or(0, |l| l.len() - l.trim_start().len());
+        match above {
+            Some(indent) if closing && error.info().contains("indentation") && indent > current => {
+                let mut fixed: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                fixed[at] = format!("{}{}", " ".repeat(indent), lines[at].trim_start());
+                text = std::borrow::Cow::Owned(fixed.join("\n"));
+            }
+            _ => return Err(error),
+        }
+    }
+}
+
 pub(super) fn read(files: &mut ProjectFiles, origin: Origin, file: &TextFile) {
-    let mut builder = Builder::default();
-    let mut parser = Parser::new_from_str(file.text);
-    if let Err(error) = parser.load(&mut builder, true) {
+    let builder = match parse(file.text) {
+        Ok(builder) => builder,
+        Err(error) => {
+            files.problems.push(yaml_problem(file, &error));
+            return;
+        }
+    };
+    read_documents(files, origin, file, builder);
+}
+
+fn yaml_problem(file: &TextFile, error: &yaml_rust2::ScanError) -> Problem {
+    {
         let line = error.marker().line().max(1) - 1;
         let start = file.line_start(line.min(file.line_count().saturating_sub(1)));
-        files.problems.push(Problem {
+        Problem {
             at: file.at(start, start),
             message: format!(
                 "this file is not valid YAML ({}); isolint could not read its commands",
                 error.info()
             ),
-        });
-        return;
+        }
     }
+}
+
+fn read_documents(files: &mut ProjectFiles, origin: Origin, file: &TextFile, builder: Builder) {
     // Depth-first over an explicit stack, entries in file order.
     let mut pending: Vec<&Node> = builder.documents.iter().rev().collect();
     while let Some(node) = pending.pop() {
         match node {
+            Node::Mapping(entries)
+                if origin == Origin::GithubWorkflow && tests_elsewhere(entries) => {}
             Node::Mapping(entries) => {
                 for (key, value) in entries {
                     if let Node::Scalar(name, _) = key {
@@ -103,6 +151,36 @@ pub(super) fn read(files: &mut ProjectFiles, origin: Origin, file: &TextFile) {
             _ => {}
         }
     }
+}
+
+fn get<'n>(entries: &'n [(Node, Node)], name: &str) -> Option<&'n Node> {
+    entries.iter().find_map(|(k, v)| match k {
+        Node::Scalar(key, _) if key == name => Some(v),
+        _ => None,
+    })
+}
+
+/// A GitHub step or job whose commands run in another project: a step with its own
+/// `working-directory`, a job whose `defaults.run.working-directory` points elsewhere, or a job that
+/// checks out another repository into the workspace. The project's own files say nothing about
+/// that project's dependencies and options.
+fn tests_elsewhere(entries: &[(Node, Node)]) -> bool {
+    if get(entries, "working-directory").is_some() {
+        return true;
+    }
+    let defaults_elsewhere = matches!(get(entries, "defaults"), Some(Node::Mapping(d))
+        if matches!(get(d, "run"), Some(Node::Mapping(r)) if get(r, "working-directory").is_some()));
+    let other_checkout = match get(entries, "steps") {
+        Some(Node::Sequence(steps)) => steps.iter().any(|step| {
+            let Node::Mapping(step) = step else { return false };
+            let checkout = matches!(get(step, "uses"), Some(Node::Scalar(u, _)) if u.starts_with("actions/checkout"));
+            let into_root_from_elsewhere = matches!(get(step, "with"), Some(Node::Mapping(with))
+                if get(with, "repository").is_some() && get(with, "path").is_none());
+            checkout && into_root_from_elsewhere
+        }),
+        _ => false,
+    };
+    defaults_elsewhere || other_checkout
 }
 
 fn read_entry(files: &mut ProjectFiles, origin: Origin, file: &TextFile, key: &str, value: &Node) {
