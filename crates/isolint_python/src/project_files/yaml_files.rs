@@ -109,16 +109,14 @@ pub(super) fn read(files: &mut ProjectFiles, origin: Origin, file: &TextFile) {
 }
 
 fn yaml_problem(file: &TextFile, error: &yaml_rust2::ScanError) -> Problem {
-    {
-        let line = error.marker().line().max(1) - 1;
-        let start = file.line_start(line.min(file.line_count().saturating_sub(1)));
-        Problem {
-            at: file.at(start, start),
-            message: format!(
-                "this file is not valid YAML ({}); isolint could not read its commands",
-                error.info()
-            ),
-        }
+    let line = error.marker().line().max(1) - 1;
+    let start = file.line_start(line.min(file.line_count().saturating_sub(1)));
+    Problem {
+        at: file.at(start, start),
+        message: format!(
+            "this file is not valid YAML ({}); isolint could not read its commands",
+            error.info()
+        ),
     }
 }
 
