@@ -38,6 +38,9 @@ pub enum Command {
     Audit(AuditArgs),
     /// Print a rule's documentation, or list every rule.
     Rule(RuleArgs),
+    /// Join measured test durations with the suite's facts, predict pytest-xdist's speedup, plan
+    /// CI shards.
+    Timing(TimingArgs),
 }
 
 #[derive(Debug, Clone, Args, Default)]
@@ -119,6 +122,48 @@ pub struct AuditArgs {
     /// Put the generation time in the report (by default the report depends on the suite only).
     #[arg(long)]
     pub timestamp: bool,
+    /// Measured durations (JUnit XML from `pytest --junitxml`, or `pytest --durations=0 -vv`
+    /// output): adds the "Expected speedup" section and its chart beside the report.
+    #[arg(long, value_name = "PATH")]
+    pub timing: Option<PathBuf>,
+    #[command(flatten)]
+    pub machine: MachineArgs,
+}
+
+/// The machine a speedup is predicted for.
+#[derive(Debug, Clone, Args)]
+pub struct MachineArgs {
+    /// Cores the workers share; `-n auto` starts this many (default: this machine's).
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<usize>,
+    /// Cores' worth of CPU the run gets when the machine is shared (default: all its cores).
+    #[arg(long, value_name = "CORES")]
+    pub capacity: Option<f64>,
+    /// Seconds pytest-xdist needs to start its workers before the first test.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.5)]
+    pub worker_start: f64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TimingArgs {
+    /// Files or folders of the suite (default as for check).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// Measured durations: JUnit XML from `pytest --junitxml=PATH`, or the output of
+    /// `pytest --durations=0 -vv`.
+    #[arg(long, value_name = "PATH")]
+    pub junit: PathBuf,
+    /// Where to write the baseline (default: reports/test-timing-baseline.json in the project root).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also plan N CI jobs: writes `.test_durations` (pytest-split) in the project root and
+    /// reports/shard-plan.json, keeping each xdist group in one job.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<usize>,
+    #[command(flatten)]
+    pub machine: MachineArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -4,6 +4,7 @@ mod args;
 mod baseline;
 mod config;
 mod run;
+mod timing;
 
 use args::{
     AuditArgs, AuditFormatArg, CheckArgs, Cli, ColorArg, Command, FormatArg, RuleArgs,
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         None => check(cli.check),
         Some(Command::Audit(args)) => audit(args),
         Some(Command::Rule(args)) => rule(args),
+        Some(Command::Timing(args)) => timing::timing(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -218,15 +220,29 @@ fn summary(result: &LintResult, files: usize) -> String {
             .iter()
             .map(|d: &Diagnostic| d.file.as_str())
             .collect();
+        // Findings in the project's configuration (pyproject.toml, CI files) are counted apart
+        // from the linted Python files.
+        let project_files = files_with
+            .iter()
+            .filter(|f| !result.files.iter().any(|facts| facts.display == **f))
+            .count();
+        let where_found = match project_files {
+            0 => format!("{} of {files} files", files_with.len()),
+            n if n == files_with.len() => counted(n, "project file"),
+            n => format!(
+                "{} of {files} files and {}",
+                files_with.len() - n,
+                counted(n, "project file")
+            ),
+        };
         format!(
-            "Found {} finding{} in {} of {files} files ({}). Checked: {checked}.\n",
+            "Found {} finding{} in {where_found} ({}). Checked: {checked}.\n",
             result.diagnostics.len(),
             if result.diagnostics.len() == 1 {
                 ""
             } else {
                 "s"
             },
-            files_with.len(),
             counts.join(", "),
         )
     };
@@ -282,7 +298,28 @@ fn audit(args: AuditArgs) -> Result<u8, Fatal> {
                 .map(|p| isolint_linter::walk::slash_path(p))
                 .collect()
         },
+        setup: prepared
+            .project_files
+            .as_ref()
+            .map(isolint_report::audit::parallel_setup::ParallelSetup::from_project),
+        speedup: None,
     };
+    let mut request = request;
+    if let Some(path) = &args.timing {
+        let (speedup, chart) = timing::audit_section(path, &result, &args.machine, &output)?;
+        let chart_path = output.with_file_name(&speedup.chart);
+        if let Some(folder) = chart_path.parent() {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| Fatal::Message(format!("cannot create {}: {e}", folder.display())))?;
+        }
+        std::fs::write(&chart_path, chart).map_err(|e| {
+            Fatal::Message(format!(
+                "cannot write the chart {}: {e}",
+                chart_path.display()
+            ))
+        })?;
+        request.speedup = Some(speedup);
+    }
     write_report(&request).map_err(|e| {
         Fatal::Message(format!("cannot write the report {}: {e}", output.display()))
     })?;
@@ -345,7 +382,7 @@ fn rule(args: RuleArgs) -> Result<u8, Fatal> {
             for r in all_rules() {
                 let m = r.meta();
                 text.push_str(&format!(
-                    "{:<7} {:<24} {:<16} {}\n",
+                    "{:<7} {:<28} {:<16} {}\n",
                     m.code,
                     m.name,
                     m.category.as_str(),

@@ -5,6 +5,7 @@ use crate::config::{self, ConfigError, LoadedConfig};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use isolint_linter::walk::{find_python_files, source_inputs, FoundFile, WalkOptions, WalkProblem};
 use isolint_linter::{lint, LintOptions, LintResult, RuleSet, SourceInput};
+use isolint_python::project_files::ProjectFiles;
 use isolint_python::pytest_config::{self, Naming, PytestConfig};
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,8 @@ pub struct Prepared {
     pub rootdir: PathBuf,
     pub per_file_ignores: Vec<(globset::GlobMatcher, Vec<isolint_linter::Selector>)>,
     pub walk_problems: Vec<String>,
+    /// The project's configuration files (none when linting standard input).
+    pub project_files: Option<ProjectFiles>,
 }
 
 pub fn prepare(
@@ -131,6 +134,7 @@ pub fn prepare(
             rootdir,
             per_file_ignores,
             walk_problems: Vec::new(),
+            project_files: None,
         });
     }
 
@@ -170,6 +174,7 @@ pub fn prepare(
         },
     );
     let inputs = source_inputs(found, &cwd, &rootdir);
+    let project_files = Some(ProjectFiles::read(&project_root, &cwd));
     Ok(Prepared {
         inputs,
         rules,
@@ -182,6 +187,7 @@ pub fn prepare(
             .into_iter()
             .map(|p| format!("{}: {}", p.path.display(), p.message))
             .collect(),
+        project_files,
     })
 }
 
@@ -282,6 +288,7 @@ pub fn run_lint(prepared: &Prepared, warn_unused_suppressions: bool) -> LintResu
             settings: &settings,
             per_file_ignores: &prepared.per_file_ignores,
             warn_unused_suppressions,
+            project_files: prepared.project_files.as_ref(),
         },
     )
 }

@@ -238,7 +238,11 @@ fn concise_lines_follow_the_problem_matcher_format() {
         let line_no: usize = parts.next().unwrap().parse().expect("line number");
         let column: usize = parts.next().unwrap().parse().expect("column number");
         let rest = parts.next().unwrap();
-        assert!(path.ends_with(".py") && !path.contains('\\'), "{line}");
+        // Configuration findings point into the project's files (pytest.ini here).
+        assert!(
+            (path.ends_with(".py") || path.ends_with(".ini")) && !path.contains('\\'),
+            "{line}"
+        );
         assert!(line_no >= 1 && column >= 1, "{line}");
         assert!(rest.starts_with(" ISO") && rest.len() > 8, "{line}");
     }
@@ -410,7 +414,7 @@ fn unknown_rule_selector_is_an_error() {
     for args in [
         &[EXAMPLE, "--select", "ISO999"][..],
         &[EXAMPLE, "--ignore", "nope"],
-        &[EXAMPLE, "--extend-select", "ISO9"],
+        &[EXAMPLE, "--extend-select", "ISO8"],
         &[EXAMPLE, "--select", "ISO999", "--exit-zero"],
     ] {
         let run = in_repo(args);
@@ -535,7 +539,8 @@ fn github_format() {
     assert!(!run.stdout.is_empty());
     for line in run.stdout.lines() {
         assert!(
-            line.starts_with("::error file=fixtures/example-suite/"),
+            line.starts_with("::error file=fixtures/example-suite/")
+                || line.starts_with("::warning file=fixtures/example-suite/pytest.ini"),
             "{line}"
         );
         assert!(
@@ -543,7 +548,7 @@ fn github_format() {
             "{line}"
         );
     }
-    assert_eq!(run.stdout.lines().count(), 13);
+    assert_eq!(run.stdout.lines().count(), 14);
     insta::assert_snapshot!("example_github", run.stdout);
 }
 
@@ -566,7 +571,7 @@ fn gitlab_format() {
     run.assert_code(1);
     let json = run.json();
     let list = json.as_array().expect("an array");
-    assert_eq!(list.len(), 13);
+    assert_eq!(list.len(), 14);
     let mut fingerprints = std::collections::BTreeSet::new();
     for issue in list {
         assert!(issue["description"].as_str().is_some_and(|s| !s.is_empty()));
@@ -614,7 +619,7 @@ fn sarif_format() {
         assert!(rule["defaultConfiguration"]["level"].is_string(), "{rule}");
     }
     let results = sarif["runs"][0]["results"].as_array().expect("results");
-    assert_eq!(results.len(), 13);
+    assert_eq!(results.len(), 14);
     for result in results {
         assert!(result["ruleId"]
             .as_str()
@@ -644,7 +649,7 @@ fn junit_format() {
     run.assert_code(1);
     assert!(run.stdout.starts_with("<?xml"), "{}", run.stdout);
     assert!(run.stdout.trim_end().ends_with("</testsuites>"));
-    assert_eq!(run.stdout.matches("<failure ").count(), 13);
+    assert_eq!(run.stdout.matches("<failure ").count(), 14);
     assert_eq!(
         run.stdout.matches("<failure ").count(),
         run.stdout.matches("</failure>").count()
@@ -658,11 +663,11 @@ fn junit_format() {
 fn pylint_format() {
     let run = in_repo(&[EXAMPLE, "--output-format", "pylint"]);
     run.assert_code(1);
-    assert_eq!(run.stdout.lines().count(), 13);
+    assert_eq!(run.stdout.lines().count(), 14);
     for line in run.stdout.lines() {
         let (location, rest) = line.split_once(": [").expect("path:line: [CODE]");
         let (path, line_no) = location.rsplit_once(':').unwrap();
-        assert!(path.ends_with(".py"), "{line}");
+        assert!(path.ends_with(".py") || path.ends_with(".ini"), "{line}");
         line_no.parse::<usize>().expect("line number");
         assert!(
             rest.starts_with("ISO") && rest[6..].starts_with("] "),
@@ -726,7 +731,7 @@ fn statistics() {
                 .expect("count")
         })
         .sum();
-    assert_eq!(total, 13);
+    assert_eq!(total, 14);
     in_repo(&[CLEAN, "--statistics"]).assert_code(0);
 }
 
@@ -734,10 +739,10 @@ fn statistics() {
 fn quiet_drops_the_summary() {
     let run = in_repo(&[EXAMPLE, "--quiet"]);
     run.assert_code(1);
-    assert_eq!(run.stdout.lines().count(), 13);
+    assert_eq!(run.stdout.lines().count(), 14);
     assert!(!run.stdout.contains("Found "));
     let summary = in_repo(&[EXAMPLE]);
-    assert!(summary.stdout.contains("Found 13 findings"));
+    assert!(summary.stdout.contains("Found 14 findings"));
     // Machine formats never carry the summary.
     assert!(!in_repo(&[EXAMPLE, "--output-format", "pylint"])
         .stdout
@@ -1417,6 +1422,7 @@ fn rule_all() {
     insta::assert_snapshot!("rule_all", run.stdout);
     let codes = [
         "ISO001", "ISO002", "ISO003", "ISO101", "ISO102", "ISO103", "ISO104", "ISO105", "ISO501",
+        "ISO901", "ISO902", "ISO903", "ISO904", "ISO905",
     ];
     for code in codes {
         assert!(run.stdout.contains(code), "{code}");
@@ -1494,7 +1500,7 @@ fn audit_markdown() {
     assert!(run.stdout.is_empty(), "{}", run.transcript());
     assert!(
         run.stderr
-            .contains("audit.md (13 findings, 18 tests need a fix)"),
+            .contains("audit.md (14 findings, 18 tests need a fix)"),
         "{}",
         run.stderr
     );
@@ -1592,7 +1598,7 @@ fn audit_default_output_and_clean_suite() {
     assert!(text.contains("## 1. Summary"));
     // Clean for the checked families, said plainly and without a bold claim for the unchecked ones.
     assert!(
-        text.contains("No problem found in the 2 checked families"),
+        text.contains("No problem found in the 3 checked families"),
         "a clean suite says so:\n{text}"
     );
     // A clean suite's report says so, and gives no timestamp unless asked.
@@ -1884,4 +1890,247 @@ fn absolute_path_outside_the_current_folder() {
     let run = isolint(&repo(), &[&tests.display().to_string(), "--quiet"]);
     let expected = format!("{}/test_a.py:2:5: ISO101", tests.display());
     assert!(run.stdout.starts_with(&expected), "{}", run.stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 12. project configuration (ISO9xx)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn configuration_findings_point_into_project_files_in_every_format() {
+    let dir = project(&[
+        (
+            "pyproject.toml",
+            "[dependency-groups]\ntest = [\"pytest>=8\"]\n\n[tool.pytest.ini_options]\naddopts = \"-n auto -p no:randomly\"\n",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: coverage run -m pytest -n 2\n",
+        ),
+        ("tests/test_a.py", "def test_a():\n    pass\n"),
+    ]);
+    let run = run_raw(dir.path(), &["check", "--output-format", "json"], None);
+    run.assert_code(1);
+    let json = run.json();
+    let found: Vec<(String, String, u64, u64)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert!(d["test"].is_null() && d["fixture"].is_null(), "{d}");
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("ISO901", ".github/workflows/ci.yml", 6, 30),
+        ("ISO902", ".github/workflows/ci.yml", 6, 37),
+        ("ISO902", "pyproject.toml", 5, 12),
+        ("ISO903", "pyproject.toml", 5, 20),
+    ];
+    let expected: Vec<(String, String, u64, u64)> = expected
+        .iter()
+        .map(|(c, f, l, col)| (c.to_string(), f.to_string(), *l, *col))
+        .collect();
+    assert_eq!(found, expected);
+    for format in [
+        "full",
+        "concise",
+        "github",
+        "gitlab",
+        "sarif",
+        "junit",
+        "pylint",
+        "json-lines",
+    ] {
+        let run = run_raw(
+            dir.path(),
+            &["check", "--output-format", format, "--color", "never"],
+            None,
+        );
+        run.assert_code(1);
+        assert!(
+            run.stdout.contains("pyproject.toml"),
+            "{format}: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("ci.yml"), "{format}: {}", run.stdout);
+    }
+    let full = run_raw(
+        dir.path(),
+        &["check", "--output-format", "full", "--color", "never"],
+        None,
+    );
+    // The snippet of the config file is shown with the option underlined.
+    assert!(
+        full.stdout.contains("addopts = \"-n auto -p no:randomly\""),
+        "{}",
+        full.stdout
+    );
+    assert!(
+        full.stdout
+            .contains("Found 4 findings in 2 project files ("),
+        "{}",
+        full.stdout
+    );
+}
+
+#[test]
+fn broken_project_files_are_reported_not_fatal() {
+    let dir = project(&[
+        // A broken pyproject.toml is isolint's own configuration error (exit 2, tested above);
+        // the other project files are reported and the run goes on.
+        ("uv.lock", "[[package]\nname = \"pytest\"\n"),
+        (".github/workflows/ci.yml", "jobs:\n  t: [\n"),
+        ("tests/test_a.py", "def test_a():\n    pass\n"),
+    ]);
+    let run = run_raw(dir.path(), &["check", "--output-format", "concise"], None);
+    run.assert_code(1);
+    let lines = run.finding_lines();
+    assert_eq!(lines.len(), 2, "{}", run.transcript());
+    assert!(
+        lines[0].starts_with(".github/workflows/ci.yml:")
+            && lines[0].contains("ISO001")
+            && lines[0].contains("not valid YAML"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("uv.lock:1:") && lines[1].contains("not valid TOML"),
+        "{}",
+        lines[1]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 13. timing, speedup and shard plan
+// ---------------------------------------------------------------------------------------------
+
+/// A copy of a fixture suite in a temporary folder (the timing command writes into the project).
+fn copy_of(suite: &str) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pending = vec![(repo().join(suite), dir.path().to_path_buf())];
+    while let Some((from, to)) = pending.pop() {
+        std::fs::create_dir_all(&to).unwrap();
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let path = entry.unwrap().path();
+            let target = to.join(path.file_name().unwrap());
+            if path.is_dir() {
+                pending.push((path, target));
+            } else {
+                std::fs::copy(&path, &target).unwrap();
+            }
+        }
+    }
+    dir
+}
+
+const MACHINE: [&str; 6] = ["--cpus", "2", "--capacity", "2", "--worker-start", "1"];
+
+#[test]
+fn timing_writes_the_baseline_predicts_and_plans_shards() {
+    let dir = copy_of(EXAMPLE);
+    let junit = repo().join("fixtures/timing/example-suite.junit.xml");
+    let junit = junit.display().to_string();
+    let mut args = vec!["timing", "--junit", junit.as_str(), "--shards", "2"];
+    args.extend(MACHINE);
+    let run = run_raw(dir.path(), &args, None);
+    run.assert_code(0);
+    insta::assert_snapshot!("timing_example", run.stdout);
+    let baseline: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("reports/test-timing-baseline.json")).unwrap(),
+    )
+    .unwrap();
+    let tests = baseline["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 40);
+    let first = &tests[0];
+    assert_eq!(first["node_id"], "test_cache.py::test_miss_then_hit");
+    assert_eq!(first["findings"], serde_json::json!(["ISO104"]));
+    assert!(first["fixtures"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("cache")));
+    assert_eq!(baseline["unmatched"], 0);
+    let durations: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".test_durations")).unwrap())
+            .unwrap();
+    assert_eq!(
+        durations["test_pipeline.py::TestOrdersAsset::test_materialize_in_process"],
+        5.5
+    );
+    let plan: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("reports/shard-plan.json")).unwrap(),
+    )
+    .unwrap();
+    let shards = plan["shards"].as_array().unwrap();
+    let planned: usize = shards
+        .iter()
+        .map(|s| s["tests"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(planned, 40);
+    // The durations text gives the same tests.
+    let text = repo().join("fixtures/timing/example-suite.durations.txt");
+    let text = text.display().to_string();
+    let mut args = vec!["timing", "--junit", text.as_str()];
+    args.extend(MACHINE);
+    let run = run_raw(dir.path(), &args, None);
+    run.assert_code(0);
+    assert!(run.stdout.contains("(40 tests,"), "{}", run.stdout);
+    assert!(!run.stdout.contains("match no test"), "{}", run.stdout);
+}
+
+#[test]
+fn malformed_timing_files_exit_2_with_the_reason() {
+    let dir = copy_of(EXAMPLE);
+    for (file, reason) in [
+        ("truncated.junit.xml", "ends before its elements are closed"),
+        ("bad-time.junit.xml", "not a number of seconds"),
+        ("not-timing.txt", "no test durations found"),
+        ("missing.xml", "cannot read"),
+    ] {
+        let path = repo().join("fixtures/timing").join(file);
+        let path = path.display().to_string();
+        let run = run_raw(dir.path(), &["timing", "--junit", path.as_str()], None);
+        run.assert_code(2);
+        assert!(run.stderr.contains(reason), "{file}: {}", run.stderr);
+        assert!(!dir
+            .path()
+            .join("reports/test-timing-baseline.json")
+            .exists());
+    }
+}
+
+#[test]
+fn audit_with_timing_adds_the_speedup_section_and_chart() {
+    let dir = copy_of(EXAMPLE);
+    let junit = repo().join("fixtures/timing/example-suite.junit.xml");
+    let junit = junit.display().to_string();
+    let mut args = vec!["audit", "--timing", junit.as_str()];
+    args.extend(MACHINE);
+    let run = run_raw(dir.path(), &args, None);
+    run.assert_code(0);
+    let report = std::fs::read_to_string(dir.path().join("docs/test-isolation-audit.md")).unwrap();
+    let section = &report[report.find("## Expected speedup").expect("speedup section")..];
+    assert!(
+        section.contains(
+            "![Expected speedup by workers and --dist mode](test-isolation-audit-speedup.svg)"
+        ),
+        "{section}"
+    );
+    assert!(
+        section.contains("| `loadscope` (recommended) |"),
+        "{section}"
+    );
+    // The section runs to the next heading of its level (or the end).
+    let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
+    insta::assert_snapshot!("audit_speedup_section", &section[..end]);
+    let chart =
+        std::fs::read_to_string(dir.path().join("docs/test-isolation-audit-speedup.svg")).unwrap();
+    assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
+    assert_eq!(chart.matches("<rect x=").count(), 20 + 4);
+    insta::assert_snapshot!("audit_speedup_chart", chart);
 }

@@ -76,6 +76,7 @@ fn main() {
                     settings: &settings,
                     per_file_ignores: &[],
                     warn_unused_suppressions: false,
+                    project_files: None,
                 },
             );
             findings = result.diagnostics.len();

@@ -7,7 +7,9 @@ use isolint_python::knowledge;
 use isolint_python::model::{
     sequence_len, string_value, BindingValue, FileModel, Role, ScopeId, ScopeKind, MODULE_SCOPE,
 };
-use isolint_python::project::{ClassFacts, FileFacts, FixtureFacts, ImportFacts, TestFacts};
+use isolint_python::project::{
+    ClassFacts, FileFacts, FixtureFacts, ImportFacts, MarkerUse, TestFacts,
+};
 use isolint_python::pytest_config::Naming;
 use isolint_python::source::LineIndex;
 use isolint_python::syntax::{field, kind, CallArgs};
@@ -33,6 +35,21 @@ pub fn extract(
     for id in model.function_scopes_with(Role::Test) {
         facts.tests.push(test_facts(model, eval, info, index, id));
     }
+    let mut marker_uses: Vec<MarkerUse> = model
+        .markers
+        .iter()
+        .flat_map(|(scope, markers)| markers.iter().map(move |m| (*scope, m)))
+        .map(|(scope, marker)| MarkerUse {
+            name: marker.name.to_string(),
+            position: index.position(source, marker.span.start),
+            end: index.position(source, marker.span.end),
+            span: marker.span,
+            module_level: scope == MODULE_SCOPE,
+        })
+        .collect();
+    marker_uses.sort_by(|a, b| (a.position, &a.name).cmp(&(b.position, &b.name)));
+    marker_uses.dedup();
+    facts.marker_uses = marker_uses;
     for (local, bindings) in &model.scopes[MODULE_SCOPE].bindings {
         for binding in bindings {
             if let BindingValue::Import(module, member) = binding.value {
@@ -187,6 +204,14 @@ fn test_facts(
             .iter()
             .map(|m| m.name.to_string())
             .collect(),
+        xdist_group: model
+            .markers_of(id)
+            .into_iter()
+            .filter(|m| m.name == "xdist_group")
+            .find_map(|m| {
+                let args = CallArgs::of(m.call?, source);
+                string_value(args.get(0, "name")?, source)
+            }),
         unittest: model
             .class_of_method(id)
             .is_some_and(|c| model.unittest_classes.contains(&c)),

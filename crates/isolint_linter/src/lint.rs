@@ -53,6 +53,8 @@ pub struct LintOptions<'a> {
     pub per_file_ignores: &'a [(globset::GlobMatcher, Vec<Selector>)],
     /// Report suppression comments that suppress nothing or name unknown rules (ISO003).
     pub warn_unused_suppressions: bool,
+    /// The project's configuration files, for the configuration rules (`None`: not read).
+    pub project_files: Option<&'a isolint_python::project_files::ProjectFiles>,
 }
 
 pub struct LintResult {
@@ -643,6 +645,19 @@ fn project_stage(
         }
         diagnostics.extend(file_diagnostics);
     }
+    let outcome_of = |display: &str| outcomes.iter().find(|o| o.info.display == display);
+    diagnostics.extend(crate::config_stage::run(
+        options,
+        &files,
+        &mut sources,
+        |display| outcome_of(display).map(|o| o.source.clone()),
+        |d| {
+            outcome_of(&d.file).is_some_and(|o| {
+                o.suppressions
+                    .suppresses(d.rule, d.start.line.saturating_sub(1))
+            })
+        },
+    ));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
     LintResult {

@@ -107,7 +107,7 @@ pub const CATALOGUE: &[&str] = &[
     "ISO101", "ISO102", "ISO103", "ISO104", "ISO105", "ISO201", "ISO202", "ISO203", "ISO204",
     "ISO205", "ISO206", "ISO301", "ISO302", "ISO303", "ISO304", "ISO305", "ISO306", "ISO401",
     "ISO402", "ISO403", "ISO404", "ISO501", "ISO502", "ISO503", "ISO504", "ISO505", "ISO506",
-    "ISO601", "ISO602", "ISO603", "ISO701", "ISO901", "ISO902", "ISO903",
+    "ISO601", "ISO602", "ISO603", "ISO701", "ISO901", "ISO902", "ISO903", "ISO904", "ISO905",
 ];
 
 /// Catalogue codes no rule of this version implements.

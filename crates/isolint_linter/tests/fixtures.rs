@@ -1,13 +1,18 @@
 //! Runs every rule over its fixtures in `fixtures/<CODE>/` and compares with the inline
 //! expectations: a line ending in `# expect: ISO101` must be flagged by that rule, and nothing else
-//! may be. Each folder is linted as a small project with only its rule enabled.
+//! may be. Each folder is linted as a small project with only its rule enabled. The configuration
+//! rules (ISO9xx) need one project per case: each subfolder of `fixtures/ISO9xx/` is a project with
+//! its own `pyproject.toml`, CI files and so on, and the comments may sit in any of its files
+//! (TOML, INI, YAML, Makefile and requirements files all have `#` comments).
 
 use globset::GlobSet;
 use isolint_linter::registry::all_rules;
 use isolint_linter::walk::{find_python_files, source_inputs, WalkOptions};
 use isolint_linter::{lint, LintOptions, RuleSet, Settings};
+use isolint_python::project_files::ProjectFiles;
 use isolint_python::pytest_config::Naming;
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 mod common;
 
@@ -18,6 +23,45 @@ fn check_folder(code: &'static str) -> Result<(), String> {
     if !folder.is_dir() {
         return Err(format!("rule {code} has no fixtures/{code}/ folder"));
     }
+    if !code.starts_with("ISO9") {
+        return check_project(code, &folder, None);
+    }
+    let mut projects: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    projects.sort();
+    let mut failures = Vec::new();
+    let mut expected = 0;
+    for project in &projects {
+        expected += expectations(project)
+            .iter()
+            .filter(|(_, _, c)| c == code)
+            .count();
+        let files = ProjectFiles::read(project, project);
+        if let Err(e) = check_project(code, project, Some(&files)) {
+            failures.push(e);
+        }
+    }
+    if expected == 0 {
+        failures.push(format!(
+            "fixtures/{code} expects no {code} finding: add positive cases"
+        ));
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
+fn check_project(
+    code: &'static str,
+    folder: &Path,
+    project_files: Option<&ProjectFiles>,
+) -> Result<(), String> {
+    let folder = folder.to_path_buf();
     let exclude = GlobSet::empty();
     let (found, problems) = find_python_files(
         std::slice::from_ref(&folder),
@@ -45,6 +89,7 @@ fn check_folder(code: &'static str) -> Result<(), String> {
             settings: &settings,
             per_file_ignores: &[],
             warn_unused_suppressions: code == "ISO003",
+            project_files,
         },
     );
     let actual: BTreeSet<(String, usize, String)> = result
@@ -60,7 +105,7 @@ fn check_folder(code: &'static str) -> Result<(), String> {
         .filter(|d| !expected.contains(&(d.file.clone(), d.start.line, d.rule.code.to_string())))
         .map(|d| format!("{}:{}: {} {}", d.file, d.start.line, d.rule.code, d.message))
         .collect();
-    if expected.iter().filter(|(_, _, c)| c == code).count() == 0 {
+    if project_files.is_none() && expected.iter().filter(|(_, _, c)| c == code).count() == 0 {
         return Err(format!(
             "fixtures/{code} expects no {code} finding: add positive cases"
         ));
@@ -69,7 +114,8 @@ fn check_folder(code: &'static str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "fixtures/{code}:\n  missing: {missing:#?}\n  unexpected: {unexpected:#?}"
+            "{}:\n  missing: {missing:#?}\n  unexpected: {unexpected:#?}",
+            folder.display()
         ))
     }
 }

@@ -40,6 +40,7 @@ fn lint_project(name: &str) -> isolint_linter::LintResult {
             settings: &settings,
             per_file_ignores: &[],
             warn_unused_suppressions: false,
+            project_files: None,
         },
     )
 }

@@ -10,6 +10,7 @@ pub mod knowledge;
 pub mod model;
 pub mod parse;
 pub mod project;
+pub mod project_files;
 pub mod pytest_config;
 pub mod source;
 pub mod syntax;

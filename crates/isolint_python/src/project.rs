@@ -26,6 +26,19 @@ pub struct FileFacts {
     /// Every module imported anywhere in the file, function bodies included (fixtures often import
     /// their database client inside), sorted: what the suite uses at all.
     pub imported_modules: Vec<String>,
+    /// Every `pytest.mark.NAME` written in the file (decorators and `pytestmark`), in source order.
+    pub marker_uses: Vec<MarkerUse>,
+}
+
+/// One marker written in a file, for the configuration rules (grouping, registration).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MarkerUse {
+    pub name: String,
+    pub position: Position,
+    pub end: Position,
+    pub span: crate::source::Span,
+    /// Set through a module-level `pytestmark` (in a `conftest.py` pytest-xdist ignores it).
+    pub module_level: bool,
 }
 
 /// `import module as local` (`member` None) or `from module import member as local`.
@@ -77,6 +90,9 @@ pub struct TestFacts {
     pub parameter_count: Option<usize>,
     pub parametrized: bool,
     pub markers: Vec<String>,
+    /// The group of the innermost `xdist_group` marker (`--dist loadgroup` keeps a group on one
+    /// worker).
+    pub xdist_group: Option<String>,
     pub unittest: bool,
     /// Names of functions the test calls directly (to attribute helpers' findings).
     pub calls: Vec<String>,
@@ -562,6 +578,7 @@ mod tests {
             parameter_count: None,
             parametrized: false,
             markers: Vec::new(),
+            xdist_group: None,
             unittest: false,
             calls: Vec::new(),
         }

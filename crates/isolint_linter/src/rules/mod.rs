@@ -7,6 +7,7 @@ use crate::registry::RuleMeta;
 use isolint_python::model::ScopeId;
 use tree_sitter::Node;
 
+pub mod config;
 pub mod file_errors;
 pub mod hardcoded_path;
 pub mod missing_cleanup;
@@ -38,6 +39,11 @@ pub trait Rule: Sync {
     fn holds_in_project(&self, _finding: &Finding, _project: &ProjectView) -> bool {
         true
     }
+
+    /// Called once per run with the project's files and the suite's facts (configuration rules).
+    fn check_project(&self, _input: &config::ProjectInput) -> Vec<config::ConfigFinding> {
+        Vec::new()
+    }
 }
 
 /// Project facts that per-file findings are confirmed against.
@@ -58,4 +64,9 @@ pub static ALL: &[&dyn Rule] = &[
     &hardcoded_path::FixedSqliteFile,
     &hardcoded_path::HomeDirPath,
     &missing_cleanup::EnvironLeak,
+    &config::CoverageNotParallel,
+    &config::XdistNotDeclared,
+    &config::AddoptsOrderPlugins,
+    &config::XdistGroupIgnored,
+    &config::GroupingBrokenByVersions,
 ];

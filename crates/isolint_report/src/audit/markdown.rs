@@ -387,6 +387,10 @@ pub fn render(audit: &Audit) -> String {
     order(&mut doc, audit);
     effort(&mut doc, audit);
     xdist(&mut doc, audit);
+    if let Some(speedup) = &audit.speedup {
+        doc.out
+            .push_str(&super::speedup::markdown(speedup, audit.xdist.strategy));
+    }
     notes(&mut doc, audit);
     about(&mut doc, audit);
     let mut out = doc.out.trim_end().to_string();
@@ -1234,6 +1238,10 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
         ));
     }
     doc.paragraph(&text);
+    if let Some(setup) = &audit.setup {
+        doc.out
+            .push_str(&super::parallel_setup::markdown(setup, x.strategy));
+    }
     if !x.groups.is_empty() {
         doc.heading(3, "xdist groups");
         let intro = if x.strategy == "loadscope" {

@@ -7,6 +7,8 @@
 
 mod markdown;
 pub mod model;
+pub mod parallel_setup;
+pub mod speedup;
 mod text;
 
 use isolint_linter::LintResult;
@@ -37,6 +39,10 @@ pub struct AuditRequest<'a> {
     pub timestamp: Option<String>,
     /// The paths that were audited, as the user gave them (for the summary).
     pub audited_paths: Vec<String>,
+    /// What the project's files say about running in parallel (`None`: not read).
+    pub setup: Option<parallel_setup::ParallelSetup>,
+    /// The "Expected speedup" section, from measured durations (`--timing`).
+    pub speedup: Option<speedup::Speedup>,
 }
 
 /// Renders the report and writes it atomically, keeping the team's notes section of an existing
@@ -77,7 +83,9 @@ pub fn render(request: &AuditRequest, notes: Option<String>) -> String {
         audited_paths: request.audited_paths.clone(),
         notes,
     };
-    let audit = model::build(&inputs);
+    let mut audit = model::build(&inputs);
+    audit.setup = request.setup.clone();
+    audit.speedup = request.speedup.clone();
     match request.format {
         AuditFormat::Markdown => markdown::render(&audit),
         AuditFormat::Json => {

@@ -50,6 +50,10 @@ pub struct Audit {
     pub order_dependencies: OrderDependencies,
     pub effort: EffortSection,
     pub xdist: Xdist,
+    /// What the project already has for parallel runs (from its files), when they were read.
+    pub setup: Option<super::parallel_setup::ParallelSetup>,
+    /// The expected speedup from measured durations, when given.
+    pub speedup: Option<super::speedup::Speedup>,
     /// The team's notes section, carried over from the previous report.
     pub notes: Option<String>,
 }
@@ -1424,6 +1428,8 @@ pub fn build(inputs: &Inputs) -> Audit {
         order_dependencies,
         effort,
         xdist,
+        setup: None,
+        speedup: None,
         notes: inputs.notes.clone(),
     }
 }

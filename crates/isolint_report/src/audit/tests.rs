@@ -52,6 +52,8 @@ fn lint_suite(name: &str) -> (LintResult, PathBuf) {
     let rules = RuleSet::default();
     let naming = Naming::default();
     let settings = Settings::default();
+    // The suite's own configuration files, as the command reads them from the project root.
+    let project_files = isolint_python::project_files::ProjectFiles::read(&rootdir, &repo);
     let result = lint(
         &inputs,
         &LintOptions {
@@ -60,6 +62,7 @@ fn lint_suite(name: &str) -> (LintResult, PathBuf) {
             settings: &settings,
             per_file_ignores: &[],
             warn_unused_suppressions: false,
+            project_files: Some(&project_files),
         },
     );
     (result, rootdir)
@@ -78,6 +81,13 @@ fn request<'a>(
         format,
         timestamp: None,
         audited_paths: vec![".".into()],
+        // The fixture suites' own pyproject.toml and pytest.ini; none for synthetic suites.
+        setup: rootdir.is_dir().then(|| {
+            let files =
+                isolint_python::project_files::ProjectFiles::read(rootdir, &workspace_root());
+            super::parallel_setup::ParallelSetup::from_project(&files)
+        }),
+        speedup: None,
     }
 }
 
@@ -114,7 +124,7 @@ fn clean_suite_report() {
     let text = report("clean-suite", AuditFormat::Markdown);
     // Clean for the checked families only: said plainly, never as a bold headline.
     assert!(
-        text.contains("No problem found in the 2 checked families"),
+        text.contains("No problem found in the 3 checked families"),
         "{text}"
     );
     assert!(!text.contains("**No"), "{text}");
@@ -150,7 +160,7 @@ fn same_input_same_bytes() {
 #[test]
 fn the_claims_stay_within_the_checked_families() {
     let text = report("example-suite", AuditFormat::Markdown);
-    assert!(text.contains("as far as the 2 checked families go"));
+    assert!(text.contains("as far as the 3 checked families go"));
     // The Neo4j and order-dependency rules do not exist yet: the report must say so, not "none found".
     let neo4j = &text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()];
     assert!(
@@ -481,6 +491,7 @@ mod synthetic {
             settings: &settings,
             per_file_ignores: &[],
             warn_unused_suppressions: false,
+            project_files: None,
         };
         let mut result = lint(&inputs, &options);
         assert_eq!(result.files.iter().map(|f| f.tests.len()).sum::<usize>(), 4);
@@ -735,6 +746,7 @@ def scratch_db():
                 settings: &settings,
                 per_file_ignores: &[],
                 warn_unused_suppressions: false,
+                project_files: None,
             },
         )
     }
@@ -963,6 +975,7 @@ fn the_neo4j_section_is_one_line_unless_a_client_is_imported() {
                 settings: &settings,
                 per_file_ignores: &[],
                 warn_unused_suppressions: false,
+                project_files: None,
             },
         );
         let rootdir = PathBuf::from("/repo/s");

@@ -1,0 +1,62 @@
+//! Line-based formats: pip requirements files (one requirement a line, `#` comments, options) and
+//! Makefile recipes (tab-indented shell lines, `\` continuations, `@`/`-` prefixes).
+
+use super::{commands, Origin, ProjectFiles, TextFile, Word};
+
+pub(super) fn read_requirements(files: &mut ProjectFiles, file: &TextFile) {
+    for line in 0..file.line_count() {
+        let text = file.line(line);
+        // A comment starts at `#` preceded by whitespace or at the line start.
+        let content = match text.find(" #").or_else(|| text.find("\t#")) {
+            Some(at) => &text[..at],
+            None if text.trim_start().starts_with('#') => "",
+            None => text,
+        };
+        let spec = content.trim();
+        if spec.is_empty() || spec.starts_with('-') || spec.contains("://") {
+            continue;
+        }
+        let start = file.line_start(line) + (content.len() - content.trim_start().len());
+        files.push_requirement(spec, file.at(start, start + spec.len()));
+    }
+}
+
+pub(super) fn read_makefile(files: &mut ProjectFiles, file: &TextFile) {
+    let mut all: Vec<Vec<Word>> = Vec::new();
+    let mut continuing = false;
+    for line in 0..file.line_count() {
+        let text = file.line(line);
+        if !continuing && !text.starts_with('\t') {
+            continue;
+        }
+        let body = text.trim_start();
+        // `@`, `-` and `+` prefix a recipe line, not its continuation.
+        let command = if continuing {
+            body
+        } else {
+            body.trim_start_matches(['@', '-', '+'])
+        };
+        let start = file.line_start(line) + (text.len() - command.len());
+        let mut parsed: Vec<Vec<Word>> = commands(command)
+            .into_iter()
+            .map(|words| {
+                words
+                    .into_iter()
+                    .map(|w| Word {
+                        offset: start + w.offset,
+                        text: w.text,
+                    })
+                    .collect()
+            })
+            .collect();
+        if continuing && !parsed.is_empty() {
+            let first = parsed.remove(0);
+            if let Some(last) = all.last_mut() {
+                last.extend(first);
+            }
+        }
+        all.extend(parsed);
+        continuing = text.trim_end().ends_with('\\');
+    }
+    files.read_commands(Origin::Makefile, file, all);
+}
