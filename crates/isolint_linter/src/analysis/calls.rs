@@ -38,6 +38,8 @@ pub struct FunctionFacts {
     pub calls: Vec<CallFacts>,
     /// For test code and test-tree helpers: who makes its calls and what protects them.
     pub caller: Option<Caller>,
+    /// It hands a parameter to code no summary describes: its summary is not the whole story.
+    pub opaque: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +130,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyNames) -> Co
     let mut class_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
     let mut callers: HashMap<ScopeId, Option<Caller>> = HashMap::new();
     let mut hands_known_path = false;
+    let mut opaque: HashSet<ScopeId> = HashSet::new();
     for (scope_id, scope) in model.scopes.iter().enumerate() {
         if scope.kind != ScopeKind::Function || scope.calls.is_empty() {
             continue;
@@ -138,6 +141,11 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyNames) -> Co
         }
         for call in &scope.calls {
             let Some(target) = call_target(model, *call, scope_id, first_party) else {
+                // Handing a parameter to code no summary describes (a library) leaves what the
+                // function does with it unknown.
+                if !opaque.contains(&function) && passes_a_parameter(ctx, *call, function) {
+                    opaque.insert(function);
+                }
                 continue;
             };
             if expected_to_fail(ctx, *call) {
@@ -207,13 +215,43 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyNames) -> Co
         }
     }
     ctx.may_remove_through_calls = hands_known_path;
-    CollectedCalls { calls, callers }
+    CollectedCalls {
+        calls,
+        callers,
+        opaque,
+    }
+}
+
+/// Whether a call passes one of the function's parameters on as it is (`write_data(afile, ...)`,
+/// `**keywords`).
+fn passes_a_parameter(ctx: &FileContext, call: Node, function: ScopeId) -> bool {
+    let Some(arguments) = call.child_by_field_id(field::ARGUMENTS.id()) else {
+        return false;
+    };
+    let parameters = ctx.model.scopes[function].parameters();
+    let mut cursor = arguments.walk();
+    let found = arguments.named_children(&mut cursor).any(|arg| {
+        let value = match arg.kind() {
+            kind::KEYWORD_ARGUMENT => arg.child_by_field_id(field::VALUE.id()),
+            "list_splat" | "dictionary_splat" => arg.named_child(0),
+            _ => Some(arg),
+        };
+        value.is_some_and(|v| {
+            v.kind() == kind::IDENTIFIER
+                && parameters
+                    .iter()
+                    .any(|(name, _)| *name == ctx.text(v) && !matches!(*name, "self" | "cls"))
+        })
+    });
+    found
 }
 
 /// The calls of a file's functions, and who makes them.
 pub struct CollectedCalls {
     calls: Vec<(ScopeId, CallFacts)>,
     callers: HashMap<ScopeId, Option<Caller>>,
+    /// Functions that hand a parameter to code no summary describes.
+    opaque: HashSet<ScopeId>,
 }
 
 /// A value a path effect can hang from: known text on a root, or a parameter or fixture to bind.
@@ -264,7 +302,11 @@ pub fn assemble(
                 },
             });
     }
-    let CollectedCalls { calls, mut callers } = collected;
+    let CollectedCalls {
+        calls,
+        mut callers,
+        opaque,
+    } = collected;
     for (function, mut call) in calls {
         call.position = position(call.span.start);
         call.positional = call
@@ -324,6 +366,7 @@ pub fn assemble(
                 effects,
                 calls,
                 caller: callers.remove(&id).flatten(),
+                opaque: opaque.contains(&id),
             }
         })
         .collect();

@@ -121,7 +121,8 @@ impl<'a> Summaries<'a> {
                 if caller.guards.mocked.iter().any(|m| m == called) {
                     continue;
                 }
-                if !self.resolve(file, function, &call.target).is_empty() {
+                let callees = self.resolve(file, function, &call.target);
+                if !callees.is_empty() && callees.iter().all(|(r, _)| !self.opaque(*r, 0)) {
                     known_calls.push(call.span);
                 }
                 let reached: Vec<SummaryEffect> = self
@@ -211,6 +212,19 @@ impl<'a> Summaries<'a> {
             }
         }
         out
+    }
+
+    /// Whether a function, or one it calls, hands an argument to code no summary describes.
+    fn opaque(&self, r: FunctionRef, depth: usize) -> bool {
+        let facts = self.function(r);
+        if facts.opaque || depth > MAX_CALL_DEPTH {
+            return true;
+        }
+        facts.calls.iter().any(|call| {
+            self.resolve(r.file, facts, &call.target)
+                .into_iter()
+                .any(|(callee, _)| callee != r && self.opaque(callee, depth + 1))
+        })
     }
 
     fn function(&self, r: FunctionRef) -> &'a FunctionFacts {
