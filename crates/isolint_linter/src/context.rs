@@ -80,6 +80,8 @@ pub struct FileContext<'a, 't> {
     pub settings: &'a Settings,
     pub(crate) findings: Vec<Finding>,
     pub(crate) path_effects: Vec<PathEffect>,
+    /// The teardown functions of each class (and of the module), found once: rules ask per finding.
+    teardowns: std::cell::OnceCell<std::collections::HashMap<ScopeId, Vec<ScopeId>>>,
 }
 
 impl<'a, 't> FileContext<'a, 't> {
@@ -91,7 +93,24 @@ impl<'a, 't> FileContext<'a, 't> {
             settings,
             findings: Vec::new(),
             path_effects: Vec::new(),
+            teardowns: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The teardown functions defined directly in a class or the module (`teardown_method`,
+    /// `tearDown`, `teardown_module`, ...).
+    pub fn teardowns_in(&self, container: ScopeId) -> &[ScopeId] {
+        let by_container = self.teardowns.get_or_init(|| {
+            let mut by_container: std::collections::HashMap<ScopeId, Vec<ScopeId>> =
+                std::collections::HashMap::new();
+            for id in self.model.function_scopes_with(Role::Teardown) {
+                if let Some(parent) = self.model.scopes[id].parent {
+                    by_container.entry(parent).or_default().push(id);
+                }
+            }
+            by_container
+        });
+        by_container.get(&container).map_or(&[], Vec::as_slice)
     }
 
     pub fn source(&self) -> &'t str {

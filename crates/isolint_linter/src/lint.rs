@@ -417,12 +417,13 @@ fn project_stage(
     let mut diagnostics = Vec::new();
     let mut sources = HashMap::new();
     for (file_index, outcome) in outcomes.iter_mut().enumerate() {
+        let tests = TestIndex::new(&files[file_index]);
         outcome.suppressions.reset_usage();
         let mut findings = std::mem::take(&mut outcome.findings);
         if !dispatch.path_rules.is_empty() {
             let resolved = resolve_effects(
                 &outcome.effects,
-                file_index,
+                (file_index, &tests),
                 &outcome.info,
                 &project,
                 &closures,
@@ -443,7 +444,7 @@ fn project_stage(
         file_diagnostics.extend(
             findings
                 .into_iter()
-                .filter_map(|f| to_diagnostic(f, file_index, outcome, &project, &users)),
+                .filter_map(|f| to_diagnostic(f, (file_index, &tests), outcome, &project, &users)),
         );
         share_effort(&mut file_diagnostics);
         let ignored: Vec<&Selector> = options
@@ -484,6 +485,52 @@ fn project_stage(
             .map(|r| r.meta().code)
             .filter(|c| !c.starts_with("ISO0"))
             .collect(),
+    }
+}
+
+/// One file's tests by node id, by class and by the functions they call, so attributing each
+/// finding costs a lookup rather than a scan of every test of the file (a file of 40,000 tests).
+struct TestIndex<'f> {
+    by_id: HashMap<&'f str, usize>,
+    /// Every class path prefix (`[]`, `[A]`, `[A, B]`) to the tests inside it, in file order.
+    by_classes: HashMap<&'f [String], Vec<usize>>,
+    by_call: HashMap<&'f str, Vec<usize>>,
+}
+
+impl<'f> TestIndex<'f> {
+    fn new(facts: &'f FileFacts) -> Self {
+        let mut index = TestIndex {
+            by_id: HashMap::new(),
+            by_classes: HashMap::new(),
+            by_call: HashMap::new(),
+        };
+        for (t, test) in facts.tests.iter().enumerate() {
+            index.by_id.entry(test.node_id.as_str()).or_insert(t);
+            for depth in 0..=test.classes.len() {
+                index
+                    .by_classes
+                    .entry(&test.classes[..depth])
+                    .or_default()
+                    .push(t);
+            }
+            let calls: BTreeSet<&str> = test.calls.iter().map(String::as_str).collect();
+            for call in calls {
+                index.by_call.entry(call).or_default().push(t);
+            }
+        }
+        index
+    }
+
+    fn position(&self, node_id: &str) -> Option<usize> {
+        self.by_id.get(node_id).copied()
+    }
+
+    fn in_classes(&self, classes: &[String]) -> &[usize] {
+        self.by_classes.get(classes).map_or(&[], Vec::as_slice)
+    }
+
+    fn calling(&self, function: &str) -> &[usize] {
+        self.by_call.get(function).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -552,7 +599,7 @@ fn unused_suppressions(outcome: &FileOutcome) -> Vec<Diagnostic> {
 /// Resolves fixture-rooted paths, drops what is isolated, and pairs removals and checks with writes.
 fn resolve_effects<'a>(
     effects: &'a [PathEffect],
-    file: usize,
+    (file, tests): (usize, &TestIndex),
     info: &'a FileInfo,
     project: &Project,
     closures: &[Vec<BTreeSet<FixtureRef>>],
@@ -595,13 +642,7 @@ fn resolve_effects<'a>(
         // Tests the effect reaches, as (file, test): the test itself, or the tests calling a helper
         // (in its own module, or importing it from another).
         let reaching: Vec<(usize, usize)> = match (&effect.owner.test, &effect.helper) {
-            (Some(id), _) => facts
-                .tests
-                .iter()
-                .position(|t| &t.node_id == id)
-                .map(|t| (file, t))
-                .into_iter()
-                .collect(),
+            (Some(id), _) => tests.position(id).map(|t| (file, t)).into_iter().collect(),
             (None, Some(helper)) => project
                 .files
                 .iter()
@@ -612,11 +653,14 @@ fn resolve_effects<'a>(
                             && project.imports_function(*other, file, helper)
                 })
                 .flat_map(|(other, f)| {
-                    f.tests
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, t)| t.calls.contains(helper))
-                        .map(move |(t, _)| (other, t))
+                    let in_file: Vec<usize> = if other == file {
+                        tests.calling(helper).to_vec()
+                    } else {
+                        (0..f.tests.len())
+                            .filter(|t| f.tests[*t].calls.contains(helper))
+                            .collect()
+                    };
+                    in_file.into_iter().map(move |t| (other, t))
                 })
                 .collect(),
             _ => Vec::new(),
@@ -702,16 +746,36 @@ fn pair_removals(effects: Vec<ResolvedEffect>) -> Vec<ResolvedEffect> {
             )
         })
         .collect();
+    // Evidence by folder, so each effect looks up the folders above it instead of scanning all.
+    let mut evidence_at: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (path, _, _)) in evidence.iter().enumerate() {
+        evidence_at
+            .entry(path.trim_end_matches('/'))
+            .or_default()
+            .push(i);
+    }
+    let covering = |shown: &str| -> BTreeSet<usize> {
+        let folders = shown
+            .match_indices('/')
+            .map(|(at, _)| &shown[..at])
+            .chain(std::iter::once(shown.trim_end_matches('/')));
+        folders
+            .filter_map(|folder| evidence_at.get(folder))
+            .flatten()
+            .copied()
+            .filter(|i| covers(&evidence[*i].0, shown))
+            .collect()
+    };
     let mut kept: Vec<ResolvedEffect> = Vec::new();
     for mut effect in effects {
         match effect.effect.op {
             PathOp::Check => continue,
             PathOp::Mention | PathOp::Write | PathOp::CreateDir | PathOp::Database => {
-                let pairs: Vec<(Span, String)> = evidence
-                    .iter()
-                    .filter(|(path, span, what)| {
-                        covers(path, &effect.shown)
-                            && (*what == "removed here" || effect.effect.op == PathOp::Mention)
+                let pairs: Vec<(Span, String)> = covering(&effect.shown)
+                    .into_iter()
+                    .map(|i| &evidence[i])
+                    .filter(|(_, span, what)| {
+                        (*what == "removed here" || effect.effect.op == PathOp::Mention)
                             && *span != effect.effect.span
                     })
                     .map(|(_, span, what)| (*span, what.to_string()))
@@ -726,18 +790,27 @@ fn pair_removals(effects: Vec<ResolvedEffect>) -> Vec<ResolvedEffect> {
         }
     }
     // A library call adds nothing when a known sink writes the same path: that write is the finding.
-    let sink_written: Vec<String> = kept
+    let sink_written: std::collections::HashSet<String> = kept
         .iter()
         .filter(|e| !matches!(e.effect.op, PathOp::Delete | PathOp::Mention))
         .map(|e| e.shown.clone())
         .collect();
     kept.retain(|e| e.effect.op != PathOp::Mention || !sink_written.contains(&e.shown));
-    let written: Vec<String> = kept
+    let written: BTreeSet<String> = kept
         .iter()
         .filter(|e| e.effect.op != PathOp::Delete)
         .map(|e| e.shown.clone())
         .collect();
-    kept.retain(|e| e.effect.op != PathOp::Delete || !written.iter().any(|w| covers(&e.shown, w)));
+    // A removal is shown with the write it undoes: a written path equal to it or inside it.
+    let writes_inside = |folder: &str| {
+        let prefix = format!("{}/", folder.trim_end_matches('/'));
+        written.contains(folder)
+            || written
+                .range(prefix.clone()..)
+                .next()
+                .is_some_and(|w| w.starts_with(&prefix))
+    };
+    kept.retain(|e| e.effect.op != PathOp::Delete || !writes_inside(&e.shown));
     kept
 }
 
@@ -769,20 +842,18 @@ fn shown_path(root: &Root, text: &str, facts: &FileFacts) -> String {
 
 fn to_diagnostic(
     finding: Finding,
-    file: usize,
+    (file, tests): (usize, &TestIndex),
     outcome: &FileOutcome,
     project: &Project,
     users: &HashMap<FixtureRef, Vec<String>>,
 ) -> Option<Diagnostic> {
     let facts = &project.files[file];
     let owner = &finding.owner;
-    let same_class = |classes: &[String]| {
-        facts
-            .tests
+    let node_ids = |indices: &[usize]| -> Vec<String> {
+        indices
             .iter()
-            .filter(|t| t.classes.starts_with(classes))
-            .map(|t| t.node_id.clone())
-            .collect::<Vec<_>>()
+            .map(|t| facts.tests[*t].node_id.clone())
+            .collect()
     };
     let affected: Vec<String> = match owner.role {
         _ if finding.tests.is_some() => finding.tests.clone().unwrap_or_default(),
@@ -794,13 +865,10 @@ fn to_diagnostic(
                 .and_then(|r| users.get(&r).cloned())
                 .unwrap_or_default()
         }
-        Role::Setup | Role::Teardown | Role::ClassBody => same_class(&owner.classes),
-        _ => facts
-            .tests
-            .iter()
-            .filter(|t| t.calls.contains(&owner.function))
-            .map(|t| t.node_id.clone())
-            .collect(),
+        Role::Setup | Role::Teardown | Role::ClassBody => {
+            node_ids(tests.in_classes(&owner.classes))
+        }
+        _ => node_ids(tests.calling(&owner.function)),
     };
     // A helper no test of its module calls is evidence of nothing.
     if owner.role == Role::Helper && affected.is_empty() {
