@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Files larger than this are reported instead of parsed: no test module is this big.
-const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// One file to lint.
 #[derive(Debug, Clone)]
@@ -128,8 +128,11 @@ pub fn lint(inputs: &[SourceInput], options: &LintOptions) -> LintResult {
 }
 
 fn failed_file(input: &SourceInput, message: String) -> FileOutcome {
-    let fix =
-        "make the file valid UTF-8 text, or exclude it with `extend-exclude` in `[tool.isolint]`";
+    let fix = if input.text.is_none() && input.path.is_dir() {
+        "make the folder readable for the user running isolint, or exclude it with `extend-exclude` in `[tool.isolint]`"
+    } else {
+        "make the file valid UTF-8 text, or exclude it with `extend-exclude` in `[tool.isolint]`"
+    };
     skipped_file(input, &file_errors::UNREADABLE_FILE, 1, message, fix)
 }
 
@@ -171,13 +174,13 @@ fn file_info(input: &SourceInput, naming: &Naming) -> FileInfo {
     let name = input
         .path
         .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("");
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     FileInfo {
         display: input.display.clone(),
         node_path: input.node_path.clone(),
         is_conftest: name == "conftest.py",
-        pytest_module: input.explicit || naming.is_test_file(name),
+        pytest_module: input.explicit || naming.is_test_file(&name),
     }
 }
 
@@ -215,6 +218,16 @@ fn read_source(input: &SourceInput) -> Result<String, String> {
     }
     let metadata =
         std::fs::metadata(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
+    // A folder the walk could not enter comes here so that it is reported like an unreadable file.
+    if metadata.is_dir() {
+        let why = match std::fs::read_dir(&input.path) {
+            Err(e) => e.to_string(),
+            Ok(_) => "it could not be listed".to_string(),
+        };
+        return Err(format!(
+            "cannot read this folder, so the tests in it were not checked: {why}"
+        ));
+    }
     if metadata.len() > MAX_FILE_BYTES {
         return Err(format!(
             "this file is {} MB, larger than any test module isolint expects; it was not linted",
@@ -222,6 +235,11 @@ fn read_source(input: &SourceInput) -> Result<String, String> {
         ));
     }
     let bytes = std::fs::read(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
+    if let Some(encoding) = wide_unicode_bom(&bytes) {
+        return Err(format!(
+            "this file is {encoding} text (it starts with a {encoding} byte order mark); Python reads source as UTF-8 or the encoding a `coding:` line declares, so pytest cannot import it: save it as UTF-8"
+        ));
+    }
     if bytes.contains(&0) {
         return Err("this file holds binary data (a NUL byte), not Python source".into());
     }
@@ -243,6 +261,17 @@ fn read_source(input: &SourceInput) -> Result<String, String> {
             "this file is not valid UTF-8 (first invalid byte on line {line}) and declares no other encoding; Python 3 reads it as UTF-8 too"
         ))
     })
+}
+
+/// The encoding a UTF-16 or UTF-32 byte order mark announces. Python does not read such source files
+/// (PEP 263 excludes them), so they are named precisely rather than called binary data.
+fn wide_unicode_bom(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32"),
+        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32"),
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => Some("UTF-16"),
+        _ => None,
+    }
 }
 
 /// Python's codec names as the WHATWG labels `encoding_rs` knows (`latin-1` → `latin1`,
@@ -286,6 +315,22 @@ fn coding_declaration(bytes: &[u8]) -> Option<String> {
     None
 }
 
+/// Python ends lines at a lone `\r` too; tree-sitter does not (a comment would run to the end of the
+/// file). Each lone `\r` becomes `\n`, one byte for one, so offsets and positions do not move.
+fn lone_carriage_returns_as_newlines(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
+    // Replacing one ASCII byte by another keeps the text valid UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
 fn lint_file(
     parser: &mut tree_sitter::Parser,
     input: &SourceInput,
@@ -295,10 +340,10 @@ fn lint_file(
     let info = file_info(input, options.naming);
     let text = match read_source(input) {
         // A byte order mark is not part of line 1's columns (tree-sitter would count it).
-        Ok(text) => match text.strip_prefix('\u{feff}') {
+        Ok(text) => lone_carriage_returns_as_newlines(match text.strip_prefix('\u{feff}') {
             Some(rest) => rest.to_string(),
             None => text,
-        },
+        }),
         // Data files next to the tests (a formatter's inputs, an encoding sample) are nobody's
         // problem unless pytest would import them.
         Err(_) if !info.pytest_module && !info.is_conftest => return unlinted_file(&info),
