@@ -319,9 +319,9 @@ mod tests {
             b"[project]\nname = \"caf\xe9\"\n\n[tool.isolint]\nignore = [\"ISO101\"]\n",
         )
         .unwrap();
-        let error = load(dir.path(), None)
-            .err()
-            .expect("an error, not the default config");
+        let Err(error) = load(dir.path(), None) else {
+            panic!("an error, not the default config");
+        };
         assert!(
             error.message.contains("byte 0xE9 on line 2"),
             "{}",
@@ -329,7 +329,9 @@ mod tests {
         );
         let span = error.span.unwrap();
         assert_eq!(span.offset(), "[project]\nname = \"caf".len());
-        let error = load(dir.path(), Some(&path)).err().expect("an error");
+        let Err(error) = load(dir.path(), Some(&path)) else {
+            panic!("an error");
+        };
         assert!(
             error.message.contains("not valid UTF-8"),
             "{}",
