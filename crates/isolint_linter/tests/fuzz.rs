@@ -367,3 +367,26 @@ fn fuzz_regressions_stay_fixed() {
         }
     }
 }
+
+/// The grammar-aware generator reaches the rules: a generator that only made syntax errors (or only
+/// clean code) would test nothing but the parser.
+#[test]
+fn generated_suites_reach_the_rules() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = suite();
+    let mut codes = std::collections::BTreeSet::new();
+    for _ in 0..40 {
+        let files = strategy
+            .new_tree(&mut runner)
+            .expect("a generated suite")
+            .current();
+        codes.extend(lint_on(1, &files).diagnostics.iter().map(|d| d.rule.code));
+    }
+    for code in ["ISO002", "ISO101", "ISO103", "ISO501"] {
+        assert!(
+            codes.contains(code),
+            "{code} never found in 40 suites: {codes:?}"
+        );
+    }
+}
