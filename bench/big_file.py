@@ -40,6 +40,9 @@ PATTERNS = [
     "    def teardown_method(self):\n        os.environ.pop('C{i}', None)\n\n"
     "    def test_a(self):\n        os.environ.update({{'D{i}': '2'}})\n",
     "def test_{i}(tmp_path):\n    (tmp_path / 'x').write_text('ok')\n    del os.environ['E{i}']\n",
+    "@pytest.fixture\ndef fx{i}(request):\n    os.environ['F{i}'] = '1'\n"
+    "    request.addfinalizer(restore_{i})\n    yield\n\n\n"
+    "def test_{i}(fx{i}, env_var):\n    open('/tmp/fx_{i}', 'w')\n",
 ]
 
 

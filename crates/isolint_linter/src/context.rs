@@ -82,6 +82,8 @@ pub struct FileContext<'a, 't> {
     pub(crate) path_effects: Vec<PathEffect>,
     /// The teardown functions of each class (and of the module), found once: rules ask per finding.
     teardowns: std::cell::OnceCell<std::collections::HashMap<ScopeId, Vec<ScopeId>>>,
+    /// The function scopes of the file by name, found once.
+    functions: std::cell::OnceCell<std::collections::HashMap<&'t str, Vec<ScopeId>>>,
 }
 
 impl<'a, 't> FileContext<'a, 't> {
@@ -94,7 +96,23 @@ impl<'a, 't> FileContext<'a, 't> {
             findings: Vec::new(),
             path_effects: Vec::new(),
             teardowns: std::cell::OnceCell::new(),
+            functions: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The functions (and methods) of the file with this name, in source order.
+    pub fn functions_named(&self, name: &str) -> &[ScopeId] {
+        let by_name = self.functions.get_or_init(|| {
+            let mut by_name: std::collections::HashMap<&'t str, Vec<ScopeId>> =
+                std::collections::HashMap::new();
+            for (id, scope) in self.model.scopes.iter().enumerate() {
+                if scope.kind == ScopeKind::Function {
+                    by_name.entry(scope.name).or_default().push(id);
+                }
+            }
+            by_name
+        });
+        by_name.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// The teardown functions defined directly in a class or the module (`teardown_method`,

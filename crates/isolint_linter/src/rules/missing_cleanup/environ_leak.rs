@@ -520,10 +520,9 @@ fn registers_env_cleanup(call: Node, ctx: &FileContext, scope: ScopeId) -> bool 
         .iter()
         .any(|arg| {
             arg.kind() == kind::IDENTIFIER
-                && ctx.model.scopes.iter().any(|s| {
-                    s.kind == ScopeKind::Function
-                        && s.name == ctx.text(*arg)
-                        && ctx.text(s.node).contains("environ")
+                && ctx.functions_named(ctx.text(*arg)).iter().any(|id| {
+                    let s = &ctx.model.scopes[*id];
+                    ctx.text(s.node).contains("environ")
                         && s.node.start_byte() >= ctx.model.scopes[scope].node.start_byte()
                 })
         })
