@@ -64,7 +64,7 @@ pub struct SelectionArgs {
     /// Lint files that .gitignore, .ignore and .isolintignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
-    /// Worker threads (default: all cores). Output is the same for any value.
+    /// Worker threads (default: all cores; at most 4 per core). Output is the same for any value.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 }
@@ -113,7 +113,8 @@ pub struct AuditArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub selection: SelectionArgs,
-    /// Where to write the report (default: docs/test-isolation-audit.md in the project root).
+    /// Where to write the report, a regular file (default: docs/test-isolation-audit.md in the
+    /// project root); `-` writes it to standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Report format.

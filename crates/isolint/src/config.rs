@@ -135,9 +135,9 @@ struct PyProjectTool {
 /// Finds and reads the configuration for `start` (walking up), or reads `explicit`.
 pub fn load(start: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
     if let Some(path) = explicit {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = read_config(path)?.ok_or_else(|| {
             ConfigError::plain(format!(
-                "cannot read the configuration file {}: {e}",
+                "cannot read the configuration file {}: no such file",
                 path.display()
             ))
         })?;
@@ -156,7 +156,7 @@ pub fn load(start: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, Confi
             ("pyproject.toml", true),
         ] {
             let candidate = current.join(name);
-            let Ok(text) = std::fs::read_to_string(&candidate) else {
+            let Some(text) = read_config(&candidate)? else {
                 continue;
             };
             if let Some(config) = parse(&candidate, &text, is_pyproject)? {
@@ -172,6 +172,44 @@ pub fn load(start: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, Confi
         config: Config::default(),
         path: None,
     })
+}
+
+/// The text of a configuration file, `None` when there is none. A file that exists but cannot be read,
+/// or is not UTF-8 (TOML must be), is an error pointing at the problem: silently running without the
+/// team's configuration would report what they turned off.
+fn read_config(path: &Path) -> Result<Option<String>, ConfigError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // A folder named like a configuration file is not one; in a folder that cannot be searched
+        // there is no telling whether one exists (the PATH itself is checked, and reported, later).
+        Err(_) if path.is_dir() || path.try_exists().is_err() => return Ok(None),
+        Err(e) => {
+            return Err(ConfigError::plain(format!(
+                "cannot read the configuration file {}: {e}",
+                path.display()
+            )))
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let byte = e.as_bytes()[at];
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let line = text[..at].matches('\n').count() + 1;
+            Err(ConfigError::at(
+                path,
+                &text,
+                Some(at..at + 1),
+                format!(
+                    "{} is not valid UTF-8: byte 0x{byte:02X} on line {line} (TOML files must be UTF-8)",
+                    path.display()
+                ),
+                Some("save the file as UTF-8 (a Latin-1 `é` is the byte 0xE9; in UTF-8 it is 0xC3 0xA9)".into()),
+            ))
+        }
+    }
 }
 
 /// Parses a config file; `None` for a pyproject.toml without `[tool.isolint]`.
@@ -271,6 +309,35 @@ mod tests {
         let span = error.span.unwrap();
         assert_eq!(&text[span.offset()..span.offset() + span.len()], "bogus");
         assert!(error.message.contains("unknown field"));
+    }
+
+    #[test]
+    fn a_latin1_byte_is_an_error_at_the_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pyproject.toml");
+        std::fs::write(
+            &path,
+            b"[project]\nname = \"caf\xe9\"\n\n[tool.isolint]\nignore = [\"ISO101\"]\n",
+        )
+        .unwrap();
+        let Err(error) = load(dir.path(), None) else {
+            panic!("an error, not the default config");
+        };
+        assert!(
+            error.message.contains("byte 0xE9 on line 2"),
+            "{}",
+            error.message
+        );
+        let span = error.span.unwrap();
+        assert_eq!(span.offset(), "[project]\nname = \"caf".len());
+        let Err(error) = load(dir.path(), Some(&path)) else {
+            panic!("an error");
+        };
+        assert!(
+            error.message.contains("not valid UTF-8"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]

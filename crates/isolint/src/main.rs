@@ -11,7 +11,7 @@ use args::{
     RuleFormatArg,
 };
 use clap::Parser;
-use isolint_linter::registry::{all_rules, code_ranges, find_rule, unbuilt_codes};
+use isolint_linter::registry::{all_rules, code_ranges, find_rule, planned_rule, unbuilt_codes};
 use isolint_linter::{Diagnostic, LintResult};
 use isolint_report::audit::{write_report, AuditFormat, AuditRequest};
 use isolint_report::{render, statistics, OutputFormat, RenderOptions};
@@ -66,11 +66,7 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
         let name = args.stdin_filename.clone().ok_or_else(|| {
             Fatal::Message("reading standard input (`-`) needs --stdin-filename PATH".into())
         })?;
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Fatal::Message(format!("cannot read standard input: {e}")))?;
-        Some((name, text))
+        Some((name, read_stdin()?))
     } else {
         if args.stdin_filename.is_some() {
             return Err(Fatal::Message(
@@ -89,6 +85,8 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
         &args.selection,
         stdin.as_ref().map(|(n, t)| (n.as_path(), t.clone())),
     )?;
+    note_planned_selectors(&args.selection);
+    warn_non_utf8_names(&prepared.inputs);
     for problem in &prepared.walk_problems {
         eprintln!("isolint: warning: {problem}");
     }
@@ -183,6 +181,60 @@ fn output_format(format: FormatArg) -> OutputFormat {
     }
 }
 
+/// Standard input, up to the size limit of a file: a pipe that never ends (`/dev/zero`) or a huge one
+/// is an error, not a hang.
+fn read_stdin() -> Result<String, Fatal> {
+    let limit = isolint_linter::lint::MAX_FILE_BYTES;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Fatal::Message(format!("cannot read standard input: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(Fatal::Message(format!(
+            "standard input is larger than {} MB, the most isolint reads from one file",
+            limit / (1024 * 1024)
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Fatal::Message(format!(
+            "standard input is not valid UTF-8 (first invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Tells, once per selector, that a selection names only rules not built yet: it is accepted, and
+/// selects nothing in this version.
+fn note_planned_selectors(selection: &args::SelectionArgs) {
+    let named = selection
+        .select
+        .iter()
+        .chain(&selection.extend_select)
+        .chain(&selection.ignore);
+    let mut noted = std::collections::BTreeSet::new();
+    for text in named {
+        let planned = isolint_linter::Selector::parse(text).is_ok_and(|s| s.only_planned());
+        if planned && noted.insert(text.trim()) {
+            eprintln!(
+                "isolint: note: `{}` names only rules not built in this version; it changes nothing yet",
+                text.trim()
+            );
+        }
+    }
+}
+
+/// Files whose names are not valid UTF-8 are linted; their names are shown with U+FFFD.
+fn warn_non_utf8_names(inputs: &[isolint_linter::SourceInput]) {
+    for input in inputs.iter().filter(|i| i.path.to_str().is_none()) {
+        eprintln!(
+            "isolint: warning: {}: the file name is not valid UTF-8; it is shown with U+FFFD in place of the invalid bytes",
+            input.display
+        );
+    }
+}
+
 /// The closing line: how many findings, and which families were checked (never more than ran).
 fn summary(result: &LintResult, files: usize) -> String {
     // Name what ran and what did not, by code: a family can be partly built (ISO501 of ISO5xx).
@@ -259,13 +311,18 @@ fn summary(result: &LintResult, files: usize) -> String {
 fn audit(args: AuditArgs) -> Result<u8, Fatal> {
     configure_threads(args.selection.threads);
     let prepared = prepare(&args.paths, &args.selection, None)?;
+    note_planned_selectors(&args.selection);
+    warn_non_utf8_names(&prepared.inputs);
     for problem in &prepared.walk_problems {
         eprintln!("isolint: warning: {problem}");
     }
     let result = run_lint(&prepared, false);
     let cwd = std::env::current_dir()
         .map_err(|e| Fatal::Message(format!("cannot read the current folder: {e}")))?;
+    // `-o -`: the report goes to standard output; links in it are relative to the current folder.
+    let to_stdout = args.output.as_deref() == Some(std::path::Path::new("-"));
     let output = match &args.output {
+        Some(_) if to_stdout => cwd.join("test-isolation-audit.md"),
         Some(path) if path.is_absolute() => path.clone(),
         Some(path) => cwd.join(path),
         None => prepared.project_root.join("docs").join(match args.format {
@@ -319,6 +376,10 @@ fn audit(args: AuditArgs) -> Result<u8, Fatal> {
             ))
         })?;
         request.speedup = Some(speedup);
+    }
+    if to_stdout {
+        emit(&isolint_report::audit::render(&request, None));
+        return Ok(0);
     }
     write_report(&request).map_err(|e| {
         Fatal::Message(format!("cannot write the report {}: {e}", output.display()))
@@ -394,6 +455,27 @@ fn rule(args: RuleArgs) -> Result<u8, Fatal> {
         return Ok(0);
     }
     let code = args.code.unwrap_or_default();
+    if let (None, Some(planned)) = (find_rule(&code), planned_rule(&code)) {
+        if json {
+            let value = serde_json::json!({
+                "code": planned.code,
+                "name": planned.name,
+                "category": planned.category.as_str(),
+                "summary": planned.description,
+                "built": false,
+            });
+            emit(&(serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"));
+        } else {
+            emit(&format!(
+                "# {} {}\n\nCategory: {}\n\nFrom the rule catalogue: {}\n\nNot built in isolint {VERSION}: no run checks it yet, and selecting or ignoring it changes nothing. `isolint rule --all` lists the rules that are built.\n",
+                planned.code,
+                planned.name,
+                planned.category.as_str(),
+                planned.description
+            ));
+        }
+        return Ok(0);
+    }
     let meta = find_rule(&code).ok_or_else(|| {
         Fatal::Message(format!("no rule `{code}`: `isolint rule --all` lists them"))
     })?;

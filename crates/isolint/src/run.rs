@@ -43,6 +43,9 @@ pub fn prepare(
 ) -> Result<Prepared, Fatal> {
     let cwd = std::env::current_dir()
         .map_err(|e| Fatal::Message(format!("cannot read the current folder: {e}")))?;
+    for path in paths {
+        check_readable(path)?;
+    }
     // The configuration is found from the first PATH, or from where the file read from standard
     // input says it lives (an editor runs isolint from anywhere).
     let start = paths
@@ -144,12 +147,7 @@ pub fn prepare(
         paths.to_vec()
     };
     for target in &targets {
-        if !target.exists() {
-            return Err(Fatal::Message(format!(
-                "{}: no such file or folder",
-                target.display()
-            )));
-        }
+        check_readable(target)?;
     }
     let mut excludes = GlobSetBuilder::new();
     let exclude_patterns = c.exclude.iter().chain(c.extend_exclude.iter());
@@ -173,6 +171,17 @@ pub fn prepare(
             root: &walk_root,
         },
     );
+    // A folder inside the walk that cannot be listed is reported like a file that cannot be read
+    // (ISO001, and the run goes on); other walk problems (a malformed .gitignore) stay warnings.
+    let (unreadable, problems): (Vec<WalkProblem>, Vec<WalkProblem>) = problems
+        .into_iter()
+        .partition(|p| p.path.is_dir() && std::fs::read_dir(&p.path).is_err());
+    let mut found = found;
+    found.extend(unreadable.into_iter().map(|p| FoundFile {
+        path: p.path,
+        explicit: true,
+    }));
+    isolint_linter::walk::sort_and_merge(&mut found);
     let inputs = source_inputs(found, &cwd, &rootdir);
     let project_files = Some(ProjectFiles::read(&project_root, &cwd));
     Ok(Prepared {
@@ -215,6 +224,28 @@ fn find_files(targets: &[PathBuf], options: &WalkOptions) -> (Vec<FoundFile>, Ve
     }
     isolint_linter::walk::sort_and_merge(&mut found);
     (found, problems)
+}
+
+/// A PATH named on the command line must exist and be readable: anything else is an I/O error
+/// (exit 2), unlike a file or folder the walk finds, which is reported as ISO001.
+fn check_readable(target: &Path) -> Result<(), Fatal> {
+    let fail = |what: String| Err(Fatal::Message(format!("{}: {what}", target.display())));
+    let meta = match std::fs::metadata(target) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return fail("no such file or folder".into())
+        }
+        Err(e) => return fail(format!("cannot read it: {e}")),
+    };
+    let opened = if meta.is_dir() {
+        std::fs::read_dir(target).map(drop)
+    } else {
+        std::fs::File::open(target).map(drop)
+    };
+    match opened {
+        Ok(()) => Ok(()),
+        Err(e) => fail(format!("cannot read it: {e}")),
+    }
 }
 
 fn cli_selectors(list: &[String]) -> Result<Vec<isolint_linter::Selector>, Fatal> {
@@ -260,8 +291,19 @@ fn find_upwards(start: &Path, names: &[&str]) -> Option<PathBuf> {
     None
 }
 
+/// More threads than this per core only cost memory and start-up time (and tens of thousands of
+/// them made the pool's start hang): `--threads` is lowered to it.
+const MAX_THREADS_PER_CORE: usize = 4;
+
 pub fn configure_threads(threads: Option<usize>) {
-    if let Some(n) = threads.filter(|n| *n > 0) {
+    if let Some(asked) = threads.filter(|n| *n > 0) {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let n = asked.min(cores * MAX_THREADS_PER_CORE);
+        if n < asked {
+            eprintln!(
+                "isolint: note: --threads {asked} lowered to {n} ({MAX_THREADS_PER_CORE} per core); the output is the same"
+            );
+        }
         // Fails only if the global pool exists already, which cannot happen before the first lint.
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n)

@@ -1893,7 +1893,7 @@ fn absolute_path_outside_the_current_folder() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 12. project configuration (ISO9xx)
+// 15. project configuration (ISO9xx)
 // ---------------------------------------------------------------------------------------------
 
 #[test]
@@ -2007,7 +2007,7 @@ fn broken_project_files_are_reported_not_fatal() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 13. timing, speedup and shard plan
+// 16. timing, speedup and shard plan
 // ---------------------------------------------------------------------------------------------
 
 /// A copy of a fixture suite in a temporary folder (the timing command writes into the project).
@@ -2133,4 +2133,431 @@ fn audit_with_timing_adds_the_speedup_section_and_chart() {
     assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
     assert_eq!(chart.matches("<rect x=").count(), 20 + 4);
     insta::assert_snapshot!("audit_speedup_chart", chart);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 17. The bad-input battery (issue 18): each case ends with the documented exit status and a
+//     one-line message, never a panic, a hang or a lost file
+// ---------------------------------------------------------------------------------------------
+
+/// Runs isolint with `stdin` as its standard input and stdout piped, and fails (killing it) if it
+/// has not finished after a minute: the cases here used to hang or read forever.
+fn run_guarded(dir: &Path, args: &[&str], stdin: Stdio, as_user: Option<(u32, u32)>) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_isolint"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    if let Some((uid, gid)) = as_user {
+        use std::os::unix::process::CommandExt;
+        command.uid(uid).gid(gid);
+    }
+    let child = command.spawn().expect("isolint starts");
+    let pid = child.id();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    let output = match receiver.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(output) => output.expect("isolint finishes"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("`isolint {}` hung (killed after 60 s)", args.join(" "));
+        }
+    };
+    let run = Run {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "isolint panicked\n{}",
+        run.transcript()
+    );
+    run
+}
+
+/// A fatal error is one line on stderr naming what went wrong.
+fn assert_one_line_error(run: &Run, needle: &str) {
+    run.assert_code(2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.transcript());
+    assert!(
+        run.stderr.starts_with("isolint: error: ") && run.stderr.contains(needle),
+        "{}",
+        run.transcript()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn audit_refuses_devices_pipes_and_terminals() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = project(&[("tests/test_a.py", TMP_WRITER)]);
+    // As root this once replaced /dev/null with a regular file.
+    let run = run_guarded(
+        dir.path(),
+        &["audit", "tests", "-o", "/dev/null"],
+        Stdio::null(),
+        None,
+    );
+    assert_one_line_error(&run, "not a regular file");
+    let null = std::fs::metadata("/dev/null").unwrap();
+    assert!(null.file_type().is_char_device(), "/dev/null was replaced");
+    // This one read "the existing report" until the kernel killed the process.
+    if Path::new("/dev/full").exists() {
+        let run = run_guarded(
+            dir.path(),
+            &["audit", "tests", "-o", "/dev/full"],
+            Stdio::null(),
+            None,
+        );
+        assert_one_line_error(&run, "not a regular file");
+    }
+    // A FIFO blocked on open; /dev/stdout into a pipe (run_guarded pipes stdout) did too.
+    let fifo = dir.path().join("report.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let run = run_guarded(
+            dir.path(),
+            &["audit", "tests", "-o", "report.fifo"],
+            Stdio::null(),
+            None,
+        );
+        assert_one_line_error(&run, "not a regular file");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+    let run = run_guarded(
+        dir.path(),
+        &["audit", "tests", "-o", "/dev/stdout"],
+        Stdio::null(),
+        None,
+    );
+    assert_one_line_error(&run, "--output -");
+    let run = run_guarded(
+        dir.path(),
+        &["audit", "tests", "-o", "docs"],
+        Stdio::null(),
+        None,
+    );
+    run.assert_code(0);
+    let run = run_guarded(
+        dir.path(),
+        &["audit", "tests", "-o", "docs"],
+        Stdio::null(),
+        None,
+    );
+    assert!(
+        run.code == 2 || dir.path().join("docs").is_file(),
+        "{}",
+        run.transcript()
+    );
+}
+
+#[test]
+fn audit_dash_writes_the_report_to_standard_output() {
+    let dir = project(&[("tests/test_a.py", TMP_WRITER)]);
+    let run = isolint(dir.path(), &["audit", "tests", "-o", "-"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.starts_with("# Test isolation audit"),
+        "{}",
+        run.transcript()
+    );
+    assert!(run.stdout.contains("/tmp/shared.txt"));
+    assert!(
+        !dir.path().join("-").exists(),
+        "a file named `-` was created"
+    );
+    let run = isolint(
+        dir.path(),
+        &["audit", "tests", "-o", "-", "--format", "json"],
+    );
+    run.assert_code(0);
+    assert!(run.json().is_object(), "{}", run.transcript());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_or_huge_report_is_not_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = project(&[("tests/test_a.py", TMP_WRITER), ("docs/audit.md", "kept\n")]);
+    let report = dir.path().join("docs/audit.md");
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let run = isolint(dir.path(), &["audit", "tests", "-o", "docs/audit.md"]);
+    assert_one_line_error(&run, "read-only");
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), "kept\n");
+
+    // Not read whole (a sparse file: no disk space used).
+    let big = dir.path().join("docs/big.md");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(65 * 1024 * 1024)
+        .unwrap();
+    let run = isolint(dir.path(), &["audit", "tests", "-o", "docs/big.md"]);
+    assert_one_line_error(&run, "65 MB");
+    assert_eq!(std::fs::metadata(&big).unwrap().len(), 65 * 1024 * 1024);
+}
+
+#[test]
+fn threads_are_clamped() {
+    let dir = project(&[("tests/test_a.py", TMP_WRITER)]);
+    let many = run_guarded(
+        dir.path(),
+        &["tests", "--threads", "20000"],
+        Stdio::null(),
+        None,
+    );
+    many.assert_code(1);
+    assert!(
+        many.stderr.contains("--threads 20000 lowered to"),
+        "{}",
+        many.transcript()
+    );
+    let one = isolint(dir.path(), &["tests", "--threads", "1"]);
+    assert_eq!(many.stdout, one.stdout);
+}
+
+#[test]
+fn standard_input_has_the_file_size_limit() {
+    let dir = project(&[]);
+    let args = ["check", "--stdin-filename", "tests/test_x.py", "-"];
+    let huge = vec![b'#'; 33 * 1024 * 1024];
+    let run = run_raw(dir.path(), &args, Some(&huge));
+    assert_one_line_error(&run, "standard input is larger than 32 MB");
+    if let Ok(zero) = std::fs::File::open("/dev/zero") {
+        let run = run_guarded(dir.path(), &args, Stdio::from(zero), None);
+        assert_one_line_error(&run, "standard input is larger than 32 MB");
+    }
+}
+
+#[test]
+fn full_format_with_a_column_past_65535() {
+    let line = format!(
+        "    x = [{}0]; open(\"/tmp/far\", \"w\")\n",
+        "1, ".repeat(30_000)
+    );
+    let dir = project(&[("tests/test_long.py", &format!("def test_a():\n{line}"))]);
+    let run = isolint(dir.path(), &["tests", "--output-format", "full"]);
+    run.assert_code(1);
+    assert!(
+        run.stdout.contains("ISO101 hardcoded-tmp-path"),
+        "{}",
+        run.transcript()
+    );
+    assert!(run.stdout.contains("(the line is too long to show)"));
+}
+
+#[test]
+fn lone_cr_file_is_python_with_cr_newlines() {
+    let dir = project(&[(
+        "tests/test_cr.py",
+        "# settings for the suite\rimport os\r\r\rdef test_a():\r    x = 1  # a note\r    os.environ[\"MODE\"] = \"1\"\r",
+    )]);
+    let run = isolint(dir.path(), &["tests", "--output-format", "json"]);
+    assert_eq!(run.codes(), ["ISO501"], "{}", run.transcript());
+    assert_eq!(run.json()[0]["line"].as_u64(), Some(7));
+}
+
+/// Runs as an unprivileged user when the tests run as root (where permissions do not apply).
+#[cfg(unix)]
+fn unprivileged(dir: &Path) -> Option<(u32, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if !is_root {
+        return None;
+    }
+    // The unprivileged user must reach the project (a temporary folder is 0700).
+    let mut folder = Some(dir);
+    while let Some(current) = folder.filter(|f| f.starts_with(std::env::temp_dir())) {
+        let _ = std::fs::set_permissions(current, std::fs::Permissions::from_mode(0o755));
+        folder = current.parent();
+    }
+    // The checkout may sit where that user cannot reach the binary (a home folder): then the test
+    // cannot drop privileges, and it is skipped.
+    use std::os::unix::process::CommandExt;
+    let reachable = Command::new(env!("CARGO_BIN_EXE_isolint"))
+        .arg("--version")
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    reachable.then_some((65534, 65534))
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_folders() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = project(&[
+        ("tests/test_a.py", TMP_WRITER),
+        ("tests/secret/test_s.py", TMP_WRITER),
+    ]);
+    for file in ["tests/test_a.py", "tests/secret/test_s.py"] {
+        let path = dir.path().join(file);
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let user = unprivileged(dir.path());
+    let secret = dir.path().join("tests/secret");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        dir.path().join("tests"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let run_as = |args: &[&str]| run_guarded(dir.path(), args, Stdio::null(), user);
+    // A folder found by the walk is reported like an unreadable file: ISO001, the run goes on.
+    let run = run_as(&["tests", "--output-format", "concise", "--quiet"]);
+    if run.stdout.contains("tests/secret/test_s.py") {
+        return; // permissions do not apply here (root without a way to drop them)
+    }
+    run.assert_code(1);
+    assert!(
+        run.stdout
+            .contains("tests/secret:1:1: ISO001 cannot read this folder"),
+        "{}",
+        run.transcript()
+    );
+    assert!(run.stdout.contains("tests/test_a.py:2:5: ISO101"));
+    // A PATH named on the command line that cannot be read is an I/O error.
+    let run = run_as(&["tests/secret"]);
+    assert_one_line_error(&run, "tests/secret: cannot read it");
+    let run = run_as(&["tests/secret/test_s.py"]);
+    assert_one_line_error(&run, "tests/secret/test_s.py: cannot read it");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn non_utf8_file_names_are_linted_when_walked_and_when_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = project(&[]);
+    let name = std::ffi::OsStr::from_bytes(b"test_caf\xe9.py");
+    std::fs::create_dir_all(dir.path().join("tests")).unwrap();
+    std::fs::write(dir.path().join("tests").join(name), TMP_WRITER).unwrap();
+    let walked = run_guarded(dir.path(), &["tests", "--quiet"], Stdio::null(), None);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_isolint"));
+    let named = command
+        .arg(Path::new("tests").join(name))
+        .arg("--quiet")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    walked.assert_code(1);
+    assert_eq!(named.status.code(), Some(1));
+    assert!(
+        walked
+            .stdout
+            .starts_with("tests/test_caf\u{FFFD}.py:2:5: ISO101"),
+        "{}",
+        walked.transcript()
+    );
+    assert_eq!(walked.stdout, String::from_utf8_lossy(&named.stdout));
+    assert!(walked.stderr.contains("the file name is not valid UTF-8"));
+}
+
+#[test]
+fn latin1_byte_in_pyproject_is_an_error_at_the_byte() {
+    let dir = project(&[("tests/test_a.py", TMP_WRITER)]);
+    write(
+        dir.path(),
+        "pyproject.toml",
+        b"[project]\nname = \"caf\xe9\"\n\n[tool.isolint]\nignore = [\"ISO101\"]\n",
+    );
+    let run = run_guarded(dir.path(), &["tests"], Stdio::null(), None);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("is not valid UTF-8: byte 0xE9 on line 2"),
+        "{}",
+        run.transcript()
+    );
+    assert!(
+        run.stderr.contains("pyproject.toml:2:"),
+        "{}",
+        run.transcript()
+    );
+}
+
+#[test]
+fn utf16_file_is_named_not_called_binary() {
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in "def test_a():\n    pass\n".encode_utf16() {
+        bytes.extend(unit.to_le_bytes());
+    }
+    let dir = project(&[]);
+    write(dir.path(), "tests/test_wide.py", &bytes);
+    let run = isolint(dir.path(), &["tests", "--quiet"]);
+    run.assert_code(1);
+    assert!(
+        run.stdout
+            .starts_with("tests/test_wide.py:1:1: ISO001 this file is UTF-16 text"),
+        "{}",
+        run.transcript()
+    );
+    assert!(!run.stdout.contains("binary"));
+}
+
+#[test]
+fn planned_codes_are_accepted_and_explained() {
+    let dir = project(&[("tests/test_a.py", TMP_WRITER)]);
+    let run = isolint(dir.path(), &["tests", "--ignore", "ISO201", "--quiet"]);
+    run.assert_code(1);
+    assert_eq!(run.finding_lines().len(), 1, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("`ISO201` names only rules not built in this version"),
+        "{}",
+        run.transcript()
+    );
+    let run = isolint(
+        dir.path(),
+        &["tests", "--select", "ISO2,neo4j-fixed-database"],
+    );
+    run.assert_code(0);
+    let run = isolint(
+        dir.path(),
+        &["tests", "--extend-select", "order-dependency"],
+    );
+    run.assert_code(1);
+    // In the configuration too, quietly.
+    write(
+        dir.path(),
+        "isolint.toml",
+        b"ignore = [\"ISO3\", \"ISO101\"]\n",
+    );
+    let run = isolint(dir.path(), &["tests"]);
+    run.assert_code(0);
+    assert!(!run.stderr.contains("note"), "{}", run.transcript());
+    // Still an error: a code that is in no catalogue.
+    let run = isolint(dir.path(), &["tests", "--ignore", "ISO299"]);
+    run.assert_code(2);
+
+    let run = run_raw(dir.path(), &["rule", "ISO201"], None);
+    run.assert_code(0);
+    assert!(
+        run.stdout.starts_with("# ISO201 neo4j-fixed-database"),
+        "{}",
+        run.transcript()
+    );
+    assert!(run.stdout.contains("Neo4j database name"));
+    assert!(run.stdout.contains("Not built in isolint"));
+    let run = run_raw(
+        dir.path(),
+        &["rule", "ISO201", "--output-format", "json"],
+        None,
+    );
+    run.assert_code(0);
+    assert_eq!(run.json()["built"], Value::Bool(false));
+    let run = run_raw(dir.path(), &["rule", "ISO299"], None);
+    run.assert_code(2);
 }

@@ -89,6 +89,10 @@ pub struct FileContext<'a, 't> {
     /// Test code here hands a known path to a function of the project, which may remove it: library
     /// calls handed fixed paths are then worth evaluating (see `path_effects`).
     pub(crate) may_remove_through_calls: bool,
+    /// The teardown functions of each class (and of the module), found once: rules ask per finding.
+    teardowns: std::cell::OnceCell<std::collections::HashMap<ScopeId, Vec<ScopeId>>>,
+    /// The function scopes of the file by name, found once.
+    functions: std::cell::OnceCell<std::collections::HashMap<&'t str, Vec<ScopeId>>>,
 }
 
 impl<'a, 't> FileContext<'a, 't> {
@@ -102,7 +106,40 @@ impl<'a, 't> FileContext<'a, 't> {
             path_effects: Vec::new(),
             summary_effects: Vec::new(),
             may_remove_through_calls: false,
+            teardowns: std::cell::OnceCell::new(),
+            functions: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The functions (and methods) of the file with this name, in source order.
+    pub fn functions_named(&self, name: &str) -> &[ScopeId] {
+        let by_name = self.functions.get_or_init(|| {
+            let mut by_name: std::collections::HashMap<&'t str, Vec<ScopeId>> =
+                std::collections::HashMap::new();
+            for (id, scope) in self.model.scopes.iter().enumerate() {
+                if scope.kind == ScopeKind::Function {
+                    by_name.entry(scope.name).or_default().push(id);
+                }
+            }
+            by_name
+        });
+        by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The teardown functions defined directly in a class or the module (`teardown_method`,
+    /// `tearDown`, `teardown_module`, ...).
+    pub fn teardowns_in(&self, container: ScopeId) -> &[ScopeId] {
+        let by_container = self.teardowns.get_or_init(|| {
+            let mut by_container: std::collections::HashMap<ScopeId, Vec<ScopeId>> =
+                std::collections::HashMap::new();
+            for id in self.model.function_scopes_with(Role::Teardown) {
+                if let Some(parent) = self.model.scopes[id].parent {
+                    by_container.entry(parent).or_default().push(id);
+                }
+            }
+            by_container
+        });
+        by_container.get(&container).map_or(&[], Vec::as_slice)
     }
 
     pub fn source(&self) -> &'t str {

@@ -4,6 +4,7 @@
 //! effects, attribution to tests, effort) → sorted diagnostics.
 
 pub mod analysis;
+pub mod catalogue;
 pub mod config_stage;
 pub mod context;
 pub mod diagnostic;

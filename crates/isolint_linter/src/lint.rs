@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Files larger than this are reported instead of parsed: no test module is this big.
-const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// One file to lint.
 #[derive(Debug, Clone)]
@@ -267,8 +267,11 @@ fn imported_modules(outcomes: &[FileOutcome]) -> BTreeSet<String> {
 }
 
 fn failed_file(input: &SourceInput, message: String) -> FileOutcome {
-    let fix =
-        "make the file valid UTF-8 text, or exclude it with `extend-exclude` in `[tool.isolint]`";
+    let fix = if input.text.is_none() && input.path.is_dir() {
+        "make the folder readable for the user running isolint, or exclude it with `extend-exclude` in `[tool.isolint]`"
+    } else {
+        "make the file valid UTF-8 text, or exclude it with `extend-exclude` in `[tool.isolint]`"
+    };
     skipped_file(input, &file_errors::UNREADABLE_FILE, 1, message, fix)
 }
 
@@ -313,13 +316,13 @@ fn file_info(input: &SourceInput, naming: &Naming) -> FileInfo {
     let name = input
         .path
         .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("");
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     FileInfo {
         display: input.display.clone(),
         node_path: input.node_path.clone(),
         is_conftest: name == "conftest.py",
-        pytest_module: input.explicit || naming.is_test_file(name),
+        pytest_module: input.explicit || naming.is_test_file(&name),
         first_party: false,
     }
 }
@@ -358,6 +361,16 @@ fn read_source(input: &SourceInput) -> Result<String, String> {
     }
     let metadata =
         std::fs::metadata(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
+    // A folder the walk could not enter comes here so that it is reported like an unreadable file.
+    if metadata.is_dir() {
+        let why = match std::fs::read_dir(&input.path) {
+            Err(e) => e.to_string(),
+            Ok(_) => "it could not be listed".to_string(),
+        };
+        return Err(format!(
+            "cannot read this folder, so the tests in it were not checked: {why}"
+        ));
+    }
     if metadata.len() > MAX_FILE_BYTES {
         return Err(format!(
             "this file is {} MB, larger than any test module isolint expects; it was not linted",
@@ -365,6 +378,11 @@ fn read_source(input: &SourceInput) -> Result<String, String> {
         ));
     }
     let bytes = std::fs::read(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
+    if let Some(encoding) = wide_unicode_bom(&bytes) {
+        return Err(format!(
+            "this file is {encoding} text (it starts with a {encoding} byte order mark); Python reads source as UTF-8 or the encoding a `coding:` line declares, so pytest cannot import it: save it as UTF-8"
+        ));
+    }
     if bytes.contains(&0) {
         return Err("this file holds binary data (a NUL byte), not Python source".into());
     }
@@ -386,6 +404,17 @@ fn read_source(input: &SourceInput) -> Result<String, String> {
             "this file is not valid UTF-8 (first invalid byte on line {line}) and declares no other encoding; Python 3 reads it as UTF-8 too"
         ))
     })
+}
+
+/// The encoding a UTF-16 or UTF-32 byte order mark announces. Python does not read such source files
+/// (PEP 263 excludes them), so they are named precisely rather than called binary data.
+fn wide_unicode_bom(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => Some("UTF-32"),
+        [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32"),
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => Some("UTF-16"),
+        _ => None,
+    }
 }
 
 /// Python's codec names as the WHATWG labels `encoding_rs` knows (`latin-1` → `latin1`,
@@ -429,6 +458,22 @@ fn coding_declaration(bytes: &[u8]) -> Option<String> {
     None
 }
 
+/// Python ends lines at a lone `\r` too; tree-sitter does not (a comment would run to the end of the
+/// file). Each lone `\r` becomes `\n`, one byte for one, so offsets and positions do not move.
+fn lone_carriage_returns_as_newlines(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
+    // Replacing one ASCII byte by another keeps the text valid UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
 fn lint_file(
     parser: &mut tree_sitter::Parser,
     input: &SourceInput,
@@ -443,10 +488,10 @@ fn lint_file(
     }
     let text = match read_source(input) {
         // A byte order mark is not part of line 1's columns (tree-sitter would count it).
-        Ok(text) => match text.strip_prefix('\u{feff}') {
+        Ok(text) => lone_carriage_returns_as_newlines(match text.strip_prefix('\u{feff}') {
             Some(rest) => rest.to_string(),
             None => text,
-        },
+        }),
         // Data files next to the tests (a formatter's inputs, an encoding sample) are nobody's
         // problem unless pytest would import them.
         Err(_) if !info.pytest_module && !info.is_conftest => return unlinted_file(&info),
@@ -590,12 +635,13 @@ fn project_stage(
     let mut diagnostics = Vec::new();
     let mut sources = HashMap::new();
     for (file_index, outcome) in outcomes.iter_mut().enumerate() {
+        let tests = TestIndex::new(&files[file_index]);
         outcome.suppressions.reset_usage();
         let mut findings = std::mem::take(&mut outcome.findings);
         if !dispatch.path_rules.is_empty() {
             let resolved = resolve_effects(
                 &outcome.effects,
-                file_index,
+                (file_index, &tests),
                 &outcome.info,
                 &project,
                 &closures,
@@ -614,11 +660,16 @@ fn project_stage(
                 .is_none_or(|r| r.holds_in_project(f, &view))
         });
         let mut file_diagnostics: Vec<Diagnostic> = std::mem::take(&mut outcome.file_diagnostics);
-        file_diagnostics.extend(
-            findings.into_iter().filter_map(|f| {
-                to_diagnostic(f, file_index, outcome, &project, &users, &inheritance)
-            }),
-        );
+        file_diagnostics.extend(findings.into_iter().filter_map(|f| {
+            to_diagnostic(
+                f,
+                (file_index, &tests),
+                outcome,
+                &project,
+                &users,
+                &inheritance,
+            )
+        }));
         share_effort(&mut file_diagnostics);
         let ignored: Vec<&Selector> = options
             .per_file_ignores
@@ -706,6 +757,52 @@ fn add_effects_through_calls(outcomes: &mut [FileOutcome], first_party: &[FileOu
     }
 }
 
+/// One file's tests by node id, by class and by the functions they call, so attributing each
+/// finding costs a lookup rather than a scan of every test of the file (a file of 40,000 tests).
+struct TestIndex<'f> {
+    by_id: HashMap<&'f str, usize>,
+    /// Every class path prefix (`[]`, `[A]`, `[A, B]`) to the tests inside it, in file order.
+    by_classes: HashMap<&'f [String], Vec<usize>>,
+    by_call: HashMap<&'f str, Vec<usize>>,
+}
+
+impl<'f> TestIndex<'f> {
+    fn new(facts: &'f FileFacts) -> Self {
+        let mut index = TestIndex {
+            by_id: HashMap::new(),
+            by_classes: HashMap::new(),
+            by_call: HashMap::new(),
+        };
+        for (t, test) in facts.tests.iter().enumerate() {
+            index.by_id.entry(test.node_id.as_str()).or_insert(t);
+            for depth in 0..=test.classes.len() {
+                index
+                    .by_classes
+                    .entry(&test.classes[..depth])
+                    .or_default()
+                    .push(t);
+            }
+            let calls: BTreeSet<&str> = test.calls.iter().map(String::as_str).collect();
+            for call in calls {
+                index.by_call.entry(call).or_default().push(t);
+            }
+        }
+        index
+    }
+
+    fn position(&self, node_id: &str) -> Option<usize> {
+        self.by_id.get(node_id).copied()
+    }
+
+    fn in_classes(&self, classes: &[String]) -> &[usize] {
+        self.by_classes.get(classes).map_or(&[], Vec::as_slice)
+    }
+
+    fn calling(&self, function: &str) -> &[usize] {
+        self.by_call.get(function).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// The project facts rules confirm their findings against.
 fn project_view(
     project: &Project,
@@ -771,7 +868,7 @@ fn unused_suppressions(outcome: &FileOutcome) -> Vec<Diagnostic> {
 /// Resolves fixture-rooted paths, drops what is isolated, and pairs removals and checks with writes.
 fn resolve_effects<'a>(
     effects: &'a [PathEffect],
-    file: usize,
+    (file, tests): (usize, &TestIndex),
     info: &'a FileInfo,
     project: &Project,
     closures: &[Vec<BTreeSet<FixtureRef>>],
@@ -836,13 +933,7 @@ fn resolve_effects<'a>(
                         .map(move |(t, _)| (f, t))
                 })
                 .collect(),
-            (Some(id), _) => facts
-                .tests
-                .iter()
-                .position(|t| &t.node_id == id)
-                .map(|t| (file, t))
-                .into_iter()
-                .collect(),
+            (Some(id), _) => tests.position(id).map(|t| (file, t)).into_iter().collect(),
             (None, Some(helper)) => project
                 .files
                 .iter()
@@ -853,11 +944,14 @@ fn resolve_effects<'a>(
                             && project.imports_function(*other, file, helper)
                 })
                 .flat_map(|(other, f)| {
-                    f.tests
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, t)| t.calls.contains(helper))
-                        .map(move |(t, _)| (other, t))
+                    let in_file: Vec<usize> = if other == file {
+                        tests.calling(helper).to_vec()
+                    } else {
+                        (0..f.tests.len())
+                            .filter(|t| f.tests[*t].calls.contains(helper))
+                            .collect()
+                    };
+                    in_file.into_iter().map(move |t| (other, t))
                 })
                 .collect(),
             (None, None) => match own_fixture {
@@ -972,6 +1066,26 @@ fn pair_removals(effects: Vec<ResolvedEffect>) -> Vec<ResolvedEffect> {
             )
         })
         .collect();
+    // Evidence by folder, so each effect looks up the folders above it instead of scanning all.
+    let mut evidence_at: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (path, _, _)) in evidence.iter().enumerate() {
+        evidence_at
+            .entry(path.trim_end_matches('/'))
+            .or_default()
+            .push(i);
+    }
+    let covering = |shown: &str| -> BTreeSet<usize> {
+        let folders = shown
+            .match_indices('/')
+            .map(|(at, _)| &shown[..at])
+            .chain(std::iter::once(shown.trim_end_matches('/')));
+        folders
+            .filter_map(|folder| evidence_at.get(folder))
+            .flatten()
+            .copied()
+            .filter(|i| covers(&evidence[*i].0, shown))
+            .collect()
+    };
     let mut kept: Vec<ResolvedEffect> = Vec::new();
     for mut effect in effects {
         match effect.effect.op {
@@ -979,13 +1093,13 @@ fn pair_removals(effects: Vec<ResolvedEffect>) -> Vec<ResolvedEffect> {
             PathOp::Mention | PathOp::Write | PathOp::CreateDir | PathOp::Database => {
                 // A check before the call asserts an input exists; only one after it says the call
                 // made the path.
-                let pairs: Vec<(Span, String)> = evidence
-                    .iter()
-                    .filter(|(path, span, what)| {
-                        covers(path, &effect.shown)
-                            && (*what == "removed here"
-                                || effect.effect.op == PathOp::Mention
-                                    && span.start >= effect.effect.span.end)
+                let pairs: Vec<(Span, String)> = covering(&effect.shown)
+                    .into_iter()
+                    .map(|i| &evidence[i])
+                    .filter(|(_, span, what)| {
+                        (*what == "removed here"
+                            || effect.effect.op == PathOp::Mention
+                                && span.start >= effect.effect.span.end)
                             && *span != effect.effect.span
                     })
                     .map(|(_, span, what)| (*span, what.to_string()))
@@ -1000,18 +1114,27 @@ fn pair_removals(effects: Vec<ResolvedEffect>) -> Vec<ResolvedEffect> {
         }
     }
     // A library call adds nothing when a known sink writes the same path: that write is the finding.
-    let sink_written: Vec<String> = kept
+    let sink_written: std::collections::HashSet<String> = kept
         .iter()
         .filter(|e| !matches!(e.effect.op, PathOp::Delete | PathOp::Mention))
         .map(|e| e.shown.clone())
         .collect();
     kept.retain(|e| e.effect.op != PathOp::Mention || !sink_written.contains(&e.shown));
-    let written: Vec<String> = kept
+    let written: BTreeSet<String> = kept
         .iter()
         .filter(|e| e.effect.op != PathOp::Delete)
         .map(|e| e.shown.clone())
         .collect();
-    kept.retain(|e| e.effect.op != PathOp::Delete || !written.iter().any(|w| covers(&e.shown, w)));
+    // A removal is shown with the write it undoes: a written path equal to it or inside it.
+    let writes_inside = |folder: &str| {
+        let prefix = format!("{}/", folder.trim_end_matches('/'));
+        written.contains(folder)
+            || written
+                .range(prefix.clone()..)
+                .next()
+                .is_some_and(|w| w.starts_with(&prefix))
+    };
+    kept.retain(|e| e.effect.op != PathOp::Delete || !writes_inside(&e.shown));
     kept
 }
 
@@ -1069,7 +1192,7 @@ fn unnormalized_path(root: &Root, text: &str, facts: &FileFacts) -> String {
 
 fn to_diagnostic(
     finding: Finding,
-    file: usize,
+    (file, tests): (usize, &TestIndex),
     outcome: &FileOutcome,
     project: &Project,
     users: &HashMap<FixtureRef, Vec<String>>,
@@ -1081,13 +1204,11 @@ fn to_diagnostic(
         (None, Some(class)) => inheritance.tests_of(file, class, &owner.function),
         _ => Vec::new(),
     };
-    let same_class = |classes: &[String]| {
-        facts
-            .tests
+    let node_ids = |indices: &[usize]| -> Vec<String> {
+        indices
             .iter()
-            .filter(|t| t.classes.starts_with(classes))
-            .map(|t| t.node_id.clone())
-            .collect::<Vec<_>>()
+            .map(|t| facts.tests[*t].node_id.clone())
+            .collect()
     };
     let affected: Vec<String> = match owner.role {
         _ if finding.tests.is_some() => finding.tests.clone().unwrap_or_default(),
@@ -1100,13 +1221,10 @@ fn to_diagnostic(
                 .and_then(|r| users.get(&r).cloned())
                 .unwrap_or_default()
         }
-        Role::Setup | Role::Teardown | Role::ClassBody => same_class(&owner.classes),
-        _ => facts
-            .tests
-            .iter()
-            .filter(|t| t.calls.contains(&owner.function))
-            .map(|t| t.node_id.clone())
-            .collect(),
+        Role::Setup | Role::Teardown | Role::ClassBody => {
+            node_ids(tests.in_classes(&owner.classes))
+        }
+        _ => node_ids(tests.calling(&owner.function)),
     };
     // A helper no test of its module calls is evidence of nothing.
     if owner.role == Role::Helper && affected.is_empty() {

@@ -110,6 +110,14 @@ pub const CATALOGUE: &[&str] = &[
     "ISO601", "ISO602", "ISO603", "ISO701", "ISO901", "ISO902", "ISO903", "ISO904", "ISO905",
 ];
 
+/// What the catalogue says about a code or name no rule of this version implements.
+pub fn planned_rule(code_or_name: &str) -> Option<&'static crate::catalogue::CatalogueEntry> {
+    crate::catalogue::ENTRIES
+        .iter()
+        .find(|e| e.code.eq_ignore_ascii_case(code_or_name) || e.name == code_or_name)
+        .filter(|e| find_rule(e.code).is_none())
+}
+
 /// Catalogue codes no rule of this version implements.
 pub fn unbuilt_codes() -> Vec<&'static str> {
     CATALOGUE
@@ -164,10 +172,12 @@ pub fn find_rule(code_or_name: &str) -> Option<&'static RuleMeta> {
 pub struct Selector(String);
 
 impl Selector {
+    /// A selector must name a rule of this version or a code of the catalogue not built yet: the
+    /// summary lists those as not checked, so naming them (`--ignore ISO201`) is not a mistake.
     pub fn parse(text: &str) -> Result<Selector, String> {
         let text = text.trim();
         let selector = Selector(text.to_string());
-        if all_rules().iter().any(|r| selector.matches(r.meta())) {
+        if all_rules().iter().any(|r| selector.matches(r.meta())) || selector.names_planned_rule() {
             Ok(selector)
         } else {
             Err(format!(
@@ -177,13 +187,32 @@ impl Selector {
     }
 
     pub fn matches(&self, rule: &RuleMeta) -> bool {
+        self.matches_parts(rule.code, rule.name, rule.category)
+    }
+
+    fn matches_parts(&self, code: &str, name: &str, category: Category) -> bool {
         let s = self.0.as_str();
         s.eq_ignore_ascii_case("ALL")
-            || (s.len() >= 3
-                && rule.code.len() >= s.len()
-                && rule.code[..s.len()].eq_ignore_ascii_case(s))
-            || rule.name == s
-            || rule.category.as_str() == s
+            || (s.len() >= 3 && code.len() >= s.len() && code[..s.len()].eq_ignore_ascii_case(s))
+            || name == s
+            || category.as_str() == s
+    }
+
+    /// Matches a catalogue code no rule of this version implements.
+    fn names_planned_rule(&self) -> bool {
+        crate::catalogue::ENTRIES.iter().any(|entry| {
+            find_rule(entry.code).is_none()
+                && self.matches_parts(entry.code, entry.name, entry.category)
+        })
+    }
+
+    /// Selects nothing in this version, only rules of the catalogue not built yet.
+    pub fn only_planned(&self) -> bool {
+        !all_rules().iter().any(|r| self.matches(r.meta())) && self.names_planned_rule()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     /// More specific selectors win over less specific ones, as in Ruff.
@@ -326,6 +355,45 @@ mod tests {
                 code.starts_with("ISO0") || CATALOGUE.contains(&code),
                 "{code} is not in the catalogue"
             );
+        }
+    }
+
+    #[test]
+    fn planned_codes_select_nothing_and_are_not_errors() {
+        for text in [
+            "ISO201",
+            "ISO2",
+            "neo4j-fixed-database",
+            "order-dependency",
+            "ISO70",
+        ] {
+            let selector = Selector::parse(text).unwrap();
+            assert!(selector.only_planned(), "{text}");
+        }
+        assert!(!Selector::parse("ISO5").unwrap().only_planned());
+        let set = RuleSet::from_selection(&[], &[], &sel(&["ISO201"]));
+        assert_eq!(set, RuleSet::default());
+        let set = RuleSet::from_selection(&sel(&["ISO201"]), &[], &[]);
+        assert_eq!(set.enabled().count(), 0);
+        assert_eq!(
+            planned_rule("ISO201").map(|e| e.name),
+            Some("neo4j-fixed-database")
+        );
+        assert!(planned_rule("ISO101").is_none());
+    }
+
+    #[test]
+    fn the_catalogue_describes_every_code() {
+        let described: Vec<&str> = crate::catalogue::ENTRIES.iter().map(|e| e.code).collect();
+        assert_eq!(described, CATALOGUE);
+        for rule in all_rules() {
+            let meta = rule.meta();
+            if let Some(entry) = crate::catalogue::ENTRIES
+                .iter()
+                .find(|e| e.code == meta.code)
+            {
+                assert_eq!((entry.name, entry.category), (meta.name, meta.category));
+            }
         }
     }
 

@@ -616,6 +616,45 @@ pub fn changes_cwd(qualified: &str) -> bool {
         )
 }
 
+/// Standard-library modules whose calls the sink table describes well enough: handing them a
+/// value does nothing to it that the tables do not already say (reading, listing, checking).
+pub const DESCRIBED_STDLIB: &[&str] = &[
+    "builtins",
+    "os",
+    "shutil",
+    "pathlib",
+    "io",
+    "json",
+    "re",
+    "glob",
+    "fnmatch",
+    "itertools",
+    "functools",
+    "collections",
+    "posixpath",
+    "ntpath",
+    "string",
+    "textwrap",
+    "logging",
+    "warnings",
+    "typing",
+    "copy",
+    "operator",
+    "math",
+    "time",
+    "datetime",
+    "sys",
+    "stat",
+    "codecs",
+    "csv",
+];
+
+/// Whether a qualified call name belongs to [`DESCRIBED_STDLIB`].
+pub fn is_described_stdlib(qualified: &str) -> bool {
+    let first = qualified.split('.').next().unwrap_or(qualified);
+    DESCRIBED_STDLIB.contains(&first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,6 +133,10 @@ pub struct Project<'a> {
     conftests: HashMap<&'a str, usize>,
     /// Files named by some `pytest_plugins`.
     plugins: Vec<usize>,
+    /// Per file, the indices of its fixtures by name, and of its autouse fixtures: resolving a name
+    /// must not scan every fixture of a file that defines thousands.
+    fixtures_named: Vec<HashMap<&'a str, Vec<usize>>>,
+    autouse_fixtures: Vec<Vec<usize>>,
 }
 
 const MAX_DEPTH: usize = 16;
@@ -162,10 +166,30 @@ impl<'a> Project<'a> {
             }
         }
         plugins.sort_unstable();
+        let fixtures_named = files
+            .iter()
+            .map(|file| {
+                let mut named: HashMap<&'a str, Vec<usize>> = HashMap::new();
+                for (index, fixture) in file.fixtures.iter().enumerate() {
+                    named.entry(fixture.name.as_str()).or_default().push(index);
+                }
+                named
+            })
+            .collect();
+        let autouse_fixtures = files
+            .iter()
+            .map(|file| {
+                (0..file.fixtures.len())
+                    .filter(|i| file.fixtures[*i].autouse)
+                    .collect()
+            })
+            .collect();
         Project {
             files,
             conftests,
             plugins,
+            fixtures_named,
+            autouse_fixtures,
         }
     }
 
@@ -207,11 +231,12 @@ impl<'a> Project<'a> {
         for candidate_file in self.visible_files(file) {
             let facts = &self.files[candidate_file];
             // Innermost class first, then module level.
-            let mut candidates: Vec<(usize, &FixtureFacts)> = facts
-                .fixtures
+            let named = self.fixtures_named[candidate_file]
+                .get(name)
+                .map_or(&[][..], Vec::as_slice);
+            let mut candidates: Vec<(usize, &FixtureFacts)> = named
                 .iter()
-                .enumerate()
-                .filter(|(_, f)| f.name == name)
+                .map(|index| (*index, &facts.fixtures[*index]))
                 .filter(|(_, f)| {
                     candidate_file != file && f.classes.is_empty()
                         || candidate_file == file && classes.starts_with(&f.classes)
@@ -243,7 +268,8 @@ impl<'a> Project<'a> {
     fn autouse(&self, file: usize, classes: &[String]) -> Vec<FixtureRef> {
         let mut found = Vec::new();
         for candidate_file in self.visible_files(file) {
-            for (index, fixture) in self.files[candidate_file].fixtures.iter().enumerate() {
+            for &index in &self.autouse_fixtures[candidate_file] {
+                let fixture = &self.files[candidate_file].fixtures[index];
                 let visible = if candidate_file == file {
                     classes.starts_with(&fixture.classes)
                 } else {

@@ -49,22 +49,76 @@ pub struct AuditRequest<'a> {
 /// report. Returns the rendered text.
 pub fn write_report(request: &AuditRequest) -> io::Result<String> {
     let output = text::normalize(&request.output);
-    let notes = match fs::read(&output) {
-        Ok(bytes) => previous_notes(&output, &bytes, request.format)?,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-        Err(error) => {
-            return Err(io::Error::new(
-                error.kind(),
-                format!(
-                    "cannot read the existing report {}: {error}",
-                    output.display()
-                ),
-            ))
-        }
+    let notes = match read_existing(&output)? {
+        Some(bytes) => previous_notes(&output, &bytes, request.format)?,
+        None => None,
     };
     let rendered = render(request, notes);
     write_atomically(&output, rendered.as_bytes())?;
     Ok(rendered)
+}
+
+/// No report isolint writes comes near this; a bigger "report" is something else, never read whole.
+pub const MAX_EXISTING_REPORT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The bytes of the report already at `path` (to carry its notes over), or `None` when there is none.
+/// Only a writable regular file is read and later replaced: a device (`/dev/null`, `/dev/full`), a
+/// FIFO, a terminal or a folder is refused before anything is read or renamed over it, and so is a
+/// read-only report, which someone protected on purpose.
+fn read_existing(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    let refuse = |kind: io::ErrorKind, why: String| Err(io::Error::new(kind, why));
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            return refuse(
+                error.kind(),
+                format!("cannot read the existing report: {error}"),
+            )
+        }
+    };
+    if !meta.is_file() {
+        return refuse(
+            io::ErrorKind::InvalidInput,
+            "it is not a regular file (a folder, device, pipe or terminal); the report is written only to a regular file, or to standard output with `--output -`".into(),
+        );
+    }
+    if meta.permissions().readonly() {
+        return refuse(
+            io::ErrorKind::PermissionDenied,
+            "the existing report is read-only; make it writable (or remove it) to regenerate it"
+                .into(),
+        );
+    }
+    if meta.len() > MAX_EXISTING_REPORT_BYTES {
+        return refuse(
+            io::ErrorKind::InvalidData,
+            format!(
+                "the existing file is {} MB, not a report isolint wrote; move it away or choose another --output",
+                meta.len() / (1024 * 1024)
+            ),
+        );
+    }
+    let file = File::open(path).map_err(|error| {
+        io::Error::new(
+            error.kind(),
+            format!("cannot read the existing report: {error}"),
+        )
+    })?;
+    // The size was checked, but a file can grow between the check and the read.
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(
+        &mut io::Read::take(file, MAX_EXISTING_REPORT_BYTES + 1),
+        &mut bytes,
+    )?;
+    if bytes.len() as u64 > MAX_EXISTING_REPORT_BYTES {
+        return refuse(
+            io::ErrorKind::InvalidData,
+            "the existing file grew past 64 MB while it was read; it is not a report isolint wrote"
+                .into(),
+        );
+    }
+    Ok(Some(bytes))
 }
 
 /// The report's text for `request`, with `notes` as the team's section.

@@ -1008,3 +1008,32 @@ fn the_neo4j_section_is_one_line_unless_a_client_is_imported() {
         "{inside}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn only_a_writable_regular_file_is_read_and_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let (result, rootdir) = lint_suite("clean-suite");
+    let dir = tempfile::tempdir().unwrap();
+    let write =
+        |output: PathBuf| write_report(&request(&result, &rootdir, output, AuditFormat::Markdown));
+    // A folder, and a FIFO (opening it to read the old notes would block).
+    let error = write(dir.path().to_path_buf()).unwrap_err();
+    assert!(error.to_string().contains("not a regular file"), "{error}");
+    let fifo = dir.path().join("report.fifo");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let error = write(fifo.clone()).unwrap_err();
+        assert!(error.to_string().contains("not a regular file"), "{error}");
+    }
+    let protected = dir.path().join("audit.md");
+    fs::write(&protected, "protected\n").unwrap();
+    fs::set_permissions(&protected, fs::Permissions::from_mode(0o444)).unwrap();
+    let error = write(protected.clone()).unwrap_err();
+    assert!(error.to_string().contains("read-only"), "{error}");
+    assert_eq!(fs::read_to_string(&protected).unwrap(), "protected\n");
+    assert!(leftovers(dir.path()).iter().all(|n| !n.ends_with(".tmp")));
+}

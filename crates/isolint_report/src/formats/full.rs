@@ -29,7 +29,15 @@ pub(crate) fn render(
         if i > 0 {
             out.push('\n');
         }
-        let report = Report::new(d, sources.get(&d.file));
+        let source = sources.get(&d.file);
+        let shown = source.filter(|text| snippet_fits(text, d));
+        let mut report = Report::new(d, shown);
+        if source.is_some() && shown.is_none() {
+            report.help.push_str(&format!(
+                "\nat {}:{}:{} (the line is too long to show)",
+                d.file, d.start.line, d.start.column
+            ));
+        }
         let mut text = String::new();
         if handler.render_report(&mut text, &report).is_err() {
             // Writing to a String fails only if miette reports an error of its own; fall back to the
@@ -48,6 +56,43 @@ pub(crate) fn render(
         out.push('\n');
     }
     out
+}
+
+/// Lines longer than this are not shown: miette cannot place a label past column 65,535, and a
+/// minified line is unreadable in a terminal anyway.
+const MAX_SHOWN_LINE_BYTES: usize = 10_000;
+
+/// Whether every line the snippet would show (the finding's lines, the related lines of the same
+/// file, and one line of context around each) is short enough to show.
+fn snippet_fits(text: &str, d: &Diagnostic) -> bool {
+    let mut places = vec![(d.span.start, d.span.end)];
+    for related in d.related.iter().filter(|r| r.file == d.file) {
+        if let Some(start) = offset_of(text, related.line, related.column) {
+            places.push((start, start));
+        }
+    }
+    places.into_iter().all(|(start, end)| {
+        let start = floor_boundary(text, start.min(text.len()));
+        let end = floor_boundary(text, end.min(text.len())).max(start);
+        // One line of context before and after, as miette shows.
+        let from = text[..start]
+            .rfind('\n')
+            .and_then(|i| text[..i].rfind('\n').map(|j| j + 1).or(Some(0)))
+            .unwrap_or(0);
+        let to = text[end..]
+            .find('\n')
+            .and_then(|i| {
+                let after = end + i + 1;
+                text[after..]
+                    .find('\n')
+                    .map(|j| after + j)
+                    .or(Some(text.len()))
+            })
+            .unwrap_or(text.len());
+        text[from..to]
+            .split('\n')
+            .all(|line| line.len() <= MAX_SHOWN_LINE_BYTES)
+    })
 }
 
 /// `effort: …`, then the test node id or the fixture when the finding has one.
@@ -221,6 +266,26 @@ mod tests {
         let (diagnostics, sources) = samples();
         assert!(render(&diagnostics, &sources, &options(true)).contains("\u{1b}["));
         assert!(!render(&diagnostics, &sources, &options(false)).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn a_finding_past_column_65535_renders_without_its_line() {
+        let (diagnostics, _) = samples();
+        let mut d = diagnostics[2].clone();
+        let text = format!("x = [{}]; open('/tmp/x', 'w')\n", "1, ".repeat(30_000));
+        let at = text.find("open").unwrap();
+        d.span = isolint_python::source::Span::new(at, at + 4);
+        d.start.column = at + 1;
+        d.related.clear();
+        let sources = HashMap::from([(d.file.clone(), Arc::from(text.as_str()))]);
+        let out = render(&[d.clone()], &sources, &options(false));
+        assert!(out.contains("ISO101 hardcoded-tmp-path"), "{out}");
+        assert!(
+            out.contains(&format!(":{}: (the line is too long to show)", at + 1))
+                || out.contains(&format!(":{} (the line is too long to show)", at + 1)),
+            "{out}"
+        );
+        assert!(out.len() < 5_000, "the long line is not printed");
     }
 
     #[test]

@@ -394,22 +394,10 @@ fn is_restored(node: Node, change: &EnvChange, owner: ScopeId, ctx: &FileContext
     let mut places: Vec<(ScopeId, bool)> = vec![(owner, false)];
     let class = model.class_of_method(owner);
     let container = class.unwrap_or(MODULE_SCOPE);
-    let teardowns = model
-        .scopes
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.parent == Some(container) && s.role == Role::Teardown)
-        .map(|(id, _)| (id, true));
-    places.extend(teardowns);
+    let teardowns_of = |parent: ScopeId| ctx.teardowns_in(parent).iter().map(|id| (*id, true));
+    places.extend(teardowns_of(container));
     if class.is_some() {
-        places.extend(
-            model
-                .scopes
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.parent == Some(MODULE_SCOPE) && s.role == Role::Teardown)
-                .map(|(id, _)| (id, true)),
-        );
+        places.extend(teardowns_of(MODULE_SCOPE));
     }
     for (place, anywhere) in places {
         let root = model.scopes[place].node;
@@ -505,18 +493,18 @@ fn is_saved_env_value(expr: Node, scope: ScopeId, ctx: &FileContext) -> bool {
     }
 }
 
-fn scope_of(node: Node, fallback: ScopeId, ctx: &FileContext) -> ScopeId {
+/// The innermost function around `node`, looked for only among the scopes nested in `place`
+/// (which holds `node`): searching the whole file per node made a file of many tests quadratic.
+fn scope_of(node: Node, place: ScopeId, ctx: &FileContext) -> ScopeId {
     let model = ctx.model;
     model
-        .scopes
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| {
+        .subtree(place)
+        .rev()
+        .find(|id| {
+            let s = &model.scopes[*id];
             s.kind == ScopeKind::Function && s.node.byte_range().contains(&node.start_byte())
         })
-        .map(|(id, _)| id)
-        .next_back()
-        .unwrap_or(fallback)
+        .unwrap_or(place)
 }
 
 fn keys_match(a: &Option<String>, b: &Option<String>) -> bool {
@@ -558,10 +546,9 @@ fn registers_env_cleanup(call: Node, ctx: &FileContext, scope: ScopeId) -> bool 
         .iter()
         .any(|arg| {
             arg.kind() == kind::IDENTIFIER
-                && ctx.model.scopes.iter().any(|s| {
-                    s.kind == ScopeKind::Function
-                        && s.name == ctx.text(*arg)
-                        && ctx.text(s.node).contains("environ")
+                && ctx.functions_named(ctx.text(*arg)).iter().any(|id| {
+                    let s = &ctx.model.scopes[*id];
+                    ctx.text(s.node).contains("environ")
                         && s.node.start_byte() >= ctx.model.scopes[scope].node.start_byte()
                 })
         })

@@ -1,0 +1,1 @@
+# a comment ends at a lone CRimport osdef test_a():    os.environ["A"] = "1"
