@@ -1,0 +1,221 @@
+"""Record which test touches which filesystem path, to find the paths tests share.
+
+Used to build the ground truth in docs/e2e.md: run a suite serially with
+
+    PYTHONPATH=bench/e2e TRACE_PATHS_OUT=trace.jsonl pytest -p trace_paths -p no:randomly
+
+and then `python bench/e2e/trace_paths.py report trace.jsonl ROOTDIR`. Every file operation that
+Python's audit hooks announce (`open`, `os.remove`, `os.mkdir`, `shutil.rmtree`, `os.rename`,
+`shutil.copyfile`, `sqlite3.connect`, `subprocess.Popen`, ...) is written with the test that was
+running (from `PYTEST_CURRENT_TEST`, so fixtures and setup/teardown count for their test) and the chain
+of frames inside ROOTDIR that led to it, plus the frame that issued it. Checks such as
+`os.path.exists` raise no audit event and writes made by child processes are invisible; the report
+says which tests started processes so those can be read by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_MUTATING_EVENTS = {
+    "os.remove": ("remove", 0),
+    "os.rmdir": ("remove", 0),
+    "shutil.rmtree": ("remove-tree", 0),
+    "os.mkdir": ("create-dir", 0),
+    "os.truncate": ("write", 0),
+    "os.chmod": ("chmod", 0),
+    "os.utime": ("write", 0),
+    "shutil.copyfile": ("write", 1),
+    "shutil.copytree": ("create-dir", 1),
+    "shutil.move": ("write", 1),
+    "os.symlink": ("write", 1),
+    "os.link": ("write", 1),
+    "sqlite3.connect": ("write", 0),
+}
+_RENAMES = {"os.rename", "os.replace"}
+
+
+def short(where: str) -> str:
+    """Library frames shortened to the path inside site-packages."""
+    marker = "site-packages" + os.sep
+    return where.split(marker, 1)[1] if marker in where else where
+
+
+class _Recorder:
+    def __init__(self, out_path: str, root: str) -> None:
+        self.root = os.path.realpath(root)
+        self.out = open(out_path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the run
+        self.busy = threading.local()
+        self.own_file = os.path.realpath(__file__)
+
+    def hook(self, event: str, args: tuple) -> None:
+        if event not in _MUTATING_EVENTS and event not in _RENAMES and event not in (
+            "open",
+            "subprocess.Popen",
+        ):
+            return
+        if getattr(self.busy, "on", False):
+            return
+        self.busy.on = True
+        try:
+            self._record(event, args)
+        except Exception:  # noqa: BLE001 - a tracer must never change the suite's outcome
+            pass
+        finally:
+            self.busy.on = False
+
+    def _record(self, event: str, args: tuple) -> None:
+        rows = []
+        if event == "open":
+            path, mode, flags = args[0], args[1], args[2]
+            if isinstance(mode, str):
+                writes = any(c in mode for c in "wax+")
+            else:
+                writes = bool((flags or 0) & _WRITE_FLAGS)
+            rows.append((path, "write" if writes else "read"))
+        elif event in _RENAMES:
+            rows.append((args[0], "remove"))
+            rows.append((args[1], "write"))
+        elif event == "subprocess.Popen":
+            cwd = args[2] if len(args) > 2 else None
+            rows.append((cwd if cwd is not None else os.getcwd(), "spawn"))
+        else:
+            effect, index = _MUTATING_EVENTS[event]
+            if index < len(args):
+                rows.append((args[index], effect))
+        for path, effect in rows:
+            self._write_row(event, path, effect)
+
+    def _write_row(self, event: str, path, effect: str) -> None:
+        if isinstance(path, int) or path is None:
+            return
+        path = os.fsdecode(os.fspath(path))
+        absolute = os.path.normpath(os.path.join(os.getcwd(), path))
+        if "__pycache__" in absolute or absolute.endswith(".pyc") or absolute.startswith(
+            ("/dev/", "/proc/", "/sys/")
+        ):
+            return
+        if effect == "read" and not absolute.startswith(self.root):
+            return
+        test = os.environ.get("PYTEST_CURRENT_TEST", "<outside a test>")
+        frames = []
+        frame = sys._getframe(1)
+        while frame is not None:
+            raw = frame.f_code.co_filename
+            filename = raw if raw.startswith("<") else os.path.realpath(raw)
+            if filename != self.own_file:
+                frames.append((filename, frame.f_lineno, frame.f_code.co_name))
+            frame = frame.f_back
+        issuer = f"{frames[0][0]}:{frames[0][1]} {frames[0][2]}" if frames else None
+        # Outermost first: the project's frames, and the first library frame each of them calls (the
+        # library entry point, such as `pyexcel.save_as`).
+        chain = []
+        previous_was_project = False
+        for filename, line, name in reversed(frames):
+            is_project = filename.startswith(self.root + os.sep) and "site-packages" not in filename
+            if is_project:
+                chain.append(f"{os.path.relpath(filename, self.root)}:{line} {name}")
+            elif previous_was_project:
+                chain.append(f"[{short(filename)}:{line} {name}]")
+            previous_was_project = is_project
+        row = {
+            "test": test,
+            "event": event,
+            "effect": effect,
+            "path": absolute,
+            "given": path,
+            "cwd": os.getcwd(),
+            "chain": chain,
+            "issuer": issuer,
+        }
+        self.out.write(json.dumps(row) + "\n")
+        self.out.flush()
+
+
+def pytest_configure(config) -> None:
+    out = os.environ.get("TRACE_PATHS_OUT")
+    if not out:
+        return
+    recorder = _Recorder(out, str(config.rootpath))
+    sys.addaudithook(recorder.hook)
+
+
+def _test_id(current: str) -> tuple[str, str]:
+    """`tests/a.py::T::t[x] (call)` -> (`tests/a.py::T::t[x]`, `call`)."""
+    if current.endswith(")") and " (" in current:
+        node, phase = current.rsplit(" (", 1)
+        return node, phase[:-1]
+    return current, ""
+
+
+def report(trace: str, root: str) -> None:
+    """Print every path that two or more tests touch and at least one changes."""
+    root = os.path.realpath(root)
+    tmp_roots = ("/tmp/pytest-of-",)
+    events = []
+    with open(trace, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["path"].startswith(tmp_roots):
+                continue
+            row["node"], row["phase"] = _test_id(row["test"])
+            events.append(row)
+    trees = sorted(
+        {e["path"] for e in events if e["effect"] in ("remove-tree", "create-dir", "remove")}
+    )
+
+    def bucket(path: str) -> str:
+        # The outermost folder some test creates or removes that holds this path: tests racing on a
+        # folder race on everything in it.
+        for tree in trees:
+            if path == tree or path.startswith(tree + os.sep):
+                return tree
+        return path
+
+    buckets: dict[str, list[dict]] = {}
+    for e in events:
+        if e["effect"] == "spawn":
+            continue
+        buckets.setdefault(bucket(e["path"]), []).append(e)
+    for key in sorted(buckets):
+        rows = buckets[key]
+        nodes = sorted({r["node"] for r in rows})
+        changed = [r for r in rows if r["effect"] != "read"]
+        if len(nodes) < 2 or not changed:
+            continue
+        shown = os.path.relpath(key, root) if key.startswith(root) else key
+        effects = sorted({r["effect"] for r in rows})
+        print(f"== {shown}  ({len(nodes)} tests; {', '.join(effects)})")
+        sites: dict[tuple, set] = {}
+        for r in rows:
+            if r["effect"] == "read":
+                continue
+            path = os.path.relpath(r["path"], root) if r["path"].startswith(root) else r["path"]
+            issuer = short(r["issuer"] or "-")
+            chain = " -> ".join(r["chain"]) or "-"
+            sites.setdefault((r["effect"], path, chain, issuer), set()).add(r["node"])
+        for (effect, path, chain, issuer), site_nodes in sorted(sites.items()):
+            names = sorted(site_nodes)
+            more = f" +{len(names) - 3} more" if len(names) > 3 else ""
+            print(f"  {effect} {path}: {chain} [{issuer}]")
+            print(f"      by {len(names)}: {', '.join(names[:3])}{more}")
+        readers = sorted({r["node"] for r in rows if r["effect"] == "read"})
+        if readers:
+            print(f"  read (opened) by {len(readers)} tests")
+        print("  tests: " + " ".join(nodes))
+    spawns = sorted({(e["node"], e["cwd"]) for e in events if e["effect"] == "spawn"})
+    if spawns:
+        print("== tests that start processes (their writes are not traced)")
+        for node, cwd in spawns:
+            print(f"  {node} in {os.path.relpath(cwd, root) if cwd.startswith(root) else cwd}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "report":
+        report(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit("usage: trace_paths.py report TRACE.jsonl ROOTDIR")
