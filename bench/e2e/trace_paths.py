@@ -6,11 +6,11 @@ Used to build the ground truth in docs/e2e.md: run a suite serially with
 
 and then `python bench/e2e/trace_paths.py report trace.jsonl ROOTDIR`. Every file operation that
 Python's audit hooks announce (`open`, `os.remove`, `os.mkdir`, `shutil.rmtree`, `os.rename`,
-`shutil.copyfile`, `sqlite3.connect`, `subprocess.Popen`, ...) is written with the test that was
+`shutil.copyfile`, `sqlite3.connect`, `subprocess.Popen`, ...) and every `os.stat` (existence checks)
+under ROOTDIR or HOME is written with the test that was
 running (from `PYTEST_CURRENT_TEST`, so fixtures and setup/teardown count for their test) and the chain
-of frames inside ROOTDIR that led to it, plus the frame that issued it. Checks such as
-`os.path.exists` raise no audit event and writes made by child processes are invisible; the report
-says which tests started processes so those can be read by hand.
+of frames inside ROOTDIR that led to it, plus the frame that issued it. Writes made by child processes
+are invisible; the report says which tests started processes so those can be read by hand.
 """
 
 from __future__ import annotations
@@ -51,6 +51,20 @@ class _Recorder:
         self.out = open(out_path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the run
         self.busy = threading.local()
         self.own_file = os.path.realpath(__file__)
+        self.home = os.path.expanduser("~")
+        self.seen: set[tuple] = set()
+
+    def checked(self, path) -> None:
+        """`os.stat` was asked about `path` (`exists`, `isfile`, `is_dir`...): a check."""
+        if getattr(self.busy, "on", False) or isinstance(path, int):
+            return
+        self.busy.on = True
+        try:
+            self._write_row("os.stat", path, "check")
+        except Exception:  # noqa: BLE001 - a tracer must never change the suite's outcome
+            pass
+        finally:
+            self.busy.on = False
 
     def hook(self, event: str, args: tuple) -> None:
         if event not in _MUTATING_EVENTS and event not in _RENAMES and event not in (
@@ -72,6 +86,11 @@ class _Recorder:
         rows = []
         if event == "open":
             path, mode, flags = args[0], args[1], args[2]
+            tmpfile = getattr(os, "O_TMPFILE", 0)
+            if tmpfile and isinstance(flags, int) and flags & tmpfile == tmpfile:
+                return  # an unnamed file in a folder (tempfile): nothing another test can see
+            if not isinstance(path, int) and os.path.isdir(path):
+                return  # `tempfile` opens the folder by name and the random file through an opener
             if isinstance(mode, str):
                 writes = any(c in mode for c in "wax+")
             else:
@@ -85,6 +104,10 @@ class _Recorder:
             rows.append((cwd if cwd is not None else os.getcwd(), "spawn"))
         else:
             effect, index = _MUTATING_EVENTS[event]
+            if event in ("os.remove", "os.rmdir", "os.mkdir") and args[-1] not in (None, -1, -100):
+                # Relative to a folder descriptor: the steps of `shutil.rmtree`, whose own event
+                # already names the whole tree.
+                return
             if index < len(args):
                 rows.append((args[index], effect))
         for path, effect in rows:
@@ -99,7 +122,7 @@ class _Recorder:
             ("/dev/", "/proc/", "/sys/")
         ):
             return
-        if effect == "read" and not absolute.startswith(self.root):
+        if effect in ("read", "check") and not absolute.startswith((self.root, self.home)):
             return
         test = os.environ.get("PYTEST_CURRENT_TEST", "<outside a test>")
         frames = []
@@ -111,6 +134,11 @@ class _Recorder:
                 frames.append((filename, frame.f_lineno, frame.f_code.co_name))
             frame = frame.f_back
         issuer = f"{frames[0][0]}:{frames[0][1]} {frames[0][2]}" if frames else None
+        key = (test, effect, absolute, issuer)
+        if effect == "check":
+            if key in self.seen:
+                return
+            self.seen.add(key)
         # Outermost first: the project's frames, and the first library frame each of them calls (the
         # library entry point, such as `pyexcel.save_as`).
         chain = []
@@ -142,6 +170,16 @@ def pytest_configure(config) -> None:
         return
     recorder = _Recorder(out, str(config.rootpath))
     sys.addaudithook(recorder.hook)
+    # No audit event announces `os.stat`, which every existence check ends in; wrap it (the import
+    # system keeps its own reference to `posix.stat` and is not affected).
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+
+        def wrapper(path, *args, _real=real, **kwargs):
+            recorder.checked(path)
+            return _real(path, *args, **kwargs)
+
+        setattr(os, name, wrapper)
 
 
 def _test_id(current: str) -> tuple[str, str]:
@@ -184,7 +222,7 @@ def report(trace: str, root: str) -> None:
     for key in sorted(buckets):
         rows = buckets[key]
         nodes = sorted({r["node"] for r in rows})
-        changed = [r for r in rows if r["effect"] != "read"]
+        changed = [r for r in rows if r["effect"] not in ("read", "check")]
         if len(nodes) < 2 or not changed:
             continue
         shown = os.path.relpath(key, root) if key.startswith(root) else key
@@ -192,7 +230,7 @@ def report(trace: str, root: str) -> None:
         print(f"== {shown}  ({len(nodes)} tests; {', '.join(effects)})")
         sites: dict[tuple, set] = {}
         for r in rows:
-            if r["effect"] == "read":
+            if r["effect"] in ("read", "check"):
                 continue
             path = os.path.relpath(r["path"], root) if r["path"].startswith(root) else r["path"]
             issuer = short(r["issuer"] or "-")
@@ -203,9 +241,10 @@ def report(trace: str, root: str) -> None:
             more = f" +{len(names) - 3} more" if len(names) > 3 else ""
             print(f"  {effect} {path}: {chain} [{issuer}]")
             print(f"      by {len(names)}: {', '.join(names[:3])}{more}")
-        readers = sorted({r["node"] for r in rows if r["effect"] == "read"})
-        if readers:
-            print(f"  read (opened) by {len(readers)} tests")
+        for kind in ("read", "check"):
+            others = sorted({r["node"] for r in rows if r["effect"] == kind})
+            if others:
+                print(f"  {kind} by {len(others)} tests: {' '.join(others)}")
         print("  tests: " + " ".join(nodes))
     spawns = sorted({(e["node"], e["cwd"]) for e in events if e["effect"] == "spawn"})
     if spawns:
