@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import sysconfig
 import threading
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -42,7 +43,10 @@ _RENAMES = {"os.rename", "os.replace"}
 def short(where: str) -> str:
     """Library frames shortened to the path inside site-packages."""
     marker = "site-packages" + os.sep
-    return where.split(marker, 1)[1] if marker in where else where
+    if marker in where:
+        return where.split(marker, 1)[1]
+    stdlib = sysconfig.get_paths()["stdlib"] + os.sep
+    return "stdlib/" + where[len(stdlib) :] if where.startswith(stdlib) else where
 
 
 class _Recorder:
@@ -190,6 +194,80 @@ def _test_id(current: str) -> tuple[str, str]:
     return current, ""
 
 
+def _entry(chain: list[str], tests_dir: str = "tests/") -> str:
+    """The test-side frames of a chain and the first frame they call outside the tests folder."""
+    kept = []
+    for frame in chain:
+        if frame.startswith("<") or frame.startswith("[<"):
+            continue
+        kept.append(frame)
+        if not frame.startswith(tests_dir):
+            break
+    return " -> ".join(kept) or "-"
+
+
+def _scope(node: str) -> str:
+    """`tests/a.py::T::t[x]` -> `tests/a.py::T`; `tests/a.py::t` -> `tests/a.py`."""
+    parts = node.split("::")
+    return "::".join(parts[:-1])
+
+
+def summary(trace: str, root: str) -> None:
+    """One block per shared path: the tests by module or class, and each distinct way it is changed
+    (the test-side call chain up to the package or library it enters, and the frame that did it)."""
+    for key, rows, nodes in _shared(trace, root):
+        scopes: dict[str, int] = {}
+        for node in nodes:
+            scopes[_scope(node)] = scopes.get(_scope(node), 0) + 1
+        effects = sorted({r["effect"] for r in rows})
+        print(f"== {_rel(key, root)}  ({len(nodes)} tests; {', '.join(effects)})")
+        print("  tests: " + ", ".join(f"{s} ({n})" for s, n in sorted(scopes.items())))
+        sites: dict[tuple, set] = {}
+        for r in rows:
+            if r["effect"] in ("read", "check", "chmod"):
+                continue
+            effect = "remove" if r["effect"] == "remove-tree" else r["effect"]
+            issuer = _rel(short(r["issuer"] or "-"), root)
+            sites.setdefault((effect, _entry(r["chain"]), issuer), set()).add(r["node"])
+        for (effect, entry, issuer), site_nodes in sorted(sites.items()):
+            print(f"  {effect} ({len(site_nodes)}): {entry}  [at {issuer}]")
+
+
+def _rel(path: str, root: str) -> str:
+    return os.path.relpath(path, root) if path.startswith(root + os.sep) else path
+
+
+def _shared(trace: str, root: str):
+    """(bucket, rows, tests) for every path two or more tests touch and at least one changes."""
+    root = os.path.realpath(root)
+    events = []
+    with open(trace, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["path"].startswith("/tmp/pytest-of-") or row["effect"] == "spawn":
+                continue
+            row["node"], row["phase"] = _test_id(row["test"])
+            events.append(row)
+    trees = sorted(
+        {e["path"] for e in events if e["effect"] in ("remove-tree", "create-dir", "remove")}
+    )
+
+    def bucket(path: str) -> str:
+        for tree in trees:
+            if path == tree or path.startswith(tree + os.sep):
+                return tree
+        return path
+
+    buckets: dict[str, list[dict]] = {}
+    for e in events:
+        buckets.setdefault(bucket(e["path"]), []).append(e)
+    for key in sorted(buckets):
+        rows = buckets[key]
+        nodes = sorted({r["node"] for r in rows})
+        if len(nodes) >= 2 and any(r["effect"] not in ("read", "check") for r in rows):
+            yield key, rows, nodes
+
+
 def report(trace: str, root: str) -> None:
     """Print every path that two or more tests touch and at least one changes."""
     root = os.path.realpath(root)
@@ -234,6 +312,8 @@ def report(trace: str, root: str) -> None:
                 continue
             path = os.path.relpath(r["path"], root) if r["path"].startswith(root) else r["path"]
             issuer = short(r["issuer"] or "-")
+            if issuer.startswith(root + os.sep):
+                issuer = os.path.relpath(issuer, root)
             chain = " -> ".join(r["chain"]) or "-"
             sites.setdefault((r["effect"], path, chain, issuer), set()).add(r["node"])
         for (effect, path, chain, issuer), site_nodes in sorted(sites.items()):
@@ -254,7 +334,7 @@ def report(trace: str, root: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "report":
-        report(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 4 and sys.argv[1] in ("report", "summary"):
+        (report if sys.argv[1] == "report" else summary)(sys.argv[2], sys.argv[3])
     else:
-        sys.exit("usage: trace_paths.py report TRACE.jsonl ROOTDIR")
+        sys.exit("usage: trace_paths.py report|summary TRACE.jsonl ROOTDIR")
