@@ -7,7 +7,8 @@
 # For each suite: download the pinned sdist from PyPI (pip), make a Python 3.11 venv with pinned
 # dependencies, run `isolint audit --format json`, then run the tests serially once, with `-n 2`
 # RUNS times, and with `-n 2 --dist loadgroup -p xdist_groups` (the audit's groups as markers) RUNS
-# times, each run on a fresh copy of the sdist. Prints a table.
+# times, each run on a fresh copy of the sdist; as a control, also with the groups implied by the traced
+# ground truth (ground-truth/SUITE.groups.json, from trace_paths.py). Prints a table.
 #
 # Environment: ISOLINT (binary, default target/release/isolint of this repository), E2E_WORK (default
 # /work/e2e-work), E2E_VENVS (default /work/e2e-venvs), PYTHON (default python3.11), RUNS (default 3).
@@ -92,8 +93,10 @@ run_pytest() {
   shift 4
   fresh_tree "$name" "$tarball"
   local status=0
+  # Through a pipe, not straight into the log: the workers inherit pytest's stdout, and a suite that
+  # lists its open files (pyexcel's test_issue_83_*) would see the other worker move the log's offset.
   (cd "$WORK/src/$name" && PYTHONPATH="$here" ISOLINT_AUDIT_JSON="$groups" timeout 1800 "$VENVS/$name/bin/python" -m pytest \
-    -q -p no:cacheprovider -rfE "$@" tests >"$log" 2>&1) || status=$?
+    -q -p no:cacheprovider -rfE "$@" tests 2>&1 | cat >"$log"; exit "${PIPESTATUS[0]}") || status=$?
   local failed
   failed="$(grep -cE '^(FAILED|ERROR) ' "$log" || true)"
   if [ "$status" -eq 0 ]; then
@@ -139,14 +142,22 @@ for s in "${selected[@]}"; do
       -n 2 --dist loadgroup -p xdist_groups "${extra_args[@]}")")
     echo "   -n 2 loadgroup run $i: ${grouped_runs[-1]}" >&2
   done
-  rows+=("| $name | $req | $serial | ${plain[*]} | ${grouped_runs[*]} | $grouped |")
+  # Control: the groups implied by the traced ground truth (ground-truth/$name.groups.json). Green runs
+  # here show that the listed shared paths are all that breaks `-n 2`.
+  control_runs=()
+  for i in $(seq 1 "$RUNS"); do
+    control_runs+=("$(run_pytest "$name" "$tarball" "$WORK/logs/$name.control.$i.log" "$here/ground-truth/$name.groups.json" \
+      -n 2 --dist loadgroup -p xdist_groups "${extra_args[@]}")")
+    echo "   -n 2 loadgroup traced groups run $i: ${control_runs[-1]}" >&2
+  done
+  rows+=("| $name | $req | $serial | ${plain[*]} | ${grouped_runs[*]} | $grouped | ${control_runs[*]} |")
 done
 
 echo
 echo "isolint: $("$ISOLINT" --version 2>/dev/null || echo unknown)"
 echo
-echo "| suite | version | serial | -n 2 ($RUNS runs) | -n 2 --dist loadgroup + audit groups ($RUNS runs) | tests grouped |"
-echo "|---|---|---|---|---|---|"
+echo "| suite | version | serial | -n 2 ($RUNS runs) | -n 2 --dist loadgroup + audit groups ($RUNS runs) | tests grouped by the audit | control: traced groups ($RUNS runs) |"
+echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "Logs in $WORK/logs; audits in $WORK/audit."

@@ -268,6 +268,46 @@ def _shared(trace: str, root: str):
             yield key, rows, nodes
 
 
+def groups(trace: str, root: str) -> None:
+    """Print, in the layout of `isolint audit --format json` (`xdist.groups`), the groups that the
+    traced sharing implies: tests that touch a shared path join one group, transitively. Applied with
+    the xdist_groups plugin they show whether the traced ground truth is complete."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    paths: dict[str, list[str]] = {}
+    for key, _rows, nodes in _shared(trace, root):
+        nodes = [n for n in nodes if "::" in n]
+        for node in nodes[1:]:
+            a, b = find(nodes[0]), find(node)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        if nodes:
+            paths.setdefault(nodes[0], []).append(_rel(key, root))
+    members: dict[str, list[str]] = {}
+    for node in parent:
+        members.setdefault(find(node), []).append(node)
+    resources: dict[str, list[str]] = {}
+    for first, shared in paths.items():
+        resources.setdefault(find(first), []).extend(shared)
+    out = []
+    for index, (head, nodes) in enumerate(sorted(members.items()), start=1):
+        out.append(
+            {
+                "name": f"traced-{index}",
+                "resources": sorted(set(resources.get(head, []))),
+                "tests": sorted(nodes),
+            }
+        )
+    print(json.dumps({"xdist": {"groups": out}}, indent=1))
+
+
 def report(trace: str, root: str) -> None:
     """Print every path that two or more tests touch and at least one changes."""
     root = os.path.realpath(root)
@@ -334,7 +374,8 @@ def report(trace: str, root: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] in ("report", "summary"):
-        (report if sys.argv[1] == "report" else summary)(sys.argv[2], sys.argv[3])
+    commands = {"report": report, "summary": summary, "groups": groups}
+    if len(sys.argv) == 4 and sys.argv[1] in commands:
+        commands[sys.argv[1]](sys.argv[2], sys.argv[3])
     else:
-        sys.exit("usage: trace_paths.py report|summary TRACE.jsonl ROOTDIR")
+        sys.exit("usage: trace_paths.py report|summary|groups TRACE.jsonl ROOTDIR")
