@@ -215,6 +215,7 @@ def _scope(node: str) -> str:
 def summary(trace: str, root: str) -> None:
     """One block per shared path: the tests by module or class, and each distinct way it is changed
     (the test-side call chain up to the package or library it enters, and the frame that did it)."""
+    root = os.path.realpath(root)
     for key, rows, nodes in _shared(trace, root):
         scopes: dict[str, int] = {}
         for node in nodes:
@@ -266,6 +267,64 @@ def _shared(trace: str, root: str):
         nodes = sorted({r["node"] for r in rows})
         if len(nodes) >= 2 and any(r["effect"] not in ("read", "check") for r in rows):
             yield key, rows, nodes
+
+
+def _shapes(row: dict, chain: list[str], tests_dir: str = "tests/") -> set[str]:
+    """How the change reaches the path, in the words of docs/e2e.md."""
+    frames = [f for f in chain if not f.startswith(("<", "[<"))]
+    shapes = set()
+    test_file = row["node"].split("::", 1)[0]
+    if frames and not frames[0].startswith(test_file + ":") and frames[0].startswith(tests_dir):
+        shapes.add("inherited from " + frames[0].split(":", 1)[0])
+    names = [f.rsplit(" ", 1)[-1] for f in frames[:1]]
+    if names and names[0] in ("setUp", "tearDown", "setup_method", "teardown_method"):
+        shapes.add(names[0])
+    elif row["phase"] in ("setup", "teardown"):
+        shapes.add(f"fixture ({row['phase']})")
+    if sum(1 for f in frames if f.startswith(tests_dir)) > 1:
+        shapes.add("helper in tests")
+    if any(not f.startswith((tests_dir, "[")) for f in frames):
+        shapes.add("package function")
+    if any(f.startswith("[") and not f.startswith(("[stdlib/", "[/")) for f in frames):
+        shapes.add("library call")
+    if row["effect"] == "create-dir" and not frames[1:]:
+        shapes.add("direct")
+    if frames and frames[-1].startswith(tests_dir) and len(frames) == 1:
+        shapes.add("direct")
+    elif frames[1:] and frames[-1].startswith("[stdlib/") and all(
+        f.startswith((tests_dir, "[stdlib/")) for f in frames
+    ):
+        shapes.add("direct" if len([f for f in frames if f.startswith(tests_dir)]) == 1 else "")
+    shapes.discard("")
+    return shapes
+
+
+def table(trace: str, root: str) -> None:
+    """A Markdown table row per shared path: tests, how it is changed (sites and shapes)."""
+    root = os.path.realpath(root)
+    print("| path | tests | changed at (test side -> where it enters) | shapes |")
+    print("|---|---|---|---|")
+    for key, rows, nodes in _shared(trace, root):
+        scopes: dict[str, int] = {}
+        for node in nodes:
+            if "::" in node:
+                scopes[_scope(node)] = scopes.get(_scope(node), 0) + 1
+        sites: dict[str, set] = {}
+        shapes: set[str] = set()
+        for r in rows:
+            if r["effect"] in ("read", "check", "chmod"):
+                continue
+            effect = "rm" if r["effect"] in ("remove", "remove-tree") else (
+                "mkdir" if r["effect"] == "create-dir" else "w"
+            )
+            sites.setdefault(f"{effect} {_entry(r['chain'])}", set()).add(r["node"])
+            shapes |= _shapes(r, r["chain"])
+        site_list = sorted(sites, key=lambda k: (-len(sites[k]), k))
+        shown = "<br>".join(f"{k} ({len(sites[k])})" for k in site_list[:4])
+        if len(site_list) > 4:
+            shown += f"<br>+{len(site_list) - 4} more"
+        tests = ", ".join(f"{s.split('/')[-1]} ({n})" for s, n in sorted(scopes.items()))
+        print(f"| `{_rel(key, root)}` | {len(nodes)}: {tests} | {shown} | {', '.join(sorted(shapes))} |")
 
 
 def groups(trace: str, root: str) -> None:
@@ -374,8 +433,8 @@ def report(trace: str, root: str) -> None:
 
 
 if __name__ == "__main__":
-    commands = {"report": report, "summary": summary, "groups": groups}
+    commands = {"report": report, "summary": summary, "groups": groups, "table": table}
     if len(sys.argv) == 4 and sys.argv[1] in commands:
         commands[sys.argv[1]](sys.argv[2], sys.argv[3])
     else:
-        sys.exit("usage: trace_paths.py report|summary|groups TRACE.jsonl ROOTDIR")
+        sys.exit("usage: trace_paths.py report|summary|groups|table TRACE.jsonl ROOTDIR")
