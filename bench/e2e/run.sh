@@ -119,7 +119,8 @@ for s in "${selected[@]}"; do
   fresh_tree "$name" "$tarball"
   audit="$WORK/audit/$name.json"
   rm -f "$audit"
-  "$ISOLINT" audit "$WORK/src/$name" --format json --output "$audit" >"$WORK/logs/$name.audit.log" 2>&1 || true
+  # From the suite's folder, as a user would run it there.
+  (cd "$WORK/src/$name" && "$ISOLINT" audit --format json --output "$audit" >"$WORK/logs/$name.audit.log" 2>&1) || true
   [ -s "$audit" ] || { echo "isolint audit wrote no report for $name (see $WORK/logs/$name.audit.log)" >&2; exit 1; }
 
   summary="$WORK/audit/$name.groups.json"

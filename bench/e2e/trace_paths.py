@@ -38,6 +38,7 @@ _MUTATING_EVENTS = {
     "sqlite3.connect": ("write", 0),
 }
 _RENAMES = {"os.rename", "os.replace"}
+_EXCLUDED: set[str] = set()
 
 
 def short(where: str) -> str:
@@ -263,6 +264,8 @@ def _shared(trace: str, root: str):
     for e in events:
         buckets.setdefault(bucket(e["path"]), []).append(e)
     for key in sorted(buckets):
+        if _rel(key, root) in _EXCLUDED:
+            continue
         rows = buckets[key]
         nodes = sorted({r["node"] for r in rows})
         if len(nodes) >= 2 and any(r["effect"] not in ("read", "check") for r in rows):
@@ -330,7 +333,9 @@ def table(trace: str, root: str) -> None:
 def groups(trace: str, root: str) -> None:
     """Print, in the layout of `isolint audit --format json` (`xdist.groups`), the groups that the
     traced sharing implies: tests that touch a shared path join one group, transitively. Applied with
-    the xdist_groups plugin they show whether the traced ground truth is complete."""
+    the xdist_groups plugin they show whether the traced ground truth is complete. `shared_paths`
+    lists each shared path with its tests (for compare.py)."""
+    root = os.path.realpath(root)
     parent: dict[str, str] = {}
 
     def find(node: str) -> str:
@@ -341,8 +346,10 @@ def groups(trace: str, root: str) -> None:
         return node
 
     paths: dict[str, list[str]] = {}
+    shared_paths = []
     for key, _rows, nodes in _shared(trace, root):
         nodes = [n for n in nodes if "::" in n]
+        shared_paths.append({"path": _rel(key, root), "tests": nodes})
         for node in nodes[1:]:
             a, b = find(nodes[0]), find(node)
             if a != b:
@@ -364,7 +371,7 @@ def groups(trace: str, root: str) -> None:
                 "tests": sorted(nodes),
             }
         )
-    print(json.dumps({"xdist": {"groups": out}}, indent=1))
+    print(json.dumps({"xdist": {"groups": out}, "shared_paths": shared_paths}, indent=1))
 
 
 def report(trace: str, root: str) -> None:
@@ -434,7 +441,12 @@ def report(trace: str, root: str) -> None:
 
 if __name__ == "__main__":
     commands = {"report": report, "summary": summary, "groups": groups, "table": table}
-    if len(sys.argv) == 4 and sys.argv[1] in commands:
+    if len(sys.argv) in (4, 5) and sys.argv[1] in commands:
+        # Optional: paths (relative to ROOTDIR, comma-separated) that reading the code showed are not
+        # changed although traced (an `open(..., "r+b")` for a read-only mmap, a `mkdir(exist_ok=True)`
+        # of a checked-in folder).
+        if len(sys.argv) == 5:
+            _EXCLUDED.update(p for p in sys.argv[4].split(",") if p)
         commands[sys.argv[1]](sys.argv[2], sys.argv[3])
     else:
-        sys.exit("usage: trace_paths.py report|summary|groups|table TRACE.jsonl ROOTDIR")
+        sys.exit("usage: trace_paths.py report|summary|groups|table TRACE.jsonl ROOTDIR [EXCLUDED,...]")

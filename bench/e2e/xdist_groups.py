@@ -18,21 +18,7 @@ import json
 import os
 
 import pytest
-
-
-def _split(node_id: str) -> tuple[list[str], str, str | None]:
-    """`a/tests/t.py::C::f[x]` -> (['a', 'tests', 't.py'], 'C::f', 'x')."""
-    path, _, rest = node_id.partition("::")
-    params = None
-    if rest.endswith("]") and "[" in rest:
-        rest, _, params = rest[:-1].partition("[")
-    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
-    return parts, rest, params
-
-
-def _path_matches(a: list[str], b: list[str]) -> bool:
-    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-    return bool(shorter) and longer[len(longer) - len(shorter) :] == shorter
+from node_ids import same_file, split_node_id
 
 
 class _Groups:
@@ -45,7 +31,7 @@ class _Groups:
             name = group["name"]
             self.parent.setdefault(name, name)
             for node_id in group.get("tests", []):
-                parts, rest, params = _split(node_id)
+                parts, rest, params = split_node_id(node_id)
                 self.entries.setdefault(rest, []).append((parts, params, name, node_id))
         self.group_count = len(groups)
         self.listed = {entry[3] for entries in self.entries.values() for entry in entries}
@@ -63,12 +49,12 @@ class _Groups:
             self.parent[max(ra, rb)] = min(ra, rb)
 
     def groups_of(self, node_id: str) -> list[str]:
-        parts, rest, params = _split(node_id)
+        parts, rest, params = split_node_id(node_id)
         found = []
         for entry_parts, entry_params, name, listed in self.entries.get(rest, []):
             if entry_params is not None and entry_params != params:
                 continue
-            if _path_matches(parts, entry_parts):
+            if same_file(parts, entry_parts):
                 found.append(name)
                 self.used.add(listed)
         return found
