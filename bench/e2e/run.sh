@@ -11,7 +11,8 @@
 # ground truth (ground-truth/SUITE.groups.json, from trace_paths.py). Prints a table.
 #
 # Environment: ISOLINT (binary, default target/release/isolint of this repository), E2E_WORK (default
-# /work/e2e-work), E2E_VENVS (default /work/e2e-venvs), PYTHON (default python3.11), RUNS (default 3).
+# /work/e2e-work), E2E_VENVS (default /work/e2e-venvs), PYTHON (default python3.11), RUNS (default 3),
+# TIMEOUT (seconds per pytest run, default 180).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,6 +22,9 @@ WORK="${E2E_WORK:-/work/e2e-work}"
 VENVS="${E2E_VENVS:-/work/e2e-venvs}"
 PYTHON="${PYTHON:-python3.11}"
 RUNS="${RUNS:-3}"
+# A worker killed by a signal (pyexcel: SIGBUS reading a spreadsheet another worker truncates) can
+# leave pytest-xdist's controller waiting: no suite here needs more than a minute.
+TIMEOUT="${TIMEOUT:-180}"
 
 # name | sdist requirement | test dependencies | extra pytest arguments
 SUITES=(
@@ -95,16 +99,19 @@ run_pytest() {
   local status=0
   # Through a pipe, not straight into the log: the workers inherit pytest's stdout, and a suite that
   # lists its open files (pyexcel's test_issue_83_*) would see the other worker move the log's offset.
-  (cd "$WORK/src/$name" && PYTHONPATH="$here" ISOLINT_AUDIT_JSON="$groups" timeout 1800 "$VENVS/$name/bin/python" -m pytest \
+  (cd "$WORK/src/$name" && PYTHONPATH="$here" ISOLINT_AUDIT_JSON="$groups" timeout "$TIMEOUT" "$VENVS/$name/bin/python" -m pytest \
     -q -p no:cacheprovider -rfE "$@" tests 2>&1 | cat >"$log"; exit "${PIPESTATUS[0]}") || status=$?
-  local failed
+  local failed crashed=""
   failed="$(grep -cE '^(FAILED|ERROR) ' "$log" || true)"
+  if grep -q "node down" "$log"; then crashed="+worker crash"; fi
   if [ "$status" -eq 0 ]; then
     echo pass
+  elif [ "$status" -eq 124 ]; then
+    echo "HANG(timeout${crashed})"
   elif [ "$failed" -gt 0 ]; then
-    echo "FAIL($failed)"
+    echo "FAIL($failed${crashed})"
   else
-    echo "CRASH(exit $status)"
+    echo "CRASH(exit $status${crashed})"
   fi
 }
 
@@ -128,7 +135,13 @@ for s in "${selected[@]}"; do
   (cd "$WORK/src/$name" && PYTHONPATH="$here" ISOLINT_AUDIT_JSON="$audit" ISOLINT_GROUPS_SUMMARY="$summary" \
     "$VENVS/$name/bin/python" -m pytest -q -p no:cacheprovider -p xdist_groups --collect-only \
     "${extra_args[@]}" tests >"$WORK/logs/$name.collect.log" 2>&1) || true
-  grouped="$("$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); print(f"{s[\"items_marked\"]}/{s[\"items_collected\"]} in {s[\"groups_applied\"]} groups")' "$summary" 2>/dev/null || echo "?")"
+  grouped="$("$PYTHON" -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+print("{}/{} in {} groups".format(s["items_marked"], s["items_collected"], s["groups_applied"]))' "$summary" 2>/dev/null || echo "?")"
+
+  coverage="$("$PYTHON" "$here/compare.py" "$audit" "$here/ground-truth/$name.groups.json" \
+    | tee "$WORK/logs/$name.compare.log" | head -1 | sed 's/shared paths covered: //; s/; tests covered: / paths, /; s/$/ tests/')"
+  echo "   traced ground truth covered by the audit's groups: $coverage" >&2
 
   serial="$(run_pytest "$name" "$tarball" "$WORK/logs/$name.serial.log" "" "${extra_args[@]}")"
   echo "   serial: $serial" >&2
@@ -151,14 +164,14 @@ for s in "${selected[@]}"; do
       -n 2 --dist loadgroup -p xdist_groups "${extra_args[@]}")")
     echo "   -n 2 loadgroup traced groups run $i: ${control_runs[-1]}" >&2
   done
-  rows+=("| $name | $req | $serial | ${plain[*]} | ${grouped_runs[*]} | $grouped | ${control_runs[*]} |")
+  rows+=("| $name | $req | $serial | ${plain[*]} | ${grouped_runs[*]} | $grouped | $coverage | ${control_runs[*]} |")
 done
 
 echo
 echo "isolint: $("$ISOLINT" --version 2>/dev/null || echo unknown)"
 echo
-echo "| suite | version | serial | -n 2 ($RUNS runs) | -n 2 --dist loadgroup + audit groups ($RUNS runs) | tests grouped by the audit | control: traced groups ($RUNS runs) |"
-echo "|---|---|---|---|---|---|---|"
+echo "| suite | version | serial | -n 2 ($RUNS runs) | -n 2 --dist loadgroup + audit groups ($RUNS runs) | tests grouped by the audit | traced ground truth covered | control: traced groups ($RUNS runs) |"
+echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "Logs in $WORK/logs; audits in $WORK/audit."
+echo "Logs in $WORK/logs (SUITE.compare.log: the shared paths the audit's groups miss); audits in $WORK/audit."
