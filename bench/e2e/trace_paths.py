@@ -4,13 +4,13 @@ Used to build the ground truth in docs/e2e.md: run a suite serially with
 
     PYTHONPATH=bench/e2e TRACE_PATHS_OUT=trace.jsonl pytest -p trace_paths -p no:randomly
 
-and then `python bench/e2e/trace_paths.py report trace.jsonl ROOTDIR`. Every file operation that
-Python's audit hooks announce (`open`, `os.remove`, `os.mkdir`, `shutil.rmtree`, `os.rename`,
-`shutil.copyfile`, `sqlite3.connect`, `subprocess.Popen`, ...) and every `os.stat` (existence checks)
-under ROOTDIR or HOME is written with the test that was
-running (from `PYTEST_CURRENT_TEST`, so fixtures and setup/teardown count for their test) and the chain
-of frames inside ROOTDIR that led to it, plus the frame that issued it. Writes made by child processes
-are invisible; the report says which tests started processes so those can be read by hand.
+and then `python bench/e2e/trace_paths.py report|summary|groups trace.jsonl ROOTDIR`. Every file
+operation that Python's audit hooks announce (`open`, `os.remove`, `os.mkdir`, `shutil.rmtree`,
+`os.rename`, `shutil.copyfile`, `sqlite3.connect`, `subprocess.Popen`, ...) and every `os.stat`
+(existence checks) under ROOTDIR or HOME is written with the test that was running (from
+`PYTEST_CURRENT_TEST`, so fixtures and setup/teardown count for their test), the chain of frames
+inside ROOTDIR that led to it, and the frame that issued it. Writes made by child processes are
+invisible; `report` lists the tests that start processes so those can be read by hand.
 """
 
 from __future__ import annotations
@@ -242,19 +242,14 @@ def _rel(path: str, root: str) -> str:
 def _shared(trace: str, root: str):
     """(bucket, rows, tests) for every path two or more tests touch and at least one changes."""
     root = os.path.realpath(root)
-    events = []
-    with open(trace, encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if row["path"].startswith("/tmp/pytest-of-") or row["effect"] == "spawn":
-                continue
-            row["node"], row["phase"] = _test_id(row["test"])
-            events.append(row)
+    events = [e for e in _load(trace) if e["effect"] != "spawn"]
     trees = sorted(
         {e["path"] for e in events if e["effect"] in ("remove-tree", "create-dir", "remove")}
     )
 
     def bucket(path: str) -> str:
+        # The outermost folder some test creates or removes that holds this path: tests racing on a
+        # folder race on everything in it.
         for tree in trees:
             if path == tree or path.startswith(tree + os.sep):
                 return tree
@@ -270,64 +265,6 @@ def _shared(trace: str, root: str):
         nodes = sorted({r["node"] for r in rows})
         if len(nodes) >= 2 and any(r["effect"] not in ("read", "check") for r in rows):
             yield key, rows, nodes
-
-
-def _shapes(row: dict, chain: list[str], tests_dir: str = "tests/") -> set[str]:
-    """How the change reaches the path, in the words of docs/e2e.md."""
-    frames = [f for f in chain if not f.startswith(("<", "[<"))]
-    shapes = set()
-    test_file = row["node"].split("::", 1)[0]
-    if frames and not frames[0].startswith(test_file + ":") and frames[0].startswith(tests_dir):
-        shapes.add("inherited from " + frames[0].split(":", 1)[0])
-    names = [f.rsplit(" ", 1)[-1] for f in frames[:1]]
-    if names and names[0] in ("setUp", "tearDown", "setup_method", "teardown_method"):
-        shapes.add(names[0])
-    elif row["phase"] in ("setup", "teardown"):
-        shapes.add(f"fixture ({row['phase']})")
-    if sum(1 for f in frames if f.startswith(tests_dir)) > 1:
-        shapes.add("helper in tests")
-    if any(not f.startswith((tests_dir, "[")) for f in frames):
-        shapes.add("package function")
-    if any(f.startswith("[") and not f.startswith(("[stdlib/", "[/")) for f in frames):
-        shapes.add("library call")
-    if row["effect"] == "create-dir" and not frames[1:]:
-        shapes.add("direct")
-    if frames and frames[-1].startswith(tests_dir) and len(frames) == 1:
-        shapes.add("direct")
-    elif frames[1:] and frames[-1].startswith("[stdlib/") and all(
-        f.startswith((tests_dir, "[stdlib/")) for f in frames
-    ):
-        shapes.add("direct" if len([f for f in frames if f.startswith(tests_dir)]) == 1 else "")
-    shapes.discard("")
-    return shapes
-
-
-def table(trace: str, root: str) -> None:
-    """A Markdown table row per shared path: tests, how it is changed (sites and shapes)."""
-    root = os.path.realpath(root)
-    print("| path | tests | changed at (test side -> where it enters) | shapes |")
-    print("|---|---|---|---|")
-    for key, rows, nodes in _shared(trace, root):
-        scopes: dict[str, int] = {}
-        for node in nodes:
-            if "::" in node:
-                scopes[_scope(node)] = scopes.get(_scope(node), 0) + 1
-        sites: dict[str, set] = {}
-        shapes: set[str] = set()
-        for r in rows:
-            if r["effect"] in ("read", "check", "chmod"):
-                continue
-            effect = "rm" if r["effect"] in ("remove", "remove-tree") else (
-                "mkdir" if r["effect"] == "create-dir" else "w"
-            )
-            sites.setdefault(f"{effect} {_entry(r['chain'])}", set()).add(r["node"])
-            shapes |= _shapes(r, r["chain"])
-        site_list = sorted(sites, key=lambda k: (-len(sites[k]), k))
-        shown = "<br>".join(f"{k} ({len(sites[k])})" for k in site_list[:4])
-        if len(site_list) > 4:
-            shown += f"<br>+{len(site_list) - 4} more"
-        tests = ", ".join(f"{s.split('/')[-1]} ({n})" for s, n in sorted(scopes.items()))
-        print(f"| `{_rel(key, root)}` | {len(nodes)}: {tests} | {shown} | {', '.join(sorted(shapes))} |")
 
 
 def groups(trace: str, root: str) -> None:
@@ -374,54 +311,33 @@ def groups(trace: str, root: str) -> None:
     print(json.dumps({"xdist": {"groups": out}, "shared_paths": shared_paths}, indent=1))
 
 
-def report(trace: str, root: str) -> None:
-    """Print every path that two or more tests touch and at least one changes."""
-    root = os.path.realpath(root)
-    tmp_roots = ("/tmp/pytest-of-",)
+def _load(trace: str) -> list[dict]:
     events = []
     with open(trace, encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            if row["path"].startswith(tmp_roots):
-                continue
+            if row["path"].startswith("/tmp/pytest-of-"):
+                continue  # pytest's tmp_path: private to the test
             row["node"], row["phase"] = _test_id(row["test"])
             events.append(row)
-    trees = sorted(
-        {e["path"] for e in events if e["effect"] in ("remove-tree", "create-dir", "remove")}
-    )
+    return events
 
-    def bucket(path: str) -> str:
-        # The outermost folder some test creates or removes that holds this path: tests racing on a
-        # folder race on everything in it.
-        for tree in trees:
-            if path == tree or path.startswith(tree + os.sep):
-                return tree
-        return path
 
-    buckets: dict[str, list[dict]] = {}
-    for e in events:
-        if e["effect"] == "spawn":
-            continue
-        buckets.setdefault(bucket(e["path"]), []).append(e)
-    for key in sorted(buckets):
-        rows = buckets[key]
-        nodes = sorted({r["node"] for r in rows})
-        changed = [r for r in rows if r["effect"] not in ("read", "check")]
-        if len(nodes) < 2 or not changed:
-            continue
-        shown = os.path.relpath(key, root) if key.startswith(root) else key
+def report(trace: str, root: str) -> None:
+    """Every shared path with every test and full chain, then the tests that start processes."""
+    root = os.path.realpath(root)
+    for key, rows, nodes in _shared(trace, root):
         effects = sorted({r["effect"] for r in rows})
-        print(f"== {shown}  ({len(nodes)} tests; {', '.join(effects)})")
+        print(f"== {_rel(key, root)}  ({len(nodes)} tests; {', '.join(effects)})")
         sites: dict[tuple, set] = {}
         for r in rows:
             if r["effect"] in ("read", "check"):
                 continue
-            path = os.path.relpath(r["path"], root) if r["path"].startswith(root) else r["path"]
-            issuer = short(r["issuer"] or "-")
-            if issuer.startswith(root + os.sep):
-                issuer = os.path.relpath(issuer, root)
+            issuer = _rel(short(r["issuer"] or "-"), root)
             chain = " -> ".join(r["chain"]) or "-"
-            sites.setdefault((r["effect"], path, chain, issuer), set()).add(r["node"])
+            sites.setdefault((r["effect"], _rel(r["path"], root), chain, issuer), set()).add(
+                r["node"]
+            )
         for (effect, path, chain, issuer), site_nodes in sorted(sites.items()):
             names = sorted(site_nodes)
             more = f" +{len(names) - 3} more" if len(names) > 3 else ""
@@ -432,15 +348,15 @@ def report(trace: str, root: str) -> None:
             if others:
                 print(f"  {kind} by {len(others)} tests: {' '.join(others)}")
         print("  tests: " + " ".join(nodes))
-    spawns = sorted({(e["node"], e["cwd"]) for e in events if e["effect"] == "spawn"})
+    spawns = sorted({(e["node"], e["cwd"]) for e in _load(trace) if e["effect"] == "spawn"})
     if spawns:
         print("== tests that start processes (their writes are not traced)")
         for node, cwd in spawns:
-            print(f"  {node} in {os.path.relpath(cwd, root) if cwd.startswith(root) else cwd}")
+            print(f"  {node} in {_rel(cwd, root)}")
 
 
 if __name__ == "__main__":
-    commands = {"report": report, "summary": summary, "groups": groups, "table": table}
+    commands = {"report": report, "summary": summary, "groups": groups}
     if len(sys.argv) in (4, 5) and sys.argv[1] in commands:
         # Optional: paths (relative to ROOTDIR, comma-separated) that reading the code showed are not
         # changed although traced (an `open(..., "r+b")` for a read-only mmap, a `mkdir(exist_ok=True)`
@@ -449,4 +365,4 @@ if __name__ == "__main__":
             _EXCLUDED.update(p for p in sys.argv[4].split(",") if p)
         commands[sys.argv[1]](sys.argv[2], sys.argv[3])
     else:
-        sys.exit("usage: trace_paths.py report|summary|groups|table TRACE.jsonl ROOTDIR [EXCLUDED,...]")
+        sys.exit("usage: trace_paths.py report|summary|groups TRACE.jsonl ROOTDIR [EXCLUDED,...]")
