@@ -1120,21 +1120,34 @@ fn pair_removals(effects: Vec<ResolvedEffect>) -> Vec<ResolvedEffect> {
         .map(|e| e.shown.clone())
         .collect();
     kept.retain(|e| e.effect.op != PathOp::Mention || !sink_written.contains(&e.shown));
-    let written: BTreeSet<String> = kept
+    // A removal is shown with the write it undoes (a written path equal to it or inside it) when
+    // the same code writes it; a removal elsewhere (another fixture's finalizer) reaches other
+    // tests and stays a finding of its own.
+    // A class's setup and teardown are one owner; elsewhere, the function.
+    let owner_key = |e: &ResolvedEffect| match e.effect.owner.classes.is_empty() {
+        true => (String::new(), e.effect.owner.function.clone()),
+        false => (e.effect.owner.classes.join("."), String::new()),
+    };
+    let written: BTreeSet<(String, String, String)> = kept
         .iter()
         .filter(|e| e.effect.op != PathOp::Delete)
-        .map(|e| e.shown.clone())
+        .map(|e| {
+            let (classes, function) = owner_key(e);
+            (classes, function, e.shown.clone())
+        })
         .collect();
-    // A removal is shown with the write it undoes: a written path equal to it or inside it.
-    let writes_inside = |folder: &str| {
+    let writes_inside = |e: &ResolvedEffect| {
+        let (classes, function) = owner_key(e);
+        let folder = &e.shown;
         let prefix = format!("{}/", folder.trim_end_matches('/'));
-        written.contains(folder)
+        let start = (classes.clone(), function.clone(), folder.clone());
+        written.contains(&start)
             || written
-                .range(prefix.clone()..)
+                .range((classes.clone(), function.clone(), prefix.clone())..)
                 .next()
-                .is_some_and(|w| w.starts_with(&prefix))
+                .is_some_and(|(c, f, w)| *c == classes && *f == function && w.starts_with(&prefix))
     };
-    kept.retain(|e| e.effect.op != PathOp::Delete || !writes_inside(&e.shown));
+    kept.retain(|e| e.effect.op != PathOp::Delete || !writes_inside(e));
     kept
 }
 

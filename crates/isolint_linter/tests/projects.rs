@@ -123,6 +123,19 @@ fn inherited_tests_are_collected_and_attributed_to_every_subclass() {
     );
     // setup_method runs for every test of every subclass.
     assert_eq!(affected(7).len(), 5, "{:?}", affected(7));
+    // A TestCase a test module imports is collected there too, as well as through its subclass.
+    let imported = result
+        .diagnostics
+        .iter()
+        .find(|d| d.file.ends_with("unit_base.py"))
+        .map(|d| d.affected_tests.clone())
+        .unwrap_or_default();
+    assert!(
+        imported.contains(&"tests/test_imports_a_testcase.py::SheetTests::test_reads".to_string())
+            && imported
+                .contains(&"tests/test_imports_a_testcase.py::TestCSV::test_reads".to_string()),
+        "{imported:?}"
+    );
 }
 
 #[test]

@@ -286,6 +286,15 @@ impl<'m, 't> Evaluator<'m, 't> {
     /// The iterable of the first loop variable the expression uses, if the loop is over literal
     /// items (directly or through a local name).
     fn literal_loop_in(&self, node: Node<'t>, scope: ScopeId) -> Option<(Node<'t>, ScopeId)> {
+        self.literal_loop_within(node, scope, 0)
+    }
+
+    fn literal_loop_within(
+        &self,
+        node: Node<'t>,
+        scope: ScopeId,
+        depth: usize,
+    ) -> Option<(Node<'t>, ScopeId)> {
         let mut cursor = node.walk();
         let mut visited = 0;
         loop {
@@ -296,10 +305,21 @@ impl<'m, 't> Evaluator<'m, 't> {
                 if let Some((binding_scope, binding)) =
                     self.model.lookup(name, scope, current.start_byte())
                 {
-                    if let BindingValue::LoopItem(iterable) = binding.value {
-                        if self.literal_items(iterable, binding_scope).is_some() {
+                    match binding.value {
+                        BindingValue::LoopItem(iterable)
+                            if self.literal_items(iterable, binding_scope).is_some() =>
+                        {
                             return Some((iterable, binding_scope));
                         }
+                        // `name = f"{prefix}project"` inside the loop.
+                        BindingValue::Expr(expr) if binding_scope == scope && depth < 3 => {
+                            if let Some(found) =
+                                self.literal_loop_within(expr, binding_scope, depth + 1)
+                            {
+                                return Some(found);
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }

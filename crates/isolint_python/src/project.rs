@@ -464,10 +464,31 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
         if !facts.is_test_module {
             continue;
         }
+        // pytest also collects the test classes a module imports (`from base import ReaderTests`):
+        // seen as a subclass of the imported class with no methods of its own.
+        let imported: Vec<ClassFacts> = facts
+            .imports
+            .iter()
+            .filter(|i| i.member.is_some() && !facts.classes.iter().any(|c| c.name == i.local))
+            .filter_map(|import| {
+                let name = import.member.as_deref()?;
+                let defined_in = find_class(files, file, name).filter(|f| *f != file)?;
+                let class = files[defined_in].classes.iter().find(|c| c.name == name)?;
+                (class.unittest || name.starts_with("Test")).then(|| ClassFacts {
+                    name: import.local.clone(),
+                    bases: vec![name.to_string()],
+                    collected: true,
+                    module_level: true,
+                    unittest: class.unittest,
+                    ..Default::default()
+                })
+            })
+            .collect();
         for class in facts
             .classes
             .iter()
             .filter(|c| c.collected && c.module_level)
+            .chain(imported.iter())
         {
             let mut seen_methods: BTreeSet<String> = class.methods.iter().cloned().collect();
             let own: Vec<String> = class
