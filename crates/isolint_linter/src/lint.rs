@@ -877,6 +877,9 @@ fn resolve_effects<'a>(
     let facts = &project.files[file];
     let mut resolved: Vec<ResolvedEffect> = Vec::new();
     for effect in effects {
+        // A path a wider fixture built (`os.path.expanduser("~/.rc")` at module scope) was computed
+        // before any function-scoped fixture pointed HOME elsewhere: their isolation misses it.
+        let mut computed_before_the_test = false;
         let (value, via_fixture) = match &effect.path.root {
             Root::Fixture(name) => {
                 let Some(reference) = project.resolve(file, &effect.owner.classes, name, None)
@@ -901,6 +904,7 @@ fn resolve_effects<'a>(
                     continue;
                 }
                 let joined = value.clone().join(Value::literal(effect.path.text.clone()));
+                computed_before_the_test = fixture.scope != "function";
                 (joined, Some((name.clone(), related)))
             }
             _ => (Value::Text(effect.path.clone()), None),
@@ -1006,7 +1010,10 @@ fn resolve_effects<'a>(
                 .iter()
                 .any(|r| guards_owner(r) && project.fixture(*r).isolates_home)
         });
-        if class == PathClass::Home && (effect.home_isolated || home_by_fixture) {
+        if class == PathClass::Home
+            && !computed_before_the_test
+            && (effect.home_isolated || home_by_fixture)
+        {
             continue;
         }
         let cwd_isolated = effect.cwd_isolated
@@ -1123,10 +1130,14 @@ fn pair_removals(effects: Vec<ResolvedEffect>) -> Vec<ResolvedEffect> {
     // A removal is shown with the write it undoes (a written path equal to it or inside it) when
     // the same code writes it; a removal elsewhere (another fixture's finalizer) reaches other
     // tests and stays a finding of its own.
-    // A class's setup and teardown are one owner; elsewhere, the function.
-    let owner_key = |e: &ResolvedEffect| match e.effect.owner.classes.is_empty() {
-        true => (String::new(), e.effect.owner.function.clone()),
-        false => (e.effect.owner.classes.join("."), String::new()),
+    // A class's setup and teardown run for the same tests: one owner; elsewhere, the function.
+    let owner_key = |e: &ResolvedEffect| {
+        let owner = &e.effect.owner;
+        let classes = owner.classes.join(".");
+        match owner.role {
+            Role::Setup | Role::Teardown if !owner.classes.is_empty() => (classes, String::new()),
+            _ => (classes, owner.function.clone()),
+        }
     };
     let written: BTreeSet<(String, String, String)> = kept
         .iter()
