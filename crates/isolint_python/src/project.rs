@@ -460,6 +460,16 @@ impl Inheritance {
 pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
     let mut inheritance = Inheritance::default();
     let mut added: Vec<(usize, TestFacts)> = Vec::new();
+    // Class name → the files defining one, so a base is found without scanning every file.
+    let mut defined: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (file, facts) in files.iter().enumerate() {
+        for class in &facts.classes {
+            let list = defined.entry(class.name.as_str()).or_default();
+            if list.last() != Some(&file) {
+                list.push(file);
+            }
+        }
+    }
     for (file, facts) in files.iter().enumerate() {
         if !facts.is_test_module {
             continue;
@@ -472,7 +482,7 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
             .filter(|i| i.member.is_some() && !facts.classes.iter().any(|c| c.name == i.local))
             .filter_map(|import| {
                 let name = import.member.as_deref()?;
-                let defined_in = find_class(files, file, name).filter(|f| *f != file)?;
+                let defined_in = find_class(files, &defined, file, name).filter(|f| *f != file)?;
                 let class = files[defined_in].classes.iter().find(|c| c.name == name)?;
                 (class.unittest || name.starts_with("Test")).then(|| ClassFacts {
                     name: import.local.clone(),
@@ -507,7 +517,7 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
             let mut pending: Vec<(usize, String, usize)> = class
                 .bases
                 .iter()
-                .filter_map(|b| find_class(files, file, b).map(|f| (f, b.clone(), 1)))
+                .filter_map(|b| find_class(files, &defined, file, b).map(|f| (f, b.clone(), 1)))
                 .collect();
             let mut visited = BTreeSet::new();
             while let Some((base_file, base, depth)) = pending.pop() {
@@ -543,7 +553,7 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
                 ids.extend(own.iter().cloned());
                 record_class((base_file, base.clone()), &ids);
                 pending.extend(base_facts.bases.iter().filter_map(|b| {
-                    find_class(files, base_file, b).map(|f| (f, b.clone(), depth + 1))
+                    find_class(files, &defined, base_file, b).map(|f| (f, b.clone(), depth + 1))
                 }));
             }
         }
@@ -566,18 +576,22 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
 
 /// The file defining the class a module names as a base: the module itself, the module it imports
 /// the name from, else the only linted file defining a class of that name.
-fn find_class(files: &[FileFacts], file: usize, name: &str) -> Option<usize> {
-    if files[file].classes.iter().any(|c| c.name == name) {
+fn find_class(
+    files: &[FileFacts],
+    defined: &HashMap<&str, Vec<usize>>,
+    file: usize,
+    name: &str,
+) -> Option<usize> {
+    let candidates: &[usize] = defined.get(name).map_or(&[], Vec::as_slice);
+    if candidates.contains(&file) {
         return Some(file);
     }
-    let defines = |i: &usize| files[*i].classes.iter().any(|c| c.name == name);
     let imported_from: Vec<&str> = files[file]
         .imports
         .iter()
         .filter(|i| i.local == name)
         .map(|i| i.module.trim_start_matches('.'))
         .collect();
-    let candidates: Vec<usize> = (0..files.len()).filter(defines).collect();
     let from_import = candidates.iter().copied().find(|i| {
         let module = files[*i]
             .node_path
@@ -587,7 +601,7 @@ fn find_class(files: &[FileFacts], file: usize, name: &str) -> Option<usize> {
             .iter()
             .any(|m| !m.is_empty() && (module == *m || module.ends_with(&format!(".{m}"))))
     });
-    from_import.or(match candidates.as_slice() {
+    from_import.or(match candidates {
         [only] => Some(*only),
         _ => None,
     })

@@ -143,7 +143,10 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyNames) -> Co
             let Some(target) = call_target(model, *call, scope_id, first_party) else {
                 // Handing a parameter to code no summary describes (a library) leaves what the
                 // function does with it unknown.
-                if !opaque.contains(&function) && passes_a_parameter(ctx, *call, function) {
+                if ctx.eval.states_effects_by_parameter(function)
+                    && !opaque.contains(&function)
+                    && passes_a_parameter(ctx, *call, function)
+                {
                     opaque.insert(function);
                 }
                 continue;

@@ -68,8 +68,12 @@ enum Memo {
 
 pub struct Summaries<'a> {
     modules: &'a [ModuleFunctions<'a>],
-    /// Last module-name component → files, for module lookups.
-    by_last_name: HashMap<&'a str, Vec<usize>>,
+    /// Module name → files.
+    by_name: HashMap<&'a str, Vec<usize>>,
+    /// Every dotted tail of every module name (`helpers`, `tests.helpers`) → files.
+    by_tail: HashMap<&'a str, Vec<usize>>,
+    /// Class name → files defining it, for method lookups through bases.
+    classes: HashMap<&'a str, Vec<usize>>,
     /// Per file: qualified function name → index.
     functions: Vec<HashMap<&'a str, usize>>,
     memo: HashMap<FunctionRef, Memo>,
@@ -77,12 +81,19 @@ pub struct Summaries<'a> {
 
 impl<'a> Summaries<'a> {
     pub fn new(modules: &'a [ModuleFunctions<'a>]) -> Self {
-        let mut by_last_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_tail: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut classes: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, m) in modules.iter().enumerate() {
-            by_last_name
-                .entry(last_component(&m.module))
-                .or_default()
-                .push(i);
+            by_name.entry(m.module.as_str()).or_default().push(i);
+            let mut tail = m.module.as_str();
+            while let Some((_, rest)) = tail.split_once('.') {
+                by_tail.entry(rest).or_default().push(i);
+                tail = rest;
+            }
+            for (name, _) in &m.functions.classes {
+                classes.entry(name.as_str()).or_default().push(i);
+            }
         }
         let functions = modules
             .iter()
@@ -97,7 +108,9 @@ impl<'a> Summaries<'a> {
             .collect();
         Summaries {
             modules,
-            by_last_name,
+            by_name,
+            by_tail,
+            classes,
             functions,
             memo: HashMap::new(),
         }
@@ -374,7 +387,7 @@ impl<'a> Summaries<'a> {
                         name.push_str(part);
                     }
                     let qualname = path[split..].join(".");
-                    for candidate in self.modules_named(&name) {
+                    for &candidate in self.modules_named(&name) {
                         if let Some(found) = self.in_module(candidate, &qualname) {
                             return vec![found];
                         }
@@ -413,14 +426,12 @@ impl<'a> Summaries<'a> {
             .find(|(name, _)| name == class)
             .map(|(_, bases)| bases.clone())?;
         for base in bases {
-            let defined_in = std::iter::once(file).chain((0..self.modules.len()).filter(|&i| {
-                i != file
-                    && self.modules[i]
-                        .functions
-                        .classes
-                        .iter()
-                        .any(|(name, _)| *name == base)
-            }));
+            let elsewhere = self
+                .classes
+                .get(base.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            let defined_in =
+                std::iter::once(file).chain(elsewhere.iter().copied().filter(|&i| i != file));
             for candidate in defined_in.collect::<Vec<_>>() {
                 if let Some(found) = self.method(candidate, &base, method, depth + 1) {
                     return Some(found);
@@ -430,28 +441,20 @@ impl<'a> Summaries<'a> {
         None
     }
 
-    /// Files whose module name is `name`, or ends with it or is its tail (import roots vary:
+    /// Files whose module name is `name`, or ends with it, or is its tail (import roots vary:
     /// `tests.helpers` is imported as `helpers` when `tests/` is on `sys.path`).
-    fn modules_named(&self, name: &str) -> Vec<usize> {
-        let Some(candidates) = self.by_last_name.get(last_component(name)) else {
-            return Vec::new();
-        };
-        let exact: Vec<usize> = candidates
-            .iter()
-            .copied()
-            .filter(|&i| self.modules[i].module == name)
-            .collect();
-        if !exact.is_empty() {
-            return exact;
+    fn modules_named(&self, name: &str) -> &[usize] {
+        if let Some(files) = self.by_name.get(name).or_else(|| self.by_tail.get(name)) {
+            return files;
         }
-        candidates
-            .iter()
-            .copied()
-            .filter(|&i| {
-                let module = &self.modules[i].module;
-                module.ends_with(&format!(".{name}")) || name.ends_with(&format!(".{module}"))
-            })
-            .collect()
+        let mut tail = name;
+        while let Some((_, rest)) = tail.split_once('.') {
+            if let Some(files) = self.by_name.get(rest) {
+                return files;
+            }
+            tail = rest;
+        }
+        &[]
     }
 }
 
