@@ -29,6 +29,11 @@ impl<'m, 't> Evaluator<'m, 't> {
         self.eval_at(node, scope, 0)
     }
 
+    /// The file model the evaluator reads.
+    pub fn model(&self) -> &'m FileModel<'t> {
+        self.model
+    }
+
     fn eval_at(&self, node: Node<'t>, scope: ScopeId, depth: usize) -> Value {
         if depth > MAX_DEPTH {
             return Value::Unknown;
