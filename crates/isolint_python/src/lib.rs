@@ -13,6 +13,7 @@ pub mod parse;
 pub mod project;
 pub mod pytest_config;
 pub mod query_tokens;
+pub mod services;
 pub mod source;
 pub mod sql;
 pub mod syntax;

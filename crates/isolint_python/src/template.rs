@@ -4,8 +4,10 @@
 //! tells `f"MATCH (n) DETACH DELETE n {suffix}"` (graph-wide) from `f"MATCH (n:{label}) ..."`.
 
 use crate::eval::Evaluator;
+use crate::knowledge::last_component;
 use crate::model::{unescape, BindingValue, ScopeId};
 use crate::query_tokens::{UNIQUE_HOLE, UNKNOWN_HOLE};
+use crate::services::QUERY_WRAPPERS;
 use crate::syntax::{field, kind, named_children, text, unparenthesize, CallArgs};
 use crate::value::{Root, Value};
 use tree_sitter::Node;
@@ -86,6 +88,10 @@ fn template_at(eval: &Evaluator, node: Node, scope: ScopeId, depth: usize) -> Op
                 }
                 (kind::ATTRIBUTE, Some("strip" | "lstrip" | "rstrip" | "upper"), Some(object)) => {
                     template_at(eval, object, scope, depth + 1)
+                }
+                _ if QUERY_WRAPPERS.contains(&last_component(text(callee, source))) => {
+                    let args = CallArgs::of(node, source);
+                    template_at(eval, *args.positional.first()?, scope, depth + 1)
                 }
                 _ => value_piece(eval.eval(node, scope)),
             }
@@ -269,6 +275,10 @@ mod tests {
         assert_eq!(
             probe("def f():\n    probe = 'DROP DATABASE %s' % 'testdb'\n"),
             Some("DROP DATABASE testdb".into())
+        );
+        assert_eq!(
+            probe("from sqlalchemy import text\ndef f():\n    probe = text('DROP SCHEMA s')\n"),
+            Some("DROP SCHEMA s".into())
         );
         assert_eq!(probe("def f(x):\n    probe = x\n"), None);
     }
