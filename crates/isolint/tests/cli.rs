@@ -543,7 +543,7 @@ fn github_format() {
             "{line}"
         );
     }
-    assert_eq!(run.stdout.lines().count(), 13);
+    assert_eq!(run.stdout.lines().count(), 22);
     insta::assert_snapshot!("example_github", run.stdout);
 }
 
@@ -566,7 +566,7 @@ fn gitlab_format() {
     run.assert_code(1);
     let json = run.json();
     let list = json.as_array().expect("an array");
-    assert_eq!(list.len(), 13);
+    assert_eq!(list.len(), 22);
     let mut fingerprints = std::collections::BTreeSet::new();
     for issue in list {
         assert!(issue["description"].as_str().is_some_and(|s| !s.is_empty()));
@@ -614,7 +614,7 @@ fn sarif_format() {
         assert!(rule["defaultConfiguration"]["level"].is_string(), "{rule}");
     }
     let results = sarif["runs"][0]["results"].as_array().expect("results");
-    assert_eq!(results.len(), 13);
+    assert_eq!(results.len(), 22);
     for result in results {
         assert!(result["ruleId"]
             .as_str()
@@ -644,7 +644,7 @@ fn junit_format() {
     run.assert_code(1);
     assert!(run.stdout.starts_with("<?xml"), "{}", run.stdout);
     assert!(run.stdout.trim_end().ends_with("</testsuites>"));
-    assert_eq!(run.stdout.matches("<failure ").count(), 13);
+    assert_eq!(run.stdout.matches("<failure ").count(), 22);
     assert_eq!(
         run.stdout.matches("<failure ").count(),
         run.stdout.matches("</failure>").count()
@@ -658,7 +658,7 @@ fn junit_format() {
 fn pylint_format() {
     let run = in_repo(&[EXAMPLE, "--output-format", "pylint"]);
     run.assert_code(1);
-    assert_eq!(run.stdout.lines().count(), 13);
+    assert_eq!(run.stdout.lines().count(), 22);
     for line in run.stdout.lines() {
         let (location, rest) = line.split_once(": [").expect("path:line: [CODE]");
         let (path, line_no) = location.rsplit_once(':').unwrap();
@@ -726,7 +726,7 @@ fn statistics() {
                 .expect("count")
         })
         .sum();
-    assert_eq!(total, 13);
+    assert_eq!(total, 22);
     in_repo(&[CLEAN, "--statistics"]).assert_code(0);
 }
 
@@ -734,10 +734,10 @@ fn statistics() {
 fn quiet_drops_the_summary() {
     let run = in_repo(&[EXAMPLE, "--quiet"]);
     run.assert_code(1);
-    assert_eq!(run.stdout.lines().count(), 13);
+    assert_eq!(run.stdout.lines().count(), 22);
     assert!(!run.stdout.contains("Found "));
     let summary = in_repo(&[EXAMPLE]);
-    assert!(summary.stdout.contains("Found 13 findings"));
+    assert!(summary.stdout.contains("Found 22 findings"));
     // Machine formats never carry the summary.
     assert!(!in_repo(&[EXAMPLE, "--output-format", "pylint"])
         .stdout
@@ -1416,7 +1416,8 @@ fn rule_all() {
     run.assert_code(0);
     insta::assert_snapshot!("rule_all", run.stdout);
     let codes = [
-        "ISO001", "ISO002", "ISO003", "ISO101", "ISO102", "ISO103", "ISO104", "ISO105", "ISO501",
+        "ISO001", "ISO002", "ISO003", "ISO101", "ISO102", "ISO103", "ISO104", "ISO105", "ISO201",
+        "ISO202", "ISO203", "ISO204", "ISO205", "ISO206", "ISO501", "ISO603",
     ];
     for code in codes {
         assert!(run.stdout.contains(code), "{code}");
@@ -1494,7 +1495,7 @@ fn audit_markdown() {
     assert!(run.stdout.is_empty(), "{}", run.transcript());
     assert!(
         run.stderr
-            .contains("audit.md (13 findings, 18 tests need a fix)"),
+            .contains("audit.md (22 findings, 24 tests need a fix)"),
         "{}",
         run.stderr
     );
@@ -1592,7 +1593,7 @@ fn audit_default_output_and_clean_suite() {
     assert!(text.contains("## 1. Summary"));
     // Clean for the checked families, said plainly and without a bold claim for the unchecked ones.
     assert!(
-        text.contains("No problem found in the 2 checked families"),
+        text.contains("No problem found in the 4 checked families"),
         "a clean suite says so:\n{text}"
     );
     // A clean suite's report says so, and gives no timestamp unless asked.

@@ -86,6 +86,9 @@ pub const NEO4J_DATABASE_KEYWORDS: &[(&str, &str)] = &[
     ("set_database", ""),
 ];
 
+/// The administration database: `CREATE/DROP DATABASE` run there, and it holds no test data.
+pub const NEO4J_SYSTEM_DATABASE: &str = "system";
+
 /// A call that wipes state every user of the Neo4j server shares, by last name component, with
 /// the module a file must import for the name to mean it (`None`: the name is specific enough).
 pub struct Neo4jWipeCall {

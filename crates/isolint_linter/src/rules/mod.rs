@@ -10,6 +10,8 @@ use tree_sitter::Node;
 pub mod file_errors;
 pub mod hardcoded_path;
 pub mod missing_cleanup;
+pub mod shared_resource;
+pub mod wide_fixture_scope;
 
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
@@ -57,5 +59,12 @@ pub static ALL: &[&dyn Rule] = &[
     &hardcoded_path::SharedPathRemoval,
     &hardcoded_path::FixedSqliteFile,
     &hardcoded_path::HomeDirPath,
+    &shared_resource::Neo4jFixedDatabase,
+    &shared_resource::Neo4jGlobalWipe,
+    &shared_resource::Neo4jFixedSchema,
+    &shared_resource::FixedPort,
+    &shared_resource::FixedDatabaseName,
+    &shared_resource::FixedContainerName,
     &missing_cleanup::EnvironLeak,
+    &wide_fixture_scope::SessionFixturePerWorker,
 ];
