@@ -55,6 +55,7 @@ pub fn extract(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    facts.neo4j = crate::neo4j_facts::extract(model, eval, index);
     facts
         .imports
         .sort_by(|a, b| (&a.local, &a.module, &a.member).cmp(&(&b.local, &b.module, &b.member)));

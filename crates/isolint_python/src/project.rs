@@ -26,6 +26,36 @@ pub struct FileFacts {
     /// Every module imported anywhere in the file, function bodies included (fixtures often import
     /// their database client inside), sorted: what the suite uses at all.
     pub imported_modules: Vec<String>,
+    /// How the file talks to Neo4j: drivers, databases, labels and schema objects it names.
+    pub neo4j: Vec<Neo4jFact>,
+}
+
+/// One way a file uses Neo4j, for the audit's inventory (findings say what is wrong; these say
+/// what is there, the safe uses included).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Neo4jFact {
+    pub kind: Neo4jFactKind,
+    /// The database, label or schema object's name, or the driver's URI when it is literal.
+    pub name: Option<String>,
+    /// The environment variable the name or URI is read from.
+    pub configured_by: Option<String>,
+    /// Driver settings given (`max_connection_pool_size=50`), as written.
+    pub settings: Vec<(String, String)>,
+    /// Who does it: `fixture `driver` (session)`, `test `test_x``, `module level`.
+    pub owner: String,
+    /// Scope of the owning fixture, when a fixture owns it.
+    pub fixture_scope: Option<String>,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Neo4jFactKind {
+    Driver,
+    Database,
+    Label,
+    Schema,
+    User,
 }
 
 /// `import module as local` (`member` None) or `from module import member as local`.
