@@ -89,6 +89,9 @@ pub const NEO4J_DATABASE_KEYWORDS: &[(&str, &str)] = &[
 /// The administration database: `CREATE/DROP DATABASE` run there, and it holds no test data.
 pub const NEO4J_SYSTEM_DATABASE: &str = "system";
 
+/// The default database: naming it is the same as naming none.
+pub const NEO4J_DEFAULT_DATABASE: &str = "neo4j";
+
 /// A call that wipes state every user of the Neo4j server shares, by last name component, with
 /// the module a file must import for the name to mean it (`None`: the name is specific enough).
 pub struct Neo4jWipeCall {

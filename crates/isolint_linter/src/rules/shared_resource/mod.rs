@@ -72,13 +72,22 @@ pub(crate) struct FoundOp {
 /// The shared-service operations a call performs, directly or (for a call in test code of a
 /// helper defined in the same file) through the helper's own calls.
 pub(crate) fn operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<FoundOp> {
+    let owner = ctx.model.owner(scope);
+    // Module-level code of a module pytest does not collect (an example, a script) is no test's.
+    let collected = ctx.file.pytest_module || ctx.file.is_conftest;
+    let module_level = matches!(ctx.model.scopes[owner].role, Role::Module | Role::ClassBody);
+    if (module_level && !collected) || talks_to_mocks(owner, ctx) {
+        return Vec::new();
+    }
     let mut found: Vec<FoundOp> = direct_operations(call, scope, ctx)
         .into_iter()
         .map(|op| FoundOp { op, inside: None })
         .collect();
     let model = ctx.model;
-    let owner = model.scopes[model.owner(scope)].role;
-    if owner.is_test_code() {
+    let owner = model.scopes[owner].role;
+    // A test's own calls of a helper of its file already reach it through the helper's findings
+    // (attributed to the tests that call it); fixtures and setup are not attributed that way.
+    if owner.is_test_code() && owner != Role::Test {
         if let Some(helper) = local_helper(call, scope, ctx) {
             for (inner_scope, inner) in model.calls_under(helper) {
                 for op in direct_operations(inner, inner_scope, ctx) {
@@ -91,6 +100,31 @@ pub(crate) fn operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<F
         }
     }
     found
+}
+
+/// Whether a function works against test doubles: it takes a parameter annotated as a mock or
+/// named for one (`driver: MagicMock`, `mock_neo4j_driver`), or is decorated with `patch(...)`.
+/// Queries it runs reach no server.
+fn talks_to_mocks(function: ScopeId, ctx: &FileContext) -> bool {
+    let model = ctx.model;
+    let scope = &model.scopes[function];
+    if scope.kind != ScopeKind::Function {
+        return false;
+    }
+    let mock_decorator = scope.decorators.iter().any(|d| {
+        let text = ctx.text(*d);
+        text.contains("patch(") || text.contains("patch.object(")
+    });
+    let mock_parameter = scope
+        .node
+        .child_by_field_id(field::PARAMETERS.id())
+        .is_some_and(|parameters| {
+            isolint_python::syntax::named_children(parameters).any(|p| {
+                let text = ctx.text(p);
+                text.contains("Mock") || text.to_ascii_lowercase().contains("mock")
+            })
+        });
+    mock_decorator || mock_parameter
 }
 
 /// The helper function of this file a call runs (`clear_graph(driver)`).
@@ -221,7 +255,11 @@ pub(crate) fn finding(
     found: FoundOp,
 ) -> Finding {
     let (_, owner) = ctx.owner_of(scope);
-    let doer = actor(&owner);
+    let doer = match owner.role {
+        Role::Module | Role::ClassBody => "module-level code".to_string(),
+        Role::Hook => format!("hook `{}`", owner.function),
+        _ => actor(&owner),
+    };
     let mut related = Vec::new();
     let (message, site) = match &found.inside {
         Some((span, helper)) => {

@@ -5,8 +5,8 @@ use super::{quoted, Call, ResourceKind, ServiceOp, WORKER_SUFFIX};
 use isolint_python::cypher::{self, CypherOp, DatabaseAction, GraphWide, SchemaAction, SchemaKind};
 use isolint_python::query_tokens::Name;
 use isolint_python::services::{
-    QueryLanguage, NEO4J_DATABASE_KEYWORDS, NEO4J_SCHEMA_CALLS, NEO4J_SYSTEM_DATABASE,
-    NEO4J_WIPE_CALLS, QUERY_METHODS,
+    QueryLanguage, NEO4J_DATABASE_KEYWORDS, NEO4J_DEFAULT_DATABASE, NEO4J_SCHEMA_CALLS,
+    NEO4J_SYSTEM_DATABASE, NEO4J_WIPE_CALLS, QUERY_METHODS,
 };
 use isolint_python::sql;
 
@@ -196,10 +196,10 @@ fn database_choice(call: &Call, ops: &mut Vec<ServiceOp>) {
         } else {
             args.keyword(keyword)
         };
-        if let Some(Name::Fixed(database)) = node
-            .map(|n| call.name(n))
-            .filter(|n| n.fixed() != Some(NEO4J_SYSTEM_DATABASE))
-        {
+        if let Some(Name::Fixed(database)) = node.map(|n| call.name(n)).filter(|n| {
+            n.fixed()
+                .is_none_or(|d| d != NEO4J_SYSTEM_DATABASE && d != NEO4J_DEFAULT_DATABASE)
+        }) {
             ops.push(ServiceOp {
                 kind: ResourceKind::Neo4jDatabase,
                 resource: format!("neo4j:db/{database}"),
