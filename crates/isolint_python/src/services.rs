@@ -343,6 +343,9 @@ pub struct ContainerCall {
     pub keyword: &'static str,
     pub position: Option<usize>,
     pub object: &'static str,
+    /// A module the file must import for the method name to mean this (`with_name` is also
+    /// pathlib's), or empty.
+    pub module: &'static str,
 }
 
 pub const CONTAINER_CALLS: &[ContainerCall] = &[
@@ -352,6 +355,7 @@ pub const CONTAINER_CALLS: &[ContainerCall] = &[
         keyword: "name",
         position: None,
         object: "container",
+        module: "",
     },
     ContainerCall {
         receiver: "containers",
@@ -359,6 +363,7 @@ pub const CONTAINER_CALLS: &[ContainerCall] = &[
         keyword: "name",
         position: None,
         object: "container",
+        module: "",
     },
     ContainerCall {
         receiver: "networks",
@@ -366,6 +371,7 @@ pub const CONTAINER_CALLS: &[ContainerCall] = &[
         keyword: "name",
         position: Some(0),
         object: "network",
+        module: "",
     },
     ContainerCall {
         receiver: "volumes",
@@ -373,6 +379,7 @@ pub const CONTAINER_CALLS: &[ContainerCall] = &[
         keyword: "name",
         position: Some(0),
         object: "volume",
+        module: "",
     },
     ContainerCall {
         receiver: "",
@@ -380,12 +387,17 @@ pub const CONTAINER_CALLS: &[ContainerCall] = &[
         keyword: "name",
         position: Some(0),
         object: "container",
+        module: "testcontainers",
     },
 ];
 
 /// Calls that create or drop a whole database named by a URL (`sqlalchemy_utils`) or a name
 /// (`pymongo`'s `client.drop_database`).
 pub const DATABASE_CALLS: &[(&str, bool)] = &[("create_database", true), ("drop_database", false)];
+
+/// Modules whose test databases are made per worker by the test runner (pytest-django and
+/// Django's own runner): a schema created through their connection lives in the worker's copy.
+pub const PER_WORKER_TEST_DATABASES: &[&str] = &["django"];
 
 /// Redis commands that empty a whole database or server.
 pub const REDIS_WIPES: &[(&str, &str)] = &[

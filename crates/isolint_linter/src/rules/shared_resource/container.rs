@@ -6,6 +6,9 @@ use isolint_python::services::CONTAINER_CALLS;
 
 pub(super) fn operations(call: &Call, ops: &mut Vec<ServiceOp>) {
     for known in CONTAINER_CALLS.iter().filter(|c| c.method == call.last) {
+        if !known.module.is_empty() && !call.file_imports(known.module) {
+            continue;
+        }
         if !known.receiver.is_empty()
             && !call.receiver_text().is_some_and(|r| {
                 r == known.receiver || r.ends_with(&format!(".{}", known.receiver))

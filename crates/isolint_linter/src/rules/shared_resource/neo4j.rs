@@ -6,7 +6,7 @@ use isolint_python::cypher::{self, CypherOp, DatabaseAction, GraphWide, SchemaAc
 use isolint_python::query_tokens::Name;
 use isolint_python::services::{
     QueryLanguage, NEO4J_DATABASE_KEYWORDS, NEO4J_DEFAULT_DATABASE, NEO4J_SCHEMA_CALLS,
-    NEO4J_SYSTEM_DATABASE, NEO4J_WIPE_CALLS, QUERY_METHODS,
+    NEO4J_SYSTEM_DATABASE, NEO4J_WIPE_CALLS, PER_WORKER_TEST_DATABASES, QUERY_METHODS,
 };
 use isolint_python::sql;
 
@@ -38,6 +38,14 @@ fn queries(call: &Call, ops: &mut Vec<ServiceOp>) {
         }
         QueryLanguage::Sql => {
             for op in sql::scan(&template) {
+                // A schema lives inside a database; the runner's per-worker test database keeps it private.
+                let per_worker_database = op.object == "SCHEMA"
+                    && PER_WORKER_TEST_DATABASES
+                        .iter()
+                        .any(|m| call.file_imports(m));
+                if per_worker_database {
+                    continue;
+                }
                 if let Name::Fixed(name) = op.name {
                     let object = op.object.to_ascii_lowercase();
                     let key = if op.object == "DATABASE" {
