@@ -1886,3 +1886,47 @@ fn absolute_path_outside_the_current_folder() {
     let expected = format!("{}/test_a.py:2:5: ISO101", tests.display());
     assert!(run.stdout.starts_with(&expected), "{}", run.stdout);
 }
+
+/// A Neo4j suite configured through the environment: no finding for the configured database, the
+/// graph-wide wipe in the autouse fixture reported for every test, and the audit's Neo4j section
+/// naming the variables, the driver's pool settings and the labels written.
+#[test]
+fn neo4j_suite_configured_by_the_environment() {
+    let dir = project(&[
+        ("pyproject.toml", "[project]\nname = \"graph\"\n"),
+        (
+            "tests/conftest.py",
+            "import os\n\nimport pytest\nfrom neo4j import GraphDatabase\n\n\n@pytest.fixture(scope=\"session\")\ndef driver():\n    with GraphDatabase.driver(os.environ[\"NEO4J_URI\"], max_connection_pool_size=20) as driver:\n        yield driver\n\n\n@pytest.fixture\ndef session(driver):\n    with driver.session(database=os.environ.get(\"NEO4J_DATABASE\")) as session:\n        yield session\n\n\n@pytest.fixture(autouse=True)\ndef wipe(session):\n    yield\n    session.run(\"MATCH (n) DETACH DELETE n\")\n",
+        ),
+        (
+            "tests/test_people.py",
+            "def test_create(session):\n    session.run(\"CREATE (:Person {name: 'ada'})\")\n\n\ndef test_count(session):\n    session.run(\"MATCH (p:Person) RETURN count(p)\")\n",
+        ),
+    ]);
+    let run = isolint(dir.path(), &["--output-format", "json"]);
+    run.assert_code(1);
+    let findings = run.json();
+    let findings = findings.as_array().expect("array");
+    assert_eq!(findings.len(), 1, "{}", run.transcript());
+    assert_eq!(findings[0]["code"], "ISO202");
+    assert_eq!(findings[0]["resource"], "neo4j:graph");
+    assert_eq!(findings[0]["effort"], "major redesign");
+    assert_eq!(
+        findings[0]["affected_tests"].as_array().map(Vec::len),
+        Some(2)
+    );
+
+    isolint(dir.path(), &["audit"]).assert_code(0);
+    let text = std::fs::read_to_string(dir.path().join("docs/test-isolation-audit.md"))
+        .expect("report written");
+    let neo4j = &text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()];
+    for expected in [
+        "read from `NEO4J_DATABASE` (configuration, not a fixed name)",
+        "URI from `NEO4J_URI`",
+        "`max_connection_pool_size=20`",
+        "`:Person`",
+        "`graph`",
+    ] {
+        assert!(neo4j.contains(expected), "{expected}:\n{neo4j}");
+    }
+}
