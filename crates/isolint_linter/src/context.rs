@@ -89,6 +89,10 @@ pub struct FileContext<'a, 't> {
     /// Test code here hands a known path to a function of the project, which may remove it: library
     /// calls handed fixed paths are then worth evaluating (see `path_effects`).
     pub(crate) may_remove_through_calls: bool,
+    /// The shared-service operations of each call (by its byte range), computed by the first
+    /// shared-resource rule that asks and read by the others.
+    pub(crate) service_ops:
+        std::collections::HashMap<(usize, usize), Vec<crate::rules::shared_resource::FoundOp>>,
 }
 
 impl<'a, 't> FileContext<'a, 't> {
@@ -102,6 +106,7 @@ impl<'a, 't> FileContext<'a, 't> {
             path_effects: Vec::new(),
             summary_effects: Vec::new(),
             may_remove_through_calls: false,
+            service_ops: std::collections::HashMap::new(),
         }
     }
 

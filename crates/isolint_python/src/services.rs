@@ -423,6 +423,31 @@ pub const DAGSTER_HOME: &str = "DAGSTER_HOME";
 /// `os.environ.setdefault`, `os.putenv`), by last name component.
 pub const ENV_SETTERS: &[&str] = &["setenv", "setdefault", "putenv"];
 
+/// Every last name component a call of the tables above can end with (subprocess launchers
+/// included), for a cheap first filter.
+pub fn call_names() -> std::collections::HashSet<&'static str> {
+    let last = |dotted: &'static str| dotted.rsplit('.').next().unwrap_or(dotted);
+    QUERY_METHODS
+        .iter()
+        .map(|m| m.method)
+        .chain(NEO4J_DATABASE_KEYWORDS.iter().map(|(name, _)| *name))
+        .chain(NEO4J_WIPE_CALLS.iter().map(|w| w.name))
+        .chain(NEO4J_SCHEMA_CALLS.iter().map(|c| last(c.suffix)))
+        .chain(PORT_CALLS.iter().map(|p| p.name))
+        .chain(ADDRESS_SERVERS.iter().copied())
+        .chain(CONTAINER_CALLS.iter().map(|c| c.method))
+        .chain(DATABASE_CALLS.iter().map(|(name, _)| *name))
+        .chain(REDIS_WIPES.iter().map(|(name, _)| *name))
+        .chain(
+            DAGSTER_INSTANCE_CALLS
+                .iter()
+                .map(|(suffix, _, _)| last(suffix)),
+        )
+        .chain(ENV_SETTERS.iter().copied())
+        .chain(crate::knowledge::SUBPROCESS_CALLS.iter().map(|q| last(q)))
+        .collect()
+}
+
 /// The database part of a server URL (`postgresql://u:p@host:5432/test_db?x=1` → `test_db`).
 pub fn url_database(url: &str) -> Option<&str> {
     let (scheme, rest) = url.split_once("://")?;

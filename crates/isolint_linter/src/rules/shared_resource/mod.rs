@@ -77,7 +77,14 @@ pub(crate) fn operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<F
     // Module-level code of a module pytest does not collect (an example, a script) is no test's.
     let collected = ctx.file.pytest_module || ctx.file.is_conftest;
     let module_level = matches!(ctx.model.scopes[owner].role, Role::Module | Role::ClassBody);
-    if (module_level && !collected) || talks_to_mocks(owner, ctx) {
+    let may_matter = call
+        .child_by_field_id(field::FUNCTION.id())
+        .is_some_and(|callee| {
+            let last = last_component(ctx.text(callee));
+            // The suite's own Neo4j wrappers (`resources.Neo4jResource(database=...)`) too.
+            callee.kind() == kind::IDENTIFIER || may_use_services(last) || last.contains("Neo4j")
+        });
+    if !may_matter || (module_level && !collected) || talks_to_mocks(owner, ctx) {
         return Vec::new();
     }
     let mut found: Vec<FoundOp> = direct_operations(call, scope, ctx)
@@ -101,6 +108,16 @@ pub(crate) fn operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<F
         }
     }
     found
+}
+
+/// Whether a call's last name component can be one the classifiers know: lets most calls go
+/// without evaluating anything.
+fn may_use_services(last: &str) -> bool {
+    static NAMES: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(isolint_python::services::call_names)
+        .contains(last)
 }
 
 /// Whether a function works against test doubles: it takes a parameter annotated as a mock or
@@ -287,6 +304,18 @@ pub(crate) fn finding(
     }
 }
 
+/// The operations of a call, computed once per file and call whichever rule asks first.
+pub(crate) fn cached_operations(call: Node, scope: ScopeId, ctx: &mut FileContext) -> Vec<FoundOp> {
+    // A call and the call it is made on (`f(x)(y)`) start at the same byte, not end.
+    let key = (call.start_byte(), call.end_byte());
+    if let Some(found) = ctx.service_ops.get(&key) {
+        return found.clone();
+    }
+    let found = operations(call, scope, ctx);
+    ctx.service_ops.insert(key, found.clone());
+    found
+}
+
 /// Reports the operations of one kind found at a call.
 pub(crate) fn report_kind(
     rule: &'static RuleMeta,
@@ -295,7 +324,7 @@ pub(crate) fn report_kind(
     scope: ScopeId,
     ctx: &mut FileContext,
 ) {
-    let mut found: Vec<FoundOp> = operations(call, scope, ctx)
+    let mut found: Vec<FoundOp> = cached_operations(call, scope, ctx)
         .into_iter()
         .filter(|f| f.op.kind == kind)
         .collect();

@@ -1,7 +1,7 @@
 use crate::context::{FileContext, Finding};
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
-use crate::rules::shared_resource::{operations, seeded_labels};
+use crate::rules::shared_resource::{cached_operations, seeded_labels};
 use crate::rules::Rule;
 use isolint_python::model::{Role, ScopeId};
 use isolint_python::source::Span;
@@ -47,7 +47,7 @@ impl Rule for SessionFixturePerWorker {
             .fixture
             .clone()
             .unwrap_or_else(|| owner.function.clone());
-        let mut found: Vec<(String, String)> = operations(node, scope, ctx)
+        let mut found: Vec<(String, String)> = cached_operations(node, scope, ctx)
             .into_iter()
             .filter(|f| !f.op.connects_only)
             .map(|f| (f.op.what, f.op.resource))
