@@ -1930,3 +1930,35 @@ fn neo4j_suite_configured_by_the_environment() {
         assert!(neo4j.contains(expected), "{expected}:\n{neo4j}");
     }
 }
+
+/// `flushdb()` empties a Redis every worker shares, unless the suite's client is an in-process fake
+/// (a conftest fixture returning `fakeredis.FakeRedis()`, whatever the test module imports).
+#[test]
+fn redis_flush_unless_the_suite_fakes_redis() {
+    let test = (
+        "tests/test_cache.py",
+        "def test_flush(redis_client):\n    redis_client.flushdb()\n",
+    );
+    let real = project(&[
+        (
+            "tests/conftest.py",
+            "import pytest\nimport redis\n\n\n@pytest.fixture\ndef redis_client():\n    return redis.Redis()\n",
+        ),
+        test,
+    ]);
+    let run = isolint(
+        real.path(),
+        &["--select", "ISO205", "--output-format", "concise"],
+    );
+    run.assert_code(1);
+    assert_eq!(run.finding_lines().len(), 1, "{}", run.transcript());
+    assert!(run.stdout.contains("ISO205"), "{}", run.transcript());
+    let fake = project(&[
+        (
+            "tests/conftest.py",
+            "import fakeredis\nimport pytest\n\n\n@pytest.fixture\ndef redis_client():\n    return fakeredis.FakeRedis()\n",
+        ),
+        test,
+    ]);
+    isolint(fake.path(), &["--select", "ISO205"]).assert_code(0);
+}

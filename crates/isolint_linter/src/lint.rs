@@ -715,6 +715,11 @@ fn project_view(
     }
     crate::rules::ProjectView {
         env_reset_before_every_test: every_test.unwrap_or_default(),
+        imported_modules: project
+            .files
+            .iter()
+            .flat_map(|f| f.imported_modules.iter().cloned())
+            .collect(),
     }
 }
 

@@ -47,6 +47,9 @@ pub trait Rule: Sync {
 pub struct ProjectView {
     /// Environment variables a fixture resets before every test of the project (`*`: all of them).
     pub env_reset_before_every_test: std::collections::BTreeSet<String>,
+    /// Every module some file of the suite imports (an in-process fake of a service, imported by
+    /// a conftest, stands in for it everywhere).
+    pub imported_modules: std::collections::BTreeSet<String>,
 }
 
 /// Every rule, in code order.
