@@ -335,6 +335,21 @@ pub const ADDRESS_SERVERS: &[&str] = &[
 /// Flags of a command line that set the port a launched server listens on.
 pub const PORT_FLAGS: &[&str] = &["--port", "--http-port", "--bolt-port", "--listen-port"];
 
+/// Words of a command line that launch a server (a client's `--port` says where to connect, not
+/// where to listen): a word equal to one of these, or containing `server`.
+pub const SERVER_PROGRAMS: &[&str] = &[
+    "serve",
+    "uvicorn",
+    "gunicorn",
+    "hypercorn",
+    "daphne",
+    "waitress-serve",
+    "flask",
+    "streamlit",
+    "jupyter",
+    "mkdocs",
+];
+
 /// Docker SDK calls that name what they create: receiver's last name, method, keyword, position,
 /// and the kind of object for the resource key.
 pub struct ContainerCall {

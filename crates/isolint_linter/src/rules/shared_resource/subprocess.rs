@@ -6,7 +6,7 @@ use super::ports::listens;
 use super::{Call, ServiceOp};
 use isolint_python::knowledge::SUBPROCESS_CALLS;
 use isolint_python::model::string_value;
-use isolint_python::services::PORT_FLAGS;
+use isolint_python::services::{PORT_FLAGS, SERVER_PROGRAMS};
 use isolint_python::syntax::{kind, named_children, unparenthesize};
 
 pub(super) fn operations(call: &Call, ops: &mut Vec<ServiceOp>) {
@@ -53,6 +53,10 @@ fn command_line(argv: &[Option<String>]) -> Vec<ServiceOp> {
     let docker = word(0).is_some_and(|w| w == "docker" || w.ends_with("/docker"))
         || word(0) == Some("docker-compose");
     let compose = word(0) == Some("docker-compose") || word(1) == Some("compose");
+    let launches_server = argv.iter().flatten().any(|w| {
+        let program = w.rsplit('/').next().unwrap_or(w);
+        SERVER_PROGRAMS.contains(&program) || program.contains("server")
+    });
     for i in 0..argv.len() {
         let Some(arg) = word(i) else { continue };
         let (flag, inline) = match arg.split_once('=') {
@@ -60,7 +64,7 @@ fn command_line(argv: &[Option<String>]) -> Vec<ServiceOp> {
             None => (arg, None),
         };
         let value = || inline.or_else(|| word(i + 1));
-        if PORT_FLAGS.contains(&flag) {
+        if launches_server && PORT_FLAGS.contains(&flag) {
             if let Some(port) = value()
                 .and_then(|v| v.parse::<i64>().ok())
                 .filter(|p| *p > 0)
@@ -127,5 +131,8 @@ mod tests {
             vec!["container:project/tests"]
         );
         assert_eq!(keys("docker run -p 7687 neo4j"), Vec::<String>::new());
+        // A client's --port says where to connect.
+        assert_eq!(keys("psql --port 5432 -c select"), Vec::<String>::new());
+        assert_eq!(keys("gunicorn app:app --port=8001"), vec!["port:8001"]);
     }
 }
