@@ -128,6 +128,7 @@ pub fn extract(
             changes_cwd,
             isolates_home,
             resets_env,
+            calls: called_names(model, id),
         });
     }
     facts

@@ -132,6 +132,8 @@ pub struct FixtureFacts {
     /// Environment variables it sets or deletes through `monkeypatch` before the test (`*`: it
     /// clears the whole environment), so a value leaked by an earlier test is reset.
     pub resets_env: Vec<String>,
+    /// Names of functions it calls (to attribute helpers' findings to its users).
+    pub calls: Vec<String>,
 }
 
 /// A fixture: file index and fixture index in that file.
@@ -578,6 +580,7 @@ mod tests {
             changes_cwd: false,
             isolates_home: false,
             resets_env: Vec::new(),
+            calls: Vec::new(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! turns a call into the shared-service operations it performs ([`operations`]); each rule keeps
 //! its kind. ISO603 reads the same operations in session fixtures.
 
+mod callers;
 mod container;
 mod dagster;
 mod database;
@@ -17,6 +18,7 @@ mod neo4j_fixed_database;
 mod neo4j_fixed_schema;
 mod neo4j_global_wipe;
 
+pub use callers::attribute_to_callers;
 pub use fixed_container_name::FixedContainerName;
 pub use fixed_database_name::FixedDatabaseName;
 pub use fixed_port::FixedPort;
