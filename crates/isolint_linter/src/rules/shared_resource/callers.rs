@@ -1,6 +1,8 @@
 //! Operations in a helper module (`tests/helpers/graph.py: def reset_graph(session): ...`) reach
-//! the tests through the fixtures and tests of other files that import and call the helper: the
-//! project stage gives such findings those tests (a finding in a helper no test reaches is dropped).
+//! the tests through the fixtures and tests of other files that import and call the helper, and
+//! operations in a wrapper class's methods (`GraphHelper.clear`) reach the tests that use a fixture
+//! building the class and call the method: the project stage gives such findings those tests (a
+//! finding in a helper no test reaches is dropped).
 
 use crate::context::Finding;
 use crate::registry::Category;
@@ -21,6 +23,24 @@ pub fn attribute_to_callers(
         let shared_resource =
             finding.rule.category == Category::SharedResourceName || finding.rule.code == "ISO603";
         let function = finding.owner.function.as_str();
+        if shared_resource
+            && finding.owner.role == Role::Helper
+            && finding.tests.is_none()
+            && finding.owner.classes.len() == 1
+        {
+            let tests = wrapper_method_tests(
+                &finding.owner.classes[0],
+                function,
+                &files[file],
+                file,
+                files,
+                users,
+            );
+            if !tests.is_empty() {
+                finding.tests = Some(tests);
+            }
+            continue;
+        }
         if !shared_resource
             || finding.owner.role != Role::Helper
             || !finding.owner.classes.is_empty()
@@ -73,6 +93,51 @@ pub fn attribute_to_callers(
             finding.tests = Some(tests.into_iter().collect());
         }
     }
+}
+
+/// The tests that run a method of a wrapper class (`GraphHelper.clear`) defined in a conftest or
+/// test module: the users of the file's fixtures that build the class (`return GraphHelper(driver)`)
+/// and call the method themselves or whose test calls it; for `__init__`, every user of such a
+/// fixture and every test of the file that builds the class.
+fn wrapper_method_tests(
+    class: &str,
+    method: &str,
+    home: &FileFacts,
+    file: usize,
+    files: &[FileFacts],
+    users: &HashMap<FixtureRef, Vec<String>>,
+) -> Vec<String> {
+    let constructor = method == "__init__";
+    let test_calls: HashMap<&str, &[String]> = files
+        .iter()
+        .flat_map(|f| f.tests.iter())
+        .map(|t| (t.node_id.as_str(), t.calls.as_slice()))
+        .collect();
+    let calls_method = |calls: &[String]| calls.iter().any(|c| c == method);
+    let mut tests = BTreeSet::new();
+    for (index, fixture) in home.fixtures.iter().enumerate() {
+        if !fixture.calls.iter().any(|c| c == class) {
+            continue;
+        }
+        let reference = FixtureRef { file, index };
+        for test in users.get(&reference).into_iter().flatten() {
+            let runs_it = constructor
+                || calls_method(&fixture.calls)
+                || test_calls
+                    .get(test.as_str())
+                    .is_some_and(|c| calls_method(c));
+            if runs_it {
+                tests.insert(test.clone());
+            }
+        }
+    }
+    for test in &home.tests {
+        let builds = test.calls.iter().any(|c| c == class);
+        if builds && (constructor || calls_method(&test.calls)) {
+            tests.insert(test.node_id.clone());
+        }
+    }
+    tests.into_iter().collect()
 }
 
 /// `helpers.graph` imported as written, or from a rootdir above or below the one pytest uses.
