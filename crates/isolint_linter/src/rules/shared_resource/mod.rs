@@ -279,6 +279,9 @@ pub(crate) fn finding(
     let doer = match owner.role {
         Role::Module | Role::ClassBody => "module-level code".to_string(),
         Role::Hook => format!("hook `{}`", owner.function),
+        Role::Helper if !owner.classes.is_empty() => {
+            format!("method `{}.{}`", owner.classes.join("."), owner.function)
+        }
         _ => actor(&owner),
     };
     let mut related = Vec::new();
