@@ -548,7 +548,7 @@ fn github_format() {
             "{line}"
         );
     }
-    assert_eq!(run.stdout.lines().count(), 14);
+    assert_eq!(run.stdout.lines().count(), 23);
     insta::assert_snapshot!("example_github", run.stdout);
 }
 
@@ -571,7 +571,7 @@ fn gitlab_format() {
     run.assert_code(1);
     let json = run.json();
     let list = json.as_array().expect("an array");
-    assert_eq!(list.len(), 14);
+    assert_eq!(list.len(), 23);
     let mut fingerprints = std::collections::BTreeSet::new();
     for issue in list {
         assert!(issue["description"].as_str().is_some_and(|s| !s.is_empty()));
@@ -619,7 +619,7 @@ fn sarif_format() {
         assert!(rule["defaultConfiguration"]["level"].is_string(), "{rule}");
     }
     let results = sarif["runs"][0]["results"].as_array().expect("results");
-    assert_eq!(results.len(), 14);
+    assert_eq!(results.len(), 23);
     for result in results {
         assert!(result["ruleId"]
             .as_str()
@@ -649,7 +649,7 @@ fn junit_format() {
     run.assert_code(1);
     assert!(run.stdout.starts_with("<?xml"), "{}", run.stdout);
     assert!(run.stdout.trim_end().ends_with("</testsuites>"));
-    assert_eq!(run.stdout.matches("<failure ").count(), 14);
+    assert_eq!(run.stdout.matches("<failure ").count(), 23);
     assert_eq!(
         run.stdout.matches("<failure ").count(),
         run.stdout.matches("</failure>").count()
@@ -663,7 +663,7 @@ fn junit_format() {
 fn pylint_format() {
     let run = in_repo(&[EXAMPLE, "--output-format", "pylint"]);
     run.assert_code(1);
-    assert_eq!(run.stdout.lines().count(), 14);
+    assert_eq!(run.stdout.lines().count(), 23);
     for line in run.stdout.lines() {
         let (location, rest) = line.split_once(": [").expect("path:line: [CODE]");
         let (path, line_no) = location.rsplit_once(':').unwrap();
@@ -731,7 +731,7 @@ fn statistics() {
                 .expect("count")
         })
         .sum();
-    assert_eq!(total, 14);
+    assert_eq!(total, 23);
     in_repo(&[CLEAN, "--statistics"]).assert_code(0);
 }
 
@@ -739,10 +739,10 @@ fn statistics() {
 fn quiet_drops_the_summary() {
     let run = in_repo(&[EXAMPLE, "--quiet"]);
     run.assert_code(1);
-    assert_eq!(run.stdout.lines().count(), 14);
+    assert_eq!(run.stdout.lines().count(), 23);
     assert!(!run.stdout.contains("Found "));
     let summary = in_repo(&[EXAMPLE]);
-    assert!(summary.stdout.contains("Found 14 findings"));
+    assert!(summary.stdout.contains("Found 23 findings"));
     // Machine formats never carry the summary.
     assert!(!in_repo(&[EXAMPLE, "--output-format", "pylint"])
         .stdout
@@ -1421,8 +1421,9 @@ fn rule_all() {
     run.assert_code(0);
     insta::assert_snapshot!("rule_all", run.stdout);
     let codes = [
-        "ISO001", "ISO002", "ISO003", "ISO101", "ISO102", "ISO103", "ISO104", "ISO105", "ISO501",
-        "ISO901", "ISO902", "ISO903", "ISO904", "ISO905",
+        "ISO001", "ISO002", "ISO003", "ISO101", "ISO102", "ISO103", "ISO104", "ISO105", "ISO201",
+        "ISO202", "ISO203", "ISO204", "ISO205", "ISO206", "ISO501", "ISO603", "ISO901", "ISO902",
+        "ISO903", "ISO904", "ISO905",
     ];
     for code in codes {
         assert!(run.stdout.contains(code), "{code}");
@@ -1500,7 +1501,7 @@ fn audit_markdown() {
     assert!(run.stdout.is_empty(), "{}", run.transcript());
     assert!(
         run.stderr
-            .contains("audit.md (14 findings, 18 tests need a fix)"),
+            .contains("audit.md (23 findings, 24 tests need a fix)"),
         "{}",
         run.stderr
     );
@@ -1598,7 +1599,7 @@ fn audit_default_output_and_clean_suite() {
     assert!(text.contains("## 1. Summary"));
     // Clean for the checked families, said plainly and without a bold claim for the unchecked ones.
     assert!(
-        text.contains("No problem found in the 3 checked families"),
+        text.contains("No problem found in the 5 checked families"),
         "a clean suite says so:\n{text}"
     );
     // A clean suite's report says so, and gives no timestamp unless asked.
@@ -2510,18 +2511,18 @@ fn utf16_file_is_named_not_called_binary() {
 #[test]
 fn planned_codes_are_accepted_and_explained() {
     let dir = project(&[("tests/test_a.py", TMP_WRITER)]);
-    let run = isolint(dir.path(), &["tests", "--ignore", "ISO201", "--quiet"]);
+    let run = isolint(dir.path(), &["tests", "--ignore", "ISO301", "--quiet"]);
     run.assert_code(1);
     assert_eq!(run.finding_lines().len(), 1, "{}", run.transcript());
     assert!(
         run.stderr
-            .contains("`ISO201` names only rules not built in this version"),
+            .contains("`ISO301` names only rules not built in this version"),
         "{}",
         run.transcript()
     );
     let run = isolint(
         dir.path(),
-        &["tests", "--select", "ISO2,neo4j-fixed-database"],
+        &["tests", "--select", "ISO3,mutable-module-global"],
     );
     run.assert_code(0);
     let run = isolint(
@@ -2542,22 +2543,102 @@ fn planned_codes_are_accepted_and_explained() {
     let run = isolint(dir.path(), &["tests", "--ignore", "ISO299"]);
     run.assert_code(2);
 
-    let run = run_raw(dir.path(), &["rule", "ISO201"], None);
+    let run = run_raw(dir.path(), &["rule", "ISO301"], None);
     run.assert_code(0);
     assert!(
-        run.stdout.starts_with("# ISO201 neo4j-fixed-database"),
+        run.stdout.starts_with("# ISO301 mutable-module-global"),
         "{}",
         run.transcript()
     );
-    assert!(run.stdout.contains("Neo4j database name"));
+    assert!(run.stdout.contains("module-level mutable object"));
     assert!(run.stdout.contains("Not built in isolint"));
     let run = run_raw(
         dir.path(),
-        &["rule", "ISO201", "--output-format", "json"],
+        &["rule", "ISO301", "--output-format", "json"],
         None,
     );
     run.assert_code(0);
     assert_eq!(run.json()["built"], Value::Bool(false));
     let run = run_raw(dir.path(), &["rule", "ISO299"], None);
     run.assert_code(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 18. shared services (ISO2xx)
+// ---------------------------------------------------------------------------------------------
+
+/// A Neo4j suite configured through the environment: no finding for the configured database, the
+/// graph-wide wipe in the autouse fixture reported for every test, and the audit's Neo4j section
+/// naming the variables, the driver's pool settings and the labels written.
+#[test]
+fn neo4j_suite_configured_by_the_environment() {
+    let dir = project(&[
+        ("pyproject.toml", "[project]\nname = \"graph\"\n"),
+        (
+            "tests/conftest.py",
+            "import os\n\nimport pytest\nfrom neo4j import GraphDatabase\n\n\n@pytest.fixture(scope=\"session\")\ndef driver():\n    with GraphDatabase.driver(os.environ[\"NEO4J_URI\"], max_connection_pool_size=20) as driver:\n        yield driver\n\n\n@pytest.fixture\ndef session(driver):\n    with driver.session(database=os.environ.get(\"NEO4J_DATABASE\")) as session:\n        yield session\n\n\n@pytest.fixture(autouse=True)\ndef wipe(session):\n    yield\n    session.run(\"MATCH (n) DETACH DELETE n\")\n",
+        ),
+        (
+            "tests/test_people.py",
+            "def test_create(session):\n    session.run(\"CREATE (:Person {name: 'ada'})\")\n\n\ndef test_count(session):\n    session.run(\"MATCH (p:Person) RETURN count(p)\")\n",
+        ),
+    ]);
+    let run = isolint(dir.path(), &["--output-format", "json"]);
+    run.assert_code(1);
+    let findings = run.json();
+    let findings = findings.as_array().expect("array");
+    assert_eq!(findings.len(), 1, "{}", run.transcript());
+    assert_eq!(findings[0]["code"], "ISO202");
+    assert_eq!(findings[0]["resource"], "neo4j:graph");
+    assert_eq!(findings[0]["effort"], "major redesign");
+    assert_eq!(
+        findings[0]["affected_tests"].as_array().map(Vec::len),
+        Some(2)
+    );
+
+    isolint(dir.path(), &["audit"]).assert_code(0);
+    let text = std::fs::read_to_string(dir.path().join("docs/test-isolation-audit.md"))
+        .expect("report written");
+    let neo4j = &text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()];
+    for expected in [
+        "read from `NEO4J_DATABASE` (configuration, not a fixed name)",
+        "URI from `NEO4J_URI`",
+        "`max_connection_pool_size=20`",
+        "`:Person`",
+        "`graph`",
+    ] {
+        assert!(neo4j.contains(expected), "{expected}:\n{neo4j}");
+    }
+}
+
+/// `flushdb()` empties a Redis every worker shares, unless the suite's client is an in-process fake
+/// (a conftest fixture returning `fakeredis.FakeRedis()`, whatever the test module imports).
+#[test]
+fn redis_flush_unless_the_suite_fakes_redis() {
+    let test = (
+        "tests/test_cache.py",
+        "def test_flush(redis_client):\n    redis_client.flushdb()\n",
+    );
+    let real = project(&[
+        (
+            "tests/conftest.py",
+            "import pytest\nimport redis\n\n\n@pytest.fixture\ndef redis_client():\n    return redis.Redis()\n",
+        ),
+        test,
+    ]);
+    let run = isolint(
+        real.path(),
+        &["--select", "ISO205", "--output-format", "concise"],
+    );
+    run.assert_code(1);
+    assert_eq!(run.finding_lines().len(), 1, "{}", run.transcript());
+    assert!(run.stdout.contains("ISO205"), "{}", run.transcript());
+    let fake = project(&[
+        (
+            "tests/conftest.py",
+            "import fakeredis\nimport pytest\n\n\n@pytest.fixture\ndef redis_client():\n    return fakeredis.FakeRedis()\n",
+        ),
+        test,
+    ]);
+    isolint(fake.path(), &["--select", "ISO205"]).assert_code(0);
 }

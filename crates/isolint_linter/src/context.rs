@@ -92,7 +92,12 @@ pub struct FileContext<'a, 't> {
     /// The teardown functions of each class (and of the module), found once: rules ask per finding.
     teardowns: std::cell::OnceCell<std::collections::HashMap<ScopeId, Vec<ScopeId>>>,
     /// The function scopes of the file by name, found once.
-    functions: std::cell::OnceCell<std::collections::HashMap<&'t str, Vec<ScopeId>>>,
+    /// (Owned names: a borrowed key would make the context invariant in `'t`.)
+    functions: std::cell::OnceCell<std::collections::HashMap<String, Vec<ScopeId>>>,
+    /// The shared-service operations of each call (by its byte range), computed by the first
+    /// shared-resource rule that asks and read by the others.
+    pub(crate) service_ops:
+        std::collections::HashMap<(usize, usize), Vec<crate::rules::shared_resource::FoundOp>>,
 }
 
 impl<'a, 't> FileContext<'a, 't> {
@@ -108,17 +113,18 @@ impl<'a, 't> FileContext<'a, 't> {
             may_remove_through_calls: false,
             teardowns: std::cell::OnceCell::new(),
             functions: std::cell::OnceCell::new(),
+            service_ops: std::collections::HashMap::new(),
         }
     }
 
     /// The functions (and methods) of the file with this name, in source order.
     pub fn functions_named(&self, name: &str) -> &[ScopeId] {
         let by_name = self.functions.get_or_init(|| {
-            let mut by_name: std::collections::HashMap<&'t str, Vec<ScopeId>> =
+            let mut by_name: std::collections::HashMap<String, Vec<ScopeId>> =
                 std::collections::HashMap::new();
             for (id, scope) in self.model.scopes.iter().enumerate() {
                 if scope.kind == ScopeKind::Function {
-                    by_name.entry(scope.name).or_default().push(id);
+                    by_name.entry(scope.name.to_string()).or_default().push(id);
                 }
             }
             by_name

@@ -72,6 +72,7 @@ pub fn extract(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    facts.neo4j = crate::neo4j_facts::extract(model, eval, index);
     facts
         .imports
         .sort_by(|a, b| (&a.local, &a.module, &a.member).cmp(&(&b.local, &b.module, &b.member)));
@@ -144,6 +145,7 @@ pub fn extract(
             changes_cwd,
             isolates_home,
             resets_env,
+            calls: called_names(model, id),
         });
     }
     facts

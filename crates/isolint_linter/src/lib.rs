@@ -12,6 +12,7 @@ pub mod effort;
 pub mod facts;
 pub mod first_party;
 pub mod lint;
+mod neo4j_facts;
 pub mod registry;
 pub mod rules;
 pub mod settings;

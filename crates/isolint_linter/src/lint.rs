@@ -659,6 +659,13 @@ fn project_stage(
                 .find(|r| r.meta().code == f.rule.code)
                 .is_none_or(|r| r.holds_in_project(f, &view))
         });
+        crate::rules::shared_resource::attribute_to_callers(
+            &mut findings,
+            file_index,
+            &outcome.module,
+            &files,
+            &users,
+        );
         let mut file_diagnostics: Vec<Diagnostic> = std::mem::take(&mut outcome.file_diagnostics);
         file_diagnostics.extend(findings.into_iter().filter_map(|f| {
             to_diagnostic(
@@ -825,6 +832,11 @@ fn project_view(
     }
     crate::rules::ProjectView {
         env_reset_before_every_test: every_test.unwrap_or_default(),
+        imported_modules: project
+            .files
+            .iter()
+            .flat_map(|f| f.imported_modules.iter().cloned())
+            .collect(),
     }
 }
 

@@ -36,6 +36,52 @@ impl<'m, 't> Evaluator<'m, 't> {
         self.eval_at(node, scope, 0)
     }
 
+    /// The environment variable an expression reads (`os.environ["NEO4J_URI"]`, `os.getenv(...)`,
+    /// `os.environ.get("X", default)`), directly or through the names it is bound to: such a value
+    /// is configuration, not a fixed name.
+    pub fn env_source(&self, node: Node<'t>, scope: ScopeId) -> Option<String> {
+        let mut node = unparenthesize(node);
+        let mut scope = scope;
+        for _ in 0..MAX_DEPTH {
+            match node.kind() {
+                kind::SUBSCRIPT => {
+                    let value = node.child_by_field_id(field::VALUE.id())?;
+                    if self.model.qualified_name(value, scope)? != "os.environ" {
+                        return None;
+                    }
+                    let key = node.child_by_field_id(field::SUBSCRIPT.id())?;
+                    return string_value(key, self.model.source);
+                }
+                kind::CALL => {
+                    let callee = node.child_by_field_id(field::FUNCTION.id())?;
+                    let qualified = self.model.qualified_name(callee, scope)?;
+                    if qualified != "os.environ.get" && qualified != "os.getenv" {
+                        return None;
+                    }
+                    let args = CallArgs::of(node, self.model.source);
+                    return string_value(*args.positional.first()?, self.model.source);
+                }
+                kind::IDENTIFIER => {
+                    let name = text(node, self.model.source);
+                    let (binding_scope, binding) =
+                        self.model.lookup(name, scope, node.start_byte())?;
+                    let BindingValue::Expr(expr) = binding.value else {
+                        return None;
+                    };
+                    node = unparenthesize(expr);
+                    scope = binding_scope;
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// The file model the evaluator reads.
+    pub fn model(&self) -> &'m FileModel<'t> {
+        self.model
+    }
+
     fn eval_at(&self, node: Node<'t>, scope: ScopeId, depth: usize) -> Value {
         if depth > MAX_DEPTH {
             return Value::Unknown;
@@ -899,6 +945,37 @@ mod tests {
         assert_eq!(probe(src).as_str(), Some("/tmp/t.txt"));
         let src = "import unittest, tempfile\nclass T(unittest.TestCase):\n    def setUp(self):\n        self.dir = tempfile.mkdtemp()\n    def test_a(self):\n        probe = self.dir + '/x'\n";
         assert!(probe(src).is_unique());
+    }
+
+    #[test]
+    fn environment_sources() {
+        let source = "import os\nURI = os.environ.get('NEO4J_URI', 'bolt://x')\ndef f():\n    probe = URI\n    other = os.environ['DB']\n";
+        let mut parser = python_parser();
+        let tree = parse(&mut parser, source).unwrap();
+        let naming = Naming::default();
+        let wanted = vec![false; crate::syntax::kind_count()];
+        let model = build(
+            &tree,
+            source,
+            &BuildOptions {
+                naming: &naming,
+                wanted_kinds: &wanted,
+                pytest_module: true,
+            },
+        );
+        let eval = Evaluator::new(&model, &[]);
+        let function = model.scopes.len() - 1;
+        let sources: Vec<Option<String>> = ["probe", "other"]
+            .iter()
+            .map(|name| {
+                let binding = model.scopes[function].bindings[name][0];
+                let BindingValue::Expr(expr) = binding.value else {
+                    panic!("expression")
+                };
+                eval.env_source(expr, function)
+            })
+            .collect();
+        assert_eq!(sources, vec![Some("NEO4J_URI".into()), Some("DB".into())]);
     }
 
     #[test]

@@ -34,10 +34,17 @@ pub const UNIQUE_CALL_PREFIXES: &[&str] = &[
     "random.",
 ];
 
-/// Environment variables whose value is per worker or per test.
 /// Python clients of Neo4j (the official driver, OGMs and REST clients): a suite that imports none
 /// of them does not talk to Neo4j.
-pub const NEO4J_CLIENT_MODULES: &[&str] = &["neo4j", "py2neo", "neomodel", "neo4jrestclient"];
+pub const NEO4J_CLIENT_MODULES: &[&str] = &[
+    "neo4j",
+    "py2neo",
+    "neomodel",
+    "neo4jrestclient",
+    "graphdatascience",
+    "langchain_neo4j",
+    "neo4j_graphrag",
+];
 
 /// `module` (as imported: `neo4j`, `neo4j.exceptions`) belongs to a Neo4j client.
 pub fn is_neo4j_client(module: &str) -> bool {
@@ -49,6 +56,7 @@ pub fn is_neo4j_client(module: &str) -> bool {
     })
 }
 
+/// Environment variables whose value is per worker or per test.
 pub const UNIQUE_ENV_VARS: &[&str] = &["PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST"];
 
 /// Calls that return a well-known folder.

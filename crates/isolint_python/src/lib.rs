@@ -5,6 +5,7 @@
 //! Data flows one way: [`parse`] → [`model::build`] (one cursor walk) → [`eval`] answers "what is this
 //! expression?" for the rules → [`project`] joins the files.
 
+pub mod cypher;
 pub mod eval;
 pub mod knowledge;
 pub mod model;
@@ -12,8 +13,12 @@ pub mod parse;
 pub mod project;
 pub mod project_files;
 pub mod pytest_config;
+pub mod query_tokens;
+pub mod services;
 pub mod source;
+pub mod sql;
 pub mod syntax;
+pub mod template;
 pub mod value;
 
 pub use source::{LineIndex, Span};

@@ -28,6 +28,36 @@ pub struct FileFacts {
     pub imported_modules: Vec<String>,
     /// Every `pytest.mark.NAME` written in the file (decorators and `pytestmark`), in source order.
     pub marker_uses: Vec<MarkerUse>,
+    /// How the file talks to Neo4j: drivers, databases, labels and schema objects it names.
+    pub neo4j: Vec<Neo4jFact>,
+}
+
+/// One way a file uses Neo4j, for the audit's inventory (findings say what is wrong; these say
+/// what is there, the safe uses included).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Neo4jFact {
+    pub kind: Neo4jFactKind,
+    /// The database, label or schema object's name, or the driver's URI when it is literal.
+    pub name: Option<String>,
+    /// The environment variable the name or URI is read from.
+    pub configured_by: Option<String>,
+    /// Driver settings given (`max_connection_pool_size=50`), as written.
+    pub settings: Vec<(String, String)>,
+    /// Who does it: `fixture `driver` (session)`, `test `test_x``, `module level`.
+    pub owner: String,
+    /// Scope of the owning fixture, when a fixture owns it.
+    pub fixture_scope: Option<String>,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Neo4jFactKind {
+    Driver,
+    Database,
+    Label,
+    Schema,
+    User,
 }
 
 /// One marker written in a file, for the configuration rules (grouping, registration).
@@ -118,6 +148,8 @@ pub struct FixtureFacts {
     /// Environment variables it sets or deletes through `monkeypatch` before the test (`*`: it
     /// clears the whole environment), so a value leaked by an earlier test is reset.
     pub resets_env: Vec<String>,
+    /// Names of functions it calls (to attribute helpers' findings to its users).
+    pub calls: Vec<String>,
 }
 
 /// A fixture: file index and fixture index in that file.
@@ -625,6 +657,7 @@ mod tests {
             changes_cwd: false,
             isolates_home: false,
             resets_env: Vec::new(),
+            calls: Vec::new(),
         }
     }
 

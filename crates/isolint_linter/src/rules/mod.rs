@@ -11,6 +11,8 @@ pub mod config;
 pub mod file_errors;
 pub mod hardcoded_path;
 pub mod missing_cleanup;
+pub mod shared_resource;
+pub mod wide_fixture_scope;
 
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
@@ -51,6 +53,9 @@ pub trait Rule: Sync {
 pub struct ProjectView {
     /// Environment variables a fixture resets before every test of the project (`*`: all of them).
     pub env_reset_before_every_test: std::collections::BTreeSet<String>,
+    /// Every module some file of the suite imports (an in-process fake of a service, imported by
+    /// a conftest, stands in for it everywhere).
+    pub imported_modules: std::collections::BTreeSet<String>,
 }
 
 /// Every rule, in code order.
@@ -63,7 +68,14 @@ pub static ALL: &[&dyn Rule] = &[
     &hardcoded_path::SharedPathRemoval,
     &hardcoded_path::FixedSqliteFile,
     &hardcoded_path::HomeDirPath,
+    &shared_resource::Neo4jFixedDatabase,
+    &shared_resource::Neo4jGlobalWipe,
+    &shared_resource::Neo4jFixedSchema,
+    &shared_resource::FixedPort,
+    &shared_resource::FixedDatabaseName,
+    &shared_resource::FixedContainerName,
     &missing_cleanup::EnvironLeak,
+    &wide_fixture_scope::SessionFixturePerWorker,
     &config::CoverageNotParallel,
     &config::XdistNotDeclared,
     &config::AddoptsOrderPlugins,

@@ -5,12 +5,14 @@
 //! The full (test, finding) matrix is in the JSON.
 
 use super::model::{
-    join_words, node_file, Audit, FixFinding, Location, Resource, RootCause, SingleTestFix,
+    join_words, node_file, Audit, FixFinding, Location, Neo4jItem, Resource, RootCause,
+    SingleTestFix,
 };
 use super::text::{code, code_list, github_slug, inline, plural, shell_word, Anchors};
 use super::{NOTES_END, NOTES_START};
 use isolint_linter::registry::find_rule;
 use isolint_linter::{Category, Effort};
+use isolint_python::project::Neo4jFactKind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -1086,16 +1088,164 @@ fn neo4j(doc: &mut Doc, audit: &Audit) {
         doc.paragraph(&format!(
             "A Neo4j client is imported ({importers}); the shared-resource-name rules found no database or graph-wide operation that tests share."
         ));
-        return;
+    } else {
+        doc.paragraph("The tests share these Neo4j databases and graph-wide operations:");
+        let items = resource_items(audit, &n.resources);
+        doc.list(&items, |n| format!("{n} more"));
     }
-    doc.paragraph("The tests share these Neo4j databases and graph-wide operations:");
-    let items = resource_items(audit, &n.resources);
-    doc.list(&items, |n| format!("{n} more"));
-    doc.line("- **Per-worker databases:** give each xdist worker its own database, named from the `worker_id` fixture (`neo4j_test_gw0`, `neo4j_test_gw1`, ...). `CREATE DATABASE` needs Neo4j Enterprise (multi-database); on Community Edition run one Neo4j container per worker instead (a port per worker), or scope every test's data by a unique label or property and delete only that.");
-    doc.line("- **Connection pool:** a session-scoped driver is created once per worker process, so `-n 8` opens 8 pools; size `max_connection_pool_size` and the server's connection limit for that.");
-    doc.line("- **Health checks:** every worker connects at start-up; wait for the server with retries (`driver.verify_connectivity()` in the driver fixture) rather than assuming it is ready.");
-    doc.line("- **Recommended strategy:** until each worker has its own database, keep the tests that share one on a single worker with the `xdist_group` in section 7.");
+    let mut lines = neo4j_inventory(&n.inventory);
+    lines.push(pool_note(&n.inventory));
+    if !n.resources.is_empty() {
+        lines.push("**Per-worker databases:** give each xdist worker its own database, named from the `worker_id` fixture (`neo4j_test_gw0`, `neo4j_test_gw1`, ...). `CREATE DATABASE` needs Neo4j Enterprise (multi-database); on Community Edition run one Neo4j container per worker instead (a port per worker), or scope every test's data by a unique label or property and delete only that.".to_string());
+    }
+    lines.push("**Health checks:** every worker connects at start-up; wait for the server with retries (`driver.verify_connectivity()` in the driver fixture) rather than assuming it is ready.".to_string());
+    if !n.resources.is_empty() {
+        let wipes = n.resources.iter().any(|r| r.name == "graph");
+        lines.push(if wipes {
+            "**Recommended strategy:** scope the graph-wide deletes to data each test owns first (every test that shares the graph is exposed to them); until then, and until each worker has its own database, keep the tests that share one on a single worker with the `xdist_group` in section 7.".to_string()
+        } else {
+            "**Recommended strategy:** until each worker has its own database, keep the tests that share one on a single worker with the `xdist_group` in section 7.".to_string()
+        });
+    }
+    for line in lines {
+        doc.line(&format!("- {line}"));
+    }
     doc.out.push('\n');
+}
+
+/// The inventory lines: databases, labels, schema objects and users, each with where it is named.
+fn neo4j_inventory(items: &[Neo4jItem]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let group = |kind: Neo4jFactKind| {
+        let mut by_name: std::collections::BTreeMap<String, Vec<&Neo4jItem>> = Default::default();
+        for item in items.iter().filter(|i| i.fact.kind == kind) {
+            let key = match (&item.fact.name, &item.fact.configured_by) {
+                (_, Some(var)) => format!("from ${var}"),
+                (Some(name), None) => name.clone(),
+                (None, None) => continue,
+            };
+            by_name.entry(key).or_default().push(item);
+        }
+        by_name
+    };
+    let places = |list: &[&Neo4jItem]| {
+        let shown: Vec<String> = list
+            .iter()
+            .take(3)
+            .map(|i| format!("{} at {}", i.fact.owner, link(&i.at)))
+            .collect();
+        let more = match list.len() {
+            n if n > 3 => format!(" and {} more", n - 3),
+            _ => String::new(),
+        };
+        format!("{}{more}", shown.join(", "))
+    };
+    let named = |key: &str| match key.strip_prefix("from $") {
+        Some(var) => format!("read from `{var}` (configuration, not a fixed name)"),
+        None => code(key, false),
+    };
+    let databases = group(Neo4jFactKind::Database);
+    if !databases.is_empty() {
+        let parts: Vec<String> = databases
+            .iter()
+            .map(|(key, list)| format!("{} ({})", named(key), places(list)))
+            .collect();
+        lines.push(format!("**Databases:** {}", parts.join("; ")));
+    }
+    let labels = group(Neo4jFactKind::Label);
+    if !labels.is_empty() {
+        let parts: Vec<String> = labels
+            .iter()
+            .map(|(label, list)| {
+                format!("{} ({})", code(&format!(":{label}"), false), places(list))
+            })
+            .collect();
+        lines.push(format!(
+            "**Labels written:** {}. Nodes under these labels are shared by every worker unless each test adds a label or property of its own.",
+            parts.join("; ")
+        ));
+    }
+    let schema = group(Neo4jFactKind::Schema);
+    if !schema.is_empty() {
+        let parts: Vec<String> = schema
+            .iter()
+            .map(|(name, list)| {
+                let actions: std::collections::BTreeSet<&str> = list
+                    .iter()
+                    .flat_map(|i| i.fact.settings.iter())
+                    .filter(|(k, _)| k == "action")
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                let actions: Vec<&str> = actions.into_iter().collect();
+                format!(
+                    "{} ({}: {})",
+                    code(name, false),
+                    actions.join(", "),
+                    places(list)
+                )
+            })
+            .collect();
+        lines.push(format!("**Indexes and constraints:** {}", parts.join("; ")));
+    }
+    let users = group(Neo4jFactKind::User);
+    if !users.is_empty() {
+        let parts: Vec<String> = users
+            .iter()
+            .map(|(name, list)| format!("{} ({})", code(name, false), places(list)))
+            .collect();
+        lines.push(format!("**DBMS users and roles:** {}", parts.join("; ")));
+    }
+    lines
+}
+
+/// What the drivers the suite creates mean for connections under `-n auto`.
+fn pool_note(items: &[Neo4jItem]) -> String {
+    let drivers: Vec<&Neo4jItem> = items
+        .iter()
+        .filter(|i| i.fact.kind == Neo4jFactKind::Driver)
+        .collect();
+    if drivers.is_empty() {
+        return "**Connection pool:** the suite's code creates no driver (`GraphDatabase.driver`, `py2neo.Graph`, ...); the application under test does, once per worker process at least.".to_string();
+    }
+    let described: Vec<String> = drivers
+        .iter()
+        .map(|d| {
+            let uri = match (&d.fact.configured_by, &d.fact.name) {
+                (Some(var), _) => format!(", URI from `{var}`"),
+                (None, Some(uri)) => format!(", URI {}", code(uri, false)),
+                _ => String::new(),
+            };
+            let settings = if d.fact.settings.is_empty() {
+                ", default pool (`max_connection_pool_size` 100)".to_string()
+            } else {
+                let given: Vec<String> = d
+                    .fact
+                    .settings
+                    .iter()
+                    .map(|(k, v)| code(&format!("{k}={v}"), false))
+                    .collect();
+                format!(", {}", given.join(", "))
+            };
+            let scope = d
+                .fact
+                .fixture_scope
+                .as_deref()
+                .map_or(String::new(), |s| format!(" ({s})"));
+            format!("{}{scope} at {}{uri}{settings}", d.fact.owner, link(&d.at))
+        })
+        .collect();
+    let per_test = drivers.iter().any(|d| {
+        d.fact.owner.starts_with("test ") || d.fact.fixture_scope.as_deref() == Some("function")
+    });
+    let advice = if per_test {
+        "A driver made per test opens and closes a pool for every test, and `-n auto` multiplies that by the workers: create it once in a session fixture and hand out sessions per test."
+    } else {
+        "A session-scoped driver is created once per worker process, so `-n 8` opens 8 pools: size `max_connection_pool_size` times the worker count against the server's connection limit."
+    };
+    format!(
+        "**Connection pool:** drivers created by {}. {advice}",
+        described.join("; ")
+    )
 }
 
 fn order(doc: &mut Doc, audit: &Audit) {

@@ -267,6 +267,16 @@ pub struct Neo4j {
     /// The files that import one, relative to the rootdir.
     pub importing_files: Vec<String>,
     pub resources: Vec<Resource>,
+    /// What the suite's code does with Neo4j, safe uses included: drivers, databases, labels,
+    /// schema objects, users (in file order).
+    pub inventory: Vec<Neo4jItem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Neo4jItem {
+    pub at: Location,
+    #[serde(flatten)]
+    pub fact: isolint_python::project::Neo4jFact,
 }
 
 #[derive(Debug, Serialize)]
@@ -1254,6 +1264,15 @@ pub fn build(inputs: &Inputs) -> Audit {
             .iter()
             .filter(|(id, _)| is_neo4j(id))
             .map(|(id, list)| resource_of(id, list))
+            .collect(),
+        inventory: files
+            .iter()
+            .flat_map(|f| {
+                f.neo4j.iter().map(|fact| Neo4jItem {
+                    at: builder.location(&f.display, fact.line, 1),
+                    fact: fact.clone(),
+                })
+            })
             .collect(),
     };
 
