@@ -140,8 +140,8 @@ for s in "${selected[@]}"; do
 s = json.load(open(sys.argv[1]))
 print("{}/{} in {} groups".format(s["items_marked"], s["items_collected"], s["groups_applied"]))' "$summary" 2>/dev/null || echo "?")"
 
-  coverage="$("$PYTHON" "$here/compare.py" "$audit" "$here/ground-truth/$name.groups.json" \
-    | tee "$WORK/logs/$name.compare.log" | head -1 | sed 's/shared paths covered: //; s/; tests covered: / paths, /; s/$/ tests/')"
+  "$PYTHON" "$here/compare.py" "$audit" "$here/ground-truth/$name.groups.json" >"$WORK/logs/$name.compare.log"
+  coverage="$(sed -n '1{s/shared paths covered: //; s/; tests covered: / paths, /; s/$/ tests/; p}' "$WORK/logs/$name.compare.log")"
   echo "   traced ground truth covered by the audit's groups: $coverage" >&2
 
   serial="skipped"

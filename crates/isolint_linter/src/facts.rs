@@ -14,6 +14,7 @@ use isolint_python::pytest_config::Naming;
 use isolint_python::source::LineIndex;
 use isolint_python::syntax::{field, kind, CallArgs};
 use isolint_python::value::Value;
+use std::collections::HashMap;
 
 pub fn extract(
     model: &FileModel,
@@ -32,7 +33,9 @@ pub fn extract(
         module_usefixtures: usefixtures(model, MODULE_SCOPE, true),
         ..Default::default()
     };
+    let mut test_of_scope: HashMap<ScopeId, usize> = HashMap::new();
     for id in model.function_scopes_with(Role::Test) {
+        test_of_scope.insert(id, facts.tests.len());
         facts.tests.push(test_facts(model, eval, info, index, id));
     }
     let mut marker_uses: Vec<MarkerUse> = model
@@ -99,6 +102,8 @@ pub fn extract(
                 method.role == Role::Test
                     || method.role == Role::Helper && naming.is_test_function(method.name)
             })
+            // The tests pytest collects here are in `facts.tests` already; subclasses find them there.
+            .filter(|m| !test_of_scope.contains_key(m))
             .map(|m| test_facts(model, eval, info, index, *m))
             .collect();
         facts.classes.push(ClassFacts {

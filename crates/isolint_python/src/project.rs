@@ -94,7 +94,9 @@ pub struct ClassFacts {
     pub unittest: bool,
     /// Names of its methods (a subclass's own method overrides the inherited one).
     pub methods: Vec<String>,
-    /// Its test-named methods as tests of this class: subclasses inherit them.
+    /// Its test-named methods that pytest does not collect in this file (the class is not
+    /// collected here), as tests of this class: subclasses inherit them. Collected ones are in
+    /// [`FileFacts::tests`].
     pub test_methods: Vec<TestFacts>,
 }
 
@@ -533,9 +535,10 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
             .chain(imported.iter())
         {
             let mut seen_methods: BTreeSet<String> = class.methods.iter().cloned().collect();
-            let own: Vec<String> = class
-                .test_methods
+            let own: Vec<String> = facts
+                .tests
                 .iter()
+                .filter(|t| t.classes.len() == 1 && t.classes[0] == class.name)
                 .map(|t| t.node_id.clone())
                 .collect();
             let mut record_class = |key: (usize, String), ids: &[String]| {
@@ -561,7 +564,12 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
                     continue;
                 };
                 let mut ids = Vec::new();
-                for template in &base_facts.test_methods {
+                // Test-named methods of the base: those its own module collects, and the others.
+                let collected_there = files[base_file]
+                    .tests
+                    .iter()
+                    .filter(|t| t.classes.len() == 1 && t.classes[0] == base);
+                for template in base_facts.test_methods.iter().chain(collected_there) {
                     if !seen_methods.insert(template.name.clone()) {
                         continue;
                     }

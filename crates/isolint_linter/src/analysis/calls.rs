@@ -332,11 +332,10 @@ pub fn assemble(
     // Every function and method is listed, even one that does nothing: a call to it is then known
     // to do nothing (rather than guessed from its arguments), and constructors bind what methods
     // do to the values they store.
+    // (Tests, fixtures and setup are never called by name: only what can be is listed.)
     for (id, scope) in model.scopes.iter().enumerate() {
         if scope.kind == ScopeKind::Function
-            && scope
-                .parent
-                .is_some_and(|p| model.scopes[p].kind != ScopeKind::Function)
+            && (ctx.eval.states_effects_by_parameter(id) || scope.name == "__init__")
         {
             by_function.entry(id).or_default();
         }

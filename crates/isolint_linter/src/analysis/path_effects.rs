@@ -504,6 +504,20 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
 /// (`export(records, dest_file_name="out.csv")`) writes it; any other call may be a library
 /// write, decided later by the file's removals and checks.
 fn output_keyword(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects {
+    // Most calls have no such keyword: look before collecting the arguments.
+    let Some(arguments) = call.child_by_field_id(field::ARGUMENTS.id()) else {
+        return CallEffects::MaybeMention;
+    };
+    let mut cursor = arguments.walk();
+    let named_output = arguments.named_children(&mut cursor).any(|arg| {
+        arg.kind() == kind::KEYWORD_ARGUMENT
+            && arg
+                .child_by_field_id(field::NAME.id())
+                .is_some_and(|name| knowledge::keyword_names_output(ctx.text(name)))
+    });
+    if !named_output {
+        return CallEffects::MaybeMention;
+    }
     let args = CallArgs::of(call, ctx.source());
     let mut effects = Vec::new();
     for (keyword, value) in &args.keywords {
