@@ -311,7 +311,7 @@ impl<'m, 't> Evaluator<'m, 't> {
     /// otherwise its one value.
     pub fn eval_each(&self, node: Node<'t>, scope: ScopeId) -> Vec<Value> {
         let value = self.eval(node, scope);
-        if value != Value::Unknown {
+        if value != Value::Unknown || !self.loops_in_reach(scope) {
             return vec![value];
         }
         let Some((iterable, iterable_scope)) = self.literal_loop_in(node, scope) else {
@@ -327,6 +327,18 @@ impl<'m, 't> Evaluator<'m, 't> {
         }
         *self.loop_item.borrow_mut() = None;
         values
+    }
+
+    /// Whether a `for` loop binds a name in the scope or the scopes around it.
+    fn loops_in_reach(&self, scope: ScopeId) -> bool {
+        let mut current = Some(scope);
+        while let Some(id) = current {
+            if self.model.scopes[id].has_loop_items {
+                return true;
+            }
+            current = self.model.scopes[id].parent;
+        }
+        false
     }
 
     /// The iterable of the first loop variable the expression uses, if the loop is over literal

@@ -98,6 +98,8 @@ pub struct Scope<'t> {
     pub yield_at: Option<usize>,
     /// Function scopes: the first `return`/`yield` value in the body itself.
     pub returned: Option<Node<'t>>,
+    /// A `for` loop binds a name here (its items may be followed one by one).
+    pub has_loop_items: bool,
 }
 
 impl<'t> Scope<'t> {
@@ -121,6 +123,7 @@ impl<'t> Scope<'t> {
             yields: false,
             yield_at: None,
             returned: None,
+            has_loop_items: false,
         }
     }
 
@@ -369,6 +372,7 @@ impl<'t> FileModel<'t> {
                     for target in identifiers_in_target(left) {
                         let value = match iterable {
                             Some(items) if target.id() == left.id() => {
+                                self.scopes[scope].has_loop_items = true;
                                 BindingValue::LoopItem(items)
                             }
                             _ => BindingValue::Opaque,
