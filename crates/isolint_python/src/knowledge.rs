@@ -524,7 +524,8 @@ pub fn keyword_names_output(keyword: &str) -> bool {
             "dest" | "destination" | "output" | "out" | "outfile" | "save" | "export" | "target"
         )
     });
-    let says_path = parts.iter().any(|p| {
+    // The last word names what is passed: `dest_file_name` is a path, `dest_file_type` is not.
+    let says_path = parts.last().is_some_and(|p| {
         matches!(
             *p,
             "file" | "filename" | "fname" | "path" | "dir" | "folder" | "directory" | "name"
@@ -622,6 +623,33 @@ pub fn changes_cwd(qualified: &str) -> bool {
                 | "in_dir"
                 | "tempdir_context"
         )
+}
+
+#[cfg(test)]
+mod output_keyword_tests {
+    use super::keyword_names_output;
+
+    #[test]
+    fn the_last_word_says_what_is_passed() {
+        for yes in [
+            "dest_file_name",
+            "output_path",
+            "outfile",
+            "save_dir",
+            "target_file",
+        ] {
+            assert!(keyword_names_output(yes), "{yes}");
+        }
+        for no in [
+            "dest_file_type",
+            "output_format",
+            "dest_file_stream",
+            "name",
+            "file_type",
+        ] {
+            assert!(!keyword_names_output(no), "{no}");
+        }
+    }
 }
 
 /// Standard-library modules whose calls the sink table describes well enough: handing them a
