@@ -530,19 +530,9 @@ fn output_keyword(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects 
         if !is_path_like(&path) || !(path.root.is_param() || looks_like_file(&path)) {
             continue;
         }
-        let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+        let Some(callee) = library_callee(ctx, call, scope) else {
             continue;
         };
-        let method = (callee.kind() == kind::ATTRIBUTE)
-            .then(|| {
-                callee
-                    .child_by_field_id(field::ATTRIBUTE.id())
-                    .map(|a| ctx.text(a))
-            })
-            .flatten();
-        if !is_mention_candidate(ctx.model.qualified_name(callee, scope).as_deref(), method) {
-            continue;
-        }
         effects.push((PathOp::Write, path, ctx.text(callee).to_string()));
     }
     if effects.is_empty() {
@@ -581,10 +571,14 @@ fn could_be_sink(ctx: &FileContext, callee: Node, method: Option<&str>, scope: S
 }
 
 /// The fixed file paths a library call is handed.
-fn mentions_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> Vec<(Text, String)> {
-    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
-        return Vec::new();
-    };
+/// The callee of a call that may be a library writer (not the standard library, a mock or an
+/// assertion), if it is one.
+fn library_callee<'t>(
+    ctx: &FileContext<'_, 't>,
+    call: Node<'t>,
+    scope: ScopeId,
+) -> Option<Node<'t>> {
+    let callee = call.child_by_field_id(field::FUNCTION.id())?;
     let method = (callee.kind() == kind::ATTRIBUTE)
         .then(|| {
             callee
@@ -592,9 +586,14 @@ fn mentions_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> Vec<(Text,
                 .map(|a| ctx.text(a))
         })
         .flatten();
-    if !is_mention_candidate(ctx.model.qualified_name(callee, scope).as_deref(), method) {
+    is_mention_candidate(ctx.model.qualified_name(callee, scope).as_deref(), method)
+        .then_some(callee)
+}
+
+fn mentions_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> Vec<(Text, String)> {
+    let Some(callee) = library_callee(ctx, call, scope) else {
         return Vec::new();
-    }
+    };
     let args = CallArgs::of(call, ctx.source());
     args.positional
         .iter()
