@@ -77,6 +77,7 @@ pub struct Summaries<'a> {
     /// Per file: qualified function name → index.
     functions: Vec<HashMap<&'a str, usize>>,
     memo: HashMap<FunctionRef, Memo>,
+    opaque_memo: HashMap<FunctionRef, bool>,
 }
 
 impl<'a> Summaries<'a> {
@@ -113,6 +114,7 @@ impl<'a> Summaries<'a> {
             classes,
             functions,
             memo: HashMap::new(),
+            opaque_memo: HashMap::new(),
         }
     }
 
@@ -227,17 +229,31 @@ impl<'a> Summaries<'a> {
         out
     }
 
-    /// Whether a function, or one it calls, hands an argument to code no summary describes.
-    fn opaque(&self, r: FunctionRef, depth: usize) -> bool {
+    /// Whether a function, or one it calls, hands an argument to code no summary describes
+    /// (memoised; a function still being answered counts as described, cutting cycles).
+    fn opaque(&mut self, r: FunctionRef, depth: usize) -> bool {
+        if let Some(known) = self.opaque_memo.get(&r) {
+            return *known;
+        }
         let facts = self.function(r);
         if facts.opaque || depth > MAX_CALL_DEPTH {
             return true;
         }
-        facts.calls.iter().any(|call| {
-            self.resolve(r.file, facts, &call.target)
-                .into_iter()
-                .any(|(callee, _)| callee != r && self.opaque(callee, depth + 1))
-        })
+        self.opaque_memo.insert(r, false);
+        let mut opaque = false;
+        for call in &facts.calls {
+            for (callee, _) in self.resolve(r.file, facts, &call.target) {
+                if callee != r && self.opaque(callee, depth + 1) {
+                    opaque = true;
+                    break;
+                }
+            }
+            if opaque {
+                break;
+            }
+        }
+        self.opaque_memo.insert(r, opaque);
+        opaque
     }
 
     fn function(&self, r: FunctionRef) -> &'a FunctionFacts {
