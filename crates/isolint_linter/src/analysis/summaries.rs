@@ -136,7 +136,7 @@ impl<'a> Summaries<'a> {
                 if caller.guards.mocked.iter().any(|m| m == called) {
                     continue;
                 }
-                let callees = self.resolve(file, function, &call.target);
+                let callees = self.resolve(file, &call.target);
                 if !callees.is_empty() && callees.iter().all(|(r, _)| !self.opaque(*r, 0)) {
                     known_calls.push(call.span);
                 }
@@ -189,7 +189,7 @@ impl<'a> Summaries<'a> {
         depth: usize,
     ) -> Vec<SummaryEffect> {
         let mut out = Vec::new();
-        for (callee, kind) in self.resolve(file, caller, &call.target) {
+        for (callee, kind) in self.resolve(file, &call.target) {
             let effects = self.summary(callee, depth + 1);
             let facts = self.function(callee);
             let init = match kind {
@@ -242,7 +242,7 @@ impl<'a> Summaries<'a> {
         self.opaque_memo.insert(r, false);
         let mut opaque = false;
         for call in &facts.calls {
-            for (callee, _) in self.resolve(r.file, facts, &call.target) {
+            for (callee, _) in self.resolve(r.file, &call.target) {
                 if callee != r && self.opaque(callee, depth + 1) {
                     opaque = true;
                     break;
@@ -374,21 +374,14 @@ impl<'a> Summaries<'a> {
     }
 
     /// The functions a call target names, with how they are called.
-    fn resolve(
-        &self,
-        file: usize,
-        caller: &FunctionFacts,
-        target: &CallTarget,
-    ) -> Vec<(FunctionRef, CallKind)> {
+    fn resolve(&self, file: usize, target: &CallTarget) -> Vec<(FunctionRef, CallKind)> {
         match target {
             CallTarget::Local(qualname) => self.in_module(file, qualname).into_iter().collect(),
-            CallTarget::SelfMethod { class, method } => {
-                let _ = caller;
-                self.method(file, class, method, 0)
-                    .map(|r| (r, CallKind::Bound))
-                    .into_iter()
-                    .collect()
-            }
+            CallTarget::SelfMethod { class, method } => self
+                .method(file, class, method, 0)
+                .map(|r| (r, CallKind::Bound))
+                .into_iter()
+                .collect(),
             CallTarget::Imported { module, path } => {
                 let Some(absolute) = absolute_module(&self.modules[file].package, module) else {
                     return Vec::new();
