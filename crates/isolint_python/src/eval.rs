@@ -859,41 +859,14 @@ fn brace_format(template: Value, positional: Vec<Value>, keywords: Vec<(&str, Va
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{build, BuildOptions};
-    use crate::parse::{parse, python_parser};
-    use crate::pytest_config::Naming;
+    use crate::testing::{assigned, with_model};
 
     /// Evaluates the right side of the last assignment `probe = ...` in `source`.
     fn probe(source: &str) -> Value {
-        let mut parser = python_parser();
-        let tree = parse(&mut parser, source).unwrap();
-        let naming = Naming::default();
-        let wanted = vec![false; crate::syntax::kind_count()];
-        let model = build(
-            &tree,
-            source,
-            &BuildOptions {
-                naming: &naming,
-                wanted_kinds: &wanted,
-                pytest_module: true,
-            },
-        );
-        let (scope, binding) = model
-            .scopes
-            .iter()
-            .enumerate()
-            .rev()
-            .find_map(|(id, s)| {
-                s.bindings
-                    .get("probe")
-                    .and_then(|b| b.last())
-                    .map(|b| (id, *b))
-            })
-            .expect("a probe assignment");
-        let BindingValue::Expr(expr) = binding.value else {
-            panic!("probe is not an expression")
-        };
-        Evaluator::new(&model, &[]).eval(expr, scope)
+        with_model(source, |model| {
+            let (scope, expr) = assigned(model, "probe");
+            Evaluator::new(model, &[]).eval(expr, scope)
+        })
     }
 
     fn text_of(value: &Value) -> Option<(Root, String)> {
@@ -962,31 +935,16 @@ mod tests {
     #[test]
     fn environment_sources() {
         let source = "import os\nURI = os.environ.get('NEO4J_URI', 'bolt://x')\ndef f():\n    probe = URI\n    other = os.environ['DB']\n";
-        let mut parser = python_parser();
-        let tree = parse(&mut parser, source).unwrap();
-        let naming = Naming::default();
-        let wanted = vec![false; crate::syntax::kind_count()];
-        let model = build(
-            &tree,
-            source,
-            &BuildOptions {
-                naming: &naming,
-                wanted_kinds: &wanted,
-                pytest_module: true,
-            },
-        );
-        let eval = Evaluator::new(&model, &[]);
-        let function = model.scopes.len() - 1;
-        let sources: Vec<Option<String>> = ["probe", "other"]
-            .iter()
-            .map(|name| {
-                let binding = model.scopes[function].bindings[name][0];
-                let BindingValue::Expr(expr) = binding.value else {
-                    panic!("expression")
-                };
-                eval.env_source(expr, function)
-            })
-            .collect();
+        let sources: Vec<Option<String>> = with_model(source, |model| {
+            let eval = Evaluator::new(model, &[]);
+            ["probe", "other"]
+                .iter()
+                .map(|name| {
+                    let (scope, expr) = assigned(model, name);
+                    eval.env_source(expr, scope)
+                })
+                .collect()
+        });
         assert_eq!(sources, vec![Some("NEO4J_URI".into()), Some("DB".into())]);
     }
 

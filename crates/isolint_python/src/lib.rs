@@ -23,3 +23,5 @@ pub mod value;
 
 pub use source::{LineIndex, Span};
 pub use value::Value;
+#[cfg(test)]
+pub(crate) mod testing;

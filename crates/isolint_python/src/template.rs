@@ -214,42 +214,14 @@ fn brace_fill(format: &str, positional: &[String], keywords: &[(&str, String)]) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{build, BuildOptions};
-    use crate::parse::{parse, python_parser};
-    use crate::pytest_config::Naming;
+    use crate::testing::{assigned, with_model};
 
     /// The template of the right side of the last `probe = ...` in `source`.
     fn probe(source: &str) -> Option<String> {
-        let mut parser = python_parser();
-        let tree = parse(&mut parser, source).unwrap();
-        let naming = Naming::default();
-        let wanted = vec![false; crate::syntax::kind_count()];
-        let model = build(
-            &tree,
-            source,
-            &BuildOptions {
-                naming: &naming,
-                wanted_kinds: &wanted,
-                pytest_module: true,
-            },
-        );
-        let (scope, expr) = model
-            .scopes
-            .iter()
-            .enumerate()
-            .rev()
-            .find_map(|(id, s)| {
-                s.bindings
-                    .get("probe")
-                    .and_then(|b| b.last())
-                    .and_then(|b| match b.value {
-                        BindingValue::Expr(expr) => Some((id, expr)),
-                        _ => None,
-                    })
-            })
-            .expect("a probe assignment");
-        let eval = Evaluator::new(&model, &[]);
-        template(&eval, expr, scope)
+        with_model(source, |model| {
+            let (scope, expr) = assigned(model, "probe");
+            template(&Evaluator::new(model, &[]), expr, scope)
+        })
     }
 
     #[test]
