@@ -211,6 +211,30 @@ pub fn disabled_plugins(args: &[Word]) -> Vec<(&Word, String)> {
     found
 }
 
+/// Adds the commands of one line of a script, whose text starts at byte `start` of its file, to
+/// `all`; a line that continues the previous one (`\` at its end) joins that line's last command.
+pub fn append_line_commands(all: &mut Vec<Vec<Word>>, text: &str, start: usize, continuing: bool) {
+    let mut parsed: Vec<Vec<Word>> = commands(text)
+        .into_iter()
+        .map(|words| {
+            words
+                .into_iter()
+                .map(|w| Word {
+                    offset: start + w.offset,
+                    text: w.text,
+                })
+                .collect()
+        })
+        .collect();
+    if continuing && !parsed.is_empty() {
+        let first = parsed.remove(0);
+        if let Some(last) = all.last_mut() {
+            last.extend(first);
+        }
+    }
+    all.extend(parsed);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! Line-based formats: pip requirements files (one requirement a line, `#` comments, options) and
 //! Makefile recipes (tab-indented shell lines, `\` continuations, `@`/`-` prefixes).
 
-use super::{commands, Origin, ProjectFiles, TextFile, Word};
+use super::command::append_line_commands;
+use super::{Origin, ProjectFiles, TextFile, Word};
 
 pub(super) fn read_requirements(files: &mut ProjectFiles, file: &TextFile) {
     for line in 0..file.line_count() {
@@ -37,25 +38,7 @@ pub(super) fn read_makefile(files: &mut ProjectFiles, file: &TextFile) {
             body.trim_start_matches(['@', '-', '+'])
         };
         let start = file.line_start(line) + (text.len() - command.len());
-        let mut parsed: Vec<Vec<Word>> = commands(command)
-            .into_iter()
-            .map(|words| {
-                words
-                    .into_iter()
-                    .map(|w| Word {
-                        offset: start + w.offset,
-                        text: w.text,
-                    })
-                    .collect()
-            })
-            .collect();
-        if continuing && !parsed.is_empty() {
-            let first = parsed.remove(0);
-            if let Some(last) = all.last_mut() {
-                last.extend(first);
-            }
-        }
-        all.extend(parsed);
+        append_line_commands(&mut all, command, start, continuing);
         continuing = text.trim_end().ends_with('\\');
     }
     files.read_commands(Origin::Makefile, file, all);

@@ -243,25 +243,7 @@ fn shell_text(files: &mut ProjectFiles, origin: Origin, file: &TextFile, text: &
             continue;
         };
         after = line_index;
-        let mut commands: Vec<Vec<Word>> = super::commands(trimmed)
-            .into_iter()
-            .map(|words| {
-                words
-                    .into_iter()
-                    .map(|w| Word {
-                        offset: start + w.offset,
-                        text: w.text,
-                    })
-                    .collect()
-            })
-            .collect();
-        if continuing && !commands.is_empty() {
-            let first = commands.remove(0);
-            if let Some(last) = all.last_mut() {
-                last.extend(first);
-            }
-        }
-        all.extend(commands);
+        super::command::append_line_commands(&mut all, trimmed, start, continuing);
         continuing = trimmed.ends_with('\\');
     }
     files.read_commands(origin, file, all);
