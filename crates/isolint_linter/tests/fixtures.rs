@@ -5,18 +5,15 @@
 //! its own `pyproject.toml`, CI files and so on, and the comments may sit in any of its files
 //! (TOML, INI, YAML, Makefile and requirements files all have `#` comments).
 
-use globset::GlobSet;
 use isolint_linter::registry::all_rules;
-use isolint_linter::walk::{find_python_files, source_inputs, WalkOptions};
 use isolint_linter::{lint, LintOptions, RuleSet, Settings};
 use isolint_python::project_files::ProjectFiles;
 use isolint_python::pytest_config::Naming;
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{expectations, repo_root};
+use common::{compare, expectations, inputs, repo_root};
 
 fn check_folder(code: &'static str) -> Result<(), String> {
     let folder = repo_root().join("fixtures").join(code);
@@ -62,17 +59,7 @@ fn check_project(
     project_files: Option<&ProjectFiles>,
 ) -> Result<(), String> {
     let folder = folder.to_path_buf();
-    let exclude = GlobSet::empty();
-    let (found, problems) = find_python_files(
-        std::slice::from_ref(&folder),
-        &WalkOptions {
-            no_ignore: true,
-            exclude: &exclude,
-            root: &folder,
-        },
-    );
-    assert!(problems.is_empty(), "{problems:?}");
-    let inputs = source_inputs(found, &folder, &folder);
+    let inputs = inputs(&folder, &folder);
     // ISO003 judges suppressions against the rules that ran: give it a family to suppress.
     let rules = if code == "ISO003" {
         RuleSet::only(&[code, "ISO101"])
@@ -92,32 +79,13 @@ fn check_project(
             project_files,
         },
     );
-    let actual: BTreeSet<(String, usize, String)> = result
-        .diagnostics
-        .iter()
-        .map(|d| (d.file.clone(), d.start.line, d.rule.code.to_string()))
-        .collect();
     let expected = expectations(&folder);
-    let missing: Vec<_> = expected.difference(&actual).collect();
-    let unexpected: Vec<_> = result
-        .diagnostics
-        .iter()
-        .filter(|d| !expected.contains(&(d.file.clone(), d.start.line, d.rule.code.to_string())))
-        .map(|d| format!("{}:{}: {} {}", d.file, d.start.line, d.rule.code, d.message))
-        .collect();
     if project_files.is_none() && expected.iter().filter(|(_, _, c)| c == code).count() == 0 {
         return Err(format!(
             "fixtures/{code} expects no {code} finding: add positive cases"
         ));
     }
-    if missing.is_empty() && unexpected.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}:\n  missing: {missing:#?}\n  unexpected: {unexpected:#?}",
-            folder.display()
-        ))
-    }
+    compare(&result, &expected, &folder.display().to_string())
 }
 
 #[test]

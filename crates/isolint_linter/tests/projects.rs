@@ -5,27 +5,14 @@
 
 mod common;
 
-use common::{expectations, repo_root};
-use globset::GlobSet;
-use isolint_linter::walk::{find_python_files, source_inputs, WalkOptions};
+use common::{compare, expectations, inputs, repo_root};
 use isolint_linter::{lint, LintOptions, RuleSet, Settings};
 use isolint_python::pytest_config::Naming;
 use std::collections::BTreeSet;
 
 fn lint_project(name: &str) -> isolint_linter::LintResult {
     let project = repo_root().join("fixtures/projects").join(name);
-    let tests = project.join("tests");
-    let exclude = GlobSet::empty();
-    let (found, problems) = find_python_files(
-        std::slice::from_ref(&tests),
-        &WalkOptions {
-            no_ignore: true,
-            exclude: &exclude,
-            root: &project,
-        },
-    );
-    assert!(problems.is_empty(), "{problems:?}");
-    let inputs = source_inputs(found, &project, &project);
+    let inputs = inputs(&project.join("tests"), &project);
     let rules = RuleSet::only(&["ISO101", "ISO102", "ISO103", "ISO104", "ISO105"]);
     let naming = Naming::default();
     let settings = Settings {
@@ -51,29 +38,11 @@ fn check_project(name: &str) -> Result<(), String> {
         .join(name)
         .join("tests");
     let result = lint_project(name);
-    let actual: BTreeSet<(String, usize, String)> = result
-        .diagnostics
-        .iter()
-        .map(|d| (d.file.clone(), d.start.line, d.rule.code.to_string()))
-        .collect();
     let expected: BTreeSet<(String, usize, String)> = expectations(&tests)
         .into_iter()
         .map(|(file, line, code)| (format!("tests/{file}"), line, code))
         .collect();
-    let missing: Vec<_> = expected.difference(&actual).collect();
-    let unexpected: Vec<String> = result
-        .diagnostics
-        .iter()
-        .filter(|d| !expected.contains(&(d.file.clone(), d.start.line, d.rule.code.to_string())))
-        .map(|d| format!("{}:{}: {} {}", d.file, d.start.line, d.rule.code, d.message))
-        .collect();
-    if missing.is_empty() && unexpected.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "fixtures/projects/{name}:\n  missing: {missing:#?}\n  unexpected: {unexpected:#?}"
-        ))
-    }
+    compare(&result, &expected, &format!("fixtures/projects/{name}"))
 }
 
 #[test]
