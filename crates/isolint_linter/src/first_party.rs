@@ -97,12 +97,9 @@ impl FirstParty {
     pub fn module_name(&self, file: &Path) -> Option<String> {
         self.roots.iter().find_map(|root| {
             let relative = file.strip_prefix(root).ok()?;
-            let text = relative
-                .to_str()?
-                .trim_end_matches(".py")
-                .replace('\\', "/");
-            let text = text.strip_suffix("/__init__").unwrap_or(&text);
-            Some(text.replace('/', "."))
+            Some(isolint_python::project::module_of_path(
+                &relative.to_str()?.replace('\\', "/"),
+            ))
         })
     }
 

@@ -17,7 +17,9 @@ use crate::suppression::Suppressions;
 use isolint_python::knowledge::{classify_path, PathClass, PathOp, CHDIR_FIXTURES};
 use isolint_python::model::{build, BuildOptions, Role};
 use isolint_python::parse::{parse, python_parser, syntax_errors, ParseError};
-use isolint_python::project::{inherit_tests, FileFacts, FixtureRef, Inheritance, Project};
+use isolint_python::project::{
+    inherit_tests, module_of_path, FileFacts, FixtureRef, Inheritance, Project,
+};
 use isolint_python::pytest_config::Naming;
 use isolint_python::source::{LineIndex, Position, Span};
 use isolint_python::syntax::{self, kind_count, kind_id};
@@ -228,15 +230,6 @@ fn package_of(module: &str, path: &std::path::Path) -> String {
         .map_or(String::new(), |(package, _)| package.to_string())
 }
 
-/// A linted file's dotted module name from its path under pytest's rootdir.
-fn module_of_node_path(node_path: &str) -> String {
-    let module = node_path.trim_end_matches(".py");
-    module
-        .strip_suffix("/__init__")
-        .unwrap_or(module)
-        .replace('/', ".")
-}
-
 /// Absolute names of the modules (and module prefixes) the calls of these files import from.
 fn imported_modules(outcomes: &[FileOutcome]) -> BTreeSet<String> {
     let mut modules = BTreeSet::new();
@@ -300,7 +293,7 @@ fn unlinted_file(info: &FileInfo) -> FileOutcome {
             ..Default::default()
         },
         info: info.clone(),
-        module: module_of_node_path(&info.node_path),
+        module: module_of_path(&info.node_path),
         package: String::new(),
         findings: Vec::new(),
         effects: Vec::new(),
@@ -583,7 +576,7 @@ fn lint_file(
         path_effects,
         ..
     } = ctx;
-    let module = module_of_node_path(&info.node_path);
+    let module = module_of_path(&info.node_path);
     FileOutcome {
         package: package_of(&module, &input.path),
         module,

@@ -421,9 +421,7 @@ impl<'a> Project<'a> {
 
     /// The dotted module name of a file (`helpers/files.py` → `helpers.files`).
     pub fn module_name(&self, file: usize) -> String {
-        let path = self.files[file].node_path.trim_end_matches(".py");
-        let path = path.strip_suffix("/__init__").unwrap_or(path);
-        path.replace('/', ".")
+        module_of_path(&self.files[file].node_path)
     }
 
     /// Whether `file` imports `function` of module `helper` (directly, or the module and calls its
@@ -464,6 +462,16 @@ impl<'a> Project<'a> {
         }
         users
     }
+}
+
+/// The dotted module name of a `/`-separated path (`helpers/files.py` → `helpers.files`,
+/// `pkg/__init__.py` → `pkg`).
+pub fn module_of_path(path: &str) -> String {
+    let module = path.trim_end_matches(".py");
+    module
+        .strip_suffix("/__init__")
+        .unwrap_or(module)
+        .replace('/', ".")
 }
 
 /// Which tests a class's code runs for: its own tests and those of every collected subclass (the
@@ -633,10 +641,7 @@ fn find_class(
         .map(|i| i.module.trim_start_matches('.'))
         .collect();
     let from_import = candidates.iter().copied().find(|i| {
-        let module = files[*i]
-            .node_path
-            .trim_end_matches(".py")
-            .replace('/', ".");
+        let module = module_of_path(&files[*i].node_path);
         imported_from
             .iter()
             .any(|m| !m.is_empty() && (module == *m || module.ends_with(&format!(".{m}"))))
