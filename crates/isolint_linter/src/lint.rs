@@ -623,6 +623,7 @@ fn project_stage(
             }
         }
     }
+    let reach = TestsReached::new(&files, &closures);
 
     let view = project_view(&project, &closures);
     let mut diagnostics = Vec::new();
@@ -638,7 +639,7 @@ fn project_stage(
                 &outcome.info,
                 &project,
                 &closures,
-                &inheritance,
+                (&inheritance, &reach),
             );
             for effect in &resolved {
                 for rule in &dispatch.path_rules {
@@ -759,6 +760,50 @@ fn add_effects_through_calls(outcomes: &mut [FileOutcome], first_party: &[FileOu
 
 /// One file's tests by node id, by class and by the functions they call, so attributing each
 /// finding costs a lookup rather than a scan of every test of the file (a file of 40,000 tests).
+/// From what owns an effect to the tests it reaches, over the whole project: built once, so
+/// resolving an effect never scans every test of every file.
+struct TestsReached<'f> {
+    by_node_id: HashMap<&'f str, (usize, usize)>,
+    by_call: HashMap<&'f str, Vec<(usize, usize)>>,
+    by_fixture: HashMap<FixtureRef, Vec<(usize, usize)>>,
+}
+
+impl<'f> TestsReached<'f> {
+    fn new(files: &'f [FileFacts], closures: &[Vec<BTreeSet<FixtureRef>>]) -> Self {
+        let mut reach = TestsReached {
+            by_node_id: HashMap::new(),
+            by_call: HashMap::new(),
+            by_fixture: HashMap::new(),
+        };
+        for (f, facts) in files.iter().enumerate() {
+            for (t, test) in facts.tests.iter().enumerate() {
+                reach
+                    .by_node_id
+                    .entry(test.node_id.as_str())
+                    .or_insert((f, t));
+                let calls: BTreeSet<&str> = test.calls.iter().map(String::as_str).collect();
+                for call in calls {
+                    reach.by_call.entry(call).or_default().push((f, t));
+                }
+                for fixture in closures.get(f).and_then(|c| c.get(t)).into_iter().flatten() {
+                    reach.by_fixture.entry(*fixture).or_default().push((f, t));
+                }
+            }
+        }
+        reach
+    }
+
+    /// Tests that call a function of this name, in any file, in file and test order.
+    fn callers(&self, function: &str) -> &[(usize, usize)] {
+        self.by_call.get(function).map_or(&[], Vec::as_slice)
+    }
+
+    /// Tests whose fixture closure holds the fixture, in file and test order.
+    fn users(&self, fixture: FixtureRef) -> &[(usize, usize)] {
+        self.by_fixture.get(&fixture).map_or(&[], Vec::as_slice)
+    }
+}
+
 struct TestIndex<'f> {
     by_id: HashMap<&'f str, usize>,
     /// Every class path prefix (`[]`, `[A]`, `[A, B]`) to the tests inside it, in file order.
@@ -877,7 +922,7 @@ fn resolve_effects<'a>(
     info: &'a FileInfo,
     project: &Project,
     closures: &[Vec<BTreeSet<FixtureRef>>],
-    inheritance: &Inheritance,
+    (inheritance, reach): (&Inheritance, &TestsReached),
 ) -> Vec<ResolvedEffect<'a>> {
     let facts = &project.files[file];
     let mut resolved: Vec<ResolvedEffect> = Vec::new();
@@ -929,54 +974,22 @@ fn resolve_effects<'a>(
             _ => Vec::new(),
         };
         let reaching: Vec<(usize, usize)> = match (&effect.owner.test, &effect.helper) {
-            _ if !inherited.is_empty() => project
-                .files
+            _ if !inherited.is_empty() => inherited
                 .iter()
-                .enumerate()
-                .flat_map(|(f, facts)| {
-                    facts
-                        .tests
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, t)| inherited.contains(&t.node_id))
-                        .map(move |(t, _)| (f, t))
-                })
+                .filter_map(|id| reach.by_node_id.get(id.as_str()).copied())
                 .collect(),
             (Some(id), _) => tests.position(id).map(|t| (file, t)).into_iter().collect(),
-            (None, Some(helper)) => project
-                .files
+            (None, Some(helper)) => reach
+                .callers(helper)
                 .iter()
-                .enumerate()
+                .copied()
                 .filter(|(other, _)| {
                     *other == file
                         || effect.owner.classes.is_empty()
                             && project.imports_function(*other, file, helper)
                 })
-                .flat_map(|(other, f)| {
-                    let in_file: Vec<usize> = if other == file {
-                        tests.calling(helper).to_vec()
-                    } else {
-                        (0..f.tests.len())
-                            .filter(|t| f.tests[*t].calls.contains(helper))
-                            .collect()
-                    };
-                    in_file.into_iter().map(move |t| (other, t))
-                })
                 .collect(),
-            (None, None) => match own_fixture {
-                Some(own) => closures
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(f, tests)| {
-                        tests
-                            .iter()
-                            .enumerate()
-                            .filter(move |(_, closure)| closure.contains(&own))
-                            .map(move |(t, _)| (f, t))
-                    })
-                    .collect(),
-                None => Vec::new(),
-            },
+            (None, None) => own_fixture.map_or(Vec::new(), |own| reach.users(own).to_vec()),
         };
         let in_helper_class = effect.owner.test.is_none()
             && !effect.owner.classes.is_empty()

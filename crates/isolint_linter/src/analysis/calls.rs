@@ -131,6 +131,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyNames) -> Co
     let mut callers: HashMap<ScopeId, Option<Caller>> = HashMap::new();
     let mut hands_known_path = false;
     let mut opaque: HashSet<ScopeId> = HashSet::new();
+    let mut method_owners = MethodOwners::new(model, first_party);
     for (scope_id, scope) in model.scopes.iter().enumerate() {
         if scope.kind != ScopeKind::Function || scope.calls.is_empty() {
             continue;
@@ -140,7 +141,8 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyNames) -> Co
             continue;
         }
         for call in &scope.calls {
-            let Some(target) = call_target(model, *call, scope_id, first_party) else {
+            let Some(target) = call_target(model, *call, scope_id, first_party, &mut method_owners)
+            else {
                 // Handing a parameter to code no summary describes (a library) leaves what the
                 // function does with it unknown.
                 if ctx.eval.states_effects_by_parameter(function)
@@ -262,6 +264,104 @@ fn passes_a_parameter(ctx: &FileContext, call: Node, function: ScopeId) -> bool 
             .child_by_field_id(field::FUNCTION.id())
             .and_then(|callee| ctx.model.qualified_name(callee, function))
             .is_some_and(|q| isolint_python::knowledge::is_described_stdlib(&q))
+}
+
+/// Whether a `self.method()` call can reach code a summary describes: the class or one of its
+/// bases in the file defines the method, or a base comes from the project's own code. Methods
+/// of library bases (`TestCase.assertEqual`, most calls of a unittest suite) have no summary.
+struct MethodOwners<'m, 't> {
+    model: &'m FileModel<'t>,
+    first_party: &'m FirstPartyNames,
+    /// Methods defined directly in each class.
+    methods: HashMap<ScopeId, HashSet<&'t str>>,
+    /// Module-level classes by name, for bases defined in the file.
+    classes: HashMap<&'t str, ScopeId>,
+    answers: HashMap<(ScopeId, &'t str), bool>,
+}
+
+/// Builtin bases, which define nothing a summary could describe.
+const BUILTIN_BASES: &[&str] = &["object", "Exception", "BaseException", "dict", "list"];
+
+impl<'m, 't> MethodOwners<'m, 't> {
+    fn new(model: &'m FileModel<'t>, first_party: &'m FirstPartyNames) -> Self {
+        let mut methods: HashMap<ScopeId, HashSet<&'t str>> = HashMap::new();
+        let mut classes = HashMap::new();
+        for (id, scope) in model.scopes.iter().enumerate() {
+            let Some(parent) = scope.parent else { continue };
+            match (scope.kind, model.scopes[parent].kind) {
+                (ScopeKind::Function, ScopeKind::Class) => {
+                    methods.entry(parent).or_default().insert(scope.name);
+                }
+                (ScopeKind::Class, _) if parent == MODULE_SCOPE => {
+                    classes.entry(scope.name).or_insert(id);
+                }
+                _ => {}
+            }
+        }
+        MethodOwners {
+            model,
+            first_party,
+            methods,
+            classes,
+            answers: HashMap::new(),
+        }
+    }
+
+    fn may_define(&mut self, class: ScopeId, method: &'t str) -> bool {
+        if let Some(answer) = self.answers.get(&(class, method)) {
+            return *answer;
+        }
+        let answer = self.search(class, method);
+        self.answers.insert((class, method), answer);
+        answer
+    }
+
+    /// A bounded walk up the class hierarchy; a base isolint cannot place counts as defining it.
+    fn search(&self, class: ScopeId, method: &str) -> bool {
+        let mut pending = vec![class];
+        let mut seen: HashSet<ScopeId> = HashSet::new();
+        while let Some(class) = pending.pop() {
+            if seen.len() > 32 {
+                return true;
+            }
+            if !seen.insert(class) {
+                continue;
+            }
+            if self.methods.get(&class).is_some_and(|m| m.contains(method)) {
+                return true;
+            }
+            for base in &self.model.scopes[class].bases {
+                let mut name_node = unparenthesize(*base);
+                while name_node.kind() == kind::ATTRIBUTE {
+                    match name_node.child_by_field_id(field::OBJECT.id()) {
+                        Some(object) => name_node = unparenthesize(object),
+                        None => return true,
+                    }
+                }
+                if name_node.kind() != kind::IDENTIFIER {
+                    return true;
+                }
+                let name = isolint_python::syntax::text(name_node, self.model.source);
+                match self.model.lookup(name, MODULE_SCOPE, base.start_byte()) {
+                    Some((_, binding)) => match binding.value {
+                        BindingValue::Import(module, _) => {
+                            if self.first_party.contains_module(module) {
+                                return true;
+                            }
+                        }
+                        BindingValue::Def(_) => match self.classes.get(name) {
+                            Some(base_class) => pending.push(*base_class),
+                            None => return true,
+                        },
+                        _ => return true,
+                    },
+                    None if BUILTIN_BASES.contains(&name) => {}
+                    None => return true,
+                }
+            }
+        }
+        false
+    }
 }
 
 /// The calls of a file's functions, and who makes them.
@@ -471,11 +571,12 @@ fn own_arg(model: &FileModel, function: ScopeId, arg: ArgFacts) -> ArgFacts {
 }
 
 /// What a call names, if it can be the project's own code.
-fn call_target(
-    model: &FileModel,
-    call: Node,
+fn call_target<'t>(
+    model: &FileModel<'t>,
+    call: Node<'t>,
     scope: ScopeId,
     first_party: &FirstPartyNames,
+    method_owners: &mut MethodOwners<'_, 't>,
 ) -> Option<CallTarget> {
     let callee = unparenthesize(call.child_by_field_id(field::FUNCTION.id())?);
     let source = model.source;
@@ -500,6 +601,9 @@ fn call_target(
             return None;
         };
         let class = model.class_of_method(model.owner(scope))?;
+        if !method_owners.may_define(class, *method) {
+            return None;
+        }
         return Some(CallTarget::SelfMethod {
             class: model.scopes[class].name.to_string(),
             method: method.to_string(),
