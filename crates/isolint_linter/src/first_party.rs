@@ -4,7 +4,7 @@
 //! read.
 
 use crate::analysis::calls::FirstPartyNames;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Folders a project's source trees are often next to but that hold no first-party code.
@@ -29,8 +29,8 @@ pub struct FirstParty {
 
 impl FirstParty {
     /// Reads the top level of each source root (one directory listing each) and takes the names
-    /// of the linted files' folders and modules, which tests import too (`from helpers import x`).
-    pub fn new(source_roots: &[PathBuf], linted_node_paths: &[&str]) -> FirstParty {
+    /// the linted files are imported under, which tests import too (`from helpers import x`).
+    pub fn new(source_roots: &[PathBuf], linted: &[(&Path, &str)]) -> FirstParty {
         let mut roots: Vec<PathBuf> = Vec::new();
         for root in source_roots {
             let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
@@ -58,14 +58,15 @@ impl FirstParty {
                 }
             }
         }
-        for node_path in linted_node_paths {
-            let module = node_path.trim_end_matches(".py");
-            names.extend(
-                module
-                    .split('/')
-                    .filter(|p| !p.is_empty() && *p != "__init__")
-                    .map(str::to_string),
-            );
+        let mut packages: HashMap<PathBuf, bool> = HashMap::new();
+        for (file, node_path) in linted {
+            // `tests.helpers` when the rootdir is on `sys.path`.
+            if let Some(first) = node_path.split('/').find(|p| !p.is_empty()) {
+                names.insert(first.trim_end_matches(".py").to_string());
+            }
+            if let Some(top) = top_level_name(file, &mut packages) {
+                names.insert(top);
+            }
         }
         FirstParty {
             roots,
@@ -118,6 +119,26 @@ impl FirstParty {
     }
 }
 
+/// The top-level name a file is imported under with pytest's default `prepend` import mode: the
+/// outermost package folder above it (folders with `__init__.py`), or the module itself when its
+/// folder is no package. `db_functions/datetime/tests.py` is `db_functions.datetime.tests`, so
+/// `datetime` stays the standard library's.
+fn top_level_name(file: &Path, packages: &mut HashMap<PathBuf, bool>) -> Option<String> {
+    let mut top = file.file_stem()?.to_str()?.to_string();
+    let mut folder = file.parent();
+    while let Some(current) = folder.filter(|f| !f.as_os_str().is_empty()) {
+        let is_package = *packages
+            .entry(current.to_path_buf())
+            .or_insert_with(|| current.join("__init__.py").is_file());
+        if !is_package {
+            break;
+        }
+        top = current.file_name()?.to_str()?.to_string();
+        folder = current.parent();
+    }
+    Some(top)
+}
+
 fn holds_python(folder: &Path) -> bool {
     folder.join("__init__.py").is_file()
         || std::fs::read_dir(folder).is_ok_and(|entries| {
@@ -125,4 +146,35 @@ fn holds_python(folder: &Path) -> bool {
                 .flatten()
                 .any(|e| e.path().extension().is_some_and(|x| x == "py"))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_package_inside_a_package_is_not_a_top_level_name() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        let nested = root.path().join("db_functions").join("datetime");
+        std::fs::create_dir_all(&nested).expect("folders");
+        for package in [root.path().join("db_functions"), nested.clone()] {
+            std::fs::write(package.join("__init__.py"), "").expect("package marker");
+        }
+        let plain = root.path().join("helpers_here");
+        std::fs::create_dir_all(&plain).expect("folder");
+        let test_file = nested.join("test_extract.py");
+        let helper_file = plain.join("factories.py");
+        let linted = [
+            (test_file.as_path(), "db_functions/datetime/test_extract.py"),
+            (helper_file.as_path(), "helpers_here/factories.py"),
+        ];
+        let names = FirstParty::new(&[], &linted).names;
+        assert!(names.contains_module("db_functions.datetime"));
+        assert!(names.contains_module("factories"));
+        assert!(
+            !names.contains_module("datetime"),
+            "the standard library's datetime"
+        );
+        assert!(!names.contains_module("test_extract"));
+    }
 }

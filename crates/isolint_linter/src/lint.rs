@@ -27,7 +27,7 @@ use isolint_python::value::{Root, Value};
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Files larger than this are reported instead of parsed: no test module is this big.
@@ -118,8 +118,11 @@ impl Dispatch {
 
 pub fn lint(inputs: &[SourceInput], options: &LintOptions) -> LintResult {
     let dispatch = Dispatch::new(options.rules);
-    let node_paths: Vec<&str> = inputs.iter().map(|i| i.node_path.as_str()).collect();
-    let first_party = FirstParty::new(&options.settings.source_roots, &node_paths);
+    let linted: Vec<(&Path, &str)> = inputs
+        .iter()
+        .map(|i| (i.path.as_path(), i.node_path.as_str()))
+        .collect();
+    let first_party = FirstParty::new(&options.settings.source_roots, &linted);
     let stage = FileStage {
         options,
         dispatch: &dispatch,

@@ -117,7 +117,7 @@ pub enum CallTarget {
 pub struct FirstPartyNames(pub HashSet<String>);
 
 impl FirstPartyNames {
-    fn contains_module(&self, module: &str) -> bool {
+    pub(crate) fn contains_module(&self, module: &str) -> bool {
         module.starts_with('.') || self.0.contains(module.split('.').next().unwrap_or(module))
     }
 }
@@ -633,7 +633,12 @@ fn call_target<'t>(
         )) => {
             // `module.function`, `module.Class.method`, `name.method` of an imported name: a longer
             // chain (`Article.objects.create`) goes through attributes no summary describes.
-            let longest = if member.is_some() { 2 } else { 3 };
+            // An imported class (`Author.objects.create`) has summaries for its own methods only.
+            let longest = match member {
+                Some(m) if m.starts_with(char::is_uppercase) => 1,
+                Some(_) => 2,
+                None => 3,
+            };
             if !first_party.contains_module(module) || path.len() > longest {
                 return None;
             }
