@@ -285,16 +285,16 @@ fn env_resets(model: &FileModel, id: ScopeId) -> Vec<String> {
                 call.child_by_field_id(field::FUNCTION.id())?,
                 model.source,
             );
-            let args = CallArgs::of(call, model.source);
+            let args = || CallArgs::of(call, model.source);
             match knowledge::last_component(callee) {
                 // `monkeypatch.setenv/delenv`, and `os.environ.pop` before the test runs.
-                "setenv" | "delenv" | "pop" if last_is_env_call(callee) => args
+                "setenv" | "delenv" | "pop" if last_is_env_call(callee) => args()
                     .positional
                     .first()
                     .and_then(|a| string_value(*a, model.source)),
                 "dict"
                     if callee.contains("patch")
-                        && args
+                        && args()
                             .keyword("clear")
                             .is_some_and(|v| v.kind() == kind::TRUE) =>
                 {
@@ -344,22 +344,25 @@ pub fn isolation_of(model: &FileModel, eval: &Evaluator, id: ScopeId) -> (bool, 
         let name = model
             .qualified_name(callee, scope)
             .unwrap_or_else(|| written.to_string());
-        let args = CallArgs::of(call, model.source);
         // A suite's own `with tempdir():` helper (pylint's, and many others) moves into the folder
         // it makes; `tempfile`'s context managers do not.
-        if is_with_item(call)
-            && knowledge::names_temp_folder(written_last)
+        if knowledge::names_temp_folder(written_last)
             && !name.starts_with("tempfile.")
+            && is_with_item(call)
         {
             cwd = true;
         }
+        let last = knowledge::last_component(&name);
+        if !(knowledge::changes_cwd(&name) || last == "setenv" || last == "dict") {
+            continue;
+        }
+        let args = CallArgs::of(call, model.source);
         if knowledge::changes_cwd(&name) {
             let target = args.positional.first().map(|a| eval.eval(*a, scope));
             if target.as_ref().and_then(Value::concrete_text).is_none() {
                 cwd = true;
             }
         }
-        let last = knowledge::last_component(&name);
         let first_is_home = args
             .positional
             .first()

@@ -30,6 +30,19 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
                     .map_or("", |a| text(a, source)),
                 _ => last_component(text(callee, source)),
             };
+            // Most calls are none of these: decide from the names before anything is computed.
+            let may_matter = callee.kind() == kind::IDENTIFIER
+                || last.contains("Neo4j")
+                || NEO4J_DRIVER_CONSTRUCTORS
+                    .iter()
+                    .any(|q| last_component(q) == last)
+                || NEO4J_DATABASE_KEYWORDS
+                    .iter()
+                    .any(|(name, _)| *name == last)
+                || QUERY_METHODS.iter().any(|m| m.method == last);
+            if !may_matter {
+                continue;
+            }
             let (owner, fixture_scope) = owner(model, scope);
             let fact = |kind, name: Option<String>, configured_by, settings| Neo4jFact {
                 kind,

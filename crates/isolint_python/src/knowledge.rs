@@ -510,29 +510,51 @@ pub const SINKS: &[Sink] = &[
 /// `output_path=`, `outfile=`): a library call outside the sink table handed a fixed file this
 /// way writes it.
 pub fn keyword_names_output(keyword: &str) -> bool {
-    let lower = keyword.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "outfile" | "outpath" | "outdir" | "dest" | "destination" | "output" | "out"
-    ) {
+    let is_one_of = |word: &str, words: &[&str]| words.iter().any(|w| word.eq_ignore_ascii_case(w));
+    if is_one_of(keyword, OUTPUT_KEYWORDS) {
         return true;
     }
-    let parts: Vec<&str> = lower.split('_').collect();
-    let says_output = parts.iter().any(|p| {
-        matches!(
-            *p,
-            "dest" | "destination" | "output" | "out" | "outfile" | "save" | "export" | "target"
-        )
-    });
     // The last word names what is passed: `dest_file_name` is a path, `dest_file_type` is not.
-    let says_path = parts.last().is_some_and(|p| {
-        matches!(
-            *p,
-            "file" | "filename" | "fname" | "path" | "dir" | "folder" | "directory" | "name"
-        )
-    });
-    says_output && says_path
+    // Checked first: every keyword argument of every call comes through here.
+    let says_path = keyword
+        .rsplit('_')
+        .next()
+        .is_some_and(|last| is_one_of(last, PATH_WORDS));
+    says_path && keyword.split('_').any(|part| is_one_of(part, OUTPUT_WORDS))
 }
+
+/// Keywords that are an output path on their own.
+const OUTPUT_KEYWORDS: &[&str] = &[
+    "outfile",
+    "outpath",
+    "outdir",
+    "dest",
+    "destination",
+    "output",
+    "out",
+];
+/// Words of a keyword that say it is written to.
+const OUTPUT_WORDS: &[&str] = &[
+    "dest",
+    "destination",
+    "output",
+    "out",
+    "outfile",
+    "save",
+    "export",
+    "target",
+];
+/// Last words of a keyword that say it is a path.
+const PATH_WORDS: &[&str] = &[
+    "file",
+    "filename",
+    "fname",
+    "path",
+    "dir",
+    "folder",
+    "directory",
+    "name",
+];
 
 /// Calls that test for a path's existence: evidence that a library call wrote it.
 pub const CHECKS: &[Callee] = &[

@@ -79,14 +79,7 @@ pub(crate) fn operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<F
     // Module-level code of a module pytest does not collect (an example, a script) is no test's.
     let collected = ctx.file.pytest_module || ctx.file.is_conftest;
     let module_level = matches!(ctx.model.scopes[owner].role, Role::Module | Role::ClassBody);
-    let may_matter = call
-        .child_by_field_id(field::FUNCTION.id())
-        .is_some_and(|callee| {
-            let last = last_component(ctx.text(callee));
-            // The suite's own Neo4j wrappers (`resources.Neo4jResource(database=...)`) too.
-            callee.kind() == kind::IDENTIFIER || may_use_services(last) || last.contains("Neo4j")
-        });
-    if !may_matter || (module_level && !collected) || talks_to_mocks(owner, ctx) {
+    if !may_matter(call, ctx) || (module_level && !collected) || talks_to_mocks(owner, ctx) {
         return Vec::new();
     }
     let mut found: Vec<FoundOp> = direct_operations(call, scope, ctx)
@@ -110,6 +103,16 @@ pub(crate) fn operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<F
         }
     }
     found
+}
+
+/// Whether a call can be one the classifiers know, by its callee's text alone.
+fn may_matter(call: Node, ctx: &FileContext) -> bool {
+    call.child_by_field_id(field::FUNCTION.id())
+        .is_some_and(|callee| {
+            let last = last_component(ctx.text(callee));
+            // The suite's own Neo4j wrappers (`resources.Neo4jResource(database=...)`) too.
+            callee.kind() == kind::IDENTIFIER || may_use_services(last) || last.contains("Neo4j")
+        })
 }
 
 /// Whether a call's last name component can be one the classifiers know: lets most calls go
@@ -312,6 +315,10 @@ pub(crate) fn finding(
 /// The operations of a call, computed once per file and call whichever rule asks first.
 pub(crate) fn cached_operations(call: Node, scope: ScopeId, ctx: &mut FileContext) -> Vec<FoundOp> {
     // A call and the call it is made on (`f(x)(y)`) start at the same byte, not end.
+    // Most calls are none of the classifiers' business: answer those without the cache.
+    if !may_matter(call, ctx) {
+        return Vec::new();
+    }
     let key = (call.start_byte(), call.end_byte());
     if let Some(found) = ctx.service_ops.get(&key) {
         return found.clone();
