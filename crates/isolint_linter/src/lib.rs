@@ -4,6 +4,7 @@
 //! effects, attribution to tests, effort) → sorted diagnostics.
 
 pub mod analysis;
+pub mod cache;
 pub mod catalogue;
 pub mod config_stage;
 pub mod context;
@@ -20,6 +21,6 @@ pub mod suppression;
 pub mod walk;
 
 pub use diagnostic::{Diagnostic, Effort, Related, Severity};
-pub use lint::{lint, LintOptions, LintResult, SourceInput};
+pub use lint::{lint, lint_with_cache, LintOptions, LintResult, SourceInput};
 pub use registry::{Category, RuleMeta, RuleSet, Selector};
 pub use settings::Settings;

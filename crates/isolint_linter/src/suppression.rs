@@ -6,7 +6,7 @@ use crate::registry::RuleMeta;
 use std::cell::Cell;
 use std::collections::HashMap;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Suppression {
     /// 0-based line of the comment.
     pub line: usize,
@@ -21,7 +21,7 @@ pub struct Suppression {
     used: Cell<bool>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Suppressions {
     all: Vec<Suppression>,
     by_line: HashMap<usize, Vec<usize>>,
