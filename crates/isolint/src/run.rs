@@ -319,6 +319,14 @@ fn find_upwards(start: &Path, names: &[&str]) -> Option<PathBuf> {
     None
 }
 
+/// The hash of this executable: entries written by another build of the same version (a
+/// developer's rebuild) are not reused. Reading the binary costs a few milliseconds.
+fn build_id() -> isolint_linter::cache::Key {
+    std::env::current_exe()
+        .and_then(std::fs::read)
+        .map_or(0, |bytes| isolint_linter::cache::content_hash(&bytes))
+}
+
 /// More threads than this per core only cost memory and start-up time (and tens of thousands of
 /// them made the pool's start hang): `--threads` is lowered to it.
 const MAX_THREADS_PER_CORE: usize = 4;
@@ -350,7 +358,10 @@ pub fn run_lint(prepared: &Prepared, warn_unused_suppressions: bool) -> LintResu
             }
         }
     }
-    let cache = prepared.cache_dir.as_ref().map(Cache::new);
+    let cache = prepared
+        .cache_dir
+        .as_ref()
+        .map(|dir| Cache::new(dir).for_build(build_id()));
     let result = lint_with_cache(
         &prepared.inputs,
         &LintOptions {

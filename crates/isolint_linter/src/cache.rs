@@ -96,6 +96,8 @@ pub fn content_hash(bytes: &[u8]) -> Key {
 /// The cache folder of one project. Nothing is created until the first entry is written.
 pub struct Cache {
     root: PathBuf,
+    /// Mixed into every key: which build of isolint wrote the entries (see [`Cache::for_build`]).
+    build: Key,
     /// `root/<version>`: a new version starts afresh, and removing an old one is one `rm -r`.
     entries: PathBuf,
     created: OnceLock<Result<(), String>>,
@@ -109,9 +111,17 @@ impl Cache {
         Cache {
             entries: root.join(VERSION),
             root,
+            build: 0,
             created: OnceLock::new(),
             write_error: Mutex::new(None),
         }
+    }
+
+    /// Entries of this build only: two builds of one version (a developer's, a fork's) may find
+    /// different things in the same file. `build` is, for instance, the hash of the executable.
+    pub fn for_build(mut self, build: Key) -> Cache {
+        self.build = build;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -135,7 +145,7 @@ impl Cache {
         }
         let mut bytes = Vec::new();
         file.take(MAX_ENTRY_BYTES).read_to_end(&mut bytes).ok()?;
-        let body = check_header(&bytes, key)?;
+        let body = check_header(&bytes, self.salted(key))?;
         Some(body.to_vec())
     }
 
@@ -160,7 +170,7 @@ impl Cache {
         header.extend_from_slice(&SCHEMA.to_le_bytes());
         header.push(VERSION.len() as u8);
         header.extend_from_slice(VERSION.as_bytes());
-        header.extend_from_slice(&key.to_le_bytes());
+        header.extend_from_slice(&self.salted(key).to_le_bytes());
         header.extend_from_slice(&(body.len() as u64).to_le_bytes());
         header.extend_from_slice(&xxh3_64(body).to_le_bytes());
         let mut file = tempfile::Builder::new()
@@ -191,6 +201,10 @@ impl Cache {
             file.persist(&path).map_err(|e| e.error)?;
         }
         Ok(())
+    }
+
+    fn salted(&self, key: Key) -> Key {
+        Fingerprint::default().key(self.build).key(key).finish()
     }
 
     fn path_of(&self, slot: Key) -> PathBuf {
@@ -245,6 +259,18 @@ mod tests {
         assert_eq!(cache.read(1, 3).as_deref(), Some(&b"new"[..]));
         assert_eq!(cache.read(1, 2), None, "the slot was rewritten");
         assert_eq!(cache.write_error(), None);
+    }
+
+    #[test]
+    fn another_build_does_not_read_the_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join(DEFAULT_DIR);
+        Cache::new(&root).for_build(1).write(5, 6, b"body");
+        assert_eq!(Cache::new(&root).for_build(2).read(5, 6), None);
+        assert_eq!(
+            Cache::new(&root).for_build(1).read(5, 6).as_deref(),
+            Some(&b"body"[..])
+        );
     }
 
     #[test]

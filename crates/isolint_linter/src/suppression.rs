@@ -4,7 +4,7 @@
 
 use crate::registry::RuleMeta;
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Suppression {
@@ -24,7 +24,8 @@ pub struct Suppression {
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Suppressions {
     all: Vec<Suppression>,
-    by_line: HashMap<usize, Vec<usize>>,
+    /// Ordered, so a cache entry holding it is the same bytes on every run.
+    by_line: BTreeMap<usize, Vec<usize>>,
 }
 
 impl Suppressions {
