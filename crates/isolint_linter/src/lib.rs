@@ -16,6 +16,7 @@ pub mod lint;
 mod neo4j_facts;
 pub mod registry;
 pub mod rules;
+mod run_cache;
 pub mod settings;
 pub mod suppression;
 pub mod walk;

@@ -8,6 +8,7 @@ use crate::analysis::calls::{
 use crate::analysis::path_effects::{self, PathEffect, ResolvedEffect};
 use crate::analysis::summaries::{absolute_module, ModuleFunctions, Summaries};
 use crate::cache::{Cache, Fingerprint, Key};
+use crate::run_cache;
 use crate::context::{FileContext, FileInfo, Finding};
 use crate::diagnostic::{Diagnostic, Effort, FixSite, Related};
 use crate::effort::{estimate, EffortFacts};
@@ -133,19 +134,48 @@ pub fn lint_with_cache(
     let dispatch = Dispatch::new(options.rules);
     let node_paths: Vec<&str> = inputs.iter().map(|i| i.node_path.as_str()).collect();
     let first_party = FirstParty::new(&options.settings.source_roots, &node_paths);
+    let file_step = file_step_key(options);
     let stage = FileStage {
         options,
         dispatch: &dispatch,
         first_party: &first_party.names,
-        cache: cache.map(|cache| (cache, file_step_key(options))),
+        cache: cache.map(|cache| (cache, file_step)),
     };
-    let outcomes = lint_files(inputs, &stage, false);
-    let context = if dispatch.path_rules.is_empty() || first_party.is_empty() {
-        Vec::new()
-    } else {
-        read_first_party(inputs, &outcomes, &first_party, &stage)
+    let Some(cache) = cache else {
+        let outcomes = lint_files(inputs, Vec::new(), &stage, false);
+        let (context, _) = read_first_party(inputs, &outcomes, &first_party, &stage);
+        return project_stage(outcomes, context, options, &dispatch);
     };
-    project_stage(outcomes, context, options, &dispatch)
+    // Every file is read once, first: the whole run may be in the cache already.
+    let reads: Vec<run_cache::Read> = inputs.par_iter().map(read_input).collect();
+    let run = run_cache::run_key(file_step, options, inputs, &reads, &first_party);
+    if let Some(result) = run_cache::load(cache, run, inputs, &reads, &first_party, options) {
+        return result;
+    }
+    let outcomes = lint_files(inputs, reads.clone(), &stage, false);
+    let (context, lookups) = read_first_party(inputs, &outcomes, &first_party, &stage);
+    let result = project_stage(outcomes, context, options, &dispatch);
+    run_cache::store(cache, run, &result, lookups, inputs, &reads);
+    result
+}
+
+/// The codes of the family rules that run (ISO0xx file checks aside).
+pub(crate) fn codes_checked(rules: &RuleSet) -> Vec<&'static str> {
+    rules
+        .enabled()
+        .map(|r| r.meta().code)
+        .filter(|c| !c.starts_with("ISO0"))
+        .collect()
+}
+
+/// The canonical paths of the linted files: a first-party module among them is not read twice.
+pub(crate) fn canonical_inputs(inputs: &[SourceInput]) -> BTreeSet<PathBuf> {
+    inputs
+        .par_iter()
+        .map(|i| std::fs::canonicalize(&i.path).unwrap_or_else(|_| i.path.clone()))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
 }
 
 /// What every file's step shares.
@@ -222,11 +252,21 @@ fn file_cache_key(settings: Key, input: &SourceInput, first_party: bool, content
 }
 
 /// Reads the files in parallel (one parser per thread); a panic on one file becomes its ISO001.
-fn lint_files(inputs: &[SourceInput], stage: &FileStage, first_party: bool) -> Vec<FileOutcome> {
+/// `reads` holds each file as read already, or is empty: then each file is read here.
+fn lint_files(
+    inputs: &[SourceInput],
+    reads: Vec<run_cache::Read>,
+    stage: &FileStage,
+    first_party: bool,
+) -> Vec<FileOutcome> {
+    let mut reads: Vec<Option<run_cache::Read>> = reads.into_iter().map(Some).collect();
+    reads.resize_with(inputs.len(), || None);
     inputs
         .par_iter()
-        .map_init(python_parser, |parser, input| {
-            match catch_unwind(AssertUnwindSafe(|| lint_file(parser, input, stage, first_party))) {
+        .zip(reads)
+        .map_init(python_parser, |parser, (input, read)| {
+            let read = read.unwrap_or_else(|| read_input(input));
+            match catch_unwind(AssertUnwindSafe(|| lint_file(parser, input, read, stage, first_party))) {
                 Ok(outcome) => outcome,
                 Err(panic) => {
                     // The parser may be mid-parse: start afresh for the next file.
@@ -250,28 +290,36 @@ fn lint_files(inputs: &[SourceInput], stage: &FileStage, first_party: bool) -> V
 
 /// The project's own modules that test code calls into, read in rounds (a module's own imports
 /// next), each file once, for their effect summaries.
+/// Also says what each lookup found, for the run's cache entry.
 fn read_first_party(
     inputs: &[SourceInput],
     outcomes: &[FileOutcome],
     first_party: &FirstParty,
     stage: &FileStage,
-) -> Vec<FileOutcome> {
+) -> (Vec<FileOutcome>, Vec<run_cache::Lookup>) {
     const ROUNDS: usize = 4;
-    let canonical =
-        |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut seen: BTreeSet<PathBuf> = inputs.iter().map(|i| canonical(&i.path)).collect();
+    let mut lookups = Vec::new();
     let mut read: Vec<FileOutcome> = Vec::new();
+    if stage.dispatch.path_rules.is_empty() || first_party.is_empty() {
+        return (read, lookups);
+    }
+    let mut seen = canonical_inputs(inputs);
     let mut wanted = imported_modules(outcomes);
     for _ in 0..ROUNDS {
         let mut round: Vec<SourceInput> = Vec::new();
         let mut names: Vec<String> = Vec::new();
+        let first_lookup = lookups.len();
         for module in &wanted {
-            let Some(path) = first_party.module_file(module) else {
+            let found = first_party.module_file(module);
+            let fresh = found.as_ref().is_some_and(|path| seen.insert(path.clone()));
+            lookups.push(run_cache::Lookup {
+                module: module.clone(),
+                found: found.clone().map(|path| (path, fresh)),
+                content: None,
+            });
+            let Some(path) = found.filter(|_| fresh) else {
                 continue;
             };
-            if !seen.insert(path.clone()) {
-                continue;
-            }
             names.push(
                 first_party
                     .module_name(&path)
@@ -289,7 +337,14 @@ fn read_first_party(
         if round.is_empty() {
             break;
         }
-        let mut outcomes = lint_files(&round, stage, true);
+        let reads: Vec<run_cache::Read> = round.par_iter().map(read_input).collect();
+        let read_lookups = lookups[first_lookup..]
+            .iter_mut()
+            .filter(|l| matches!(l.found, Some((_, true))));
+        for (lookup, file) in read_lookups.zip(&reads) {
+            lookup.content = file.as_ref().ok().map(|(_, content)| *content);
+        }
+        let mut outcomes = lint_files(&round, reads, stage, true);
         for ((outcome, input), module) in outcomes.iter_mut().zip(&round).zip(names.drain(..)) {
             outcome.package = package_of(&module, &input.path);
             outcome.module = module;
@@ -297,7 +352,7 @@ fn read_first_party(
         wanted = imported_modules(&outcomes);
         read.extend(outcomes);
     }
-    read
+    (read, lookups)
 }
 
 /// The package a module's relative imports start from: itself for a package's `__init__.py`.
@@ -428,6 +483,17 @@ fn file_diagnostic(
     }
 }
 
+/// A file's text as it is linted, and the hash of its bytes as read.
+pub(crate) fn read_input(input: &SourceInput) -> run_cache::Read {
+    let (text, content) = read_source(input)?;
+    // A byte order mark is not part of line 1's columns (tree-sitter would count it).
+    let text = lone_carriage_returns_as_newlines(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    });
+    Ok((Arc::from(text), content))
+}
+
 /// The text of a file, and the hash of its bytes as read.
 fn read_source(input: &SourceInput) -> Result<(String, Key), String> {
     if let Some(text) = &input.text {
@@ -556,6 +622,7 @@ fn lone_carriage_returns_as_newlines(text: String) -> String {
 fn lint_file(
     parser: &mut tree_sitter::Parser,
     input: &SourceInput,
+    read: run_cache::Read,
     stage: &FileStage,
     first_party: bool,
 ) -> FileOutcome {
@@ -564,21 +631,13 @@ fn lint_file(
         info.first_party = true;
         info.pytest_module = false;
     }
-    let (text, content) = match read_source(input) {
-        // A byte order mark is not part of line 1's columns (tree-sitter would count it).
-        Ok((text, content)) => (
-            lone_carriage_returns_as_newlines(match text.strip_prefix('\u{feff}') {
-                Some(rest) => rest.to_string(),
-                None => text,
-            }),
-            content,
-        ),
+    let (source, content) = match read {
+        Ok(read) => read,
         // Data files next to the tests (a formatter's inputs, an encoding sample) are nobody's
         // problem unless pytest would import them.
         Err(_) if !info.pytest_module && !info.is_conftest => return unlinted_file(&info),
         Err(message) => return failed_file(input, message),
     };
-    let source: Arc<str> = Arc::from(text);
     let Some((cache, settings)) = stage.cache else {
         return analyze_file(parser, input, stage, info, source).0;
     };
@@ -884,12 +943,7 @@ fn project_stage(
         files,
         sources,
         categories_checked: options.rules.categories(),
-        codes_checked: options
-            .rules
-            .enabled()
-            .map(|r| r.meta().code)
-            .filter(|c| !c.starts_with("ISO0"))
-            .collect(),
+        codes_checked: codes_checked(options.rules),
     }
 }
 
