@@ -3,8 +3,8 @@
 use crate::args::SelectionArgs;
 use crate::config::{self, ConfigError, LoadedConfig};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use isolint_linter::walk::{find_python_files, source_inputs, FoundFile, WalkOptions, WalkProblem};
 use isolint_linter::cache::Cache;
+use isolint_linter::walk::{find_python_files, source_inputs, FoundFile, WalkOptions, WalkProblem};
 use isolint_linter::{lint_with_cache, LintOptions, LintResult, RuleSet, SourceInput};
 use isolint_python::project_files::ProjectFiles;
 use isolint_python::pytest_config::{self, Naming, PytestConfig};

@@ -111,11 +111,9 @@ fn a_warm_run_prints_what_a_run_without_cache_prints() {
         }
     }
     let cache = dir.join(".isolint_cache");
-    assert!(
-        std::fs::read_to_string(cache.join("CACHEDIR.TAG"))
-            .expect("a tag")
-            .starts_with("Signature: 8a477f597d28d172789f06886806bc55")
-    );
+    assert!(std::fs::read_to_string(cache.join("CACHEDIR.TAG"))
+        .expect("a tag")
+        .starts_with("Signature: 8a477f597d28d172789f06886806bc55"));
     assert_eq!(
         std::fs::read_to_string(cache.join(".gitignore")).expect("an ignore file"),
         "*\n"
@@ -139,7 +137,10 @@ fn the_audit_report_is_the_same_from_the_cache() {
     let expected = report(&["--no-cache"]);
     assert_eq!(report(&[]), expected, "cold");
     assert_eq!(report(&[]), expected, "warm");
-    assert_eq!(report(&["--format", "json"]), report(&["--format", "json", "--no-cache"]));
+    assert_eq!(
+        report(&["--format", "json"]),
+        report(&["--format", "json", "--no-cache"])
+    );
 }
 
 /// Cut, altered or foreign entries are misses: never trusted, and written again.
@@ -204,11 +205,17 @@ fn a_changed_file_is_seen() {
         "tests/test_out.py",
         "def test_writes(tmp_path):\n    open(tmp_path / \"a.txt\", \"w\")\n",
     );
-    write(dir, "tests/test_other.py", "def test_nothing():\n    pass\n");
+    write(
+        dir,
+        "tests/test_other.py",
+        "def test_nothing():\n    pass\n",
+    );
     let first = run(dir, &["--output-format", "concise", "tests"]);
     assert_eq!(first.status.code(), Some(0), "{}", stdout(&first));
     let file = dir.join("tests/test_out.py");
-    let modified = std::fs::metadata(&file).and_then(|m| m.modified()).expect("mtime");
+    let modified = std::fs::metadata(&file)
+        .and_then(|m| m.modified())
+        .expect("mtime");
     // Same length: `tmp_path / "a.txt"` becomes a fixed path.
     let changed = "def test_writes(tmp_path):\n    open(\"/tmp/xx/a.txt\",    \"w\")\n";
     assert_eq!(
@@ -223,13 +230,24 @@ fn a_changed_file_is_seen() {
         .expect("keep the modification time");
     let second = run(dir, &["--output-format", "concise", "tests"]);
     assert_eq!(second.status.code(), Some(1));
-    assert!(stdout(&second).contains("test_out.py:2:5: ISO101"), "{}", stdout(&second));
+    assert!(
+        stdout(&second).contains("test_out.py:2:5: ISO101"),
+        "{}",
+        stdout(&second)
+    );
     assert_eq!(
         stdout(&second),
-        stdout(&run(dir, &["--output-format", "concise", "tests", "--no-cache"]))
+        stdout(&run(
+            dir,
+            &["--output-format", "concise", "tests", "--no-cache"]
+        ))
     );
     // Added and removed files too.
-    write(dir, "tests/test_new.py", "def test_new():\n    open(\"/tmp/new.txt\", \"w\")\n");
+    write(
+        dir,
+        "tests/test_new.py",
+        "def test_new():\n    open(\"/tmp/new.txt\", \"w\")\n",
+    );
     std::fs::remove_file(&file).expect("remove");
     let third = stdout(&run(dir, &["--output-format", "concise", "tests"]));
     assert!(third.contains("test_new.py:2:5: ISO101"), "{third}");
@@ -253,7 +271,11 @@ fn a_changed_setting_is_seen() {
         args.extend(extra);
         stdout(&run(dir, &args))
     };
-    assert_eq!(concise(&[]), "", "not a test module by pytest's default naming");
+    assert_eq!(
+        concise(&[]),
+        "",
+        "not a test module by pytest's default naming"
+    );
     write(
         dir,
         "pyproject.toml",
@@ -280,19 +302,30 @@ fn a_changed_setting_is_seen() {
 fn a_new_first_party_module_is_seen_from_unchanged_tests() {
     let project = tempfile::tempdir().expect("temp dir");
     let dir = project.path();
-    write(dir, "pyproject.toml", "[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n");
+    write(
+        dir,
+        "pyproject.toml",
+        "[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n",
+    );
     write(
         dir,
         "tests/test_wipe.py",
         "from cleanup import wipe\n\n\ndef test_wipes():\n    wipe(\"/tmp/shared-out\")\n",
     );
     assert_eq!(run(dir, &[]).status.code(), Some(0));
-    write(dir, "cleanup.py", "import shutil\n\n\ndef wipe(path):\n    shutil.rmtree(path)\n");
+    write(
+        dir,
+        "cleanup.py",
+        "import shutil\n\n\ndef wipe(path):\n    shutil.rmtree(path)\n",
+    );
     let found = stdout(&run(dir, &["--output-format", "concise", "--quiet"]));
     assert!(found.contains("test_wipe.py:5:5: ISO103"), "{found}");
     // The first-party module's own entry follows its content too.
     write(dir, "cleanup.py", "def wipe(path):\n    return path\n");
-    assert_eq!(stdout(&run(dir, &["--output-format", "concise", "--quiet"])), "");
+    assert_eq!(
+        stdout(&run(dir, &["--output-format", "concise", "--quiet"])),
+        ""
+    );
 }
 
 /// Two hooks at once on the same cache: each prints the right findings, and the cache they leave
@@ -319,13 +352,20 @@ fn concurrent_runs_share_the_cache_safely() {
         for child in children {
             let output = child.wait_with_output().expect("isolint finishes");
             assert_eq!(stdout(&output), expected, "round {round}");
-            assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+            assert!(
+                output.stderr.is_empty(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
     }
     let cache = dir.join(".isolint_cache");
     let leftovers: Vec<PathBuf> = entries(&cache)
         .into_iter()
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".tmp")))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".tmp"))
+        })
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     assert_eq!(stdout(&run(dir, &["--output-format", "json"])), expected);
@@ -358,7 +398,11 @@ fn where_the_cache_lives() {
         "pyproject.toml",
         "[tool.isolint]\ncache-dir = \"build/isolint-cache\"\n",
     );
-    write(project.path(), "tests/test_x.py", "def test_x():\n    pass\n");
+    write(
+        project.path(),
+        "tests/test_x.py",
+        "def test_x():\n    pass\n",
+    );
     write(project.path(), "tests/sub/keep.txt", "");
     run(&project.path().join("tests/sub"), &["..", "--quiet"]);
     assert!(project
@@ -376,7 +420,13 @@ fn standard_input_does_not_use_the_cache() {
     let text = "def test_writes():\n    open(\"/tmp/shared.txt\", \"w\")\n";
     let output = run_with_stdin(
         dir,
-        &["-", "--stdin-filename", "tests/test_x.py", "--output-format", "concise"],
+        &[
+            "-",
+            "--stdin-filename",
+            "tests/test_x.py",
+            "--output-format",
+            "concise",
+        ],
         Some(text),
     );
     assert!(stdout(&output).contains("tests/test_x.py:2:5: ISO101"));
@@ -390,9 +440,49 @@ fn an_unwritable_cache_is_a_warning() {
     let dir = suite.path();
     std::fs::write(dir.join("blocker"), "").expect("a file");
     let expected = stdout(&run(dir, &["--no-cache", "--output-format", "json"]));
-    let output = run(dir, &["--output-format", "json", "--cache-dir", "blocker/cache"]);
+    let output = run(
+        dir,
+        &["--output-format", "json", "--cache-dir", "blocker/cache"],
+    );
     assert_eq!(stdout(&output), expected);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("warning: cannot write the cache"), "{stderr}");
+    assert!(
+        stderr.contains("warning: cannot write the cache"),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "one warning: {stderr}");
+}
+
+/// Settings read only after the per-file step (`per-file-ignores`, `--warn-unused-ignores`) and the
+/// project's configuration files change the output of an unchanged suite: the cached run must not
+/// hide that.
+#[test]
+fn project_stage_settings_are_seen() {
+    let project = tempfile::tempdir().expect("temp dir");
+    let dir = project.path();
+    write(dir, "pyproject.toml", "[tool.pytest.ini_options]\n");
+    write(
+        dir,
+        "tests/test_out.py",
+        "def test_writes():\n    open(\"/tmp/out.txt\", \"w\")  # isolint: ignore[ISO501]\n",
+    );
+    let concise = |extra: &[&str]| {
+        let mut args = vec!["tests/", "--output-format", "concise", "--quiet"];
+        args.extend(extra);
+        stdout(&run(dir, &args))
+    };
+    let found = concise(&[]);
+    assert!(found.contains("test_out.py:2:5: ISO101"), "{found}");
+    assert_eq!(concise(&[]), found, "warm");
+    let unused = concise(&["--warn-unused-ignores"]);
+    assert!(unused.contains("ISO003"), "{unused}");
+    assert_eq!(concise(&[]), found, "back again");
+    write(
+        dir,
+        "pyproject.toml",
+        "[tool.pytest.ini_options]\n\n[tool.isolint]\nper-file-ignores = { \"tests/*\" = [\"ISO101\"] }\n",
+    );
+    assert_eq!(concise(&[]), "", "per-file-ignores");
+    write(dir, "pyproject.toml", "[tool.pytest.ini_options]\n");
+    assert_eq!(concise(&[]), found, "and back");
 }

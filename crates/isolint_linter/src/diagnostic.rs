@@ -5,7 +5,9 @@ use isolint_python::source::{Position, Span};
 use serde::Serialize;
 
 /// How much work a fix is, in the words of the audit report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Effort {
     #[serde(rename = "1-2 lines")]
     Lines,
@@ -53,7 +55,9 @@ pub struct Related {
 }
 
 /// Where the root cause of a finding lives, for effort and for grouping in the audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum FixSite {
     /// Inside one test function.

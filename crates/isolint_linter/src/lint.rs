@@ -8,7 +8,6 @@ use crate::analysis::calls::{
 use crate::analysis::path_effects::{self, PathEffect, ResolvedEffect};
 use crate::analysis::summaries::{absolute_module, ModuleFunctions, Summaries};
 use crate::cache::{Cache, Fingerprint, Key};
-use crate::run_cache;
 use crate::context::{FileContext, FileInfo, Finding};
 use crate::diagnostic::{Diagnostic, Effort, FixSite, Related};
 use crate::effort::{estimate, EffortFacts};
@@ -16,6 +15,7 @@ use crate::facts;
 use crate::first_party::FirstParty;
 use crate::registry::{Category, RuleMeta, RuleSet, Selector};
 use crate::rules::{file_errors, Rule};
+use crate::run_cache;
 use crate::settings::Settings;
 use crate::suppression::Suppressions;
 use isolint_python::knowledge::{classify_path, PathClass, PathOp, CHDIR_FIXTURES};
@@ -239,7 +239,12 @@ struct FileEntry {
 
 /// The cache slot of one file for these settings (a file keeps one slot while it changes), and the
 /// key of its current content.
-fn file_cache_key(settings: Key, input: &SourceInput, first_party: bool, content: Key) -> (Key, Key) {
+fn file_cache_key(
+    settings: Key,
+    input: &SourceInput,
+    first_party: bool,
+    content: Key,
+) -> (Key, Key) {
     let slot = Fingerprint::default()
         .key(settings)
         .bytes(input.path.as_os_str().as_encoded_bytes())
@@ -675,7 +680,12 @@ fn lint_file(
 }
 
 /// The outcome of a file the cache knows: what the per-file step would find again.
-fn from_entry(entry: FileEntry, input: &SourceInput, info: FileInfo, source: Arc<str>) -> FileOutcome {
+fn from_entry(
+    entry: FileEntry,
+    input: &SourceInput,
+    info: FileInfo,
+    source: Arc<str>,
+) -> FileOutcome {
     let FileEntry {
         first_party_answers: _,
         keeps_source,

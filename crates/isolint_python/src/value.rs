@@ -36,7 +36,9 @@ pub struct Text {
 }
 
 /// What a path hangs from, when that is not part of the literal text itself.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Root {
     /// The text alone says where it is (`"/tmp/x"`, `"out.json"`).
     Literal,
@@ -63,7 +65,9 @@ impl Root {
 }
 
 /// Which parameter a [`Root::Param`] value hangs from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct ParamRoot {
     pub owner: ParamOwner,
     pub name: String,
@@ -73,7 +77,9 @@ pub struct ParamRoot {
 
 /// Whose parameter: while a file is modelled, a function scope of that file; in an effect summary,
 /// the summarised function itself or its class's constructor (`self.base = base` in `__init__`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ParamOwner {
     Scope(usize),
     Function,
