@@ -59,7 +59,7 @@ print("wall best %6.3f s  median %6.3f s   cpu best %6.3f s  median %6.3f s  (%d
       % (wall[0], statistics.median(wall), cpu[0], statistics.median(cpu), len(runs)))'
 }
 
-printf 'isolint %s, %s\n' "$("$BIN" --version)" "$("$RUFF" --version)"
+printf '%s, %s\n' "$("$BIN" --version)" "$("$RUFF" --version)"
 printf 'cores: %s; load average: %s\n' "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 for suite in medium large; do
   dir=$CORPUS/$suite
