@@ -16,11 +16,7 @@ fn shown(result: &LintResult) -> String {
     sources.sort();
     format!(
         "{:#?}\n{:#?}\n{:#?}\n{:?} {:?}",
-        result.diagnostics,
-        result.files,
-        sources,
-        result.categories_checked,
-        result.codes_checked
+        result.diagnostics, result.files, sources, result.categories_checked, result.codes_checked
     )
 }
 
@@ -44,8 +40,16 @@ fn check(folder: &Path, root: &Path) {
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::new(dir.path().join(".isolint_cache"));
     let place = folder.display();
-    assert_eq!(shown(&lint_with_cache(&files, &options, Some(&cache))), expected, "{place}: cold");
-    assert_eq!(shown(&lint_with_cache(&files, &options, Some(&cache))), expected, "{place}: warm");
+    assert_eq!(
+        shown(&lint_with_cache(&files, &options, Some(&cache))),
+        expected,
+        "{place}: cold"
+    );
+    assert_eq!(
+        shown(&lint_with_cache(&files, &options, Some(&cache))),
+        expected,
+        "{place}: warm"
+    );
     if files.len() > 1 {
         lint_with_cache(&files[..1], &options, Some(&cache));
         let per_file = lint_with_cache(&files, &options, Some(&cache));
