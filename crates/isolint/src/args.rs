@@ -68,7 +68,7 @@ pub struct SelectionArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Neither read nor write the cache of per-file results.
-    #[arg(long, env = "ISOLINT_NO_CACHE")]
+    #[arg(long, env = "ISOLINT_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_cache: bool,
     /// Keep the cache in DIR (default: `cache-dir` in the configuration, else .isolint_cache in
     /// the project root).
