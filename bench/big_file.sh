@@ -32,8 +32,8 @@ printf '%8s  %10s  %10s  %s\n' tests one-file 40-files findings
 for n in "${SIZES[@]}"; do
   python3 bench/big_file.py "$n" "$WORK/one$n"
   python3 bench/big_file.py "$n" "$WORK/many$n" --files 40
-  one=$(seconds "$BIN" "$WORK/one$n" --threads 1 --quiet --output-format concise)
-  many=$(seconds "$BIN" "$WORK/many$n" --threads 1 --quiet --output-format concise)
-  findings=$("$BIN" "$WORK/one$n" --quiet --output-format concise | wc -l || true)
+  one=$(seconds "$BIN" "$WORK/one$n" --no-cache --threads 1 --quiet --output-format concise)
+  many=$(seconds "$BIN" "$WORK/many$n" --no-cache --threads 1 --quiet --output-format concise)
+  findings=$("$BIN" "$WORK/one$n" --no-cache --quiet --output-format concise | wc -l || true)
   printf '%8s  %9ss  %9ss  %s\n' "$n" "$one" "$many" "$findings"
 done

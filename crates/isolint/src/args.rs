@@ -67,6 +67,13 @@ pub struct SelectionArgs {
     /// Worker threads (default: all cores; at most 4 per core). Output is the same for any value.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Neither read nor write the cache of per-file results.
+    #[arg(long, env = "ISOLINT_NO_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_cache: bool,
+    /// Keep the cache in DIR (default: `cache-dir` in the configuration, else .isolint_cache in
+    /// the project root).
+    #[arg(long, value_name = "DIR", env = "ISOLINT_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args, Default)]

@@ -28,6 +28,9 @@ pub struct Config {
     /// File name patterns of test modules, replacing pytest's `python_files`.
     pub test_patterns: Option<Vec<String>>,
     pub baseline: Option<PathBuf>,
+    /// Where the cache lives, relative to the configuration file (default: `.isolint_cache` in the
+    /// project root).
+    pub cache_dir: Option<PathBuf>,
     #[serde(default)]
     pub rules: RuleConfig,
 }
@@ -249,7 +252,7 @@ fn parse(path: &Path, text: &str, is_pyproject: bool) -> Result<Option<Config>, 
 
 fn help_for(message: &str) -> String {
     if message.contains("unknown field") {
-        "known keys: select, ignore, extend-select, exclude, extend-exclude, per-file-ignores, test-patterns, baseline, and [rules] write-sinks, unique-names".into()
+        "known keys: select, ignore, extend-select, exclude, extend-exclude, per-file-ignores, test-patterns, baseline, cache-dir, and [rules] write-sinks, unique-names".into()
     } else {
         "see `isolint --help` and the README's Configuration section".into()
     }

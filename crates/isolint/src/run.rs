@@ -3,8 +3,9 @@
 use crate::args::SelectionArgs;
 use crate::config::{self, ConfigError, LoadedConfig};
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use isolint_linter::cache::Cache;
 use isolint_linter::walk::{find_python_files, source_inputs, FoundFile, WalkOptions, WalkProblem};
-use isolint_linter::{lint, LintOptions, LintResult, RuleSet, SourceInput};
+use isolint_linter::{lint_with_cache, LintOptions, LintResult, RuleSet, SourceInput};
 use isolint_python::project_files::ProjectFiles;
 use isolint_python::pytest_config::{self, Naming, PytestConfig};
 use std::path::{Path, PathBuf};
@@ -34,6 +35,9 @@ pub struct Prepared {
     pub walk_problems: Vec<String>,
     /// The project's configuration files (none when linting standard input).
     pub project_files: Option<ProjectFiles>,
+    /// The cache folder; `None` with `--no-cache` and for standard input (an editor's buffer
+    /// changes at every keystroke, and one file is quick to lint).
+    pub cache_dir: Option<PathBuf>,
 }
 
 pub fn prepare(
@@ -138,6 +142,7 @@ pub fn prepare(
             per_file_ignores,
             walk_problems: Vec::new(),
             project_files: None,
+            cache_dir: None,
         });
     }
 
@@ -184,6 +189,7 @@ pub fn prepare(
     isolint_linter::walk::sort_and_merge(&mut found);
     let inputs = source_inputs(found, &cwd, &rootdir);
     let project_files = Some(ProjectFiles::read(&project_root, &cwd));
+    let cache_dir = cache_dir(selection, &config, &project_root, &cwd);
     Ok(Prepared {
         inputs,
         rules,
@@ -197,7 +203,29 @@ pub fn prepare(
             .map(|p| format!("{}: {}", p.path.display(), p.message))
             .collect(),
         project_files,
+        cache_dir,
     })
+}
+
+/// `--cache-dir` (or `ISOLINT_CACHE_DIR`), else `cache-dir` of the configuration (relative to its
+/// file), else `.isolint_cache` in the project root; none with `--no-cache`.
+fn cache_dir(
+    selection: &SelectionArgs,
+    config: &LoadedConfig,
+    project_root: &Path,
+    cwd: &Path,
+) -> Option<PathBuf> {
+    if selection.no_cache {
+        return None;
+    }
+    if let Some(dir) = &selection.cache_dir {
+        return Some(absolute(cwd, dir));
+    }
+    let configured = config.config.cache_dir.as_ref().and_then(|dir| {
+        let base = config.path.as_ref()?.parent()?;
+        Some(base.join(dir))
+    });
+    Some(configured.unwrap_or_else(|| project_root.join(isolint_linter::cache::DEFAULT_DIR)))
 }
 
 /// Walks each target from its canonical path (see `WalkOptions::root`), then gives the files back
@@ -291,6 +319,14 @@ fn find_upwards(start: &Path, names: &[&str]) -> Option<PathBuf> {
     None
 }
 
+/// The hash of this executable: entries written by another build of the same version (a
+/// developer's rebuild) are not reused. Reading the binary costs a few milliseconds.
+fn build_id() -> isolint_linter::cache::Key {
+    std::env::current_exe()
+        .and_then(std::fs::read)
+        .map_or(0, |bytes| isolint_linter::cache::content_hash(&bytes))
+}
+
 /// More threads than this per core only cost memory and start-up time (and tens of thousands of
 /// them made the pool's start hang): `--threads` is lowered to it.
 const MAX_THREADS_PER_CORE: usize = 4;
@@ -322,7 +358,11 @@ pub fn run_lint(prepared: &Prepared, warn_unused_suppressions: bool) -> LintResu
             }
         }
     }
-    lint(
+    let cache = prepared
+        .cache_dir
+        .as_ref()
+        .map(|dir| Cache::new(dir).for_build(build_id()));
+    let result = lint_with_cache(
         &prepared.inputs,
         &LintOptions {
             rules: &prepared.rules,
@@ -332,5 +372,11 @@ pub fn run_lint(prepared: &Prepared, warn_unused_suppressions: bool) -> LintResu
             warn_unused_suppressions,
             project_files: prepared.project_files.as_ref(),
         },
-    )
+        cache.as_ref(),
+    );
+    // The findings are right either way; only the next run is slower.
+    if let Some(error) = cache.as_ref().and_then(Cache::write_error) {
+        eprintln!("isolint: warning: cannot write the cache ({error}); pass --no-cache to skip it");
+    }
+    result
 }

@@ -92,6 +92,8 @@ fn run_raw(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // No cache in the repository's fixtures; tests/cache.rs tests it.
+        .env("ISOLINT_NO_CACHE", "1")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("FORCE_COLOR")
         .stdin(if stdin.is_some() {
@@ -2149,6 +2151,7 @@ fn run_guarded(dir: &Path, args: &[&str], stdin: Stdio, as_user: Option<(u32, u3
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("ISOLINT_NO_CACHE", "1")
         .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

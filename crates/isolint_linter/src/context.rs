@@ -25,7 +25,7 @@ pub struct FileInfo {
 }
 
 /// The code a finding sits in, as the project stage needs it to attribute the finding to tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Owner {
     pub role: Role,
     /// The function's name (empty at module level).
@@ -57,8 +57,9 @@ impl Owner {
 }
 
 /// A finding of one file before the project stage attributes it to tests.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
+    #[serde(with = "crate::registry::by_code")]
     pub rule: &'static RuleMeta,
     pub span: Span,
     pub message: String,

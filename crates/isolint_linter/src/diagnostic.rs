@@ -5,7 +5,9 @@ use isolint_python::source::{Position, Span};
 use serde::Serialize;
 
 /// How much work a fix is, in the words of the audit report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Effort {
     #[serde(rename = "1-2 lines")]
     Lines,
@@ -44,7 +46,7 @@ impl Severity {
 }
 
 /// A second location that explains a finding: the constant's definition, the removal, the polluter.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Related {
     pub file: String,
     pub line: usize,
@@ -53,7 +55,9 @@ pub struct Related {
 }
 
 /// Where the root cause of a finding lives, for effort and for grouping in the audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum FixSite {
     /// Inside one test function.
@@ -68,13 +72,12 @@ pub enum FixSite {
     Helper,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
-    #[serde(skip)]
+    #[serde(with = "crate::registry::by_code")]
     pub rule: &'static RuleMeta,
     /// The path as shown to the user: relative to the current folder, `/`-separated.
     pub file: String,
-    #[serde(skip)]
     pub span: Span,
     pub start: Position,
     pub end: Position,

@@ -114,6 +114,11 @@ impl FirstParty {
         crate::walk::slash_path(relative)
     }
 
+    /// The folders modules are imported from, canonical.
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
     pub fn is_empty(&self) -> bool {
         self.roots.is_empty()
     }

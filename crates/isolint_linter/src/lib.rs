@@ -4,6 +4,7 @@
 //! effects, attribution to tests, effort) → sorted diagnostics.
 
 pub mod analysis;
+pub mod cache;
 pub mod catalogue;
 pub mod config_stage;
 pub mod context;
@@ -15,11 +16,12 @@ pub mod lint;
 mod neo4j_facts;
 pub mod registry;
 pub mod rules;
+mod run_cache;
 pub mod settings;
 pub mod suppression;
 pub mod walk;
 
 pub use diagnostic::{Diagnostic, Effort, Related, Severity};
-pub use lint::{lint, LintOptions, LintResult, SourceInput};
+pub use lint::{lint, lint_with_cache, LintOptions, LintResult, SourceInput};
 pub use registry::{Category, RuleMeta, RuleSet, Selector};
 pub use settings::Settings;

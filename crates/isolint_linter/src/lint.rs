@@ -2,9 +2,12 @@
 //! thread); the project stage then resolves fixtures, attributes findings to tests, computes effort,
 //! applies suppressions and sorts, so output is the same whatever the thread count.
 
-use crate::analysis::calls::{self, CallTarget, FileFunctions, FirstPartyNames};
+use crate::analysis::calls::{
+    self, CallTarget, FileFunctions, FirstPartyAnswers, FirstPartyLookup, FirstPartyNames,
+};
 use crate::analysis::path_effects::{self, PathEffect, ResolvedEffect};
 use crate::analysis::summaries::{absolute_module, ModuleFunctions, Summaries};
+use crate::cache::{Cache, Fingerprint, Key};
 use crate::context::{FileContext, FileInfo, Finding};
 use crate::diagnostic::{Diagnostic, Effort, FixSite, Related};
 use crate::effort::{estimate, EffortFacts};
@@ -12,6 +15,7 @@ use crate::facts;
 use crate::first_party::FirstParty;
 use crate::registry::{Category, RuleMeta, RuleSet, Selector};
 use crate::rules::{file_errors, Rule};
+use crate::run_cache;
 use crate::settings::Settings;
 use crate::suppression::Suppressions;
 use isolint_python::knowledge::{classify_path, PathClass, PathOp, CHDIR_FIXTURES};
@@ -117,24 +121,64 @@ impl Dispatch {
 }
 
 pub fn lint(inputs: &[SourceInput], options: &LintOptions) -> LintResult {
+    lint_with_cache(inputs, options, None)
+}
+
+/// [`lint`], reusing what the per-file step found in files unchanged since a run stored it in
+/// `cache` (and storing what it finds anew). The output is the same with or without the cache.
+pub fn lint_with_cache(
+    inputs: &[SourceInput],
+    options: &LintOptions,
+    cache: Option<&Cache>,
+) -> LintResult {
     let dispatch = Dispatch::new(options.rules);
     let linted: Vec<(&Path, &str)> = inputs
         .iter()
         .map(|i| (i.path.as_path(), i.node_path.as_str()))
         .collect();
     let first_party = FirstParty::new(&options.settings.source_roots, &linted);
+    let file_step = file_step_key(options);
     let stage = FileStage {
         options,
         dispatch: &dispatch,
         first_party: &first_party.names,
+        cache: cache.map(|cache| (cache, file_step)),
     };
-    let outcomes = lint_files(inputs, &stage, false);
-    let context = if dispatch.path_rules.is_empty() || first_party.is_empty() {
-        Vec::new()
-    } else {
-        read_first_party(inputs, &outcomes, &first_party, &stage)
+    let Some(cache) = cache else {
+        let outcomes = lint_files(inputs, Vec::new(), &stage, false);
+        let (context, _) = read_first_party(inputs, &outcomes, &first_party, &stage);
+        return project_stage(outcomes, context, options, &dispatch);
     };
-    project_stage(outcomes, context, options, &dispatch)
+    // Every file is read once, first: the whole run may be in the cache already.
+    let reads: Vec<run_cache::Read> = inputs.par_iter().map(read_input).collect();
+    let run = run_cache::run_key(file_step, options, inputs, &reads, &first_party);
+    if let Some(result) = run_cache::load(cache, run, inputs, &reads, &first_party, options) {
+        return result;
+    }
+    let outcomes = lint_files(inputs, reads.clone(), &stage, false);
+    let (context, lookups) = read_first_party(inputs, &outcomes, &first_party, &stage);
+    let result = project_stage(outcomes, context, options, &dispatch);
+    run_cache::store(cache, run, &result, lookups, inputs, &reads);
+    result
+}
+
+/// The codes of the family rules that run (ISO0xx file checks aside).
+pub(crate) fn codes_checked(rules: &RuleSet) -> Vec<&'static str> {
+    rules
+        .enabled()
+        .map(|r| r.meta().code)
+        .filter(|c| !c.starts_with("ISO0"))
+        .collect()
+}
+
+/// The canonical paths of the linted files: a first-party module among them is not read twice.
+pub(crate) fn canonical_inputs(inputs: &[SourceInput]) -> BTreeSet<PathBuf> {
+    inputs
+        .par_iter()
+        .map(|i| std::fs::canonicalize(&i.path).unwrap_or_else(|_| i.path.clone()))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
 }
 
 /// What every file's step shares.
@@ -142,14 +186,95 @@ struct FileStage<'a> {
     options: &'a LintOptions<'a>,
     dispatch: &'a Dispatch,
     first_party: &'a FirstPartyNames,
+    /// The cache, and the key of the settings that shape the per-file step.
+    cache: Option<(&'a Cache, Key)>,
+}
+
+/// Everything besides the file itself that the per-file step reads. Each struct is taken apart
+/// field by field so that a new setting cannot be forgotten here: it fails to compile until it is
+/// either hashed or said to be read later only.
+fn file_step_key(options: &LintOptions) -> Key {
+    let LintOptions {
+        rules,
+        naming,
+        settings,
+        // Read by the project stage, which always runs.
+        per_file_ignores: _,
+        warn_unused_suppressions: _,
+        project_files: _,
+    } = options;
+    let Settings {
+        write_sinks,
+        unique_names,
+        // Only through the first-party names, whose answers each entry keeps and checks.
+        source_roots: _,
+    } = settings;
+    let mut key = Fingerprint::default();
+    key.str("per-file step")
+        .strs(rules.enabled().map(|r| r.meta().code))
+        .strs(naming.file_patterns.iter().map(String::as_str))
+        .strs(naming.class_patterns.iter().map(String::as_str))
+        .strs(naming.function_patterns.iter().map(String::as_str))
+        .strs(unique_names.iter().map(String::as_str));
+    for sink in write_sinks {
+        let crate::settings::ExtraSink { call, keyword } = sink;
+        key.str(call)
+            .bool(keyword.is_some())
+            .str(keyword.as_deref().unwrap_or(""));
+    }
+    key.u64(write_sinks.len() as u64).finish()
+}
+
+/// What the per-file step found in one file, as the cache keeps it: the [`FileOutcome`] less what
+/// is cheaper to compute again than to store (the text, its line index, names from the path).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FileEntry {
+    first_party_answers: FirstPartyAnswers,
+    /// The outcome shows the file's text (a file reported as a whole keeps none).
+    keeps_source: bool,
+    facts: FileFacts,
+    findings: Vec<Finding>,
+    effects: Vec<PathEffect>,
+    functions: FileFunctions,
+    file_diagnostics: Vec<Diagnostic>,
+    suppressions: Suppressions,
+}
+
+/// The cache slot of one file for these settings (a file keeps one slot while it changes), and the
+/// key of its current content.
+fn file_cache_key(
+    settings: Key,
+    input: &SourceInput,
+    first_party: bool,
+    content: Key,
+) -> (Key, Key) {
+    let slot = Fingerprint::default()
+        .key(settings)
+        .bytes(input.path.as_os_str().as_encoded_bytes())
+        .str(&input.display)
+        .str(&input.node_path)
+        .bool(input.explicit)
+        .bool(first_party)
+        .finish();
+    (slot, Fingerprint::default().key(slot).key(content).finish())
 }
 
 /// Reads the files in parallel (one parser per thread); a panic on one file becomes its ISO001.
-fn lint_files(inputs: &[SourceInput], stage: &FileStage, first_party: bool) -> Vec<FileOutcome> {
+/// `reads` holds each file as read already, or is empty: then each file is read here.
+fn lint_files(
+    inputs: &[SourceInput],
+    reads: Vec<run_cache::Read>,
+    stage: &FileStage,
+    first_party: bool,
+) -> Vec<FileOutcome> {
+    let mut reads: Vec<Option<run_cache::Read>> = reads.into_iter().map(Some).collect();
+    reads.resize_with(inputs.len(), || None);
     inputs
         .par_iter()
-        .map_init(python_parser, |parser, input| {
-            match catch_unwind(AssertUnwindSafe(|| lint_file(parser, input, stage, first_party))) {
+        .zip(reads)
+        .map_init(python_parser, |parser, (input, read)| {
+            let read = read.unwrap_or_else(|| read_input(input));
+            match catch_unwind(AssertUnwindSafe(|| lint_file(parser, input, read, stage, first_party))) {
                 Ok(outcome) => outcome,
                 Err(panic) => {
                     // The parser may be mid-parse: start afresh for the next file.
@@ -173,28 +298,36 @@ fn lint_files(inputs: &[SourceInput], stage: &FileStage, first_party: bool) -> V
 
 /// The project's own modules that test code calls into, read in rounds (a module's own imports
 /// next), each file once, for their effect summaries.
+/// Also says what each lookup found, for the run's cache entry.
 fn read_first_party(
     inputs: &[SourceInput],
     outcomes: &[FileOutcome],
     first_party: &FirstParty,
     stage: &FileStage,
-) -> Vec<FileOutcome> {
+) -> (Vec<FileOutcome>, Vec<run_cache::Lookup>) {
     const ROUNDS: usize = 4;
-    let canonical =
-        |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut seen: BTreeSet<PathBuf> = inputs.iter().map(|i| canonical(&i.path)).collect();
+    let mut lookups = Vec::new();
     let mut read: Vec<FileOutcome> = Vec::new();
+    if stage.dispatch.path_rules.is_empty() || first_party.is_empty() {
+        return (read, lookups);
+    }
+    let mut seen = canonical_inputs(inputs);
     let mut wanted = imported_modules(outcomes);
     for _ in 0..ROUNDS {
         let mut round: Vec<SourceInput> = Vec::new();
         let mut names: Vec<String> = Vec::new();
+        let first_lookup = lookups.len();
         for module in &wanted {
-            let Some(path) = first_party.module_file(module) else {
+            let found = first_party.module_file(module);
+            let fresh = found.as_ref().is_some_and(|path| seen.insert(path.clone()));
+            lookups.push(run_cache::Lookup {
+                module: module.clone(),
+                found: found.clone().map(|path| (path, fresh)),
+                content: None,
+            });
+            let Some(path) = found.filter(|_| fresh) else {
                 continue;
             };
-            if !seen.insert(path.clone()) {
-                continue;
-            }
             names.push(
                 first_party
                     .module_name(&path)
@@ -212,7 +345,14 @@ fn read_first_party(
         if round.is_empty() {
             break;
         }
-        let mut outcomes = lint_files(&round, stage, true);
+        let reads: Vec<run_cache::Read> = round.par_iter().map(read_input).collect();
+        let read_lookups = lookups[first_lookup..]
+            .iter_mut()
+            .filter(|l| matches!(l.found, Some((_, true))));
+        for (lookup, file) in read_lookups.zip(&reads) {
+            lookup.content = file.as_ref().ok().map(|(_, content)| *content);
+        }
+        let mut outcomes = lint_files(&round, reads, stage, true);
         for ((outcome, input), module) in outcomes.iter_mut().zip(&round).zip(names.drain(..)) {
             outcome.package = package_of(&module, &input.path);
             outcome.module = module;
@@ -220,7 +360,7 @@ fn read_first_party(
         wanted = imported_modules(&outcomes);
         read.extend(outcomes);
     }
-    read
+    (read, lookups)
 }
 
 /// The package a module's relative imports start from: itself for a package's `__init__.py`.
@@ -351,9 +491,21 @@ fn file_diagnostic(
     }
 }
 
-fn read_source(input: &SourceInput) -> Result<String, String> {
+/// A file's text as it is linted, and the hash of its bytes as read.
+pub(crate) fn read_input(input: &SourceInput) -> run_cache::Read {
+    let (text, content) = read_source(input)?;
+    // A byte order mark is not part of line 1's columns (tree-sitter would count it).
+    let text = lone_carriage_returns_as_newlines(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    });
+    Ok((Arc::from(text), content))
+}
+
+/// The text of a file, and the hash of its bytes as read.
+fn read_source(input: &SourceInput) -> Result<(String, Key), String> {
     if let Some(text) = &input.text {
-        return Ok(text.clone());
+        return Ok((text.clone(), crate::cache::content_hash(text.as_bytes())));
     }
     let metadata =
         std::fs::metadata(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
@@ -374,6 +526,11 @@ fn read_source(input: &SourceInput) -> Result<String, String> {
         ));
     }
     let bytes = std::fs::read(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
+    let content = crate::cache::content_hash(&bytes);
+    decode(bytes).map(|text| (text, content))
+}
+
+fn decode(bytes: Vec<u8>) -> Result<String, String> {
     if let Some(encoding) = wide_unicode_bom(&bytes) {
         return Err(format!(
             "this file is {encoding} text (it starts with a {encoding} byte order mark); Python reads source as UTF-8 or the encoding a `coding:` line declares, so pytest cannot import it: save it as UTF-8"
@@ -473,44 +630,122 @@ fn lone_carriage_returns_as_newlines(text: String) -> String {
 fn lint_file(
     parser: &mut tree_sitter::Parser,
     input: &SourceInput,
+    read: run_cache::Read,
     stage: &FileStage,
     first_party: bool,
 ) -> FileOutcome {
-    let (options, dispatch) = (stage.options, stage.dispatch);
-    let mut info = file_info(input, options.naming);
+    let mut info = file_info(input, stage.options.naming);
     if first_party {
         info.first_party = true;
         info.pytest_module = false;
     }
-    let text = match read_source(input) {
-        // A byte order mark is not part of line 1's columns (tree-sitter would count it).
-        Ok(text) => lone_carriage_returns_as_newlines(match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_string(),
-            None => text,
-        }),
+    let (source, content) = match read {
+        Ok(read) => read,
         // Data files next to the tests (a formatter's inputs, an encoding sample) are nobody's
         // problem unless pytest would import them.
         Err(_) if !info.pytest_module && !info.is_conftest => return unlinted_file(&info),
         Err(message) => return failed_file(input, message),
     };
-    let source: Arc<str> = Arc::from(text);
+    let Some((cache, settings)) = stage.cache else {
+        return analyze_file(parser, input, stage, info, source).0;
+    };
+    let (slot, key) = file_cache_key(settings, input, first_party, content);
+    let cached = cache
+        .read(slot, key)
+        .and_then(|body| postcard::from_bytes::<FileEntry>(&body).ok())
+        .filter(|entry| stage.first_party.answers_hold(&entry.first_party_answers));
+    if let Some(entry) = cached {
+        return from_entry(entry, input, info, source);
+    }
+    let (mut outcome, first_party_answers) = analyze_file(parser, input, stage, info, source);
+    let entry = FileEntry {
+        first_party_answers,
+        keeps_source: !outcome.source.is_empty(),
+        facts: std::mem::take(&mut outcome.facts),
+        findings: std::mem::take(&mut outcome.findings),
+        effects: std::mem::take(&mut outcome.effects),
+        functions: std::mem::take(&mut outcome.functions),
+        file_diagnostics: std::mem::take(&mut outcome.file_diagnostics),
+        suppressions: std::mem::take(&mut outcome.suppressions),
+    };
+    if let Ok(body) = postcard::to_stdvec(&entry) {
+        cache.write(slot, key, &body);
+    }
+    FileOutcome {
+        facts: entry.facts,
+        findings: entry.findings,
+        effects: entry.effects,
+        functions: entry.functions,
+        file_diagnostics: entry.file_diagnostics,
+        suppressions: entry.suppressions,
+        ..outcome
+    }
+}
+
+/// The outcome of a file the cache knows: what the per-file step would find again.
+fn from_entry(
+    entry: FileEntry,
+    input: &SourceInput,
+    info: FileInfo,
+    source: Arc<str>,
+) -> FileOutcome {
+    let FileEntry {
+        first_party_answers: _,
+        keeps_source,
+        facts,
+        findings,
+        effects,
+        functions,
+        file_diagnostics,
+        suppressions,
+    } = entry;
+    let source = if keeps_source { source } else { Arc::from("") };
+    let module = module_of_path(&info.node_path);
+    FileOutcome {
+        package: package_of(&module, &input.path),
+        module,
+        info,
+        facts,
+        findings,
+        effects,
+        functions,
+        file_diagnostics,
+        index: LineIndex::new(&source),
+        source,
+        suppressions,
+    }
+}
+
+/// The per-file step on a file's text; also says which first-party names its calls asked about.
+fn analyze_file(
+    parser: &mut tree_sitter::Parser,
+    input: &SourceInput,
+    stage: &FileStage,
+    info: FileInfo,
+    source: Arc<str>,
+) -> (FileOutcome, FirstPartyAnswers) {
+    let (options, dispatch) = (stage.options, stage.dispatch);
     let index = LineIndex::new(&source);
     let tree = match parse(parser, &source) {
         Ok(tree) => tree,
         Err(ParseError::NoTree) => {
-            return failed_file(input, "the parser gave up on this file".into())
+            return (
+                failed_file(input, "the parser gave up on this file".into()),
+                FirstPartyAnswers::new(),
+            )
         }
         Err(ParseError::TooDeeplyIndented { line, levels }) => {
             let message = format!(
                 "this file nests {levels} indented blocks deep (CPython accepts 100); isolint did not lint it"
             );
-            return skipped_file(
+            let outcome = skipped_file(
                 input,
                 &file_errors::SYNTAX_ERROR,
                 line,
                 message,
                 "flatten the nesting; pytest cannot import this file either",
             );
+            return (outcome, FirstPartyAnswers::new());
         }
     };
     let build_options = BuildOptions {
@@ -562,8 +797,9 @@ fn lint_file(
         }
     }
     let mut functions = FileFunctions::default();
+    let first_party_names = FirstPartyLookup::new(stage.first_party);
     if !dispatch.path_rules.is_empty() {
-        let calls = calls::collect_calls(&mut ctx, stage.first_party);
+        let calls = calls::collect_calls(&mut ctx, &first_party_names);
         path_effects::collect(&mut ctx);
         functions = calls::assemble(&ctx, calls, &ctx.summary_effects, |byte| {
             index.position(&source, byte)
@@ -580,7 +816,7 @@ fn lint_file(
         ..
     } = ctx;
     let module = module_of_path(&info.node_path);
-    FileOutcome {
+    let outcome = FileOutcome {
         package: package_of(&module, &input.path),
         module,
         info,
@@ -592,7 +828,8 @@ fn lint_file(
         source: source.clone(),
         index,
         suppressions,
-    }
+    };
+    (outcome, first_party_names.into_answers())
 }
 
 fn project_stage(
@@ -720,12 +957,7 @@ fn project_stage(
         files,
         sources,
         categories_checked: options.rules.categories(),
-        codes_checked: options
-            .rules
-            .enabled()
-            .map(|r| r.meta().code)
-            .filter(|c| !c.starts_with("ISO0"))
-            .collect(),
+        codes_checked: codes_checked(options.rules),
     }
 }
 

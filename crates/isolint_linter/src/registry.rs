@@ -406,3 +406,23 @@ mod tests {
         assert!(Selector::parse("I").is_err());
     }
 }
+
+/// Serde for a `&'static RuleMeta` as its code (isolint's cache stores findings): a code this build
+/// does not know makes the whole entry unreadable, and so ignored, never a finding of another rule.
+pub mod by_code {
+    use super::RuleMeta;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(rule: &&'static RuleMeta, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(rule.code)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static RuleMeta, D::Error> {
+        let code = String::deserialize(d)?;
+        super::all_rules()
+            .iter()
+            .map(|r| r.meta())
+            .find(|m| m.code == code)
+            .ok_or_else(|| serde::de::Error::custom(format!("no rule {code} in this build")))
+    }
+}

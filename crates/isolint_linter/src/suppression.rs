@@ -4,9 +4,9 @@
 
 use crate::registry::RuleMeta;
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Suppression {
     /// 0-based line of the comment.
     pub line: usize,
@@ -21,10 +21,11 @@ pub struct Suppression {
     used: Cell<bool>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Suppressions {
     all: Vec<Suppression>,
-    by_line: HashMap<usize, Vec<usize>>,
+    /// Ordered, so a cache entry holding it is the same bytes on every run.
+    by_line: BTreeMap<usize, Vec<usize>>,
 }
 
 impl Suppressions {

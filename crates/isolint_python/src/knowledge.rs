@@ -157,7 +157,9 @@ fn classify_literal(text: &str) -> Option<PathClass> {
 }
 
 /// What a sink does to the path it is given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum PathOp {
     /// Creates or writes a file.
     Write,

@@ -7,6 +7,7 @@
 
 pub mod cypher;
 pub mod eval;
+pub mod intern;
 pub mod knowledge;
 pub mod model;
 pub mod parse;

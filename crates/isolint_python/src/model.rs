@@ -19,7 +19,7 @@ pub enum ScopeKind {
 }
 
 /// What pytest makes of a function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Role {
     Module,
     ClassBody,

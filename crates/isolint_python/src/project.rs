@@ -7,7 +7,7 @@ use crate::value::{Root, Value};
 use std::collections::{BTreeSet, HashMap};
 
 /// The tree-free facts of one file that the project stage needs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFacts {
     /// Relative to pytest's rootdir, `/`-separated (`tests/unit/test_x.py`).
     pub node_path: String,
@@ -34,7 +34,7 @@ pub struct FileFacts {
 
 /// One way a file uses Neo4j, for the audit's inventory (findings say what is wrong; these say
 /// what is there, the safe uses included).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct Neo4jFact {
     pub kind: Neo4jFactKind,
     /// The database, label or schema object's name, or the driver's URI when it is literal.
@@ -50,7 +50,9 @@ pub struct Neo4jFact {
     pub line: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Neo4jFactKind {
     Driver,
@@ -61,7 +63,7 @@ pub enum Neo4jFactKind {
 }
 
 /// One marker written in a file, for the configuration rules (grouping, registration).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MarkerUse {
     pub name: String,
     pub position: Position,
@@ -72,7 +74,7 @@ pub struct MarkerUse {
 }
 
 /// `import module as local` (`member` None) or `from module import member as local`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportFacts {
     pub local: String,
     pub module: String,
@@ -81,7 +83,7 @@ pub struct ImportFacts {
 
 /// What the project stage needs of a class: its bases (mixins often live in another module) and
 /// what its setup does for every test.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ClassFacts {
     pub name: String,
     /// Last name components of the base classes.
@@ -107,7 +109,7 @@ impl FileFacts {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TestFacts {
     pub node_id: String,
     pub name: String,
@@ -130,7 +132,7 @@ pub struct TestFacts {
     pub calls: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FixtureFacts {
     pub name: String,
     pub function: String,

@@ -5,13 +5,12 @@
 //! constant, or unknown. Anything partly unknown is unknown: rules stay silent rather than guess.
 
 use crate::source::Span;
-use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     Unknown,
     /// Derived from a source unique per test or per worker (`tmp_path`, `uuid4()`, `worker_id`, ...).
-    Unique(&'static str),
+    Unique(#[serde(deserialize_with = "crate::intern::deserialize")] SourceName),
     /// A string or path whose every part is known.
     Text(Text),
     Int(i64),
@@ -19,8 +18,12 @@ pub enum Value {
     None,
 }
 
+/// What a unique value derives from (`tmp_path`, `uuid4()`). Named by an alias because serde
+/// would otherwise borrow a `&str` field from the decoder's input, which a cache entry outlives.
+pub type SourceName = &'static str;
+
 /// Known text on a root. `root` says where a relative `text` hangs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Text {
     pub root: Root,
     /// The literal part: the whole string for [`Root::Literal`], else the part joined onto the root.
@@ -33,7 +36,9 @@ pub struct Text {
 }
 
 /// What a path hangs from, when that is not part of the literal text itself.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Root {
     /// The text alone says where it is (`"/tmp/x"`, `"out.json"`).
     Literal,
@@ -60,7 +65,9 @@ impl Root {
 }
 
 /// Which parameter a [`Root::Param`] value hangs from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct ParamRoot {
     pub owner: ParamOwner,
     pub name: String,
@@ -70,7 +77,9 @@ pub struct ParamRoot {
 
 /// Whose parameter: while a file is modelled, a function scope of that file; in an effect summary,
 /// the summarised function itself or its class's constructor (`self.base = base` in `__init__`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ParamOwner {
     Scope(usize),
     Function,
@@ -78,14 +87,14 @@ pub enum ParamOwner {
 }
 
 /// The binding a value was read through, for "defined here" notes and effort.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
     pub name: String,
     pub span: Span,
     pub level: OriginLevel,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum OriginLevel {
     /// A module-level constant: shared by every test of the module.
     Module,

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 /// The functions of one file that do something through a parameter or call the project's code.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileFunctions {
     pub functions: Vec<FunctionFacts>,
     /// Names of the classes defined at module level, with their bases' last names (constructors
@@ -25,7 +25,7 @@ pub struct FileFunctions {
     pub classes: Vec<(String, Vec<String>)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FunctionFacts {
     /// `f`, or `Class.f` for a method.
     pub qualname: String,
@@ -42,7 +42,7 @@ pub struct FunctionFacts {
     pub opaque: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParamFacts {
     pub name: String,
     /// The default, as a value (a parameter of the function stays symbolic).
@@ -51,7 +51,7 @@ pub struct ParamFacts {
 
 /// A path effect of a function, its path possibly hanging from a parameter
 /// ([`Root::Param`] with [`ParamOwner::Function`] or [`ParamOwner::Constructor`]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SymbolicEffect {
     pub op: PathOp,
     pub path: Text,
@@ -60,7 +60,7 @@ pub struct SymbolicEffect {
 }
 
 /// A place in a file, for related locations.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Site {
     pub file: String,
     pub position: Position,
@@ -69,7 +69,7 @@ pub struct Site {
 }
 
 /// A call to a function that may be the project's own.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CallFacts {
     pub target: CallTarget,
     pub positional: Vec<ArgFacts>,
@@ -82,7 +82,7 @@ pub struct CallFacts {
     pub callee: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Caller {
     pub owner: Owner,
     /// The helper's name, when the caller is a helper (its tests are found through their calls).
@@ -90,7 +90,7 @@ pub struct Caller {
     pub guards: OwnerGuards,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ArgFacts {
     pub value: Value,
     /// The items of a list, tuple or set literal (directly or through a local name).
@@ -100,7 +100,7 @@ pub struct ArgFacts {
 }
 
 /// What a call names, before the project stage finds its definition.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CallTarget {
     /// A function or class of this file, or an attribute of one (`Store.create`).
     Local(String),
@@ -116,15 +116,56 @@ pub enum CallTarget {
 #[derive(Debug, Clone, Default)]
 pub struct FirstPartyNames(pub HashSet<String>);
 
+/// The first-party names one file's calls were checked against, with the answers: what the file's
+/// cached analysis depends on outside the file (a new test module adds a name).
+pub type FirstPartyAnswers = std::collections::BTreeMap<String, bool>;
+
+/// [`FirstPartyNames`] as one file asks it, noting each answer.
+pub struct FirstPartyLookup<'a> {
+    names: &'a FirstPartyNames,
+    answers: std::cell::RefCell<FirstPartyAnswers>,
+}
+
+impl<'a> FirstPartyLookup<'a> {
+    pub fn new(names: &'a FirstPartyNames) -> Self {
+        FirstPartyLookup {
+            names,
+            answers: Default::default(),
+        }
+    }
+
+    fn contains_module(&self, module: &str) -> bool {
+        if module.starts_with('.') {
+            return true;
+        }
+        let top = module.split('.').next().unwrap_or(module);
+        let answer = self.names.0.contains(top);
+        self.answers.borrow_mut().insert(top.to_string(), answer);
+        answer
+    }
+
+    pub fn into_answers(self) -> FirstPartyAnswers {
+        self.answers.into_inner()
+    }
+}
+
 impl FirstPartyNames {
+    #[cfg(test)]
     pub(crate) fn contains_module(&self, module: &str) -> bool {
         module.starts_with('.') || self.0.contains(module.split('.').next().unwrap_or(module))
+    }
+
+    /// Whether the names give the same answers again.
+    pub fn answers_hold(&self, answers: &FirstPartyAnswers) -> bool {
+        answers
+            .iter()
+            .all(|(name, answer)| self.0.contains(name) == *answer)
     }
 }
 
 /// Records the calls of every followed function that may reach the project's code, and whether
 /// test code hands a known path to one (then library calls given fixed paths are worth a look).
-pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyNames) -> CollectedCalls {
+pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> CollectedCalls {
     let model = ctx.model;
     let mut calls = Vec::new();
     let mut class_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
@@ -271,7 +312,7 @@ fn passes_a_parameter(ctx: &FileContext, call: Node, function: ScopeId) -> bool 
 /// of library bases (`TestCase.assertEqual`, most calls of a unittest suite) have no summary.
 struct MethodOwners<'m, 't> {
     model: &'m FileModel<'t>,
-    first_party: &'m FirstPartyNames,
+    first_party: &'m FirstPartyLookup<'m>,
     /// Methods defined directly in each class.
     methods: HashMap<ScopeId, HashSet<&'t str>>,
     /// Module-level classes by name, for bases defined in the file.
@@ -283,7 +324,7 @@ struct MethodOwners<'m, 't> {
 const BUILTIN_BASES: &[&str] = &["object", "Exception", "BaseException", "dict", "list"];
 
 impl<'m, 't> MethodOwners<'m, 't> {
-    fn new(model: &'m FileModel<'t>, first_party: &'m FirstPartyNames) -> Self {
+    fn new(model: &'m FileModel<'t>, first_party: &'m FirstPartyLookup<'m>) -> Self {
         let mut methods: HashMap<ScopeId, HashSet<&'t str>> = HashMap::new();
         let mut classes = HashMap::new();
         for (id, scope) in model.scopes.iter().enumerate() {
@@ -575,7 +616,7 @@ fn call_target<'t>(
     model: &FileModel<'t>,
     call: Node<'t>,
     scope: ScopeId,
-    first_party: &FirstPartyNames,
+    first_party: &FirstPartyLookup,
     method_owners: &mut MethodOwners<'_, 't>,
 ) -> Option<CallTarget> {
     let callee = unparenthesize(call.child_by_field_id(field::FUNCTION.id())?);

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 /// One write, creation, deletion, database open, existence check or library call of a known path.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PathEffect {
     pub op: PathOp,
     /// The path; its root may still be a fixture the project stage resolves.
@@ -44,7 +44,7 @@ pub struct PathEffect {
 }
 
 /// How a call reaches an effect: the function called and the sink inside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Through {
     /// The function as the call names it (`utils.rmtree`).
     pub function: String,
@@ -231,7 +231,7 @@ fn collect_summary_effects(
 
 /// What protects an owner's calls: a fake filesystem, patched functions, a private working folder
 /// or home.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct OwnerGuards {
     pub fake_filesystem: bool,
     /// Last components of patched targets (`open`, `remove`).
