@@ -83,6 +83,10 @@ struct FileOutcome {
     functions: FileFunctions,
     /// ISO001/ISO002, complete already.
     file_diagnostics: Vec<Diagnostic>,
+    /// Fixes offered by the rules, by finding span and code.
+    fixes: HashMap<(usize, usize, &'static str), crate::fix::Fix>,
+    /// Fixes of path effects, by the effect's span, for the path rules that adopt them.
+    path_fixes: HashMap<(usize, usize), crate::fix::Fix>,
     source: Arc<str>,
     index: LineIndex,
     suppressions: Suppressions,
@@ -299,6 +303,8 @@ fn unlinted_file(info: &FileInfo) -> FileOutcome {
         effects: Vec::new(),
         functions: FileFunctions::default(),
         file_diagnostics: Vec::new(),
+        fixes: HashMap::new(),
+        path_fixes: HashMap::new(),
         source: Arc::from(""),
         index: LineIndex::new(""),
         suppressions: Suppressions::default(),
@@ -337,6 +343,7 @@ fn file_diagnostic(
         end,
         message,
         fix: fix.to_string(),
+        autofix: None,
         effort: Effort::Lines,
         test: None,
         fixture: None,
@@ -574,6 +581,8 @@ fn lint_file(
     let FileContext {
         findings,
         path_effects,
+        fixes,
+        path_fixes,
         ..
     } = ctx;
     let module = module_of_path(&info.node_path);
@@ -586,6 +595,8 @@ fn lint_file(
         effects: path_effects,
         functions,
         file_diagnostics,
+        fixes,
+        path_fixes,
         source: source.clone(),
         index,
         suppressions,
@@ -640,10 +651,23 @@ fn project_stage(
                 &closures,
                 &inheritance,
             );
+            let mut adopted = Vec::new();
             for effect in &resolved {
                 for rule in &dispatch.path_rules {
-                    findings.extend(rule.check_path_effect(effect));
+                    let Some(finding) = rule.check_path_effect(effect) else {
+                        continue;
+                    };
+                    let span = effect.effect.span;
+                    if rule.fixes_path_effect(effect) {
+                        if let Some(fix) = outcome.path_fixes.get(&(span.start, span.end)) {
+                            adopted.push(((span.start, span.end, finding.rule.code), fix.clone()));
+                        }
+                    }
+                    findings.push(finding);
                 }
+            }
+            for (key, fix) in adopted {
+                outcome.fixes.entry(key).or_insert(fix);
             }
         }
         findings.retain(|f| {
@@ -1219,6 +1243,24 @@ fn unnormalized_path(root: &Root, text: &str, facts: &FileFacts) -> String {
     }
 }
 
+/// A fix with the editor positions of its edits.
+fn locate(fix: &crate::fix::Fix, outcome: &FileOutcome) -> crate::diagnostic::AutoFix {
+    let text = &outcome.source;
+    crate::diagnostic::AutoFix {
+        applicability: fix.applicability,
+        edits: fix
+            .edits
+            .iter()
+            .map(|edit| crate::diagnostic::LocatedEdit {
+                start: outcome.index.position(text, edit.start),
+                end: outcome.index.position(text, edit.end),
+                content: edit.content.clone(),
+                edit: edit.clone(),
+            })
+            .collect(),
+    }
+}
+
 fn to_diagnostic(
     finding: Finding,
     (file, tests): (usize, &TestIndex),
@@ -1295,6 +1337,10 @@ fn to_diagnostic(
         end,
         message: finding.message,
         fix: finding.fix,
+        autofix: outcome
+            .fixes
+            .get(&(finding.span.start, finding.span.end, finding.rule.code))
+            .map(|fix| locate(fix, outcome)),
         effort,
         test: owner.test.clone(),
         fixture: owner.fixture.clone(),

@@ -64,6 +64,7 @@ pub fn diagnostic(code: &str, file: &str, source: &str, needle: &str) -> Diagnos
         end: index.position(source, span.end),
         message: String::new(),
         fix: String::new(),
+        autofix: None,
         effort: rule.effort,
         test: None,
         fixture: None,
