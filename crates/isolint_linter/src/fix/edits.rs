@@ -325,34 +325,61 @@ fn plain_string<'s>(node: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
     Some((prefix, quote))
 }
 
-/// A fixed name inside a string literal, made per worker: `"reports"` → `f"reports_{worker_id}"`.
-/// The first whole-word occurrence of `name` is suffixed; braces elsewhere in the literal are
-/// doubled so the f-string reads the same. The caller adds the `worker_id` parameter.
-pub fn suffix_with_worker_id(string: Node, source: &str, name: &str) -> Option<Edit> {
-    if name.is_empty() {
-        return None;
-    }
+/// Fixed names inside a string literal, made per worker: `"CREATE DATABASE reports"` →
+/// `f"CREATE DATABASE reports_{worker_id}"`. Every whole-word occurrence of each name is suffixed
+/// (a seed and its teardown name the same label); braces elsewhere are doubled so the f-string
+/// reads the same. `None` when no name occurs. The caller adds the `worker_id` parameter.
+pub fn suffix_with_worker_id(string: Node, source: &str, names: &[&str]) -> Option<Edit> {
     let (prefix, quote) = plain_string(string, source)?;
     let whole = text(string, source);
     let body = whole.get(prefix.len() + quote.len()..whole.len().checked_sub(quote.len())?)?;
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    let at = body.match_indices(name).map(|(i, _)| i).find(|i| {
-        let before = body[..*i].chars().next_back();
-        let after = body[i + name.len()..].chars().next();
-        !before.is_some_and(is_word) && !after.is_some_and(is_word)
-    })?;
+    let mut cuts: Vec<usize> = Vec::new();
+    for name in names.iter().filter(|n| !n.is_empty()) {
+        for (i, _) in body.match_indices(name) {
+            let before = body[..i].chars().next_back();
+            let after = body[i + name.len()..].chars().next();
+            if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
+                cuts.push(i + name.len());
+            }
+        }
+    }
+    if cuts.is_empty() {
+        return None;
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
     let escape = |s: &str| s.replace('{', "{{").replace('}', "}}");
-    let end = at + name.len();
-    let content = format!(
-        "f{quote}{}_{{worker_id}}{}{quote}",
-        escape(&body[..end]),
-        escape(&body[end..])
-    );
+    let mut content = format!("f{quote}");
+    let mut at = 0;
+    for cut in cuts {
+        content.push_str(&escape(&body[at..cut]));
+        content.push_str("_{worker_id}");
+        at = cut;
+    }
+    content.push_str(&escape(&body[at..]));
+    content.push_str(quote);
     Some(Edit::replace(
         string.start_byte(),
         string.end_byte(),
         content,
     ))
+}
+
+/// Every string literal inside a node (a function), in source order.
+pub fn strings_in<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    let mut cursor = node.walk();
+    let mut stack = vec![node];
+    while let Some(current) = stack.pop() {
+        if current.kind() == kind::STRING {
+            out.push(current);
+            continue;
+        }
+        stack.extend(current.children(&mut cursor));
+    }
+    out.sort_by_key(|n| n.start_byte());
+    out
 }
 
 /// `@pytest.fixture(scope="session")` → `@pytest.fixture(scope="function")` (or another narrower
@@ -677,7 +704,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_fixed_name_gets_the_worker_suffix() {
-        let source = "def f():\n    run(\"CREATE DATABASE reports IF NOT EXISTS {x}\")\n    run(\"reportsdb\")\n    run(f\"reports {y}\")\n";
+        let source = "def f():\n    run(\"CREATE DATABASE reports IF NOT EXISTS {x} reports\")\n    run(\"reportsdb\")\n    run(f\"reports {y}\")\n";
         with_model(source, |model| {
             let strings: Vec<Node> = model
                 .scopes
@@ -685,14 +712,14 @@ pub(crate) mod tests {
                 .flat_map(|s| s.calls.iter())
                 .filter_map(|c| CallArgs::of(*c, source).positional.first().copied())
                 .collect();
-            let edit = suffix_with_worker_id(strings[0], source, "reports").unwrap();
+            let edit = suffix_with_worker_id(strings[0], source, &["reports"]).unwrap();
             assert_eq!(
                 applied(source, vec![edit]).lines().nth(1).unwrap(),
-                "    run(f\"CREATE DATABASE reports_{worker_id} IF NOT EXISTS {{x}}\")"
+                "    run(f\"CREATE DATABASE reports_{worker_id} IF NOT EXISTS {{x}} reports_{worker_id}\")"
             );
             // Not a whole word; an f-string already.
-            assert!(suffix_with_worker_id(strings[1], source, "reports").is_none());
-            assert!(suffix_with_worker_id(strings[2], source, "reports").is_none());
+            assert!(suffix_with_worker_id(strings[1], source, &["reports"]).is_none());
+            assert!(suffix_with_worker_id(strings[2], source, &["reports"]).is_none());
         });
         let _ = first_call;
     }
