@@ -159,7 +159,11 @@ pub fn insert_at_body_start(function: Node, source: &str, lines: &[String]) -> O
     if !indent.chars().all(|c| c == ' ' || c == '\t') || indent.is_empty() {
         return None;
     }
-    let content: String = lines.iter().map(|l| format!("{indent}{l}\n")).collect();
+    let newline = newline_of(source);
+    let content: String = lines
+        .iter()
+        .map(|l| format!("{indent}{l}{newline}"))
+        .collect();
     Some(Edit::insert(line_start, content))
 }
 
@@ -224,6 +228,14 @@ pub fn import_insertion_point(model: &FileModel) -> usize {
     after
 }
 
+/// The file's line ending, for inserted lines: `\r\n` when its first line ends so.
+pub fn newline_of(source: &str) -> &'static str {
+    match source.find('\n') {
+        Some(i) if i > 0 && source.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
 fn line_start(source: &str, at: usize) -> usize {
     source[..at].rfind('\n').map_or(0, |i| i + 1)
 }
@@ -241,7 +253,7 @@ pub fn add_imports(model: &FileModel, wanted: &[(&str, &str, &str)]) -> Option<O
             Imported::Yes => {}
             Imported::Free => {
                 lines.push_str(statement);
-                lines.push('\n');
+                lines.push_str(newline_of(model.source));
             }
             Imported::Taken => return None,
         }
@@ -252,7 +264,7 @@ pub fn add_imports(model: &FileModel, wanted: &[(&str, &str, &str)]) -> Option<O
     let at = import_insertion_point(model);
     // At the very end of a file without a final newline, start a line first.
     if at == model.source.len() && !model.source.is_empty() && !model.source.ends_with('\n') {
-        lines.insert(0, '\n');
+        lines.insert_str(0, newline_of(model.source));
     }
     Some(Some(Edit::insert(at, lines)))
 }
@@ -431,8 +443,9 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
         statement.start_byte(),
         statement.end_byte(),
         format!(
-            "@pytest.fixture\ndef {name}():\n    return {}",
-            text(value, source)
+            "@pytest.fixture{nl}def {name}():{nl}    return {}",
+            text(value, source),
+            nl = newline_of(source)
         ),
     )];
     // Every other use of the name must sit in a test that can take the fixture.
