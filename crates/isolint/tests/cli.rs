@@ -2720,8 +2720,7 @@ fn diff_shows_the_fix_and_writes_nothing() {
         run.stdout
     );
     assert!(
-        run.stdout
-            .contains("-def test_writes():\n+def test_writes(monkeypatch, tmp_path):\n"),
+        run.stdout.contains("-def test_writes():\n-    with open(\"/tmp/report.txt\", \"w\") as fh:\n+def test_writes(monkeypatch, tmp_path):\n"),
         "{}",
         run.stdout
     );
