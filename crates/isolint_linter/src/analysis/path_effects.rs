@@ -161,7 +161,12 @@ pub fn collect(ctx: &mut FileContext) {
         }
         if is_write(op) && matches!(owner.role, Role::Test | Role::Fixture | Role::Setup) {
             let strings = strings.get_or_insert_with(|| crate::fix::tmp_path::strings_of(model));
-            let sink = crate::fix::tmp_path::Sink { call, op, guessed };
+            let sink = crate::fix::tmp_path::Sink {
+                call,
+                callee: &callee,
+                op,
+                guessed,
+            };
             if let Some(fix) =
                 crate::fix::tmp_path::fix(model, strings, owner_id, owner, &path, &sink)
             {

@@ -13,7 +13,7 @@ use super::edits::{
 };
 use super::{Edit, Fix};
 use crate::context::Owner;
-use isolint_python::knowledge::PathOp;
+use isolint_python::knowledge::{PathOp, PATH_OBJECT_SINKS};
 use isolint_python::model::{string_value, FileModel, Role, ScopeId};
 use isolint_python::syntax::{field, kind, named_children, text};
 use isolint_python::value::{Root, Text};
@@ -94,8 +94,10 @@ pub fn strings_of<'t>(model: &FileModel<'t>) -> Vec<Node<'t>> {
 }
 
 /// What the effect's call is, for the form of the rewrite.
-pub struct Sink<'t> {
+pub struct Sink<'t, 'c> {
     pub call: Node<'t>,
+    /// How the effect names the callee (`open`, `os.makedirs`, `Path.write_text`).
+    pub callee: &'c str,
     pub op: PathOp,
     /// Inferred from how the call is written, not from the sink table.
     pub guessed: bool,
@@ -108,7 +110,7 @@ pub fn fix<'t>(
     owner_id: ScopeId,
     owner: &Owner,
     path: &Text,
-    sink: &Sink<'t>,
+    sink: &Sink<'t, '_>,
 ) -> Option<Fix> {
     if path.root != Root::Literal {
         return None;
@@ -210,10 +212,11 @@ fn rewritable(string: Node) -> bool {
     }
 }
 
-/// The replacement of one literal: the sink's own path argument becomes `tmp_path / "rest"`
-/// (every sink of the table takes a path object), `Path("...")` becomes the path object, and any
+/// The replacement of one literal: the sink's own path argument becomes `tmp_path / "rest"` when
+/// the sink takes path objects, `Path("...")` becomes the path object, and any
 /// other use keeps a `str`.
 fn rewrite(model: &FileModel, scope: ScopeId, string: Node, rest: &str, sink: &Sink) -> Edit {
+    let takes_path_objects = PATH_OBJECT_SINKS.contains(&sink.callee);
     let joined = format!("tmp_path / \"{rest}\"");
     let parent = string.parent();
     let direct_argument = parent.is_some_and(|p| {
@@ -223,7 +226,11 @@ fn rewrite(model: &FileModel, scope: ScopeId, string: Node, rest: &str, sink: &S
                     .and_then(|l| l.parent())
                     .is_some_and(|c| c.id() == sink.call.id())
     });
-    if direct_argument && !sink.guessed && matches!(sink.op, PathOp::Write | PathOp::CreateDir) {
+    if direct_argument
+        && takes_path_objects
+        && !sink.guessed
+        && matches!(sink.op, PathOp::Write | PathOp::CreateDir)
+    {
         return Edit::replace(string.start_byte(), string.end_byte(), joined);
     }
     if let Some(call) = parent
