@@ -123,7 +123,7 @@ for entry in "${suites[@]}"; do
       fi
     fi
   done < <(find "$tree" -name '*.py' -type f -print0)
-  diff -ru "$pristine" "$tree" --include='*.py' >"$logs/fix.diff" 2>/dev/null || true
+  diff -ru "$pristine" "$tree" >"$logs/fix.diff" 2>/dev/null || true
 
   # What --fix fixed is no longer reported: no safe fix is left.
   still_fixable="$(grep -c '"applicability":"safe"' "$logs/after.jsonl" || true)"

@@ -455,9 +455,9 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
     while let Some(node) = stack.pop() {
         if node.kind() == kind::IDENTIFIER
             && text(node, source) == name
-            && !assignment
+            && assignment
                 .child_by_field_id(field::LEFT.id())
-                .is_some_and(|l| l.id() == node.id())
+                .is_none_or(|l| l.id() != node.id())
         {
             let scope = innermost_function(model, node.start_byte())?;
             let owner = model.owner(scope);

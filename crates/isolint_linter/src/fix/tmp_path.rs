@@ -134,7 +134,7 @@ pub fn fix<'t>(
             Some(value) => {
                 let value_ref = value.as_str();
                 if let Some(rest) = namespace.under(value_ref) {
-                    if !inside || !rewritable(*string) {
+                    if !inside || !rewritable(*string) || !used_as_path(*string, function, source) {
                         return None;
                     }
                     // Keep a borrowed copy of the part under the base from the source text.
@@ -210,6 +210,63 @@ fn rewritable(string: Node) -> bool {
         Some(parent) if parent.kind() == kind::EXPRESSION_STATEMENT => false,
         _ => true,
     }
+}
+
+/// The literal is used only where a path is: a call's argument (an argument list of a command
+/// included), or the value of a local name that is itself only passed to calls. Anything else (a
+/// dictionary key, a comparison, a message) reads the text, which the fix changes: the library
+/// under test may key its result by the name it was given.
+fn used_as_path(string: Node, function: Node, source: &str) -> bool {
+    let Some(parent) = string.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        kind::ARGUMENT_LIST => true,
+        kind::KEYWORD_ARGUMENT => parent
+            .child_by_field_id(field::VALUE.id())
+            .is_some_and(|v| v.id() == string.id()),
+        kind::LIST | kind::TUPLE => parent
+            .parent()
+            .is_some_and(|p| p.kind() == kind::ARGUMENT_LIST),
+        kind::ASSIGNMENT => {
+            let Some(left) = parent.child_by_field_id(field::LEFT.id()) else {
+                return false;
+            };
+            left.kind() == kind::IDENTIFIER
+                && parent
+                    .child_by_field_id(field::RIGHT.id())
+                    .is_some_and(|r| r.id() == string.id())
+                && name_only_passed_to_calls(text(left, source), parent, function, source)
+        }
+        _ => false,
+    }
+}
+
+/// Every other mention of `name` in the function is a call's argument (and nothing rebinds it).
+fn name_only_passed_to_calls(name: &str, assignment: Node, function: Node, source: &str) -> bool {
+    let mut cursor = function.walk();
+    let mut stack = vec![function];
+    while let Some(node) = stack.pop() {
+        if node.kind() == kind::IDENTIFIER && text(node, source) == name {
+            let Some(parent) = node.parent() else {
+                return false;
+            };
+            let is_target = parent.id() == assignment.id()
+                && parent
+                    .child_by_field_id(field::LEFT.id())
+                    .is_some_and(|l| l.id() == node.id());
+            let is_argument = parent.kind() == kind::ARGUMENT_LIST
+                || parent.kind() == kind::KEYWORD_ARGUMENT
+                    && parent
+                        .child_by_field_id(field::VALUE.id())
+                        .is_some_and(|v| v.id() == node.id());
+            if !is_target && !is_argument {
+                return false;
+            }
+        }
+        stack.extend(node.children(&mut cursor));
+    }
+    true
 }
 
 /// The replacement of one literal: the sink's own path argument becomes `tmp_path / "rest"` when
