@@ -316,25 +316,23 @@ pub fn syspath_insert_to_monkeypatch(call: Node, source: &str) -> Option<Edit> {
 
 /// A plain string literal (no f-string, bytes or implicit concatenation) and its quote.
 fn plain_string<'s>(node: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
-    if node.kind() != kind::STRING {
+    if node.kind() != kind::STRING || named_children(node).any(|c| c.kind() == kind::INTERPOLATION)
+    {
         return None;
     }
     let whole = text(node, source);
-    let prefix_len = whole.find(['"', '\'']).unwrap_or(0);
+    let prefix_len = whole.find(['"', '\''])?;
     let prefix = &whole[..prefix_len];
     if !prefix.chars().all(|c| matches!(c, 'u' | 'U')) {
         return None;
     }
-    let quote =
-        if whole[prefix_len..].starts_with("\"\"\"") || whole[prefix_len..].starts_with("'''") {
-            &whole[prefix_len..prefix_len + 3]
-        } else {
-            &whole[prefix_len..prefix_len + 1]
-        };
-    if named_children(node).any(|c| c.kind() == kind::INTERPOLATION) {
-        return None;
-    }
-    Some((prefix, quote))
+    let rest = &whole[prefix_len..];
+    let quote = if rest.starts_with("\"\"\"") || rest.starts_with("\'\'\'") {
+        rest.get(..3)?
+    } else {
+        rest.get(..1)?
+    };
+    (rest.len() >= 2 * quote.len() && rest.ends_with(quote)).then_some((prefix, quote))
 }
 
 /// Fixed names inside a string literal, made per worker: `"CREATE DATABASE reports"` →
