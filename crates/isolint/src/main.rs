@@ -198,7 +198,9 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
                 ));
             }
             emit(&summary(&result, prepared.inputs.len()));
-        } else if let Some((applied, files)) = fixed.filter(|_| !args.quiet) {
+        } else if let Some((applied, files)) =
+            fixed.filter(|(applied, _)| *applied > 0 && !args.quiet)
+        {
             eprintln!(
                 "isolint: fixed {} in {}",
                 counted(applied, "finding"),
