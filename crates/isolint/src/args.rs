@@ -8,11 +8,14 @@ Examples:
   isolint tests/                          lint the suite (same as `isolint check tests/`)
   isolint tests/ --select ISO1            only the hardcoded-path family
   isolint tests/ --output-format github   annotations for GitHub Actions
+  isolint tests/ --fix                    apply the safe fixes, report what is left
+  isolint tests/ --diff                   show the fixes as a diff, change nothing
   isolint audit tests/                    write docs/test-isolation-audit.md
   isolint rule ISO101                     explain a rule
   isolint rule --all                      list every rule
 
-Exit status: 0 no findings, 1 findings, 2 usage, configuration or I/O error.";
+Exit status: 0 no findings, 1 findings, 2 usage, configuration or I/O error. With --fix: 1 when
+findings are left after fixing. With --diff: 1 when there is something to fix.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -108,6 +111,17 @@ pub struct CheckArgs {
     /// Report suppression comments that suppress nothing, or name unknown rules.
     #[arg(long)]
     pub warn_unused_ignores: bool,
+    /// Apply the safe fixes (a private `tmp_path`, `monkeypatch` instead of a hand-made change),
+    /// then report the findings left. Files are linted again after each round of fixes.
+    #[arg(long)]
+    pub fix: bool,
+    /// Also apply the unsafe fixes, which may change what other code sees (a per-worker resource
+    /// name another test looks up). Goes with --fix or --diff.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the changes --fix would make as a unified diff and write nothing.
+    #[arg(long, conflicts_with_all = ["write_baseline", "statistics"])]
+    pub diff: bool,
     /// The path of the file read from standard input, for messages and rules.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,

@@ -11,11 +11,12 @@ use args::{
     RuleFormatArg,
 };
 use clap::Parser;
+use isolint_linter::fix::session::FixOutcome;
 use isolint_linter::registry::{all_rules, code_ranges, find_rule, planned_rule, unbuilt_codes};
-use isolint_linter::{Diagnostic, LintResult};
+use isolint_linter::{Applicability, Diagnostic, LintResult};
 use isolint_report::audit::{write_report, AuditFormat, AuditRequest};
 use isolint_report::{render, statistics, OutputFormat, RenderOptions};
-use run::{configure_threads, prepare, run_lint, Fatal};
+use run::{configure_threads, prepare, run_fix, run_lint, Fatal, Prepared};
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
@@ -80,7 +81,7 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
     } else {
         args.paths.clone()
     };
-    let prepared = prepare(
+    let mut prepared = prepare(
         &paths,
         &args.selection,
         stdin.as_ref().map(|(n, t)| (n.as_path(), t.clone())),
@@ -90,7 +91,40 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
     for problem in &prepared.walk_problems {
         eprintln!("isolint: warning: {problem}");
     }
-    let mut result = run_lint(&prepared, args.warn_unused_ignores);
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        return Err(Fatal::Message(
+            "--unsafe-fixes goes with --fix or --diff".into(),
+        ));
+    }
+    let mut fixed: Option<(usize, usize)> = None;
+    let mut result = if args.fix || args.diff {
+        let outcome = run_fix(&mut prepared, args.warn_unused_ignores, args.unsafe_fixes);
+        if args.diff {
+            return Ok(show_diff(&prepared, &outcome, args.quiet));
+        }
+        if reads_stdin {
+            // An editor's "fix" action: the fixed text on standard output, the rest as usual.
+            let text = match outcome.changed.get(&0) {
+                Some((_, after)) => after.clone(),
+                None => stdin.as_ref().map(|(_, t)| t.clone()).unwrap_or_default(),
+            };
+            emit(&text);
+            let left = outcome.result.diagnostics.len();
+            if !args.quiet {
+                eprintln!(
+                    "isolint: fixed {}, {} left",
+                    counted(outcome.applied, "finding"),
+                    left
+                );
+            }
+            return Ok(if left > 0 && !args.exit_zero { 1 } else { 0 });
+        }
+        write_fixed(&prepared, &outcome)?;
+        fixed = Some((outcome.applied, outcome.changed.len()));
+        outcome.result
+    } else {
+        run_lint(&prepared, args.warn_unused_ignores)
+    };
     let node_paths: std::collections::HashMap<&str, &str> = prepared
         .inputs
         .iter()
@@ -156,7 +190,22 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
             &options,
         ));
         if matches!(format, FormatArg::Full | FormatArg::Concise) && !args.quiet {
+            if let Some((applied, files)) = fixed.filter(|(applied, _)| *applied > 0) {
+                emit(&format!(
+                    "Fixed {} in {}.\n",
+                    counted(applied, "finding"),
+                    counted(files, "file")
+                ));
+            }
             emit(&summary(&result, prepared.inputs.len()));
+        } else if let Some((applied, files)) =
+            fixed.filter(|(applied, _)| *applied > 0 && !args.quiet)
+        {
+            eprintln!(
+                "isolint: fixed {} in {}",
+                counted(applied, "finding"),
+                counted(files, "file")
+            );
         }
     }
     let has_findings = !result.diagnostics.is_empty();
@@ -165,6 +214,60 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
     } else {
         0
     })
+}
+
+/// `--diff`: the changes as a unified diff per file; exit 1 when there is something to fix.
+fn show_diff(prepared: &Prepared, outcome: &FixOutcome, quiet: bool) -> u8 {
+    let mut out = String::new();
+    for (index, (before, after)) in &outcome.changed {
+        let shown = &prepared.inputs[*index].display;
+        out.push_str(
+            &similar::TextDiff::from_lines(before, after)
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{shown}"), &format!("b/{shown}"))
+                .to_string(),
+        );
+    }
+    emit(&out);
+    if !quiet {
+        eprintln!(
+            "isolint: would fix {} in {}",
+            counted(outcome.applied, "finding"),
+            counted(outcome.changed.len(), "file")
+        );
+    }
+    u8::from(!outcome.changed.is_empty())
+}
+
+/// Writes each fixed file in place (a temporary file beside it, renamed over it, so that a failed
+/// write leaves the file whole), keeping its permissions.
+fn write_fixed(prepared: &Prepared, outcome: &FixOutcome) -> Result<(), Fatal> {
+    for (index, (_, after)) in &outcome.changed {
+        let shown = &prepared.inputs[*index].path;
+        // Through a symbolic link to the file itself, which stays a link.
+        let path = &std::fs::canonicalize(shown).unwrap_or_else(|_| shown.clone());
+        let fail = |e: std::io::Error| {
+            Fatal::Message(format!("cannot write the fixed {}: {e}", path.display()))
+        };
+        let permissions = std::fs::metadata(path).map_err(fail)?.permissions();
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temporary = folder.join(format!(".{name}.isolint-fix"));
+        std::fs::write(&temporary, after).map_err(fail)?;
+        std::fs::set_permissions(&temporary, permissions).map_err(fail)?;
+        if let Err(e) = std::fs::rename(&temporary, path) {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(fail(e));
+        }
+    }
+    Ok(())
 }
 
 fn output_format(format: FormatArg) -> OutputFormat {
@@ -298,6 +401,34 @@ fn summary(result: &LintResult, files: usize) -> String {
             counts.join(", "),
         )
     };
+    let safe = result
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.autofix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Safe)
+        })
+        .count();
+    let unsafe_ = result
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.autofix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Unsafe)
+        })
+        .count();
+    if safe + unsafe_ > 0 {
+        let mut fixable = Vec::new();
+        if safe > 0 {
+            fixable.push(format!("[*] {safe} fixable with --fix"));
+        }
+        if unsafe_ > 0 {
+            fixable.push(format!("{unsafe_} more with --fix --unsafe-fixes"));
+        }
+        line.push_str(&format!("{}.\n", fixable.join(", ")));
+    }
     let unbuilt = unbuilt_codes();
     if !unbuilt.is_empty() {
         line.push_str(&format!(

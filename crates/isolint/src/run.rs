@@ -4,6 +4,7 @@ use crate::args::SelectionArgs;
 use crate::config::{self, ConfigError, LoadedConfig};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use isolint_linter::cache::Cache;
+use isolint_linter::fix::session::{fix_inputs, FixOutcome};
 use isolint_linter::walk::{find_python_files, source_inputs, FoundFile, WalkOptions, WalkProblem};
 use isolint_linter::{lint_with_cache, LintOptions, LintResult, RuleSet, SourceInput};
 use isolint_python::project_files::ProjectFiles;
@@ -348,16 +349,7 @@ pub fn configure_threads(threads: Option<usize>) {
 }
 
 pub fn run_lint(prepared: &Prepared, warn_unused_suppressions: bool) -> LintResult {
-    let mut settings = prepared.config.config.settings();
-    // The project's own modules are imported from pytest's rootdir and the project root, or their
-    // `src/` folders.
-    for root in [&prepared.rootdir, &prepared.project_root] {
-        for candidate in [root.clone(), root.join("src")] {
-            if !settings.source_roots.contains(&candidate) {
-                settings.source_roots.push(candidate);
-            }
-        }
-    }
+    let settings = settings(prepared);
     let cache = prepared
         .cache_dir
         .as_ref()
@@ -379,4 +371,36 @@ pub fn run_lint(prepared: &Prepared, warn_unused_suppressions: bool) -> LintResu
         eprintln!("isolint: warning: cannot write the cache ({error}); pass --no-cache to skip it");
     }
     result
+}
+
+/// `--fix`/`--diff`: the fix loop over the prepared inputs, whose texts become the fixed sources.
+pub fn run_fix(
+    prepared: &mut Prepared,
+    warn_unused_suppressions: bool,
+    unsafe_fixes: bool,
+) -> FixOutcome {
+    let settings = settings(prepared);
+    let options = LintOptions {
+        rules: &prepared.rules,
+        naming: &prepared.naming,
+        settings: &settings,
+        per_file_ignores: &prepared.per_file_ignores,
+        warn_unused_suppressions,
+        project_files: prepared.project_files.as_ref(),
+    };
+    fix_inputs(&mut prepared.inputs, &options, unsafe_fixes)
+}
+
+fn settings(prepared: &Prepared) -> isolint_linter::Settings {
+    let mut settings = prepared.config.config.settings();
+    // The project's own modules are imported from pytest's rootdir and the project root, or their
+    // `src/` folders.
+    for root in [&prepared.rootdir, &prepared.project_root] {
+        for candidate in [root.clone(), root.join("src")] {
+            if !settings.source_roots.contains(&candidate) {
+                settings.source_roots.push(candidate);
+            }
+        }
+    }
+    settings
 }

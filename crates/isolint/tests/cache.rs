@@ -486,3 +486,23 @@ fn project_stage_settings_are_seen() {
     write(dir, "pyproject.toml", "[tool.pytest.ini_options]\n");
     assert_eq!(concise(&[]), found, "and back");
 }
+
+#[test]
+fn fixes_survive_the_cache() {
+    let suite = copy_of("fixtures/fix");
+    let args = ["--output-format", "json", "--exit-zero", "."];
+    let cold = stdout(&run(suite.path(), &args));
+    assert!(cold.contains("\"safe\""), "{cold}");
+    // A new file misses the whole-run entry: every other file comes from its own entry.
+    write(
+        suite.path(),
+        "test_added.py",
+        "def test_added():\n    pass\n",
+    );
+    let warm = stdout(&run(suite.path(), &args));
+    let uncached = stdout(&run(
+        suite.path(),
+        &["--no-cache", "--output-format", "json", "--exit-zero", "."],
+    ));
+    assert_eq!(warm, uncached);
+}

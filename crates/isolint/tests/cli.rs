@@ -921,7 +921,7 @@ fn ignore_files_and_no_ignore() {
         (".isolintignore", "tests/generated/\n"),
     ]);
     let run = isolint(dir.path(), &["--quiet"]);
-    assert_eq!(run.finding_lines(), ["tests/test_a.py:2:5: ISO101 test writes to the fixed path '/tmp/shared.txt', shared by every worker"]);
+    assert_eq!(run.finding_lines(), ["tests/test_a.py:2:5: ISO101 [*] test writes to the fixed path '/tmp/shared.txt', shared by every worker"]);
     let run = isolint(dir.path(), &["--quiet", "--no-ignore"]);
     let lines = run.finding_lines();
     assert_eq!(lines.len(), 2, "{lines:?}");
@@ -970,8 +970,8 @@ fn suppressions() {
     assert_eq!(
         run.finding_lines(),
         [
-            "tests/test_s.py:15:5: ISO101 test writes to the fixed path '/tmp/d', shared by every worker",
-            "tests/test_s.py:19:5: ISO101 test writes to the fixed path '/tmp/e', shared by every worker",
+            "tests/test_s.py:15:5: ISO101 [*] test writes to the fixed path '/tmp/d', shared by every worker",
+            "tests/test_s.py:19:5: ISO101 [*] test writes to the fixed path '/tmp/e', shared by every worker",
         ]
     );
 
@@ -1383,7 +1383,7 @@ fn crlf_line_endings() {
     run.assert_code(1);
     assert_eq!(
         run.finding_lines(),
-        ["tests/test_crlf.py:6:5: ISO501 test sets the environment variable 'A' and never restores it; later tests in the same worker see the change"]
+        ["tests/test_crlf.py:6:5: ISO501 [*] test sets the environment variable 'A' and never restores it; later tests in the same worker see the change"]
     );
 }
 
@@ -1651,7 +1651,7 @@ fn default_path_is_pytest_testpaths() {
     run.assert_code(1);
     assert_eq!(
         run.finding_lines(),
-        ["checks/test_c.py:2:5: ISO101 test writes to the fixed path '/tmp/shared.txt', shared by every worker"]
+        ["checks/test_c.py:2:5: ISO101 [*] test writes to the fixed path '/tmp/shared.txt', shared by every worker"]
     );
     // From pyproject.toml too, several paths, and also with --isolated (a fact about the suite).
     let dir = project(&[
@@ -1720,7 +1720,7 @@ fn baseline_round_trip() {
     run.assert_code(1);
     assert_eq!(
         run.finding_lines(),
-        ["tests/test_a.py:13:5: ISO101 test writes to the fixed path '/tmp/c', shared by every worker"]
+        ["tests/test_a.py:13:5: ISO101 [*] test writes to the fixed path '/tmp/c', shared by every worker"]
     );
 
     // A second copy of a baselined line is new (entries are counted).
@@ -2644,4 +2644,193 @@ fn redis_flush_unless_the_suite_fakes_redis() {
         test,
     ]);
     isolint(fake.path(), &["--select", "ISO205"]).assert_code(0);
+}
+
+// --- `--fix`, `--diff`, `--unsafe-fixes` ---
+
+const FIXABLE: &str = "import os\n\n\ndef test_writes():\n    with open(\"/tmp/report.txt\", \"w\") as fh:\n        fh.write(\"x\")\n    os.environ[\"APP_MODE\"] = \"test\"\n";
+
+const FIXED: &str = "import os\n\n\ndef test_writes(monkeypatch, tmp_path):\n    with open(tmp_path / \"report.txt\", \"w\") as fh:\n        fh.write(\"x\")\n    monkeypatch.setenv(\"APP_MODE\", \"test\")\n";
+
+fn read(dir: &Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap()
+}
+
+#[test]
+fn fix_rewrites_the_file_and_exits_zero_when_nothing_is_left() {
+    let dir = project(&[("tests/test_fix.py", FIXABLE)]);
+    let before = isolint(dir.path(), &["--output-format", "concise"]);
+    before.assert_code(1);
+    assert!(
+        before.stdout.contains("ISO101 [*] test writes"),
+        "{}",
+        before.stdout
+    );
+    assert!(
+        before.stdout.contains("[*] 2 fixable with --fix."),
+        "{}",
+        before.stdout
+    );
+
+    let run = isolint(dir.path(), &["--fix", "--output-format", "concise"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .starts_with("Fixed 2 findings in 1 file.\nNo findings"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(read(dir.path(), "tests/test_fix.py"), FIXED);
+
+    // Twice: nothing to do, nothing written.
+    let again = isolint(dir.path(), &["--fix", "--output-format", "concise"]);
+    again.assert_code(0);
+    assert!(!again.stdout.contains("Fixed"), "{}", again.stdout);
+    assert_eq!(read(dir.path(), "tests/test_fix.py"), FIXED);
+}
+
+#[test]
+fn fix_exits_one_when_findings_are_left() {
+    // The second test reads the first one's file: not fixable; the environment change is.
+    let source = "import os\n\n\ndef test_a():\n    open(\"/tmp/handoff.txt\", \"w\")\n    os.environ[\"A\"] = \"1\"\n\n\ndef test_b():\n    assert os.path.exists(\"/tmp/handoff.txt\")\n";
+    let dir = project(&[("tests/test_left.py", source)]);
+    let run = isolint(
+        dir.path(),
+        &["--fix", "--quiet", "--output-format", "concise"],
+    );
+    run.assert_code(1);
+    assert_eq!(
+        run.finding_lines(),
+        ["tests/test_left.py:5:5: ISO101 test writes to the fixed path '/tmp/handoff.txt', shared by every worker"]
+    );
+    let text = read(dir.path(), "tests/test_left.py");
+    assert!(text.contains("def test_a(monkeypatch):\n    open(\"/tmp/handoff.txt\", \"w\")\n    monkeypatch.setenv(\"A\", \"1\")"), "{text}");
+    // --exit-zero still wins.
+    let run = isolint(dir.path(), &["--fix", "--exit-zero", "--quiet"]);
+    run.assert_code(0);
+}
+
+#[test]
+fn diff_shows_the_fix_and_writes_nothing() {
+    let dir = project(&[("tests/test_fix.py", FIXABLE)]);
+    let run = isolint(dir.path(), &["--diff"]);
+    run.assert_code(1);
+    assert_eq!(read(dir.path(), "tests/test_fix.py"), FIXABLE);
+    assert!(
+        run.stdout
+            .starts_with("--- a/tests/test_fix.py\n+++ b/tests/test_fix.py\n@@ -1,7 +1,7 @@\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("-def test_writes():\n-    with open(\"/tmp/report.txt\", \"w\") as fh:\n+def test_writes(monkeypatch, tmp_path):\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("+    monkeypatch.setenv(\"APP_MODE\", \"test\")\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("would fix 2 findings in 1 file"),
+        "{}",
+        run.stderr
+    );
+    // Nothing to fix: empty diff, exit 0.
+    let clean = project(&[(
+        "tests/test_ok.py",
+        "def test_ok(tmp_path):\n    (tmp_path / \"x\").write_text(\"x\")\n",
+    )]);
+    let run = isolint(clean.path(), &["--diff"]);
+    run.assert_code(0);
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn unsafe_fixes_only_with_the_flag() {
+    let conftest = "import pytest\n\n\n@pytest.fixture(scope=\"session\")\ndef reports_database(driver):\n    driver.execute_query(\"CREATE DATABASE reports IF NOT EXISTS\", database_=\"system\")\n";
+    let dir = project(&[
+        ("tests/conftest.py", conftest),
+        (
+            "tests/test_db.py",
+            "def test_db(reports_database):\n    pass\n",
+        ),
+    ]);
+    let run = isolint(
+        dir.path(),
+        &["--output-format", "json", "--select", "ISO603"],
+    );
+    run.assert_code(1);
+    assert_eq!(run.json()[0]["applicability"], "unsafe");
+    assert_eq!(
+        run.json()[0]["fix"]
+            .as_str()
+            .map(|f| f.contains("worker_id")),
+        Some(true)
+    );
+
+    let run = isolint(
+        dir.path(),
+        &["--fix", "--select", "ISO603", "--output-format", "concise"],
+    );
+    run.assert_code(1);
+    assert_eq!(read(dir.path(), "tests/conftest.py"), conftest);
+    assert!(run.stdout.contains("ISO603 [*unsafe] "), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("1 more with --fix --unsafe-fixes."),
+        "{}",
+        run.stdout
+    );
+
+    let run = isolint(
+        dir.path(),
+        &["--fix", "--unsafe-fixes", "--select", "ISO603", "--quiet"],
+    );
+    run.assert_code(0);
+    assert!(read(dir.path(), "tests/conftest.py").contains(
+        "def reports_database(driver, worker_id):\n    driver.execute_query(f\"CREATE DATABASE reports_{worker_id} IF NOT EXISTS\""
+    ));
+    // Without --fix or --diff the flag means nothing: a usage error, not a silent no-op.
+    isolint(dir.path(), &["--unsafe-fixes"]).assert_code(2);
+}
+
+#[test]
+fn fix_reads_standard_input_and_prints_the_fixed_text() {
+    let dir = project(&[]);
+    let run = run_raw(
+        dir.path(),
+        &["--fix", "--stdin-filename", "tests/test_fix.py", "-"],
+        Some(FIXABLE.as_bytes()),
+    );
+    run.assert_code(0);
+    assert_eq!(run.stdout, FIXED);
+}
+
+#[test]
+fn fix_leaves_files_with_a_byte_order_mark_alone() {
+    // Offsets of such a file are not its bytes' offsets: it is reported, never rewritten.
+    let with_bom = format!("\u{feff}{FIXABLE}");
+    let dir = project(&[("tests/test_bom.py", with_bom.as_str())]);
+    let run = isolint(
+        dir.path(),
+        &["--fix", "--quiet", "--output-format", "concise"],
+    );
+    run.assert_code(1);
+    assert_eq!(read(dir.path(), "tests/test_bom.py"), with_bom);
+}
+
+#[test]
+fn json_says_which_findings_have_a_fix() {
+    let dir = project(&[("tests/test_fix.py", FIXABLE)]);
+    let run = isolint(dir.path(), &["--output-format", "json"]);
+    let findings = run.json();
+    let iso101 = &findings[0];
+    assert_eq!(iso101["code"], "ISO101");
+    assert_eq!(iso101["applicability"], "safe");
+    let edits = iso101["edits"].as_array().unwrap();
+    assert_eq!(edits[0]["line"], 4);
+    assert_eq!(edits[0]["content"], "tmp_path");
+    assert_eq!(edits[1]["content"], "tmp_path / \"report.txt\"");
 }

@@ -44,6 +44,7 @@ pub fn run(
                 end: finding.at.end,
                 message: finding.message,
                 fix: finding.fix,
+                autofix: None,
                 effort: rule.meta().effort,
                 test: None,
                 fixture: None,
@@ -67,6 +68,7 @@ pub fn run(
                 fix:
                     "fix the file's syntax: the tools that read it (pytest, CI, pip) fail on it too"
                         .into(),
+                autofix: None,
                 effort: file_errors::UNREADABLE_FILE.effort,
                 test: None,
                 fixture: None,

@@ -97,6 +97,11 @@ pub struct FileContext<'a, 't> {
     functions: std::cell::OnceCell<std::collections::HashMap<String, Vec<ScopeId>>>,
     /// The shared-service operations of each call (by its byte range), computed by the first
     /// shared-resource rule that asks and read by the others.
+    /// The fixes rules offered, by the finding's span and code (kept beside the findings so that
+    /// a rule that offers none writes nothing about fixes).
+    pub(crate) fixes: std::collections::HashMap<(usize, usize, &'static str), crate::fix::Fix>,
+    /// The fix of each path effect a rule may adopt, by the effect's span.
+    pub(crate) path_fixes: std::collections::HashMap<(usize, usize), crate::fix::Fix>,
     pub(crate) service_ops:
         std::collections::HashMap<(usize, usize), Vec<crate::rules::shared_resource::FoundOp>>,
 }
@@ -114,6 +119,8 @@ impl<'a, 't> FileContext<'a, 't> {
             may_remove_through_calls: false,
             teardowns: std::cell::OnceCell::new(),
             functions: std::cell::OnceCell::new(),
+            fixes: std::collections::HashMap::new(),
+            path_fixes: std::collections::HashMap::new(),
             service_ops: std::collections::HashMap::new(),
         }
     }
@@ -159,6 +166,16 @@ impl<'a, 't> FileContext<'a, 't> {
 
     pub fn report(&mut self, finding: Finding) {
         self.findings.push(finding);
+    }
+
+    /// Attaches a machine-applicable fix to the finding `rule` reports at `span` (the first offered
+    /// wins when a rule reports twice there).
+    pub fn offer_fix(&mut self, rule: &'static RuleMeta, span: Span, fix: Option<crate::fix::Fix>) {
+        if let Some(fix) = fix {
+            self.fixes
+                .entry((span.start, span.end, rule.code))
+                .or_insert(fix);
+        }
     }
 
     /// The owner of code in `scope`: nested helpers take their meaning from the enclosing test.

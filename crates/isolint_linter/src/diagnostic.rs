@@ -1,5 +1,6 @@
 //! A finding: what is wrong, where, what to do instead, how much work it is, and which tests it affects.
 
+use crate::fix::{Applicability, Edit, Fix};
 use crate::registry::RuleMeta;
 use isolint_python::source::{Position, Span};
 use serde::Serialize;
@@ -72,6 +73,31 @@ pub enum FixSite {
     Helper,
 }
 
+/// One edit of a fix, with its place as editors count it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LocatedEdit {
+    pub start: Position,
+    pub end: Position,
+    pub content: String,
+    pub edit: Edit,
+}
+
+/// The machine-applicable fix of a finding (`--fix` applies the safe ones, `--unsafe-fixes` both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct AutoFix {
+    pub applicability: Applicability,
+    pub edits: Vec<LocatedEdit>,
+}
+
+impl AutoFix {
+    pub fn fix(&self) -> Fix {
+        Fix {
+            applicability: self.applicability,
+            edits: self.edits.iter().map(|e| e.edit.clone()).collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     #[serde(with = "crate::registry::by_code")]
@@ -83,6 +109,8 @@ pub struct Diagnostic {
     pub end: Position,
     pub message: String,
     pub fix: String,
+    /// The edits that make the change `fix` describes, when a tool can surely make it.
+    pub autofix: Option<AutoFix>,
     pub effort: Effort,
     /// Node id of the test the finding is in.
     pub test: Option<String>,

@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod effort;
 pub mod facts;
 pub mod first_party;
+pub mod fix;
 pub mod lint;
 mod neo4j_facts;
 pub mod registry;
@@ -21,7 +22,8 @@ pub mod settings;
 pub mod suppression;
 pub mod walk;
 
-pub use diagnostic::{Diagnostic, Effort, Related, Severity};
+pub use diagnostic::{AutoFix, Diagnostic, Effort, LocatedEdit, Related, Severity};
+pub use fix::{Applicability, Edit, Fix};
 pub use lint::{lint, lint_with_cache, LintOptions, LintResult, SourceInput};
 pub use registry::{Category, RuleMeta, RuleSet, Selector};
 pub use settings::Settings;

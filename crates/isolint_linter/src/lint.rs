@@ -87,6 +87,10 @@ struct FileOutcome {
     functions: FileFunctions,
     /// ISO001/ISO002, complete already.
     file_diagnostics: Vec<Diagnostic>,
+    /// Fixes offered by the rules, by finding span and code.
+    fixes: HashMap<(usize, usize, &'static str), crate::fix::Fix>,
+    /// Fixes of path effects, by the effect's span, for the path rules that adopt them.
+    path_fixes: HashMap<(usize, usize), crate::fix::Fix>,
     source: Arc<str>,
     index: LineIndex,
     suppressions: Suppressions,
@@ -238,6 +242,9 @@ struct FileEntry {
     functions: FileFunctions,
     file_diagnostics: Vec<Diagnostic>,
     suppressions: Suppressions,
+    /// The offered fixes, in order (rule codes as text).
+    fixes: Vec<(usize, usize, String, crate::fix::Fix)>,
+    path_fixes: Vec<((usize, usize), crate::fix::Fix)>,
 }
 
 /// The cache slot of one file for these settings (a file keeps one slot while it changes), and the
@@ -442,6 +449,8 @@ fn unlinted_file(info: &FileInfo) -> FileOutcome {
         effects: Vec::new(),
         functions: FileFunctions::default(),
         file_diagnostics: Vec::new(),
+        fixes: HashMap::new(),
+        path_fixes: HashMap::new(),
         source: Arc::from(""),
         index: LineIndex::new(""),
         suppressions: Suppressions::default(),
@@ -480,6 +489,7 @@ fn file_diagnostic(
         end,
         message,
         fix: fix.to_string(),
+        autofix: None,
         effort: Effort::Lines,
         test: None,
         fixture: None,
@@ -667,6 +677,24 @@ fn lint_file(
         functions: std::mem::take(&mut outcome.functions),
         file_diagnostics: std::mem::take(&mut outcome.file_diagnostics),
         suppressions: std::mem::take(&mut outcome.suppressions),
+        fixes: {
+            let mut fixes: Vec<_> = outcome
+                .fixes
+                .iter()
+                .map(|((start, end, code), fix)| (*start, *end, code.to_string(), fix.clone()))
+                .collect();
+            fixes.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+            fixes
+        },
+        path_fixes: {
+            let mut fixes: Vec<_> = outcome
+                .path_fixes
+                .iter()
+                .map(|(span, fix)| (*span, fix.clone()))
+                .collect();
+            fixes.sort_by(|a, b| a.0.cmp(&b.0));
+            fixes
+        },
     };
     if let Ok(body) = postcard::to_stdvec(&entry) {
         cache.write(slot, key, &body);
@@ -698,8 +726,20 @@ fn from_entry(
         functions,
         file_diagnostics,
         suppressions,
+        fixes,
+        path_fixes,
     } = entry;
     let source = if keeps_source { source } else { Arc::from("") };
+    let fixes = fixes
+        .into_iter()
+        .filter_map(|(start, end, code, fix)| {
+            let code = crate::registry::all_rules()
+                .iter()
+                .map(|r| r.meta().code)
+                .find(|c| *c == code)?;
+            Some(((start, end, code), fix))
+        })
+        .collect();
     let module = module_of_path(&info.node_path);
     FileOutcome {
         package: package_of(&module, &input.path),
@@ -710,6 +750,8 @@ fn from_entry(
         effects,
         functions,
         file_diagnostics,
+        fixes,
+        path_fixes: path_fixes.into_iter().collect(),
         index: LineIndex::new(&source),
         source,
         suppressions,
@@ -813,6 +855,8 @@ fn analyze_file(
     let FileContext {
         findings,
         path_effects,
+        fixes,
+        path_fixes,
         ..
     } = ctx;
     let module = module_of_path(&info.node_path);
@@ -825,6 +869,8 @@ fn analyze_file(
         effects: path_effects,
         functions,
         file_diagnostics,
+        fixes,
+        path_fixes,
         source: source.clone(),
         index,
         suppressions,
@@ -881,10 +927,23 @@ fn project_stage(
                 &closures,
                 (&inheritance, &reach),
             );
+            let mut adopted = Vec::new();
             for effect in &resolved {
                 for rule in &dispatch.path_rules {
-                    findings.extend(rule.check_path_effect(effect));
+                    let Some(finding) = rule.check_path_effect(effect) else {
+                        continue;
+                    };
+                    let span = effect.effect.span;
+                    if rule.fixes_path_effect(effect) {
+                        if let Some(fix) = outcome.path_fixes.get(&(span.start, span.end)) {
+                            adopted.push(((span.start, span.end, finding.rule.code), fix.clone()));
+                        }
+                    }
+                    findings.push(finding);
                 }
+            }
+            for (key, fix) in adopted {
+                outcome.fixes.entry(key).or_insert(fix);
             }
         }
         findings.retain(|f| {
@@ -1467,6 +1526,24 @@ fn unnormalized_path(root: &Root, text: &str, facts: &FileFacts) -> String {
     }
 }
 
+/// A fix with the editor positions of its edits.
+fn locate(fix: &crate::fix::Fix, outcome: &FileOutcome) -> crate::diagnostic::AutoFix {
+    let text = &outcome.source;
+    crate::diagnostic::AutoFix {
+        applicability: fix.applicability,
+        edits: fix
+            .edits
+            .iter()
+            .map(|edit| crate::diagnostic::LocatedEdit {
+                start: outcome.index.position(text, edit.start),
+                end: outcome.index.position(text, edit.end),
+                content: edit.content.clone(),
+                edit: edit.clone(),
+            })
+            .collect(),
+    }
+}
+
 fn to_diagnostic(
     finding: Finding,
     (file, tests): (usize, &TestIndex),
@@ -1543,6 +1620,10 @@ fn to_diagnostic(
         end,
         message: finding.message,
         fix: finding.fix,
+        autofix: outcome
+            .fixes
+            .get(&(finding.span.start, finding.span.end, finding.rule.code))
+            .map(|fix| locate(fix, outcome)),
         effort,
         test: owner.test.clone(),
         fixture: owner.fixture.clone(),

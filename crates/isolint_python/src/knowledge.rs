@@ -771,3 +771,36 @@ mod tests {
         assert!(!mode_writes("r:gz"));
     }
 }
+
+/// Sinks that take a `pathlib` object wherever they take a path string (on every Python isolint's
+/// fixes target), as `PathEffect::callee` names them: `--fix` may hand them `tmp_path / "name"`.
+/// Any other call gets `str(tmp_path / "name")`.
+pub const PATH_OBJECT_SINKS: &[&str] = &[
+    "open",
+    "io.open",
+    "codecs.open",
+    "os.open",
+    "os.makedirs",
+    "os.mkdir",
+    "os.rename",
+    "os.replace",
+    "os.remove",
+    "os.unlink",
+    "os.rmdir",
+    "shutil.copy",
+    "shutil.copy2",
+    "shutil.copyfile",
+    "shutil.copytree",
+    "shutil.move",
+    "gzip.open",
+    "bz2.open",
+    "lzma.open",
+    "zipfile.ZipFile",
+    "tarfile.open",
+    "sqlite3.connect",
+    "numpy.save",
+    "numpy.savez",
+    "numpy.savez_compressed",
+    "numpy.savetxt",
+    "logging.FileHandler",
+];

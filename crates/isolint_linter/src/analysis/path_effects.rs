@@ -147,6 +147,8 @@ pub fn collect(ctx: &mut FileContext) {
     let mut class_guards: HashMap<ScopeId, OwnerGuards> = HashMap::new();
     let mut owners: HashMap<ScopeId, (Owner, Option<String>, OwnerGuards)> = HashMap::new();
     let mut effects = Vec::new();
+    // The file's string literals, read once when a fix is first looked for.
+    let mut strings: Option<Vec<Node>> = None;
     for (call, scope, op, path, callee, guessed) in found {
         let owner_id = model.owner(scope);
         let (owner, helper, guard) = owners.entry(owner_id).or_insert_with(|| {
@@ -156,6 +158,22 @@ pub fn collect(ctx: &mut FileContext) {
         });
         if guard.fake_filesystem || guard.mocked.iter().any(|m| callee.ends_with(m.as_str())) {
             continue;
+        }
+        if is_write(op) && matches!(owner.role, Role::Test | Role::Fixture | Role::Setup) {
+            let strings = strings.get_or_insert_with(|| crate::fix::tmp_path::strings_of(model));
+            let sink = crate::fix::tmp_path::Sink {
+                call,
+                callee: &callee,
+                op,
+                guessed,
+            };
+            if let Some(fix) =
+                crate::fix::tmp_path::fix(model, strings, owner_id, owner, &path, &sink)
+            {
+                ctx.path_fixes
+                    .entry((call.start_byte(), call.end_byte()))
+                    .or_insert(fix);
+            }
         }
         effects.push(PathEffect {
             op,
@@ -188,6 +206,10 @@ pub(crate) fn guards_of(
         );
     }
     guards
+}
+
+fn is_write(op: PathOp) -> bool {
+    matches!(op, PathOp::Write | PathOp::CreateDir | PathOp::Mention)
 }
 
 /// Whether the calls of a scope are followed: test code, and helpers and methods, which count

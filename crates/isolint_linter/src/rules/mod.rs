@@ -36,6 +36,13 @@ pub trait Rule: Sync {
         None
     }
 
+    /// Whether the finding this rule made of `effect` takes the effect's own fix (a private path
+    /// under `tmp_path`): only when the path is written by the owner itself, not a shared
+    /// definition, a fixture or a helper.
+    fn fixes_path_effect(&self, _effect: &ResolvedEffect) -> bool {
+        false
+    }
+
     /// Whether a finding of this rule still holds once the whole project is known (a fixture every
     /// test uses may undo what the finding reports).
     fn holds_in_project(&self, _finding: &Finding, _project: &ProjectView) -> bool {

@@ -5,7 +5,7 @@
 //! The full (test, finding) matrix is in the JSON.
 
 use super::model::{
-    join_words, node_file, Audit, FixFinding, Location, Neo4jItem, Resource, RootCause,
+    join_words, node_file, Audit, Autofix, FixFinding, Location, Neo4jItem, Resource, RootCause,
     SingleTestFix,
 };
 use super::text::{code, code_list, github_slug, inline, plural, shell_word, Anchors};
@@ -496,8 +496,23 @@ fn summary(doc: &mut Doc, audit: &Audit) {
             .iter()
             .map(|c| (c.effort, c.fixes))
             .collect();
+        let by_tool = if s.fixes_by_fix + s.fixes_by_unsafe_fix > 0 {
+            let unsafe_part = if s.fixes_by_unsafe_fix > 0 {
+                format!(" ({} more with `--unsafe-fixes`)", s.fixes_by_unsafe_fix)
+            } else {
+                String::new()
+            };
+            format!(
+                "; `isolint --fix` makes {} of them{unsafe_part}, {} {} left by hand",
+                s.fixes_by_fix,
+                s.fixes_by_hand,
+                if s.fixes_by_hand == 1 { "is" } else { "are" }
+            )
+        } else {
+            String::new()
+        };
         doc.line(&format!(
-            "- **To fix:** {} {} a fix{via}; {} {} down to {} ({})",
+            "- **To fix:** {} {} a fix{via}; {} {} down to {} ({}){by_tool}",
             plural(s.tests_needing_fix, "test"),
             if s.tests_needing_fix == 1 {
                 "needs"
@@ -843,9 +858,10 @@ fn root_cause(doc: &mut Doc, root: &RootCause) {
             String::new()
         };
         doc.paragraph(&format!(
-            "{problem}.{origin} **Fix** ({}, {once}): {}.{tests}",
+            "{problem}.{origin} **Fix** ({}, {once}): {}.{}{tests}",
             effort_word(root.effort),
-            inline(fix.trim_end_matches('.'), false)
+            inline(fix.trim_end_matches('.'), false),
+            autofix_note(root.autofix)
         ));
         if !tests_inline {
             tests_block(doc, &root.affected_tests);
@@ -862,14 +878,16 @@ fn root_cause(doc: &mut Doc, root: &RootCause) {
     }
     if let [fix] = root.fixes.as_slice() {
         doc.paragraph(&format!(
-            "**Fix** ({}, {once}): {}.",
+            "**Fix** ({}, {once}): {}.{}",
             effort_word(root.effort),
-            inline(fix.trim_end_matches('.'), false)
+            inline(fix.trim_end_matches('.'), false),
+            autofix_note(root.autofix)
         ));
     } else {
         doc.paragraph(&format!(
-            "**Fix** ({}, one change {once}):",
-            effort_word(root.effort)
+            "**Fix** ({}, one change {once}):{}",
+            effort_word(root.effort),
+            autofix_note(root.autofix)
         ));
         let fixes: Vec<String> = root.fixes.iter().map(|f| inline(f, false)).collect();
         doc.list(&fixes, |n| format!("{n} more"));
@@ -904,13 +922,26 @@ fn single_fix_line(fix: &SingleTestFix, file: &str) -> String {
         from = format!(", from {}", link(&origin.location));
     }
     format!(
-        "**{}** {}: {}{from}. **Fix** ({}): {}.",
+        "**{}** {}: {}{from}. **Fix** ({}): {}.{}",
         fix.id,
         code(test_name(&fix.test), false),
         findings.join("; "),
         effort_word(fix.effort),
-        inline(fix.fix.trim_end_matches('.'), false)
+        inline(fix.fix.trim_end_matches('.'), false),
+        autofix_note(fix.autofix)
     )
+}
+
+/// Whether `isolint --fix` makes a fix, as a sentence after it (nothing when it is by hand).
+fn autofix_note(autofix: Autofix) -> &'static str {
+    match autofix {
+        Autofix::Safe => " `isolint --fix` makes this change.",
+        Autofix::Unsafe => {
+            " `isolint --fix --unsafe-fixes` makes this change (check who else uses the old name)."
+        }
+        Autofix::Partial => " `isolint --fix` makes part of it; the rest is by hand.",
+        Autofix::None => "",
+    }
 }
 
 /// Who touches a resource: `` `test_x` `` for one test, otherwise a count and the root causes.

@@ -4,7 +4,7 @@
 use super::text::{group_slug, relative_link};
 use isolint_linter::diagnostic::FixSite;
 use isolint_linter::registry::all_rules;
-use isolint_linter::{Category, Diagnostic, Effort, LintResult, Related};
+use isolint_linter::{Applicability, Category, Diagnostic, Effort, LintResult, Related};
 use isolint_python::project::Project;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -102,6 +102,12 @@ pub struct Summary {
     pub parallel_safe_percent: usize,
     pub findings: usize,
     pub fixes: usize,
+    /// Fixes (root causes and single-test fixes) `isolint --fix` makes whole.
+    pub fixes_by_fix: usize,
+    /// Fixes only `isolint --fix --unsafe-fixes` makes whole.
+    pub fixes_by_unsafe_fix: usize,
+    /// Fixes left to do by hand, in whole or in part.
+    pub fixes_by_hand: usize,
     /// Files isolint could not read or parse (ISO001, ISO002): their tests may be missing.
     pub files_not_fully_checked: usize,
     pub clean: bool,
@@ -155,6 +161,8 @@ pub struct RootCause {
     pub fix: String,
     /// Every distinct fix among its findings, the main one first: one change applies them all.
     pub fixes: Vec<String>,
+    /// Whether `isolint --fix` makes the change.
+    pub autofix: Autofix,
     /// Its findings, the main one first.
     pub findings: Vec<FixFinding>,
     pub effort: Effort,
@@ -172,9 +180,43 @@ pub struct FixFinding {
     pub rule: &'static str,
     pub message: String,
     pub fix: String,
+    /// `safe` when `isolint --fix` makes this change, `unsafe` when only `--unsafe-fixes` does.
+    pub autofix: Option<Applicability>,
     pub effort: Effort,
     pub location: Location,
     pub resources: Vec<String>,
+}
+
+/// How much of a fix `isolint --fix` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Autofix {
+    /// `--fix` fixes every finding.
+    Safe,
+    /// Every finding has a fix, some only with `--unsafe-fixes`.
+    Unsafe,
+    /// Some findings have a fix, the rest is left by hand.
+    Partial,
+    /// By hand.
+    None,
+}
+
+impl Autofix {
+    pub fn of(findings: &[FixFinding]) -> Autofix {
+        let fixed = findings.iter().filter(|f| f.autofix.is_some()).count();
+        if fixed == 0 {
+            Autofix::None
+        } else if fixed < findings.len() {
+            Autofix::Partial
+        } else if findings
+            .iter()
+            .all(|f| f.autofix == Some(Applicability::Safe))
+        {
+            Autofix::Safe
+        } else {
+            Autofix::Unsafe
+        }
+    }
 }
 
 /// A fix that belongs to one test.
@@ -185,6 +227,8 @@ pub struct SingleTestFix {
     pub test: String,
     /// The fix, once for all its findings.
     pub fix: String,
+    /// Whether `isolint --fix` makes the change.
+    pub autofix: Autofix,
     /// The effort of its hardest finding.
     pub effort: Effort,
     pub findings: Vec<FixFinding>,
@@ -647,6 +691,7 @@ impl<'a> Builder<'a> {
             rule: d.rule.name,
             message: d.message.clone(),
             fix: d.fix.clone(),
+            autofix: d.autofix.as_ref().map(|f| f.applicability),
             effort: d.effort,
             location: self.diag_location(d),
             resources: resources_of(d),
@@ -748,8 +793,10 @@ pub fn build(inputs: &Inputs) -> Audit {
                     fixes.push(d.fix.clone());
                 }
             }
-            let findings = members.iter().map(|d| builder.fix_finding(d)).collect();
+            let findings: Vec<FixFinding> =
+                members.iter().map(|d| builder.fix_finding(d)).collect();
             let root = RootCause {
+                autofix: Autofix::of(&findings),
                 id: String::new(),
                 heading: String::new(),
                 anchor: String::new(),
@@ -907,6 +954,8 @@ pub fn build(inputs: &Inputs) -> Audit {
             let members: Vec<&Diagnostic> =
                 indices.iter().map(|&i| &result.diagnostics[i]).collect();
             let main = members[0];
+            let findings: Vec<FixFinding> =
+                members.iter().map(|d| builder.fix_finding(d)).collect();
             let fix = SingleTestFix {
                 id: String::new(),
                 test: tests
@@ -920,7 +969,8 @@ pub fn build(inputs: &Inputs) -> Audit {
                     .map(|d| d.effort)
                     .max()
                     .unwrap_or(main.effort),
-                findings: members.iter().map(|d| builder.fix_finding(d)).collect(),
+                autofix: Autofix::of(&findings),
+                findings,
                 origin: origin_of(main).map(|r| Origin {
                     location: builder.location(&r.file, r.line, r.column),
                     message: r.message.clone(),
@@ -940,6 +990,11 @@ pub fn build(inputs: &Inputs) -> Audit {
     }
 
     // Fix items: each root cause once, each single-test fix once.
+    let autofix_kinds: Vec<Autofix> = roots
+        .iter()
+        .map(|(root, _, _)| root.autofix)
+        .chain(single_test_fixes.iter().map(|(fix, _, _)| fix.autofix))
+        .collect();
     let items: Vec<FixItem> = roots
         .iter()
         .map(|(root, tests, indices)| FixItem {
@@ -1113,6 +1168,18 @@ pub fn build(inputs: &Inputs) -> Audit {
         parallel_safe_percent: percent,
         findings: result.diagnostics.len(),
         fixes: items.len(),
+        fixes_by_fix: autofix_kinds
+            .iter()
+            .filter(|a| **a == Autofix::Safe)
+            .count(),
+        fixes_by_unsafe_fix: autofix_kinds
+            .iter()
+            .filter(|a| **a == Autofix::Unsafe)
+            .count(),
+        fixes_by_hand: autofix_kinds
+            .iter()
+            .filter(|a| matches!(a, Autofix::Partial | Autofix::None))
+            .count(),
         files_not_fully_checked,
         clean,
         verdict,

@@ -461,6 +461,7 @@ mod synthetic {
             end: Position { line, column: 20 },
             message: message.into(),
             fix: fix.into(),
+            autofix: None,
             effort,
             test: test.map(String::from),
             fixture: None,

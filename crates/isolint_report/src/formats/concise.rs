@@ -1,18 +1,19 @@
 //! `concise`: `path:line:col: CODE message`, one finding per line — the format of
 //! `.github/isolint-matcher.json` and of editors' "compiler" matchers.
 
-use super::one_line;
+use super::{fix_marker, one_line};
 use isolint_linter::Diagnostic;
 
 pub(crate) fn render(diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diagnostics {
         out.push_str(&format!(
-            "{}:{}:{}: {} {}\n",
+            "{}:{}:{}: {} {}{}\n",
             d.file,
             d.start.line,
             d.start.column,
             d.rule.code,
+            fix_marker(d),
             one_line(&d.message)
         ));
     }

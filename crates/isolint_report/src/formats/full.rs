@@ -104,6 +104,9 @@ fn footer(d: &Diagnostic) -> String {
     if let Some(fixture) = &d.fixture {
         line.push_str(&format!(", fixture: {fixture}"));
     }
+    if let Some(available) = super::fix_available(d) {
+        line.push_str(&format!("\n  {available}"));
+    }
     line
 }
 

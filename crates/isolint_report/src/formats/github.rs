@@ -2,7 +2,7 @@
 //! request's diff:
 //! `::error file=PATH,line=L,col=C,endLine=L2,endColumn=C2,title=isolint (CODE)::message — fix: fix`.
 
-use super::message_and_fix;
+use super::{message_and_fix, with_fix_available};
 use isolint_linter::{Diagnostic, Severity};
 
 pub(crate) fn render(diagnostics: &[Diagnostic]) -> String {
@@ -29,7 +29,7 @@ pub(crate) fn render(diagnostics: &[Diagnostic]) -> String {
         out.push_str(&format!(
             "::{command} {}::{}\n",
             properties.join(","),
-            escape_data(&message_and_fix(d, " — fix: "))
+            escape_data(&with_fix_available(message_and_fix(d, " — fix: "), d))
         ));
     }
     out

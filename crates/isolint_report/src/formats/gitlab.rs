@@ -32,7 +32,10 @@ pub(crate) fn render(diagnostics: &[Diagnostic], sources: &HashMap<String, Arc<s
         .iter()
         .zip(fingerprints(diagnostics, sources))
         .map(|(d, fingerprint)| Issue {
-            description: format!("{} {}", d.rule.code, one_line(&d.message)),
+            description: super::with_fix_available(
+                format!("{} {}", d.rule.code, one_line(&d.message)),
+                d,
+            ),
             check_name: d.rule.code,
             fingerprint,
             severity: match d.rule.severity {

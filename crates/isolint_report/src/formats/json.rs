@@ -12,6 +12,10 @@ pub(crate) struct JsonDiagnostic<'a> {
     severity: &'static str,
     message: &'a str,
     fix: &'a str,
+    /// `safe` (`--fix` applies it), `unsafe` (only with `--unsafe-fixes`) or null: no edit.
+    applicability: Option<&'static str>,
+    /// The edits of the fix: 1-based line/column ranges (columns in characters) and the new text.
+    edits: Vec<JsonEdit<'a>>,
     effort: &'static str,
     file: &'a str,
     line: usize,
@@ -23,6 +27,15 @@ pub(crate) struct JsonDiagnostic<'a> {
     related: Vec<JsonRelated<'a>>,
     affected_tests: &'a [String],
     resource: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct JsonEdit<'a> {
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    content: &'a str,
 }
 
 #[derive(Serialize)]
@@ -53,6 +66,19 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
             severity: d.rule.severity.as_str(),
             message: &d.message,
             fix: &d.fix,
+            applicability: d.autofix.as_ref().map(|f| f.applicability.as_str()),
+            edits: d
+                .autofix
+                .iter()
+                .flat_map(|f| f.edits.iter())
+                .map(|e| JsonEdit {
+                    line: e.start.line,
+                    column: e.start.column,
+                    end_line: e.end.line,
+                    end_column: e.end.column,
+                    content: &e.content,
+                })
+                .collect(),
             effort: d.effort.as_str(),
             file: &d.file,
             line: d.start.line,
@@ -109,6 +135,8 @@ mod tests {
                 "severity",
                 "message",
                 "fix",
+                "applicability",
+                "edits",
                 "effort",
                 "file",
                 "line",

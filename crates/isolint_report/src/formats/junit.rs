@@ -32,6 +32,9 @@ pub(crate) fn render(diagnostics: &[Diagnostic]) -> String {
             if !d.fix.trim().is_empty() {
                 body.push_str(&format!("\nfix: {}", d.fix));
             }
+            if let Some(available) = super::fix_available(d) {
+                body.push_str(&format!("\n{available}"));
+            }
             out.push_str(&format!(
                 "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
                 escape_xml(&d.message),

@@ -18,7 +18,7 @@ mod sarif;
 #[cfg(test)]
 mod testing;
 
-use isolint_linter::Diagnostic;
+use isolint_linter::{Applicability, Diagnostic};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -92,6 +92,32 @@ pub(crate) fn one_line(text: &str) -> String {
 
 /// The message followed by the fix (`message{separator}fix`), for the formats that have a single text
 /// field; the message alone when there is no fix.
+/// `[*] ` before the message of a finding `--fix` fixes, `[*unsafe] ` for one only `--fix
+/// --unsafe-fixes` fixes (concise and pylint lines, like Ruff's marker).
+pub(crate) fn fix_marker(d: &Diagnostic) -> &'static str {
+    match d.autofix.as_ref().map(|f| f.applicability) {
+        Some(Applicability::Safe) => "[*] ",
+        Some(Applicability::Unsafe) => "[*unsafe] ",
+        None => "",
+    }
+}
+
+/// "fix available (safe)" or "fix available (unsafe: --unsafe-fixes)" when the finding has one.
+pub(crate) fn fix_available(d: &Diagnostic) -> Option<&'static str> {
+    d.autofix.as_ref().map(|f| match f.applicability {
+        Applicability::Safe => "fix available (safe): isolint --fix",
+        Applicability::Unsafe => "fix available (unsafe): isolint --fix --unsafe-fixes",
+    })
+}
+
+/// `text`, then ` [fix available (safe): isolint --fix]` when the finding has a fix.
+pub(crate) fn with_fix_available(mut text: String, d: &Diagnostic) -> String {
+    if let Some(available) = fix_available(d) {
+        text.push_str(&format!(" [{available}]"));
+    }
+    text
+}
+
 pub(crate) fn message_and_fix(d: &Diagnostic, separator: &str) -> String {
     if d.fix.trim().is_empty() {
         d.message.clone()

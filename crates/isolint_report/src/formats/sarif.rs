@@ -83,6 +83,31 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<Location<'a>>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+    /// The machine-applicable fix, as SARIF's `fix` objects (one, when the finding has one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: [ArtifactChange; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    /// An empty region (end equal to start) is an insertion point.
+    deleted_region: Region,
+    inserted_content: Text,
 }
 
 #[derive(Serialize)]
@@ -187,6 +212,33 @@ fn render_with_rules(
                 })
                 .collect(),
             partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
+            fixes: d
+                .autofix
+                .iter()
+                .map(|fix| SarifFix {
+                    description: Text {
+                        text: format!("{} ({})", d.fix, fix.applicability.as_str()),
+                    },
+                    artifact_changes: [ArtifactChange {
+                        artifact_location: ArtifactLocation { uri: uri(&d.file) },
+                        replacements: fix
+                            .edits
+                            .iter()
+                            .map(|e| Replacement {
+                                deleted_region: Region {
+                                    start_line: e.start.line,
+                                    start_column: e.start.column,
+                                    end_line: Some(e.end.line),
+                                    end_column: Some(e.end.column),
+                                },
+                                inserted_content: Text {
+                                    text: e.content.clone(),
+                                },
+                            })
+                            .collect(),
+                    }],
+                })
+                .collect(),
         })
         .collect();
     let log = Log {

@@ -4,7 +4,7 @@
 
 use isolint_linter::diagnostic::FixSite;
 use isolint_linter::registry::find_rule;
-use isolint_linter::{Diagnostic, Effort, Related};
+use isolint_linter::{Applicability, AutoFix, Diagnostic, Edit, Effort, LocatedEdit, Related};
 use isolint_python::source::{LineIndex, Span};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -64,6 +64,7 @@ pub fn diagnostic(code: &str, file: &str, source: &str, needle: &str) -> Diagnos
         end: index.position(source, span.end),
         message: String::new(),
         fix: String::new(),
+        autofix: None,
         effort: rule.effort,
         test: None,
         fixture: None,
@@ -72,6 +73,33 @@ pub fn diagnostic(code: &str, file: &str, source: &str, needle: &str) -> Diagnos
         owner: None,
         resource: None,
         site: FixSite::Test,
+    }
+}
+
+/// A fix of edits each given as (text it starts after or at, bytes it replaces, new text): an
+/// insertion right after `def name(`, a replacement of the needle itself.
+fn autofix(source: &str, applicability: Applicability, edits: &[(&str, usize, &str)]) -> AutoFix {
+    let index = LineIndex::new(source);
+    AutoFix {
+        applicability,
+        edits: edits
+            .iter()
+            .map(|(needle, replaced, content)| {
+                let found = source.find(needle).expect("needle in source");
+                let start = if *replaced == 0 {
+                    found + needle.len()
+                } else {
+                    found
+                };
+                let edit = Edit::replace(start, start + replaced, *content);
+                LocatedEdit {
+                    start: index.position(source, edit.start),
+                    end: index.position(source, edit.end),
+                    content: content.to_string(),
+                    edit,
+                }
+            })
+            .collect(),
     }
 }
 
@@ -95,6 +123,18 @@ pub fn samples() -> (Vec<Diagnostic>, HashMap<String, Arc<str>>) {
     ];
     environ.resource = Some("env:APP_MODE".to_string());
     environ.site = FixSite::Fixture;
+    environ.autofix = Some(autofix(
+        CONFTEST,
+        Applicability::Safe,
+        &[
+            ("def production_mode(", 0, "monkeypatch"),
+            (
+                r#"os.environ["APP_MODE"] = "production""#,
+                r#"os.environ["APP_MODE"] = "production""#.len(),
+                r#"monkeypatch.setenv("APP_MODE", "production")"#,
+            ),
+        ],
+    ));
 
     let mut syntax = diagnostic(
         "ISO002",

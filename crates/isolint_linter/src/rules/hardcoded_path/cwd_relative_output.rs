@@ -29,6 +29,10 @@ impl Rule for CwdRelativeOutput {
         true
     }
 
+    fn fixes_path_effect(&self, effect: &ResolvedEffect) -> bool {
+        effect.class == PathClass::Relative && super::owner_writes_it(effect)
+    }
+
     fn check_path_effect(&self, effect: &ResolvedEffect) -> Option<Finding> {
         if !is_write(effect.effect.op) {
             return None;

@@ -29,6 +29,10 @@ impl Rule for HardcodedTmpPath {
         true
     }
 
+    fn fixes_path_effect(&self, effect: &ResolvedEffect) -> bool {
+        effect.class == PathClass::Temp && super::owner_writes_it(effect)
+    }
+
     fn check_path_effect(&self, effect: &ResolvedEffect) -> Option<Finding> {
         if effect.class != PathClass::Temp || !is_write(effect.effect.op) {
             return None;

@@ -171,6 +171,18 @@ pub(crate) fn shared_write(
     finding(rule, effect, message, fix)
 }
 
+/// The owner names the path itself: not through a fixture's value, a helper, a call into the
+/// project's code or a module or class constant (whose fix is a refactor, not an edit here).
+pub(crate) fn owner_writes_it(effect: &ResolvedEffect) -> bool {
+    effect.via_fixture.is_none()
+        && effect.effect.helper.is_none()
+        && effect.effect.through.is_none()
+        && effect
+            .origin
+            .as_ref()
+            .is_none_or(|o| !matches!(o.level, OriginLevel::Module | OriginLevel::Class))
+}
+
 pub(crate) fn is_write(op: PathOp) -> bool {
     matches!(op, PathOp::Write | PathOp::CreateDir | PathOp::Mention)
 }

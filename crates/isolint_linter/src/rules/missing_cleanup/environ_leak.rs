@@ -177,6 +177,8 @@ impl Rule for EnvironLeak {
             )
         };
         let site = owner.site();
+        let autofix = crate::fix::environ::fix(node, owner_id, &owner, model);
+        ctx.offer_fix(&META, Span::of(node), autofix);
         ctx.report(Finding {
             rule: &META,
             span: Span::of(node),

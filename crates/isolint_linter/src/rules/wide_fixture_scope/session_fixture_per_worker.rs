@@ -61,6 +61,8 @@ impl Rule for SessionFixturePerWorker {
             ));
         }
         for (what, resource) in found {
+            let fix = per_worker_fix(fixture_scope, &resource, ctx);
+            ctx.offer_fix(&META, Span::of(node), fix);
             ctx.report(Finding {
                 rule: &META,
                 span: Span::of(node),
@@ -90,4 +92,40 @@ fn aware_of_workers(fixture: ScopeId, ctx: &FileContext) -> bool {
             call.child_by_field_id(isolint_python::syntax::field::FUNCTION.id())
                 .is_some_and(|callee| ctx.text(callee).ends_with("FileLock"))
         })
+}
+
+/// The unsafe fix: the fixture takes `worker_id` and every literal naming the resource in it gets
+/// the worker's suffix. Unsafe because tests and other fixtures may look the resource up under its
+/// old name.
+fn per_worker_fix(fixture: ScopeId, resource: &str, ctx: &FileContext) -> Option<crate::fix::Fix> {
+    use crate::fix::edits::{
+        add_parameter, can_take_fixture, function_node, strings_in, suffix_with_worker_id,
+    };
+    let model = ctx.model;
+    if resource.starts_with("port:") || !can_take_fixture(model, fixture, "worker_id") {
+        return None;
+    }
+    let names: Vec<&str> = resource
+        .rsplit('/')
+        .next()?
+        .split(',')
+        .filter(|n| {
+            n.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        })
+        .collect();
+    let function = function_node(model, fixture)?;
+    let mut edits: Vec<crate::fix::Edit> = strings_in(function)
+        .into_iter()
+        .filter(|s| {
+            s.parent()
+                .is_some_and(|p| p.kind() != kind::EXPRESSION_STATEMENT)
+        })
+        .filter_map(|s| suffix_with_worker_id(s, ctx.source(), &names))
+        .collect();
+    if edits.is_empty() {
+        return None;
+    }
+    edits.extend(add_parameter(function, ctx.source(), "worker_id")?.edit());
+    crate::fix::Fix::unsafe_(edits)
 }
