@@ -24,11 +24,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import sysconfig
 import tempfile
 
 import pytest
+
+from isolint import find_isolint_bin
 
 from .groups import AuditGroups, Plan, xdist_suffix
 
@@ -65,17 +65,6 @@ def _distributed(config: pytest.Config) -> bool:
         return False
     numprocesses = config.getoption("numprocesses", default=None)
     return bool(numprocesses) and config.getoption("dist", default="no") != "no"
-
-
-def bundled_binary() -> str | None:
-    """The isolint binary of this installation (the wheel puts it beside the interpreter's
-    scripts), else the first on PATH."""
-    name = "isolint.exe" if os.name == "nt" else "isolint"
-    for folder in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
-        candidate = os.path.join(folder, name)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return shutil.which("isolint")
 
 
 def audit_paths(config: pytest.Config) -> list[str]:
@@ -244,7 +233,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if not os.path.isfile(audit):
             raise pytest.UsageError(f"isolint: --isolint-audit {audit}: no such file")
     else:
-        binary = config.getoption("isolint_bin") or bundled_binary()
+        binary = config.getoption("isolint_bin") or find_isolint_bin()
         if not binary:
             raise pytest.UsageError(
                 "isolint: no isolint binary found (install the isolint wheel, or pass "

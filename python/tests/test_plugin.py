@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pytest_isolint.groups import AuditGroups, xdist_suffix
-from pytest_isolint.plugin import bundled_binary
+from isolint import find_isolint_bin
 
 RECORDER = """
 import os, time
@@ -183,7 +183,7 @@ def test_own(request, i):
     )
 
 
-@pytest.mark.skipif(bundled_binary() is None, reason="no isolint binary installed")
+@pytest.mark.skipif(find_isolint_bin() is None, reason="no isolint binary installed")
 def test_the_bundled_binary_writes_the_groups(pytester, monkeypatch):
     """No --isolint-audit: the plugin runs `isolint audit` on the suite itself."""
     pytester.makepyfile(
