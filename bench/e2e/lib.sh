@@ -63,15 +63,27 @@ fresh_tree() {
   rmdir "$WORK/src/.extract-$name"
 }
 
+# The venv of suite $1: the pinned pytest, or with PYTEST_VERSION set (e.g. 9.2.0), that pytest
+# in a venv of its own (`SUITE-pytestVERSION`), the other pins unchanged.
+venv_of() {
+  echo "$VENVS/$1${PYTEST_VERSION:+-pytest$PYTEST_VERSION}"
+}
+
 make_venv() {
-  local name="$1" tarball="$2" deps="$3" venv="$VENVS/$1"
-  local stamp="$venv/.e2e-$(basename "$tarball")-$(cksum < "$here/constraints/$name.txt" | cut -d' ' -f1)"
+  local name="$1" tarball="$2" deps="$3" venv constraints="$here/constraints/$1.txt" pytest_req="pytest<9.2"
+  venv="$(venv_of "$name")"
+  if [ -n "${PYTEST_VERSION:-}" ]; then
+    constraints="$WORK/constraints-$name-pytest$PYTEST_VERSION.txt"
+    grep -v '^pytest==' "$here/constraints/$name.txt" >"$constraints"
+    pytest_req="pytest==$PYTEST_VERSION"
+  fi
+  local stamp="$venv/.e2e-$(basename "$tarball")-$(cksum < "$constraints" | cut -d' ' -f1)"
   [ -f "$stamp" ] && return 0
   rm -rf "$venv"
   "$PYTHON" -m venv "$venv"
   # shellcheck disable=SC2086 # the dependency list is split on purpose
-  "$venv/bin/python" -m pip install --quiet -c "$here/constraints/$name.txt" \
-    "pytest<9.2" pytest-xdist "$tarball" $deps
+  "$venv/bin/python" -m pip install --quiet -c "$constraints" \
+    "$pytest_req" pytest-xdist "$tarball" $deps
   touch "$stamp"
 }
 
@@ -84,7 +96,7 @@ run_pytest() {
   local status=0
   # Through a pipe, not straight into the log: the workers inherit pytest's stdout, and a suite that
   # lists its open files (pyexcel's test_issue_83_*) would see the other worker move the log's offset.
-  (cd "$WORK/src/$name" && PYTHONPATH="$here:$repo/python" ISOLINT_AUDIT_JSON="$groups" timeout "$TIMEOUT" "$VENVS/$name/bin/python" -m pytest \
+  (cd "$WORK/src/$name" && PYTHONPATH="$here:$repo/python" ISOLINT_AUDIT_JSON="$groups" timeout "$TIMEOUT" "$(venv_of "$name")/bin/python" -m pytest \
     -q -p no:cacheprovider -rfE "$@" tests 2>&1 | cat >"$log"; exit "${PIPESTATUS[0]}") || status=$?
   local failed crashed=""
   failed="$(grep -cE '^(FAILED|ERROR) ' "$log" || true)"

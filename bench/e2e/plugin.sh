@@ -7,7 +7,8 @@
 #
 # The plugin is loaded from python/ of this repository (`-p pytest_isolint.plugin`, so the shared
 # e2e venvs stay as they are) and runs the binary ISOLINT (default target/release/isolint).
-# SERIAL=1 adds `--isolint-serial`. Same environment as run.sh (E2E_WORK, E2E_VENVS, RUNS, TIMEOUT).
+# SERIAL=1 adds `--isolint-serial`; PYTEST_VERSION=9.2.0 runs that pytest (its own venvs). Same
+# environment as run.sh otherwise (E2E_WORK, E2E_VENVS, RUNS, TIMEOUT).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,7 +27,7 @@ for s in "${selected[@]}"; do
   echo "== $name ($req)" >&2
   tarball="$(fetch_sdist "$req")"
   make_venv "$name" "$tarball" "$deps"
-  pytest_version="$("$VENVS/$name/bin/python" -c 'import pytest; print(pytest.__version__)')"
+  pytest_version="$("$(venv_of "$name")/bin/python" -c 'import pytest; print(pytest.__version__)')"
   plain=()
   with_plugin=()
   for i in $(seq 1 "$RUNS"); do

@@ -38,7 +38,7 @@ for s in "${selected[@]}"; do
   summary="$WORK/audit/$name.groups.json"
   rm -f "$summary"
   (cd "$WORK/src/$name" && PYTHONPATH="$here" ISOLINT_AUDIT_JSON="$audit" ISOLINT_GROUPS_SUMMARY="$summary" \
-    "$VENVS/$name/bin/python" -m pytest -q -p no:cacheprovider -p xdist_groups --collect-only \
+    "$(venv_of "$name")/bin/python" -m pytest -q -p no:cacheprovider -p xdist_groups --collect-only \
     "${extra_args[@]}" tests >"$WORK/logs/$name.collect.log" 2>&1) || true
   grouped="$("$PYTHON" -c 'import json, sys
 s = json.load(open(sys.argv[1]))
