@@ -245,3 +245,15 @@ def test_node_ids_match_across_rootdirs_and_suffixes():
     assert xdist_suffix("t.py::f[a@b]") == ("t.py::f[a@b]", None)
     assert xdist_suffix("dir@x/t.py::f") == ("dir@x/t.py::f", None)
     assert xdist_suffix("t.py::f[a]@g") == ("t.py::f[a]", "g")
+
+
+@pytest.mark.skipif(find_isolint_bin() is None, reason="no isolint binary installed")
+def test_python_m_isolint_runs_the_binary():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "isolint", "rule", "ISO101"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "hardcoded-tmp-path" in done.stdout
