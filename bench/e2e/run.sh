@@ -17,104 +17,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
-ISOLINT="${ISOLINT:-$repo/target/release/isolint}"
-WORK="${E2E_WORK:-/work/e2e-work}"
-VENVS="${E2E_VENVS:-/work/e2e-venvs}"
-PYTHON="${PYTHON:-python3.11}"
-RUNS="${RUNS:-3}"
-# A worker killed by a signal (pyexcel: SIGBUS reading a spreadsheet another worker truncates) can
-# leave pytest-xdist's controller waiting: no suite here needs more than a minute.
-TIMEOUT="${TIMEOUT:-180}"
-
-# name | sdist requirement | test dependencies | extra pytest arguments
-SUITES=(
-  "cookiecutter|cookiecutter==2.7.1|pytest-mock freezegun|-o addopts="
-  "pyexcel|pyexcel==0.7.6|pyexcel-xlsx pyexcel-xls pyexcel-text SQLAlchemy psutil chardet flask pyexcel-pygal|"
-  "pyexcel-io|pyexcel-io==0.6.8|pyexcel pyexcel-xls SQLAlchemy pyexcel-xlsxw chardet PyYAML|--deselect tests/test_issues.py::test_issue_43"
-  "pyexcel-xls|pyexcel-xls==0.7.1|nose pyexcel|"
-)
-# test_issue_43 (pyexcel-io) downloads a file from GitHub: it fails offline, serially too.
-
-usage() {
-  echo "usage: $0 SUITE|all   (suites: $(for s in "${SUITES[@]}"; do printf '%s ' "${s%%|*}"; done))" >&2
-  exit 2
-}
-
-[ $# -eq 1 ] || usage
-[ -x "$ISOLINT" ] || { echo "isolint binary not found at $ISOLINT (set ISOLINT or build it)" >&2; exit 2; }
-command -v "$PYTHON" >/dev/null || { echo "$PYTHON not found" >&2; exit 2; }
-
-selected=()
-for s in "${SUITES[@]}"; do
-  if [ "$1" = all ] || [ "$1" = "${s%%|*}" ]; then selected+=("$s"); fi
-done
-[ ${#selected[@]} -gt 0 ] || usage
-
-mkdir -p "$WORK/sdists" "$WORK/logs" "$WORK/audit" "$VENVS"
-
-# Prints the path of the sdist of requirement $1 (`name==version`), downloading it if needed.
-sdist_pattern() {
-  local project="${1%%==*}" version="${1##*==}"
-  echo "^$(echo "$project" | sed 's/[-_.]/[-_.]/g')-${version//./\\.}\.tar\.gz\$"
-}
-fetch_sdist() {
-  local req="$1" file
-  file="$(ls "$WORK/sdists/" | grep -iE "$(sdist_pattern "$req")" || true)"
-  if [ -z "$file" ]; then
-    "$PYTHON" -m pip download --quiet --no-deps --no-binary :all: "$req" -d "$WORK/sdists" >&2
-    file="$(ls "$WORK/sdists/" | grep -iE "$(sdist_pattern "$req")")"
-  fi
-  echo "$WORK/sdists/$file"
-}
-
-# Fresh copy of the sdist in $WORK/src/$name (tests leave files behind when they fail).
-fresh_tree() {
-  local name="$1" tarball="$2" top
-  rm -rf "$WORK/src/$name" "$WORK/src/.extract-$name"
-  mkdir -p "$WORK/src/.extract-$name"
-  tar xzf "$tarball" -C "$WORK/src/.extract-$name"
-  top="$(ls "$WORK/src/.extract-$name")"
-  mv "$WORK/src/.extract-$name/$top" "$WORK/src/$name"
-  rmdir "$WORK/src/.extract-$name"
-}
-
-make_venv() {
-  local name="$1" tarball="$2" deps="$3" venv="$VENVS/$1"
-  local stamp="$venv/.e2e-$(basename "$tarball")-$(cksum < "$here/constraints/$name.txt" | cut -d' ' -f1)"
-  [ -f "$stamp" ] && return 0
-  rm -rf "$venv"
-  "$PYTHON" -m venv "$venv"
-  # shellcheck disable=SC2086 # the dependency list is split on purpose
-  "$venv/bin/python" -m pip install --quiet -c "$here/constraints/$name.txt" \
-    "pytest<9.2" pytest-xdist "$tarball" $deps
-  touch "$stamp"
-}
-
-# Runs pytest on a fresh tree; prints `pass`, or `FAIL(n)` with n failed + errored tests. $4 is the
-# audit whose groups the xdist_groups plugin applies (empty: none).
-run_pytest() {
-  local name="$1" tarball="$2" log="$3" groups="$4"
-  shift 4
-  fresh_tree "$name" "$tarball"
-  local status=0
-  # Through a pipe, not straight into the log: the workers inherit pytest's stdout, and a suite that
-  # lists its open files (pyexcel's test_issue_83_*) would see the other worker move the log's offset.
-  (cd "$WORK/src/$name" && PYTHONPATH="$here" ISOLINT_AUDIT_JSON="$groups" timeout "$TIMEOUT" "$VENVS/$name/bin/python" -m pytest \
-    -q -p no:cacheprovider -rfE "$@" tests 2>&1 | cat >"$log"; exit "${PIPESTATUS[0]}") || status=$?
-  local failed crashed=""
-  failed="$(grep -cE '^(FAILED|ERROR) ' "$log" || true)"
-  if grep -q "node down" "$log"; then crashed="+worker crash"; fi
-  if [ "$status" -eq 0 ]; then
-    echo pass
-  elif [ "$status" -eq 124 ]; then
-    echo "HANG(timeout${crashed})"
-  elif [ "$failed" -gt 0 ]; then
-    echo "FAIL($failed${crashed})"
-  else
-    echo "CRASH(exit $status${crashed})"
-  fi
-}
+# shellcheck source=bench/e2e/lib.sh
+source "$here/lib.sh"
 
 rows=()
 for s in "${selected[@]}"; do
@@ -134,7 +38,7 @@ for s in "${selected[@]}"; do
   summary="$WORK/audit/$name.groups.json"
   rm -f "$summary"
   (cd "$WORK/src/$name" && PYTHONPATH="$here" ISOLINT_AUDIT_JSON="$audit" ISOLINT_GROUPS_SUMMARY="$summary" \
-    "$VENVS/$name/bin/python" -m pytest -q -p no:cacheprovider -p xdist_groups --collect-only \
+    "$(venv_of "$name")/bin/python" -m pytest -q -p no:cacheprovider -p xdist_groups --collect-only \
     "${extra_args[@]}" tests >"$WORK/logs/$name.collect.log" 2>&1) || true
   grouped="$("$PYTHON" -c 'import json, sys
 s = json.load(open(sys.argv[1]))

@@ -125,6 +125,12 @@ pub struct CheckArgs {
     /// The path of the file read from standard input, for messages and rules.
     #[arg(long, value_name = "PATH")]
     pub stdin_filename: Option<PathBuf>,
+    /// The PATHs are files a commit changes, as pre-commit passes them: lint the whole suite
+    /// (pytest's testpaths, else tests/, else .) and report only the findings in those files.
+    /// PATHs that are not part of it (not Python, not in the suite, gone) are skipped quietly;
+    /// with none left, exit 0 at once.
+    #[arg(long, conflicts_with_all = ["stdin_filename", "write_baseline"])]
+    pub changed_files: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -2833,4 +2833,86 @@ fn json_says_which_findings_have_a_fix() {
     assert_eq!(edits[0]["line"], 4);
     assert_eq!(edits[0]["content"], "tmp_path");
     assert_eq!(edits[1]["content"], "tmp_path / \"report.txt\"");
+/// A suite where the hazard in `tests/test_uses.py` is visible only with its conftest as context:
+/// the fixture returns the fixed path the test writes.
+const CHANGED_SUITE: &[(&str, &str)] = &[
+    (
+        "tests/conftest.py",
+        "import pytest\n\n@pytest.fixture\ndef out_file():\n    return \"/tmp/report.csv\"\n",
+    ),
+    (
+        "tests/test_uses.py",
+        "def test_export(out_file):\n    open(out_file, \"w\").write(\"x\")\n",
+    ),
+    (
+        "tests/test_other.py",
+        "def test_writes():\n    open(\"/tmp/other.txt\", \"w\")\n",
+    ),
+    (
+        "tests/test_clean.py",
+        "def test_fine(tmp_path):\n    (tmp_path / \"a\").write_text(\"x\")\n",
+    ),
+    ("README.md", "# a project\n"),
+    ("pkg/__init__.py", "VALUE = 1\n"),
+];
+
+#[test]
+fn changed_files_reports_only_the_given_files_with_the_suite_as_context() {
+    let dir = project(CHANGED_SUITE);
+    let run = isolint(
+        dir.path(),
+        &[
+            "check",
+            "--changed-files",
+            "--output-format",
+            "concise",
+            "tests/test_uses.py",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let lines = run.finding_lines();
+    assert_eq!(lines.len(), 1, "{}", run.transcript());
+    assert!(
+        lines[0].starts_with("tests/test_uses.py:2:"),
+        "{}",
+        run.transcript()
+    );
+    // tests/test_other.py has a finding too, but was not given.
+    assert!(
+        !run.stdout.contains("test_other.py"),
+        "{}",
+        run.transcript()
+    );
+}
+
+#[test]
+fn changed_files_skips_files_that_are_not_test_code_quietly() {
+    let dir = project(CHANGED_SUITE);
+    for given in [&["README.md", "pkg/__init__.py"][..], &["gone.py"], &[]] {
+        let mut args = vec!["check", "--changed-files"];
+        args.extend_from_slice(given);
+        let run = isolint(dir.path(), &args);
+        assert_eq!(run.code, 0, "{}", run.transcript());
+        assert_eq!(run.stdout, "", "{}", run.transcript());
+        assert_eq!(run.stderr, "", "{}", run.transcript());
+    }
+    // A clean test module among other files: linted, nothing found, exit 0.
+    let run = isolint(
+        dir.path(),
+        &[
+            "check",
+            "--changed-files",
+            "--output-format",
+            "concise",
+            "README.md",
+            "tests/test_clean.py",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.finding_lines().is_empty(), "{}", run.transcript());
+    assert!(
+        run.stdout.starts_with("No findings in 1 files"),
+        "{}",
+        run.transcript()
+    );
 }

@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def report_file():
+    return "/tmp/report.csv"
