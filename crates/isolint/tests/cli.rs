@@ -2833,6 +2833,8 @@ fn json_says_which_findings_have_a_fix() {
     assert_eq!(edits[0]["line"], 4);
     assert_eq!(edits[0]["content"], "tmp_path");
     assert_eq!(edits[1]["content"], "tmp_path / \"report.txt\"");
+}
+
 /// A suite where the hazard in `tests/test_uses.py` is visible only with its conftest as context:
 /// the fixture returns the fixed path the test writes.
 const CHANGED_SUITE: &[(&str, &str)] = &[
