@@ -747,3 +747,150 @@ mod tests {
         assert!(!mode_writes("r:gz"));
     }
 }
+
+// Process-wide state that test code changes and must put back (ISO502–ISO505).
+
+/// Words in a name that say it holds a value saved before a change, to be put back.
+pub const SAVED_VALUE_WORDS: &[&str] = &["old", "orig", "saved", "prev", "backup"];
+
+/// Calls that move the process into another working folder.
+pub const CHDIR_CALLS: &[&str] = &["os.chdir", "os.fchdir"];
+
+/// Text of calls whose result is the current working folder: a name bound to one is a saved cwd.
+pub const CWD_GETTERS: &[&str] = &["getcwd", ".cwd()", "curdir", "abspath(\".\")", "abspath('.')"];
+
+/// Methods of `sys.path`, `sys.modules` and `sys.argv` that add or replace entries, and those that
+/// remove them.
+pub const IMPORT_STATE_ADDERS: &[&str] = &[
+    "insert",
+    "append",
+    "extend",
+    "update",
+    "setdefault",
+    "__setitem__",
+];
+pub const IMPORT_STATE_REMOVERS: &[&str] = &["remove", "pop", "clear", "__delitem__", "popitem"];
+
+/// Calls that re-execute a module in place: classes and functions get new identities while other
+/// modules keep the old ones.
+pub const RELOAD_CALLS: &[&str] = &["importlib.reload", "imp.reload"];
+
+/// A process-wide setting changed by one call and put back by calling it again.
+pub struct GlobalSetting {
+    pub setter: &'static str,
+    /// The effect key; `{0}` is replaced by the first argument's text (`signal:SIGALRM`).
+    pub key: &'static str,
+    /// Calls whose result is the current value (a name bound to one is a saved value).
+    pub getter: &'static str,
+    /// Fewer arguments than this only query the setting (`locale.setlocale(locale.LC_ALL)`).
+    pub min_args: usize,
+    /// How to do it without leaking.
+    pub fix: &'static str,
+}
+
+pub const GLOBAL_SETTINGS: &[GlobalSetting] = &[
+    GlobalSetting {
+        setter: "socket.setdefaulttimeout",
+        key: "socket:defaulttimeout",
+        getter: "getdefaulttimeout",
+        min_args: 1,
+        fix: "save `socket.getdefaulttimeout()` first and set it back in `finally` (or in a yield fixture's teardown)",
+    },
+    GlobalSetting {
+        setter: "locale.setlocale",
+        key: "locale:{0}",
+        getter: "getlocale",
+        min_args: 2,
+        fix: "save `locale.setlocale(category)` first and set it back in `finally` (or in a yield fixture's teardown)",
+    },
+    GlobalSetting {
+        setter: "time.tzset",
+        key: "time:tz",
+        getter: "tzname",
+        min_args: 0,
+        fix: "restore `TZ` and call `time.tzset()` again in `finally` (or after `yield` in a fixture that uses `monkeypatch.setenv(\"TZ\", ...)`)",
+    },
+    GlobalSetting {
+        setter: "signal.signal",
+        key: "signal:{0}",
+        getter: "getsignal",
+        min_args: 2,
+        fix: "keep the handler `signal.signal` returns and reinstall it in `finally` (or after `yield` in a fixture)",
+    },
+    GlobalSetting {
+        setter: "sys.setrecursionlimit",
+        key: "sys:recursionlimit",
+        getter: "getrecursionlimit",
+        min_args: 1,
+        fix: "save `sys.getrecursionlimit()` first and set it back in `finally` (or after `yield` in a fixture)",
+    },
+    GlobalSetting {
+        setter: "sys.setswitchinterval",
+        key: "sys:switchinterval",
+        getter: "getswitchinterval",
+        min_args: 1,
+        fix: "save `sys.getswitchinterval()` first and set it back in `finally`",
+    },
+    GlobalSetting {
+        setter: "logging.disable",
+        key: "logging:disable",
+        getter: "root.manager.disable",
+        min_args: 0,
+        fix: "call `logging.disable(logging.NOTSET)` in `finally` (or after `yield` in a fixture)",
+    },
+    GlobalSetting {
+        setter: "logging.captureWarnings",
+        key: "logging:captureWarnings",
+        getter: "",
+        min_args: 1,
+        fix: "call `logging.captureWarnings(False)` in `finally` (or after `yield` in a fixture)",
+    },
+    GlobalSetting {
+        setter: "logging.setLoggerClass",
+        key: "logging:loggerClass",
+        getter: "getLoggerClass",
+        min_args: 1,
+        fix: "save `logging.getLoggerClass()` first and set it back in `finally`",
+    },
+    GlobalSetting {
+        setter: "asyncio.set_event_loop_policy",
+        key: "asyncio:policy",
+        getter: "get_event_loop_policy",
+        min_args: 1,
+        fix: "call `asyncio.set_event_loop_policy(None)` in `finally` (or after `yield` in a fixture)",
+    },
+];
+
+/// Logger methods that change a logger for the whole process, and the logger attributes whose
+/// assignment does.
+pub const LOGGER_SETTERS: &[&str] = &["setLevel", "addHandler", "removeHandler", "addFilter", "removeFilter"];
+pub const LOGGER_ATTRIBUTES: &[&str] = &["disabled", "propagate", "handlers", "level", "filters"];
+
+/// Context managers that save a logger's level and handlers and put them back on exit.
+pub const LOGGER_GUARDS: &[&str] = &["assertLogs", "assertNoLogs", "at_level", "catching_logs"];
+
+/// Constructors of patchers that `.start()` switches on and `.stop()` off (matched on the end of the
+/// qualified name).
+pub const PATCHER_CONSTRUCTORS: &[&str] = &[
+    "mock.patch",
+    "mock.patch.object",
+    "mock.patch.dict",
+    "mock.patch.multiple",
+    "freezegun.freeze_time",
+    "requests_mock.Mocker",
+    "requests_mock.mock",
+    "aioresponses.aioresponses",
+    "respx.mock",
+    "time_machine.travel",
+];
+
+/// Module-level switches of HTTP mocking libraries: the call that turns interception on, and the
+/// calls that turn it off.
+pub const MOCK_SWITCHES: &[(&str, &[&str])] = &[
+    ("responses.start", &["responses.stop"]),
+    ("responses.mock.start", &["responses.mock.stop"]),
+    ("httpretty.enable", &["httpretty.disable"]),
+    ("httpretty.httpretty.enable", &["httpretty.httpretty.disable"]),
+    ("pook.on", &["pook.off", "pook.disable"]),
+    ("pook.activate", &["pook.off", "pook.disable"]),
+];

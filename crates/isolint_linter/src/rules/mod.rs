@@ -75,6 +75,7 @@ pub static ALL: &[&dyn Rule] = &[
     &shared_resource::FixedDatabaseName,
     &shared_resource::FixedContainerName,
     &missing_cleanup::EnvironLeak,
+    &missing_cleanup::ChdirLeak,
     &wide_fixture_scope::SessionFixturePerWorker,
     &config::CoverageNotParallel,
     &config::XdistNotDeclared,

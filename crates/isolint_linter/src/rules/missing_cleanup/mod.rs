@@ -1,5 +1,8 @@
 //! The `missing-cleanup` family (ISO5xx): process-global state changed and never restored.
 
+mod chdir_leak;
 mod environ_leak;
+pub mod restore;
 
+pub use chdir_leak::ChdirLeak;
 pub use environ_leak::EnvironLeak;
