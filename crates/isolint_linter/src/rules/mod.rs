@@ -76,6 +76,7 @@ pub static ALL: &[&dyn Rule] = &[
     &shared_resource::FixedContainerName,
     &missing_cleanup::EnvironLeak,
     &missing_cleanup::ChdirLeak,
+    &missing_cleanup::ImportStateLeak,
     &wide_fixture_scope::SessionFixturePerWorker,
     &config::CoverageNotParallel,
     &config::XdistNotDeclared,

@@ -2,7 +2,9 @@
 
 mod chdir_leak;
 mod environ_leak;
+mod import_state_leak;
 pub mod restore;
 
 pub use chdir_leak::ChdirLeak;
 pub use environ_leak::EnvironLeak;
+pub use import_state_leak::ImportStateLeak;

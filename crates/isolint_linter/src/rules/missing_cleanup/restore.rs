@@ -404,15 +404,37 @@ pub fn is_saved_value(expr: Node, scope: ScopeId, ctx: &FileContext, getters: &[
     {
         return true;
     }
+    let bound_to_getter = |value: Node| {
+        let value_text = ctx.text(value);
+        getters.iter().any(|g| value_text.contains(g))
+    };
+    // `self._argv`, saved in setUp as `self._argv = sys.argv`.
+    if expr.kind() == kind::ATTRIBUTE {
+        let model = ctx.model;
+        let (Some(object), Some(attribute), Some(class)) = (
+            expr.child_by_field_id(field::OBJECT.id()),
+            expr.child_by_field_id(field::ATTRIBUTE.id()),
+            model.class_of_method(scope),
+        ) else {
+            return false;
+        };
+        return matches!(ctx.text(object), "self" | "cls")
+            && model.scopes[class]
+                .attributes
+                .get(ctx.text(attribute))
+                .is_some_and(|bindings| {
+                    bindings.iter().any(|b| match b.value {
+                        isolint_python::model::BindingValue::Expr(value) => bound_to_getter(value),
+                        _ => false,
+                    })
+                });
+    }
     if expr.kind() != kind::IDENTIFIER {
         return false;
     }
     match ctx.model.lookup(text, scope, expr.start_byte()) {
         Some((_, binding)) => match binding.value {
-            isolint_python::model::BindingValue::Expr(value) => {
-                let value_text = ctx.text(value);
-                getters.iter().any(|g| value_text.contains(g))
-            }
+            isolint_python::model::BindingValue::Expr(value) => bound_to_getter(value),
             _ => false,
         },
         None => false,
