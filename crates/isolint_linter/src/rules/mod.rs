@@ -77,6 +77,7 @@ pub static ALL: &[&dyn Rule] = &[
     &missing_cleanup::EnvironLeak,
     &missing_cleanup::ChdirLeak,
     &missing_cleanup::ImportStateLeak,
+    &missing_cleanup::PatchNotStopped,
     &wide_fixture_scope::SessionFixturePerWorker,
     &config::CoverageNotParallel,
     &config::XdistNotDeclared,

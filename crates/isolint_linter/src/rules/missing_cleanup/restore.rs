@@ -95,7 +95,7 @@ pub fn leak_at(
     // What a fixture does after `yield` is its teardown.
     if model.scopes[owner_id]
         .yield_at
-        .is_some_and(|y| node.start_byte() > y)
+        .is_some_and(|y| node.start_byte() > y && !in_yield(node))
     {
         return None;
     }
@@ -256,7 +256,9 @@ fn restoration(
                 if let Some(other) = state.change(current, scope_of(current, place, ctx), ctx) {
                     if state.undoes(change, &other) {
                         let protected = anywhere
-                            || yield_at.is_some_and(|y| node.start_byte() < y && current.start_byte() > y)
+                            || yield_at.is_some_and(|y| {
+                                (node.start_byte() < y || in_yield(node)) && current.start_byte() > y
+                            })
                             || in_finally(current, owner_node);
                         if protected {
                             return Restoration::Always;
@@ -293,6 +295,19 @@ fn restoration(
         // verdict, and calling it a leak would be guesswork.
         Some(_) => Restoration::Always,
     }
+}
+
+/// Part of the value a fixture yields (`yield patcher.start()`): it runs before the test.
+fn in_yield(node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(ancestor) = current {
+        match ancestor.kind() {
+            kind::YIELD => return true,
+            kind::EXPRESSION_STATEMENT | kind::BLOCK => return false,
+            _ => current = ancestor.parent(),
+        }
+    }
+    false
 }
 
 /// Inside a `finally:` of the function `within`.
