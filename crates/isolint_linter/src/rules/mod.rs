@@ -78,6 +78,7 @@ pub static ALL: &[&dyn Rule] = &[
     &missing_cleanup::ChdirLeak,
     &missing_cleanup::ImportStateLeak,
     &missing_cleanup::PatchNotStopped,
+    &missing_cleanup::GlobalConfigLeak,
     &wide_fixture_scope::SessionFixturePerWorker,
     &config::CoverageNotParallel,
     &config::XdistNotDeclared,

@@ -2,11 +2,13 @@
 
 mod chdir_leak;
 mod environ_leak;
+mod global_config_leak;
 mod import_state_leak;
 mod patch_not_stopped;
 pub mod restore;
 
 pub use chdir_leak::ChdirLeak;
 pub use environ_leak::EnvironLeak;
+pub use global_config_leak::GlobalConfigLeak;
 pub use import_state_leak::ImportStateLeak;
 pub use patch_not_stopped::PatchNotStopped;
