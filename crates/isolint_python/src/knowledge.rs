@@ -894,3 +894,41 @@ pub const MOCK_SWITCHES: &[(&str, &[&str])] = &[
     ("pook.on", &["pook.off", "pook.disable"]),
     ("pook.activate", &["pook.off", "pook.disable"]),
 ];
+
+/// Markers that ask for a place in the run order (pytest-order, pytest-ordering, pytest-dependency,
+/// the `incremental` recipe of pytest's docs).
+pub const ORDER_MARKERS: &[&str] = &[
+    "order",
+    "run",
+    "first",
+    "second",
+    "third",
+    "last",
+    "second_to_last",
+    "dependency",
+    "incremental",
+];
+
+/// Words that, followed by a number, place a test in a sequence (`test_step2`, `test_part1`).
+pub const SEQUENCE_WORDS: &[&str] = &["step", "part", "stage", "phase"];
+
+/// Methods that change a container in place.
+pub const MUTATING_METHODS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "popitem",
+    "clear",
+    "update",
+    "setdefault",
+    "add",
+    "discard",
+    "sort",
+    "reverse",
+    "__setitem__",
+    "__delitem__",
+    "appendleft",
+    "extendleft",
+];

@@ -11,6 +11,7 @@ pub mod config;
 pub mod file_errors;
 pub mod hardcoded_path;
 pub mod missing_cleanup;
+pub mod order_dependency;
 pub mod shared_resource;
 pub mod wide_fixture_scope;
 
@@ -74,6 +75,9 @@ pub static ALL: &[&dyn Rule] = &[
     &shared_resource::FixedPort,
     &shared_resource::FixedDatabaseName,
     &shared_resource::FixedContainerName,
+    &order_dependency::ExplicitOrder,
+    &order_dependency::TestCallsTest,
+    &order_dependency::NumberedTestsSharingState,
     &missing_cleanup::EnvironLeak,
     &missing_cleanup::ChdirLeak,
     &missing_cleanup::ImportStateLeak,
