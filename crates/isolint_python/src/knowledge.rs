@@ -751,7 +751,7 @@ mod tests {
 // Process-wide state that test code changes and must put back (ISO502–ISO505).
 
 /// Words in a name that say it holds a value saved before a change, to be put back.
-pub const SAVED_VALUE_WORDS: &[&str] = &["old", "orig", "saved", "prev", "backup"];
+pub const SAVED_VALUE_WORDS: &[&str] = &["old", "orig", "saved", "prev", "backup", "restore"];
 
 /// Calls that move the process into another working folder.
 pub const CHDIR_CALLS: &[&str] = &["os.chdir", "os.fchdir"];

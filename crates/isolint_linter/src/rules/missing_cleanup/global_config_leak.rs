@@ -313,6 +313,16 @@ fn closes_loop(node: Node, scope: ScopeId, ctx: &FileContext) -> bool {
         })
 }
 
+/// `caplog.set_level`/`caplog.at_level` in the owner: the `caplog` fixture then puts
+/// `logging.disable` back when the test ends.
+fn caplog_restores_disable(scope: ScopeId, ctx: &FileContext) -> bool {
+    let owner = ctx.model.owner(scope);
+    ctx.model.calls_under(owner).any(|(_, call)| {
+        call.child_by_field_id(field::FUNCTION.id())
+            .is_some_and(|callee| matches!(ctx.text(callee), "caplog.set_level" | "caplog.at_level"))
+    })
+}
+
 impl Rule for GlobalConfigLeak {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -329,6 +339,9 @@ impl Rule for GlobalConfigLeak {
         let Some(setting) = classify(node, scope, ctx) else {
             return;
         };
+        if leak.change.key.as_deref() == Some("logging:disable") && caplog_restores_disable(scope, ctx) {
+            return;
+        }
         let event_loop = leak.change.key.as_deref() == Some("asyncio:event_loop");
         if event_loop && !closes_loop(node, scope, ctx) {
             return;

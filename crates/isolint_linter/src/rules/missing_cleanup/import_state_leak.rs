@@ -7,7 +7,7 @@ use crate::rules::missing_cleanup::restore::{
 };
 use crate::rules::Rule;
 use isolint_python::knowledge::{
-    last_component, IMPORT_STATE_ADDERS, IMPORT_STATE_REMOVERS, RELOAD_CALLS,
+    last_component, CHDIR_FIXTURES, IMPORT_STATE_ADDERS, IMPORT_STATE_REMOVERS, RELOAD_CALLS,
 };
 use isolint_python::model::{string_value, ScopeId};
 use isolint_python::syntax::{field, kind, named_children, CallArgs};
@@ -44,6 +44,11 @@ fn part_of(expr: Node, scope: ScopeId, ctx: &FileContext) -> Option<&'static str
     }
 }
 
+/// A key's text when it is a literal or a name bound to one.
+fn literal(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<String> {
+    string_value(node, ctx.source()).or_else(|| ctx.eval.eval(node, scope).as_str().map(String::from))
+}
+
 /// What restores a part: a name bound to a copy of it.
 const GETTERS: &[&str] = &["sys.path", "sys.modules", "sys.argv"];
 
@@ -75,13 +80,25 @@ impl ProcessState for ImportState {
                         kind: ChangeKind::Set,
                     });
                 }
+                // pytest's `SysModulesSnapshot`/`SysPathsSnapshot` and similar savers.
+                if last == "restore" {
+                    let receiver = callee.child_by_field_id(field::OBJECT.id())?;
+                    return ctx
+                        .text(receiver)
+                        .to_ascii_lowercase()
+                        .contains("snapshot")
+                        .then_some(StateChange {
+                            key: None,
+                            kind: ChangeKind::Restore,
+                        });
+                }
                 let adds = IMPORT_STATE_ADDERS.contains(&last);
                 if !adds && !IMPORT_STATE_REMOVERS.contains(&last) {
                     return None;
                 }
                 let part = part_of(callee.child_by_field_id(field::OBJECT.id())?, scope, ctx)?;
                 let first = args.positional.first().copied();
-                let entry = first.and_then(|a| string_value(a, source));
+                let entry = first.and_then(|a| literal(a, scope, ctx));
                 let kind = if !adds {
                     ChangeKind::Remove
                 } else if matches!(last, "update" | "extend")
@@ -92,6 +109,11 @@ impl ProcessState for ImportState {
                     ChangeKind::Set
                 };
                 let entry = if part == "sysmodules" { entry } else { None };
+                // Removing an entry whose name is computed (`del sys.modules[module.__name__]`)
+                // is most often the test's own cleanup of a module it imported.
+                if part == "sysmodules" && kind == ChangeKind::Remove && entry.is_none() && first.is_some() {
+                    return None;
+                }
                 (key(part, entry), kind)
             }
             kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
@@ -100,7 +122,7 @@ impl ProcessState for ImportState {
                 let (target, entry) = if left.kind() == kind::SUBSCRIPT {
                     let entry = left
                         .child_by_field_id(field::SUBSCRIPT.id())
-                        .and_then(|s| string_value(s, source));
+                        .and_then(|s| literal(s, scope, ctx));
                     (left.child_by_field_id(field::VALUE.id())?, entry)
                 } else {
                     (left, None)
@@ -128,7 +150,10 @@ impl ProcessState for ImportState {
                 let part = part_of(target.child_by_field_id(field::VALUE.id())?, scope, ctx)?;
                 let entry = target
                     .child_by_field_id(field::SUBSCRIPT.id())
-                    .and_then(|s| string_value(s, source));
+                    .and_then(|s| literal(s, scope, ctx));
+                if part == "sysmodules" && entry.is_none() {
+                    return None;
+                }
                 (key(part, entry), ChangeKind::Remove)
             }
             _ => return None,
@@ -155,6 +180,11 @@ impl ProcessState for ImportState {
         ["syspath", "sys_path", "argv", "modules", "prepend"]
             .iter()
             .any(|w| last.contains(w))
+    }
+
+    /// `pytester` and `testdir` snapshot `sys.path` and `sys.modules` and restore them.
+    fn restoring_fixtures(&self) -> &'static [&'static str] {
+        CHDIR_FIXTURES
     }
 
     fn cleanup_restores(&self, text: &str) -> bool {

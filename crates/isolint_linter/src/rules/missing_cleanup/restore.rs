@@ -9,7 +9,7 @@
 //! assertion comes before runs only when the test passes: that is a leak on failure.
 
 use crate::context::{FileContext, Owner};
-use isolint_python::knowledge::last_component;
+use isolint_python::knowledge::{last_component, SAVED_VALUE_WORDS};
 use isolint_python::model::{Role, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::Span;
 use isolint_python::syntax::{enclosing_with_contexts, field, kind, named_children, CallArgs};
@@ -412,7 +412,7 @@ pub fn is_saved_value(expr: Node, scope: ScopeId, ctx: &FileContext, getters: &[
     let expr = isolint_python::syntax::unparenthesize(expr);
     let text = ctx.text(expr);
     let lower = text.to_ascii_lowercase();
-    if isolint_python::knowledge::SAVED_VALUE_WORDS
+    if SAVED_VALUE_WORDS
         .iter()
         .any(|w| lower.contains(w))
         || getters.iter().any(|g| text.contains(g))
@@ -447,9 +447,17 @@ pub fn is_saved_value(expr: Node, scope: ScopeId, ctx: &FileContext, getters: &[
     if expr.kind() != kind::IDENTIFIER {
         return false;
     }
+    if from_saved_loop(expr, text, ctx) {
+        return true;
+    }
     match ctx.model.lookup(text, scope, expr.start_byte()) {
         Some((_, binding)) => match binding.value {
             isolint_python::model::BindingValue::Expr(value) => bound_to_getter(value),
+            // `for name, module in saved_modules:` — an item of a saved collection.
+            isolint_python::model::BindingValue::LoopItem(iterable) => {
+                let lower = ctx.text(iterable).to_ascii_lowercase();
+                SAVED_VALUE_WORDS.iter().any(|w| lower.contains(w)) || bound_to_getter(iterable)
+            }
             _ => false,
         },
         None => false,
@@ -497,4 +505,34 @@ pub fn callee_named(
         return None;
     }
     ctx.model.qualified_name(callee, scope)
+}
+
+/// A target of an enclosing `for` over a saved collection: `for name, module in saved:`.
+fn from_saved_loop(expr: Node, name: &str, ctx: &FileContext) -> bool {
+    let mut current = expr.parent();
+    while let Some(ancestor) = current {
+        match ancestor.kind() {
+            kind::FUNCTION_DEFINITION | kind::LAMBDA => return false,
+            kind::FOR_STATEMENT => {
+                let binds = ancestor
+                    .child_by_field_id(field::LEFT.id())
+                    .is_some_and(|left| {
+                        ctx.text(left)
+                            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                            .any(|word| word == name)
+                    });
+                if binds {
+                    return ancestor
+                        .child_by_field_id(field::RIGHT.id())
+                        .is_some_and(|items| {
+                            let lower = ctx.text(items).to_ascii_lowercase();
+                            SAVED_VALUE_WORDS.iter().any(|w| lower.contains(w))
+                        });
+                }
+            }
+            _ => {}
+        }
+        current = ancestor.parent();
+    }
+    false
 }
