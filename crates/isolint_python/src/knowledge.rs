@@ -932,3 +932,23 @@ pub const MUTATING_METHODS: &[&str] = &[
     "appendleft",
     "extendleft",
 ];
+
+/// Calls that list a folder in the file system's order (ISO701 wants them sorted).
+pub const UNORDERED_LISTINGS: &[&str] = &["listdir", "scandir", "glob", "iglob", "rglob", "iterdir", "walk"];
+
+/// Qualified-name prefixes of calls whose value differs in every process.
+pub const VARYING_VALUE_PREFIXES: &[&str] = &[
+    "random.",
+    "numpy.random.",
+    "uuid.uuid1",
+    "uuid.uuid4",
+    "time.time",
+    "time.monotonic",
+    "time.perf_counter",
+    "datetime.datetime.now",
+    "datetime.datetime.utcnow",
+    "datetime.datetime.today",
+    "datetime.date.today",
+    "secrets.",
+    "os.urandom",
+];

@@ -7,6 +7,7 @@ use crate::registry::RuleMeta;
 use isolint_python::model::ScopeId;
 use tree_sitter::Node;
 
+pub mod collection;
 pub mod config;
 pub mod file_errors;
 pub mod hardcoded_path;
@@ -84,6 +85,7 @@ pub static ALL: &[&dyn Rule] = &[
     &missing_cleanup::PatchNotStopped,
     &missing_cleanup::GlobalConfigLeak,
     &wide_fixture_scope::SessionFixturePerWorker,
+    &collection::UnorderedParametrize,
     &config::CoverageNotParallel,
     &config::XdistNotDeclared,
     &config::AddoptsOrderPlugins,
