@@ -952,3 +952,90 @@ pub const VARYING_VALUE_PREFIXES: &[&str] = &[
     "secrets.",
     "os.urandom",
 ];
+
+/// Calls whose result is a connection, session, driver or Dagster context (the last component).
+pub const CONNECTION_FACTORIES: &[&str] = &[
+    "connect",
+    "session",
+    "Session",
+    "driver",
+    "MongoClient",
+    "Redis",
+    "StrictRedis",
+    "build_op_context",
+    "build_asset_context",
+    "build_init_resource_context",
+    "build_resources",
+    "begin",
+];
+
+/// Methods that write through a connection or session.
+pub const CONNECTION_WRITE_METHODS: &[&str] = &[
+    "add_all",
+    "bulk_save_objects",
+    "commit",
+    "flush",
+    "merge",
+    "insert_one",
+    "insert_many",
+    "update_one",
+    "update_many",
+    "delete_one",
+    "delete_many",
+    "replace_one",
+    "hset",
+    "lpush",
+    "rpush",
+    "sadd",
+];
+
+/// Words of a query that writes (matched as whole words, case-insensitively).
+pub const CONNECTION_WRITE_WORDS: &[&str] = &[
+    "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "TRUNCATE", "MERGE",
+];
+
+/// Methods that put a shared value back into its starting state.
+pub const RESET_METHODS: &[&str] = &[
+    "clear",
+    "reset",
+    "reset_mock",
+    "rollback",
+    "truncate",
+    "begin",
+    "begin_nested",
+    "delete_all",
+    "flushdb",
+    "flushall",
+    "drop_all",
+    "cleanup",
+    "refresh",
+];
+
+/// Calls whose result is a mutable container.
+pub const MUTABLE_FACTORIES: &[&str] = &[
+    "dict",
+    "list",
+    "set",
+    "defaultdict",
+    "OrderedDict",
+    "Counter",
+    "deque",
+    "bytearray",
+];
+
+/// Classes whose instances cannot be changed in place (or are not shared state when they are).
+pub const IMMUTABLE_CLASSES: &[&str] = &[
+    "Path",
+    "PurePath",
+    "PosixPath",
+    "WindowsPath",
+    "Decimal",
+    "Fraction",
+    "Enum",
+    "UUID",
+    "Timestamp",
+    "Timedelta",
+    "MagicMock",
+    "Mock",
+    "AsyncMock",
+];

@@ -84,6 +84,8 @@ pub static ALL: &[&dyn Rule] = &[
     &missing_cleanup::ImportStateLeak,
     &missing_cleanup::PatchNotStopped,
     &missing_cleanup::GlobalConfigLeak,
+    &wide_fixture_scope::SharedMutableFixture,
+    &wide_fixture_scope::SharedConnectionWithoutReset,
     &wide_fixture_scope::SessionFixturePerWorker,
     &collection::UnorderedParametrize,
     &config::CoverageNotParallel,
