@@ -939,7 +939,6 @@ pub const UNORDERED_LISTINGS: &[&str] = &["listdir", "scandir", "glob", "iglob",
 /// Qualified-name prefixes of calls whose value differs in every process.
 pub const VARYING_VALUE_PREFIXES: &[&str] = &[
     "random.",
-    "numpy.random.",
     "uuid.uuid1",
     "uuid.uuid4",
     "time.time",

@@ -34,7 +34,7 @@ fn unordered(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> Opt
     let model = ctx.model;
     match expr.kind() {
         kind::SET | kind::SET_COMPREHENSION => {
-            (!hash_stable_items(expr)).then(|| (Span::of(expr), "a set, whose order depends on each process's hash seed".to_string()))
+            (!hash_stable_items(expr, ctx)).then(|| (Span::of(expr), "a set, whose order depends on each process's hash seed".to_string()))
         }
         kind::CALL => {
             let callee = expr.child_by_field_id(field::FUNCTION.id())?;
@@ -44,7 +44,7 @@ fn unordered(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> Opt
                 "sorted" => None,
                 "set" | "frozenset" => {
                     let items = args.positional.first().copied();
-                    if items.is_some_and(hash_stable_items) {
+                    if items.is_some_and(|i| hash_stable_items(i, ctx)) {
                         return None;
                     }
                     Some((Span::of(expr), format!("`{last}(...)`, whose order depends on each process's hash seed")))
@@ -90,9 +90,15 @@ fn unordered(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> Opt
     }
 }
 
-/// A set whose items all hash the same in every process: integers, booleans, `None`.
-fn hash_stable_items(items: Node) -> bool {
+/// A set whose items all hash the same in every process: integers, booleans, `None`, a
+/// `range(...)`.
+fn hash_stable_items(items: Node, ctx: &FileContext) -> bool {
     let items = unparenthesize(items);
+    if items.kind() == kind::CALL {
+        return items
+            .child_by_field_id(field::FUNCTION.id())
+            .is_some_and(|f| ctx.text(f) == "range");
+    }
     matches!(items.kind(), kind::SET | kind::LIST | kind::TUPLE)
         && named_children(items).all(|item| {
             matches!(item.kind(), kind::INTEGER | kind::TRUE | kind::FALSE | kind::NONE)
@@ -120,7 +126,12 @@ fn varying_value(expr: Node, scope: ScopeId, ctx: &FileContext, in_ids: bool) ->
                         // A `UUID` or `datetime` value gets an index id (`x0`); only in ids
                         // (or turned into text there) does it change the test's name.
                         let object_value = q.starts_with("uuid.") || q.starts_with("datetime.");
-                        if VARYING_VALUE_PREFIXES.iter().any(|p| q.starts_with(p)) && (in_ids || !object_value) {
+                        // `random.Random(0)` builds a seeded generator: the same in every process.
+                        let constructor = last_component(&q).starts_with(char::is_uppercase);
+                        if VARYING_VALUE_PREFIXES.iter().any(|p| q.starts_with(p))
+                            && (in_ids || !object_value)
+                            && !constructor
+                        {
                             return Some((Span::of(node), format!("`{written}(...)`, a different value in each process")));
                         }
                     }

@@ -319,7 +319,12 @@ fn caplog_restores_disable(scope: ScopeId, ctx: &FileContext) -> bool {
     let owner = ctx.model.owner(scope);
     ctx.model.calls_under(owner).any(|(_, call)| {
         call.child_by_field_id(field::FUNCTION.id())
-            .is_some_and(|callee| matches!(ctx.text(callee), "caplog.set_level" | "caplog.at_level"))
+            .is_some_and(|callee| {
+                matches!(
+                    ctx.text(callee),
+                    "caplog.set_level" | "caplog.at_level" | "caplog._force_enable_logging"
+                )
+            })
     })
 }
 

@@ -120,17 +120,12 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
     let source = model.source;
     let mut writes: Vec<FixtureWrite> = Vec::new();
     let mut push = |fixture: &String, node: Node, what: String, through_connection: bool| {
-        if !writes
-            .iter()
-            .any(|w| w.fixture == *fixture && w.through_connection == through_connection)
-        {
-            writes.push(FixtureWrite {
-                fixture: fixture.clone(),
-                span: Span::of(node),
-                what,
-                through_connection,
-            });
-        }
+        writes.push(FixtureWrite {
+            fixture: fixture.clone(),
+            span: Span::of(node),
+            what,
+            through_connection,
+        });
     };
     let mut stack = vec![model.scopes[test].node];
     while let Some(node) = stack.pop() {
@@ -167,10 +162,10 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
                         object.and_then(|o| parameter_root(model, o, scope, requested));
                     if let Some(name) = parameter {
                         if CONNECTION_WRITE_METHODS.contains(&method) || writes_data(node, method, source) {
-                            push(name, node, format!("writes through it (`.{method}(...)`)"), true);
+                            push(name, node, format!("writes through it with `{}(...)`", text(callee, source)), true);
                         }
                         if MUTATING_METHODS.contains(&method) {
-                            push(name, node, format!("changes it in place (`.{method}(...)`)"), false);
+                            push(name, node, format!("calls `{}(...)`", text(callee, source)), false);
                         }
                     }
                 }
@@ -179,8 +174,18 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
         }
         stack.extend(named_children(node));
     }
+    // The first statement of each kind per fixture, in source order.
     writes.sort_by_key(|w| w.span.start);
-    writes
+    let mut first: Vec<FixtureWrite> = Vec::new();
+    for write in writes {
+        if !first
+            .iter()
+            .any(|w| w.fixture == write.fixture && w.through_connection == write.through_connection)
+        {
+            first.push(write);
+        }
+    }
+    first
 }
 
 /// `execute("INSERT ...")`, `run("CREATE ...")`: a query that writes.
@@ -243,7 +248,7 @@ pub fn findings(
             let (message, fix) = if rule.code == mutable.code {
                 (
                     format!(
-                        "test `{}` {} on `{}`, {value} that the {scope}-scoped fixture shares with every test of its {scope}; the tests after it on the same worker see the change",
+                        "test `{}` {}, changing `{}`, {value} that the {scope}-scoped fixture shares with every test of its {scope}; the tests after it on the same worker see the change",
                         test.name, write.what, write.fixture
                     ),
                     format!("give `{}` function scope, return a fresh copy per test (a function fixture that deep-copies it), or reset it in an autouse function fixture", write.fixture),
@@ -251,7 +256,7 @@ pub fn findings(
             } else {
                 (
                     format!(
-                        "test `{}` {} `{}`, {value} that the {scope}-scoped fixture shares with every test of its {scope}, and no fixture rolls back or cleans up between tests",
+                        "test `{}` {}: `{}` is {value} that the {scope}-scoped fixture shares with every test of its {scope}, and no fixture rolls back or cleans up between tests",
                         test.name, write.what, write.fixture
                     ),
                     format!("wrap each test in a transaction that a function fixture rolls back (`{}.begin_nested()` … `rollback()`), or give `{}` function scope", write.fixture, write.fixture),
