@@ -757,7 +757,13 @@ pub const SAVED_VALUE_WORDS: &[&str] = &["old", "orig", "saved", "prev", "backup
 pub const CHDIR_CALLS: &[&str] = &["os.chdir", "os.fchdir"];
 
 /// Text of calls whose result is the current working folder: a name bound to one is a saved cwd.
-pub const CWD_GETTERS: &[&str] = &["getcwd", ".cwd()", "curdir", "abspath(\".\")", "abspath('.')"];
+pub const CWD_GETTERS: &[&str] = &[
+    "getcwd",
+    ".cwd()",
+    "curdir",
+    "abspath(\".\")",
+    "abspath('.')",
+];
 
 /// Methods of `sys.path`, `sys.modules` and `sys.argv` that add or replace entries, and those that
 /// remove them.
@@ -863,7 +869,13 @@ pub const GLOBAL_SETTINGS: &[GlobalSetting] = &[
 
 /// Logger methods that change a logger for the whole process, and the logger attributes whose
 /// assignment does.
-pub const LOGGER_SETTERS: &[&str] = &["setLevel", "addHandler", "removeHandler", "addFilter", "removeFilter"];
+pub const LOGGER_SETTERS: &[&str] = &[
+    "setLevel",
+    "addHandler",
+    "removeHandler",
+    "addFilter",
+    "removeFilter",
+];
 pub const LOGGER_ATTRIBUTES: &[&str] = &["disabled", "propagate", "handlers", "level", "filters"];
 
 /// Context managers that save a logger's level and handlers and put them back on exit.
@@ -890,7 +902,10 @@ pub const MOCK_SWITCHES: &[(&str, &[&str])] = &[
     ("responses.start", &["responses.stop"]),
     ("responses.mock.start", &["responses.mock.stop"]),
     ("httpretty.enable", &["httpretty.disable"]),
-    ("httpretty.httpretty.enable", &["httpretty.httpretty.disable"]),
+    (
+        "httpretty.httpretty.enable",
+        &["httpretty.httpretty.disable"],
+    ),
     ("pook.on", &["pook.off", "pook.disable"]),
     ("pook.activate", &["pook.off", "pook.disable"]),
 ];
@@ -934,7 +949,9 @@ pub const MUTATING_METHODS: &[&str] = &[
 ];
 
 /// Calls that list a folder in the file system's order (ISO701 wants them sorted).
-pub const UNORDERED_LISTINGS: &[&str] = &["listdir", "scandir", "glob", "iglob", "rglob", "iterdir", "walk"];
+pub const UNORDERED_LISTINGS: &[&str] = &[
+    "listdir", "scandir", "glob", "iglob", "rglob", "iterdir", "walk",
+];
 
 /// Qualified-name prefixes of calls whose value differs in every process.
 pub const VARYING_VALUE_PREFIXES: &[&str] = &[

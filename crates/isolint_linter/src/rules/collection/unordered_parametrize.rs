@@ -26,16 +26,24 @@ static META: RuleMeta = RuleMeta {
 const MAX_DEPTH: usize = 4;
 
 /// Why an expression's items come in an order (or with values) that differ between processes.
-fn unordered(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> Option<(Span, String)> {
+fn unordered(
+    expr: Node,
+    scope: ScopeId,
+    ctx: &FileContext,
+    depth: usize,
+) -> Option<(Span, String)> {
     if depth > MAX_DEPTH {
         return None;
     }
     let expr = unparenthesize(expr);
     let model = ctx.model;
     match expr.kind() {
-        kind::SET | kind::SET_COMPREHENSION => {
-            (!hash_stable_items(expr, ctx)).then(|| (Span::of(expr), "a set, whose order depends on each process's hash seed".to_string()))
-        }
+        kind::SET | kind::SET_COMPREHENSION => (!hash_stable_items(expr, ctx)).then(|| {
+            (
+                Span::of(expr),
+                "a set, whose order depends on each process's hash seed".to_string(),
+            )
+        }),
         kind::CALL => {
             let callee = expr.child_by_field_id(field::FUNCTION.id())?;
             let last = last_component(ctx.text(callee));
@@ -47,7 +55,10 @@ fn unordered(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> Opt
                     if items.is_some_and(|i| hash_stable_items(i, ctx)) {
                         return None;
                     }
-                    Some((Span::of(expr), format!("`{last}(...)`, whose order depends on each process's hash seed")))
+                    Some((
+                        Span::of(expr),
+                        format!("`{last}(...)`, whose order depends on each process's hash seed"),
+                    ))
                 }
                 "list" | "tuple" | "enumerate" => {
                     unordered(*args.positional.first()?, scope, ctx, depth + 1)
@@ -56,9 +67,20 @@ fn unordered(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> Opt
                     // `Path.glob`, `iterdir`, `os.listdir`, `glob.glob`: the file system's order.
                     let qualified = model.qualified_name(callee, scope);
                     let known = qualified.as_deref().is_none_or(|q| {
-                        q.starts_with("os.") || q.starts_with("glob.") || !q.contains('.') || callee.kind() == kind::ATTRIBUTE
+                        q.starts_with("os.")
+                            || q.starts_with("glob.")
+                            || !q.contains('.')
+                            || callee.kind() == kind::ATTRIBUTE
                     });
-                    known.then(|| (Span::of(expr), format!("`{}` without `sorted()`, in the file system's order", ctx.text(callee))))
+                    known.then(|| {
+                        (
+                            Span::of(expr),
+                            format!(
+                                "`{}` without `sorted()`, in the file system's order",
+                                ctx.text(callee)
+                            ),
+                        )
+                    })
                 }
                 _ => varying_value(expr, scope, ctx, false),
             }
@@ -72,7 +94,9 @@ fn unordered(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> Opt
         }
         kind::BINARY_OPERATOR => {
             let left = expr.child_by_field_id(field::LEFT.id())?;
-            let operator = expr.child_by_field_id(field::OPERATOR.id()).map(|o| ctx.text(o));
+            let operator = expr
+                .child_by_field_id(field::OPERATOR.id())
+                .map(|o| ctx.text(o));
             matches!(operator, Some("|" | "&" | "-" | "^"))
                 .then(|| unordered(left, scope, ctx, depth + 1))
                 .flatten()
@@ -82,7 +106,14 @@ fn unordered(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> Opt
             // `random`/`uuid` in the element change per process.
             named_children(expr)
                 .filter(|c| c.kind() == "for_in_clause")
-                .find_map(|clause| unordered(clause.child_by_field_id(field::RIGHT.id())?, scope, ctx, depth + 1))
+                .find_map(|clause| {
+                    unordered(
+                        clause.child_by_field_id(field::RIGHT.id())?,
+                        scope,
+                        ctx,
+                        depth + 1,
+                    )
+                })
                 .or_else(|| varying_value(expr, scope, ctx, false))
         }
         kind::LIST | kind::TUPLE => varying_value(expr, scope, ctx, false),
@@ -101,13 +132,21 @@ fn hash_stable_items(items: Node, ctx: &FileContext) -> bool {
     }
     matches!(items.kind(), kind::SET | kind::LIST | kind::TUPLE)
         && named_children(items).all(|item| {
-            matches!(item.kind(), kind::INTEGER | kind::TRUE | kind::FALSE | kind::NONE)
+            matches!(
+                item.kind(),
+                kind::INTEGER | kind::TRUE | kind::FALSE | kind::NONE
+            )
         })
 }
 
 /// A call of `random`, `uuid`, `time`, `datetime.now` or `secrets` inside an expression (bounded
 /// walk of the expression only).
-fn varying_value(expr: Node, scope: ScopeId, ctx: &FileContext, in_ids: bool) -> Option<(Span, String)> {
+fn varying_value(
+    expr: Node,
+    scope: ScopeId,
+    ctx: &FileContext,
+    in_ids: bool,
+) -> Option<(Span, String)> {
     let mut stack = vec![expr];
     let mut seen = 0usize;
     while let Some(node) = stack.pop() {
@@ -118,9 +157,11 @@ fn varying_value(expr: Node, scope: ScopeId, ctx: &FileContext, in_ids: bool) ->
         if node.kind() == kind::CALL {
             if let Some(callee) = node.child_by_field_id(field::FUNCTION.id()) {
                 let written = ctx.text(callee);
-                let hint = ["random", "uuid", "time", "now", "today", "secrets", "urandom"]
-                    .iter()
-                    .any(|w| written.contains(w));
+                let hint = [
+                    "random", "uuid", "time", "now", "today", "secrets", "urandom",
+                ]
+                .iter()
+                .any(|w| written.contains(w));
                 if hint {
                     if let Some(q) = ctx.model.qualified_name(callee, scope) {
                         // A `UUID` or `datetime` value gets an index id (`x0`); only in ids
@@ -132,7 +173,10 @@ fn varying_value(expr: Node, scope: ScopeId, ctx: &FileContext, in_ids: bool) ->
                             && (in_ids || !object_value)
                             && !constructor
                         {
-                            return Some((Span::of(node), format!("`{written}(...)`, a different value in each process")));
+                            return Some((
+                                Span::of(node),
+                                format!("`{written}(...)`, a different value in each process"),
+                            ));
                         }
                     }
                 }
@@ -196,7 +240,8 @@ impl Rule for UnorderedParametrize {
         let tests = match owner.role {
             Role::Test | Role::Fixture | Role::Hook => None,
             // A decorator sits in the scope around the test it marks.
-            _ => decorated_test(node, ctx).map(|id| vec![crate::rules::order_dependency::test_node_id(id, ctx)]),
+            _ => decorated_test(node, ctx)
+                .map(|id| vec![crate::rules::order_dependency::test_node_id(id, ctx)]),
         };
         let _ = owner_id;
         let site = owner.site();
@@ -218,7 +263,9 @@ impl Rule for UnorderedParametrize {
 /// The test a `@pytest.mark.parametrize(...)` decorator marks.
 fn decorated_test(call: Node, ctx: &FileContext) -> Option<ScopeId> {
     let decorator = call.parent().filter(|p| p.kind() == kind::DECORATOR)?;
-    let definition = decorator.parent()?.child_by_field_id(field::DEFINITION.id())?;
+    let definition = decorator
+        .parent()?
+        .child_by_field_id(field::DEFINITION.id())?;
     ctx.model
         .scope_defined_by(definition)
         .filter(|id| ctx.model.scopes[*id].role == Role::Test)

@@ -2,11 +2,12 @@ use crate::context::FileContext;
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::missing_cleanup::restore::{
-    consequence, is_saved_value, leak_at, report_leak, who, ChangeKind,
-    ProcessState, StateChange,
+    consequence, is_saved_value, leak_at, report_leak, who, ChangeKind, ProcessState, StateChange,
 };
 use crate::rules::Rule;
-use isolint_python::knowledge::{changes_cwd, last_component, CHDIR_CALLS, CHDIR_FIXTURES, CWD_GETTERS};
+use isolint_python::knowledge::{
+    changes_cwd, last_component, CHDIR_CALLS, CHDIR_FIXTURES, CWD_GETTERS,
+};
 use isolint_python::model::{BindingValue, Role, ScopeId};
 use isolint_python::syntax::{field, kind, CallArgs};
 use tree_sitter::Node;

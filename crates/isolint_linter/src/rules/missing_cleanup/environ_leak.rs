@@ -1,12 +1,12 @@
 use crate::context::{FileContext, Finding};
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
-use crate::rules::{ProjectView, Rule};
-use isolint_python::knowledge::last_component;
 use crate::rules::missing_cleanup::restore::{
     consequence, is_saved_value, leak_at, related_restore, who, ChangeKind, Leak, ProcessState,
     StateChange,
 };
+use crate::rules::{ProjectView, Rule};
+use isolint_python::knowledge::last_component;
 use isolint_python::model::{string_value, Role, ScopeId};
 use isolint_python::source::Span;
 use isolint_python::syntax::{field, kind, named_children, unparenthesize, CallArgs};
@@ -354,7 +354,6 @@ fn is_env_guard_call(expr: Node, ctx: &FileContext, scope: ScopeId) -> bool {
     }
     last.contains("environ") || last.contains("env") && !last.contains("envelope")
 }
-
 
 /// A name bound from the environment itself: `old = os.environ.get("K")`, `saved = os.environ.copy()`.
 fn is_saved_env_value(expr: Node, scope: ScopeId, ctx: &FileContext) -> bool {

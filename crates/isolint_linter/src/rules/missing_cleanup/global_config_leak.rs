@@ -121,10 +121,9 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
             if LOGGER_SETTERS.contains(&last) {
                 let receiver = callee.child_by_field_id(field::OBJECT.id())?;
                 let logger = logger_name(receiver, scope, ctx, 0)?;
-                let saved = args
-                    .positional
-                    .first()
-                    .is_some_and(|a| is_saved_value(*a, scope, ctx, &["getEffectiveLevel", ".level"]));
+                let saved = args.positional.first().is_some_and(|a| {
+                    is_saved_value(*a, scope, ctx, &["getEffectiveLevel", ".level"])
+                });
                 let undoes = last.starts_with("remove") || saved;
                 return Some(SettingChange {
                     change: StateChange {
@@ -135,10 +134,10 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
                     fix: "use the `caplog` fixture (`caplog.set_level(level, logger=...)`, which is undone after the test), or undo the change in `finally` or after `yield`".to_string(),
                 });
             }
-            if !matches!(
-                last,
-                "basicConfig" | "set_event_loop"
-            ) && !GLOBAL_SETTINGS.iter().any(|s| last_component(s.setter) == last)
+            if !matches!(last, "basicConfig" | "set_event_loop")
+                && !GLOBAL_SETTINGS
+                    .iter()
+                    .any(|s| last_component(s.setter) == last)
             {
                 return None;
             }
@@ -196,7 +195,11 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
                     Some(SettingChange {
                         change: StateChange {
                             key: Some(key),
-                            kind: if restores { ChangeKind::Restore } else { ChangeKind::Set },
+                            kind: if restores {
+                                ChangeKind::Restore
+                            } else {
+                                ChangeKind::Set
+                            },
                         },
                         what: format!("changes a process-wide setting (`{qualified}`)"),
                         fix: setting.fix.to_string(),
@@ -216,7 +219,11 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
                 let lower = ctx.text(right).to_ascii_lowercase();
                 SAVED_VALUE_WORDS.iter().any(|w| lower.contains(w))
             };
-            let kind = if saved { ChangeKind::Restore } else { ChangeKind::Set };
+            let kind = if saved {
+                ChangeKind::Restore
+            } else {
+                ChangeKind::Set
+            };
             if last_component(ctx.text(object)) == "settings"
                 && model.qualified_name(object, scope)?.as_str() == "django.conf.settings"
             {
@@ -237,7 +244,9 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
                         kind,
                     },
                     what: format!("changes the `{logger}` logger (`{attribute}`)"),
-                    fix: "use the `caplog` fixture, or undo the change in `finally` or after `yield`".to_string(),
+                    fix:
+                        "use the `caplog` fixture, or undo the change in `finally` or after `yield`"
+                            .to_string(),
                 });
             }
             None
@@ -270,17 +279,29 @@ impl ProcessState for Settings {
 
     /// `caplog.at_level`, `self.assertLogs`, `override_settings`, `self.settings(...)`.
     fn is_guard(&self, call: Node, _scope: ScopeId, ctx: &FileContext) -> bool {
-        call.child_by_field_id(field::FUNCTION.id()).is_some_and(|callee| {
-            let last = last_component(ctx.text(callee));
-            LOGGER_GUARDS.contains(&last)
-                || matches!(last, "override_settings" | "modify_settings" | "settings")
-        })
+        call.child_by_field_id(field::FUNCTION.id())
+            .is_some_and(|callee| {
+                let last = last_component(ctx.text(callee));
+                LOGGER_GUARDS.contains(&last)
+                    || matches!(last, "override_settings" | "modify_settings" | "settings")
+            })
     }
 
     fn cleanup_restores(&self, text: &str) -> bool {
-        ["removeHandler", "setLevel", "setdefaulttimeout", "setlocale", "tzset", "signal", "setrecursionlimit", "disable", "set_event_loop", "settings"]
-            .iter()
-            .any(|w| text.contains(w))
+        [
+            "removeHandler",
+            "setLevel",
+            "setdefaulttimeout",
+            "setlocale",
+            "tzset",
+            "signal",
+            "setrecursionlimit",
+            "disable",
+            "set_event_loop",
+            "settings",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
     }
 
     /// Setting it again later is the way back (`logger.setLevel(old)`, `socket.setdefaulttimeout(None)`).
@@ -344,7 +365,9 @@ impl Rule for GlobalConfigLeak {
         let Some(setting) = classify(node, scope, ctx) else {
             return;
         };
-        if leak.change.key.as_deref() == Some("logging:disable") && caplog_restores_disable(scope, ctx) {
+        if leak.change.key.as_deref() == Some("logging:disable")
+            && caplog_restores_disable(scope, ctx)
+        {
             return;
         }
         let event_loop = leak.change.key.as_deref() == Some("asyncio:event_loop");

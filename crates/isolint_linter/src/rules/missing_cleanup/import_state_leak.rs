@@ -2,8 +2,7 @@ use crate::context::FileContext;
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::missing_cleanup::restore::{
-    consequence, is_saved_value, leak_at, report_leak, who, ChangeKind, ProcessState,
-    StateChange,
+    consequence, is_saved_value, leak_at, report_leak, who, ChangeKind, ProcessState, StateChange,
 };
 use crate::rules::Rule;
 use isolint_python::knowledge::{
@@ -46,7 +45,8 @@ fn part_of(expr: Node, scope: ScopeId, ctx: &FileContext) -> Option<&'static str
 
 /// A key's text when it is a literal or a name bound to one.
 fn literal(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<String> {
-    string_value(node, ctx.source()).or_else(|| ctx.eval.eval(node, scope).as_str().map(String::from))
+    string_value(node, ctx.source())
+        .or_else(|| ctx.eval.eval(node, scope).as_str().map(String::from))
 }
 
 /// What restores a part: a name bound to a copy of it.
@@ -111,7 +111,11 @@ impl ProcessState for ImportState {
                 let entry = if part == "sysmodules" { entry } else { None };
                 // Removing an entry whose name is computed (`del sys.modules[module.__name__]`)
                 // is most often the test's own cleanup of a module it imported.
-                if part == "sysmodules" && kind == ChangeKind::Remove && entry.is_none() && first.is_some() {
+                if part == "sysmodules"
+                    && kind == ChangeKind::Remove
+                    && entry.is_none()
+                    && first.is_some()
+                {
                     return None;
                 }
                 (key(part, entry), kind)
@@ -172,9 +176,17 @@ impl ProcessState for ImportState {
             .child_by_field_id(field::ARGUMENTS.id())
             .map_or("", |a| ctx.text(a));
         if name.contains("patch") {
-            return ["sys.path", "sys.modules", "argv", "\"path\"", "'path'", "\"modules\"", "'modules'"]
-                .iter()
-                .any(|w| args.contains(w));
+            return [
+                "sys.path",
+                "sys.modules",
+                "argv",
+                "\"path\"",
+                "'path'",
+                "\"modules\"",
+                "'modules'",
+            ]
+            .iter()
+            .any(|w| args.contains(w));
         }
         let last = last_component(name).to_ascii_lowercase();
         ["syspath", "sys_path", "argv", "modules", "prepend"]
@@ -204,7 +216,10 @@ impl ProcessState for ImportState {
         }
         later.kind != ChangeKind::Set
             && crate::rules::missing_cleanup::restore::keys_match(&change.key, &later.key)
-            && !later.key.as_deref().is_some_and(|k| k.starts_with("reload:"))
+            && !later
+                .key
+                .as_deref()
+                .is_some_and(|k| k.starts_with("reload:"))
     }
 }
 
@@ -226,7 +241,11 @@ impl Rule for ImportStateLeak {
         let Some(leak) = leak_at(node, scope, ctx, &ImportState) else {
             return;
         };
-        let key = leak.change.key.clone().unwrap_or_else(|| "sysmodules".into());
+        let key = leak
+            .change
+            .key
+            .clone()
+            .unwrap_or_else(|| "sysmodules".into());
         let removes = leak.change.kind == ChangeKind::Remove;
         let (what, fix) = match key.split_once(':') {
             Some(("reload", module)) => (
@@ -262,4 +281,3 @@ impl Rule for ImportStateLeak {
         report_leak(ctx, &META, node, leak, message, fix);
     }
 }
-

@@ -54,7 +54,9 @@ fn patch_key(call: Node, scope: ScopeId, ctx: &FileContext) -> Option<String> {
             .map(|t| string_value(t, source).unwrap_or_else(|| ctx.text(t).to_string())),
         c if c.ends_with("patch.object") => {
             let object = args.get(0, "target").map(|t| ctx.text(t).to_string());
-            let attribute = args.get(1, "attribute").and_then(|a| string_value(a, source));
+            let attribute = args
+                .get(1, "attribute")
+                .and_then(|a| string_value(a, source));
             object.map(|o| match attribute {
                 Some(a) => format!("{o}.{a}"),
                 None => o,
@@ -67,7 +69,10 @@ fn patch_key(call: Node, scope: ScopeId, ctx: &FileContext) -> Option<String> {
         c if c.contains("freez") || c.contains("time_machine") => Some("time".to_string()),
         c => Some(c.split('.').next().unwrap_or(c).to_string()),
     };
-    Some(format!("mock:{}", target.unwrap_or_else(|| ctx.text(call).to_string())))
+    Some(format!(
+        "mock:{}",
+        target.unwrap_or_else(|| ctx.text(call).to_string())
+    ))
 }
 
 /// The patch a patcher expression holds: a constructor call, a name bound to one, or an
@@ -96,9 +101,11 @@ fn patcher_key(receiver: Node, scope: ScopeId, ctx: &FileContext) -> Option<Stri
                 .get(ctx.text(attribute))?
                 .iter()
                 .find_map(|b| match b.value {
-                    BindingValue::Expr(value) => {
-                        patch_key(value, crate::rules::missing_cleanup::restore::scope_of(value, class, ctx), ctx)
-                    }
+                    BindingValue::Expr(value) => patch_key(
+                        value,
+                        crate::rules::missing_cleanup::restore::scope_of(value, class, ctx),
+                        ctx,
+                    ),
                     _ => None,
                 })
         }
@@ -121,7 +128,12 @@ fn looks_like_patcher(receiver: Node, scope: ScopeId, ctx: &FileContext) -> bool
 }
 
 /// `responses.start()`, `httpretty.disable()`: a module-wide mock switched on or off.
-fn switch_change(callee: Node, last: &str, scope: ScopeId, ctx: &FileContext) -> Option<StateChange> {
+fn switch_change(
+    callee: Node,
+    last: &str,
+    scope: ScopeId,
+    ctx: &FileContext,
+) -> Option<StateChange> {
     if !MOCK_SWITCHES.iter().any(|(on, offs)| {
         last_component(on) == last || offs.iter().any(|o| last_component(o) == last)
     }) {
@@ -214,7 +226,10 @@ impl Rule for PatchNotStopped {
             format!(
                 "{} switches on `{target}` and {}",
                 who(&leak.owner),
-                consequence(leak.restoration, "it (every later test's requests are intercepted)")
+                consequence(
+                    leak.restoration,
+                    "it (every later test's requests are intercepted)"
+                )
             )
         } else {
             format!(

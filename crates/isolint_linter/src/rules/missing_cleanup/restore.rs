@@ -65,7 +65,9 @@ pub enum Restoration {
     Always,
     /// Later in the same body, not in `finally`, with an assertion before it: a failing test
     /// leaves the state changed.
-    OnlyIfPasses { restore: Span },
+    OnlyIfPasses {
+        restore: Span,
+    },
     Never,
 }
 
@@ -124,7 +126,9 @@ pub fn leak_at(
 pub fn reported_role(owner: &Owner, ctx: &FileContext) -> bool {
     match owner.role {
         Role::Test | Role::Setup => true,
-        Role::Fixture => !(owner.fixture_autouse && owner.fixture_scope.as_deref() == Some("session")),
+        Role::Fixture => {
+            !(owner.fixture_autouse && owner.fixture_scope.as_deref() == Some("session"))
+        }
         Role::Helper => ctx.file.pytest_module || !ctx.model.unittest_classes.is_empty(),
         _ => false,
     }
@@ -192,9 +196,9 @@ fn guarded(
     }
     scopes.iter().any(|s| {
         model.scopes[*s].decorators.iter().any(|d| {
-            named_children(*d)
-                .next()
-                .is_some_and(|expr| expr.kind() == kind::CALL && state.is_guard(expr, MODULE_SCOPE, ctx))
+            named_children(*d).next().is_some_and(|expr| {
+                expr.kind() == kind::CALL && state.is_guard(expr, MODULE_SCOPE, ctx)
+            })
         })
     })
 }
@@ -257,7 +261,8 @@ fn restoration(
                     if state.undoes(change, &other) {
                         let protected = anywhere
                             || yield_at.is_some_and(|y| {
-                                (node.start_byte() < y || in_yield(node)) && current.start_byte() > y
+                                (node.start_byte() < y || in_yield(node))
+                                    && current.start_byte() > y
                             })
                             || in_finally(current, owner_node);
                         if protected {
@@ -412,9 +417,7 @@ pub fn is_saved_value(expr: Node, scope: ScopeId, ctx: &FileContext, getters: &[
     let expr = isolint_python::syntax::unparenthesize(expr);
     let text = ctx.text(expr);
     let lower = text.to_ascii_lowercase();
-    if SAVED_VALUE_WORDS
-        .iter()
-        .any(|w| lower.contains(w))
+    if SAVED_VALUE_WORDS.iter().any(|w| lower.contains(w))
         || getters.iter().any(|g| text.contains(g))
     {
         return true;

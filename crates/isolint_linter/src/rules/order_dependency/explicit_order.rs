@@ -27,7 +27,11 @@ static META: RuleMeta = RuleMeta {
 const FIX: &str = "make each test set up what it needs (a fixture) so the order does not matter; if the sequence must stay, keep it on one worker with `@pytest.mark.xdist_group(\"name\")` and run xdist with `--dist loadgroup`";
 
 /// The marker an expression applies, when it is an ordering one: `pytest.mark.order(2)`.
-fn order_marker<'t>(expr: Node<'t>, scope: ScopeId, ctx: &FileContext<'_, 't>) -> Option<&'static str> {
+fn order_marker<'t>(
+    expr: Node<'t>,
+    scope: ScopeId,
+    ctx: &FileContext<'_, 't>,
+) -> Option<&'static str> {
     let (callee, call) = if expr.kind() == kind::CALL {
         (expr.child_by_field_id(field::FUNCTION.id())?, Some(expr))
     } else {
@@ -138,7 +142,10 @@ fn report(
         _ => "the tests of this module".to_string(),
     };
     let what = match marker {
-        "dependency" => "depend on other tests having passed (`pytest.mark.dependency(depends=...)`)".to_string(),
+        "dependency" => {
+            "depend on other tests having passed (`pytest.mark.dependency(depends=...)`)"
+                .to_string()
+        }
         "incremental" => "run as an incremental sequence (`pytest.mark.incremental`)".to_string(),
         other => format!("ask for a place in the run order (`pytest.mark.{other}`)"),
     };

@@ -51,14 +51,21 @@ struct Touches<'t> {
 
 /// The shared state an expression names: a class attribute (`cls.x`, `type(self).x`,
 /// `Class.x`, and `self.x` when read) or a module-level variable.
-fn state_key(expr: Node, scope: ScopeId, class: Option<(ScopeId, &str)>, writing: bool, ctx: &FileContext) -> Option<String> {
+fn state_key(
+    expr: Node,
+    scope: ScopeId,
+    class: Option<(ScopeId, &str)>,
+    writing: bool,
+    ctx: &FileContext,
+) -> Option<String> {
     let model = ctx.model;
     match expr.kind() {
         kind::ATTRIBUTE => {
             let (_, class_name) = class?;
             let object = ctx.text(expr.child_by_field_id(field::OBJECT.id())?);
             let attribute = ctx.text(expr.child_by_field_id(field::ATTRIBUTE.id())?);
-            let on_class = matches!(object, "cls" | "type(self)" | "self.__class__") || object == class_name;
+            let on_class =
+                matches!(object, "cls" | "type(self)" | "self.__class__") || object == class_name;
             // A test's `self` is a new instance per test: only reads of it can see the class's value.
             let via_self = object == "self" && !writing;
             (on_class || via_self).then(|| format!("class:{class_name}.{attribute}"))
@@ -76,7 +83,11 @@ fn state_key(expr: Node, scope: ScopeId, class: Option<(ScopeId, &str)>, writing
     }
 }
 
-fn touches<'t>(test: ScopeId, class: Option<(ScopeId, &str)>, ctx: &FileContext<'_, 't>) -> Touches<'t> {
+fn touches<'t>(
+    test: ScopeId,
+    class: Option<(ScopeId, &str)>,
+    ctx: &FileContext<'_, 't>,
+) -> Touches<'t> {
     let model = ctx.model;
     let mut found = Touches::default();
     let mut stack = vec![model.scopes[test].node];
@@ -176,13 +187,15 @@ impl Rule for NumberedTestsSharingState {
         for (_, test) in &numbered {
             let touched = touches(*test, class, ctx);
             let written_here: Vec<&String> = touched.writes.iter().map(|(k, _)| k).collect();
-            if let Some((key, read, (writer, write))) = touched.reads.iter().find_map(|(key, read)| {
-                writers
-                    .get(key)
-                    .filter(|(writer, _)| writer != test)
-                    .filter(|_| !written_here.contains(&key))
-                    .map(|w| (key.clone(), *read, *w))
-            }) {
+            if let Some((key, read, (writer, write))) =
+                touched.reads.iter().find_map(|(key, read)| {
+                    writers
+                        .get(key)
+                        .filter(|(writer, _)| writer != test)
+                        .filter(|_| !written_here.contains(&key))
+                        .map(|w| (key.clone(), *read, *w))
+                })
+            {
                 findings.push((*test, key, read, writer, write));
             }
             for (key, write) in touched.writes {
@@ -191,7 +204,10 @@ impl Rule for NumberedTestsSharingState {
         }
         for (test, key, read, writer, write) in findings {
             let (_, owner) = ctx.owner_of(test);
-            let shown = key.split_once(':').map_or(key.as_str(), |(_, k)| k).to_string();
+            let shown = key
+                .split_once(':')
+                .map_or(key.as_str(), |(_, k)| k)
+                .to_string();
             let writer_name = model.scopes[writer].name;
             let site = owner.site();
             ctx.report(Finding {

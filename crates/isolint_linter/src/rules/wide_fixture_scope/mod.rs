@@ -21,6 +21,9 @@ pub fn project_findings(
         file,
         project,
         closures,
-        (&shared_mutable_fixture::META, &shared_connection_without_reset::META),
+        (
+            &shared_mutable_fixture::META,
+            &shared_connection_without_reset::META,
+        ),
     )
 }

@@ -28,14 +28,18 @@ pub fn shared_value(model: &FileModel, fixture: ScopeId) -> Option<SharedValue> 
         }
         let (_, binding) = model.lookup(text(expr, model.source), fixture, expr.start_byte())?;
         match binding.value {
-            BindingValue::Expr(value) | BindingValue::WithItem(value) => expr = unparenthesize(value),
+            BindingValue::Expr(value) | BindingValue::WithItem(value) => {
+                expr = unparenthesize(value)
+            }
             _ => return None,
         }
     }
     let source = model.source;
     match expr.kind() {
         kind::LIST | "list_comprehension" => Some(SharedValue::Mutable("a list".into())),
-        kind::DICTIONARY | "dictionary_comprehension" => Some(SharedValue::Mutable("a dict".into())),
+        kind::DICTIONARY | "dictionary_comprehension" => {
+            Some(SharedValue::Mutable("a dict".into()))
+        }
         kind::SET | kind::SET_COMPREHENSION => Some(SharedValue::Mutable("a set".into())),
         kind::CALL => {
             let callee = text(expr.child_by_field_id(field::FUNCTION.id())?, source);
@@ -135,7 +139,12 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
                     if matches!(left.kind(), kind::ATTRIBUTE | kind::SUBSCRIPT) {
                         let scope = model.scope_at(node.start_byte(), test);
                         if let Some(name) = parameter_root(model, left, scope, requested) {
-                            push(name, node, format!("assigns `{}`", text(left, source)), false);
+                            push(
+                                name,
+                                node,
+                                format!("assigns `{}`", text(left, source)),
+                                false,
+                            );
                         }
                     }
                 }
@@ -145,7 +154,12 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
                     if matches!(target.kind(), kind::ATTRIBUTE | kind::SUBSCRIPT) {
                         let scope = model.scope_at(node.start_byte(), test);
                         if let Some(name) = parameter_root(model, target, scope, requested) {
-                            push(name, node, format!("deletes `{}`", text(target, source)), false);
+                            push(
+                                name,
+                                node,
+                                format!("deletes `{}`", text(target, source)),
+                                false,
+                            );
                         }
                     }
                 }
@@ -158,14 +172,25 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
                     let method = last_component(text(callee, source));
                     let object = callee.child_by_field_id(field::OBJECT.id());
                     let scope = model.scope_at(node.start_byte(), test);
-                    let parameter =
-                        object.and_then(|o| parameter_root(model, o, scope, requested));
+                    let parameter = object.and_then(|o| parameter_root(model, o, scope, requested));
                     if let Some(name) = parameter {
-                        if CONNECTION_WRITE_METHODS.contains(&method) || writes_data(node, method, source) {
-                            push(name, node, format!("writes through it with `{}(...)`", text(callee, source)), true);
+                        if CONNECTION_WRITE_METHODS.contains(&method)
+                            || writes_data(node, method, source)
+                        {
+                            push(
+                                name,
+                                node,
+                                format!("writes through it with `{}(...)`", text(callee, source)),
+                                true,
+                            );
                         }
                         if MUTATING_METHODS.contains(&method) {
-                            push(name, node, format!("calls `{}(...)`", text(callee, source)), false);
+                            push(
+                                name,
+                                node,
+                                format!("calls `{}(...)`", text(callee, source)),
+                                false,
+                            );
                         }
                     }
                 }
@@ -190,7 +215,10 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
 
 /// `execute("INSERT ...")`, `run("CREATE ...")`: a query that writes.
 fn writes_data(call: Node, method: &str, source: &str) -> bool {
-    if !matches!(method, "execute" | "executemany" | "executescript" | "run" | "query" | "execute_write") {
+    if !matches!(
+        method,
+        "execute" | "executemany" | "executescript" | "run" | "query" | "execute_write"
+    ) {
         return false;
     }
     let Some(first) = call
@@ -214,7 +242,10 @@ pub fn findings(
     file: usize,
     project: &Project,
     closures: &[Vec<BTreeSet<FixtureRef>>],
-    (mutable, connection): (&'static crate::registry::RuleMeta, &'static crate::registry::RuleMeta),
+    (mutable, connection): (
+        &'static crate::registry::RuleMeta,
+        &'static crate::registry::RuleMeta,
+    ),
 ) -> Vec<Finding> {
     let files: &[FileFacts] = project.files;
     let mut found = Vec::new();
