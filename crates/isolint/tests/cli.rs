@@ -1423,8 +1423,8 @@ fn rule_all() {
     let codes = [
         "ISO001", "ISO002", "ISO003", "ISO101", "ISO102", "ISO103", "ISO104", "ISO105", "ISO201",
         "ISO202", "ISO203", "ISO204", "ISO205", "ISO206", "ISO401", "ISO403", "ISO404", "ISO501",
-        "ISO502", "ISO503", "ISO504", "ISO505", "ISO601", "ISO602", "ISO603", "ISO701", "ISO901",
-        "ISO902", "ISO903", "ISO904", "ISO905",
+        "ISO502", "ISO503", "ISO504", "ISO505", "ISO506", "ISO601", "ISO602", "ISO603", "ISO701",
+        "ISO901", "ISO902", "ISO903", "ISO904", "ISO905",
     ];
     for code in codes {
         assert!(run.stdout.contains(code), "{code}");

@@ -1055,3 +1055,31 @@ pub const IMMUTABLE_CLASSES: &[&str] = &[
     "Mock",
     "AsyncMock",
 ];
+
+/// Calls that start a process, thread or server that runs until stopped (ISO506).
+pub const RESOURCE_STARTERS: &[&str] = &[
+    "subprocess.Popen",
+    "multiprocessing.Process",
+    "threading.Thread",
+    "threading.Timer",
+    "http.server.HTTPServer",
+    "http.server.ThreadingHTTPServer",
+    "socketserver.TCPServer",
+    "socketserver.ThreadingTCPServer",
+    "socketserver.UDPServer",
+];
+
+/// Methods that stop (or wait for) such a resource.
+pub const RESOURCE_CLEANUPS: &[&str] = &[
+    "terminate",
+    "kill",
+    "wait",
+    "communicate",
+    "join",
+    "shutdown",
+    "server_close",
+    "close",
+    "stop",
+    "cancel",
+    "__exit__",
+];

@@ -84,6 +84,7 @@ pub static ALL: &[&dyn Rule] = &[
     &missing_cleanup::ImportStateLeak,
     &missing_cleanup::PatchNotStopped,
     &missing_cleanup::GlobalConfigLeak,
+    &missing_cleanup::ResourceWithoutTeardown,
     &wide_fixture_scope::SharedMutableFixture,
     &wide_fixture_scope::SharedConnectionWithoutReset,
     &wide_fixture_scope::SessionFixturePerWorker,

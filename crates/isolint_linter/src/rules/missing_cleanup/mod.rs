@@ -5,6 +5,7 @@ mod environ_leak;
 mod global_config_leak;
 mod import_state_leak;
 mod patch_not_stopped;
+mod resource_without_teardown;
 pub mod restore;
 
 pub use chdir_leak::ChdirLeak;
@@ -12,3 +13,4 @@ pub use environ_leak::EnvironLeak;
 pub use global_config_leak::GlobalConfigLeak;
 pub use import_state_leak::ImportStateLeak;
 pub use patch_not_stopped::PatchNotStopped;
+pub use resource_without_teardown::ResourceWithoutTeardown;
