@@ -1056,12 +1056,10 @@ pub const IMMUTABLE_CLASSES: &[&str] = &[
     "AsyncMock",
 ];
 
-/// Calls that start a process, thread or server that runs until stopped (ISO506).
+/// Calls that start a process or server that runs until stopped (ISO506). Threads are left out:
+/// most end on their own when their target returns.
 pub const RESOURCE_STARTERS: &[&str] = &[
     "subprocess.Popen",
-    "multiprocessing.Process",
-    "threading.Thread",
-    "threading.Timer",
     "http.server.HTTPServer",
     "http.server.ThreadingHTTPServer",
     "socketserver.TCPServer",

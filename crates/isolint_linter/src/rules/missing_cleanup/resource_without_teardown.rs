@@ -10,7 +10,7 @@ use isolint_python::model::{Role, ScopeId};
 use isolint_python::syntax::{field, kind, unparenthesize};
 use tree_sitter::Node;
 
-/// ISO506: a process, thread or server started in test code with no teardown on every path.
+/// ISO506: a process or server started in test code with no teardown on every path.
 pub struct ResourceWithoutTeardown;
 
 static META: RuleMeta = RuleMeta {
@@ -20,11 +20,11 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     effort: Effort::Lines,
     shared_effort: Effort::Moderate,
-    summary: "A process, thread or server is started with no teardown on every path",
+    summary: "A process or server is started with no teardown on every path",
     doc: include_str!("../../../../../rules/ISO506-resource-without-teardown.md"),
 };
 
-/// Processes, threads and servers, keyed by the name that holds them.
+/// Processes and servers, keyed by the name that holds them.
 struct Resources;
 
 /// The name a resource is bound to (`proc = subprocess.Popen(...)`, `self.server = ...`).
