@@ -151,6 +151,8 @@ pub fn extract(
             isolates_home,
             resets_env,
             calls: called_names(model, id),
+            shared_value: crate::rules::wide_fixture_scope::shared_value(model, id),
+            resets: crate::rules::wide_fixture_scope::resets(model, id),
         });
     }
     facts
@@ -169,7 +171,7 @@ fn test_facts(
     let scope = &model.scopes[id];
     let classes: Vec<String> = model.class_path(id).into_iter().map(String::from).collect();
     let parametrized_names = eval.parametrized_names(id);
-    let requested = scope
+    let requested: Vec<String> = scope
         .parameters()
         .into_iter()
         .filter(|(name, default)| {
@@ -202,7 +204,7 @@ fn test_facts(
         node_id: node_id.join("::"),
         name: scope.name.to_string(),
         position: index.position(source, model.span_of_name(id).start),
-        requested,
+        requested: requested.clone(),
         usefixtures: usefixtures(model, id, false),
         parameter_count: if parametrized { parameter_count } else { None },
         parametrized,
@@ -223,6 +225,7 @@ fn test_facts(
             .class_of_method(id)
             .is_some_and(|c| model.unittest_classes.contains(&c)),
         calls: called_names(model, id),
+        fixture_writes: crate::rules::wide_fixture_scope::fixture_writes(model, id, &requested),
         classes,
     }
 }

@@ -946,6 +946,11 @@ fn project_stage(
                 outcome.fixes.entry(key).or_insert(fix);
             }
         }
+        if options.rules.contains("ISO601") || options.rules.contains("ISO602") {
+            findings.extend(crate::rules::wide_fixture_scope::project_findings(
+                file_index, &project, &closures,
+            ));
+        }
         findings.retain(|f| {
             crate::registry::all_rules()
                 .iter()

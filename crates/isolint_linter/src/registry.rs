@@ -365,8 +365,8 @@ mod tests {
             "ISO301",
             "ISO3",
             "mutable-module-global",
-            "order-dependency",
-            "ISO70",
+            "module-state",
+            "ISO30",
         ] {
             let selector = Selector::parse(text).unwrap();
             assert!(selector.only_planned(), "{text}");

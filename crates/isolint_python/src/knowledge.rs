@@ -804,3 +804,337 @@ pub const PATH_OBJECT_SINKS: &[&str] = &[
     "numpy.savetxt",
     "logging.FileHandler",
 ];
+
+// Process-wide state that test code changes and must put back (ISO502–ISO505).
+
+/// Words in a name that say it holds a value saved before a change, to be put back.
+pub const SAVED_VALUE_WORDS: &[&str] = &["old", "orig", "saved", "prev", "backup", "restore"];
+
+/// Calls that move the process into another working folder.
+pub const CHDIR_CALLS: &[&str] = &["os.chdir", "os.fchdir"];
+
+/// Text of calls whose result is the current working folder: a name bound to one is a saved cwd.
+pub const CWD_GETTERS: &[&str] = &[
+    "getcwd",
+    ".cwd()",
+    "curdir",
+    "abspath(\".\")",
+    "abspath('.')",
+];
+
+/// Methods of `sys.path`, `sys.modules` and `sys.argv` that add or replace entries, and those that
+/// remove them.
+pub const IMPORT_STATE_ADDERS: &[&str] = &[
+    "insert",
+    "append",
+    "extend",
+    "update",
+    "setdefault",
+    "__setitem__",
+];
+pub const IMPORT_STATE_REMOVERS: &[&str] = &["remove", "pop", "clear", "__delitem__", "popitem"];
+
+/// Calls that re-execute a module in place: classes and functions get new identities while other
+/// modules keep the old ones.
+pub const RELOAD_CALLS: &[&str] = &["importlib.reload", "imp.reload"];
+
+/// A process-wide setting changed by one call and put back by calling it again.
+pub struct GlobalSetting {
+    pub setter: &'static str,
+    /// The effect key; `{0}` is replaced by the first argument's text (`signal:SIGALRM`).
+    pub key: &'static str,
+    /// Calls whose result is the current value (a name bound to one is a saved value).
+    pub getter: &'static str,
+    /// Fewer arguments than this only query the setting (`locale.setlocale(locale.LC_ALL)`).
+    pub min_args: usize,
+    /// How to do it without leaking.
+    pub fix: &'static str,
+}
+
+pub const GLOBAL_SETTINGS: &[GlobalSetting] = &[
+    GlobalSetting {
+        setter: "socket.setdefaulttimeout",
+        key: "socket:defaulttimeout",
+        getter: "getdefaulttimeout",
+        min_args: 1,
+        fix: "save `socket.getdefaulttimeout()` first and set it back in `finally` (or in a yield fixture's teardown)",
+    },
+    GlobalSetting {
+        setter: "locale.setlocale",
+        key: "locale:{0}",
+        getter: "getlocale",
+        min_args: 2,
+        fix: "save `locale.setlocale(category)` first and set it back in `finally` (or in a yield fixture's teardown)",
+    },
+    GlobalSetting {
+        setter: "time.tzset",
+        key: "time:tz",
+        getter: "tzname",
+        min_args: 0,
+        fix: "restore `TZ` and call `time.tzset()` again in `finally` (or after `yield` in a fixture that uses `monkeypatch.setenv(\"TZ\", ...)`)",
+    },
+    GlobalSetting {
+        setter: "signal.signal",
+        key: "signal:{0}",
+        getter: "getsignal",
+        min_args: 2,
+        fix: "keep the handler `signal.signal` returns and reinstall it in `finally` (or after `yield` in a fixture)",
+    },
+    GlobalSetting {
+        setter: "sys.setrecursionlimit",
+        key: "sys:recursionlimit",
+        getter: "getrecursionlimit",
+        min_args: 1,
+        fix: "save `sys.getrecursionlimit()` first and set it back in `finally` (or after `yield` in a fixture)",
+    },
+    GlobalSetting {
+        setter: "sys.setswitchinterval",
+        key: "sys:switchinterval",
+        getter: "getswitchinterval",
+        min_args: 1,
+        fix: "save `sys.getswitchinterval()` first and set it back in `finally`",
+    },
+    GlobalSetting {
+        setter: "logging.disable",
+        key: "logging:disable",
+        getter: "root.manager.disable",
+        min_args: 0,
+        fix: "call `logging.disable(logging.NOTSET)` in `finally` (or after `yield` in a fixture)",
+    },
+    GlobalSetting {
+        setter: "logging.captureWarnings",
+        key: "logging:captureWarnings",
+        getter: "",
+        min_args: 1,
+        fix: "call `logging.captureWarnings(False)` in `finally` (or after `yield` in a fixture)",
+    },
+    GlobalSetting {
+        setter: "logging.setLoggerClass",
+        key: "logging:loggerClass",
+        getter: "getLoggerClass",
+        min_args: 1,
+        fix: "save `logging.getLoggerClass()` first and set it back in `finally`",
+    },
+    GlobalSetting {
+        setter: "asyncio.set_event_loop_policy",
+        key: "asyncio:policy",
+        getter: "get_event_loop_policy",
+        min_args: 1,
+        fix: "call `asyncio.set_event_loop_policy(None)` in `finally` (or after `yield` in a fixture)",
+    },
+];
+
+/// Logger methods that change a logger for the whole process, and the logger attributes whose
+/// assignment does.
+pub const LOGGER_SETTERS: &[&str] = &[
+    "setLevel",
+    "addHandler",
+    "removeHandler",
+    "addFilter",
+    "removeFilter",
+];
+pub const LOGGER_ATTRIBUTES: &[&str] = &["disabled", "propagate", "handlers", "level", "filters"];
+
+/// Context managers that save a logger's level and handlers and put them back on exit.
+pub const LOGGER_GUARDS: &[&str] = &["assertLogs", "assertNoLogs", "at_level", "catching_logs"];
+
+/// Constructors of patchers that `.start()` switches on and `.stop()` off (matched on the end of the
+/// qualified name).
+pub const PATCHER_CONSTRUCTORS: &[&str] = &[
+    "mock.patch",
+    "mock.patch.object",
+    "mock.patch.dict",
+    "mock.patch.multiple",
+    "freezegun.freeze_time",
+    "requests_mock.Mocker",
+    "requests_mock.mock",
+    "aioresponses.aioresponses",
+    "respx.mock",
+    "time_machine.travel",
+];
+
+/// Module-level switches of HTTP mocking libraries: the call that turns interception on, and the
+/// calls that turn it off.
+pub const MOCK_SWITCHES: &[(&str, &[&str])] = &[
+    ("responses.start", &["responses.stop"]),
+    ("responses.mock.start", &["responses.mock.stop"]),
+    ("httpretty.enable", &["httpretty.disable"]),
+    (
+        "httpretty.httpretty.enable",
+        &["httpretty.httpretty.disable"],
+    ),
+    ("pook.on", &["pook.off", "pook.disable"]),
+    ("pook.activate", &["pook.off", "pook.disable"]),
+];
+
+/// Markers that ask for a place in the run order (pytest-order, pytest-ordering, pytest-dependency,
+/// the `incremental` recipe of pytest's docs).
+pub const ORDER_MARKERS: &[&str] = &[
+    "order",
+    "run",
+    "first",
+    "second",
+    "third",
+    "last",
+    "second_to_last",
+    "dependency",
+    "incremental",
+];
+
+/// Words that, followed by a number, place a test in a sequence (`test_step2`, `test_part1`).
+pub const SEQUENCE_WORDS: &[&str] = &["step", "part", "stage", "phase"];
+
+/// Methods that change a container in place.
+pub const MUTATING_METHODS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "popitem",
+    "clear",
+    "update",
+    "setdefault",
+    "add",
+    "discard",
+    "sort",
+    "reverse",
+    "__setitem__",
+    "__delitem__",
+    "appendleft",
+    "extendleft",
+];
+
+/// Calls that list a folder in the file system's order (ISO701 wants them sorted).
+pub const UNORDERED_LISTINGS: &[&str] = &[
+    "listdir", "scandir", "glob", "iglob", "rglob", "iterdir", "walk",
+];
+
+/// Qualified-name prefixes of calls whose value differs in every process.
+pub const VARYING_VALUE_PREFIXES: &[&str] = &[
+    "random.",
+    "uuid.uuid1",
+    "uuid.uuid4",
+    "time.time",
+    "time.monotonic",
+    "time.perf_counter",
+    "datetime.datetime.now",
+    "datetime.datetime.utcnow",
+    "datetime.datetime.today",
+    "datetime.date.today",
+    "secrets.",
+    "os.urandom",
+];
+
+/// Calls whose result is a connection, session, driver or Dagster context (the last component).
+pub const CONNECTION_FACTORIES: &[&str] = &[
+    "connect",
+    "session",
+    "Session",
+    "driver",
+    "MongoClient",
+    "Redis",
+    "StrictRedis",
+    "build_op_context",
+    "build_asset_context",
+    "build_init_resource_context",
+    "build_resources",
+    "begin",
+];
+
+/// Methods that write through a connection or session.
+pub const CONNECTION_WRITE_METHODS: &[&str] = &[
+    "add_all",
+    "bulk_save_objects",
+    "commit",
+    "flush",
+    "merge",
+    "insert_one",
+    "insert_many",
+    "update_one",
+    "update_many",
+    "delete_one",
+    "delete_many",
+    "replace_one",
+    "hset",
+    "lpush",
+    "rpush",
+    "sadd",
+];
+
+/// Words of a query that writes (matched as whole words, case-insensitively).
+pub const CONNECTION_WRITE_WORDS: &[&str] = &[
+    "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "TRUNCATE", "MERGE",
+];
+
+/// Methods that put a shared value back into its starting state.
+pub const RESET_METHODS: &[&str] = &[
+    "clear",
+    "reset",
+    "reset_mock",
+    "rollback",
+    "truncate",
+    "begin",
+    "begin_nested",
+    "delete_all",
+    "flushdb",
+    "flushall",
+    "drop_all",
+    "cleanup",
+    "refresh",
+];
+
+/// Calls whose result is a mutable container.
+pub const MUTABLE_FACTORIES: &[&str] = &[
+    "dict",
+    "list",
+    "set",
+    "defaultdict",
+    "OrderedDict",
+    "Counter",
+    "deque",
+    "bytearray",
+];
+
+/// Classes whose instances cannot be changed in place (or are not shared state when they are).
+pub const IMMUTABLE_CLASSES: &[&str] = &[
+    "Path",
+    "PurePath",
+    "PosixPath",
+    "WindowsPath",
+    "Decimal",
+    "Fraction",
+    "Enum",
+    "UUID",
+    "Timestamp",
+    "Timedelta",
+    "MagicMock",
+    "Mock",
+    "AsyncMock",
+];
+
+/// Calls that start a process or server that runs until stopped (ISO506). Threads are left out:
+/// most end on their own when their target returns.
+pub const RESOURCE_STARTERS: &[&str] = &[
+    "subprocess.Popen",
+    "http.server.HTTPServer",
+    "http.server.ThreadingHTTPServer",
+    "socketserver.TCPServer",
+    "socketserver.ThreadingTCPServer",
+    "socketserver.UDPServer",
+];
+
+/// Methods that stop (or wait for) such a resource.
+pub const RESOURCE_CLEANUPS: &[&str] = &[
+    "terminate",
+    "kill",
+    "wait",
+    "communicate",
+    "join",
+    "shutdown",
+    "server_close",
+    "close",
+    "stop",
+    "cancel",
+    "__exit__",
+];

@@ -130,6 +130,30 @@ pub struct TestFacts {
     pub unittest: bool,
     /// Names of functions the test calls directly (to attribute helpers' findings).
     pub calls: Vec<String>,
+    /// Changes the test makes to the objects its fixtures give it (ISO601/ISO602).
+    pub fixture_writes: Vec<FixtureWrite>,
+}
+
+/// A test changing, or writing through, the value of a fixture it requests.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct FixtureWrite {
+    /// The fixture (parameter) name.
+    pub fixture: String,
+    pub span: crate::source::Span,
+    /// What the statement does, for messages (`appends to it`, `writes through it`).
+    pub what: String,
+    /// A write through a connection or session (`execute("INSERT ...")`, `session.add`), as
+    /// opposed to a change of the object itself.
+    pub through_connection: bool,
+}
+
+/// What a fixture returns, as far as sharing it between tests matters.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SharedValue {
+    /// A mutable object (`a list`, `a \`Layout\` instance`).
+    Mutable(String),
+    /// A connection, session, driver or Dagster context.
+    Connection(String),
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -154,6 +178,11 @@ pub struct FixtureFacts {
     pub resets_env: Vec<String>,
     /// Names of functions it calls (to attribute helpers' findings to its users).
     pub calls: Vec<String>,
+    /// What it returns or yields, when that is a mutable object or a connection.
+    pub shared_value: Option<SharedValue>,
+    /// Fixtures it requests and resets (`clear()`, `rollback()`, `begin_nested()`): a function
+    /// fixture doing so gives every test a clean copy of a wide one.
+    pub resets: Vec<String>,
 }
 
 /// A fixture: file index and fixture index in that file.
@@ -596,6 +625,8 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
                             node_id,
                             classes: vec![class.name.clone()],
                             unittest: class.unittest || template.unittest,
+                            // Their spans are in the base class's file.
+                            fixture_writes: Vec::new(),
                             ..template.clone()
                         },
                     ));
@@ -673,6 +704,8 @@ mod tests {
             isolates_home: false,
             resets_env: Vec::new(),
             calls: Vec::new(),
+            shared_value: None,
+            resets: Vec::new(),
         }
     }
 
@@ -690,6 +723,7 @@ mod tests {
             xdist_group: None,
             unittest: false,
             calls: Vec::new(),
+            fixture_writes: Vec::new(),
         }
     }
 

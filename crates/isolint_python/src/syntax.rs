@@ -71,6 +71,8 @@ pub mod kind {
     pub const BOOLEAN_OPERATOR: &str = "boolean_operator";
     pub const AWAIT: &str = "await";
     pub const LIST_SPLAT: &str = "list_splat";
+    pub const ASSERT_STATEMENT: &str = "assert_statement";
+    pub const SET_COMPREHENSION: &str = "set_comprehension";
 
     /// Every kind above, for the grammar check.
     pub const ALL: &[&str] = &[
@@ -138,6 +140,8 @@ pub mod kind {
         BOOLEAN_OPERATOR,
         AWAIT,
         LIST_SPLAT,
+        ASSERT_STATEMENT,
+        SET_COMPREHENSION,
     ];
 }
 

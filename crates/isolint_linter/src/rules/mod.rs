@@ -7,10 +7,12 @@ use crate::registry::RuleMeta;
 use isolint_python::model::ScopeId;
 use tree_sitter::Node;
 
+pub mod collection;
 pub mod config;
 pub mod file_errors;
 pub mod hardcoded_path;
 pub mod missing_cleanup;
+pub mod order_dependency;
 pub mod shared_resource;
 pub mod wide_fixture_scope;
 
@@ -81,8 +83,19 @@ pub static ALL: &[&dyn Rule] = &[
     &shared_resource::FixedPort,
     &shared_resource::FixedDatabaseName,
     &shared_resource::FixedContainerName,
+    &order_dependency::ExplicitOrder,
+    &order_dependency::TestCallsTest,
+    &order_dependency::NumberedTestsSharingState,
     &missing_cleanup::EnvironLeak,
+    &missing_cleanup::ChdirLeak,
+    &missing_cleanup::ImportStateLeak,
+    &missing_cleanup::PatchNotStopped,
+    &missing_cleanup::GlobalConfigLeak,
+    &missing_cleanup::ResourceWithoutTeardown,
+    &wide_fixture_scope::SharedMutableFixture,
+    &wide_fixture_scope::SharedConnectionWithoutReset,
     &wide_fixture_scope::SessionFixturePerWorker,
+    &collection::UnorderedParametrize,
     &config::CoverageNotParallel,
     &config::XdistNotDeclared,
     &config::AddoptsOrderPlugins,

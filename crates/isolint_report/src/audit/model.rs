@@ -326,6 +326,8 @@ pub struct Neo4jItem {
 #[derive(Debug, Serialize)]
 pub struct OrderDependencies {
     pub checked: bool,
+    /// The cross-test state flow (ISO402) ran: an empty list of pairs then means none was found.
+    pub pairs_checked: bool,
     pub pairs: Vec<OrderPair>,
     /// Tests pinned in order by a plugin marker (a fact, whatever rules ran).
     pub ordering_markers: Vec<MarkedTest>,
@@ -1400,6 +1402,7 @@ pub fn build(inputs: &Inputs) -> Audit {
     );
     let order_dependencies = OrderDependencies {
         checked: family_checked(Category::OrderDependency),
+        pairs_checked: result.codes_checked.contains(&"ISO402"),
         pairs,
         ordering_markers,
         state_leaks: state_leaks.clone(),

@@ -1,13 +1,15 @@
 use crate::context::{FileContext, Finding};
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
+use crate::rules::missing_cleanup::restore::{
+    consequence, is_saved_value, leak_at, related_restore, who, ChangeKind, Leak, ProcessState,
+    StateChange,
+};
 use crate::rules::{ProjectView, Rule};
 use isolint_python::knowledge::last_component;
-use isolint_python::model::{string_value, Role, ScopeId, ScopeKind, MODULE_SCOPE};
+use isolint_python::model::{string_value, Role, ScopeId};
 use isolint_python::source::Span;
-use isolint_python::syntax::{
-    enclosing_with_contexts, field, kind, named_children, unparenthesize, CallArgs,
-};
+use isolint_python::syntax::{field, kind, named_children, unparenthesize, CallArgs};
 use tree_sitter::Node;
 
 /// ISO501: `os.environ` changed in test code and never restored.
@@ -35,14 +37,24 @@ struct EnvChange {
     what: &'static str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ChangeKind {
-    /// Sets a variable.
-    Set,
-    /// Removes a variable or clears the environment: a leak of its own, or the undoing of a set.
-    Remove,
-    /// Puts back a saved value or snapshot (`os.environ = saved`, `update(saved)`, `[K] = old`).
-    Restore,
+/// The process environment as the shared restore analysis sees it.
+struct Environ;
+
+impl ProcessState for Environ {
+    fn change(&self, node: Node, scope: ScopeId, ctx: &FileContext) -> Option<StateChange> {
+        env_change(node, scope, ctx).map(|c| StateChange {
+            key: c.key.map(|k| format!("env:{k}")),
+            kind: c.kind,
+        })
+    }
+
+    fn is_guard(&self, call: Node, scope: ScopeId, ctx: &FileContext) -> bool {
+        is_env_guard_call(call, ctx, scope)
+    }
+
+    fn cleanup_restores(&self, text: &str) -> bool {
+        text.contains("environ") || text.contains("env")
+    }
 }
 
 impl Rule for EnvironLeak {
@@ -77,43 +89,23 @@ impl Rule for EnvironLeak {
     }
 
     fn check_node(&self, node: Node, scope: ScopeId, ctx: &mut FileContext) {
+        let Some(Leak {
+            change,
+            owner,
+            restoration,
+        }) = leak_at(node, scope, ctx, &Environ)
+        else {
+            return;
+        };
+        let model = ctx.model;
+        let (owner_id, _) = ctx.owner_of(scope);
+        // A fixture that removes a variable before its test resets it: that guards the test.
+        if owner.role == Role::Fixture && change.kind == ChangeKind::Remove {
+            return;
+        }
         let Some(change) = env_change(node, scope, ctx) else {
             return;
         };
-        let (owner_id, owner) = ctx.owner_of(scope);
-        let model = ctx.model;
-        let flagged_role = match owner.role {
-            Role::Test | Role::Setup => true,
-            Role::Fixture => {
-                !(owner.fixture_autouse && owner.fixture_scope.as_deref() == Some("session"))
-            }
-            // A helper of a test module acts for the tests that call it; the project stage drops
-            // it when no test does.
-            Role::Helper => ctx.file.pytest_module || !model.unittest_classes.is_empty(),
-            _ => false,
-        };
-        if !flagged_role || change.kind == ChangeKind::Restore {
-            return;
-        }
-        let after_yield = model.scopes[owner_id]
-            .yield_at
-            .is_some_and(|y| node.start_byte() > y);
-        // A fixture that removes a variable before its test resets it: that guards the test.
-        let fixture_reset = owner.role == Role::Fixture && change.kind == ChangeKind::Remove;
-        if after_yield
-            || fixture_reset
-            || change.kind == ChangeKind::Remove && undoes_earlier_set(node, &change, owner_id, ctx)
-            || change.kind == ChangeKind::Set && repeats_earlier_set(node, &change, owner_id, ctx)
-        {
-            return;
-        }
-        if inside_env_guard(node, ctx, scope) || decorated_with_env_guard(owner_id, ctx) {
-            return;
-        }
-        if is_restored(node, &change, owner_id, ctx) {
-            return;
-        }
-
         let quoted: Vec<String> = change.names.iter().map(|n| format!("'{n}'")).collect();
         let subject = match quoted.as_slice() {
             [] => "the process environment".to_string(),
@@ -122,16 +114,14 @@ impl Rule for EnvironLeak {
                 format!("the environment variables {} and {last}", init.join(", "))
             }
         };
-        let who = match owner.role {
-            Role::Test => "test".to_string(),
-            Role::Helper => format!("helper `{}`", owner.function),
-            Role::Fixture => format!("fixture `{}`", owner.fixture.as_deref().unwrap_or("")),
-            _ => format!("`{}`", owner.function),
-        };
         let message = format!(
-            "{who} {} {subject} and never restores {}; later tests in the same worker see the change",
+            "{} {} {subject} and {}",
+            who(&owner),
             change.what,
-            if change.names.len() > 1 { "them" } else { "it" }
+            consequence(
+                restoration,
+                if change.names.len() > 1 { "them" } else { "it" }
+            )
         );
         // The fix names every variable the statement changes: fixing only the first leaves the leak.
         let keys: Vec<&str> = if change.names.is_empty() {
@@ -185,7 +175,7 @@ impl Rule for EnvironLeak {
             message,
             fix,
             owner,
-            related: Vec::new(),
+            related: related_restore(restoration),
             related_elsewhere: Vec::new(),
             resource: Some(format!(
                 "env:{}",
@@ -346,13 +336,6 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
     }
 }
 
-/// Inside `with mock.patch.dict(os.environ, ...)`, `with modified_environ(...)`, `EnvironmentVarGuard()`.
-fn inside_env_guard(node: Node, ctx: &FileContext, scope: ScopeId) -> bool {
-    enclosing_with_contexts(node)
-        .into_iter()
-        .any(|context| is_env_guard_call(context, ctx, scope))
-}
-
 /// `mock.patch.dict(os.environ, ...)`, `patch.dict("os.environ")`, or a helper whose name says it
 /// manages the environment (`modified_environ`, `EnvironmentVarGuard`, `override_env`).
 fn is_env_guard_call(expr: Node, ctx: &FileContext, scope: ScopeId) -> bool {
@@ -374,184 +357,7 @@ fn is_env_guard_call(expr: Node, ctx: &FileContext, scope: ScopeId) -> bool {
     last.contains("environ") || last.contains("env") && !last.contains("envelope")
 }
 
-fn decorated_with_env_guard(owner: ScopeId, ctx: &FileContext) -> bool {
-    let model = ctx.model;
-    let mut scopes = vec![owner];
-    if let Some(class) = model.class_of_method(owner) {
-        scopes.push(class);
-    }
-    scopes.iter().any(|s| {
-        model.scopes[*s].decorators.iter().any(|d| {
-            named_children(*d)
-                .next()
-                .is_some_and(|expr| is_env_guard_call(expr, ctx, MODULE_SCOPE))
-        })
-    })
-}
-
-/// A restore of the same variable later in the owner (try/finally, after a fixture's `yield`), in the
-/// matching teardown, or registered as a cleanup.
-fn is_restored(node: Node, change: &EnvChange, owner: ScopeId, ctx: &FileContext) -> bool {
-    let model = ctx.model;
-    let mut places: Vec<(ScopeId, bool)> = vec![(owner, false)];
-    let class = model.class_of_method(owner);
-    let container = class.unwrap_or(MODULE_SCOPE);
-    let teardowns_of = |parent: ScopeId| ctx.teardowns_in(parent).iter().map(|id| (*id, true));
-    places.extend(teardowns_of(container));
-    if class.is_some() {
-        places.extend(teardowns_of(MODULE_SCOPE));
-    }
-    for (place, anywhere) in places {
-        let root = model.scopes[place].node;
-        let mut stack = vec![root];
-        while let Some(current) = stack.pop() {
-            if current.id() != node.id() && (anywhere || current.start_byte() > node.end_byte()) {
-                if let Some(other) = env_change(current, scope_of(current, place, ctx), ctx) {
-                    if other.kind != ChangeKind::Set && keys_match(&change.key, &other.key) {
-                        return true;
-                    }
-                }
-                if current.kind() == kind::CALL && registers_env_cleanup(current, ctx, place) {
-                    return true;
-                }
-            }
-            if current.kind() == kind::CALL
-                && current.start_byte() < node.start_byte()
-                && registers_env_cleanup(current, ctx, place)
-            {
-                return true;
-            }
-            stack.extend(named_children(current));
-        }
-    }
-    false
-}
-
-/// A removal that undoes a set of the same variable earlier in the same function.
-fn undoes_earlier_set(node: Node, change: &EnvChange, owner: ScopeId, ctx: &FileContext) -> bool {
-    let mut stack = vec![ctx.model.scopes[owner].node];
-    while let Some(current) = stack.pop() {
-        if current.end_byte() <= node.start_byte() {
-            if let Some(other) = env_change(current, scope_of(current, owner, ctx), ctx) {
-                if other.kind == ChangeKind::Set && keys_match(&change.key, &other.key) {
-                    return true;
-                }
-            }
-        }
-        if current.start_byte() < node.start_byte() {
-            stack.extend(named_children(current));
-        }
-    }
-    false
-}
-
-/// A second set of the same variable in the same function: the first one is the finding.
-fn repeats_earlier_set(node: Node, change: &EnvChange, owner: ScopeId, ctx: &FileContext) -> bool {
-    let Some(key) = &change.key else {
-        return false;
-    };
-    let mut stack = vec![ctx.model.scopes[owner].node];
-    while let Some(current) = stack.pop() {
-        if current.end_byte() <= node.start_byte() {
-            if let Some(other) = env_change(current, scope_of(current, owner, ctx), ctx) {
-                if other.kind == ChangeKind::Set && other.key.as_ref() == Some(key) {
-                    return true;
-                }
-            }
-        }
-        if current.start_byte() < node.start_byte() {
-            stack.extend(named_children(current));
-        }
-    }
-    false
-}
-
 /// A name bound from the environment itself: `old = os.environ.get("K")`, `saved = os.environ.copy()`.
 fn is_saved_env_value(expr: Node, scope: ScopeId, ctx: &FileContext) -> bool {
-    let expr = unparenthesize(expr);
-    let text = ctx.text(expr);
-    if text.contains("environ")
-        || text.contains("getenv")
-        || text.contains("old")
-        || text.contains("orig")
-        || text.contains("saved")
-        || text.contains("prev")
-        || text.contains("backup")
-    {
-        return true;
-    }
-    if expr.kind() != kind::IDENTIFIER {
-        return false;
-    }
-    match ctx.model.lookup(text, scope, expr.start_byte()) {
-        Some((_, binding)) => match binding.value {
-            isolint_python::model::BindingValue::Expr(value) => {
-                let value_text = ctx.text(value);
-                value_text.contains("environ") || value_text.contains("getenv")
-            }
-            _ => false,
-        },
-        None => false,
-    }
-}
-
-/// The innermost function around `node`, looked for only among the scopes nested in `place`
-/// (which holds `node`): searching the whole file per node made a file of many tests quadratic.
-fn scope_of(node: Node, place: ScopeId, ctx: &FileContext) -> ScopeId {
-    let model = ctx.model;
-    model
-        .subtree(place)
-        .rev()
-        .find(|id| {
-            let s = &model.scopes[*id];
-            s.kind == ScopeKind::Function && s.node.byte_range().contains(&node.start_byte())
-        })
-        .unwrap_or(place)
-}
-
-fn keys_match(a: &Option<String>, b: &Option<String>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
-    }
-}
-
-/// `self.addCleanup(os.environ.pop, "K")`, `request.addfinalizer(restore_env)`, `stack.callback(...)`
-/// whose arguments mention the environment or a local function that restores it.
-fn registers_env_cleanup(call: Node, ctx: &FileContext, scope: ScopeId) -> bool {
-    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
-        return false;
-    };
-    let last = last_component(ctx.text(callee));
-    if !matches!(
-        last,
-        "addCleanup"
-            | "addClassCleanup"
-            | "addfinalizer"
-            | "callback"
-            | "enterContext"
-            | "enter_context"
-            | "addModuleCleanup"
-    ) {
-        return false;
-    }
-    let Some(args) = call.child_by_field_id(field::ARGUMENTS.id()) else {
-        return false;
-    };
-    let args_text = ctx.text(args);
-    if args_text.contains("environ") || args_text.contains("env") {
-        return true;
-    }
-    // A local function registered as the cleanup: does it touch the environment?
-    CallArgs::of(call, ctx.source())
-        .positional
-        .iter()
-        .any(|arg| {
-            arg.kind() == kind::IDENTIFIER
-                && ctx.functions_named(ctx.text(*arg)).iter().any(|id| {
-                    let s = &ctx.model.scopes[*id];
-                    ctx.text(s.node).contains("environ")
-                        && s.node.start_byte() >= ctx.model.scopes[scope].node.start_byte()
-                })
-        })
+    is_saved_value(expr, scope, ctx, &["environ", "getenv"])
 }

@@ -1,0 +1,250 @@
+use crate::context::FileContext;
+use crate::diagnostic::{Effort, Severity};
+use crate::registry::{Category, RuleMeta};
+use crate::rules::missing_cleanup::restore::{
+    consequence, leak_at, report_leak, who, ChangeKind, ProcessState, StateChange,
+};
+use crate::rules::Rule;
+use isolint_python::knowledge::{last_component, MOCK_SWITCHES, PATCHER_CONSTRUCTORS};
+use isolint_python::model::{string_value, BindingValue, Role, ScopeId};
+use isolint_python::syntax::{field, kind, unparenthesize, CallArgs};
+use tree_sitter::Node;
+
+/// ISO504: a patch or HTTP mock switched on in test code and not switched off on every path.
+pub struct PatchNotStopped;
+
+static META: RuleMeta = RuleMeta {
+    code: "ISO504",
+    name: "patch-not-stopped",
+    category: Category::MissingCleanup,
+    severity: Severity::Error,
+    effort: Effort::Lines,
+    shared_effort: Effort::Lines,
+    summary: "A patch or HTTP mock is started and not stopped on every path",
+    doc: include_str!("../../../../../rules/ISO504-patch-not-stopped.md"),
+};
+
+/// Patches and process-wide mocks.
+struct Patches;
+
+/// The patch a patcher constructor call sets up, as an effect key (`mock:app.api.fetch`).
+fn patch_key(call: Node, scope: ScopeId, ctx: &FileContext) -> Option<String> {
+    let call = unparenthesize(call);
+    if call.kind() != kind::CALL {
+        return None;
+    }
+    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    let written = ctx.text(callee);
+    let last = last_component(written);
+    if !PATCHER_CONSTRUCTORS
+        .iter()
+        .any(|c| last_component(c) == last)
+    {
+        return None;
+    }
+    let qualified = ctx.model.qualified_name(callee, scope)?;
+    let constructor = PATCHER_CONSTRUCTORS
+        .iter()
+        .find(|c| qualified == **c || qualified.ends_with(&format!(".{c}")))?;
+    let args = CallArgs::of(call, ctx.source());
+    let source = ctx.source();
+    let target = match *constructor {
+        c if c.ends_with("patch") => args
+            .get(0, "target")
+            .map(|t| string_value(t, source).unwrap_or_else(|| ctx.text(t).to_string())),
+        c if c.ends_with("patch.object") => {
+            let object = args.get(0, "target").map(|t| ctx.text(t).to_string());
+            let attribute = args
+                .get(1, "attribute")
+                .and_then(|a| string_value(a, source));
+            object.map(|o| match attribute {
+                Some(a) => format!("{o}.{a}"),
+                None => o,
+            })
+        }
+        c if c.ends_with("patch.dict") || c.ends_with("patch.multiple") => args
+            .positional
+            .first()
+            .map(|t| string_value(*t, source).unwrap_or_else(|| ctx.text(*t).to_string())),
+        c if c.contains("freez") || c.contains("time_machine") => Some("time".to_string()),
+        c => Some(c.split('.').next().unwrap_or(c).to_string()),
+    };
+    Some(format!(
+        "mock:{}",
+        target.unwrap_or_else(|| ctx.text(call).to_string())
+    ))
+}
+
+/// The patch a patcher expression holds: a constructor call, a name bound to one, or an
+/// attribute of `self` assigned one in any method of the class.
+fn patcher_key(receiver: Node, scope: ScopeId, ctx: &FileContext) -> Option<String> {
+    let receiver = unparenthesize(receiver);
+    let model = ctx.model;
+    match receiver.kind() {
+        kind::CALL => patch_key(receiver, scope, ctx),
+        kind::IDENTIFIER => match model.lookup(ctx.text(receiver), scope, receiver.start_byte()) {
+            Some((bound_in, binding)) => match binding.value {
+                BindingValue::Expr(value) => patch_key(value, bound_in, ctx),
+                _ => None,
+            },
+            None => None,
+        },
+        kind::ATTRIBUTE => {
+            let object = receiver.child_by_field_id(field::OBJECT.id())?;
+            let attribute = receiver.child_by_field_id(field::ATTRIBUTE.id())?;
+            if !matches!(ctx.text(object), "self" | "cls") {
+                return None;
+            }
+            let class = model.class_of_method(scope)?;
+            model.scopes[class]
+                .attributes
+                .get(ctx.text(attribute))?
+                .iter()
+                .find_map(|b| match b.value {
+                    BindingValue::Expr(value) => patch_key(
+                        value,
+                        crate::rules::missing_cleanup::restore::scope_of(value, class, ctx),
+                        ctx,
+                    ),
+                    _ => None,
+                })
+        }
+        _ => None,
+    }
+}
+
+/// A receiver whose `.stop()` is most likely a patcher's, though its patch is not known
+/// (`for p in self.patchers: p.stop()`).
+fn looks_like_patcher(receiver: Node, scope: ScopeId, ctx: &FileContext) -> bool {
+    let text = ctx.text(receiver).to_ascii_lowercase();
+    ["patch", "mock", "freez", "fake", "stub"]
+        .iter()
+        .any(|w| text.contains(w))
+        || receiver.kind() == kind::IDENTIFIER
+            && ctx
+                .model
+                .lookup(ctx.text(receiver), scope, receiver.start_byte())
+                .is_some_and(|(_, b)| matches!(b.value, BindingValue::LoopItem(_)))
+}
+
+/// `responses.start()`, `httpretty.disable()`: a module-wide mock switched on or off.
+fn switch_change(
+    callee: Node,
+    last: &str,
+    scope: ScopeId,
+    ctx: &FileContext,
+) -> Option<StateChange> {
+    if !MOCK_SWITCHES.iter().any(|(on, offs)| {
+        last_component(on) == last || offs.iter().any(|o| last_component(o) == last)
+    }) {
+        return None;
+    }
+    let qualified = ctx.model.qualified_name(callee, scope)?;
+    MOCK_SWITCHES.iter().find_map(|(on, offs)| {
+        let module = on.split('.').next().unwrap_or(on);
+        let key = Some(format!("mock:{module}"));
+        if qualified == *on {
+            Some(StateChange {
+                key,
+                kind: ChangeKind::Set,
+            })
+        } else if offs.contains(&qualified.as_str()) {
+            Some(StateChange {
+                key,
+                kind: ChangeKind::Restore,
+            })
+        } else {
+            None
+        }
+    })
+}
+
+impl ProcessState for Patches {
+    fn change(&self, node: Node, scope: ScopeId, ctx: &FileContext) -> Option<StateChange> {
+        if node.kind() != kind::CALL {
+            return None;
+        }
+        let callee = node.child_by_field_id(field::FUNCTION.id())?;
+        let last = last_component(ctx.text(callee));
+        match last {
+            "start" | "__enter__" | "stop" | "__exit__" if callee.kind() == kind::ATTRIBUTE => {
+                let receiver = callee.child_by_field_id(field::OBJECT.id())?;
+                let key = patcher_key(receiver, scope, ctx);
+                if matches!(last, "start" | "__enter__") {
+                    if let Some(key) = key {
+                        return Some(StateChange {
+                            key: Some(key),
+                            kind: ChangeKind::Set,
+                        });
+                    }
+                } else if key.is_some() || looks_like_patcher(receiver, scope, ctx) {
+                    return Some(StateChange {
+                        key,
+                        kind: ChangeKind::Restore,
+                    });
+                }
+                switch_change(callee, last, scope, ctx)
+            }
+            "stopall" => Some(StateChange {
+                key: None,
+                kind: ChangeKind::Restore,
+            }),
+            _ => switch_change(callee, last, scope, ctx),
+        }
+    }
+
+    fn is_guard(&self, _call: Node, _scope: ScopeId, _ctx: &FileContext) -> bool {
+        false
+    }
+
+    fn cleanup_restores(&self, text: &str) -> bool {
+        ["stop", "disable", "off", "__exit__"]
+            .iter()
+            .any(|w| text.contains(w))
+    }
+}
+
+impl Rule for PatchNotStopped {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn node_kinds(&self) -> &'static [&'static str] {
+        &[kind::CALL]
+    }
+
+    fn check_node(&self, node: Node, scope: ScopeId, ctx: &mut FileContext) {
+        let Some(leak) = leak_at(node, scope, ctx, &Patches) else {
+            return;
+        };
+        let key = leak.change.key.clone().unwrap_or_default();
+        let target = key.strip_prefix("mock:").unwrap_or(&key).to_string();
+        let switch = MOCK_SWITCHES
+            .iter()
+            .any(|(on, _)| on.split('.').next() == Some(target.as_str()));
+        let message = if switch {
+            format!(
+                "{} switches on `{target}` and {}",
+                who(&leak.owner),
+                consequence(
+                    leak.restoration,
+                    "it (every later test's requests are intercepted)"
+                )
+            )
+        } else {
+            format!(
+                "{} starts a patch of `{target}` and {}",
+                who(&leak.owner),
+                consequence(leak.restoration, "it (the patch stays active)")
+            )
+        };
+        let fix = match leak.owner.role {
+            _ if switch => format!("use `{target}` as a decorator or `with` block, or switch it off in `finally` (or after `yield` in a fixture)"),
+            _ if leak.owner.unittest => "register `self.addCleanup(patcher.stop)` right after `start()`, or use `self.enterContext(mock.patch(...))`".to_string(),
+            Role::Fixture => "stop the patcher after `yield` (or use the `mocker` fixture of pytest-mock, which undoes its patches when the test ends)".to_string(),
+            Role::Test => "use `with mock.patch(...):` around the test body, `@mock.patch` as a decorator, or the `mocker` fixture of pytest-mock".to_string(),
+            _ => "stop the patcher in `finally` or a teardown, or register its `stop` with `addCleanup`/`request.addfinalizer`".to_string(),
+        };
+        report_leak(ctx, &META, node, leak, message, fix);
+    }
+}

@@ -1,0 +1,326 @@
+//! What wide fixtures give their tests and what the tests do with it (ISO601, ISO602): the value a
+//! fixture returns (a mutable object, a connection), the fixtures a fixture resets, the changes a
+//! test makes through its fixture parameters, and, in the project stage, the findings where a test
+//! changes a class-, module-, package- or session-scoped value that no function fixture resets.
+
+use crate::context::{Finding, Owner};
+use crate::diagnostic::{FixSite, Related};
+use isolint_python::knowledge::{
+    last_component, CONNECTION_FACTORIES, CONNECTION_WRITE_METHODS, CONNECTION_WRITE_WORDS,
+    IMMUTABLE_CLASSES, MUTABLE_FACTORIES, MUTATING_METHODS, RESET_METHODS,
+};
+use isolint_python::model::{BindingValue, FileModel, Role, ScopeId};
+use isolint_python::project::{FileFacts, FixtureRef, FixtureWrite, Project, SharedValue};
+use isolint_python::source::Span;
+use isolint_python::syntax::{field, kind, named_children, text, unparenthesize};
+use std::collections::BTreeSet;
+use tree_sitter::Node;
+
+/// How many names are followed from a returned name to the expression that made it.
+const MAX_DEPTH: usize = 4;
+
+/// What a fixture returns or yields, when tests could change it or write through it.
+pub fn shared_value(model: &FileModel, fixture: ScopeId) -> Option<SharedValue> {
+    let mut expr = unparenthesize(model.scopes[fixture].returned?);
+    for _ in 0..MAX_DEPTH {
+        if expr.kind() != kind::IDENTIFIER {
+            break;
+        }
+        let (_, binding) = model.lookup(text(expr, model.source), fixture, expr.start_byte())?;
+        match binding.value {
+            BindingValue::Expr(value) | BindingValue::WithItem(value) => {
+                expr = unparenthesize(value)
+            }
+            _ => return None,
+        }
+    }
+    let source = model.source;
+    match expr.kind() {
+        kind::LIST | "list_comprehension" => Some(SharedValue::Mutable("a list".into())),
+        kind::DICTIONARY | "dictionary_comprehension" => {
+            Some(SharedValue::Mutable("a dict".into()))
+        }
+        kind::SET | kind::SET_COMPREHENSION => Some(SharedValue::Mutable("a set".into())),
+        kind::CALL => {
+            let callee = text(expr.child_by_field_id(field::FUNCTION.id())?, source);
+            let last = last_component(callee);
+            if CONNECTION_FACTORIES.contains(&last) {
+                return Some(SharedValue::Connection(format!("`{callee}(...)`")));
+            }
+            if MUTABLE_FACTORIES.contains(&last) {
+                return Some(SharedValue::Mutable(format!("a `{last}`")));
+            }
+            let class_like = last.chars().next().is_some_and(char::is_uppercase)
+                && !last.chars().all(|c| c.is_uppercase() || c == '_');
+            (class_like && !IMMUTABLE_CLASSES.contains(&last))
+                .then(|| SharedValue::Mutable(format!("a `{last}` instance")))
+        }
+        _ => None,
+    }
+}
+
+/// The identifier a chain of attributes, subscripts and calls starts from: `layout.entities["x"]`
+/// → `layout`.
+fn root_name(mut expr: Node) -> Option<Node> {
+    loop {
+        expr = unparenthesize(expr);
+        match expr.kind() {
+            kind::IDENTIFIER => return Some(expr),
+            kind::ATTRIBUTE => expr = expr.child_by_field_id(field::OBJECT.id())?,
+            kind::SUBSCRIPT => expr = expr.child_by_field_id(field::VALUE.id())?,
+            _ => return None,
+        }
+    }
+}
+
+/// The parameter among `names` that `expr` starts from, when the name still holds the fixture's
+/// value there (not rebound in the function).
+fn parameter_root<'n>(
+    model: &FileModel,
+    expr: Node,
+    scope: ScopeId,
+    names: &'n [String],
+) -> Option<&'n String> {
+    let root = root_name(expr)?;
+    let name = text(root, model.source);
+    let parameter = names.iter().find(|n| *n == name)?;
+    let (_, binding) = model.lookup(name, scope, root.start_byte())?;
+    matches!(binding.value, BindingValue::Param(_)).then_some(parameter)
+}
+
+/// Fixtures a fixture requests and resets for its test (`clear()`, `rollback()`,
+/// `begin_nested()`).
+pub fn resets(model: &FileModel, fixture: ScopeId) -> Vec<String> {
+    let requested: Vec<String> = model.scopes[fixture]
+        .parameters()
+        .into_iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let mut found: BTreeSet<String> = BTreeSet::new();
+    for (scope, call) in model.calls_under(fixture) {
+        let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+            continue;
+        };
+        if callee.kind() != kind::ATTRIBUTE
+            || !RESET_METHODS.contains(&last_component(text(callee, model.source)))
+        {
+            continue;
+        }
+        if let Some(object) = callee.child_by_field_id(field::OBJECT.id()) {
+            if let Some(name) = parameter_root(model, object, scope, &requested) {
+                found.insert(name.clone());
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// What a test does to the values of the fixtures it requests: changes them in place, or writes
+/// through them to a database. One entry per fixture and kind, at the first statement.
+pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) -> Vec<FixtureWrite> {
+    if requested.is_empty() {
+        return Vec::new();
+    }
+    let source = model.source;
+    let mut writes: Vec<FixtureWrite> = Vec::new();
+    let mut push = |fixture: &String, node: Node, what: String, through_connection: bool| {
+        writes.push(FixtureWrite {
+            fixture: fixture.clone(),
+            span: Span::of(node),
+            what,
+            through_connection,
+        });
+    };
+    let mut stack = vec![model.scopes[test].node];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
+                if let Some(left) = node.child_by_field_id(field::LEFT.id()) {
+                    if matches!(left.kind(), kind::ATTRIBUTE | kind::SUBSCRIPT) {
+                        let scope = model.scope_at(node.start_byte(), test);
+                        if let Some(name) = parameter_root(model, left, scope, requested) {
+                            push(
+                                name,
+                                node,
+                                format!("assigns `{}`", text(left, source)),
+                                false,
+                            );
+                        }
+                    }
+                }
+            }
+            kind::DELETE_STATEMENT => {
+                for target in named_children(node) {
+                    if matches!(target.kind(), kind::ATTRIBUTE | kind::SUBSCRIPT) {
+                        let scope = model.scope_at(node.start_byte(), test);
+                        if let Some(name) = parameter_root(model, target, scope, requested) {
+                            push(
+                                name,
+                                node,
+                                format!("deletes `{}`", text(target, source)),
+                                false,
+                            );
+                        }
+                    }
+                }
+            }
+            kind::CALL => {
+                if let Some(callee) = node
+                    .child_by_field_id(field::FUNCTION.id())
+                    .filter(|c| c.kind() == kind::ATTRIBUTE)
+                {
+                    let method = last_component(text(callee, source));
+                    let object = callee.child_by_field_id(field::OBJECT.id());
+                    let scope = model.scope_at(node.start_byte(), test);
+                    let parameter = object.and_then(|o| parameter_root(model, o, scope, requested));
+                    if let Some(name) = parameter {
+                        if CONNECTION_WRITE_METHODS.contains(&method)
+                            || writes_data(node, method, source)
+                        {
+                            push(
+                                name,
+                                node,
+                                format!("writes through it with `{}(...)`", text(callee, source)),
+                                true,
+                            );
+                        }
+                        if MUTATING_METHODS.contains(&method) {
+                            push(
+                                name,
+                                node,
+                                format!("calls `{}(...)`", text(callee, source)),
+                                false,
+                            );
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        stack.extend(named_children(node));
+    }
+    // The first statement of each kind per fixture, in source order.
+    writes.sort_by_key(|w| w.span.start);
+    let mut first: Vec<FixtureWrite> = Vec::new();
+    for write in writes {
+        if !first
+            .iter()
+            .any(|w| w.fixture == write.fixture && w.through_connection == write.through_connection)
+        {
+            first.push(write);
+        }
+    }
+    first
+}
+
+/// `execute("INSERT ...")`, `run("CREATE ...")`: a query that writes.
+fn writes_data(call: Node, method: &str, source: &str) -> bool {
+    if !matches!(
+        method,
+        "execute" | "executemany" | "executescript" | "run" | "query" | "execute_write"
+    ) {
+        return false;
+    }
+    let Some(first) = call
+        .child_by_field_id(field::ARGUMENTS.id())
+        .and_then(|a| named_children(a).next())
+    else {
+        return false;
+    };
+    let query = text(first, source).to_ascii_uppercase();
+    CONNECTION_WRITE_WORDS.iter().any(|w| {
+        query
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|word| word == *w)
+    })
+}
+
+/// The ISO601/ISO602 findings of one file: each test that changes, or writes through, the value of
+/// a class-, module-, package- or session-scoped fixture that no function fixture of the test
+/// resets.
+pub fn findings(
+    file: usize,
+    project: &Project,
+    closures: &[Vec<BTreeSet<FixtureRef>>],
+    (mutable, connection): (
+        &'static crate::registry::RuleMeta,
+        &'static crate::registry::RuleMeta,
+    ),
+) -> Vec<Finding> {
+    let files: &[FileFacts] = project.files;
+    let mut found = Vec::new();
+    for (index, test) in files[file].tests.iter().enumerate() {
+        for write in &test.fixture_writes {
+            let Some(reference) = project.resolve(file, &test.classes, &write.fixture, None) else {
+                continue;
+            };
+            let fixture = project.fixture(reference);
+            if matches!(fixture.scope.as_str(), "function" | "") {
+                continue;
+            }
+            let (rule, value) = match (&fixture.shared_value, write.through_connection) {
+                (Some(SharedValue::Mutable(value)), false) => (mutable, value),
+                (Some(SharedValue::Connection(value)), true) => (connection, value),
+                _ => continue,
+            };
+            let reset = closures
+                .get(file)
+                .and_then(|c| c.get(index))
+                .is_some_and(|closure| {
+                    closure.iter().any(|other| {
+                        let other = project.fixture(*other);
+                        other.scope == "function" && other.resets.contains(&fixture.name)
+                    })
+                });
+            if reset {
+                continue;
+            }
+            let scope = &fixture.scope;
+            let (message, fix) = if rule.code == mutable.code {
+                (
+                    format!(
+                        "test `{}` {}, changing `{}`, {value} that the {scope}-scoped fixture shares with every test of its {scope}; the tests after it on the same worker see the change",
+                        test.name, write.what, write.fixture
+                    ),
+                    format!("give `{}` function scope, return a fresh copy per test (a function fixture that deep-copies it), or reset it in an autouse function fixture", write.fixture),
+                )
+            } else {
+                (
+                    format!(
+                        "test `{}` {}: `{}` is {value} that the {scope}-scoped fixture shares with every test of its {scope}, and no fixture rolls back or cleans up between tests",
+                        test.name, write.what, write.fixture
+                    ),
+                    format!("wrap each test in a transaction that a function fixture rolls back (`{}.begin_nested()` … `rollback()`), or give `{}` function scope", write.fixture, write.fixture),
+                )
+            };
+            let defined_in = &files[reference.file];
+            found.push(Finding {
+                rule,
+                span: write.span,
+                message,
+                fix,
+                owner: Owner {
+                    role: Role::Test,
+                    function: test.name.clone(),
+                    classes: test.classes.clone(),
+                    test: Some(test.node_id.clone()),
+                    fixture: None,
+                    fixture_scope: None,
+                    fixture_autouse: false,
+                    unittest: test.unittest,
+                },
+                related: Vec::new(),
+                related_elsewhere: vec![Related {
+                    file: defined_in.display.clone(),
+                    line: fixture.position.line,
+                    column: fixture.position.column,
+                    message: format!("`{}` is {scope}-scoped and returns {value}", fixture.name),
+                }],
+                resource: Some(format!("fixture:{}", fixture.name)),
+                site: FixSite::Fixture,
+                tests: None,
+            });
+        }
+    }
+    found
+}
