@@ -4,6 +4,7 @@
 
 use crate::analysis::calls::{self, CallTarget, FileFunctions, FirstPartyNames};
 use crate::analysis::path_effects::{self, PathEffect, ResolvedEffect};
+use crate::analysis::state::{self, FileState};
 use crate::analysis::summaries::{absolute_module, ModuleFunctions, Summaries};
 use crate::context::{FileContext, FileInfo, Finding};
 use crate::diagnostic::{Diagnostic, Effort, FixSite, Related};
@@ -81,6 +82,8 @@ struct FileOutcome {
     effects: Vec<PathEffect>,
     /// What its functions do through parameters and calls, for effect summaries.
     functions: FileFunctions,
+    /// Changes to module and class state, and tests' reads of it.
+    state: FileState,
     /// ISO001/ISO002, complete already.
     file_diagnostics: Vec<Diagnostic>,
     source: Arc<str>,
@@ -93,6 +96,10 @@ struct Dispatch {
     by_kind: Vec<Vec<&'static dyn Rule>>,
     wanted: Vec<bool>,
     path_rules: Vec<&'static dyn Rule>,
+    /// Rules that read the state-effect analysis.
+    state_rules: Vec<&'static dyn Rule>,
+    /// ISO402 runs: tests' reads of state are collected too.
+    state_reads: bool,
 }
 
 impl Dispatch {
@@ -108,10 +115,16 @@ impl Dispatch {
         }
         wanted[kind_id(syntax::kind::COMMENT) as usize] = true;
         let path_rules = rules.enabled().filter(|r| r.uses_path_effects()).collect();
+        let state_rules: Vec<&'static dyn Rule> = rules.enabled().filter(|r| r.uses_state()).collect();
+        let state_reads = state_rules
+            .iter()
+            .any(|r| r.meta().code == crate::rules::order_dependency::cross_test_state_flow::META.code);
         Dispatch {
             by_kind,
             wanted,
             path_rules,
+            state_rules,
+            state_reads,
         }
     }
 }
@@ -298,6 +311,7 @@ fn unlinted_file(info: &FileInfo) -> FileOutcome {
         findings: Vec::new(),
         effects: Vec::new(),
         functions: FileFunctions::default(),
+        state: FileState::default(),
         file_diagnostics: Vec::new(),
         source: Arc::from(""),
         index: LineIndex::new(""),
@@ -558,6 +572,30 @@ fn lint_file(
             rule.check_node(*node, *scope, &mut ctx);
         }
     }
+    let module = module_of_path(&info.node_path);
+    let package = package_of(&module, &input.path);
+    let mut file_state = FileState::default();
+    if !dispatch.state_rules.is_empty() && !info.first_party {
+        file_state = state::collect(&ctx, dispatch.state_reads, |byte| {
+            index.position(&source, byte)
+        });
+        for write in &mut file_state.writes {
+            write.path = state::absolute_path(&write.path, &module, &package);
+        }
+        for read in &mut file_state.reads {
+            read.path = state::absolute_path(&read.path, &module, &package);
+        }
+        for reset in &mut file_state.autouse_resets {
+            *reset = state::absolute_path(reset, &module, &package);
+        }
+        for write in &file_state.writes {
+            for rule in &dispatch.state_rules {
+                if let Some(finding) = rule.check_state_write(write, &info, &module) {
+                    ctx.report(finding);
+                }
+            }
+        }
+    }
     let mut functions = FileFunctions::default();
     if !dispatch.path_rules.is_empty() {
         let calls = calls::collect_calls(&mut ctx, stage.first_party);
@@ -576,10 +614,10 @@ fn lint_file(
         path_effects,
         ..
     } = ctx;
-    let module = module_of_path(&info.node_path);
     FileOutcome {
-        package: package_of(&module, &input.path),
+        package,
         module,
+        state: file_state,
         info,
         facts,
         findings,
@@ -624,17 +662,35 @@ fn project_stage(
         }
     }
 
-    let view = project_view(&project, &closures);
+    let mut view = project_view(&project, &closures);
+    view.state_reset_by_autouse = outcomes
+        .iter()
+        .flat_map(|o| o.state.autouse_resets.iter().cloned())
+        .collect();
+    let indexes: Vec<TestIndex> = files.iter().map(TestIndex::new).collect();
+    if dispatch.state_reads {
+        let flows = state_flows(
+            &outcomes,
+            &indexes,
+            &project,
+            &users,
+            &inheritance,
+            &view.state_reset_by_autouse,
+        );
+        for (file, finding) in flows {
+            outcomes[file].findings.push(finding);
+        }
+    }
     let mut diagnostics = Vec::new();
     let mut sources = HashMap::new();
     for (file_index, outcome) in outcomes.iter_mut().enumerate() {
-        let tests = TestIndex::new(&files[file_index]);
+        let tests = &indexes[file_index];
         outcome.suppressions.reset_usage();
         let mut findings = std::mem::take(&mut outcome.findings);
         if !dispatch.path_rules.is_empty() {
             let resolved = resolve_effects(
                 &outcome.effects,
-                (file_index, &tests),
+                (file_index, tests),
                 &outcome.info,
                 &project,
                 &closures,
@@ -663,7 +719,7 @@ fn project_stage(
         file_diagnostics.extend(findings.into_iter().filter_map(|f| {
             to_diagnostic(
                 f,
-                (file_index, &tests),
+                (file_index, tests),
                 outcome,
                 &project,
                 &users,
@@ -830,6 +886,7 @@ fn project_view(
             .iter()
             .flat_map(|f| f.imported_modules.iter().cloned())
             .collect(),
+        state_reset_by_autouse: Vec::new(),
     }
 }
 
@@ -1229,31 +1286,9 @@ fn to_diagnostic(
 ) -> Option<Diagnostic> {
     let facts = &project.files[file];
     let owner = &finding.owner;
-    let inherited = match (&owner.test, owner.classes.last()) {
-        (None, Some(class)) => inheritance.tests_of(file, class, &owner.function),
-        _ => Vec::new(),
-    };
-    let node_ids = |indices: &[usize]| -> Vec<String> {
-        indices
-            .iter()
-            .map(|t| facts.tests[*t].node_id.clone())
-            .collect()
-    };
-    let affected: Vec<String> = match owner.role {
-        _ if finding.tests.is_some() => finding.tests.clone().unwrap_or_default(),
-        _ if !inherited.is_empty() => inherited,
-        Role::Test => owner.test.iter().cloned().collect(),
-        Role::Fixture => {
-            let name = owner.fixture.as_deref().unwrap_or(&owner.function);
-            project
-                .resolve(file, &owner.classes, name, None)
-                .and_then(|r| users.get(&r).cloned())
-                .unwrap_or_default()
-        }
-        Role::Setup | Role::Teardown | Role::ClassBody => {
-            node_ids(tests.in_classes(&owner.classes))
-        }
-        _ => node_ids(tests.calling(&owner.function)),
+    let affected: Vec<String> = match &finding.tests {
+        Some(tests) => tests.clone(),
+        None => owner_tests(owner, (file, tests), project, users, inheritance),
     };
     // A helper no test of its module calls is evidence of nothing.
     if owner.role == Role::Helper && affected.is_empty() {
@@ -1312,6 +1347,87 @@ fn to_diagnostic(
                 .join(".")
         }),
     })
+}
+
+/// The tests code of an owner runs for: the test itself, a fixture's users, a class's tests for its
+/// setup and teardown, the tests calling a helper (or inheriting a method).
+fn owner_tests(
+    owner: &crate::context::Owner,
+    (file, tests): (usize, &TestIndex),
+    project: &Project,
+    users: &HashMap<FixtureRef, Vec<String>>,
+    inheritance: &Inheritance,
+) -> Vec<String> {
+    let facts = &project.files[file];
+    let inherited = match (&owner.test, owner.classes.last()) {
+        (None, Some(class)) => inheritance.tests_of(file, class, &owner.function),
+        _ => Vec::new(),
+    };
+    let node_ids = |indices: &[usize]| -> Vec<String> {
+        indices
+            .iter()
+            .map(|t| facts.tests[*t].node_id.clone())
+            .collect()
+    };
+    match owner.role {
+        _ if !inherited.is_empty() => inherited,
+        Role::Test => owner.test.iter().cloned().collect(),
+        Role::Fixture => {
+            let name = owner.fixture.as_deref().unwrap_or(&owner.function);
+            project
+                .resolve(file, &owner.classes, name, None)
+                .and_then(|r| users.get(&r).cloned())
+                .unwrap_or_default()
+        }
+        Role::Setup | Role::Teardown | Role::ClassBody => {
+            node_ids(tests.in_classes(&owner.classes))
+        }
+        _ => node_ids(tests.calling(&owner.function)),
+    }
+}
+
+/// ISO402: pairs the state each test reads with the unrestored writes of other tests.
+fn state_flows(
+    outcomes: &[FileOutcome],
+    indexes: &[TestIndex],
+    project: &Project,
+    users: &HashMap<FixtureRef, Vec<String>>,
+    inheritance: &Inheritance,
+    resets: &[String],
+) -> Vec<(usize, crate::context::Finding)> {
+    use crate::rules::order_dependency::cross_test_state_flow::{pair, Polluter};
+    let mut polluters = Vec::new();
+    let mut reads = Vec::new();
+    for (file, outcome) in outcomes.iter().enumerate() {
+        for write in &outcome.state.writes {
+            if !crate::rules::module_state::leaks(write, &outcome.info)
+                || resets
+                    .iter()
+                    .any(|r| crate::analysis::state::paths_meet(r, &write.path))
+            {
+                continue;
+            }
+            let tests = owner_tests(
+                &write.owner,
+                (file, &indexes[file]),
+                project,
+                users,
+                inheritance,
+            );
+            if !tests.is_empty() {
+                polluters.push(Polluter {
+                    write,
+                    tests,
+                    file: outcome.info.display.clone(),
+                });
+            }
+        }
+        reads.extend(outcome.state.reads.iter().map(|r| (file, r)));
+    }
+    if polluters.is_empty() {
+        return Vec::new();
+    }
+    pair(&polluters, &reads)
 }
 
 /// A module constant or class attribute used by several tests is one root cause: its findings share

@@ -3,3 +3,4 @@
 pub mod calls;
 pub mod path_effects;
 pub mod summaries;
+pub mod state;
