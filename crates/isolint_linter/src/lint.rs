@@ -584,6 +584,9 @@ fn lint_file(
         }
         for read in &mut file_state.reads {
             read.path = state::absolute_path(&read.path, &module, &package);
+            if let Some(instance) = &mut read.instance {
+                *instance = state::absolute_path(instance, &module, &package);
+            }
         }
         for reset in &mut file_state.autouse_resets {
             *reset = state::absolute_path(reset, &module, &package);

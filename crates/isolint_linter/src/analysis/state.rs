@@ -27,7 +27,11 @@ pub const WRITE_KINDS: &[&str] = &[
     kind::AUGMENTED_ASSIGNMENT,
     kind::DELETE_STATEMENT,
     kind::CALL,
+    // tree-sitter-python reads `type(self).x = v` at the start of a statement as a type alias.
+    TYPE_ALIAS,
 ];
+
+const TYPE_ALIAS: &str = "type_alias_statement";
 
 /// Who holds the state a write changes: it decides which rule reports the write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +82,9 @@ pub struct StateWrite {
 #[derive(Debug, Clone)]
 pub struct StateRead {
     pub path: String,
+    /// For an attribute of a module-level instance (`gpc.verbose`): the instance, since a property
+    /// or method may read any of its state.
+    pub instance: Option<String>,
     pub span: Span,
     pub position: Position,
     pub owner: Owner,
@@ -109,11 +116,16 @@ enum Part {
 /// A resolved access: the dotted path and who holds it.
 struct Resolved {
     path: String,
+    /// The module-level instance the path starts from, if it does.
+    instance: Option<String>,
     holder: Holder,
     definition: Option<Span>,
 }
 
 const MAX_ALIAS_DEPTH: usize = 4;
+
+/// Marks a write target whose object is `type(...)` of the expression (see [`TYPE_ALIAS`]).
+const CLASS_OF: &str = "\0type";
 
 /// Collects the state writes (and, for ISO402, the reads of tests) of one file.
 pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Position) -> FileState {
@@ -139,7 +151,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
             if model.scopes[function].role != Role::Test {
                 continue;
             }
-            if let Some(path) = read_path(ctx, *node, *scope) {
+            if let Some((path, instance)) = read_path(ctx, *node, *scope) {
                 if read_seen.insert((function, path.clone())) {
                     let owner = owners
                         .entry(function)
@@ -147,6 +159,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                         .clone();
                     state.reads.push(StateRead {
                         path,
+                        instance,
                         span: Span::of(*node),
                         position: position(node.start_byte()),
                         owner,
@@ -168,6 +181,9 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
             }
         }
         let in_place = node.kind() == kind::CALL;
+        if in_place && in_assert(*node) {
+            continue;
+        }
         for (target, write_kind, verb, member) in write_targets(ctx, *node) {
             let Some(resolved) = resolve_target(ctx, target, *scope, &member, write_kind, in_place)
             else {
@@ -259,6 +275,14 @@ fn mark_restored(ctx: &FileContext, writes: &mut [StateWrite], cleanups: &HashMa
                     WriteKind::Remove => *kind != WriteKind::Remove,
                 }
         });
+        // Taking out what the same function put in is the undoing, not a change of its own.
+        let undoes_earlier = w.kind == WriteKind::Remove
+            && snapshot.iter().any(|(function, path, kind, start, _)| {
+                *function == w.function
+                    && *start < w.span.start
+                    && *kind != WriteKind::Remove
+                    && related(path, &w.path)
+            });
         let last_name = w.path.rsplit('.').next().unwrap_or("");
         let base_name = base_name_of(&w.path);
         let by_cleanup = cleanups.get(&w.function).is_some_and(|texts| {
@@ -275,7 +299,7 @@ fn mark_restored(ctx: &FileContext, writes: &mut [StateWrite], cleanups: &HashMa
                     })
                 })
         });
-        w.restored = by_teardown || later_restore || by_cleanup;
+        w.restored = by_teardown || later_restore || by_cleanup || undoes_earlier;
     }
 }
 
@@ -327,6 +351,13 @@ fn in_finally(node: Node) -> bool {
 /// changed object: the patch puts it back.
 fn inside_patch_of(ctx: &FileContext, node: Node, target: Node) -> bool {
     let target_text = ctx.text(base_expression(target));
+    // `patch.object(obj, "other")` guards another attribute of the same object.
+    let attribute = match unparenthesize(target).kind() {
+        kind::ATTRIBUTE => target
+            .child_by_field_id(field::ATTRIBUTE.id())
+            .map(|a| ctx.text(a)),
+        _ => None,
+    };
     enclosing_with_contexts(node).into_iter().any(|context| {
         context.kind() == kind::CALL
             && context
@@ -336,9 +367,28 @@ fn inside_patch_of(ctx: &FileContext, node: Node, target: Node) -> bool {
                     (name.contains("patch") || name.ends_with("swap_attr"))
                         && context
                             .child_by_field_id(field::ARGUMENTS.id())
-                            .is_some_and(|args| ctx.text(args).contains(target_text))
+                            .is_some_and(|args| {
+                                let args = ctx.text(args);
+                                args.contains(target_text)
+                                    && (name.ends_with("dict")
+                                        || attribute.is_none_or(|a| args.contains(a)))
+                            })
                 })
     })
+}
+
+/// Inside an `assert` statement: `assert calls == [mock.call.clear()]` builds values, it changes
+/// nothing.
+fn in_assert(node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        match n.kind() {
+            "assert_statement" => return true,
+            kind::FUNCTION_DEFINITION | kind::LAMBDA | kind::BLOCK => return false,
+            _ => current = n.parent(),
+        }
+    }
+    false
 }
 
 /// The base name of an access chain (`gpc` in `gpc.a[1].b`).
@@ -365,6 +415,24 @@ fn write_targets<'t>(
     node: Node<'t>,
 ) -> Vec<(Node<'t>, WriteKind, &'static str, Option<String>)> {
     match node.kind() {
+        TYPE_ALIAS => {
+            // `type(x).attr = v` as the grammar reads it: `type` wrapping `(x).attr`.
+            let left = node
+                .child_by_field_id(field::LEFT.id())
+                .and_then(|l| named_children(l).next());
+            match left {
+                Some(attribute)
+                    if attribute.kind() == kind::ATTRIBUTE
+                        && ctx.text(node).starts_with("type")
+                        && attribute
+                            .child_by_field_id(field::OBJECT.id())
+                            .is_some_and(|o| o.kind() == kind::PARENTHESIZED_EXPRESSION) =>
+                {
+                    vec![(attribute, WriteKind::Assign, "sets", Some(CLASS_OF.to_string()))]
+                }
+                _ => Vec::new(),
+            }
+        }
         kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
             let Some(left) = node.child_by_field_id(field::LEFT.id()) else {
                 return Vec::new();
@@ -473,7 +541,8 @@ fn chain<'t>(ctx: &FileContext<'_, 't>, expr: Node<'t>) -> Option<(Node<'t>, Vec
             }
             kind::CALL => {
                 let callee = unparenthesize(node.child_by_field_id(field::FUNCTION.id())?);
-                if callee.kind() == kind::IDENTIFIER && ctx.text(callee) == "type" {
+                // (`type` is a soft keyword: its node kind varies with the grammar version.)
+                if ctx.text(callee) == "type" {
                     let arguments = node.child_by_field_id(field::ARGUMENTS.id())?;
                     let mut args = named_children(arguments);
                     let (Some(only), None) = (args.next(), args.next()) else {
@@ -541,7 +610,7 @@ fn resolve_target(
     let _ = kind;
     let model = ctx.model;
     // `global x` then `x = ...`/`x += ...`: the module's name itself is rebound.
-    if target.kind() == kind::IDENTIFIER {
+    if target.kind() == kind::IDENTIFIER && !in_place {
         let name = ctx.text(target);
         let function = model.owner(scope);
         let declared = (scope..=scope)
@@ -553,12 +622,15 @@ fn resolve_target(
         return Some(Resolved {
             path: format!("{{module}}.{name}"),
             holder: Holder::GlobalName,
+            instance: None,
             definition: None,
         });
     }
     let (base, mut parts) = chain(ctx, target)?;
-    if let Some(member) = member {
-        parts.push(Part::Attr(member.clone()));
+    match member.as_deref() {
+        Some(CLASS_OF) => parts.insert(0, Part::Class),
+        Some(member) => parts.push(Part::Attr(member.to_string())),
+        None => {}
     }
     resolve(ctx, base, parts, scope, access, 0)
 }
@@ -576,7 +648,14 @@ enum Access {
 /// Paths other rules own (`os.environ`: ISO501) or that are not state (`sys.argv` is read-only
 /// here).
 fn owned_elsewhere(path: &str) -> bool {
-    ["os.environ", "sys.path", "os.path"]
+    [
+        "os.environ",
+        "sys.path",
+        "os.path",
+        "unittest.mock",
+        "mock",
+        "pytest",
+    ]
         .iter()
         .any(|p| path == *p || path.starts_with(&format!("{p}.")))
 }
@@ -625,6 +704,7 @@ fn resolve(
         return Some(Resolved {
             path,
             holder,
+            instance: None,
             definition: None,
         });
     }
@@ -652,6 +732,7 @@ fn resolve(
             Some(Resolved {
                 path,
                 holder: Holder::Imported,
+                instance: None,
                 definition: None,
             })
         }
@@ -669,6 +750,7 @@ fn resolve(
             Some(Resolved {
                 path,
                 holder,
+                instance: None,
                 definition: Some(binding.span),
             })
         }
@@ -678,11 +760,14 @@ fn resolve(
             {
                 return None;
             }
-            let mut path = format!("{{module}}.{name}");
+            let object = format!("{{module}}.{name}");
+            let mut path = object.clone();
             push_parts(&mut path, rest);
+            let instance = constructs_class(ctx, value, scope).then_some(object);
             Some(Resolved {
                 path,
                 holder: Holder::ModuleObject,
+                instance,
                 definition: Some(binding.span),
             })
         }
@@ -728,6 +813,7 @@ fn resolve(
             Some(Resolved {
                 path,
                 holder: Holder::Imported,
+                instance: None,
                 definition: None,
             })
         }
@@ -772,7 +858,7 @@ fn class_level_attribute(ctx: &FileContext, class: ScopeId, attribute: &str) -> 
                 let setter = model.scope_at(b.span.start, class);
                 let s = &model.scopes[setter];
                 matches!(s.name, "setUpClass" | "setup_class")
-                    || ctx.text(s.node).contains("@classmethod")
+                    || s.decorators.iter().any(|d| ctx.text(*d).contains("classmethod"))
                     || s.parameters().first().is_some_and(|(p, _)| *p == "cls")
             })
         })
@@ -795,8 +881,17 @@ fn mutable_value(ctx: &FileContext, value: Node) -> bool {
     }
 }
 
-/// `Plot(...)` where `Plot` is a class: defined here, or an imported capitalised name.
+/// `Plot(...)` where `Plot` is a class: defined here, or an imported capitalised name (given the
+/// callee, or the call).
 fn constructs_class(ctx: &FileContext, callee: Node, scope: ScopeId) -> bool {
+    let callee = match unparenthesize(callee).kind() {
+        kind::CALL => match callee.child_by_field_id(field::FUNCTION.id()) {
+            Some(c) => c,
+            None => return false,
+        },
+        kind::IDENTIFIER | kind::ATTRIBUTE => callee,
+        _ => return false,
+    };
     let last = last_component(ctx.text(callee));
     if !last.starts_with(|c: char| c.is_ascii_uppercase()) {
         return false;
@@ -814,7 +909,7 @@ fn constructs_class(ctx: &FileContext, callee: Node, scope: ScopeId) -> bool {
 
 /// The state a name read in a test reaches, as a path: `gpc.verbose` reads
 /// `{module}.gpc.verbose`; `gpc.download()` reads all of `gpc`.
-fn read_path(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<String> {
+fn read_path(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<(String, Option<String>)> {
     let parent = identifier.parent()?;
     // Attribute names, keyword names, parameters and definitions are not reads of a name.
     match parent.kind() {
@@ -899,7 +994,7 @@ fn read_path(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<Stri
     if !resolved.path.contains('.') {
         return None;
     }
-    Some(resolved.path)
+    Some((resolved.path, resolved.instance))
 }
 
 /// Whether state written at `written` matters to a read of `read`: one covers the other.

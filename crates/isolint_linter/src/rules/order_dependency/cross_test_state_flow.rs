@@ -81,15 +81,31 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
             continue;
         };
         let path = read.path.as_str();
-        let mut candidates: BTreeSet<usize> = below.get(path).into_iter().flatten().copied().collect();
-        for (cut, _) in path.match_indices('.') {
-            candidates.extend(at.get(&path[..cut]).into_iter().flatten().copied());
+        let meeting = |path: &str| -> BTreeSet<usize> {
+            let mut found: BTreeSet<usize> =
+                below.get(path).into_iter().flatten().copied().collect();
+            for (cut, _) in path.match_indices('.') {
+                found.extend(at.get(&path[..cut]).into_iter().flatten().copied());
+            }
+            found
+        };
+        // Writes meeting what the test reads first, then those anywhere in an instance it reads
+        // an attribute of (a property may read them).
+        let direct = meeting(path);
+        let mut candidates: Vec<(usize, &str)> = direct.iter().map(|i| (*i, path)).collect();
+        if let Some(instance) = read.instance.as_deref() {
+            candidates.extend(
+                meeting(instance)
+                    .into_iter()
+                    .filter(|i| !direct.contains(i))
+                    .map(|i| (i, instance)),
+            );
         }
         let mut chosen: Vec<&Polluter> = Vec::new();
         let mut names: BTreeSet<&str> = BTreeSet::new();
-        for i in candidates {
+        for (i, through) in candidates {
             let p = &polluters[i];
-            if !paths_meet(&p.write.path, path)
+            if !paths_meet(&p.write.path, through)
                 || p.tests.iter().any(|t| t == victim)
                 || assigned.contains(&(victim, p.write.path.as_str()))
             {
