@@ -1422,6 +1422,7 @@ fn state_flows(
                     write,
                     tests,
                     file: outcome.info.display.clone(),
+                    file_index: file,
                 });
             }
         }

@@ -867,3 +867,10 @@ pub const IMPORT_TIME_CONNECTIONS: &[&str] = &[
     "http.server.HTTPServer",
     "socketserver.TCPServer",
 ];
+
+/// Attribute names whose "mutations" are not in-process state: Django model managers write to the
+/// database, which the test case rolls back.
+pub const NOT_STATE_ATTRIBUTES: &[&str] = &["objects", "_default_manager", "_base_manager"];
+
+/// State the test framework itself resets before every test.
+pub const RESET_BY_FRAMEWORK: &[&str] = &["django.core.mail.outbox"];

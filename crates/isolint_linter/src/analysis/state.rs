@@ -85,6 +85,8 @@ pub struct StateRead {
     /// For an attribute of a module-level instance (`gpc.verbose`): the instance, since a property
     /// or method may read any of its state.
     pub instance: Option<String>,
+    /// The object is used as a whole (`gpc.download()`, `Plot()`), not one of its attributes.
+    pub whole: bool,
     pub span: Span,
     pub position: Position,
     pub owner: Owner,
@@ -139,8 +141,11 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
     let mut owners: HashMap<ScopeId, Owner> = HashMap::new();
     let mut read_seen: std::collections::HashSet<(ScopeId, String)> =
         std::collections::HashSet::new();
-    // Cleanups registered per function: their argument text.
+    // Cleanups registered per function (their argument text), and patches a function sets up
+    // (`monkeypatch.setattr(obj, "attr", v)`: undone after the test, whatever the function does
+    // to the attribute meanwhile).
     let mut cleanups: HashMap<ScopeId, Vec<String>> = HashMap::new();
+    let mut patches: HashMap<ScopeId, Vec<String>> = HashMap::new();
     for (node, scope) in &model.wanted_nodes {
         let kind_id = node.kind_id();
         if kind_id == identifier {
@@ -151,7 +156,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
             if model.scopes[function].role != Role::Test {
                 continue;
             }
-            if let Some((path, instance)) = read_path(ctx, *node, *scope) {
+            if let Some((path, instance, whole)) = read_path(ctx, *node, *scope) {
                 if read_seen.insert((function, path.clone())) {
                     let owner = owners
                         .entry(function)
@@ -160,6 +165,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                     state.reads.push(StateRead {
                         path,
                         instance,
+                        whole,
                         span: Span::of(*node),
                         position: position(node.start_byte()),
                         owner,
@@ -179,6 +185,15 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
             if let Some(text) = cleanup_arguments(ctx, *node) {
                 cleanups.entry(function).or_default().push(text);
             }
+            if let Some(text) = patch_arguments(ctx, *node) {
+                patches.entry(function).or_default().push(text);
+            }
+            if crate::analysis::path_effects::expected_to_fail(ctx, *node) {
+                continue;
+            }
+        } else if crate::analysis::path_effects::expected_to_fail(ctx, *node) {
+            // A change inside `pytest.raises(...)` is expected to be refused.
+            continue;
         }
         let in_place = node.kind() == kind::CALL;
         if in_place && in_assert(*node) {
@@ -193,11 +208,18 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 .entry(function)
                 .or_insert_with(|| ctx.owner_of(*scope).1)
                 .clone();
-            // A test class's own setup builds its shared attributes: that is their definition.
-            if resolved.holder == Holder::TestClass
-                && owner.role == Role::Setup
-                && matches!(owner.function.as_str(), "setUpClass" | "setup_class")
+            // A class's own class-level setup builds its shared attributes: their definition.
+            if owner.role == Role::Setup
+                && class_setup(ctx, function)
+                && model.class_of_method(function).is_some_and(|class| {
+                    resolved
+                        .path
+                        .starts_with(&format!("{{module}}.{}", class_path(ctx, class)))
+                })
             {
+                continue;
+            }
+            if not_state(&resolved.path) {
                 continue;
             }
             let after_yield = model.scopes[function]
@@ -224,6 +246,14 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
         }
     }
     mark_restored(ctx, &mut state.writes, &cleanups);
+    for write in state.writes.iter_mut().filter(|w| !w.restored) {
+        let (object, attribute) = object_and_attribute(&write.path);
+        write.restored = patches.get(&write.function).is_some_and(|texts| {
+            texts
+                .iter()
+                .any(|t| t.contains(object) && t.contains(attribute))
+        });
+    }
     state.autouse_resets = state
         .writes
         .iter()
@@ -303,6 +333,46 @@ fn mark_restored(ctx: &FileContext, writes: &mut [StateWrite], cleanups: &HashMa
     }
 }
 
+/// The last two names of a path (`Plot`, `path_resolvers`), as patches spell them.
+fn object_and_attribute(path: &str) -> (&str, &str) {
+    let mut parts = path.rsplit('.');
+    let attribute = parts.next().unwrap_or("");
+    let object = parts.next().unwrap_or("");
+    let attribute = attribute.trim_start_matches('[').trim_end_matches(']');
+    (object, attribute)
+}
+
+/// `monkeypatch.setattr(...)`, `m.setitem(...)`, `mock.patch.object(...)` called as a method: the
+/// argument text.
+fn patch_arguments(ctx: &FileContext, call: Node) -> Option<String> {
+    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    if callee.kind() != kind::ATTRIBUTE {
+        return None;
+    }
+    let last = last_component(ctx.text(callee));
+    if !matches!(last, "setattr" | "setitem" | "delattr" | "delitem" | "object" | "patch" | "dict") {
+        return None;
+    }
+    Some(ctx.text(call.child_by_field_id(field::ARGUMENTS.id())?).to_string())
+}
+
+/// `setUpClass`, `setup_class`, `setUpTestData` or another class method of the setup role.
+fn class_setup(ctx: &FileContext, function: ScopeId) -> bool {
+    let s = &ctx.model.scopes[function];
+    matches!(s.name, "setUpClass" | "setup_class" | "setUpTestData")
+        || s.decorators.iter().any(|d| ctx.text(*d).contains("classmethod"))
+}
+
+/// Paths that name no in-process state: ORM managers write to the database (rolled back by the
+/// test case), and state the test framework resets before every test.
+fn not_state(path: &str) -> bool {
+    path.split('.')
+        .any(|part| isolint_python::knowledge::NOT_STATE_ATTRIBUTES.contains(&part))
+        || isolint_python::knowledge::RESET_BY_FRAMEWORK
+            .iter()
+            .any(|p| path == *p || path.starts_with(&format!("{p}.")))
+}
+
 /// The last plain name of a path's object part (`gpc` in `tests.test_init.gpc.progress_bar`).
 fn base_name_of(path: &str) -> &str {
     path.split('.')
@@ -364,15 +434,21 @@ fn inside_patch_of(ctx: &FileContext, node: Node, target: Node) -> bool {
                 .child_by_field_id(field::FUNCTION.id())
                 .is_some_and(|callee| {
                     let name = ctx.text(callee);
-                    (name.contains("patch") || name.ends_with("swap_attr"))
-                        && context
-                            .child_by_field_id(field::ARGUMENTS.id())
-                            .is_some_and(|args| {
-                                let args = ctx.text(args);
-                                args.contains(target_text)
-                                    && (name.ends_with("dict")
-                                        || attribute.is_none_or(|a| args.contains(a)))
-                            })
+                    // A patch of the object, or any context manager handed the object and the
+                    // attribute (`ensure_removed(pd.Series, "fake")`), puts it back.
+                    let patch = name.contains("patch") || name.ends_with("swap_attr");
+                    context
+                        .child_by_field_id(field::ARGUMENTS.id())
+                        .is_some_and(|args| {
+                            let args = ctx.text(args);
+                            args.contains(target_text)
+                                && match attribute {
+                                    Some(a) => args.contains(a),
+                                    None => patch,
+                                }
+                                && (patch || attribute.is_some())
+                                || patch && name.ends_with("dict") && args.contains(target_text)
+                        })
                 })
     })
 }
@@ -857,9 +933,11 @@ fn class_level_attribute(ctx: &FileContext, class: ScopeId, attribute: &str) -> 
             bindings.iter().any(|b: &Binding| {
                 let setter = model.scope_at(b.span.start, class);
                 let s = &model.scopes[setter];
-                matches!(s.name, "setUpClass" | "setup_class")
+                // (Django copies what `setUpTestData` sets for every test.)
+                s.name != "setUpTestData"
+                    && (matches!(s.name, "setUpClass" | "setup_class")
                     || s.decorators.iter().any(|d| ctx.text(*d).contains("classmethod"))
-                    || s.parameters().first().is_some_and(|(p, _)| *p == "cls")
+                    || s.parameters().first().is_some_and(|(p, _)| *p == "cls"))
             })
         })
 }
@@ -909,7 +987,11 @@ fn constructs_class(ctx: &FileContext, callee: Node, scope: ScopeId) -> bool {
 
 /// The state a name read in a test reaches, as a path: `gpc.verbose` reads
 /// `{module}.gpc.verbose`; `gpc.download()` reads all of `gpc`.
-fn read_path(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<(String, Option<String>)> {
+fn read_path(
+    ctx: &FileContext,
+    identifier: Node,
+    scope: ScopeId,
+) -> Option<(String, Option<String>, bool)> {
     let parent = identifier.parent()?;
     // Attribute names, keyword names, parameters and definitions are not reads of a name.
     match parent.kind() {
@@ -994,7 +1076,7 @@ fn read_path(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<(Str
     if !resolved.path.contains('.') {
         return None;
     }
-    Some((resolved.path, resolved.instance))
+    Some((resolved.path, resolved.instance, whole))
 }
 
 /// Whether state written at `written` matters to a read of `read`: one covers the other.
@@ -1021,7 +1103,11 @@ pub fn absolute_path(path: &str, module: &str, package: &str) -> String {
 
 /// How a path reads to users: without the module prefix of the file's own state.
 pub fn shown(path: &str) -> String {
-    path.replace('[', "[\"").replace(']', "\"]").replace(".[", "[")
+    path.replace(".[", "[")
+        .replace("[]", "[…]")
+        .replace('[', "[\"")
+        .replace(']', "\"]")
+        .replace("[\"…\"]", "[…]")
 }
 
 #[cfg(test)]

@@ -52,6 +52,7 @@ pub struct Polluter<'a> {
     /// Node ids of the tests the write runs for.
     pub tests: Vec<String>,
     pub file: String,
+    pub file_index: usize,
 }
 
 /// The victims of every polluter: one finding per test and state it reads, at its first read,
@@ -91,13 +92,20 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
         };
         // Writes meeting what the test reads first, then those anywhere in an instance it reads
         // an attribute of (a property may read them).
+        // Using a whole object (a method call, building an instance) meets every change to it:
+        // that is only evidence next to the change, in the same module; reading the changed
+        // attribute itself is evidence anywhere.
         let direct = meeting(path);
-        let mut candidates: Vec<(usize, &str)> = direct.iter().map(|i| (*i, path)).collect();
+        let mut candidates: Vec<(usize, &str)> = direct
+            .iter()
+            .filter(|i| !read.whole || polluters[**i].file_index == *file)
+            .map(|i| (*i, path))
+            .collect();
         if let Some(instance) = read.instance.as_deref() {
             candidates.extend(
                 meeting(instance)
                     .into_iter()
-                    .filter(|i| !direct.contains(i))
+                    .filter(|i| !direct.contains(i) && polluters[*i].file_index == *file)
                     .map(|i| (i, instance)),
             );
         }
