@@ -872,5 +872,11 @@ pub const IMPORT_TIME_CONNECTIONS: &[&str] = &[
 /// database, which the test case rolls back.
 pub const NOT_STATE_ATTRIBUTES: &[&str] = &["objects", "_default_manager", "_base_manager"];
 
-/// State the test framework itself resets before every test.
-pub const RESET_BY_FRAMEWORK: &[&str] = &["django.core.mail.outbox"];
+/// State the test framework itself resets around every test (Django's mail outbox; the standard
+/// streams, which pytest's capture puts back after each test).
+pub const RESET_BY_FRAMEWORK: &[&str] = &[
+    "django.core.mail.outbox",
+    "sys.stdout",
+    "sys.stderr",
+    "sys.stdin",
+];

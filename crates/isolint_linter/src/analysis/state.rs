@@ -196,7 +196,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
             continue;
         }
         let in_place = node.kind() == kind::CALL;
-        if in_place && in_assert(*node) {
+        if in_place && in_assert(ctx, *node) {
             continue;
         }
         for (target, write_kind, verb, member) in write_targets(ctx, *node) {
@@ -228,7 +228,9 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
             let restores = after_yield
                 || owner.role == Role::Teardown
                 || in_finally(*node)
-                || inside_patch_of(ctx, *node, target);
+                || inside_patch_of(ctx, *node, target)
+                || assigns_saved_value(ctx, *node, target, *scope)
+                || under_override(ctx, function, target);
             state.writes.push(StateWrite {
                 path: resolved.path,
                 holder: resolved.holder,
@@ -453,13 +455,64 @@ fn inside_patch_of(ctx: &FileContext, node: Node, target: Node) -> bool {
     })
 }
 
+/// `x.a = saved` where `saved = x.a` earlier: the old value put back.
+fn assigns_saved_value(ctx: &FileContext, node: Node, target: Node, scope: ScopeId) -> bool {
+    if node.kind() != kind::ASSIGNMENT {
+        return false;
+    }
+    let Some(right) = node.child_by_field_id(field::RIGHT.id()).map(unparenthesize) else {
+        return false;
+    };
+    if right.kind() != kind::IDENTIFIER {
+        return false;
+    }
+    let target_text = ctx.text(target);
+    ctx.model
+        .lookup(ctx.text(right), scope, right.start_byte())
+        .is_some_and(|(_, binding)| match binding.value {
+            BindingValue::Expr(value) => ctx.text(unparenthesize(value)) == target_text,
+            _ => false,
+        })
+}
+
+/// The function or its class is decorated with something that overrides and restores the
+/// changed object (`@override_settings(...)` for `settings`, `@mock.patch.object(X, ...)`).
+fn under_override(ctx: &FileContext, function: ScopeId, target: Node) -> bool {
+    let model = ctx.model;
+    let base = ctx.text(base_expression(target));
+    let mut scopes = vec![function];
+    if let Some(class) = model.class_of_method(function) {
+        scopes.push(class);
+    }
+    scopes.iter().any(|s| {
+        model.scopes[*s].decorators.iter().any(|d| {
+            let text = ctx.text(*d);
+            let name = text
+                .trim_start_matches('@')
+                .split('(')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            (name.contains("override") || name.contains("patch") || name.contains("modify"))
+                && (name.contains(&base.to_ascii_lowercase()) || text.contains(base))
+        })
+    })
+}
+
 /// Inside an `assert` statement: `assert calls == [mock.call.clear()]` builds values, it changes
 /// nothing.
-fn in_assert(node: Node) -> bool {
+fn in_assert(ctx: &FileContext, node: Node) -> bool {
     let mut current = node.parent();
     while let Some(n) = current {
         match n.kind() {
             "assert_statement" => return true,
+            kind::CALL
+                if n.child_by_field_id(field::FUNCTION.id()).is_some_and(|f| {
+                    last_component(ctx.text(f)).starts_with("assert")
+                }) =>
+            {
+                return true
+            }
             kind::FUNCTION_DEFINITION | kind::LAMBDA | kind::BLOCK => return false,
             _ => current = n.parent(),
         }
@@ -874,6 +927,15 @@ fn resolve(
                 return None;
             }
             let (inner_base, mut inner_parts) = chain(ctx, value)?;
+            // `x = np.c_[a, b]` builds a new value: items of imported objects are not followed.
+            let item_of_import = inner_parts.iter().any(|p| matches!(p, Part::Item(_)))
+                && ctx
+                    .model
+                    .lookup(ctx.text(inner_base), scope, inner_base.start_byte())
+                    .is_some_and(|(_, b)| matches!(b.value, BindingValue::Import(..)));
+            if item_of_import {
+                return None;
+            }
             inner_parts.extend(parts.iter().cloned());
             resolve(ctx, inner_base, inner_parts, scope, access, depth + 1)
         }

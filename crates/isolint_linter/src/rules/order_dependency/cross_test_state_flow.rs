@@ -22,6 +22,10 @@ pub static META: RuleMeta = RuleMeta {
 /// Polluters named per finding.
 const MAX_POLLUTERS: usize = 3;
 
+/// Victims reported per polluting change when they only use the object as a whole (a class built
+/// or passed around in every test of a module): the first ones make the point.
+const MAX_WHOLE_VICTIMS: usize = 10;
+
 impl Rule for CrossTestStateFlow {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -77,6 +81,7 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
         .collect();
     let mut out = Vec::new();
     let mut reported: HashSet<(String, String)> = HashSet::new();
+    let mut whole_victims: HashMap<usize, usize> = HashMap::new();
     for (file, read) in reads {
         let Some(victim) = read.owner.test.as_deref() else {
             continue;
@@ -111,13 +116,18 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
         }
         let mut chosen: Vec<&Polluter> = Vec::new();
         let mut names: BTreeSet<&str> = BTreeSet::new();
+        let loose = read.whole || read.instance.is_some();
         for (i, through) in candidates {
             let p = &polluters[i];
             if !paths_meet(&p.write.path, through)
                 || p.tests.iter().any(|t| t == victim)
                 || assigned.contains(&(victim, p.write.path.as_str()))
+                || loose && whole_victims.get(&i).is_some_and(|n| *n >= MAX_WHOLE_VICTIMS)
             {
                 continue;
+            }
+            if loose {
+                *whole_victims.entry(i).or_default() += 1;
             }
             let Some(first) = p.tests.first() else {
                 continue;
