@@ -115,10 +115,11 @@ impl Dispatch {
         }
         wanted[kind_id(syntax::kind::COMMENT) as usize] = true;
         let path_rules = rules.enabled().filter(|r| r.uses_path_effects()).collect();
-        let state_rules: Vec<&'static dyn Rule> = rules.enabled().filter(|r| r.uses_state()).collect();
-        let state_reads = state_rules
-            .iter()
-            .any(|r| r.meta().code == crate::rules::order_dependency::cross_test_state_flow::META.code);
+        let state_rules: Vec<&'static dyn Rule> =
+            rules.enabled().filter(|r| r.uses_state()).collect();
+        let state_reads = state_rules.iter().any(|r| {
+            r.meta().code == crate::rules::order_dependency::cross_test_state_flow::META.code
+        });
         Dispatch {
             by_kind,
             wanted,

@@ -2,5 +2,5 @@
 
 pub mod calls;
 pub mod path_effects;
-pub mod summaries;
 pub mod state;
+pub mod summaries;

@@ -17,7 +17,9 @@ use isolint_python::knowledge::{
 };
 use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
 use isolint_python::source::{Position, Span};
-use isolint_python::syntax::{enclosing_with_contexts, field, kind, named_children, unparenthesize};
+use isolint_python::syntax::{
+    enclosing_with_contexts, field, kind, named_children, unparenthesize,
+};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -241,9 +243,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 owner,
                 function,
                 restored: restores,
-                definition: resolved
-                    .definition
-                    .map(|span| (span, position(span.start))),
+                definition: resolved.definition.map(|span| (span, position(span.start))),
             });
         }
     }
@@ -267,7 +267,11 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
 
 /// A write is undone when the same function (or its class's or module's teardown) later writes a
 /// path covering it again in a restoring way, or registers a cleanup naming it.
-fn mark_restored(ctx: &FileContext, writes: &mut [StateWrite], cleanups: &HashMap<ScopeId, Vec<String>>) {
+fn mark_restored(
+    ctx: &FileContext,
+    writes: &mut [StateWrite],
+    cleanups: &HashMap<ScopeId, Vec<String>>,
+) {
     let model = ctx.model;
     let related = |a: &str, b: &str| {
         a == b || a.starts_with(&format!("{b}.")) || b.starts_with(&format!("{a}."))
@@ -304,7 +308,8 @@ fn mark_restored(ctx: &FileContext, writes: &mut [StateWrite], cleanups: &HashMa
                     WriteKind::Mutate | WriteKind::Assign => {
                         *kind == WriteKind::Remove || *kind == WriteKind::Assign && path == &w.path
                     }
-                    WriteKind::Remove => *kind != WriteKind::Remove,
+                    // Put back where it was taken out (not a change below it).
+                    WriteKind::Remove => *kind != WriteKind::Remove && path == &w.path,
                 }
         });
         // Taking out what the same function put in is the undoing, not a change of its own.
@@ -326,9 +331,9 @@ fn mark_restored(ctx: &FileContext, writes: &mut [StateWrite], cleanups: &HashMa
                 .subtree(c)
                 .filter(|id| model.scopes[*id].role == Role::Setup)
                 .any(|id| {
-                    cleanups.get(&id).is_some_and(|texts| {
-                        texts.iter().any(|t| t.contains(last_name))
-                    })
+                    cleanups
+                        .get(&id)
+                        .is_some_and(|texts| texts.iter().any(|t| t.contains(last_name)))
                 })
         });
         w.restored = by_teardown || later_restore || by_cleanup || undoes_earlier;
@@ -352,17 +357,25 @@ fn patch_arguments(ctx: &FileContext, call: Node) -> Option<String> {
         return None;
     }
     let last = last_component(ctx.text(callee));
-    if !matches!(last, "setattr" | "setitem" | "delattr" | "delitem" | "object" | "patch" | "dict") {
+    if !matches!(
+        last,
+        "setattr" | "setitem" | "delattr" | "delitem" | "object" | "patch" | "dict"
+    ) {
         return None;
     }
-    Some(ctx.text(call.child_by_field_id(field::ARGUMENTS.id())?).to_string())
+    Some(
+        ctx.text(call.child_by_field_id(field::ARGUMENTS.id())?)
+            .to_string(),
+    )
 }
 
 /// `setUpClass`, `setup_class`, `setUpTestData` or another class method of the setup role.
 fn class_setup(ctx: &FileContext, function: ScopeId) -> bool {
     let s = &ctx.model.scopes[function];
     matches!(s.name, "setUpClass" | "setup_class" | "setUpTestData")
-        || s.decorators.iter().any(|d| ctx.text(*d).contains("classmethod"))
+        || s.decorators
+            .iter()
+            .any(|d| ctx.text(*d).contains("classmethod"))
 }
 
 /// Paths that name no in-process state: ORM managers write to the database (rolled back by the
@@ -377,10 +390,7 @@ fn not_state(path: &str) -> bool {
 
 /// The last plain name of a path's object part (`gpc` in `tests.test_init.gpc.progress_bar`).
 fn base_name_of(path: &str) -> &str {
-    path.split('.')
-        .rev()
-        .nth(1)
-        .unwrap_or("")
+    path.split('.').rev().nth(1).unwrap_or("")
 }
 
 /// `self.addCleanup(...)`, `request.addfinalizer(...)`, `stack.callback(...)`: the argument text.
@@ -460,7 +470,10 @@ fn assigns_saved_value(ctx: &FileContext, node: Node, target: Node, scope: Scope
     if node.kind() != kind::ASSIGNMENT {
         return false;
     }
-    let Some(right) = node.child_by_field_id(field::RIGHT.id()).map(unparenthesize) else {
+    let Some(right) = node
+        .child_by_field_id(field::RIGHT.id())
+        .map(unparenthesize)
+    else {
         return false;
     };
     if right.kind() != kind::IDENTIFIER {
@@ -480,6 +493,12 @@ fn assigns_saved_value(ctx: &FileContext, node: Node, target: Node, scope: Scope
 fn under_override(ctx: &FileContext, function: ScopeId, target: Node) -> bool {
     let model = ctx.model;
     let base = ctx.text(base_expression(target));
+    let attribute = match unparenthesize(target).kind() {
+        kind::ATTRIBUTE => target
+            .child_by_field_id(field::ATTRIBUTE.id())
+            .map(|a| ctx.text(a)),
+        _ => None,
+    };
     let mut scopes = vec![function];
     if let Some(class) = model.class_of_method(function) {
         scopes.push(class);
@@ -493,8 +512,12 @@ fn under_override(ctx: &FileContext, function: ScopeId, target: Node) -> bool {
                 .next()
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            (name.contains("override") || name.contains("patch") || name.contains("modify"))
-                && (name.contains(&base.to_ascii_lowercase()) || text.contains(base))
+            // `@override_settings(...)` restores every setting; a patch restores what it names.
+            (name.contains("override") || name.contains("modify"))
+                && name.contains(&base.to_ascii_lowercase())
+                || name.contains("patch")
+                    && text.contains(base)
+                    && attribute.is_none_or(|a| text.contains(a))
         })
     })
 }
@@ -507,9 +530,8 @@ fn in_assert(ctx: &FileContext, node: Node) -> bool {
         match n.kind() {
             "assert_statement" => return true,
             kind::CALL
-                if n.child_by_field_id(field::FUNCTION.id()).is_some_and(|f| {
-                    last_component(ctx.text(f)).starts_with("assert")
-                }) =>
+                if n.child_by_field_id(field::FUNCTION.id())
+                    .is_some_and(|f| last_component(ctx.text(f)).starts_with("assert")) =>
             {
                 return true
             }
@@ -557,7 +579,12 @@ fn write_targets<'t>(
                             .child_by_field_id(field::OBJECT.id())
                             .is_some_and(|o| o.kind() == kind::PARENTHESIZED_EXPRESSION) =>
                 {
-                    vec![(attribute, WriteKind::Assign, "sets", Some(CLASS_OF.to_string()))]
+                    vec![(
+                        attribute,
+                        WriteKind::Assign,
+                        "sets",
+                        Some(CLASS_OF.to_string()),
+                    )]
                 }
                 _ => Vec::new(),
             }
@@ -574,7 +601,10 @@ fn write_targets<'t>(
             targets
                 .into_iter()
                 .filter(|t| {
-                    matches!(t.kind(), kind::ATTRIBUTE | kind::SUBSCRIPT | kind::IDENTIFIER)
+                    matches!(
+                        t.kind(),
+                        kind::ATTRIBUTE | kind::SUBSCRIPT | kind::IDENTIFIER
+                    )
                 })
                 .map(|t| {
                     let (how, verb) = if augmented {
@@ -785,8 +815,8 @@ fn owned_elsewhere(path: &str) -> bool {
         "mock",
         "pytest",
     ]
-        .iter()
-        .any(|p| path == *p || path.starts_with(&format!("{p}.")))
+    .iter()
+    .any(|p| path == *p || path.starts_with(&format!("{p}.")))
 }
 
 /// Resolves an access chain from its base name.
@@ -884,9 +914,7 @@ fn resolve(
             })
         }
         BindingValue::Expr(value) if module_level => {
-            if scope == isolint_python::model::MODULE_SCOPE
-                || write && !mutable_value(ctx, value)
-            {
+            if scope == isolint_python::model::MODULE_SCOPE || write && !mutable_value(ctx, value) {
                 return None;
             }
             let object = format!("{{module}}.{name}");
@@ -998,8 +1026,10 @@ fn class_level_attribute(ctx: &FileContext, class: ScopeId, attribute: &str) -> 
                 // (Django copies what `setUpTestData` sets for every test.)
                 s.name != "setUpTestData"
                     && (matches!(s.name, "setUpClass" | "setup_class")
-                    || s.decorators.iter().any(|d| ctx.text(*d).contains("classmethod"))
-                    || s.parameters().first().is_some_and(|(p, _)| *p == "cls"))
+                        || s.decorators
+                            .iter()
+                            .any(|d| ctx.text(*d).contains("classmethod"))
+                        || s.parameters().first().is_some_and(|(p, _)| *p == "cls"))
             })
         })
 }
@@ -1155,8 +1185,8 @@ pub fn absolute_path(path: &str, module: &str, package: &str) -> String {
     }
     if let Some(rest) = path.strip_prefix("{rel:") {
         if let Some((relative, tail)) = rest.split_once('}') {
-            let base = crate::analysis::summaries::absolute_module(package, relative)
-                .unwrap_or_default();
+            let base =
+                crate::analysis::summaries::absolute_module(package, relative).unwrap_or_default();
             return format!("{base}{tail}");
         }
     }
@@ -1187,6 +1217,9 @@ mod tests {
     #[test]
     fn relative_paths_are_made_absolute() {
         assert_eq!(absolute_path("{module}.x", "pkg.mod", "pkg"), "pkg.mod.x");
-        assert_eq!(absolute_path("{rel:.globals}.g.debug", "pkg", "pkg"), "pkg.globals.g.debug");
+        assert_eq!(
+            absolute_path("{rel:.globals}.g.debug", "pkg", "pkg"),
+            "pkg.globals.g.debug"
+        );
     }
 }

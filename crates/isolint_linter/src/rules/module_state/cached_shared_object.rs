@@ -62,7 +62,8 @@ impl Rule for CachedSharedObject {
                 format!("`@{decorator}` returns the same object to every caller")
             }
             None if singleton(ctx, function, returned) => {
-                "it keeps its first result in a module global and returns it to every caller".to_string()
+                "it keeps its first result in a module global and returns it to every caller"
+                    .to_string()
             }
             _ => return,
         };

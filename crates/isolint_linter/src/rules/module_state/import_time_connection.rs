@@ -36,7 +36,10 @@ impl Rule for ImportTimeConnection {
         if scope != MODULE_SCOPE || !(ctx.file.pytest_module || ctx.file.is_conftest) {
             return;
         }
-        let Some(value) = node.child_by_field_id(field::RIGHT.id()).map(unparenthesize) else {
+        let Some(value) = node
+            .child_by_field_id(field::RIGHT.id())
+            .map(unparenthesize)
+        else {
             return;
         };
         if value.kind() != kind::CALL {

@@ -36,7 +36,12 @@ impl Rule for MutableClassState {
         crate::rules::module_state::not_reset(finding, project)
     }
 
-    fn check_state_write(&self, write: &StateWrite, file: &FileInfo, module: &str) -> Option<Finding> {
+    fn check_state_write(
+        &self,
+        write: &StateWrite,
+        file: &FileInfo,
+        module: &str,
+    ) -> Option<Finding> {
         if write.holder != Holder::TestClass || !leaks(write, file) {
             return None;
         }

@@ -77,7 +77,11 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
     let assigned: HashSet<(&str, &str)> = polluters
         .iter()
         .filter(|p| p.write.kind == WriteKind::Assign)
-        .flat_map(|p| p.tests.iter().map(move |t| (t.as_str(), p.write.path.as_str())))
+        .flat_map(|p| {
+            p.tests
+                .iter()
+                .map(move |t| (t.as_str(), p.write.path.as_str()))
+        })
         .collect();
     let mut out = Vec::new();
     let mut reported: HashSet<(String, String)> = HashSet::new();
@@ -122,7 +126,10 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
             if !paths_meet(&p.write.path, through)
                 || p.tests.iter().any(|t| t == victim)
                 || assigned.contains(&(victim, p.write.path.as_str()))
-                || loose && whole_victims.get(&i).is_some_and(|n| *n >= MAX_WHOLE_VICTIMS)
+                || loose
+                    && whole_victims
+                        .get(&i)
+                        .is_some_and(|n| *n >= MAX_WHOLE_VICTIMS)
             {
                 continue;
             }
@@ -144,7 +151,8 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
             continue;
         }
         let name_of = |id: &str| id.rsplit("::").next().unwrap_or(id).to_string();
-        let polluter_names: Vec<String> = names.iter().map(|n| format!("`{}`", name_of(n))).collect();
+        let polluter_names: Vec<String> =
+            names.iter().map(|n| format!("`{}`", name_of(n))).collect();
         let message = format!(
             "this test reads `{}`, which {} {} without restoring it; whether it passes depends on which test ran first in the worker",
             shown(path),
