@@ -190,18 +190,18 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
             if let Some(text) = patch_arguments(ctx, *node) {
                 patches.entry(function).or_default().push(text);
             }
-            if crate::analysis::path_effects::expected_to_fail(ctx, *node) {
-                continue;
-            }
-        } else if crate::analysis::path_effects::expected_to_fail(ctx, *node) {
-            // A change inside `pytest.raises(...)` is expected to be refused.
-            continue;
         }
         let in_place = node.kind() == kind::CALL;
-        if in_place && in_assert(ctx, *node) {
+        let targets = write_targets(ctx, *node);
+        // Looking up the enclosing statements costs a walk up the tree: only for real changes.
+        if targets.is_empty()
+            || in_place && in_assert(ctx, *node)
+            // A change inside `pytest.raises(...)` is expected to be refused.
+            || crate::analysis::path_effects::expected_to_fail(ctx, *node)
+        {
             continue;
         }
-        for (target, write_kind, verb, member) in write_targets(ctx, *node) {
+        for (target, write_kind, verb, member) in targets {
             let Some(resolved) = resolve_target(ctx, target, *scope, &member, write_kind, in_place)
             else {
                 continue;
@@ -449,6 +449,15 @@ fn inside_patch_of(ctx: &FileContext, node: Node, target: Node) -> bool {
                     // A patch of the object, or any context manager handed the object and the
                     // attribute (`ensure_removed(pd.Series, "fake")`), puts it back.
                     let patch = name.contains("patch") || name.ends_with("swap_attr");
+                    // `with self.settings(...)`, `with override_settings(...)` put every setting
+                    // back.
+                    if name.contains(target_text)
+                        && ["override", "settings", "modify"]
+                            .iter()
+                            .any(|w| name.contains(w))
+                    {
+                        return true;
+                    }
                     context
                         .child_by_field_id(field::ARGUMENTS.id())
                         .is_some_and(|args| {
@@ -1084,6 +1093,17 @@ fn read_path(
     identifier: Node,
     scope: ScopeId,
 ) -> Option<(String, Option<String>, bool)> {
+    // Most names (builtins, attribute names, unbound names) name no state: a lookup is cheaper
+    // than the walks up the tree below (a parent costs a walk from the root in tree-sitter).
+    let name = ctx.text(identifier);
+    if !matches!(name, "self" | "cls")
+        && ctx
+            .model
+            .lookup(name, scope, identifier.start_byte())
+            .is_none()
+    {
+        return None;
+    }
     let parent = identifier.parent()?;
     // Attribute names, keyword names, parameters and definitions are not reads of a name.
     match parent.kind() {
@@ -1156,6 +1176,8 @@ fn read_path(
     if base.id() != identifier.id() {
         return None;
     }
+    // A name passed along as it is (`CaptureQueriesContext(connection)`) is used as a whole too.
+    let whole = whole || parts.is_empty();
     if whole {
         // `x.method()` uses `x`; `Plot()` uses `Plot`.
         if let Some(Part::Attr(_)) = parts.last() {

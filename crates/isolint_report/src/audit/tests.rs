@@ -124,7 +124,7 @@ fn clean_suite_report() {
     let text = report("clean-suite", AuditFormat::Markdown);
     // Clean for the checked families only: said plainly, never as a bold headline.
     assert!(
-        text.contains("No problem found in the 5 checked families"),
+        text.contains("No problem found in the 7 checked families"),
         "{text}"
     );
     assert!(!text.contains("**No"), "{text}");
@@ -160,17 +160,18 @@ fn same_input_same_bytes() {
 #[test]
 fn the_claims_stay_within_the_checked_families() {
     let text = report("example-suite", AuditFormat::Markdown);
-    assert!(text.contains("as far as the 5 checked families go"));
+    assert!(text.contains("as far as the 7 checked families go"));
     // The Neo4j rules ran: the section names what the tests share.
     let neo4j = &text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()];
     assert!(
         neo4j.contains("`db/neo4j_test`") && !neo4j.contains("not in this version"),
         "{neo4j}"
     );
-    // The order-dependency rules do not exist yet: the report must say so, not "none found".
+    // ISO402 ran: the section lists each polluter with its victim.
     let order = &text[text.find("## 5. Order").unwrap()..text.find("## 6. Effort").unwrap()];
     assert!(
-        order.contains("Not checked") && order.contains("not in this version"),
+        order.contains("(polluter: test_settings.py::test_cache_can_be_disabled)")
+            && order.contains("→ `test_settings.py::test_profile_from_env`"),
         "{order}"
     );
     assert!(!order.contains("No test depends"), "{order}");
@@ -607,7 +608,7 @@ mod synthetic {
         );
         // Missing cleanup has rules but was turned off: say so.
         assert!(
-            text.contains("Turned off for this run: missing cleanup"),
+            text.contains("Turned off for this run: module state, missing cleanup"),
             "{text}"
         );
         assert!(text.contains("could not be read or parsed"), "{text}");

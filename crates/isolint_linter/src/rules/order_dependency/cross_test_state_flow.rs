@@ -24,7 +24,7 @@ const MAX_POLLUTERS: usize = 3;
 
 /// Victims reported per polluting change when they only use the object as a whole (a class built
 /// or passed around in every test of a module): the first ones make the point.
-const MAX_WHOLE_VICTIMS: usize = 10;
+const MAX_WHOLE_VICTIMS: usize = 20;
 
 impl Rule for CrossTestStateFlow {
     fn meta(&self) -> &'static RuleMeta {
