@@ -6,6 +6,7 @@ use crate::analysis::calls::{
     self, CallTarget, FileFunctions, FirstPartyAnswers, FirstPartyLookup, FirstPartyNames,
 };
 use crate::analysis::path_effects::{self, PathEffect, ResolvedEffect};
+use crate::analysis::state::{self, FileState};
 use crate::analysis::summaries::{absolute_module, ModuleFunctions, Summaries};
 use crate::cache::{Cache, Fingerprint, Key};
 use crate::context::{FileContext, FileInfo, Finding};
@@ -85,6 +86,8 @@ struct FileOutcome {
     effects: Vec<PathEffect>,
     /// What its functions do through parameters and calls, for effect summaries.
     functions: FileFunctions,
+    /// Changes to module and class state, and tests' reads of it.
+    state: FileState,
     /// ISO001/ISO002, complete already.
     file_diagnostics: Vec<Diagnostic>,
     /// Fixes offered by the rules, by finding span and code.
@@ -101,6 +104,10 @@ struct Dispatch {
     by_kind: Vec<Vec<&'static dyn Rule>>,
     wanted: Vec<bool>,
     path_rules: Vec<&'static dyn Rule>,
+    /// Rules that read the state-effect analysis.
+    state_rules: Vec<&'static dyn Rule>,
+    /// ISO402 runs: tests' reads of state are collected too.
+    state_reads: bool,
 }
 
 impl Dispatch {
@@ -116,10 +123,17 @@ impl Dispatch {
         }
         wanted[kind_id(syntax::kind::COMMENT) as usize] = true;
         let path_rules = rules.enabled().filter(|r| r.uses_path_effects()).collect();
+        let state_rules: Vec<&'static dyn Rule> =
+            rules.enabled().filter(|r| r.uses_state()).collect();
+        let state_reads = state_rules.iter().any(|r| {
+            r.meta().code == crate::rules::order_dependency::cross_test_state_flow::META.code
+        });
         Dispatch {
             by_kind,
             wanted,
             path_rules,
+            state_rules,
+            state_reads,
         }
     }
 }
@@ -242,6 +256,7 @@ struct FileEntry {
     functions: FileFunctions,
     file_diagnostics: Vec<Diagnostic>,
     suppressions: Suppressions,
+    state: FileState,
     /// The offered fixes, in order (rule codes as text).
     fixes: Vec<(usize, usize, String, crate::fix::Fix)>,
     path_fixes: Vec<((usize, usize), crate::fix::Fix)>,
@@ -448,6 +463,7 @@ fn unlinted_file(info: &FileInfo) -> FileOutcome {
         findings: Vec::new(),
         effects: Vec::new(),
         functions: FileFunctions::default(),
+        state: FileState::default(),
         file_diagnostics: Vec::new(),
         fixes: HashMap::new(),
         path_fixes: HashMap::new(),
@@ -677,6 +693,7 @@ fn lint_file(
         functions: std::mem::take(&mut outcome.functions),
         file_diagnostics: std::mem::take(&mut outcome.file_diagnostics),
         suppressions: std::mem::take(&mut outcome.suppressions),
+        state: std::mem::take(&mut outcome.state),
         fixes: {
             let mut fixes: Vec<_> = outcome
                 .fixes
@@ -706,6 +723,7 @@ fn lint_file(
         functions: entry.functions,
         file_diagnostics: entry.file_diagnostics,
         suppressions: entry.suppressions,
+        state: entry.state,
         ..outcome
     }
 }
@@ -726,6 +744,7 @@ fn from_entry(
         functions,
         file_diagnostics,
         suppressions,
+        state,
         fixes,
         path_fixes,
     } = entry;
@@ -744,6 +763,7 @@ fn from_entry(
     FileOutcome {
         package: package_of(&module, &input.path),
         module,
+        state,
         info,
         facts,
         findings,
@@ -838,6 +858,33 @@ fn analyze_file(
             rule.check_node(*node, *scope, &mut ctx);
         }
     }
+    let module = module_of_path(&info.node_path);
+    let package = package_of(&module, &input.path);
+    let mut file_state = FileState::default();
+    if !dispatch.state_rules.is_empty() && !info.first_party {
+        file_state = state::collect(&ctx, dispatch.state_reads, |byte| {
+            index.position(&source, byte)
+        });
+        for write in &mut file_state.writes {
+            write.path = state::absolute_path(&write.path, &module, &package);
+        }
+        for read in &mut file_state.reads {
+            read.path = state::absolute_path(&read.path, &module, &package);
+            if let Some(instance) = &mut read.instance {
+                *instance = state::absolute_path(instance, &module, &package);
+            }
+        }
+        for reset in &mut file_state.autouse_resets {
+            *reset = state::absolute_path(reset, &module, &package);
+        }
+        for write in &file_state.writes {
+            for rule in &dispatch.state_rules {
+                if let Some(finding) = rule.check_state_write(write, &info, &module) {
+                    ctx.report(finding);
+                }
+            }
+        }
+    }
     let mut functions = FileFunctions::default();
     let first_party_names = FirstPartyLookup::new(stage.first_party);
     if !dispatch.path_rules.is_empty() {
@@ -859,10 +906,10 @@ fn analyze_file(
         path_fixes,
         ..
     } = ctx;
-    let module = module_of_path(&info.node_path);
     let outcome = FileOutcome {
-        package: package_of(&module, &input.path),
+        package,
         module,
+        state: file_state,
         info,
         facts,
         findings,
@@ -911,17 +958,35 @@ fn project_stage(
     }
     let reach = TestsReached::new(&files, &closures);
 
-    let view = project_view(&project, &closures);
+    let mut view = project_view(&project, &closures);
+    view.state_reset_by_autouse = outcomes
+        .iter()
+        .flat_map(|o| o.state.autouse_resets.iter().cloned())
+        .collect();
+    let indexes: Vec<TestIndex> = files.iter().map(TestIndex::new).collect();
+    if dispatch.state_reads {
+        let flows = state_flows(
+            &outcomes,
+            &indexes,
+            &project,
+            &users,
+            &inheritance,
+            &view.state_reset_by_autouse,
+        );
+        for (file, finding) in flows {
+            outcomes[file].findings.push(finding);
+        }
+    }
     let mut diagnostics = Vec::new();
     let mut sources = HashMap::new();
     for (file_index, outcome) in outcomes.iter_mut().enumerate() {
-        let tests = TestIndex::new(&files[file_index]);
+        let tests = &indexes[file_index];
         outcome.suppressions.reset_usage();
         let mut findings = std::mem::take(&mut outcome.findings);
         if !dispatch.path_rules.is_empty() {
             let resolved = resolve_effects(
                 &outcome.effects,
-                (file_index, &tests),
+                (file_index, tests),
                 &outcome.info,
                 &project,
                 &closures,
@@ -968,7 +1033,7 @@ fn project_stage(
         file_diagnostics.extend(findings.into_iter().filter_map(|f| {
             to_diagnostic(
                 f,
-                (file_index, &tests),
+                (file_index, tests),
                 outcome,
                 &project,
                 &users,
@@ -1174,6 +1239,7 @@ fn project_view(
             .iter()
             .flat_map(|f| f.imported_modules.iter().cloned())
             .collect(),
+        state_reset_by_autouse: Vec::new(),
     }
 }
 
@@ -1559,31 +1625,9 @@ fn to_diagnostic(
 ) -> Option<Diagnostic> {
     let facts = &project.files[file];
     let owner = &finding.owner;
-    let inherited = match (&owner.test, owner.classes.last()) {
-        (None, Some(class)) => inheritance.tests_of(file, class, &owner.function),
-        _ => Vec::new(),
-    };
-    let node_ids = |indices: &[usize]| -> Vec<String> {
-        indices
-            .iter()
-            .map(|t| facts.tests[*t].node_id.clone())
-            .collect()
-    };
-    let affected: Vec<String> = match owner.role {
-        _ if finding.tests.is_some() => finding.tests.clone().unwrap_or_default(),
-        _ if !inherited.is_empty() => inherited,
-        Role::Test => owner.test.iter().cloned().collect(),
-        Role::Fixture => {
-            let name = owner.fixture.as_deref().unwrap_or(&owner.function);
-            project
-                .resolve(file, &owner.classes, name, None)
-                .and_then(|r| users.get(&r).cloned())
-                .unwrap_or_default()
-        }
-        Role::Setup | Role::Teardown | Role::ClassBody => {
-            node_ids(tests.in_classes(&owner.classes))
-        }
-        _ => node_ids(tests.calling(&owner.function)),
+    let affected: Vec<String> = match &finding.tests {
+        Some(tests) => tests.clone(),
+        None => owner_tests(owner, (file, tests), project, users, inheritance),
     };
     // A helper no test of its module calls is evidence of nothing.
     if owner.role == Role::Helper && affected.is_empty() {
@@ -1646,6 +1690,88 @@ fn to_diagnostic(
                 .join(".")
         }),
     })
+}
+
+/// The tests code of an owner runs for: the test itself, a fixture's users, a class's tests for its
+/// setup and teardown, the tests calling a helper (or inheriting a method).
+fn owner_tests(
+    owner: &crate::context::Owner,
+    (file, tests): (usize, &TestIndex),
+    project: &Project,
+    users: &HashMap<FixtureRef, Vec<String>>,
+    inheritance: &Inheritance,
+) -> Vec<String> {
+    let facts = &project.files[file];
+    let inherited = match (&owner.test, owner.classes.last()) {
+        (None, Some(class)) => inheritance.tests_of(file, class, &owner.function),
+        _ => Vec::new(),
+    };
+    let node_ids = |indices: &[usize]| -> Vec<String> {
+        indices
+            .iter()
+            .map(|t| facts.tests[*t].node_id.clone())
+            .collect()
+    };
+    match owner.role {
+        _ if !inherited.is_empty() => inherited,
+        Role::Test => owner.test.iter().cloned().collect(),
+        Role::Fixture => {
+            let name = owner.fixture.as_deref().unwrap_or(&owner.function);
+            project
+                .resolve(file, &owner.classes, name, None)
+                .and_then(|r| users.get(&r).cloned())
+                .unwrap_or_default()
+        }
+        Role::Setup | Role::Teardown | Role::ClassBody => {
+            node_ids(tests.in_classes(&owner.classes))
+        }
+        _ => node_ids(tests.calling(&owner.function)),
+    }
+}
+
+/// ISO402: pairs the state each test reads with the unrestored writes of other tests.
+fn state_flows(
+    outcomes: &[FileOutcome],
+    indexes: &[TestIndex],
+    project: &Project,
+    users: &HashMap<FixtureRef, Vec<String>>,
+    inheritance: &Inheritance,
+    resets: &[String],
+) -> Vec<(usize, crate::context::Finding)> {
+    use crate::rules::order_dependency::cross_test_state_flow::{pair, Polluter};
+    let mut polluters = Vec::new();
+    let mut reads = Vec::new();
+    for (file, outcome) in outcomes.iter().enumerate() {
+        for write in &outcome.state.writes {
+            if !crate::rules::module_state::leaks(write, &outcome.info)
+                || resets
+                    .iter()
+                    .any(|r| crate::analysis::state::paths_meet(r, &write.path))
+            {
+                continue;
+            }
+            let tests = owner_tests(
+                &write.owner,
+                (file, &indexes[file]),
+                project,
+                users,
+                inheritance,
+            );
+            if !tests.is_empty() {
+                polluters.push(Polluter {
+                    write,
+                    tests,
+                    file: outcome.info.display.clone(),
+                    file_index: file,
+                });
+            }
+        }
+        reads.extend(outcome.state.reads.iter().map(|r| (file, r)));
+    }
+    if polluters.is_empty() {
+        return Vec::new();
+    }
+    pair(&polluters, &reads)
 }
 
 /// A module constant or class attribute used by several tests is one root cause: its findings share

@@ -984,27 +984,6 @@ pub const ORDER_MARKERS: &[&str] = &[
 /// Words that, followed by a number, place a test in a sequence (`test_step2`, `test_part1`).
 pub const SEQUENCE_WORDS: &[&str] = &["step", "part", "stage", "phase"];
 
-/// Methods that change a container in place.
-pub const MUTATING_METHODS: &[&str] = &[
-    "append",
-    "extend",
-    "insert",
-    "remove",
-    "pop",
-    "popitem",
-    "clear",
-    "update",
-    "setdefault",
-    "add",
-    "discard",
-    "sort",
-    "reverse",
-    "__setitem__",
-    "__delitem__",
-    "appendleft",
-    "extendleft",
-];
-
 /// Calls that list a folder in the file system's order (ISO701 wants them sorted).
 pub const UNORDERED_LISTINGS: &[&str] = &[
     "listdir", "scandir", "glob", "iglob", "rglob", "iterdir", "walk",
@@ -1138,3 +1117,141 @@ pub const RESOURCE_CLEANUPS: &[&str] = &[
     "cancel",
     "__exit__",
 ];
+
+/// Methods that change a container (or most objects named like one) in place: a call on shared
+/// state is a write to it.
+pub const MUTATING_METHODS: &[&str] = &[
+    "append",
+    "extend",
+    "insert",
+    "update",
+    "setdefault",
+    "add",
+    "sort",
+    "reverse",
+    "appendleft",
+    "extendleft",
+    "register",
+    "__setitem__",
+];
+
+/// Methods that take something out of a container in place.
+pub const REMOVING_METHODS: &[&str] = &[
+    "pop",
+    "popitem",
+    "clear",
+    "remove",
+    "discard",
+    "popleft",
+    "unregister",
+    "__delitem__",
+];
+
+/// Calls whose value never changes in place (a module-level `X = frozenset(...)` is a constant).
+pub const IMMUTABLE_FACTORIES: &[&str] = &[
+    "frozenset",
+    "tuple",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "bytes",
+    "namedtuple",
+    "compile",
+    "Path",
+    "PurePath",
+    "join",
+    "dirname",
+    "abspath",
+    "getenv",
+    "get",
+    "format",
+    "Decimal",
+    "Fraction",
+    "datetime",
+    "date",
+    "timedelta",
+    "UUID",
+    "uuid4",
+    "object",
+    "TypeVar",
+    "getLogger",
+    "mark",
+    "parametrize",
+    "fixture",
+    "skipif",
+    "MappingProxyType",
+];
+
+/// Class methods that hand out one process-wide instance (`Config.get_instance()`).
+pub const SINGLETON_ACCESSORS: &[&str] = &[
+    "get_instance",
+    "getInstance",
+    "instance",
+    "get_default",
+    "shared_instance",
+    "sharedInstance",
+    "default_instance",
+];
+
+/// Module-level calls that open a connection, client, engine or server at import time (ISO304):
+/// qualified names, or the last component for methods of client libraries.
+pub const IMPORT_TIME_CONNECTIONS: &[&str] = &[
+    "neo4j.GraphDatabase.driver",
+    "sqlalchemy.create_engine",
+    "sqlalchemy.ext.asyncio.create_async_engine",
+    "redis.Redis",
+    "redis.StrictRedis",
+    "redis.from_url",
+    "redis.Redis.from_url",
+    "pymongo.MongoClient",
+    "motor.motor_asyncio.AsyncIOMotorClient",
+    "boto3.client",
+    "boto3.resource",
+    "boto3.session.Session",
+    "boto3.Session",
+    "requests.Session",
+    "requests.session",
+    "httpx.Client",
+    "httpx.AsyncClient",
+    "psycopg2.connect",
+    "psycopg.connect",
+    "pymysql.connect",
+    "MySQLdb.connect",
+    "sqlite3.connect",
+    "elasticsearch.Elasticsearch",
+    "kafka.KafkaProducer",
+    "kafka.KafkaConsumer",
+    "pika.BlockingConnection",
+    "docker.from_env",
+    "docker.DockerClient",
+    "socket.socket",
+    "socket.create_connection",
+    "smtplib.SMTP",
+    "ftplib.FTP",
+    "paramiko.SSHClient",
+    "selenium.webdriver.Chrome",
+    "selenium.webdriver.Firefox",
+    "testcontainers.postgres.PostgresContainer",
+    "testcontainers.core.container.DockerContainer",
+    "http.server.HTTPServer",
+    "socketserver.TCPServer",
+];
+
+/// Attribute names whose "mutations" are not in-process state: Django model managers write to the
+/// database, which the test case rolls back.
+pub const NOT_STATE_ATTRIBUTES: &[&str] = &["objects", "_default_manager", "_base_manager"];
+
+/// State the test framework itself resets around every test (Django's mail outbox; the standard
+/// streams, which pytest's capture puts back after each test).
+pub const RESET_BY_FRAMEWORK: &[&str] = &[
+    "django.core.mail.outbox",
+    "sys.stdout",
+    "sys.stderr",
+    "sys.stdin",
+];
+
+/// Whether a method changes its container in place, by adding or by taking out.
+pub fn changes_in_place(method: &str) -> bool {
+    MUTATING_METHODS.contains(&method) || REMOVING_METHODS.contains(&method)
+}

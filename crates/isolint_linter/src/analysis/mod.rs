@@ -2,4 +2,5 @@
 
 pub mod calls;
 pub mod path_effects;
+pub mod state;
 pub mod summaries;

@@ -2,7 +2,8 @@
 //! for each such node in the one walk's order; filesystem rules read the shared path-effect analysis.
 
 use crate::analysis::path_effects::ResolvedEffect;
-use crate::context::{FileContext, Finding};
+use crate::analysis::state::StateWrite;
+use crate::context::{FileContext, FileInfo, Finding};
 use crate::registry::RuleMeta;
 use isolint_python::model::ScopeId;
 use tree_sitter::Node;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod file_errors;
 pub mod hardcoded_path;
 pub mod missing_cleanup;
+pub mod module_state;
 pub mod order_dependency;
 pub mod shared_resource;
 pub mod wide_fixture_scope;
@@ -45,6 +47,22 @@ pub trait Rule: Sync {
         false
     }
 
+    /// Whether the rule reads the state-effect analysis (module and class state test code changes).
+    fn uses_state(&self) -> bool {
+        false
+    }
+
+    /// Called for every change to module or class state found in a linted file (`module` is its
+    /// dotted name).
+    fn check_state_write(
+        &self,
+        _write: &StateWrite,
+        _file: &FileInfo,
+        _module: &str,
+    ) -> Option<Finding> {
+        None
+    }
+
     /// Whether a finding of this rule still holds once the whole project is known (a fixture every
     /// test uses may undo what the finding reports).
     fn holds_in_project(&self, _finding: &Finding, _project: &ProjectView) -> bool {
@@ -65,6 +83,8 @@ pub struct ProjectView {
     /// Every module some file of the suite imports (an in-process fake of a service, imported by
     /// a conftest, stands in for it everywhere).
     pub imported_modules: std::collections::BTreeSet<String>,
+    /// Module and class state an autouse fixture writes before or after every test (a reset).
+    pub state_reset_by_autouse: Vec<String>,
 }
 
 /// Every rule, in code order.
@@ -83,7 +103,14 @@ pub static ALL: &[&dyn Rule] = &[
     &shared_resource::FixedPort,
     &shared_resource::FixedDatabaseName,
     &shared_resource::FixedContainerName,
+    &module_state::MutableModuleGlobal,
+    &module_state::GlobalRebinding,
+    &module_state::MutableClassState,
+    &module_state::ImportTimeConnection,
+    &module_state::CachedSharedObject,
+    &module_state::ImportedStateMutation,
     &order_dependency::ExplicitOrder,
+    &order_dependency::CrossTestStateFlow,
     &order_dependency::TestCallsTest,
     &order_dependency::NumberedTestsSharingState,
     &missing_cleanup::EnvironLeak,

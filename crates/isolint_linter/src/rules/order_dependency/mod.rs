@@ -1,9 +1,12 @@
-//! The `order-dependency` family (ISO4xx): tests written to run in a given order.
+//! The `order-dependency` family (ISO4xx): tests written to run in a given order, and tests whose
+//! outcome depends on which tests ran before them.
 
+pub mod cross_test_state_flow;
 mod explicit_order;
 mod numbered_tests_sharing_state;
 mod test_calls_test;
 
+pub use cross_test_state_flow::CrossTestStateFlow;
 pub use explicit_order::ExplicitOrder;
 pub use numbered_tests_sharing_state::NumberedTestsSharingState;
 pub use test_calls_test::TestCallsTest;

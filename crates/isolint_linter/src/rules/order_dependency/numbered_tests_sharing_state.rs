@@ -2,7 +2,7 @@ use crate::context::{FileContext, Finding};
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::Rule;
-use isolint_python::knowledge::{last_component, MUTATING_METHODS, SEQUENCE_WORDS};
+use isolint_python::knowledge::{changes_in_place, last_component, SEQUENCE_WORDS};
 use isolint_python::model::{BindingValue, Role, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::Span;
 use isolint_python::syntax::{field, kind, named_children};
@@ -120,7 +120,7 @@ fn touches<'t>(
             kind::CALL => {
                 if let Some(callee) = node.child_by_field_id(field::FUNCTION.id()) {
                     if callee.kind() == kind::ATTRIBUTE
-                        && MUTATING_METHODS.contains(&last_component(ctx.text(callee)))
+                        && changes_in_place(last_component(ctx.text(callee)))
                     {
                         if let Some(key) = callee
                             .child_by_field_id(field::OBJECT.id())

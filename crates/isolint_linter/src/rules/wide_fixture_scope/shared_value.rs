@@ -6,8 +6,8 @@
 use crate::context::{Finding, Owner};
 use crate::diagnostic::{FixSite, Related};
 use isolint_python::knowledge::{
-    last_component, CONNECTION_FACTORIES, CONNECTION_WRITE_METHODS, CONNECTION_WRITE_WORDS,
-    IMMUTABLE_CLASSES, MUTABLE_FACTORIES, MUTATING_METHODS, RESET_METHODS,
+    changes_in_place, last_component, CONNECTION_FACTORIES, CONNECTION_WRITE_METHODS,
+    CONNECTION_WRITE_WORDS, IMMUTABLE_CLASSES, MUTABLE_FACTORIES, RESET_METHODS,
 };
 use isolint_python::model::{BindingValue, FileModel, Role, ScopeId};
 use isolint_python::project::{FileFacts, FixtureRef, FixtureWrite, Project, SharedValue};
@@ -184,7 +184,7 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
                                 true,
                             );
                         }
-                        if MUTATING_METHODS.contains(&method) {
+                        if changes_in_place(method) {
                             push(
                                 name,
                                 node,

@@ -1,0 +1,65 @@
+use super::{leaks, short, who, write_finding};
+use crate::analysis::state::{Holder, StateWrite};
+use crate::context::{FileInfo, Finding};
+use crate::diagnostic::{Effort, Severity};
+use crate::registry::{Category, RuleMeta};
+use crate::rules::Rule;
+
+/// ISO301: a module-level mutable object of a test module or conftest changed by test code.
+pub struct MutableModuleGlobal;
+
+static META: RuleMeta = RuleMeta {
+    code: "ISO301",
+    name: "mutable-module-global",
+    category: Category::ModuleState,
+    severity: Severity::Warning,
+    effort: Effort::Lines,
+    shared_effort: Effort::Moderate,
+    summary: "Test code changes a module-level mutable object and never restores it",
+    doc: include_str!("../../../../../rules/ISO301-mutable-module-global.md"),
+};
+
+impl Rule for MutableModuleGlobal {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn node_kinds(&self) -> &'static [&'static str] {
+        crate::analysis::state::WRITE_KINDS
+    }
+
+    fn uses_state(&self) -> bool {
+        true
+    }
+
+    fn holds_in_project(&self, finding: &Finding, project: &crate::rules::ProjectView) -> bool {
+        crate::rules::module_state::not_reset(finding, project)
+    }
+
+    fn check_state_write(
+        &self,
+        write: &StateWrite,
+        file: &FileInfo,
+        module: &str,
+    ) -> Option<Finding> {
+        if write.holder != Holder::ModuleObject || !leaks(write, file) {
+            return None;
+        }
+        let name = short(&write.path, module);
+        let object = name.split(['.', '[']).next().unwrap_or(&name).to_string();
+        let message = format!(
+            "{} {} `{name}`, a module-level object every test of the module shares, and never restores it; tests that run later in the same worker see the change",
+            who(write),
+            write.verb
+        );
+        let fix = format!(
+            "give each test its own copy: build `{object}` in a function-scoped fixture (or `copy.deepcopy` it in the test), or use `monkeypatch.setitem`/`monkeypatch.setattr` so pytest restores it"
+        );
+        let related = write
+            .definition
+            .map(|(span, _)| (span, format!("`{object}` is defined here, once per module")))
+            .into_iter()
+            .collect();
+        Some(write_finding(&META, write, message, fix, related))
+    }
+}
