@@ -709,7 +709,7 @@ fn lint_file(
                 .iter()
                 .map(|(span, fix)| (*span, fix.clone()))
                 .collect();
-            fixes.sort_by(|a, b| a.0.cmp(&b.0));
+            fixes.sort_by_key(|f| f.0);
             fixes
         },
     };

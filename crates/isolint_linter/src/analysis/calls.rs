@@ -642,7 +642,7 @@ fn call_target<'t>(
             return None;
         };
         let class = model.class_of_method(model.owner(scope))?;
-        if !method_owners.may_define(class, *method) {
+        if !method_owners.may_define(class, method) {
             return None;
         }
         return Some(CallTarget::SelfMethod {
