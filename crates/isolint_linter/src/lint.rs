@@ -140,7 +140,9 @@ pub fn lint(inputs: &[SourceInput], options: &LintOptions) -> LintResult {
         first_party: &first_party.names,
     };
     let outcomes = lint_files(inputs, &stage, false);
-    let context = if dispatch.path_rules.is_empty() || first_party.is_empty() {
+    let context = if dispatch.path_rules.is_empty() && dispatch.state_rules.is_empty()
+        || first_party.is_empty()
+    {
         Vec::new()
     } else {
         read_first_party(inputs, &outcomes, &first_party, &stage)
@@ -326,13 +328,26 @@ fn file_info(input: &SourceInput, naming: &Naming) -> FileInfo {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
+    let is_conftest = name == "conftest.py";
+    let pytest_module = input.explicit || naming.is_test_file(&name);
     FileInfo {
         display: input.display.clone(),
         node_path: input.node_path.clone(),
-        is_conftest: name == "conftest.py",
-        pytest_module: input.explicit || naming.is_test_file(&name),
+        is_conftest,
+        pytest_module,
         first_party: false,
+        package_code: !pytest_module && !is_conftest && !in_test_folder(&input.node_path),
     }
+}
+
+/// A path with a test folder in it (`tests/helpers.py`, `pkg/testing/utils.py`): helpers of the
+/// suite, not the package under test.
+fn in_test_folder(node_path: &str) -> bool {
+    let mut folders = node_path.split('/').rev().skip(1);
+    folders.any(|folder| {
+        let folder = folder.to_ascii_lowercase();
+        folder.starts_with("test") || folder.ends_with("tests") || folder.ends_with("_test")
+    })
 }
 
 fn file_diagnostic(
@@ -492,6 +507,7 @@ fn lint_file(
     let mut info = file_info(input, options.naming);
     if first_party {
         info.first_party = true;
+        info.package_code = true;
         info.pytest_module = false;
     }
     let text = match read_source(input) {
@@ -576,10 +592,19 @@ fn lint_file(
     let module = module_of_path(&info.node_path);
     let package = package_of(&module, &input.path);
     let mut file_state = FileState::default();
+    // A first-party module's changes are kept for the summaries of the functions making them.
+    let mut own_state_writes = Vec::new();
+    if !dispatch.state_rules.is_empty() && info.first_party {
+        // Keys stay relative (`{module}.x`): the module learns its name after this step.
+        own_state_writes = state::collect(&ctx, false, |byte| index.position(&source, byte)).writes;
+    }
     if !dispatch.state_rules.is_empty() && !info.first_party {
         file_state = state::collect(&ctx, dispatch.state_reads, |byte| {
             index.position(&source, byte)
         });
+        if info.package_code {
+            own_state_writes = file_state.writes.clone();
+        }
         for write in &mut file_state.writes {
             write.path = state::absolute_path(&write.path, &module, &package);
         }
@@ -601,12 +626,18 @@ fn lint_file(
         }
     }
     let mut functions = FileFunctions::default();
-    if !dispatch.path_rules.is_empty() {
+    if !dispatch.path_rules.is_empty() || !dispatch.state_rules.is_empty() {
         let calls = calls::collect_calls(&mut ctx, stage.first_party);
-        path_effects::collect(&mut ctx);
-        functions = calls::assemble(&ctx, calls, &ctx.summary_effects, |byte| {
-            index.position(&source, byte)
-        });
+        if !dispatch.path_rules.is_empty() {
+            path_effects::collect(&mut ctx);
+        }
+        functions = calls::assemble(
+            &ctx,
+            calls,
+            &ctx.summary_effects,
+            &own_state_writes,
+            |byte| index.position(&source, byte),
+        );
     }
     let facts = if info.first_party {
         FileFacts::default()
@@ -640,8 +671,11 @@ fn project_stage(
     options: &LintOptions,
     dispatch: &Dispatch,
 ) -> LintResult {
-    if !dispatch.path_rules.is_empty() {
-        add_effects_through_calls(&mut outcomes, &first_party);
+    if !dispatch.path_rules.is_empty() || !dispatch.state_rules.is_empty() {
+        let state_writes = add_effects_through_calls(&mut outcomes, &first_party);
+        for (outcome, writes) in outcomes.iter_mut().zip(state_writes) {
+            add_state_writes_through_calls(outcome, writes, dispatch);
+        }
     }
     let mut files: Vec<FileFacts> = outcomes
         .iter_mut()
@@ -787,7 +821,11 @@ fn project_stage(
 
 /// Binds the effect summaries of the functions test code calls (in the tests tree and the
 /// project's own package) at each call, as path effects of the calling file.
-fn add_effects_through_calls(outcomes: &mut [FileOutcome], first_party: &[FileOutcome]) {
+/// Also returns, per file, the module and class state its test code changes through such calls.
+fn add_effects_through_calls(
+    outcomes: &mut [FileOutcome],
+    first_party: &[FileOutcome],
+) -> Vec<Vec<state::StateWrite>> {
     let all = || outcomes.iter().chain(first_party.iter());
     let modules: Vec<ModuleFunctions> = all()
         .map(|o| ModuleFunctions {
@@ -800,11 +838,15 @@ fn add_effects_through_calls(outcomes: &mut [FileOutcome], first_party: &[FileOu
                 .map_or(String::new(), |(dir, _)| dir.to_string()),
             functions: &o.functions,
             first_party: o.info.first_party,
+            package_code: o.info.package_code,
         })
         .collect();
     let mut summaries = Summaries::new(&modules);
     let found: Vec<(Vec<PathEffect>, Vec<Span>)> = (0..outcomes.len())
         .map(|file| summaries.effects_at_calls(file))
+        .collect();
+    let state_writes: Vec<Vec<state::StateWrite>> = (0..outcomes.len())
+        .map(|file| summaries.state_writes_at_calls(file))
         .collect();
     drop(summaries);
     drop(modules);
@@ -814,6 +856,37 @@ fn add_effects_through_calls(outcomes: &mut [FileOutcome], first_party: &[FileOu
             .effects
             .retain(|direct| !direct.guessed || !known_calls.contains(&direct.span));
         outcome.effects.extend(effects);
+    }
+    state_writes
+}
+
+/// Adds the state a file's test code changes through calls into the project's code to its state
+/// changes (for ISO402), unless the same function patches the key or registers its cleanup, and
+/// reports them (ISO306).
+fn add_state_writes_through_calls(
+    outcome: &mut FileOutcome,
+    writes: Vec<state::StateWrite>,
+    dispatch: &Dispatch,
+) {
+    for mut write in writes {
+        write.restored = outcome.state.restoring.iter().any(|(function, text)| {
+            *function == write.function && state::names_path(text, &write.path)
+        });
+        // The test changes the key itself too: its own change is the one to report.
+        if outcome
+            .state
+            .writes
+            .iter()
+            .any(|w| w.function == write.function && w.path == write.path)
+        {
+            continue;
+        }
+        for rule in &dispatch.state_rules {
+            if let Some(finding) = rule.check_state_write(&write, &outcome.info, &outcome.module) {
+                outcome.findings.push(finding);
+            }
+        }
+        outcome.state.writes.push(write);
     }
 }
 
