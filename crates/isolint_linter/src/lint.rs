@@ -825,7 +825,7 @@ fn project_stage(
 fn add_effects_through_calls(
     outcomes: &mut [FileOutcome],
     first_party: &[FileOutcome],
-) -> Vec<Vec<state::StateWrite>> {
+) -> Vec<(Vec<state::StateWrite>, Vec<Span>)> {
     let all = || outcomes.iter().chain(first_party.iter());
     let modules: Vec<ModuleFunctions> = all()
         .map(|o| ModuleFunctions {
@@ -845,7 +845,7 @@ fn add_effects_through_calls(
     let found: Vec<(Vec<PathEffect>, Vec<Span>)> = (0..outcomes.len())
         .map(|file| summaries.effects_at_calls(file))
         .collect();
-    let state_writes: Vec<Vec<state::StateWrite>> = (0..outcomes.len())
+    let state_writes: Vec<(Vec<state::StateWrite>, Vec<Span>)> = (0..outcomes.len())
         .map(|file| summaries.state_writes_at_calls(file))
         .collect();
     drop(summaries);
@@ -865,9 +865,20 @@ fn add_effects_through_calls(
 /// reports them (ISO306).
 fn add_state_writes_through_calls(
     outcome: &mut FileOutcome,
-    writes: Vec<state::StateWrite>,
+    (writes, known_calls): (Vec<state::StateWrite>, Vec<Span>),
     dispatch: &Dispatch,
 ) {
+    // What a package function is known to change replaces guesses from the method's name.
+    outcome
+        .state
+        .writes
+        .retain(|w| !known_calls.contains(&w.span));
+    outcome.findings.retain(|f| {
+        !(f.resource
+            .as_deref()
+            .is_some_and(|r| r.starts_with("state:"))
+            && known_calls.contains(&f.span))
+    });
     for mut write in writes {
         write.restored = outcome.state.restoring.iter().any(|(function, text)| {
             *function == write.function && state::names_path(text, &write.path)

@@ -196,11 +196,14 @@ impl<'a> Summaries<'a> {
     /// project's code, as changes at each call with the change in the callee as related location.
     /// A call made where the test puts things back (after a fixture's `yield`, in `finally`)
     /// undoes the keys it reaches in the same function; a mocked callee changes nothing.
-    pub fn state_writes_at_calls(&mut self, file: usize) -> Vec<StateWrite> {
+    /// Also returns the calls whose callees are all the package's functions: what they change is
+    /// known, and replaces guesses from the call's name (`registry.register(...)`).
+    pub fn state_writes_at_calls(&mut self, file: usize) -> (Vec<StateWrite>, Vec<Span>) {
         let module = &self.modules[file];
         let mut out = Vec::new();
+        let mut known = Vec::new();
         if module.package_code {
-            return out;
+            return (out, known);
         }
         for function in &module.functions.functions {
             let Some(caller) = &function.caller else {
@@ -213,7 +216,15 @@ impl<'a> Summaries<'a> {
                 if caller.guards.mocked.iter().any(|m| m == called) {
                     continue;
                 }
-                for (callee, _) in self.resolve(file, &call.target) {
+                let callees = self.resolve(file, &call.target);
+                if !callees.is_empty()
+                    && callees
+                        .iter()
+                        .all(|(r, _)| self.modules[r.file].package_code)
+                {
+                    known.push(call.span);
+                }
+                for (callee, _) in callees {
                     for write in self.state_summary(callee, 1).iter() {
                         if call.restoring {
                             undone.insert(write.path.clone());
@@ -256,7 +267,7 @@ impl<'a> Summaries<'a> {
                 });
             }
         }
-        out
+        (out, known)
     }
 
     /// The state changes a function of the project's own package makes, itself or through the
