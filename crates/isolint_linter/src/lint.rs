@@ -879,6 +879,7 @@ fn add_state_writes_through_calls(
             .is_some_and(|r| r.starts_with("state:"))
             && known_calls.contains(&f.span))
     });
+    let mut reported: Vec<Span> = Vec::new();
     for mut write in writes {
         write.restored = outcome.state.restoring.iter().any(|(function, text)| {
             *function == write.function && state::names_path(text, &write.path)
@@ -892,9 +893,18 @@ fn add_state_writes_through_calls(
         {
             continue;
         }
-        for rule in &dispatch.state_rules {
-            if let Some(finding) = rule.check_state_write(&write, &outcome.info, &outcome.module) {
-                outcome.findings.push(finding);
+        // One finding per call, however many keys the callee changes (ISO402 pairs each).
+        if !write.restored && !reported.contains(&write.span) {
+            let before = outcome.findings.len();
+            for rule in &dispatch.state_rules {
+                if let Some(finding) =
+                    rule.check_state_write(&write, &outcome.info, &outcome.module)
+                {
+                    outcome.findings.push(finding);
+                }
+            }
+            if outcome.findings.len() > before {
+                reported.push(write.span);
             }
         }
         outcome.state.writes.push(write);
