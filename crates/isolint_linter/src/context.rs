@@ -22,6 +22,9 @@ pub struct FileInfo {
     /// A module of the project's own package, read only for what its functions do (effect
     /// summaries): never linted, never reported in.
     pub first_party: bool,
+    /// Code of the project's own package (first-party, or linted outside any test folder and not
+    /// a test module or conftest): the state it changes is reported where tests call it.
+    pub package_code: bool,
 }
 
 /// The code a finding sits in, as the project stage needs it to attribute the finding to tests.

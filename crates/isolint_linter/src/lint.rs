@@ -330,7 +330,9 @@ fn read_first_party(
     const ROUNDS: usize = 4;
     let mut lookups = Vec::new();
     let mut read: Vec<FileOutcome> = Vec::new();
-    if stage.dispatch.path_rules.is_empty() || first_party.is_empty() {
+    if stage.dispatch.path_rules.is_empty() && stage.dispatch.state_rules.is_empty()
+        || first_party.is_empty()
+    {
         return (read, lookups);
     }
     let mut seen = canonical_inputs(inputs);
@@ -479,13 +481,26 @@ fn file_info(input: &SourceInput, naming: &Naming) -> FileInfo {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
+    let is_conftest = name == "conftest.py";
+    let pytest_module = input.explicit || naming.is_test_file(&name);
     FileInfo {
         display: input.display.clone(),
         node_path: input.node_path.clone(),
-        is_conftest: name == "conftest.py",
-        pytest_module: input.explicit || naming.is_test_file(&name),
+        is_conftest,
+        pytest_module,
         first_party: false,
+        package_code: !pytest_module && !is_conftest && !in_test_folder(&input.node_path),
     }
+}
+
+/// A path with a test folder in it (`tests/helpers.py`, `pkg/testing/utils.py`): helpers of the
+/// suite, not the package under test.
+fn in_test_folder(node_path: &str) -> bool {
+    let mut folders = node_path.split('/').rev().skip(1);
+    folders.any(|folder| {
+        let folder = folder.to_ascii_lowercase();
+        folder.starts_with("test") || folder.ends_with("tests") || folder.ends_with("_test")
+    })
 }
 
 fn file_diagnostic(
@@ -663,6 +678,7 @@ fn lint_file(
     let mut info = file_info(input, stage.options.naming);
     if first_party {
         info.first_party = true;
+        info.package_code = true;
         info.pytest_module = false;
     }
     let (source, content) = match read {
@@ -861,10 +877,19 @@ fn analyze_file(
     let module = module_of_path(&info.node_path);
     let package = package_of(&module, &input.path);
     let mut file_state = FileState::default();
+    // A first-party module's changes are kept for the summaries of the functions making them.
+    let mut own_state_writes = Vec::new();
+    if !dispatch.state_rules.is_empty() && info.first_party {
+        // Keys stay relative (`{module}.x`): the module learns its name after this step.
+        own_state_writes = state::collect(&ctx, false, |byte| index.position(&source, byte)).writes;
+    }
     if !dispatch.state_rules.is_empty() && !info.first_party {
         file_state = state::collect(&ctx, dispatch.state_reads, |byte| {
             index.position(&source, byte)
         });
+        if info.package_code {
+            own_state_writes = file_state.writes.clone();
+        }
         for write in &mut file_state.writes {
             write.path = state::absolute_path(&write.path, &module, &package);
         }
@@ -887,12 +912,18 @@ fn analyze_file(
     }
     let mut functions = FileFunctions::default();
     let first_party_names = FirstPartyLookup::new(stage.first_party);
-    if !dispatch.path_rules.is_empty() {
+    if !dispatch.path_rules.is_empty() || !dispatch.state_rules.is_empty() {
         let calls = calls::collect_calls(&mut ctx, &first_party_names);
-        path_effects::collect(&mut ctx);
-        functions = calls::assemble(&ctx, calls, &ctx.summary_effects, |byte| {
-            index.position(&source, byte)
-        });
+        if !dispatch.path_rules.is_empty() {
+            path_effects::collect(&mut ctx);
+        }
+        functions = calls::assemble(
+            &ctx,
+            calls,
+            &ctx.summary_effects,
+            &own_state_writes,
+            |byte| index.position(&source, byte),
+        );
     }
     let facts = if info.first_party {
         FileFacts::default()
@@ -931,8 +962,11 @@ fn project_stage(
     options: &LintOptions,
     dispatch: &Dispatch,
 ) -> LintResult {
-    if !dispatch.path_rules.is_empty() {
-        add_effects_through_calls(&mut outcomes, &first_party);
+    if !dispatch.path_rules.is_empty() || !dispatch.state_rules.is_empty() {
+        let state_writes = add_effects_through_calls(&mut outcomes, &first_party);
+        for (outcome, writes) in outcomes.iter_mut().zip(state_writes) {
+            add_state_writes_through_calls(outcome, writes, dispatch);
+        }
     }
     let mut files: Vec<FileFacts> = outcomes
         .iter_mut()
@@ -1092,7 +1126,11 @@ fn project_stage(
 
 /// Binds the effect summaries of the functions test code calls (in the tests tree and the
 /// project's own package) at each call, as path effects of the calling file.
-fn add_effects_through_calls(outcomes: &mut [FileOutcome], first_party: &[FileOutcome]) {
+/// Also returns, per file, the module and class state its test code changes through such calls.
+fn add_effects_through_calls(
+    outcomes: &mut [FileOutcome],
+    first_party: &[FileOutcome],
+) -> Vec<(Vec<state::StateWrite>, Vec<Span>)> {
     let all = || outcomes.iter().chain(first_party.iter());
     let modules: Vec<ModuleFunctions> = all()
         .map(|o| ModuleFunctions {
@@ -1105,11 +1143,15 @@ fn add_effects_through_calls(outcomes: &mut [FileOutcome], first_party: &[FileOu
                 .map_or(String::new(), |(dir, _)| dir.to_string()),
             functions: &o.functions,
             first_party: o.info.first_party,
+            package_code: o.info.package_code,
         })
         .collect();
     let mut summaries = Summaries::new(&modules);
     let found: Vec<(Vec<PathEffect>, Vec<Span>)> = (0..outcomes.len())
         .map(|file| summaries.effects_at_calls(file))
+        .collect();
+    let state_writes: Vec<(Vec<state::StateWrite>, Vec<Span>)> = (0..outcomes.len())
+        .map(|file| summaries.state_writes_at_calls(file))
         .collect();
     drop(summaries);
     drop(modules);
@@ -1119,6 +1161,58 @@ fn add_effects_through_calls(outcomes: &mut [FileOutcome], first_party: &[FileOu
             .effects
             .retain(|direct| !direct.guessed || !known_calls.contains(&direct.span));
         outcome.effects.extend(effects);
+    }
+    state_writes
+}
+
+/// Adds the state a file's test code changes through calls into the project's code to its state
+/// changes (for ISO402), unless the same function patches the key or registers its cleanup, and
+/// reports them (ISO306).
+fn add_state_writes_through_calls(
+    outcome: &mut FileOutcome,
+    (writes, known_calls): (Vec<state::StateWrite>, Vec<Span>),
+    dispatch: &Dispatch,
+) {
+    // What a package function is known to change replaces guesses from the method's name.
+    outcome
+        .state
+        .writes
+        .retain(|w| !known_calls.contains(&w.span));
+    outcome.findings.retain(|f| {
+        !(f.resource
+            .as_deref()
+            .is_some_and(|r| r.starts_with("state:"))
+            && known_calls.contains(&f.span))
+    });
+    let mut reported: Vec<Span> = Vec::new();
+    for mut write in writes {
+        write.restored = outcome.state.restoring.iter().any(|(function, text)| {
+            *function == write.function && state::names_path(text, &write.path)
+        });
+        // The test changes the key itself too: its own change is the one to report.
+        if outcome
+            .state
+            .writes
+            .iter()
+            .any(|w| w.function == write.function && w.path == write.path)
+        {
+            continue;
+        }
+        // One finding per call, however many keys the callee changes (ISO402 pairs each).
+        if !write.restored && !reported.contains(&write.span) {
+            let before = outcome.findings.len();
+            for rule in &dispatch.state_rules {
+                if let Some(finding) =
+                    rule.check_state_write(&write, &outcome.info, &outcome.module)
+                {
+                    outcome.findings.push(finding);
+                }
+            }
+            if outcome.findings.len() > before {
+                reported.push(write.span);
+            }
+        }
+        outcome.state.writes.push(write);
     }
 }
 

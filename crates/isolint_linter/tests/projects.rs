@@ -1,6 +1,6 @@
 //! Multi-file fixture projects (`fixtures/projects/<name>/`): a package beside its tests. Each is
 //! linted as `isolint tests/` would be from the project root, with the `hardcoded-path` family
-//! enabled, and compared with the `# expect:` comments of its `tests/` files. The package's own
+//! enabled (and the state rules ISO306, ISO402), and compared with the `# expect:` comments of its `tests/` files. The package's own
 //! modules are read for what their functions do and must never be reported in.
 
 mod common;
@@ -13,7 +13,9 @@ use std::collections::BTreeSet;
 fn lint_project(name: &str) -> isolint_linter::LintResult {
     let project = repo_root().join("fixtures/projects").join(name);
     let inputs = inputs(&project.join("tests"), &project);
-    let rules = RuleSet::only(&["ISO101", "ISO102", "ISO103", "ISO104", "ISO105"]);
+    let rules = RuleSet::only(&[
+        "ISO101", "ISO102", "ISO103", "ISO104", "ISO105", "ISO306", "ISO402",
+    ]);
     let naming = Naming::default();
     let settings = Settings {
         source_roots: vec![project.clone()],

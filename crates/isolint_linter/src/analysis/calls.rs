@@ -7,6 +7,7 @@
 //! project stage binds them (`summaries`).
 
 use crate::analysis::path_effects::{expected_to_fail, guards_of, OwnerGuards, SummaryEffect};
+use crate::analysis::state::{Holder, StateWrite, WriteKind};
 use crate::context::{FileContext, Owner};
 use isolint_python::knowledge::{classify_path, PathOp};
 use isolint_python::model::{Binding, BindingValue, FileModel, ScopeId, ScopeKind, MODULE_SCOPE};
@@ -40,6 +41,19 @@ pub struct FunctionFacts {
     pub caller: Option<Caller>,
     /// It hands a parameter to code no summary describes: its summary is not the whole story.
     pub opaque: bool,
+    /// Module- and class-level state it changes and does not put back (first-party code only).
+    pub state_writes: Vec<OwnStateWrite>,
+}
+
+/// A change a first-party function makes to module or class state, its key relative to the
+/// module (`{module}.x`) until the summaries know the module's name.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct OwnStateWrite {
+    pub path: String,
+    pub kind: WriteKind,
+    #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+    pub verb: crate::analysis::state::Verb,
+    pub site: Site,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -80,11 +94,15 @@ pub struct CallFacts {
     pub position: Position,
     /// The callee as written (`utils.rmtree`).
     pub callee: String,
+    /// Made where test code puts things back (after a fixture's `yield`, in `finally`).
+    pub restoring: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Caller {
     pub owner: Owner,
+    /// The calling function's scope, for restores in the same function.
+    pub function: ScopeId,
     /// The helper's name, when the caller is a helper (its tests are found through their calls).
     pub helper: Option<String>,
     pub guards: OwnerGuards,
@@ -242,11 +260,17 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     let guards = guards_of(ctx, function, &mut class_guards);
                     Caller {
                         owner,
+                        function,
                         helper,
                         guards,
                     }
                 })
             });
+            let restoring = caller.is_some()
+                && (model.scopes[function]
+                    .yield_at
+                    .is_some_and(|y| call.start_byte() > y)
+                    || crate::analysis::state::in_finally(*call));
             if caller.is_some() {
                 hands_known_path |= positional
                     .iter()
@@ -266,6 +290,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                         .child_by_field_id(field::FUNCTION.id())
                         .map(|c| ctx.text(c).to_string())
                         .unwrap_or_default(),
+                    restoring,
                 },
             ));
         }
@@ -450,10 +475,32 @@ pub fn assemble(
     ctx: &FileContext,
     collected: CollectedCalls,
     effects: &[SummaryEffect],
+    state_writes: &[StateWrite],
     position: impl Fn(usize) -> Position,
 ) -> FileFunctions {
     let model = ctx.model;
     let mut by_function: HashMap<ScopeId, (Vec<SymbolicEffect>, Vec<CallFacts>)> = HashMap::new();
+    let mut writes_by_function: HashMap<ScopeId, Vec<OwnStateWrite>> = HashMap::new();
+    // Only what a key held at module or class level: a test's fixture values are not reached.
+    for write in state_writes
+        .iter()
+        .filter(|w| !w.restored && w.holder != Holder::TestClass && !w.path.starts_with('@'))
+    {
+        let own = writes_by_function.entry(write.function).or_default();
+        if own.len() < 16 && !own.iter().any(|w| w.path == write.path) {
+            own.push(OwnStateWrite {
+                path: write.path.clone(),
+                kind: write.kind,
+                verb: write.verb,
+                site: Site {
+                    file: ctx.file.display.clone(),
+                    position: write.position,
+                    callee: model.scopes[write.function].name.to_string(),
+                },
+            });
+        }
+        by_function.entry(write.function).or_default();
+    }
     for effect in effects {
         let Some(path) = own_path(model, effect.function, &effect.path) else {
             continue;
@@ -536,6 +583,7 @@ pub fn assemble(
                 calls,
                 caller: callers.remove(&id).flatten(),
                 opaque: opaque.contains(&id),
+                state_writes: writes_by_function.remove(&id).unwrap_or_default(),
             }
         })
         .collect();

@@ -83,6 +83,9 @@ pub struct StateWrite {
     pub restored: bool,
     /// Where a module-level object was defined, for ISO301's related location.
     pub definition: Option<(Span, Position)>,
+    /// For a call into the project's code that changes the state: the callee as written and the
+    /// change inside it.
+    pub through: Option<(String, crate::diagnostic::Related)>,
 }
 
 /// One read of module or class state by a test.
@@ -106,6 +109,9 @@ pub struct FileState {
     /// Paths whose writes in this file are resets (autouse fixtures, restores), for the
     /// project-wide "reset before every test" check.
     pub autouse_resets: Vec<String>,
+    /// Per function, the argument text of its patches and registered cleanups: a call into the
+    /// project's code that changes a key they name is undone too.
+    pub restoring: Vec<(ScopeId, String)>,
 }
 
 /// One part of an access chain below its base name.
@@ -249,6 +255,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 function,
                 restored: restores,
                 definition: resolved.definition.map(|span| (span, position(span.start))),
+                through: None,
             });
         }
     }
@@ -261,6 +268,12 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 .any(|t| t.contains(object) && t.contains(attribute))
         });
     }
+    state.restoring = patches
+        .into_iter()
+        .chain(cleanups)
+        .flat_map(|(function, texts)| texts.into_iter().map(move |t| (function, t)))
+        .collect();
+    state.restoring.sort();
     state.autouse_resets = state
         .writes
         .iter()
@@ -345,6 +358,12 @@ fn mark_restored(
     }
 }
 
+/// Whether a patch or cleanup's argument text names the path (its object and attribute).
+pub fn names_path(text: &str, path: &str) -> bool {
+    let (object, attribute) = object_and_attribute(path);
+    text.contains(object) && text.contains(attribute)
+}
+
 /// The last two names of a path (`Plot`, `path_resolvers`), as patches spell them.
 fn object_and_attribute(path: &str) -> (&str, &str) {
     let mut parts = path.rsplit('.');
@@ -422,7 +441,7 @@ fn cleanup_arguments(ctx: &FileContext, call: Node) -> Option<String> {
 }
 
 /// Inside a `finally:` block of the function.
-fn in_finally(node: Node) -> bool {
+pub(crate) fn in_finally(node: Node) -> bool {
     let mut current = node.parent();
     while let Some(n) = current {
         match n.kind() {

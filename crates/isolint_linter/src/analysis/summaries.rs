@@ -8,13 +8,16 @@
 //! nothing. Summaries are computed on demand from test code's calls, memoised, with recursion
 //! cycles cut and call depth bounded.
 
-use crate::analysis::calls::{ArgFacts, CallFacts, CallTarget, FileFunctions, FunctionFacts, Site};
+use crate::analysis::calls::{
+    ArgFacts, CallFacts, CallTarget, FileFunctions, FunctionFacts, OwnStateWrite, Site,
+};
 use crate::analysis::path_effects::{PathEffect, Through, PATH_METHOD_PREFIX};
+use crate::analysis::state::{absolute_path, shown, Holder, StateWrite};
 use crate::diagnostic::Related;
 use isolint_python::knowledge::{classify_path, last_component, PathOp};
 use isolint_python::source::Span;
 use isolint_python::value::{ParamOwner, ParamRoot, Root, Text, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 /// How deep calls are followed from test code.
@@ -32,6 +35,9 @@ pub struct ModuleFunctions<'a> {
     pub functions: &'a FileFunctions,
     /// A module of the package under test: its own fixed paths travel up to the tests that call it.
     pub first_party: bool,
+    /// Code of the package under test (read as context or linted): its state changes travel up
+    /// to the tests that call it.
+    pub package_code: bool,
 }
 
 /// One effect of a summary: a path (on a parameter of the summarised function, or concrete), the
@@ -61,10 +67,14 @@ enum CallKind {
     Constructor,
 }
 
-enum Memo {
+enum Memo<T> {
     InProgress,
-    Done(Rc<Vec<SummaryEffect>>),
+    Done(Rc<Vec<T>>),
 }
+
+/// How many state changes one summary carries: a function reaching more is a framework's entry
+/// point, and its first changes already make the point.
+const MAX_STATE_WRITES: usize = 32;
 
 pub struct Summaries<'a> {
     modules: &'a [ModuleFunctions<'a>],
@@ -76,7 +86,8 @@ pub struct Summaries<'a> {
     classes: HashMap<&'a str, Vec<usize>>,
     /// Per file: qualified function name → index.
     functions: Vec<HashMap<&'a str, usize>>,
-    memo: HashMap<FunctionRef, Memo>,
+    memo: HashMap<FunctionRef, Memo<SummaryEffect>>,
+    state_memo: HashMap<FunctionRef, Memo<OwnStateWrite>>,
     opaque_memo: HashMap<FunctionRef, bool>,
 }
 
@@ -114,6 +125,7 @@ impl<'a> Summaries<'a> {
             classes,
             functions,
             memo: HashMap::new(),
+            state_memo: HashMap::new(),
             opaque_memo: HashMap::new(),
         }
     }
@@ -178,6 +190,124 @@ impl<'a> Summaries<'a> {
             }
         }
         (out, known_calls)
+    }
+
+    /// The module and class state that the calls of test code in `file` change inside the
+    /// project's code, as changes at each call with the change in the callee as related location.
+    /// A call made where the test puts things back (after a fixture's `yield`, in `finally`)
+    /// undoes the keys it reaches in the same function; a mocked callee changes nothing.
+    /// Also returns the calls whose callees are all the package's functions: what they change is
+    /// known, and replaces guesses from the call's name (`registry.register(...)`).
+    pub fn state_writes_at_calls(&mut self, file: usize) -> (Vec<StateWrite>, Vec<Span>) {
+        let module = &self.modules[file];
+        let mut out = Vec::new();
+        let mut known = Vec::new();
+        if module.package_code {
+            return (out, known);
+        }
+        for function in &module.functions.functions {
+            let Some(caller) = &function.caller else {
+                continue;
+            };
+            let mut reached: Vec<(&CallFacts, OwnStateWrite)> = Vec::new();
+            let mut undone: HashSet<String> = HashSet::new();
+            for call in &function.calls {
+                let called = last_component(&call.callee);
+                if caller.guards.mocked.iter().any(|m| m == called) {
+                    continue;
+                }
+                let callees = self.resolve(file, &call.target);
+                if !callees.is_empty()
+                    && callees
+                        .iter()
+                        .all(|(r, _)| self.modules[r.file].package_code)
+                {
+                    known.push(call.span);
+                }
+                for (callee, _) in callees {
+                    for write in self.state_summary(callee, 1).iter() {
+                        if call.restoring {
+                            undone.insert(write.path.clone());
+                        } else if !reached.iter().any(|(_, w)| w.path == write.path) {
+                            reached.push((call, write.clone()));
+                        }
+                    }
+                }
+            }
+            for (call, write) in reached {
+                if undone.contains(&write.path) {
+                    continue;
+                }
+                let message = format!(
+                    "`{}` {} `{}` here",
+                    write.site.callee,
+                    write.verb,
+                    shown(&write.path)
+                );
+                out.push(StateWrite {
+                    holder: Holder::Imported,
+                    kind: write.kind,
+                    verb: write.verb,
+                    span: call.span,
+                    position: call.position,
+                    owner: caller.owner.clone(),
+                    function: caller.function,
+                    restored: false,
+                    definition: None,
+                    through: Some((
+                        call.callee.clone(),
+                        Related {
+                            file: write.site.file.clone(),
+                            line: write.site.position.line,
+                            column: write.site.position.column,
+                            message,
+                        },
+                    )),
+                    path: write.path,
+                });
+            }
+        }
+        (out, known)
+    }
+
+    /// The state changes a function of the project's own package makes, itself or through the
+    /// package functions it calls (memoised; cycles cut, depth bounded). Test code and its
+    /// helpers carry none: what they reach is reported at their own calls.
+    fn state_summary(&mut self, r: FunctionRef, depth: usize) -> Rc<Vec<OwnStateWrite>> {
+        match self.state_memo.get(&r) {
+            Some(Memo::Done(writes)) => return writes.clone(),
+            Some(Memo::InProgress) => return Rc::new(Vec::new()),
+            None => {}
+        }
+        let facts = self.function(r);
+        if depth > MAX_CALL_DEPTH || !self.modules[r.file].package_code {
+            return Rc::new(Vec::new());
+        }
+        self.state_memo.insert(r, Memo::InProgress);
+        let module = &self.modules[r.file];
+        let mut writes: Vec<OwnStateWrite> = facts
+            .state_writes
+            .iter()
+            .map(|w| OwnStateWrite {
+                path: absolute_path(&w.path, &module.module, &module.package),
+                ..w.clone()
+            })
+            .collect();
+        'calls: for call in &facts.calls {
+            for (callee, _) in self.resolve(r.file, &call.target) {
+                for write in self.state_summary(callee, depth + 1).iter() {
+                    if writes.len() >= MAX_STATE_WRITES {
+                        break 'calls;
+                    }
+                    if !writes.iter().any(|w| w.path == write.path) {
+                        writes.push(write.clone());
+                    }
+                }
+            }
+        }
+        let writes = Rc::new(writes);
+        self.state_memo.insert(r, Memo::Done(writes.clone()));
+        writes
     }
 
     /// The effects of one call, bound to its arguments: concrete, or on the caller's parameters.

@@ -55,10 +55,13 @@ impl Rule for ImportedStateMutation {
                 "state of an imported module or class, shared by every test in the process",
             ),
         };
+        let how = match &write.through {
+            Some((callee, _)) => format!("calls `{callee}`, which {}", write.verb),
+            None => write.verb.to_string(),
+        };
         let message = format!(
-            "{} {} `{name}`, {whose}, and never restores it; tests that run later in the same worker see the change",
+            "{} {how} `{name}`, {whose}, and never restores it; tests that run later in the same worker see the change",
             who(write),
-            write.verb
         );
         let (object, attribute) = name.rsplit_once('.').unwrap_or((&name, "attr"));
         let fix = format!(

@@ -25,7 +25,7 @@ use isolint_python::model::Role;
 /// fixture, setup or a helper the tests call (a teardown puts things back).
 pub(crate) fn leaks(write: &StateWrite, file: &FileInfo) -> bool {
     !write.restored
-        && !file.first_party
+        && !file.package_code
         && matches!(
             write.owner.role,
             Role::Test | Role::Fixture | Role::Setup | Role::Helper
@@ -58,7 +58,7 @@ pub(crate) fn write_finding(
         fix,
         owner: write.owner.clone(),
         related,
-        related_elsewhere: Vec::new(),
+        related_elsewhere: write.through.iter().map(|(_, r)| r.clone()).collect(),
         resource: Some(format!("state:{}", write.path)),
         site: write.owner.site(),
         tests: None,
