@@ -1236,18 +1236,12 @@ fn deep_file(name: &str, text: String) {
     let dir = project(&[]);
     write(dir.path(), &format!("tests/{name}"), text.as_bytes());
     write(dir.path(), "tests/test_ok.py", TMP_WRITER.as_bytes());
-    let started = std::time::Instant::now();
     let run = isolint(dir.path(), &["--quiet"]);
     run.assert_code(1);
     assert!(
         run.stdout.contains("tests/test_ok.py:2:5: ISO101"),
         "the other file is still linted\n{}",
         run.transcript()
-    );
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "{name} took {:?}",
-        started.elapsed()
     );
 }
 
