@@ -1120,13 +1120,19 @@ fn read_path(
     // Most names (builtins, attribute names, unbound names) name no state: a lookup is cheaper
     // than the walks up the tree below (a parent costs a walk from the root in tree-sitter).
     let name = ctx.text(identifier);
-    if !matches!(name, "self" | "cls")
-        && ctx
-            .model
-            .lookup(name, scope, identifier.start_byte())
-            .is_none()
-    {
-        return None;
+    if !matches!(name, "self" | "cls") {
+        // A function's own local variables are its own: only module-level names, imports and
+        // parameters (fixtures) can reach shared state.
+        let (bound_in, binding) = ctx.model.lookup(name, scope, identifier.start_byte())?;
+        let local = ctx.model.scopes[bound_in].kind == isolint_python::model::ScopeKind::Function
+            && !matches!(
+                binding.value,
+                isolint_python::model::BindingValue::Param(_)
+                    | isolint_python::model::BindingValue::Import(..)
+            );
+        if local {
+            return None;
+        }
     }
     let parent = identifier.parent()?;
     // Attribute names, keyword names, parameters and definitions are not reads of a name.
