@@ -117,6 +117,15 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
         kind::CALL => {
             let callee = node.child_by_field_id(field::FUNCTION.id())?;
             let last = last_component(ctx.text(callee));
+            // Decided by the callee's name first: most calls are none of these.
+            if !LOGGER_SETTERS.contains(&last)
+                && !matches!(last, "basicConfig" | "set_event_loop")
+                && !GLOBAL_SETTINGS
+                    .iter()
+                    .any(|s| last_component(s.setter) == last)
+            {
+                return None;
+            }
             let args = CallArgs::of(node, source);
             if LOGGER_SETTERS.contains(&last) {
                 let receiver = callee.child_by_field_id(field::OBJECT.id())?;

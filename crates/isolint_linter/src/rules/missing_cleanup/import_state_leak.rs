@@ -68,6 +68,12 @@ impl ProcessState for ImportState {
             kind::CALL => {
                 let callee = node.child_by_field_id(field::FUNCTION.id())?;
                 let last = last_component(ctx.text(callee));
+                if !matches!(last, "reload" | "restore")
+                    && !IMPORT_STATE_ADDERS.contains(&last)
+                    && !IMPORT_STATE_REMOVERS.contains(&last)
+                {
+                    return None;
+                }
                 let args = CallArgs::of(node, source);
                 if last == "reload" {
                     let qualified = ctx.model.qualified_name(callee, scope)?;
