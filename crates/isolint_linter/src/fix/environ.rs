@@ -38,6 +38,25 @@ pub fn fix(node: Node, owner_id: ScopeId, owner: &Owner, model: &FileModel) -> O
     Fix::safe(edits)
 }
 
+/// The safe fix that replaces one statement of a test or function-scoped fixture by its
+/// `monkeypatch` counterpart (`os.chdir` → `monkeypatch.chdir`), taking the fixture if needed.
+pub fn monkeypatch_rewrite(
+    replacement: Option<Edit>,
+    owner_id: ScopeId,
+    owner: &Owner,
+    model: &FileModel,
+) -> Option<Fix> {
+    let pytest_owner = owner.role == Role::Test
+        || owner.role == Role::Fixture && owner.fixture_scope.as_deref() == Some("function");
+    if owner.unittest || !pytest_owner || !can_take_fixture(model, owner_id, "monkeypatch") {
+        return None;
+    }
+    let function = function_node(model, owner_id)?;
+    let mut edits = vec![replacement?];
+    edits.extend(add_parameter(function, model.source, "monkeypatch")?.edit());
+    Fix::safe(edits)
+}
+
 /// `os.environ[K] = v` → `monkeypatch.setenv(K, v)`, `os.putenv(K, v)` likewise, `del
 /// os.environ[K]` → `monkeypatch.delenv(K)`, `os.environ.pop(K)` and `os.unsetenv(K)` →
 /// `monkeypatch.delenv(K, raising=False)`; each only as a statement of its own.

@@ -2,13 +2,15 @@ use crate::context::FileContext;
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::missing_cleanup::restore::{
-    consequence, is_saved_value, leak_at, report_leak, who, ChangeKind, ProcessState, StateChange,
+    consequence, is_saved_value, leak_at, report_leak, who, ChangeKind, ProcessState, Restoration,
+    StateChange,
 };
 use crate::rules::Rule;
 use isolint_python::knowledge::{
     changes_cwd, last_component, CHDIR_CALLS, CHDIR_FIXTURES, CWD_GETTERS,
 };
 use isolint_python::model::{BindingValue, Role, ScopeId};
+use isolint_python::source::Span;
 use isolint_python::syntax::{field, kind, CallArgs};
 use tree_sitter::Node;
 
@@ -153,6 +155,14 @@ impl Rule for ChdirLeak {
             Role::Test | Role::Fixture => "take the `monkeypatch` fixture and call `monkeypatch.chdir(path)`, which moves back after the test".to_string(),
             _ => "move with `contextlib.chdir(path)` as a `with` block (Python 3.11+), or save `os.getcwd()` and change back in `finally`".to_string(),
         };
+        // Only a move nothing undoes: a later `os.chdir(saved)` would fight `monkeypatch`.
+        if leak.restoration == Restoration::Never {
+            let (owner_id, _) = ctx.owner_of(scope);
+            let edit = crate::fix::edits::chdir_to_monkeypatch(node, ctx.source());
+            let autofix =
+                crate::fix::environ::monkeypatch_rewrite(edit, owner_id, &leak.owner, ctx.model);
+            ctx.offer_fix(&META, Span::of(node), autofix);
+        }
         report_leak(ctx, &META, node, leak, message, fix);
     }
 }

@@ -2,7 +2,8 @@ use crate::context::FileContext;
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::missing_cleanup::restore::{
-    consequence, is_saved_value, leak_at, report_leak, who, ChangeKind, ProcessState, StateChange,
+    consequence, is_saved_value, leak_at, report_leak, who, ChangeKind, ProcessState, Restoration,
+    StateChange,
 };
 use crate::rules::Rule;
 use isolint_python::knowledge::{
@@ -284,6 +285,13 @@ impl Rule for ImportStateLeak {
             who(&leak.owner),
             consequence(leak.restoration, "it")
         );
+        if key == "syspath" && leak.restoration == Restoration::Never {
+            let (owner_id, _) = ctx.owner_of(scope);
+            let edit = crate::fix::edits::syspath_insert_to_monkeypatch(node, ctx.source());
+            let autofix =
+                crate::fix::environ::monkeypatch_rewrite(edit, owner_id, &leak.owner, ctx.model);
+            ctx.offer_fix(&META, isolint_python::source::Span::of(node), autofix);
+        }
         report_leak(ctx, &META, node, leak, message, fix);
     }
 }
