@@ -6,7 +6,10 @@ use crate::knowledge::{self, UNIQUE_CALL_PREFIXES, UNIQUE_ENV_VARS, UNIQUE_FIXTU
 use crate::model::{string_value, BindingValue, FileModel, Role, ScopeId, ScopeKind};
 use crate::source::Span;
 use crate::syntax::{field, kind, named_children, text, unparenthesize, CallArgs};
-use crate::value::{Origin, OriginLevel, ParamOwner, ParamRoot, Root, Text, Value};
+use crate::value::{
+    takes_enumerated_part, Origin, OriginLevel, ParamOwner, ParamRoot, Root, Text, Value,
+    ENUMERATED_PART,
+};
 use tree_sitter::Node;
 
 const MAX_DEPTH: usize = 24;
@@ -243,6 +246,11 @@ impl<'m, 't> Evaluator<'m, 't> {
                     }),
                     "",
                 ),
+                Value::Unknown if self.steps_through(items, binding_scope) => Value::Enumerated,
+                _ => Value::Unknown,
+            },
+            BindingValue::LoopPart(items) => match self.eval_at(items, binding_scope, depth) {
+                Value::Unknown if self.steps_through(items, binding_scope) => Value::Enumerated,
                 _ => Value::Unknown,
             },
             _ => Value::Unknown,
@@ -304,6 +312,64 @@ impl<'m, 't> Evaluator<'m, 't> {
             }),
             None => Value::Unknown,
         }
+    }
+
+    /// Whether a loop over `items` steps through values fixed by the code: a collection held in a
+    /// name or attribute, its `.items()`/`.keys()`/`.values()`, or `range`/`enumerate`/`zip`/
+    /// `sorted`/`reversed` of one. What any other call returns may be unique per run (a helper
+    /// returning fresh names), and literal lists are expanded item by item instead (`eval_each`).
+    fn steps_through(&self, items: Node<'t>, scope: ScopeId) -> bool {
+        const STEPPERS: &[&str] = &["range", "enumerate", "zip", "sorted", "reversed"];
+        const VIEWS: &[&str] = &["items", "keys", "values"];
+        if self.literal_collection(items, scope).is_some() {
+            return false;
+        }
+        let source = self.model.source;
+        let mut node = unparenthesize(items);
+        for _ in 0..4 {
+            match node.kind() {
+                kind::IDENTIFIER | kind::ATTRIBUTE => return true,
+                kind::CALL => {
+                    let Some(function) = node.child_by_field_id(field::FUNCTION.id()) else {
+                        return false;
+                    };
+                    match function.kind() {
+                        kind::IDENTIFIER if STEPPERS.contains(&text(function, source)) => {
+                            if text(function, source) == "range" {
+                                return true;
+                            }
+                        }
+                        kind::ATTRIBUTE => {
+                            let method = function
+                                .child_by_field_id(field::ATTRIBUTE.id())
+                                .map(|m| text(m, source));
+                            if !method.is_some_and(|m| VIEWS.contains(&m)) {
+                                return false;
+                            }
+                            match function.child_by_field_id(field::OBJECT.id()) {
+                                Some(object) => {
+                                    node = object;
+                                    continue;
+                                }
+                                None => return false,
+                            }
+                        }
+                        _ => return false,
+                    }
+                    // `enumerate(x)`, `zip(x, y)`, `sorted(x)`: what the first argument holds.
+                    match node
+                        .child_by_field_id(field::ARGUMENTS.id())
+                        .and_then(|args| named_children(args).next())
+                    {
+                        Some(first) => node = unparenthesize(first),
+                        None => return false,
+                    }
+                }
+                kind::LIST | kind::TUPLE | kind::SET | kind::DICTIONARY => return true,
+                _ => return false,
+            }
+        }
+        false
     }
 
     /// The values of an expression, one per item when it uses the variable of a `for` loop over a
@@ -403,6 +469,18 @@ impl<'m, 't> Evaluator<'m, 't> {
 
     /// The values of a list, tuple or set literal, directly or through a name bound to one.
     pub fn literal_items(&self, node: Node<'t>, scope: ScopeId) -> Option<Vec<Value>> {
+        let (node, scope) = self.literal_collection(node, scope)?;
+        Some(
+            named_children(node)
+                .map(|item| self.eval(item, scope))
+                .collect(),
+        )
+    }
+
+    /// The list, tuple or set literal an expression is, directly or through a name bound to one,
+    /// with the scope its items are read in. Evaluates nothing, so callers inside an evaluation
+    /// cannot recurse through it.
+    fn literal_collection(&self, node: Node<'t>, scope: ScopeId) -> Option<(Node<'t>, ScopeId)> {
         let mut node = unparenthesize(node);
         let mut scope = scope;
         if node.kind() == kind::IDENTIFIER {
@@ -415,14 +493,7 @@ impl<'m, 't> Evaluator<'m, 't> {
             node = unparenthesize(expr);
             scope = binding_scope;
         }
-        if !matches!(node.kind(), kind::LIST | kind::TUPLE | kind::SET) {
-            return None;
-        }
-        Some(
-            named_children(node)
-                .map(|item| self.eval(item, scope))
-                .collect(),
-        )
+        matches!(node.kind(), kind::LIST | kind::TUPLE | kind::SET).then_some((node, scope))
     }
 
     /// Whether a function's parameters stay symbolic: helpers, methods and first-party functions
@@ -794,6 +865,7 @@ fn percent_format(template: Value, args: Vec<Value>) -> Value {
             Some('s' | 'd' | 'r' | 'i') => match args.next() {
                 Some(Value::Text(a)) if a.root == Root::Literal => out.push_str(&a.text),
                 Some(Value::Int(n)) => out.push_str(&n.to_string()),
+                Some(Value::Enumerated) if takes_enumerated_part(&out) => out.push(ENUMERATED_PART),
                 _ => return Value::Unknown,
             },
             _ => return Value::Unknown,
@@ -845,9 +917,12 @@ fn brace_format(template: Value, positional: Vec<Value>, keywords: Vec<(&str, Va
                 .find(|(k, _)| *k == field_name)
                 .map(|(_, v)| v)
         };
-        match value.and_then(render) {
-            Some(s) => out.push_str(&s),
-            None => return Value::Unknown,
+        match value {
+            Some(Value::Enumerated) if takes_enumerated_part(&out) => out.push(ENUMERATED_PART),
+            _ => match value.and_then(render) {
+                Some(s) => out.push_str(&s),
+                None => return Value::Unknown,
+            },
         }
         rest = &rest[open + close + 1..];
     }
@@ -887,6 +962,36 @@ mod tests {
         assert_eq!(v.as_str(), Some("/tmp/run-3.log"));
         let v = probe("def f():\n    probe = '/tmp/{}/{name}'.format('a', name='b')\n");
         assert_eq!(v.as_str(), Some("/tmp/a/b"));
+    }
+
+    #[test]
+    fn loop_values_after_a_fixed_stem_make_a_shared_name() {
+        let v = probe("def f(sheets):\n    for key, rows in sheets.items():\n        probe = 'book__%s__%s.csv' % (key, 0)\n");
+        assert_eq!(v.as_str(), Some("book__…__0.csv"));
+        let v = probe("def test_x():\n    for n in range(3):\n        probe = f'chunk-{n}.bin'\n");
+        assert_eq!(v.as_str(), Some("chunk-….bin"));
+        let v = probe("SHEETS = {'a': 1}\ndef test_x():\n    for i, k in enumerate(sorted(SHEETS)):\n        probe = 'out_{}_{}.txt'.format(k, i)\n");
+        assert_eq!(v.as_str(), Some("out_…_….txt"));
+        // A loop over a literal list is expanded item by item instead (`eval_each`).
+        assert_eq!(
+            probe("def test_x():\n    for n in ['a', 'b']:\n        probe = f'x-{n}'\n"),
+            Value::Unknown
+        );
+        // What a call returns may be fresh per run; a whole component may be a unique folder.
+        assert_eq!(
+            probe("def test_x():\n    for n in fresh_names():\n        probe = f'x-{n}'\n"),
+            Value::Unknown
+        );
+        assert_eq!(
+            probe("def test_x(d):\n    for k in d:\n        probe = f'{k}/out.txt'\n"),
+            Value::Unknown
+        );
+        assert_eq!(
+            probe("def test_x(d):\n    for k in d:\n        probe = f'a/{k}.txt'\n"),
+            Value::Unknown
+        );
+        // A loop that reads its own later binding terminates.
+        assert_eq!(probe("def test_x():\n    for x in xs:\n        xs = [x]\n    for y in xs:\n        probe = f'yy{y}'\n"), Value::Unknown);
     }
 
     #[test]

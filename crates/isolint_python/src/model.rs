@@ -63,6 +63,8 @@ pub enum BindingValue<'t> {
     Def(Node<'t>),
     /// The target of `for name in iterable`: one item of the iterable.
     LoopItem(Node<'t>),
+    /// One name of a tuple target (`for key, rows in sheets.items()`): part of one item.
+    LoopPart(Node<'t>),
     /// Loop targets, augmented assignments and other values not tracked.
     Opaque,
 }
@@ -375,7 +377,8 @@ impl<'t> FileModel<'t> {
                                 self.scopes[scope].has_loop_items = true;
                                 BindingValue::LoopItem(items)
                             }
-                            _ => BindingValue::Opaque,
+                            Some(items) => BindingValue::LoopPart(items),
+                            None => BindingValue::Opaque,
                         };
                         self.bind(
                             scope,

@@ -16,6 +16,9 @@ pub enum Value {
     Int(i64),
     Bool(bool),
     None,
+    /// One of the values a loop steps through (`for key, rows in sheets.items()`): not known, but
+    /// the same in every run and every worker, so a name built from it and a fixed part is shared.
+    Enumerated,
 }
 
 /// What a unique value derives from (`tmp_path`, `uuid4()`). Named by an alias because serde
@@ -191,6 +194,10 @@ impl Value {
                 left.text.push_str(&number.to_string());
                 Value::Text(left)
             }
+            (Value::Text(mut left), Value::Enumerated) if takes_enumerated_part(&left.text) => {
+                left.text.push(ENUMERATED_PART);
+                Value::Text(left)
+            }
             _ => Value::Unknown,
         }
     }
@@ -245,6 +252,22 @@ impl Value {
             other => other,
         }
     }
+}
+
+/// How a part stepped through by a loop is written in a known name: `csv_multiple__…__0.csv`. Not
+/// `*`, which a literal glob pattern holds and which is no file's name.
+pub const ENUMERATED_PART: char = '…';
+
+/// Whether a loop's value may fill the next part of `text`: only after a fixed stem of at least two
+/// characters in the same path component. The fixed stem is what makes the name shared; a component
+/// that is all loop value (`f"{d}/out.txt"`) could be a unique folder a helper returned.
+pub fn takes_enumerated_part(text: &str) -> bool {
+    let component = text.rsplit('/').next().unwrap_or(text);
+    component
+        .chars()
+        .filter(|c| *c != ENUMERATED_PART)
+        .nth(1)
+        .is_some()
 }
 
 fn join_text(left: &str, right: &str) -> String {
