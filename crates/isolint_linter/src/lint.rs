@@ -14,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Effort, FixSite, Related};
 use crate::effort::{estimate, EffortFacts};
 use crate::facts;
 use crate::first_party::FirstParty;
+use crate::rules::order_dependency::shared_fixture_flow::{pair_fixture_users, FileText};
 use crate::registry::{Category, RuleMeta, RuleSet, Selector};
 use crate::rules::{file_errors, Rule};
 use crate::run_cache;
@@ -1008,6 +1009,18 @@ fn project_stage(
             &view.state_reset_by_autouse,
         );
         for (file, finding) in flows {
+            outcomes[file].findings.push(finding);
+        }
+        let texts: Vec<FileText> = outcomes
+            .iter()
+            .map(|o| FileText {
+                source: &o.source,
+                index: &o.index,
+            })
+            .collect();
+        let fixture_flows = pair_fixture_users(&project, &closures, &texts);
+        drop(texts);
+        for (file, finding) in fixture_flows {
             outcomes[file].findings.push(finding);
         }
     }
