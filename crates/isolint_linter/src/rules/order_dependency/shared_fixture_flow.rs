@@ -76,10 +76,14 @@ pub fn pair_fixture_users(
                 {
                     continue;
                 }
+                // A test that changes the object itself sets up what it relies on (as a test
+                // assigning module state does): it is a polluter, not a victim.
+                if changes.iter().any(|c| c.test == test.node_id) {
+                    continue;
+                }
                 let mut polluters: Vec<&Change> = Vec::new();
                 for change in changes {
-                    if change.test != test.node_id
-                        && polluters.len() < MAX_POLLUTERS
+                    if polluters.len() < MAX_POLLUTERS
                         && polluters.iter().all(|p| p.test != change.test)
                     {
                         polluters.push(change);
