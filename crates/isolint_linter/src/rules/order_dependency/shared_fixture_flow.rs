@@ -48,8 +48,7 @@ pub fn pair_fixture_users(
         };
         for unreset in unreset_writes(file, project, closures) {
             // Writing through a connection is ISO602's story (rows, not the object).
-            if unreset.write.through_connection
-                || !matches!(unreset.value, SharedValue::Mutable(_))
+            if unreset.write.through_connection || !matches!(unreset.value, SharedValue::Mutable(_))
             {
                 continue;
             }

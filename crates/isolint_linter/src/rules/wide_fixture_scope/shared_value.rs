@@ -310,56 +310,56 @@ pub fn findings(
             unreset.fixture,
         );
         let fixture = project.fixture(reference);
-            let (rule, value) = match (unreset.value, write.through_connection) {
-                (SharedValue::Mutable(value), false) => (mutable, value),
-                (SharedValue::Connection(value), true) => (connection, value),
-                _ => continue,
-            };
-            let scope = &fixture.scope;
-            let (message, fix) = if rule.code == mutable.code {
-                (
+        let (rule, value) = match (unreset.value, write.through_connection) {
+            (SharedValue::Mutable(value), false) => (mutable, value),
+            (SharedValue::Connection(value), true) => (connection, value),
+            _ => continue,
+        };
+        let scope = &fixture.scope;
+        let (message, fix) = if rule.code == mutable.code {
+            (
                     format!(
                         "test `{}` {}, changing `{}`, {value} that the {scope}-scoped fixture shares with every test of its {scope}; the tests after it on the same worker see the change",
                         test.name, write.what, write.fixture
                     ),
                     format!("give `{}` function scope, return a fresh copy per test (a function fixture that deep-copies it), or reset it in an autouse function fixture", write.fixture),
                 )
-            } else {
-                (
+        } else {
+            (
                     format!(
                         "test `{}` {}: `{}` is {value} that the {scope}-scoped fixture shares with every test of its {scope}, and no fixture rolls back or cleans up between tests",
                         test.name, write.what, write.fixture
                     ),
                     format!("wrap each test in a transaction that a function fixture rolls back (`{}.begin_nested()` … `rollback()`), or give `{}` function scope", write.fixture, write.fixture),
                 )
-            };
-            let defined_in = &files[reference.file];
-            found.push(Finding {
-                rule,
-                span: write.span,
-                message,
-                fix,
-                owner: Owner {
-                    role: Role::Test,
-                    function: test.name.clone(),
-                    classes: test.classes.clone(),
-                    test: Some(test.node_id.clone()),
-                    fixture: None,
-                    fixture_scope: None,
-                    fixture_autouse: false,
-                    unittest: test.unittest,
-                },
-                related: Vec::new(),
-                related_elsewhere: vec![Related {
-                    file: defined_in.display.clone(),
-                    line: fixture.position.line,
-                    column: fixture.position.column,
-                    message: format!("`{}` is {scope}-scoped and returns {value}", fixture.name),
-                }],
-                resource: Some(format!("fixture:{}", fixture.name)),
-                site: FixSite::Fixture,
-                tests: None,
-            });
+        };
+        let defined_in = &files[reference.file];
+        found.push(Finding {
+            rule,
+            span: write.span,
+            message,
+            fix,
+            owner: Owner {
+                role: Role::Test,
+                function: test.name.clone(),
+                classes: test.classes.clone(),
+                test: Some(test.node_id.clone()),
+                fixture: None,
+                fixture_scope: None,
+                fixture_autouse: false,
+                unittest: test.unittest,
+            },
+            related: Vec::new(),
+            related_elsewhere: vec![Related {
+                file: defined_in.display.clone(),
+                line: fixture.position.line,
+                column: fixture.position.column,
+                message: format!("`{}` is {scope}-scoped and returns {value}", fixture.name),
+            }],
+            resource: Some(format!("fixture:{}", fixture.name)),
+            site: FixSite::Fixture,
+            tests: None,
+        });
     }
     found
 }
