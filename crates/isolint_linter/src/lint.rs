@@ -15,6 +15,7 @@ use crate::effort::{estimate, EffortFacts};
 use crate::facts;
 use crate::first_party::FirstParty;
 use crate::registry::{Category, RuleMeta, RuleSet, Selector};
+use crate::rules::order_dependency::shared_fixture_flow::{pair_fixture_users, FileText};
 use crate::rules::{file_errors, Rule};
 use crate::run_cache;
 use crate::settings::Settings;
@@ -910,6 +911,16 @@ fn analyze_file(
             }
         }
     }
+    // What package functions read, for tests that read through a call (ISO402).
+    let own_state_reads: Vec<(isolint_python::model::ScopeId, String, Position)> =
+        if dispatch.state_reads && (info.first_party || info.package_code) {
+            state::function_reads(&ctx)
+                .into_iter()
+                .map(|(function, path, byte)| (function, path, index.position(&source, byte)))
+                .collect()
+        } else {
+            Vec::new()
+        };
     let mut functions = FileFunctions::default();
     let first_party_names = FirstPartyLookup::new(stage.first_party);
     if !dispatch.path_rules.is_empty() || !dispatch.state_rules.is_empty() {
@@ -922,6 +933,7 @@ fn analyze_file(
             calls,
             &ctx.summary_effects,
             &own_state_writes,
+            &own_state_reads,
             |byte| index.position(&source, byte),
         );
     }
@@ -1008,6 +1020,18 @@ fn project_stage(
             &view.state_reset_by_autouse,
         );
         for (file, finding) in flows {
+            outcomes[file].findings.push(finding);
+        }
+        let texts: Vec<FileText> = outcomes
+            .iter()
+            .map(|o| FileText {
+                source: &o.source,
+                index: &o.index,
+            })
+            .collect();
+        let fixture_flows = pair_fixture_users(&project, &closures, &texts);
+        drop(texts);
+        for (file, finding) in fixture_flows {
             outcomes[file].findings.push(finding);
         }
     }
@@ -1153,6 +1177,9 @@ fn add_effects_through_calls(
     let state_writes: Vec<(Vec<state::StateWrite>, Vec<Span>)> = (0..outcomes.len())
         .map(|file| summaries.state_writes_at_calls(file))
         .collect();
+    let state_reads: Vec<Vec<state::StateRead>> = (0..outcomes.len())
+        .map(|file| summaries.state_reads_at_calls(file))
+        .collect();
     drop(summaries);
     drop(modules);
     for (outcome, (effects, known_calls)) in outcomes.iter_mut().zip(found) {
@@ -1161,6 +1188,9 @@ fn add_effects_through_calls(
             .effects
             .retain(|direct| !direct.guessed || !known_calls.contains(&direct.span));
         outcome.effects.extend(effects);
+    }
+    for (outcome, reads) in outcomes.iter_mut().zip(state_reads) {
+        outcome.state.reads.extend(reads);
     }
     state_writes
 }
@@ -1186,9 +1216,10 @@ fn add_state_writes_through_calls(
     });
     let mut reported: Vec<Span> = Vec::new();
     for mut write in writes {
-        write.restored = outcome.state.restoring.iter().any(|(function, text)| {
-            *function == write.function && state::names_path(text, &write.path)
-        });
+        write.restored = write.restored
+            || outcome.state.restoring.iter().any(|(function, text)| {
+                *function == write.function && state::names_path(text, &write.path)
+            });
         // The test changes the key itself too: its own change is the one to report.
         if outcome
             .state
@@ -1837,11 +1868,12 @@ fn state_flows(
     let mut reads = Vec::new();
     for (file, outcome) in outcomes.iter().enumerate() {
         for write in &outcome.state.writes {
-            if !crate::rules::module_state::leaks(write, &outcome.info)
-                || resets
+            let leaks = crate::rules::module_state::leaks(write, &outcome.info)
+                && !resets
                     .iter()
-                    .any(|r| crate::analysis::state::paths_meet(r, &write.path))
-            {
+                    .any(|r| crate::analysis::state::paths_meet(r, &write.path));
+            // A restored assignment still sets what its test reads next.
+            if !leaks && write.kind != state::WriteKind::Assign {
                 continue;
             }
             let tests = owner_tests(
@@ -1854,6 +1886,7 @@ fn state_flows(
             if !tests.is_empty() {
                 polluters.push(Polluter {
                     write,
+                    leaks,
                     tests,
                     file: outcome.info.display.clone(),
                     file_index: file,

@@ -43,6 +43,17 @@ pub struct FunctionFacts {
     pub opaque: bool,
     /// Module- and class-level state it changes and does not put back (first-party code only).
     pub state_writes: Vec<OwnStateWrite>,
+    /// Module- and class-level state it reads (first-party code only): a test calling it depends
+    /// on that state as much as one reading it directly.
+    pub state_reads: Vec<OwnStateRead>,
+}
+
+/// A read of module or class state by a first-party function, its key relative to the module like
+/// [`OwnStateWrite`]'s.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct OwnStateRead {
+    pub path: String,
+    pub site: Site,
 }
 
 /// A change a first-party function makes to module or class state, its key relative to the
@@ -470,12 +481,16 @@ impl ArgFacts {
     }
 }
 
+/// Reads kept per function: a function reading more is a framework's entry point.
+const MAX_OWN_READS: usize = 16;
+
 /// Puts together the functions of a file: their parameters, their symbolic effects and calls.
 pub fn assemble(
     ctx: &FileContext,
     collected: CollectedCalls,
     effects: &[SummaryEffect],
     state_writes: &[StateWrite],
+    state_reads: &[(ScopeId, String, Position)],
     position: impl Fn(usize) -> Position,
 ) -> FileFunctions {
     let model = ctx.model;
@@ -500,6 +515,21 @@ pub fn assemble(
             });
         }
         by_function.entry(write.function).or_default();
+    }
+    let mut reads_by_function: HashMap<ScopeId, Vec<OwnStateRead>> = HashMap::new();
+    for (function, path, read_at) in state_reads {
+        let own = reads_by_function.entry(*function).or_default();
+        if own.len() < MAX_OWN_READS {
+            own.push(OwnStateRead {
+                path: path.clone(),
+                site: Site {
+                    file: ctx.file.display.clone(),
+                    position: *read_at,
+                    callee: model.scopes[*function].name.to_string(),
+                },
+            });
+        }
+        by_function.entry(*function).or_default();
     }
     for effect in effects {
         let Some(path) = own_path(model, effect.function, &effect.path) else {
@@ -584,6 +614,7 @@ pub fn assemble(
                 caller: callers.remove(&id).flatten(),
                 opaque: opaque.contains(&id),
                 state_writes: writes_by_function.remove(&id).unwrap_or_default(),
+                state_reads: reads_by_function.remove(&id).unwrap_or_default(),
             }
         })
         .collect();

@@ -97,6 +97,10 @@ pub struct StateRead {
     pub instance: Option<String>,
     /// The object is used as a whole (`gpc.download()`, `Plot()`), not one of its attributes.
     pub whole: bool,
+    /// Read inside a first-party function the test calls: evidence for every test calling it, so
+    /// its victims are counted like whole uses.
+    #[serde(default)]
+    pub through_call: bool,
     pub span: Span,
     pub position: Position,
     pub owner: Owner,
@@ -179,6 +183,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                         path,
                         instance,
                         whole,
+                        through_call: false,
                         span: Span::of(*node),
                         position: position(node.start_byte()),
                         owner,
@@ -1221,6 +1226,40 @@ fn read_path(
         return None;
     }
     Some((resolved.path, resolved.instance, whole))
+}
+
+/// The module and class state each function of a first-party module reads (tests excluded), as
+/// (function, path relative to the module, byte offset of the first read): the summaries bind
+/// them at the calls of test code, so a test reading through a call meets the tests that change
+/// the state.
+pub fn function_reads(ctx: &FileContext) -> Vec<(ScopeId, String, usize)> {
+    let model = ctx.model;
+    let identifier = isolint_python::syntax::kind_id(kind::IDENTIFIER);
+    let mut seen: std::collections::HashSet<(ScopeId, String)> = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (node, scope) in &model.wanted_nodes {
+        if node.kind_id() != identifier {
+            continue;
+        }
+        let function = model.owner(*scope);
+        let owner = &model.scopes[function];
+        if owner.kind != ScopeKind::Function || owner.role == Role::Test {
+            continue;
+        }
+        let Some((path, _, whole)) = read_path(ctx, *node, *scope) else {
+            continue;
+        };
+        // `@…` keys name a parameter's object, not state every test shares. Using an imported
+        // module or class as a whole (`http.get(...)`) reads nothing in particular; using a
+        // global of the module itself (`key in _REGISTRY`) reads it.
+        if path.starts_with('@') || whole && !path.starts_with("{module}.") {
+            continue;
+        }
+        if seen.insert((function, path.clone())) {
+            out.push((function, path, node.start_byte()));
+        }
+    }
+    out
 }
 
 /// Whether state written at `written` matters to a read of `read`: one covers the other.

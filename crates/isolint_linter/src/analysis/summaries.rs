@@ -9,10 +9,11 @@
 //! cycles cut and call depth bounded.
 
 use crate::analysis::calls::{
-    ArgFacts, CallFacts, CallTarget, FileFunctions, FunctionFacts, OwnStateWrite, Site,
+    ArgFacts, CallFacts, CallTarget, FileFunctions, FunctionFacts, OwnStateRead, OwnStateWrite,
+    Site,
 };
 use crate::analysis::path_effects::{PathEffect, Through, PATH_METHOD_PREFIX};
-use crate::analysis::state::{absolute_path, shown, Holder, StateWrite};
+use crate::analysis::state::{absolute_path, shown, Holder, StateRead, StateWrite};
 use crate::diagnostic::Related;
 use isolint_python::knowledge::{classify_path, last_component, PathOp};
 use isolint_python::source::Span;
@@ -88,6 +89,7 @@ pub struct Summaries<'a> {
     functions: Vec<HashMap<&'a str, usize>>,
     memo: HashMap<FunctionRef, Memo<SummaryEffect>>,
     state_memo: HashMap<FunctionRef, Memo<OwnStateWrite>>,
+    read_memo: HashMap<FunctionRef, Memo<OwnStateRead>>,
     opaque_memo: HashMap<FunctionRef, bool>,
 }
 
@@ -126,6 +128,7 @@ impl<'a> Summaries<'a> {
             functions,
             memo: HashMap::new(),
             state_memo: HashMap::new(),
+            read_memo: HashMap::new(),
             opaque_memo: HashMap::new(),
         }
     }
@@ -235,9 +238,9 @@ impl<'a> Summaries<'a> {
                 }
             }
             for (call, write) in reached {
-                if undone.contains(&write.path) {
-                    continue;
-                }
+                // Put back by a later call of the same function: kept as restored, since the test
+                // still sets what it reads next (ISO402 does not make it a victim).
+                let restored = undone.contains(&write.path);
                 let message = format!(
                     "`{}` {} `{}` here",
                     write.site.callee,
@@ -252,7 +255,7 @@ impl<'a> Summaries<'a> {
                     position: call.position,
                     owner: caller.owner.clone(),
                     function: caller.function,
-                    restored: false,
+                    restored,
                     definition: None,
                     through: Some((
                         call.callee.clone(),
@@ -268,6 +271,86 @@ impl<'a> Summaries<'a> {
             }
         }
         (out, known)
+    }
+
+    /// The module and class state test code in `file` reads through calls into the project's
+    /// own package, as reads at each call (one per test and key: the first call reaching it).
+    pub fn state_reads_at_calls(&mut self, file: usize) -> Vec<StateRead> {
+        let module = &self.modules[file];
+        let mut out: Vec<StateRead> = Vec::new();
+        if module.package_code {
+            return out;
+        }
+        for function in &module.functions.functions {
+            let Some(caller) = &function.caller else {
+                continue;
+            };
+            if caller.owner.test.is_none() {
+                continue;
+            }
+            let mut seen: HashSet<String> = HashSet::new();
+            for call in &function.calls {
+                let called = last_component(&call.callee);
+                if call.restoring || caller.guards.mocked.iter().any(|m| m == called) {
+                    continue;
+                }
+                for (callee, _) in self.resolve(file, &call.target) {
+                    for read in self.read_summary(callee, 1).iter() {
+                        if seen.insert(read.path.clone()) {
+                            out.push(StateRead {
+                                path: read.path.clone(),
+                                instance: None,
+                                whole: false,
+                                through_call: true,
+                                span: call.span,
+                                position: call.position,
+                                owner: caller.owner.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The module and class state a function of the project's own package reads, itself or
+    /// through the package functions it calls (memoised; cycles cut, depth bounded).
+    fn read_summary(&mut self, r: FunctionRef, depth: usize) -> Rc<Vec<OwnStateRead>> {
+        match self.read_memo.get(&r) {
+            Some(Memo::Done(reads)) => return reads.clone(),
+            Some(Memo::InProgress) => return Rc::new(Vec::new()),
+            None => {}
+        }
+        let facts = self.function(r);
+        if depth > MAX_CALL_DEPTH || !self.modules[r.file].package_code {
+            return Rc::new(Vec::new());
+        }
+        self.read_memo.insert(r, Memo::InProgress);
+        let module = &self.modules[r.file];
+        let mut reads: Vec<OwnStateRead> = facts
+            .state_reads
+            .iter()
+            .map(|read| OwnStateRead {
+                path: absolute_path(&read.path, &module.module, &module.package),
+                ..read.clone()
+            })
+            .collect();
+        'calls: for call in &facts.calls {
+            for (callee, _) in self.resolve(r.file, &call.target) {
+                for read in self.read_summary(callee, depth + 1).iter() {
+                    if reads.len() >= MAX_STATE_WRITES {
+                        break 'calls;
+                    }
+                    if !reads.iter().any(|known| known.path == read.path) {
+                        reads.push(read.clone());
+                    }
+                }
+            }
+        }
+        let reads = Rc::new(reads);
+        self.read_memo.insert(r, Memo::Done(reads.clone()));
+        reads
     }
 
     /// The state changes a function of the project's own package makes, itself or through the

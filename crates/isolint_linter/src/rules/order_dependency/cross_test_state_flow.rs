@@ -53,6 +53,9 @@ impl Rule for CrossTestStateFlow {
 /// A leaking write with the tests it runs in and where to point at it.
 pub struct Polluter<'a> {
     pub write: &'a StateWrite,
+    /// Left in place for later tests; a restored assignment only tells that its tests set the
+    /// state they read.
+    pub leaks: bool,
     /// Node ids of the tests the write runs for.
     pub tests: Vec<String>,
     pub file: String,
@@ -65,7 +68,7 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
     // Writers by their exact path, and by every path above theirs.
     let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut below: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, p) in polluters.iter().enumerate() {
+    for (i, p) in polluters.iter().enumerate().filter(|(_, p)| p.leaks) {
         let path = p.write.path.as_str();
         at.entry(path).or_default().push(i);
         for (cut, _) in path.match_indices('.') {
@@ -105,6 +108,14 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
         // that is only evidence next to the change, in the same module; reading the changed
         // attribute itself is evidence anywhere.
         let direct = meeting(path);
+        // A test whose own calls change the state they read sets up what it relies on.
+        if read.through_call
+            && direct
+                .iter()
+                .any(|i| polluters[*i].tests.iter().any(|t| t == victim))
+        {
+            continue;
+        }
         let mut candidates: Vec<(usize, &str)> = direct
             .iter()
             .filter(|i| !read.whole || polluters[**i].file_index == *file)
@@ -120,7 +131,7 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
         }
         let mut chosen: Vec<&Polluter> = Vec::new();
         let mut names: BTreeSet<&str> = BTreeSet::new();
-        let loose = read.whole || read.instance.is_some();
+        let loose = read.whole || read.instance.is_some() || read.through_call;
         for (i, through) in candidates {
             let p = &polluters[i];
             if !paths_meet(&p.write.path, through)
@@ -147,7 +158,14 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
             continue;
         }
         let key = chosen[0].write.path.clone();
-        if !reported.insert((victim.to_string(), key.clone())) {
+        // What a test reads through its calls is one dependency, however many calls and keys
+        // reach changed state: one finding, at the first such call.
+        let seen_as = if read.through_call {
+            "\0call".to_string()
+        } else {
+            key.clone()
+        };
+        if !reported.insert((victim.to_string(), seen_as)) {
             continue;
         }
         let name_of = |id: &str| id.rsplit("::").next().unwrap_or(id).to_string();

@@ -4,6 +4,7 @@
 pub mod cross_test_state_flow;
 mod explicit_order;
 mod numbered_tests_sharing_state;
+pub mod shared_fixture_flow;
 mod test_calls_test;
 
 pub use cross_test_state_flow::CrossTestStateFlow;

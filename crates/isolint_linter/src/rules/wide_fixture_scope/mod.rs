@@ -9,7 +9,7 @@ mod shared_value;
 pub use session_fixture_per_worker::SessionFixturePerWorker;
 pub use shared_connection_without_reset::SharedConnectionWithoutReset;
 pub use shared_mutable_fixture::SharedMutableFixture;
-pub use shared_value::{fixture_writes, resets, shared_value};
+pub use shared_value::{fixture_writes, resets, shared_value, unreset_writes, UnresetWrite};
 
 /// The ISO601/ISO602 findings of one file (project stage).
 pub fn project_findings(

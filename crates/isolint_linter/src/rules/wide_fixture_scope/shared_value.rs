@@ -235,6 +235,60 @@ fn writes_data(call: Node, method: &str, source: &str) -> bool {
     })
 }
 
+/// A test's change to the value of a class-, module-, package- or session-scoped fixture that no
+/// function fixture of the test resets: what ISO601/ISO602 report and ISO402 pairs with the
+/// fixture's other users.
+pub struct UnresetWrite<'p> {
+    /// Index of the test in its file.
+    pub test: usize,
+    pub write: &'p FixtureWrite,
+    pub fixture: FixtureRef,
+    /// What the fixture gives: a mutable object or a connection.
+    pub value: &'p SharedValue,
+}
+
+/// The unreset changes the tests of one file make to wide fixtures' values.
+pub fn unreset_writes<'p>(
+    file: usize,
+    project: &'p Project,
+    closures: &[Vec<BTreeSet<FixtureRef>>],
+) -> Vec<UnresetWrite<'p>> {
+    let files: &'p [FileFacts] = project.files;
+    let mut found = Vec::new();
+    for (index, test) in files[file].tests.iter().enumerate() {
+        for write in &test.fixture_writes {
+            let Some(reference) = project.resolve(file, &test.classes, &write.fixture, None) else {
+                continue;
+            };
+            let fixture = project.fixture(reference);
+            if matches!(fixture.scope.as_str(), "function" | "") {
+                continue;
+            }
+            let Some(value) = &fixture.shared_value else {
+                continue;
+            };
+            let reset = closures
+                .get(file)
+                .and_then(|c| c.get(index))
+                .is_some_and(|closure| {
+                    closure.iter().any(|other| {
+                        let other = project.fixture(*other);
+                        other.scope == "function" && other.resets.contains(&fixture.name)
+                    })
+                });
+            if !reset {
+                found.push(UnresetWrite {
+                    test: index,
+                    write,
+                    fixture: reference,
+                    value,
+                });
+            }
+        }
+    }
+    found
+}
+
 /// The ISO601/ISO602 findings of one file: each test that changes, or writes through, the value of
 /// a class-, module-, package- or session-scoped fixture that no function fixture of the test
 /// resets.
@@ -249,78 +303,63 @@ pub fn findings(
 ) -> Vec<Finding> {
     let files: &[FileFacts] = project.files;
     let mut found = Vec::new();
-    for (index, test) in files[file].tests.iter().enumerate() {
-        for write in &test.fixture_writes {
-            let Some(reference) = project.resolve(file, &test.classes, &write.fixture, None) else {
-                continue;
-            };
-            let fixture = project.fixture(reference);
-            if matches!(fixture.scope.as_str(), "function" | "") {
-                continue;
-            }
-            let (rule, value) = match (&fixture.shared_value, write.through_connection) {
-                (Some(SharedValue::Mutable(value)), false) => (mutable, value),
-                (Some(SharedValue::Connection(value)), true) => (connection, value),
-                _ => continue,
-            };
-            let reset = closures
-                .get(file)
-                .and_then(|c| c.get(index))
-                .is_some_and(|closure| {
-                    closure.iter().any(|other| {
-                        let other = project.fixture(*other);
-                        other.scope == "function" && other.resets.contains(&fixture.name)
-                    })
-                });
-            if reset {
-                continue;
-            }
-            let scope = &fixture.scope;
-            let (message, fix) = if rule.code == mutable.code {
-                (
+    for unreset in unreset_writes(file, project, closures) {
+        let (test, write, reference) = (
+            &files[file].tests[unreset.test],
+            unreset.write,
+            unreset.fixture,
+        );
+        let fixture = project.fixture(reference);
+        let (rule, value) = match (unreset.value, write.through_connection) {
+            (SharedValue::Mutable(value), false) => (mutable, value),
+            (SharedValue::Connection(value), true) => (connection, value),
+            _ => continue,
+        };
+        let scope = &fixture.scope;
+        let (message, fix) = if rule.code == mutable.code {
+            (
                     format!(
                         "test `{}` {}, changing `{}`, {value} that the {scope}-scoped fixture shares with every test of its {scope}; the tests after it on the same worker see the change",
                         test.name, write.what, write.fixture
                     ),
                     format!("give `{}` function scope, return a fresh copy per test (a function fixture that deep-copies it), or reset it in an autouse function fixture", write.fixture),
                 )
-            } else {
-                (
+        } else {
+            (
                     format!(
                         "test `{}` {}: `{}` is {value} that the {scope}-scoped fixture shares with every test of its {scope}, and no fixture rolls back or cleans up between tests",
                         test.name, write.what, write.fixture
                     ),
                     format!("wrap each test in a transaction that a function fixture rolls back (`{}.begin_nested()` … `rollback()`), or give `{}` function scope", write.fixture, write.fixture),
                 )
-            };
-            let defined_in = &files[reference.file];
-            found.push(Finding {
-                rule,
-                span: write.span,
-                message,
-                fix,
-                owner: Owner {
-                    role: Role::Test,
-                    function: test.name.clone(),
-                    classes: test.classes.clone(),
-                    test: Some(test.node_id.clone()),
-                    fixture: None,
-                    fixture_scope: None,
-                    fixture_autouse: false,
-                    unittest: test.unittest,
-                },
-                related: Vec::new(),
-                related_elsewhere: vec![Related {
-                    file: defined_in.display.clone(),
-                    line: fixture.position.line,
-                    column: fixture.position.column,
-                    message: format!("`{}` is {scope}-scoped and returns {value}", fixture.name),
-                }],
-                resource: Some(format!("fixture:{}", fixture.name)),
-                site: FixSite::Fixture,
-                tests: None,
-            });
-        }
+        };
+        let defined_in = &files[reference.file];
+        found.push(Finding {
+            rule,
+            span: write.span,
+            message,
+            fix,
+            owner: Owner {
+                role: Role::Test,
+                function: test.name.clone(),
+                classes: test.classes.clone(),
+                test: Some(test.node_id.clone()),
+                fixture: None,
+                fixture_scope: None,
+                fixture_autouse: false,
+                unittest: test.unittest,
+            },
+            related: Vec::new(),
+            related_elsewhere: vec![Related {
+                file: defined_in.display.clone(),
+                line: fixture.position.line,
+                column: fixture.position.column,
+                message: format!("`{}` is {scope}-scoped and returns {value}", fixture.name),
+            }],
+            resource: Some(format!("fixture:{}", fixture.name)),
+            site: FixSite::Fixture,
+            tests: None,
+        });
     }
     found
 }
