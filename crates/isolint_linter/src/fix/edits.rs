@@ -426,10 +426,16 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
     let BindingValue::Expr(value) = binding.value else {
         return None;
     };
+    // The decorator runs where the constant was: `pytest` must be bound by then.
+    let pytest_first = model.scopes[MODULE_SCOPE]
+        .bindings
+        .get("pytest")
+        .is_some_and(|b| b.iter().all(|b| b.at <= binding.at));
     if !matches!(
         unparenthesize(value).kind(),
         kind::LIST | kind::DICTIONARY | kind::SET
     ) || !matches!(imported(model, "pytest", "pytest"), Imported::Yes)
+        || !pytest_first
     {
         return None;
     }
@@ -456,6 +462,7 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
             && assignment
                 .child_by_field_id(field::LEFT.id())
                 .is_none_or(|l| l.id() != node.id())
+            && !is_member_or_keyword(node)
         {
             let scope = innermost_function(model, node.start_byte())?;
             let owner = model.owner(scope);
@@ -483,8 +490,21 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
     Some(edits)
 }
 
+/// `x.NAME` or `f(NAME=...)`: the identifier names an attribute or a keyword, not the variable.
+pub(crate) fn is_member_or_keyword(identifier: Node) -> bool {
+    identifier.parent().is_some_and(|p| {
+        let field = match p.kind() {
+            kind::ATTRIBUTE => field::ATTRIBUTE,
+            kind::KEYWORD_ARGUMENT => field::NAME,
+            _ => return false,
+        };
+        p.child_by_field_id(field.id())
+            .is_some_and(|c| c.id() == identifier.id())
+    })
+}
+
 /// The innermost function scope holding byte `at`.
-fn innermost_function(model: &FileModel, at: usize) -> Option<ScopeId> {
+pub(crate) fn innermost_function(model: &FileModel, at: usize) -> Option<ScopeId> {
     model
         .scopes
         .iter()

@@ -235,7 +235,7 @@ fn writes_data(call: Node, method: &str, source: &str) -> bool {
     })
 }
 
-/// The ISO601/ISO602 findings of one file: each test that changes, or writes through, the value of
+/// The ISO601/ISO602 findings of one file, each with the fixture it is about: each test that changes, or writes through, the value of
 /// a class-, module-, package- or session-scoped fixture that no function fixture of the test
 /// resets.
 pub fn findings(
@@ -246,7 +246,7 @@ pub fn findings(
         &'static crate::registry::RuleMeta,
         &'static crate::registry::RuleMeta,
     ),
-) -> Vec<Finding> {
+) -> Vec<(Finding, Option<FixtureRef>)> {
     let files: &[FileFacts] = project.files;
     let mut found = Vec::new();
     for (index, test) in files[file].tests.iter().enumerate() {
@@ -294,7 +294,7 @@ pub fn findings(
                 )
             };
             let defined_in = &files[reference.file];
-            found.push(Finding {
+            let finding = Finding {
                 rule,
                 span: write.span,
                 message,
@@ -319,7 +319,8 @@ pub fn findings(
                 resource: Some(format!("fixture:{}", fixture.name)),
                 site: FixSite::Fixture,
                 tests: None,
-            });
+            };
+            found.push((finding, Some(reference)));
         }
     }
     found
