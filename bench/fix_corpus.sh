@@ -54,6 +54,7 @@ suites+=(
   "e2e-pyexcel|$WORK/src/pyexcel|$VENVS/pyexcel|"
   "e2e-pyexcel-io|$WORK/src/pyexcel-io|$VENVS/pyexcel-io|--deselect tests/test_issues.py::test_issue_43"
   "e2e-pyexcel-xls|$WORK/src/pyexcel-xls|$VENVS/pyexcel-xls|"
+  "e2e-pyexcel-ods3|$WORK/src/pyexcel-ods3|$VENVS/pyexcel-ods3|"
 )
 
 # Runs the suite's tests in a copy of $1 with the venv $2; prints `passed/failed` counts as pytest

@@ -31,7 +31,21 @@ pub(super) struct Sharing<'t> {
     pub read_by_module_code: bool,
 }
 
+/// Tests sharing one path beyond which no fix is looked for: each is checked on its own, and a path
+/// that many tests name is a shared resource rather than a slip.
+const MAX_SHARING_TESTS: usize = 32;
+
 impl<'t> Sharing<'t> {
+    fn add_test(&mut self, test: ScopeId) -> Option<()> {
+        if !self.tests.contains(&test) {
+            if self.tests.len() == MAX_SHARING_TESTS {
+                return None;
+            }
+            self.tests.push(test);
+        }
+        Some(())
+    }
+
     pub fn is_shared(&self) -> bool {
         !self.tests.is_empty() || !self.constants.is_empty()
     }
@@ -45,16 +59,14 @@ impl<'t> Sharing<'t> {
         string: Node<'t>,
         used_as_path: impl Fn(Node<'t>, Node<'t>) -> bool,
     ) -> Option<()> {
-        match innermost_function(model, string.start_byte()) {
+        match innermost_function(model, string) {
             Some(scope) => {
                 let other = model.owner(scope);
                 let function = function_node(model, other)?;
                 if model.scopes[other].role != Role::Test || !used_as_path(string, function) {
                     return None;
                 }
-                if !self.tests.contains(&other) {
-                    self.tests.push(other);
-                }
+                self.add_test(other)?;
             }
             None => {
                 let name = module_constant(model, string)?;
@@ -84,7 +96,7 @@ impl<'t> Sharing<'t> {
             if !self.constants.contains(&name) || is_definition_target(node) {
                 continue;
             }
-            let Some(scope) = innermost_function(model, node.start_byte()) else {
+            let Some(scope) = innermost_function(model, node) else {
                 let at = model.scope_at(node.start_byte(), MODULE_SCOPE);
                 if model.scopes[at].kind != ScopeKind::Module {
                     return None;
@@ -101,9 +113,7 @@ impl<'t> Sharing<'t> {
             if reader == owner {
                 self.uses_here.push(node);
             } else if model.scopes[reader].role == Role::Test {
-                if !self.tests.contains(&reader) {
-                    self.tests.push(reader);
-                }
+                self.add_test(reader)?;
             } else {
                 return None;
             }

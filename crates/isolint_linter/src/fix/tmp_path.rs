@@ -210,14 +210,10 @@ pub fn fix<'t>(
         }
         for other in &sharing.tests {
             let other_function = function_node(model, *other)?;
-            let other_range = other_function.byte_range();
-            let mut uses: Vec<Node> = strings
-                .iter()
-                .copied()
+            let mut uses: Vec<Node> = super::edits::strings_in(other_function)
+                .into_iter()
                 .filter(|s| {
-                    other_range.contains(&s.start_byte())
-                        && is_plain(*s, source)
-                        && string_value(*s, source).is_some_and(|v| under(&v))
+                    is_plain(*s, source) && string_value(*s, source).is_some_and(|v| under(&v))
                 })
                 .collect();
             uses.extend(constant_reads_in(model, &sharing.constants, other_function));

@@ -86,7 +86,13 @@ impl Rule for MutableModuleGlobal {
             return None;
         }
         let object = own.split(['.', '[']).next()?;
-        let edits = crate::fix::edits::module_mutable_to_fixture(ctx.model, object)?;
-        crate::fix::Fix::unsafe_(edits)
+        ctx.module_mutable_fixes
+            .borrow_mut()
+            .entry(object.to_string())
+            .or_insert_with(|| {
+                crate::fix::edits::module_mutable_to_fixture(ctx.model, object)
+                    .and_then(crate::fix::Fix::unsafe_)
+            })
+            .clone()
     }
 }
