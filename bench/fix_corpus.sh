@@ -35,9 +35,11 @@ mkdir -p "$SCRATCH"
 
 fix_flags=(--fix)
 diff_flags=(--diff)
+applicable=safe
 if [ -n "${UNSAFE:-}" ]; then
   fix_flags+=(--unsafe-fixes)
   diff_flags+=(--unsafe-fixes)
+  applicable='safe|unsafe'
 fi
 
 # name | source folder | venv (empty: no test run) | extra pytest arguments (as in bench/e2e/run.sh)
@@ -52,6 +54,7 @@ suites+=(
   "e2e-pyexcel|$WORK/src/pyexcel|$VENVS/pyexcel|"
   "e2e-pyexcel-io|$WORK/src/pyexcel-io|$VENVS/pyexcel-io|--deselect tests/test_issues.py::test_issue_43"
   "e2e-pyexcel-xls|$WORK/src/pyexcel-xls|$VENVS/pyexcel-xls|"
+  "e2e-pyexcel-ods3|$WORK/src/pyexcel-ods3|$VENVS/pyexcel-ods3|"
 )
 
 # Runs the suite's tests in a copy of $1 with the venv $2; prints `passed/failed` counts as pytest
@@ -103,10 +106,27 @@ for entry in "${suites[@]}"; do
   fi
 
   (cd "$tree" && "$ISOLINT" --output-format json-lines --exit-zero >"$logs/before.jsonl" 2>"$logs/before.err") || true
-  fixable="$(grep -c '"applicability":"safe"' "$logs/before.jsonl" || true)"
+  fixable="$(grep -cE "\"applicability\":\"($applicable)\"" "$logs/before.jsonl" || true)"
   (cd "$tree" && "$ISOLINT" "${fix_flags[@]}" --exit-zero --output-format json-lines \
     >"$logs/after.jsonl" 2>"$logs/fix.err") || true
   applied="$(grep -oE 'fixed [0-9]+ finding' "$logs/fix.err" | grep -oE '[0-9]+' || echo 0)"
+  # Per code: the findings with an applicable fix before minus those after (what --fix removed).
+  by_code="$("$PYTHON" - "$logs/before.jsonl" "$logs/after.jsonl" "${UNSAFE:+unsafe}" <<'PY'
+import collections, json, sys
+kinds = {"safe"} | ({"unsafe"} if sys.argv[3] else set())
+def count(path):
+    found = collections.Counter()
+    for line in open(path, encoding="utf-8"):
+        line = line.strip()
+        if line.startswith("{"):
+            d = json.loads(line)
+            if d.get("applicability") in kinds:
+                found[d.get("code")] += 1
+    return found
+before, after = count(sys.argv[1]), count(sys.argv[2])
+print(" ".join(f"{c}:{before[c] - after[c]}" for c in sorted(before) if before[c] - after[c]) or "-")
+PY
+)"
 
   # Changed Python files, and whether each still compiles.
   changed=0
@@ -143,13 +163,13 @@ for entry in "${suites[@]}"; do
     ok=NO
     failures=$((failures + 1))
   fi
-  rows+=("$name|$fixable|$applied|$changed|$parse_failures|$still_fixable|$second_changes|$tests_before|$tests_after|$ok")
+  rows+=("$name|$fixable|$applied|$changed|$parse_failures|$still_fixable|$second_changes|$tests_before|$tests_after|$ok|$by_code")
 done
 
-printf '%-22s %8s %8s %8s %8s %8s %8s %12s %12s %4s\n' suite fixable applied files parse-err left-safe 2nd-run tests-before tests-after ok
+printf '%-22s %8s %8s %8s %8s %8s %8s %12s %12s %4s  %s\n' suite fixable applied files parse-err left-safe 2nd-run tests-before tests-after ok fixed-by-code
 for row in "${rows[@]}"; do
   IFS='|' read -r -a c <<<"$row"
-  printf '%-22s %8s %8s %8s %8s %8s %8s %12s %12s %4s\n' "${c[@]}"
+  printf '%-22s %8s %8s %8s %8s %8s %8s %12s %12s %4s  %s\n' "${c[@]}"
 done
 echo "scratch: $SCRATCH" >&2
 [ "$failures" -eq 0 ]

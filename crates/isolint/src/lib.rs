@@ -112,7 +112,21 @@ fn check(args: CheckArgs) -> Result<u8, Fatal> {
     }
     let mut fixed: Option<(usize, usize)> = None;
     let mut result = if args.fix || args.diff {
-        let outcome = run_fix(&mut prepared, args.warn_unused_ignores, args.unsafe_fixes);
+        // With --changed-files only the given files are rewritten; the rest is context.
+        let editable: Option<std::collections::HashSet<String>> = changed.as_ref().map(|c| {
+            prepared
+                .inputs
+                .iter()
+                .filter(|input| c.keeps(&cwd, &input.display))
+                .map(|input| input.display.clone())
+                .collect()
+        });
+        let outcome = run_fix(
+            &mut prepared,
+            args.warn_unused_ignores,
+            args.unsafe_fixes,
+            |file| editable.as_ref().is_none_or(|e| e.contains(file)),
+        );
         if args.diff {
             return Ok(show_diff(&prepared, &outcome, args.quiet));
         }

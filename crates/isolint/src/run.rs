@@ -4,7 +4,7 @@ use crate::args::SelectionArgs;
 use crate::config::{self, ConfigError, LoadedConfig};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use isolint_linter::cache::Cache;
-use isolint_linter::fix::session::{fix_inputs, FixOutcome};
+use isolint_linter::fix::session::{fix_inputs_where, FixOutcome};
 use isolint_linter::walk::{find_python_files, source_inputs, FoundFile, WalkOptions, WalkProblem};
 use isolint_linter::{lint_with_cache, LintOptions, LintResult, RuleSet, SourceInput};
 use isolint_python::project_files::ProjectFiles;
@@ -374,10 +374,12 @@ pub fn run_lint(prepared: &Prepared, warn_unused_suppressions: bool) -> LintResu
 }
 
 /// `--fix`/`--diff`: the fix loop over the prepared inputs, whose texts become the fixed sources.
+/// `--fix`/`--diff`: fixes only the files `editable` accepts (by their shown path).
 pub fn run_fix(
     prepared: &mut Prepared,
     warn_unused_suppressions: bool,
     unsafe_fixes: bool,
+    editable: impl Fn(&str) -> bool,
 ) -> FixOutcome {
     let settings = settings(prepared);
     let options = LintOptions {
@@ -388,7 +390,7 @@ pub fn run_fix(
         warn_unused_suppressions,
         project_files: prepared.project_files.as_ref(),
     };
-    fix_inputs(&mut prepared.inputs, &options, unsafe_fixes)
+    fix_inputs_where(&mut prepared.inputs, &options, unsafe_fixes, editable)
 }
 
 fn settings(prepared: &Prepared) -> isolint_linter::Settings {

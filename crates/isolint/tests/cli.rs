@@ -2886,3 +2886,46 @@ fn changed_files_skips_files_that_are_not_test_code_quietly() {
         run.transcript()
     );
 }
+
+#[test]
+fn fix_with_changed_files_rewrites_only_the_given_files() {
+    // Both modules have a safe fix; only the given one may be rewritten, in --fix and --diff.
+    let other = "import os\n\n\ndef test_other():\n    os.environ[\"B\"] = \"2\"\n";
+    let dir = project(&[
+        ("tests/test_fix.py", FIXABLE),
+        ("tests/test_other.py", other),
+    ]);
+    let diff = isolint(
+        dir.path(),
+        &["check", "--changed-files", "--diff", "tests/test_fix.py"],
+    );
+    diff.assert_code(1);
+    assert!(
+        diff.stdout.contains("+++ b/tests/test_fix.py"),
+        "{}",
+        diff.transcript()
+    );
+    assert!(
+        !diff.stdout.contains("test_other.py"),
+        "{}",
+        diff.transcript()
+    );
+
+    let run = isolint(
+        dir.path(),
+        &[
+            "check",
+            "--changed-files",
+            "--fix",
+            "--output-format",
+            "concise",
+            "tests/test_fix.py",
+        ],
+    );
+    run.assert_code(0);
+    assert_eq!(read(dir.path(), "tests/test_fix.py"), FIXED);
+    assert_eq!(read(dir.path(), "tests/test_other.py"), other);
+    // Without --changed-files the other module is fixed too.
+    isolint(dir.path(), &["--fix", "--quiet"]).assert_code(0);
+    assert!(read(dir.path(), "tests/test_other.py").contains("monkeypatch.setenv(\"B\", \"2\")"));
+}

@@ -107,6 +107,10 @@ pub struct FileContext<'a, 't> {
     pub(crate) path_fixes: std::collections::HashMap<(usize, usize), crate::fix::Fix>,
     pub(crate) service_ops:
         std::collections::HashMap<(usize, usize), Vec<crate::rules::shared_resource::FoundOp>>,
+    /// The fix turning each module-level name into a fixture, computed once: every test changing
+    /// the name offers the same one.
+    pub(crate) module_mutable_fixes:
+        std::cell::RefCell<std::collections::HashMap<String, Option<crate::fix::Fix>>>,
 }
 
 impl<'a, 't> FileContext<'a, 't> {
@@ -125,6 +129,7 @@ impl<'a, 't> FileContext<'a, 't> {
             fixes: std::collections::HashMap::new(),
             path_fixes: std::collections::HashMap::new(),
             service_ops: std::collections::HashMap::new(),
+            module_mutable_fixes: std::cell::RefCell::new(std::collections::HashMap::new()),
         }
     }
 

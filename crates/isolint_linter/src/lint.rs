@@ -906,6 +906,8 @@ fn analyze_file(
         for write in &file_state.writes {
             for rule in &dispatch.state_rules {
                 if let Some(finding) = rule.check_state_write(write, &info, &module) {
+                    let fix = rule.fix_state_write(write, &ctx, &module);
+                    ctx.offer_fix(finding.rule, finding.span, fix);
                     ctx.report(finding);
                 }
             }
@@ -1070,9 +1072,20 @@ fn project_stage(
             }
         }
         if options.rules.contains("ISO601") || options.rules.contains("ISO602") {
-            findings.extend(crate::rules::wide_fixture_scope::project_findings(
-                file_index, &project, &closures,
-            ));
+            let found = crate::rules::wide_fixture_scope::project_findings(
+                file_index,
+                &project,
+                &closures,
+                &outcome.fixes,
+                |byte| outcome.index.position(&outcome.source, byte),
+            );
+            for (finding, fix) in found {
+                if let Some(fix) = fix {
+                    let key = (finding.span.start, finding.span.end, finding.rule.code);
+                    outcome.fixes.entry(key).or_insert(fix);
+                }
+                findings.push(finding);
+            }
         }
         findings.retain(|f| {
             crate::registry::all_rules()

@@ -162,7 +162,9 @@ impl<'m, 't> Evaluator<'m, 't> {
 
     fn eval_string(&self, node: Node<'t>, scope: ScopeId, depth: usize) -> Value {
         let source = self.model.source;
-        let mut value = Value::literal("");
+        // An f-string that starts with a value takes that value's root (`f"{tempfile.gettempdir()}/x"`);
+        // the result is a `str` whatever the value was.
+        let mut value: Option<Value> = None;
         for child in named_children(node) {
             let part = match child.kind() {
                 kind::STRING_START | kind::STRING_END => continue,
@@ -182,9 +184,20 @@ impl<'m, 't> Evaluator<'m, 't> {
                 },
                 _ => Value::Unknown,
             };
-            value = value.concat(part);
+            value = Some(match value {
+                None => match part {
+                    Value::Text(mut first) => {
+                        first.path_object = false;
+                        Value::Text(first)
+                    }
+                    Value::Int(number) => Value::literal(number.to_string()),
+                    unique @ Value::Unique(_) => unique,
+                    _ => Value::Unknown,
+                },
+                Some(before) => before.concat(part),
+            });
         }
-        value
+        value.unwrap_or_else(|| Value::literal(""))
     }
 
     fn eval_name(&self, node: Node<'t>, scope: ScopeId, depth: usize) -> Value {
@@ -1016,6 +1029,15 @@ mod tests {
     fn roots() {
         let v = probe("import tempfile, os\ndef f():\n    probe = os.path.join(tempfile.gettempdir(), 'a.txt')\n");
         assert_eq!(text_of(&v), Some((Root::TempDir, "a.txt".into())));
+        // An f-string starting with the folder: rooted there, and a `str` even from a path.
+        let v = probe("import tempfile\ndef f():\n    probe = f'{tempfile.gettempdir()}/a.txt'\n");
+        assert_eq!(text_of(&v), Some((Root::TempDir, "/a.txt".into())));
+        let v = probe("from pathlib import Path\ndef f():\n    probe = f'{Path.home()}/x'\n");
+        assert!(!v.as_text().unwrap().path_object);
+        assert!(matches!(
+            text_of(&probe("def f(x):\n    probe = f'{x}/a'\n")),
+            Some((Root::Param(_), _))
+        ));
         let v = probe("import os\ndef f():\n    probe = os.path.expanduser('~/.cache/app')\n");
         assert_eq!(text_of(&v), Some((Root::Home, ".cache/app".into())));
         let v = probe(

@@ -149,6 +149,20 @@ pub fn collect(ctx: &mut FileContext) {
     let mut effects = Vec::new();
     // The file's string literals, read once when a fix is first looked for.
     let mut strings: Option<Vec<Node>> = None;
+    // Where literal paths are written, for fixes of a path several tests name.
+    let writes: Vec<crate::fix::shared_path::WriteSite> = found
+        .iter()
+        .filter(|(_, _, op, path, _, _)| {
+            matches!(op, PathOp::Write | PathOp::CreateDir) && path.root == Root::Literal
+        })
+        .map(
+            |(call, scope, _, path, _, _)| crate::fix::shared_path::WriteSite {
+                owner: model.owner(*scope),
+                start: call.start_byte(),
+                path: path.text.clone(),
+            },
+        )
+        .collect();
     for (call, scope, op, path, callee, guessed) in found {
         let owner_id = model.owner(scope);
         let (owner, helper, guard) = owners.entry(owner_id).or_insert_with(|| {
@@ -167,9 +181,19 @@ pub fn collect(ctx: &mut FileContext) {
                 op,
                 guessed,
             };
-            if let Some(fix) =
-                crate::fix::tmp_path::fix(model, strings, owner_id, owner, &path, &sink)
-            {
+            let fix =
+                crate::fix::tmp_path::fix(model, strings, &writes, (owner_id, owner), &path, &sink)
+                    .or_else(|| {
+                        crate::fix::temp_dir::fix(
+                            model,
+                            &ctx.eval,
+                            strings,
+                            (owner_id, owner),
+                            &path,
+                            &sink,
+                        )
+                    });
+            if let Some(fix) = fix {
                 ctx.path_fixes
                     .entry((call.start_byte(), call.end_byte()))
                     .or_insert(fix);

@@ -413,6 +413,9 @@ pub fn narrow_fixture_scope(decorator: Node, source: &str, to: &str) -> Option<E
     ))
 }
 
+/// Tests that may take a fixture made of a module-level object.
+const MAX_FIXTURE_USERS: usize = 32;
+
 /// A module-level `NAME = <mutable literal>` that only tests use, turned into a function-scoped
 /// fixture of the same name that each of those tests takes: every test gets a fresh value.
 /// `None` when anything else in the file reads the name (a helper, a class body, another module
@@ -426,10 +429,16 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
     let BindingValue::Expr(value) = binding.value else {
         return None;
     };
+    // The decorator runs where the constant was: `pytest` must be bound by then.
+    let pytest_first = model.scopes[MODULE_SCOPE]
+        .bindings
+        .get("pytest")
+        .is_some_and(|b| b.iter().all(|b| b.at <= binding.at));
     if !matches!(
         unparenthesize(value).kind(),
         kind::LIST | kind::DICTIONARY | kind::SET
     ) || !matches!(imported(model, "pytest", "pytest"), Imported::Yes)
+        || !pytest_first
     {
         return None;
     }
@@ -456,8 +465,9 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
             && assignment
                 .child_by_field_id(field::LEFT.id())
                 .is_none_or(|l| l.id() != node.id())
+            && !is_member_or_keyword(node)
         {
-            let scope = innermost_function(model, node.start_byte())?;
+            let scope = innermost_function(model, node)?;
             let owner = model.owner(scope);
             if model.scopes[owner].role != isolint_python::model::Role::Test
                 || model
@@ -469,6 +479,11 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
                 return None;
             }
             if !users.contains(&owner) {
+                // A container that many tests share is a design, not a slip: and each finding
+                // would carry an edit per test.
+                if users.len() == MAX_FIXTURE_USERS {
+                    return None;
+                }
                 users.push(owner);
             }
         }
@@ -483,15 +498,32 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
     Some(edits)
 }
 
-/// The innermost function scope holding byte `at`.
-fn innermost_function(model: &FileModel, at: usize) -> Option<ScopeId> {
-    model
-        .scopes
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, s)| s.kind == ScopeKind::Function && s.node.byte_range().contains(&at))
-        .map(|(id, _)| id)
+/// `x.NAME` or `f(NAME=...)`: the identifier names an attribute or a keyword, not the variable.
+pub(crate) fn is_member_or_keyword(identifier: Node) -> bool {
+    identifier.parent().is_some_and(|p| {
+        let field = match p.kind() {
+            kind::ATTRIBUTE => field::ATTRIBUTE,
+            kind::KEYWORD_ARGUMENT => field::NAME,
+            _ => return false,
+        };
+        p.child_by_field_id(field.id())
+            .is_some_and(|c| c.id() == identifier.id())
+    })
+}
+
+/// The innermost function scope around `node`, found from its ancestors (a lookup per
+/// definition, not a scan of the file's scopes).
+pub(crate) fn innermost_function(model: &FileModel, node: Node) -> Option<ScopeId> {
+    let mut current = node.parent();
+    while let Some(ancestor) = current {
+        if let Some(id) = model.scope_defined_by(ancestor) {
+            if model.scopes[id].kind == ScopeKind::Function {
+                return Some(id);
+            }
+        }
+        current = ancestor.parent();
+    }
+    None
 }
 
 #[cfg(test)]
@@ -773,6 +805,23 @@ pub(crate) mod tests {
         );
         with_model("S = {}\ndef test_a():\n    assert S == {}\n", |model| {
             assert!(module_mutable_to_fixture(model, "S").is_none());
+        });
+        // Shared by more tests than one fix should touch; `x.SEEN` and `f(SEEN=1)` are not uses.
+        let many = |n: usize| {
+            let mut source = String::from("import pytest\nSEEN = []\n");
+            for i in 0..n {
+                source.push_str(&format!(
+                    "def test_{i}():\n    SEEN.append({i})\n    x.SEEN = f(SEEN=1)\n"
+                ));
+            }
+            source
+        };
+        with_model(&many(MAX_FIXTURE_USERS), |model| {
+            let edits = module_mutable_to_fixture(model, "SEEN").unwrap();
+            assert_eq!(edits.len(), MAX_FIXTURE_USERS + 1);
+        });
+        with_model(&many(MAX_FIXTURE_USERS + 1), |model| {
+            assert!(module_mutable_to_fixture(model, "SEEN").is_none());
         });
     }
 }

@@ -8,6 +8,8 @@
 pub mod edits;
 pub mod environ;
 pub mod session;
+pub mod shared_path;
+pub mod temp_dir;
 pub mod tmp_path;
 
 use serde::Serialize;

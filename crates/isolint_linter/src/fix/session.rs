@@ -30,6 +30,17 @@ pub fn fix_inputs(
     options: &LintOptions,
     unsafe_fixes: bool,
 ) -> FixOutcome {
+    fix_inputs_where(inputs, options, unsafe_fixes, |_| true)
+}
+
+/// [`fix_inputs`], changing only the files `editable` accepts (by their shown path): the rest of
+/// the suite is linted as context, as `--changed-files` asks, but never rewritten.
+pub fn fix_inputs_where(
+    inputs: &mut [SourceInput],
+    options: &LintOptions,
+    unsafe_fixes: bool,
+    editable: impl Fn(&str) -> bool,
+) -> FixOutcome {
     let mut changed: BTreeMap<usize, (String, String)> = BTreeMap::new();
     let mut applied = 0;
     let mut rounds = 0;
@@ -44,7 +55,7 @@ pub fn fix_inputs(
             };
         }
         let mut by_file: BTreeMap<&str, Vec<Fix>> = BTreeMap::new();
-        for d in &result.diagnostics {
+        for d in result.diagnostics.iter().filter(|d| editable(&d.file)) {
             if let Some(autofix) = &d.autofix {
                 if autofix.applicability == Applicability::Safe || unsafe_fixes {
                     by_file

@@ -11,7 +11,8 @@ use super::edits::{
     add_imports, add_parameter, can_take_fixture, function_node, insert_at_body_start,
     parameter_names,
 };
-use super::{Edit, Fix};
+use super::shared_path::{self_contained, Sharing, WriteSite};
+use super::{Applicability, Edit, Fix};
 use crate::context::Owner;
 use isolint_python::knowledge::{PathOp, PATH_OBJECT_SINKS};
 use isolint_python::model::{string_value, FileModel, Role, ScopeId};
@@ -27,14 +28,14 @@ const SHARED_TEMP_DIRS: &[&str] = &["/tmp", "/var/tmp"];
 
 /// A fixed path split into the shared folder and the part under it (`/tmp` + `app/out.json`; the
 /// working folder is the empty base).
-struct Namespace<'p> {
+pub(super) struct Namespace<'p> {
     base: &'static str,
     /// The first component under the base: every literal under it moves together.
-    top: &'p str,
+    pub(super) top: &'p str,
 }
 
 impl<'p> Namespace<'p> {
-    fn of(path: &'p str) -> Option<Namespace<'p>> {
+    pub(super) fn of(path: &'p str) -> Option<Namespace<'p>> {
         let (base, rest) = match SHARED_TEMP_DIRS
             .iter()
             .find_map(|dir| path.strip_prefix(dir)?.strip_prefix('/').map(|r| (*dir, r)))
@@ -103,12 +104,14 @@ pub struct Sink<'t, 'c> {
     pub guessed: bool,
 }
 
-/// The safe fix for a write to a fixed path, or `None`.
+/// The fix for a write to a fixed path, or `None`: safe, or unsafe when the path comes from a
+/// module constant that module-level code also reads. `writes` are the file's writes of literal
+/// paths, for whether the other tests naming the same path are self-contained.
 pub fn fix<'t>(
     model: &FileModel<'t>,
     strings: &[Node<'t>],
-    owner_id: ScopeId,
-    owner: &Owner,
+    writes: &[WriteSite],
+    (owner_id, owner): (ScopeId, &Owner),
     path: &Text,
     sink: &Sink<'t, '_>,
 ) -> Option<Fix> {
@@ -126,7 +129,10 @@ pub fn fix<'t>(
         return None;
     }
     let needle = namespace.needle();
-    let mut matches: Vec<(Node, &str)> = Vec::new();
+    let mut matches: Vec<(Node, String)> = Vec::new();
+    let mut literals_here: Vec<Node> = Vec::new();
+    let mut sharing = Sharing::default();
+    let mut constant_rest: Option<String> = None;
     for string in strings {
         let inside = range.contains(&string.start_byte());
         let plain = is_plain(*string, source);
@@ -134,13 +140,29 @@ pub fn fix<'t>(
             Some(value) => {
                 let value_ref = value.as_str();
                 if let Some(rest) = namespace.under(value_ref) {
-                    if !inside || !rewritable(*string) || !used_as_path(*string, function, source) {
+                    if !rewritable(*string) {
                         return None;
                     }
-                    // Keep a borrowed copy of the part under the base from the source text.
+                    // Keep a copy of the part under the base as the source writes it.
                     let whole = text(*string, source);
                     let rest_in_source = whole.find(rest).map(|at| &whole[at..at + rest.len()])?;
-                    matches.push((*string, rest_in_source));
+                    if !inside {
+                        let constants = sharing.constants.len();
+                        sharing.add_literal(model, *string, |s, f| used_as_path(s, f, source))?;
+                        if sharing.constants.len() > constants {
+                            // Uses of one constant all become the same path.
+                            if constant_rest.is_some() {
+                                return None;
+                            }
+                            constant_rest = Some(rest_in_source.to_string());
+                        }
+                        continue;
+                    }
+                    if !used_as_path(*string, function, source) {
+                        return None;
+                    }
+                    matches.push((*string, rest_in_source.to_string()));
+                    literals_here.push(*string);
                 } else if namespace.base.is_empty()
                     && value_ref
                         .strip_prefix("./")
@@ -167,11 +189,47 @@ pub fn fix<'t>(
             }
         }
     }
+    sharing.add_constant_reads(model, owner_id)?;
+    if let Some(rest) = &constant_rest {
+        for used in &sharing.uses_here {
+            if !argument_like(*used) {
+                return None;
+            }
+            matches.push((*used, rest.clone()));
+        }
+    }
     if matches.is_empty() {
         return None;
     }
+    if sharing.is_shared() {
+        let under = |p: &str| namespace.under(p).is_some();
+        let mut uses: Vec<Node> = literals_here.clone();
+        uses.extend(sharing.uses_here.iter().copied());
+        if !self_contained(model, owner_id, &uses, writes, under) {
+            return None;
+        }
+        for other in &sharing.tests {
+            let other_function = function_node(model, *other)?;
+            let mut uses: Vec<Node> = super::edits::strings_in(other_function)
+                .into_iter()
+                .filter(|s| {
+                    is_plain(*s, source) && string_value(*s, source).is_some_and(|v| under(&v))
+                })
+                .collect();
+            uses.extend(constant_reads_in(model, &sharing.constants, other_function));
+            if !self_contained(model, *other, &uses, writes, under) {
+                return None;
+            }
+        }
+    }
+    let applicability = if sharing.read_by_module_code {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
     if owner.unittest {
-        return unittest_fix(model, owner_id, owner, function, &matches);
+        let edits = unittest_edits(model, owner_id, owner, function, &matches)?;
+        return Fix::new(applicability, edits);
     }
     let pytest_owner = owner.role == Role::Test
         || owner.role == Role::Fixture && owner.fixture_scope.as_deref() == Some("function");
@@ -182,14 +240,48 @@ pub fn fix<'t>(
         .edit()
         .into_iter()
         .collect();
-    for (string, rest) in matches {
-        edits.push(rewrite(model, owner_id, string, rest, sink));
+    for (node, rest) in &matches {
+        edits.push(rewrite(model, owner_id, *node, rest, sink));
     }
-    Fix::safe(edits)
+    Fix::new(applicability, edits)
+}
+
+/// A name passed to a call (positionally or as a keyword's value): where a path is accepted.
+fn argument_like(node: Node) -> bool {
+    node.parent().is_some_and(|p| {
+        p.kind() == kind::ARGUMENT_LIST
+            || p.kind() == kind::KEYWORD_ARGUMENT
+                && p.child_by_field_id(field::VALUE.id())
+                    .is_some_and(|v| v.id() == node.id())
+    })
+}
+
+/// The reads of module constants `names` inside `function`.
+fn constant_reads_in<'t>(
+    model: &FileModel<'t>,
+    names: &[&str],
+    function: Node<'t>,
+) -> Vec<Node<'t>> {
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![function];
+    let mut cursor = function.walk();
+    while let Some(node) = stack.pop() {
+        stack.extend(node.children(&mut cursor));
+        if node.kind() == kind::IDENTIFIER
+            && names.contains(&text(node, model.source))
+            && !super::edits::is_member_or_keyword(node)
+        {
+            found.push(node);
+        }
+    }
+    found
 }
 
 /// A non-interpolated, non-bytes, non-raw string: its value is its text.
-fn is_plain(string: Node, source: &str) -> bool {
+pub(super) fn is_plain(string: Node, source: &str) -> bool {
     let whole = text(string, source);
     let prefix = &whole[..whole.find(['"', '\'']).unwrap_or(0)];
     prefix.chars().all(|c| matches!(c, 'u' | 'U'))
@@ -216,7 +308,7 @@ fn rewritable(string: Node) -> bool {
 /// included), or the value of a local name that is itself only passed to calls. Anything else (a
 /// dictionary key, a comparison, a message) reads the text, which the fix changes: the library
 /// under test may key its result by the name it was given.
-fn used_as_path(string: Node, function: Node, source: &str) -> bool {
+pub(super) fn used_as_path(string: Node, function: Node, source: &str) -> bool {
     let Some(parent) = string.parent() else {
         return false;
     };
@@ -272,7 +364,13 @@ fn name_only_passed_to_calls(name: &str, assignment: Node, function: Node, sourc
 /// The replacement of one literal: the sink's own path argument becomes `tmp_path / "rest"` when
 /// the sink takes path objects, `Path("...")` becomes the path object, and any
 /// other use keeps a `str`.
-fn rewrite(model: &FileModel, scope: ScopeId, string: Node, rest: &str, sink: &Sink) -> Edit {
+pub(super) fn rewrite(
+    model: &FileModel,
+    scope: ScopeId,
+    string: Node,
+    rest: &str,
+    sink: &Sink,
+) -> Edit {
     let takes_path_objects = PATH_OBJECT_SINKS.contains(&sink.callee);
     let joined = format!("tmp_path / \"{rest}\"");
     let parent = string.parent();
@@ -322,13 +420,13 @@ fn rewrite(model: &FileModel, scope: ScopeId, string: Node, rest: &str, sink: &S
 
 /// A unittest method makes its own folder first and removes it when the test ends; every literal
 /// becomes a path in it (a `str`, as the literal was).
-fn unittest_fix(
+pub(super) fn unittest_edits<S: AsRef<str>>(
     model: &FileModel,
     owner_id: ScopeId,
     owner: &Owner,
     function: Node,
-    matches: &[(Node, &str)],
-) -> Option<Fix> {
+    matches: &[(Node, S)],
+) -> Option<Vec<Edit>> {
     let source = model.source;
     if !matches!(owner.role, Role::Test | Role::Setup)
         || parameter_names(function, source).first() != Some(&"self")
@@ -361,10 +459,10 @@ fn unittest_fix(
         edits.push(Edit::replace(
             string.start_byte(),
             string.end_byte(),
-            format!("os.path.join({PRIVATE_DIR}, \"{rest}\")"),
+            format!("os.path.join({PRIVATE_DIR}, \"{}\")", rest.as_ref()),
         ));
     }
-    Fix::safe(edits)
+    Some(edits)
 }
 
 #[cfg(test)]

@@ -63,6 +63,17 @@ pub trait Rule: Sync {
         None
     }
 
+    /// The machine-applicable fix of the finding `check_state_write` made of `write`, computed
+    /// while the file's tree is alive (`module` is the file's dotted name).
+    fn fix_state_write(
+        &self,
+        _write: &StateWrite,
+        _ctx: &FileContext,
+        _module: &str,
+    ) -> Option<crate::fix::Fix> {
+        None
+    }
+
     /// Whether a finding of this rule still holds once the whole project is known (a fixture every
     /// test uses may undo what the finding reports).
     fn holds_in_project(&self, _finding: &Finding, _project: &ProjectView) -> bool {

@@ -171,8 +171,10 @@ pub(crate) fn shared_write(
     finding(rule, effect, message, fix)
 }
 
-/// The owner names the path itself: not through a fixture's value, a helper, a call into the
-/// project's code or a module or class constant (whose fix is a refactor, not an edit here).
+/// The owner names the path itself or through a module constant: not through a fixture's value,
+/// a helper, a call into the project's code or a class attribute (whose fix is a refactor, not an
+/// edit here). Whether a constant's uses can be rewritten is the fix's own question
+/// (`fix::shared_path`).
 pub(crate) fn owner_writes_it(effect: &ResolvedEffect) -> bool {
     effect.via_fixture.is_none()
         && effect.effect.helper.is_none()
@@ -180,7 +182,7 @@ pub(crate) fn owner_writes_it(effect: &ResolvedEffect) -> bool {
         && effect
             .origin
             .as_ref()
-            .is_none_or(|o| !matches!(o.level, OriginLevel::Module | OriginLevel::Class))
+            .is_none_or(|o| o.level != OriginLevel::Class)
 }
 
 pub(crate) fn is_write(op: PathOp) -> bool {

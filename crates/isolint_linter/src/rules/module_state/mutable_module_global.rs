@@ -1,6 +1,6 @@
 use super::{leaks, short, who, write_finding};
 use crate::analysis::state::{Holder, StateWrite};
-use crate::context::{FileInfo, Finding};
+use crate::context::{FileContext, FileInfo, Finding};
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::Rule;
@@ -61,5 +61,38 @@ impl Rule for MutableModuleGlobal {
             .into_iter()
             .collect();
         Some(write_finding(&META, write, message, fix, related))
+    }
+
+    /// Unsafe: the module-level literal becomes a function-scoped fixture of the same name that
+    /// every test using it takes, so each test starts from a fresh value. Tests that relied on
+    /// what an earlier test left behind change meaning, which is the point but not a safe edit.
+    fn fix_state_write(
+        &self,
+        write: &StateWrite,
+        ctx: &FileContext,
+        module: &str,
+    ) -> Option<crate::fix::Fix> {
+        let own = write
+            .path
+            .strip_prefix(module)
+            .and_then(|rest| rest.strip_prefix('.'))?;
+        if write.holder != Holder::ModuleObject
+            || write.through.is_some()
+            || write.owner.role != isolint_python::model::Role::Test
+            || ctx.file.is_conftest
+            || ctx.file.package_code
+            || !ctx.file.pytest_module
+        {
+            return None;
+        }
+        let object = own.split(['.', '[']).next()?;
+        ctx.module_mutable_fixes
+            .borrow_mut()
+            .entry(object.to_string())
+            .or_insert_with(|| {
+                crate::fix::edits::module_mutable_to_fixture(ctx.model, object)
+                    .and_then(crate::fix::Fix::unsafe_)
+            })
+            .clone()
     }
 }

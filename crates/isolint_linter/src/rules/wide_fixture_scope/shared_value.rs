@@ -289,7 +289,7 @@ pub fn unreset_writes<'p>(
     found
 }
 
-/// The ISO601/ISO602 findings of one file: each test that changes, or writes through, the value of
+/// The ISO601/ISO602 findings of one file, each with the fixture it is about: each test that changes, or writes through, the value of
 /// a class-, module-, package- or session-scoped fixture that no function fixture of the test
 /// resets.
 pub fn findings(
@@ -300,7 +300,7 @@ pub fn findings(
         &'static crate::registry::RuleMeta,
         &'static crate::registry::RuleMeta,
     ),
-) -> Vec<Finding> {
+) -> Vec<(Finding, Option<FixtureRef>)> {
     let files: &[FileFacts] = project.files;
     let mut found = Vec::new();
     for unreset in unreset_writes(file, project, closures) {
@@ -334,7 +334,7 @@ pub fn findings(
                 )
         };
         let defined_in = &files[reference.file];
-        found.push(Finding {
+        let finding = Finding {
             rule,
             span: write.span,
             message,
@@ -359,7 +359,8 @@ pub fn findings(
             resource: Some(format!("fixture:{}", fixture.name)),
             site: FixSite::Fixture,
             tests: None,
-        });
+        };
+        found.push((finding, Some(reference)));
     }
     found
 }
