@@ -5,9 +5,9 @@
 //! The full (test, finding) matrix is in the JSON.
 
 use super::model::{
-    join_words, node_file, Audit, Autofix, FixFinding, Location, Neo4jItem, Resource, RootCause,
-    SingleTestFix,
+    join_words, node_file, Audit, Autofix, Location, Neo4jItem, Resource, RootCause, SingleTestFix,
 };
+use super::similar;
 use super::text::{code, code_list, github_slug, inline, plural, shell_word, Anchors};
 use super::{NOTES_END, NOTES_START};
 use isolint_linter::registry::find_rule;
@@ -19,7 +19,11 @@ use std::fmt::Write;
 /// Tests named inline before a list is folded into `<details>`.
 const INLINE_TESTS: usize = 6;
 /// List entries shown before the rest is folded into `<details>`.
-const INLINE_ITEMS: usize = 8;
+const INLINE_ITEMS: usize = 4;
+/// xdist groups shown before the rest is folded.
+const SHOWN_GROUPS: usize = 4;
+/// Findings or fixes written in one sentence rather than a list.
+const SHORT_LIST: usize = 2;
 /// Characters of a name in a table cell before it is shortened (the full name is in the lists).
 const CELL_NAME: usize = 36;
 
@@ -39,7 +43,16 @@ const SECTIONS: [&str; 7] = [
 struct Doc {
     out: String,
     anchors: Anchors,
+    /// Sections (by index in `SECTIONS`) that say one thing and so read as a paragraph with a bold
+    /// lead rather than under a heading of their own.
+    quiet: [bool; SECTIONS.len()],
 }
+
+/// A section's renderer: writes its heading (`SECTIONS[i]`) and body.
+type Section = fn(&mut Doc, &Audit);
+
+/// Sections 2 to 7, in order.
+const BODY: [Section; 6] = [tests_section, inventory, neo4j, order, effort, xdist];
 
 impl Doc {
     fn line(&mut self, text: &str) {
@@ -226,14 +239,16 @@ fn short_message(message: &str) -> String {
         }
     }
     let short: String = chars[..cut].iter().collect();
-    short
-        .strip_prefix("test ")
+    ["this test ", "test "]
+        .iter()
+        .find_map(|prefix| short.strip_prefix(prefix))
         .map(str::to_string)
         .unwrap_or(short)
 }
 
-/// Tests grouped by file: `test_x.py: \`a\`, \`b\`` per file.
-fn tests_by_file(tests: &[String]) -> Vec<String> {
+/// Tests grouped by file: `test_x.py: \`a\`, \`b\`` per file, or `test_x.py: all 12 tests` when the
+/// list holds every test of the file.
+fn tests_by_file(tests: &[String], file_tests: &BTreeMap<String, usize>) -> Vec<String> {
     let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
     for test in tests {
         let file = node_file(test);
@@ -245,14 +260,23 @@ fn tests_by_file(tests: &[String]) -> Vec<String> {
     }
     groups
         .into_iter()
-        .map(|(file, names)| format!("{}: {}", inline(file, false), names.join(", ")))
+        .map(|(file, names)| {
+            let whole = file_tests.get(file).copied();
+            if names.len() > 2 && whole == Some(names.len()) {
+                format!("{}: all {} tests", inline(file, false), names.len())
+            } else {
+                format!("{}: {}", inline(file, false), names.join(", "))
+            }
+        })
         .collect()
 }
 
 /// The tests a fix affects, inline when they are few, otherwise folded by file.
-fn tests_block(doc: &mut Doc, tests: &[String]) {
-    let by_file = tests_by_file(tests);
-    if tests.len() <= INLINE_TESTS {
+fn tests_block(doc: &mut Doc, tests: &[String], file_tests: &BTreeMap<String, usize>) {
+    let by_file = tests_by_file(tests, file_tests);
+    let whole_file =
+        by_file.len() == 1 && by_file[0].ends_with(" tests") && by_file[0].contains(": all ");
+    if tests.len() <= INLINE_TESTS || whole_file {
         doc.paragraph(&format!("**Tests:** {}", by_file.join("; ")));
     } else {
         let files = by_file.len();
@@ -370,25 +394,50 @@ fn single_what(fix: &SingleTestFix) -> String {
 }
 
 pub fn render(audit: &Audit) -> String {
+    let mut quiet = [false; SECTIONS.len()];
+    for (i, section) in BODY.iter().enumerate() {
+        let mut part = Doc {
+            out: String::new(),
+            anchors: Anchors::default(),
+            quiet,
+        };
+        section(&mut part, audit);
+        quiet[i + 1] = quiet_body(&part.out).is_some();
+    }
     let mut doc = Doc {
         out: String::new(),
         anchors: Anchors::default(),
+        quiet,
     };
     doc.line("# Test isolation audit");
     doc.paragraph(
-        "What stops this suite from running in parallel (`pytest -n auto`) or in random order, and the fixes, \
-         from isolint's static reading of the code (no test was run).",
+        "What stops this suite from running in parallel or in random order, from isolint's static reading of the code (no test was run).",
     );
     if let Some(time) = &audit.generated_at {
         doc.paragraph(&format!("Generated {}.", inline(time, false)));
     }
     summary(&mut doc, audit);
-    tests_section(&mut doc, audit);
-    inventory(&mut doc, audit);
-    neo4j(&mut doc, audit);
-    order(&mut doc, audit);
-    effort(&mut doc, audit);
-    xdist(&mut doc, audit);
+    for section in BODY {
+        let mut part = Doc {
+            out: String::new(),
+            anchors: std::mem::take(&mut doc.anchors),
+            quiet,
+        };
+        section(&mut part, audit);
+        match quiet_body(&part.out) {
+            // Its heading is not written, so its anchor is not taken either.
+            Some((title, first, rest)) => {
+                doc.anchors = part.anchors.without(title);
+                doc.paragraph(&format!("**{title}.** {first}"));
+                doc.out.push_str(rest);
+            }
+            None => {
+                doc.anchors = part.anchors;
+                doc.blank();
+                doc.out.push_str(&part.out);
+            }
+        }
+    }
     if let Some(speedup) = &audit.speedup {
         doc.out
             .push_str(&super::speedup::markdown(speedup, audit.xdist.strategy));
@@ -398,6 +447,24 @@ pub fn render(audit: &Audit) -> String {
     let mut out = doc.out.trim_end().to_string();
     out.push('\n');
     out
+}
+
+/// A section that says one thing: its heading, then one paragraph, then nothing but folded
+/// `<details>`. Returns the title, the paragraph and what follows it.
+fn quiet_body(section: &str) -> Option<(&str, &str, &str)> {
+    let (heading, body) = section.trim_start().split_once("\n\n")?;
+    let title = heading.strip_prefix("## ")?;
+    let body = body.trim_start();
+    let (first, rest) = body.split_once("\n\n").unwrap_or((body, ""));
+    let plain = !first.is_empty()
+        && !first.contains('\n')
+        && !first.starts_with(['-', '|', '<', '#', '`', ' '])
+        && !first.starts_with(|c: char| c.is_ascii_digit());
+    let folded = rest.trim().is_empty()
+        || (rest.trim_start().starts_with("<details>")
+            && rest.trim_end().ends_with("</details>")
+            && !rest.contains("\n#"));
+    (plain && folded).then_some((title, first, rest))
 }
 
 fn summary(doc: &mut Doc, audit: &Audit) {
@@ -558,7 +625,8 @@ fn summary(doc: &mut Doc, audit: &Audit) {
             ]
         })
         .collect();
-    if !rows.is_empty() {
+    // With nothing found, the verdict has named the checked families already.
+    if !rows.is_empty() && !s.clean {
         doc.table(
             &["Checked family", "Rules", "Findings", "Tests affected"],
             &rows,
@@ -577,9 +645,14 @@ fn summary(doc: &mut Doc, audit: &Audit) {
     let links: Vec<String> = SECTIONS
         .iter()
         .zip(short)
-        .map(|(title, label)| format!("[{}. {label}](#{})", &title[..1], contents.add(title)))
+        .zip(doc.quiet)
+        .skip(1)
+        .filter(|(_, quiet)| !quiet)
+        .map(|((title, label), _)| format!("[{}. {label}](#{})", &title[..1], contents.add(title)))
         .collect();
-    doc.paragraph(&format!("Contents: {}", links[1..].join(" · ")));
+    if links.len() > 1 {
+        doc.paragraph(&format!("Contents: {}", links.join(" · ")));
+    }
 }
 
 /// The fixes that unblock the most tests, as a short table.
@@ -645,15 +718,20 @@ fn top_fixes(doc: &mut Doc, audit: &Audit) {
 
 fn meanwhile(doc: &mut Doc, audit: &Audit) {
     let x = &audit.xdist;
-    let section = "[§7](#7-running-in-parallel-meanwhile)";
+    let section = if doc.quiet[6] {
+        "§7"
+    } else {
+        "[§7](#7-running-in-parallel-meanwhile)"
+    };
     let command = code(&x.command, false);
     let text = if x.safe_today {
         format!("**Meanwhile:** {command} is safe today for the checked families ({section}).")
     } else {
         let efforts = effort_of_fixes(audit, &x.state_leak_fixes);
         format!(
-            "**Meanwhile:** {command}, once {} that leave environment variables set are fixed ({}, {}: {}); no `--dist` mode keeps a change to the environment from reaching the next test in the same worker ({section}).",
+            "**Meanwhile:** {command}, once {} that {} are fixed ({}, {}: {}); no `--dist` mode keeps such a change from reaching the next test in the same worker ({section}).",
             plural(x.state_leaks.len(), "test"),
+            x.state_leak_what,
             fixes(x.state_leak_fixes.len()),
             efforts,
             fix_refs(audit, &x.state_leak_fixes)
@@ -709,35 +787,19 @@ fn effort_of_fixes(audit: &Audit, ids: &[String]) -> String {
     }
 }
 
-/// One finding of a fix, briefly: `[ISO101](…) writes to the fixed path '/tmp/x' (L12)`.
-fn finding_line(f: &FixFinding, file: &str, full: bool) -> String {
-    let message = if full {
-        f.message.clone()
-    } else {
-        short_message(&f.message)
-    };
-    format!(
-        "{} {} ({})",
-        rule_link(f.code),
-        inline(&message, false),
-        line_link(&f.location, file)
-    )
-}
-
 fn tests_section(doc: &mut Doc, audit: &Audit) {
     doc.heading(2, SECTIONS[1]);
     if audit.root_causes.is_empty() && audit.single_test_fixes.is_empty() {
         doc.paragraph("No test needs an isolation fix for the checked rule families.");
     } else {
         doc.paragraph(
-            "Each fix once: root causes (one change in shared code fixes every test under it), then fixes inside single \
-             tests. The full test-by-finding list is in the JSON (`--format json`).",
+            "Each fix once, root causes (one change in shared code) first; the test-by-finding list is in the JSON (`--format json`).",
         );
     }
     if !audit.root_causes.is_empty() {
         doc.heading(3, "Root causes");
         for root in &audit.root_causes {
-            root_cause(doc, root);
+            root_cause(doc, root, &audit.file_tests);
         }
     }
     if !audit.single_test_fixes.is_empty() {
@@ -752,11 +814,8 @@ fn tests_section(doc: &mut Doc, audit: &Audit) {
                     .take_while(|f| node_file(&f.test) == file)
                     .count();
             doc.heading(4, &single_heading(file));
-            let items: Vec<String> = singles[start..end]
-                .iter()
-                .map(|fix| single_fix_line(fix, file))
-                .collect();
-            doc.list(&items, |n| format!("{} more in {}", fixes(n), file));
+            let items = single_fix_lines(&singles[start..end], file);
+            doc.list(&items, |n| format!("{n} more in {file}"));
             start = end;
         }
     }
@@ -780,55 +839,58 @@ fn tests_section(doc: &mut Doc, audit: &Audit) {
     }
 }
 
-fn root_cause(doc: &mut Doc, root: &RootCause) {
+fn root_cause(doc: &mut Doc, root: &RootCause, file_tests: &BTreeMap<String, usize>) {
     doc.heading(4, &root.heading);
     let file = root.locations[0].path.as_str();
-    // Findings that differ only by line read as one, with every line.
-    let mut by_message: Vec<(&FixFinding, Vec<String>)> = Vec::new();
-    for f in &root.findings {
-        let place = line_link(&f.location, file);
-        match by_message
-            .iter_mut()
-            .find(|(g, _)| g.code == f.code && g.message == f.message)
-        {
-            Some((_, places)) => {
-                if !places.contains(&place) {
-                    places.push(place)
-                }
-            }
-            None => by_message.push((f, vec![place])),
-        }
-    }
-    let several = by_message.len() > 1;
     let owner_prefix = format!("{} ", root.lives_in);
-    let problems: Vec<String> = by_message
+    let mut said_owner = false;
+    // Findings that differ only by line, or only by the name of the path they write, read as one.
+    let findings: Vec<(String, Vec<String>)> = root
+        .findings
         .iter()
         .enumerate()
-        .map(|(i, (f, places))| {
-            if !several {
-                return format!(
-                    "{} {} ({})",
-                    rule_link(f.code),
-                    inline(&f.message, false),
-                    places.join(", ")
-                );
-            }
-            // In a list under the root's heading, the owner and the rule's reason are said once.
-            let message = if i == 0 {
-                f.message.clone()
-            } else {
-                short_message(&f.message)
+        .map(|(i, f)| {
+            // The rule's reason is on its page; under the root's heading the owner is said once.
+            let message = short_message(&f.message);
+            let message = match message.strip_prefix(&owner_prefix) {
+                Some(rest) => {
+                    if i == 0 {
+                        said_owner = true;
+                    }
+                    rest.to_string()
+                }
+                None => message,
             };
-            let message = message
-                .strip_prefix(&owner_prefix)
-                .map(str::to_string)
-                .unwrap_or(message);
-            let rule = if i > 0 && by_message[i - 1].0.code == f.code {
+            (
+                format!("{}\u{0}{message}", f.code),
+                vec![line_link(&f.location, file)],
+            )
+        })
+        .collect();
+    let merged = similar::merge(findings, &['\'']);
+    let mut previous_code = "";
+    let problems: Vec<String> = merged
+        .iter()
+        .enumerate()
+        .map(|(i, (text, places))| {
+            let (code_text, message) = text.split_once('\u{0}').unwrap_or(("", text.as_str()));
+            let rule = if code_text == previous_code {
                 String::new()
             } else {
-                format!("{} ", rule_link(f.code))
+                format!("{} ", rule_link(code_text))
             };
-            format!("{rule}{} ({})", inline(&message, false), places.join(", "))
+            previous_code = code_text;
+            let owner = if i == 0 && said_owner {
+                owner_prefix.as_str()
+            } else {
+                ""
+            };
+            format!(
+                "{rule}{}{} ({})",
+                inline(owner, false),
+                inline(message, false),
+                places.join(", ")
+            )
         })
         .collect();
     let origin = root
@@ -836,99 +898,153 @@ fn root_cause(doc: &mut Doc, root: &RootCause) {
         .as_ref()
         .map(|o| {
             format!(
-                " Defined at {}: {}.",
+                " From {}: {}.",
                 link(&o.location),
-                inline(&o.message, false)
+                inline(o.message.trim_end_matches(" defined here"), false)
             )
         })
         .unwrap_or_default();
-    let once = match root.affected_tests.len() {
-        2 => "once for both tests".to_string(),
-        n => format!("once for all {n} tests"),
-    };
-    let tests_inline = root.affected_tests.len() <= INLINE_TESTS;
-    if let ([problem], [fix]) = (problems.as_slice(), root.fixes.as_slice()) {
+    let fixes: Vec<String> = similar::merge(
+        root.fixes
+            .iter()
+            .map(|f| (f.trim_end_matches('.').to_string(), Vec::<()>::new()))
+            .collect(),
+        &['`'],
+    )
+    .into_iter()
+    .map(|(f, _)| inline(&f, false))
+    .collect();
+    let fix_head = format!(
+        "**Fix** ({}, {}):",
+        effort_word(root.effort),
+        plural(root.affected_tests.len(), "test")
+    );
+    let tests_text = tests_by_file(&root.affected_tests, file_tests);
+    let tests_inline = root.affected_tests.len() <= INLINE_TESTS
+        || (tests_text.len() == 1 && tests_text[0].contains(": all "));
+    if problems.len() <= SHORT_LIST && fixes.len() <= SHORT_LIST {
         // The common case reads as one paragraph: problem, fix, tests.
         let tests = if tests_inline {
-            format!(
-                " **Tests:** {}.",
-                tests_by_file(&root.affected_tests).join("; ")
-            )
+            format!(" **Tests:** {}.", tests_text.join("; "))
         } else {
             String::new()
         };
         doc.paragraph(&format!(
-            "{problem}.{origin} **Fix** ({}, {once}): {}.{}{tests}",
-            effort_word(root.effort),
-            inline(fix.trim_end_matches('.'), false),
+            "{}.{origin} {fix_head} {}.{}{tests}",
+            problems.join("; "),
+            fixes.join("; and "),
             autofix_note(root.autofix)
         ));
         if !tests_inline {
-            tests_block(doc, &root.affected_tests);
+            tests_block(doc, &root.affected_tests, file_tests);
         }
         return;
     }
-    if let [problem] = problems.as_slice() {
-        doc.paragraph(&format!("{problem}.{origin}"));
+    if problems.len() <= SHORT_LIST {
+        doc.paragraph(&format!("{}.{origin}", problems.join("; ")));
     } else {
         doc.list(&problems, |n| format!("{n} more findings"));
         if !origin.is_empty() {
             doc.paragraph(origin.trim_start());
         }
     }
-    if let [fix] = root.fixes.as_slice() {
+    if fixes.len() <= SHORT_LIST {
         doc.paragraph(&format!(
-            "**Fix** ({}, {once}): {}.{}",
-            effort_word(root.effort),
-            inline(fix.trim_end_matches('.'), false),
+            "{fix_head} {}.{}",
+            fixes.join("; and "),
             autofix_note(root.autofix)
         ));
     } else {
         doc.paragraph(&format!(
-            "**Fix** ({}, one change {once}):{}",
-            effort_word(root.effort),
+            "{fix_head} one change:{}",
             autofix_note(root.autofix)
         ));
-        let fixes: Vec<String> = root.fixes.iter().map(|f| inline(f, false)).collect();
         doc.list(&fixes, |n| format!("{n} more"));
     }
-    tests_block(doc, &root.affected_tests);
+    tests_block(doc, &root.affected_tests, file_tests);
 }
 
-fn single_fix_line(fix: &SingleTestFix, file: &str) -> String {
-    // The rule is named once for findings of one rule in a row.
-    let findings: Vec<String> = fix
-        .findings
+/// The single-test fixes of one file, one line per kind of fix: fixes with the same rules, effort
+/// and fix (up to the names in it) share a line that names each fix and its test once.
+fn single_fix_lines(singles: &[SingleTestFix], file: &str) -> Vec<String> {
+    let mut kinds: Vec<(String, Vec<&SingleTestFix>)> = Vec::new();
+    for fix in singles {
+        let codes: Vec<&str> = fix.findings.iter().map(|f| f.code).collect();
+        let key = format!(
+            "{}|{}|{:?}|{}",
+            codes.join(","),
+            effort_word(fix.effort),
+            fix.autofix,
+            similar::shape_key(&fix.fix, &['`'])
+        );
+        match kinds.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(fix),
+            None => kinds.push((key, vec![fix])),
+        }
+    }
+    kinds
+        .into_iter()
+        .map(|(_, members)| single_fix_line(&members, file))
+        .collect()
+}
+
+fn single_fix_line(members: &[&SingleTestFix], file: &str) -> String {
+    let first = members[0];
+    let who: Vec<String> = members
         .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let line = finding_line(f, file, false);
-            if i > 0 && fix.findings[i - 1].code == f.code {
-                let link = rule_link(f.code);
-                line.strip_prefix(&format!("{link} "))
-                    .map(str::to_string)
-                    .unwrap_or(line)
+        .map(|fix| format!("**{}** {}", fix.id, code(test_name(&fix.test), false)))
+        .collect();
+    let findings: Vec<(String, Vec<String>)> = members
+        .iter()
+        .flat_map(|fix| fix.findings.iter())
+        .map(|f| {
+            (
+                format!("{}\u{0}{}", f.code, short_message(&f.message)),
+                vec![line_link(&f.location, file)],
+            )
+        })
+        .collect();
+    // The rule is named once for findings of one rule in a row.
+    let mut previous_code = String::new();
+    let what: Vec<String> = similar::merge(findings, &['\'', '`'])
+        .into_iter()
+        .map(|(text, places)| {
+            let (code_text, message) = text.split_once('\u{0}').unwrap_or(("", text.as_str()));
+            let rule = if code_text == previous_code {
+                String::new()
             } else {
-                line
-            }
+                format!("{} ", rule_link(code_text))
+            };
+            previous_code = code_text.to_string();
+            format!("{rule}{} ({})", inline(message, false), places.join(", "))
         })
         .collect();
     let mut from = String::new();
-    if let Some(origin) = fix
+    if let Some(origin) = first
         .origin
         .as_ref()
-        .filter(|o| o.location.path != fix.findings[0].location.path)
+        .filter(|o| o.location.path != first.findings[0].location.path)
     {
         from = format!(", from {}", link(&origin.location));
     }
+    let fix_texts: Vec<String> = similar::merge(
+        members
+            .iter()
+            .map(|f| (f.fix.trim_end_matches('.').to_string(), Vec::<()>::new()))
+            .collect(),
+        &['`'],
+    )
+    .into_iter()
+    .map(|(f, _)| inline(&f, false))
+    .collect();
+    let each = if members.len() > 1 { " each" } else { "" };
     format!(
-        "**{}** {}: {}{from}. **Fix** ({}): {}.{}",
-        fix.id,
-        code(test_name(&fix.test), false),
-        findings.join("; "),
-        effort_word(fix.effort),
-        inline(fix.fix.trim_end_matches('.'), false),
-        autofix_note(fix.autofix)
+        "{}: {}{from}. **Fix** ({}{each}): {}.{}",
+        who.join(", "),
+        what.join("; "),
+        effort_word(first.effort),
+        fix_texts.join("; "),
+        autofix_note(first.autofix)
     )
 }
 
@@ -964,13 +1080,13 @@ fn touched_by(audit: &Audit, r: &Resource) -> String {
     }
 }
 
-fn resource_items(audit: &Audit, resources: &[Resource]) -> Vec<String> {
+fn resource_items(audit: &Audit, resources: &[&Resource]) -> Vec<String> {
     resources
         .iter()
         .map(|r| {
-            let places: Vec<String> = r.locations.iter().take(3).map(link).collect();
-            let more = if r.locations.len() > 3 {
-                format!(" and {} more places", r.locations.len() - 3)
+            let places: Vec<String> = r.locations.iter().take(2).map(link).collect();
+            let more = if r.locations.len() > 2 {
+                format!(" and {}", plural(r.locations.len() - 2, "more place"))
             } else {
                 String::new()
             };
@@ -1003,12 +1119,32 @@ fn not_checked_reason(audit: &Audit, family: Category) -> String {
 fn inventory(doc: &mut Doc, audit: &Audit) {
     let inv = &audit.inventory;
     doc.heading(2, SECTIONS[2]);
+    let mut absent = Vec::new();
     if inv.resources.is_empty() {
-        doc.paragraph("The rules that ran found no fixed path, environment variable or other resource shared between tests.");
-    }
-    for kind in &inv.resources {
-        doc.heading(3, &format!("{} ({})", kind.label, kind.resources.len()));
-        let items = resource_items(audit, &kind.resources);
+        absent.push("The rules that ran found no fixed path, environment variable or other resource shared between tests.".to_string());
+    } else {
+        // One list for every kind, the resources most tests share first: those need a plan.
+        let total: usize = inv.resources.iter().map(|k| k.resources.len()).sum();
+        doc.paragraph(&format!(
+            "{}, the most shared first:",
+            plural(total, "shared resource")
+        ));
+        let mut shared: Vec<(&str, &Resource)> = inv
+            .resources
+            .iter()
+            .flat_map(|kind| kind.resources.iter().map(|r| (kind.kind.as_str(), r)))
+            .collect();
+        shared.sort_by_key(|(_, r)| std::cmp::Reverse(r.tests.len()));
+        let (kinds, resources): (Vec<&str>, Vec<&Resource>) = shared.into_iter().unzip();
+        let items: Vec<String> = resource_items(audit, &resources)
+            .into_iter()
+            .zip(kinds)
+            .map(|(item, kind)| match kind {
+                "path" => item,
+                "env" => format!("env {item}"),
+                other => format!("{} {item}", inline(other, false)),
+            })
+            .collect();
         doc.list(&items, |n| format!("{n} more"));
     }
     let others: Vec<String> = inv
@@ -1023,7 +1159,6 @@ fn inventory(doc: &mut Doc, audit: &Audit) {
         })
         .collect();
     // What is absent or unchecked reads as one short paragraph.
-    let mut absent = Vec::new();
     if !others.is_empty() {
         absent.push(format!(
             "Not inventoried (rules not run): {}.",
@@ -1068,7 +1203,6 @@ fn inventory(doc: &mut Doc, audit: &Audit) {
     } else if inv.module_state.items.is_empty() {
         doc.paragraph("**Module-level state:** no test changes module-level or class-level state.");
     } else {
-        doc.paragraph("**Module-level state:**");
         let items: Vec<String> = inv
             .module_state
             .items
@@ -1077,13 +1211,20 @@ fn inventory(doc: &mut Doc, audit: &Audit) {
                 format!(
                     "{} {}: {} · {}",
                     rule_link(f.code),
-                    inline(&f.message, false),
+                    inline(&short_message(&f.message), false),
                     plural(f.tests.len(), "test"),
                     link(&f.location)
                 )
             })
             .collect();
-        doc.list(&items, |n| format!("{n} more"));
+        // Each change is a fix in section 2 already: here it is an inventory, opened on demand.
+        doc.folded(
+            &format!(
+                "Module-level state: {} not undone (each a fix in section 2)",
+                plural(items.len(), "change")
+            ),
+            &items,
+        );
     }
 }
 
@@ -1091,12 +1232,8 @@ fn neo4j(doc: &mut Doc, audit: &Audit) {
     let n = &audit.neo4j;
     doc.heading(2, SECTIONS[3]);
     let files: Vec<String> = n.importing_files.iter().map(|f| code(f, false)).collect();
-    let importers = if files.len() > 3 {
-        format!(
-            "{} and {} more files",
-            files[..3].join(", "),
-            files.len() - 3
-        )
+    let importers = if files.len() > 2 {
+        plural(files.len(), "file")
     } else {
         join_words(&files)
     };
@@ -1108,9 +1245,8 @@ fn neo4j(doc: &mut Doc, audit: &Audit) {
     }
     if !n.checked {
         doc.paragraph(&format!(
-            "A Neo4j client is imported ({importers}), but {}, so this report says nothing about its use. \
-             Review those fixtures by hand for a database name every worker shares, queries over the whole graph \
-             (`MATCH (n) DETACH DELETE n`), and drivers or sessions shared beyond one test.",
+            "A Neo4j client is imported ({importers}), but {}: review by hand for database names every worker shares, \
+             queries over the whole graph (`MATCH (n) DETACH DELETE n`) and drivers shared beyond one test.",
             not_checked_reason(audit, Category::SharedResourceName)
         ));
         return;
@@ -1121,7 +1257,7 @@ fn neo4j(doc: &mut Doc, audit: &Audit) {
         ));
     } else {
         doc.paragraph("The tests share these Neo4j databases and graph-wide operations:");
-        let items = resource_items(audit, &n.resources);
+        let items = resource_items(audit, &n.resources.iter().collect::<Vec<_>>());
         doc.list(&items, |n| format!("{n} more"));
     }
     let mut lines = neo4j_inventory(&n.inventory);
@@ -1285,7 +1421,7 @@ fn order(doc: &mut Doc, audit: &Audit) {
     let mut lines = Vec::new();
     if !order.checked {
         lines.push(format!(
-            "Not checked: {}; a few runs in random order (pytest-randomly) find them meanwhile.",
+            "Not checked ({}); a few runs in random order (pytest-randomly) find them meanwhile.",
             not_checked_reason(audit, Category::OrderDependency)
         ));
     } else if order.pairs.is_empty() && !order.pairs_checked {
@@ -1293,43 +1429,19 @@ fn order(doc: &mut Doc, audit: &Audit) {
     } else if order.pairs.is_empty() {
         lines.push("No test depends on another test having run first.".to_string());
     } else {
-        let items: Vec<String> = order
-            .pairs
-            .iter()
-            .map(|p| {
-                let victims: Vec<String> = p.victims.iter().map(|v| code(v, false)).collect();
-                let polluters: Vec<String> = p
-                    .polluters
-                    .iter()
-                    .map(|o| format!("{}: {}", link(&o.location), inline(&o.message, false)))
-                    .collect();
-                format!(
-                    "{} → {}: {} {} ({}). **Break it:** {}",
-                    if polluters.is_empty() {
-                        "?".to_string()
-                    } else {
-                        polluters.join("; ")
-                    },
-                    join_words(&victims),
-                    rule_link(p.code),
-                    inline(&p.message, false),
-                    link(&p.location),
-                    inline(&p.fix, false)
-                )
-            })
-            .collect();
-        doc.list(&items, |n| format!("{n} more pairs"));
+        order_pairs(doc, audit);
     }
     if !order.state_leaks.is_empty() {
         lines.push(format!(
-            "**Candidate polluters:** {} leave environment variables set for the next test in the same worker ({}: {}).",
+            "**Candidate polluters:** {} {} for the next test in the same worker ({}: {}).",
             plural(order.state_leaks.len(), "test"),
+            audit.xdist.state_leak_what,
             fixes(audit.xdist.state_leak_fixes.len()),
             fix_refs(audit, &audit.xdist.state_leak_fixes)
         ));
     }
     if order.ordering_markers.is_empty() {
-        lines.push("**Explicit ordering:** none (no `order`, `run`, `first`, `last` or `dependency` marker).".to_string());
+        lines.push("No test is pinned in order by a plugin marker.".to_string());
     }
     if !lines.is_empty() {
         doc.paragraph(&lines.join(" "));
@@ -1353,6 +1465,133 @@ fn order(doc: &mut Doc, audit: &Audit) {
     }
 }
 
+/// Polluter → victim pairs as a plan: the pairs that meet in one piece of state are one line (the
+/// state named once, its polluters, the tests that read it), since one change to the polluters
+/// breaks them all; the fix every pair shares is said once above them.
+fn order_pairs(doc: &mut Doc, audit: &Audit) {
+    let pairs = &audit.order_dependencies.pairs;
+    let mut groups: Vec<(Option<&str>, &str, Vec<&super::model::OrderPair>)> = Vec::new();
+    for p in pairs {
+        let key = p.resource.as_deref();
+        match groups
+            .iter_mut()
+            .find(|(k, fix, _)| key.is_some() && *k == key && *fix == p.fix)
+        {
+            Some((_, _, members)) => members.push(p),
+            None => groups.push((key, p.fix.as_str(), vec![p])),
+        }
+    }
+    // The state most tests depend on first.
+    groups.sort_by_key(|(_, _, members)| {
+        std::cmp::Reverse(
+            members
+                .iter()
+                .flat_map(|p| p.victims.iter())
+                .collect::<BTreeSet<_>>()
+                .len(),
+        )
+    });
+    let fixes: BTreeSet<&str> = pairs.iter().map(|p| p.fix.as_str()).collect();
+    let shared_fix = match fixes.iter().collect::<Vec<_>>().as_slice() {
+        [one] => Some(**one),
+        _ => None,
+    };
+    let codes: BTreeSet<&str> = pairs.iter().map(|p| p.code).collect();
+    let codes: Vec<String> = codes.into_iter().map(rule_link).collect();
+    let break_text = shared_fix
+        .map(|fix| {
+            format!(
+                " **Break each:** {}.",
+                inline(fix.trim_end_matches('.'), false)
+            )
+        })
+        .unwrap_or_default();
+    doc.paragraph(&format!(
+        "{} between tests ({}), by the state they meet in.{break_text}",
+        plural(pairs.len(), "pair"),
+        join_words(&codes)
+    ));
+    doc.blank();
+    for (index, (key, fix, members)) in groups.iter().enumerate() {
+        if index == INLINE_ITEMS && groups.len() > INLINE_ITEMS + 2 {
+            let _ = writeln!(
+                doc.out,
+                "\n<details><summary>{} more</summary>\n",
+                groups.len() - INLINE_ITEMS
+            );
+        }
+        let mut polluters: Vec<String> = Vec::new();
+        for p in members {
+            for o in &p.polluters {
+                let what = o
+                    .message
+                    .split_once(" here (polluter:")
+                    .map_or(o.message.as_str(), |(what, _)| what);
+                let text = format!("{} ({})", inline(what, false), link(&o.location));
+                if !polluters.contains(&text) {
+                    polluters.push(text);
+                }
+            }
+        }
+        let victims: Vec<String> = members
+            .iter()
+            .flat_map(|p| p.victims.iter().cloned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let shown_polluters = match polluters.len() {
+            0 => "?".to_string(),
+            n if n > 3 => format!("{} and {} more", polluters[..3].join("; "), n - 3),
+            _ => polluters.join("; "),
+        };
+        let read_by = if victims.len() <= SHORT_LIST + 1 {
+            let names: Vec<String> = victims.iter().map(|v| code(v, false)).collect();
+            join_words(&names)
+        } else {
+            plural(victims.len(), "test")
+        };
+        let subject = match key {
+            Some(key) => format!("{}: ", code(resource_name(key), false)),
+            None => String::new(),
+        };
+        let what = if key.is_none() {
+            format!(
+                " ({} {})",
+                rule_link(members[0].code),
+                inline(&short_message(&members[0].message), false)
+            )
+        } else {
+            String::new()
+        };
+        let fix = if shared_fix.is_some() {
+            String::new()
+        } else {
+            format!(
+                " **Break it:** {}.",
+                inline(fix.trim_end_matches('.'), false)
+            )
+        };
+        doc.line(&format!(
+            "- {subject}{shown_polluters} → {read_by}{what}.{fix}"
+        ));
+        if victims.len() > SHORT_LIST + 1 {
+            let _ = writeln!(
+                doc.out,
+                "\n  <details><summary>the {} that read it</summary>\n",
+                plural(victims.len(), "test")
+            );
+            for line in tests_by_file(&victims, &audit.file_tests) {
+                let _ = writeln!(doc.out, "  - {line}");
+            }
+            doc.out.push_str("\n  </details>\n\n");
+        }
+    }
+    if groups.len() > INLINE_ITEMS + 2 {
+        doc.out.push_str("\n</details>\n");
+    }
+    doc.out.push('\n');
+}
+
 fn effort(doc: &mut Doc, audit: &Audit) {
     let s = &audit.summary;
     doc.heading(2, SECTIONS[5]);
@@ -1360,34 +1599,30 @@ fn effort(doc: &mut Doc, audit: &Audit) {
         doc.paragraph("Nothing to fix for the checked rule families.");
         return;
     }
-    doc.paragraph(&format!(
-        "A *fix* is one change, at the effort of its hardest finding ([effort model]({EFFORT_MODEL_URL})); a test is \
-         *unblocked* by the class of its hardest fix, so the classes' fixes add up to {} and their unblocked tests to {}. \
-         *Parallel-safe after* counts this class and the cheaper ones.",
-        s.fixes, s.tests_needing_fix
-    ));
-    let rows: Vec<Vec<String>> = audit
+    // Three classes at most: a sentence reads as well as a table and takes a third of the room.
+    let classes: Vec<String> = audit
         .effort
         .classes
         .iter()
         .filter(|c| c.fixes > 0)
         .map(|c| {
-            vec![
-                effort_word(c.effort).to_string(),
-                c.fixes.to_string(),
-                c.tests_unblocked.to_string(),
-                format!(
-                    "{} ({} %)",
-                    c.parallel_safe_after,
-                    percent(c.parallel_safe_after, s.tests)
-                ),
-            ]
+            format!(
+                "**{}:** {}, {} unblocked, {} parallel-safe after ({} %)",
+                effort_word(c.effort),
+                fixes(c.fixes),
+                plural(c.tests_unblocked, "test"),
+                c.parallel_safe_after,
+                percent(c.parallel_safe_after, s.tests)
+            )
         })
         .collect();
-    doc.table(
-        &["Effort", "Fixes", "Tests unblocked", "Parallel-safe after"],
-        &rows,
-    );
+    doc.paragraph(&format!(
+        "{}. A fix counts at its hardest finding's effort ([effort model]({EFFORT_MODEL_URL})), a test at its hardest fix's: \
+         the classes' fixes add up to {} and their unblocked tests to {}.",
+        classes.join("; "),
+        s.fixes,
+        s.tests_needing_fix
+    ));
 }
 
 fn xdist(doc: &mut Doc, audit: &Audit) {
@@ -1414,16 +1649,23 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
         text.push_str(" Safe today for the checked families.");
     } else {
         text.push_str(&format!(
-            " Safe once {} that leave environment variables set are fixed ({}: {}): such a change stays in the worker process and reaches the next test it runs, whatever the `--dist` mode.",
+            " Safe once {} that {} are fixed ({}: {}): such a change stays in the worker process and reaches the next test it runs, whatever the `--dist` mode.",
             plural(x.state_leaks.len(), "test"),
+            x.state_leak_what,
             fixes(x.state_leak_fixes.len()),
             fix_refs(audit, &x.state_leak_fixes)
         ));
     }
     doc.paragraph(&text);
     if let Some(setup) = &audit.setup {
+        // How to turn it on in the project's files: what a lead needs to know is the command above.
+        doc.blank();
+        doc.out.push_str(
+            "<details><summary>Setting it up: what the project has now and the lines to add</summary>\n\n",
+        );
         doc.out
-            .push_str(&super::parallel_setup::markdown(setup, x.strategy));
+            .push_str(super::parallel_setup::markdown(setup, x.strategy).trim_end());
+        doc.out.push_str("\n\n</details>\n\n");
     }
     if !x.groups.is_empty() {
         doc.heading(3, "xdist groups");
@@ -1433,11 +1675,19 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
             "The groups (pytest-xdist 2.5 or later)"
         };
         doc.paragraph(&format!(
-            "{intro}, each the tests that share a resource and named after it. Mark a whole module with \
-             `pytestmark = pytest.mark.xdist_group(name=\"NAME\")` at its top (or add the marker to its `pytestmark` list), \
-             a class or a test with `@pytest.mark.xdist_group(name=\"NAME\")`. The JSON (`xdist.groups`) lists every test."
+            "{intro}, each named after the resource its tests share. Mark a module with \
+             `pytestmark = pytest.mark.xdist_group(name=\"NAME\")`, a class or a test with \
+             `@pytest.mark.xdist_group(name=\"NAME\")`; the JSON (`xdist.groups`) lists every test."
         ));
-        for g in &x.groups {
+        for (index, g) in x.groups.iter().enumerate() {
+            if index == SHOWN_GROUPS && x.groups.len() > SHOWN_GROUPS + 1 {
+                doc.out.push('\n');
+                let _ = writeln!(
+                    doc.out,
+                    "<details><summary>{} more groups</summary>\n",
+                    x.groups.len() - SHOWN_GROUPS
+                );
+            }
             let mut resources: Vec<String> = g
                 .resources
                 .iter()
@@ -1515,12 +1765,12 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
                     join_words(&classes)
                 ));
             }
-            let inline_tests = !tests.is_empty() && tests.len() <= INLINE_TESTS;
+            let inline_tests = !tests.is_empty() && tests.len() <= SHORT_LIST + 1;
             if inline_tests {
                 on.push(format!(
                     "{} {}",
                     if tests.len() == 1 { "test" } else { "tests" },
-                    tests_by_file(&tests).join("; ")
+                    tests_by_file(&tests, &audit.file_tests).join("; ")
                 ));
             } else if !tests.is_empty() {
                 on.push(plural(tests.len(), "test"));
@@ -1546,7 +1796,7 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
                 doc.out.push_str(&folded);
             }
             if !inline_tests && !tests.is_empty() {
-                let by_file = tests_by_file(&tests);
+                let by_file = tests_by_file(&tests, &audit.file_tests);
                 doc.out.push('\n');
                 let mut folded = String::new();
                 let _ = writeln!(
@@ -1560,6 +1810,9 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
                 folded.push_str("\n  </details>\n\n");
                 doc.out.push_str(&folded);
             }
+        }
+        if x.groups.len() > SHOWN_GROUPS + 1 {
+            doc.out.push_str("\n</details>\n");
         }
         doc.out.push('\n');
     }
@@ -1593,7 +1846,7 @@ fn about(doc: &mut Doc, audit: &Audit) {
         format!("isolint audit {}", paths.join(" "))
     };
     doc.paragraph(&format!(
-        "---\n\nGenerated by {}; regenerate with {} (same code, same bytes; team notes kept). Tests are counted as pytest \
+        "Generated by {}; regenerate with {} (same code, same bytes; team notes kept). Tests are counted as pytest \
          collects them, a parametrized test once. [About this report]({AUDIT_DOC_URL}).",
         audit.generated_by,
         code(&command, false)

@@ -56,6 +56,9 @@ pub struct Audit {
     pub speedup: Option<super::speedup::Speedup>,
     /// The team's notes section, carried over from the previous report.
     pub notes: Option<String>,
+    /// Tests per test file (node path), so a list holding all of a file's tests can say so.
+    #[serde(skip)]
+    pub file_tests: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -338,6 +341,8 @@ pub struct OrderDependencies {
 #[derive(Debug, Serialize)]
 pub struct OrderPair {
     pub code: &'static str,
+    /// The state the tests meet in (`state:pkg.module.NAME`), when the rule names one.
+    pub resource: Option<String>,
     pub victims: Vec<String>,
     pub polluters: Vec<Origin>,
     pub message: String,
@@ -403,6 +408,9 @@ pub struct Xdist {
     pub state_leak_fixes: Vec<String>,
     /// `command` is safe as it stands: no test leaks process state.
     pub safe_today: bool,
+    /// What the leaking tests do, as words after "tests that".
+    #[serde(skip)]
+    pub state_leak_what: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -767,6 +775,24 @@ pub fn build(inputs: &Inputs) -> Audit {
             groups.entry(fix_site_key(d)).or_default().push((index, d));
         } else if let Some(key) = fixture_value_key(d) {
             through_fixture.push((index, d, key));
+        }
+    }
+    // A helper method of a class that is itself a root cause (a `tearDown` helper removing what
+    // `setUp` wrote) is part of the same change to that class.
+    let methods: Vec<(String, String)> = groups
+        .keys()
+        .filter_map(|key| {
+            let (file, owner) = key.strip_prefix("function:")?.rsplit_once(':')?;
+            let (class, _) = owner.rsplit_once('.')?;
+            let class_key = format!("class:{file}:{class}");
+            groups
+                .contains_key(&class_key)
+                .then(|| (key.clone(), class_key))
+        })
+        .collect();
+    for (method, class) in methods {
+        if let Some(members) = groups.remove(&method) {
+            groups.entry(class).or_default().extend(members);
         }
     }
     // A test that writes under the value of a fixture that is itself a root cause is repaired by the
@@ -1352,6 +1378,7 @@ pub fn build(inputs: &Inputs) -> Audit {
         .filter(|d| d.rule.category == Category::OrderDependency)
         .map(|d| OrderPair {
             code: d.rule.code,
+            resource: d.resource.clone(),
             victims: builder.sort_tests(tests_of(d)),
             polluters: d
                 .related
@@ -1390,6 +1417,25 @@ pub fn build(inputs: &Inputs) -> Audit {
             }
         }
     }
+    let leaking: Vec<&Diagnostic> = result
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.resource.as_deref().is_some_and(in_process)
+                || d.rule.category == Category::ModuleState
+        })
+        .collect();
+    let leaks_env = leaking
+        .iter()
+        .any(|d| d.resource.as_deref().is_some_and(|r| r.starts_with("env:")));
+    let leaks_state = leaking
+        .iter()
+        .any(|d| !d.resource.as_deref().is_some_and(|r| r.starts_with("env:")));
+    let state_leak_what = match (leaks_env, leaks_state) {
+        (true, true) => "leave environment variables or module state changed",
+        (false, true) => "leave module or class state changed",
+        _ => "leave environment variables set",
+    };
     let state_leaks = builder.sort_tests(
         result
             .diagnostics
@@ -1499,7 +1545,8 @@ pub fn build(inputs: &Inputs) -> Audit {
         })
         .map(|i| i.id.clone())
         .collect();
-    let xdist = xdist(&builder, &by_resource, state_leaks, state_leak_fixes);
+    let mut xdist = xdist(&builder, &by_resource, state_leaks, state_leak_fixes);
+    xdist.state_leak_what = state_leak_what;
 
     Audit {
         format_version: FORMAT_VERSION,
@@ -1520,6 +1567,11 @@ pub fn build(inputs: &Inputs) -> Audit {
         setup: None,
         speedup: None,
         notes: inputs.notes.clone(),
+        file_tests: files
+            .iter()
+            .filter(|f| !f.tests.is_empty())
+            .map(|f| (f.node_path.clone(), f.tests.len()))
+            .collect(),
     }
 }
 
@@ -1663,6 +1715,7 @@ fn xdist(
         safe_today: state_leaks.is_empty(),
         state_leaks,
         state_leak_fixes,
+        state_leak_what: "leave environment variables set",
     }
 }
 

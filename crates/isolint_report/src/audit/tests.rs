@@ -164,16 +164,16 @@ fn the_claims_stay_within_the_checked_families() {
         "{text}"
     );
     // The Neo4j rules ran: the section names what the tests share.
-    let neo4j = &text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()];
+    let neo4j = section(&text, "4. Neo4j", "5. Order");
     assert!(
         neo4j.contains("`db/neo4j_test`") && !neo4j.contains("not in this version"),
         "{neo4j}"
     );
     // ISO402 ran: the section lists each polluter with its victim.
-    let order = &text[text.find("## 5. Order").unwrap()..text.find("## 6. Effort").unwrap()];
+    let order = section(&text, "5. Order", "6. Effort");
     assert!(
-        order.contains("(polluter: test_settings.py::test_cache_can_be_disabled)")
-            && order.contains("→ `test_settings.py::test_profile_from_env`"),
+        order.contains("`test_cache_can_be_disabled` sets `graphflow.settings.CACHE_ENABLED`")
+            && order.contains("`test_profile_from_env`"),
         "{order}"
     );
     assert!(!order.contains("No test depends"), "{order}");
@@ -594,14 +594,14 @@ mod synthetic {
         )
         .replace(env!("CARGO_PKG_VERSION"), "[version]");
         // The Neo4j family ran: its section gives requirements, not "not checked".
-        let neo4j = &text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()];
+        let neo4j = section(&text, "4. Neo4j", "5. Order");
         assert!(
             neo4j.contains("db:neo4j_test") && neo4j.contains("Enterprise"),
             "{neo4j}"
         );
-        let order = &text[text.find("## 5. Order").unwrap()..text.find("## 6. Effort").unwrap()];
+        let order = section(&text, "5. Order", "6. Effort");
         assert!(
-            order.contains("`test_one` creates them here") && order.contains("`order`"),
+            order.contains("`test_one` creates them") && order.contains("`order`"),
             "{order}"
         );
         // A resource shared across modules needs loadgroup: loadscope would split it.
@@ -796,6 +796,17 @@ def scratch_db():
     }
 }
 
+/// A section's text, from its start to the next section's: under a heading (`## 4. Neo4j ...`), or
+/// as a paragraph led by its name in bold when it has one thing to say.
+fn section<'a>(text: &'a str, from: &str, to: &str) -> &'a str {
+    let start = |name: &str| {
+        text.find(&format!("\n## {name}"))
+            .or_else(|| text.find(&format!("\n**{name}")))
+            .unwrap_or_else(|| panic!("no section {name} in\n{text}"))
+    };
+    &text[start(from)..start(to)]
+}
+
 /// The numbers a reader adds up: from the JSON, and as the Markdown prints them.
 fn check_totals(json: &str, markdown: &str) {
     let audit: serde_json::Value = serde_json::from_str(json).unwrap();
@@ -898,13 +909,22 @@ fn check_totals(json: &str, markdown: &str) {
                 "{markdown}"
             );
         }
-        // Each effort row: fixes and unblocked tests as in the JSON.
+        // Each effort class: fixes and unblocked tests as in the JSON.
         for c in classes.iter().filter(|c| n(&c["fixes"]) > 0) {
+            let count = |k: usize, word: &str| {
+                if k == 1 {
+                    format!("1 {word}")
+                } else if word == "fix" {
+                    format!("{k} fixes")
+                } else {
+                    format!("{k} {word}s")
+                }
+            };
             let row = format!(
-                "| {} | {} | {} | {} (",
+                "**{}:** {}, {} unblocked, {} parallel-safe after (",
                 c["effort"].as_str().unwrap(),
-                n(&c["fixes"]),
-                n(&c["tests_unblocked"]),
+                count(n(&c["fixes"]), "fix"),
+                count(n(&c["tests_unblocked"]), "test"),
                 n(&c["parallel_safe_after"])
             );
             assert!(markdown.contains(&row), "{row}\n{markdown}");
@@ -924,7 +944,7 @@ fn check_totals(json: &str, markdown: &str) {
         // Each single-test fix appears once.
         for f in singles {
             let id = f["id"].as_str().unwrap();
-            assert_eq!(markdown.matches(&format!("- **{id}** ")).count(), 1, "{id}");
+            assert_eq!(markdown.matches(&format!("**{id}** ")).count(), 1, "{id}");
         }
     }
 }
@@ -993,7 +1013,7 @@ fn the_neo4j_section_is_one_line_unless_a_client_is_imported() {
             ),
             None,
         );
-        text[text.find("## 4. Neo4j").unwrap()..text.find("## 5. Order").unwrap()].to_string()
+        section(&text, "4. Neo4j", "5. Order").to_string()
     };
     let none = render_sources(&[("test_a.py", "import neo4jish\n\ndef test_a():\n    pass\n")]);
     assert!(

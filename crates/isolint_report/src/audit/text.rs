@@ -94,6 +94,19 @@ pub struct Anchors {
 }
 
 impl Anchors {
+    /// The anchors with `heading` taken back (it was added, then not written).
+    pub fn without(mut self, heading: &str) -> Anchors {
+        let base = github_slug(heading);
+        if let Some(count) = self.seen.get_mut(&base) {
+            if *count <= 1 {
+                self.seen.remove(&base);
+            } else {
+                *count -= 1;
+            }
+        }
+        self
+    }
+
     pub fn add(&mut self, heading: &str) -> String {
         let base = github_slug(heading);
         let count = self.seen.entry(base.clone()).or_insert(0);
