@@ -1053,7 +1053,7 @@ fn autofix_note(autofix: Autofix) -> &'static str {
     match autofix {
         Autofix::Safe => " `isolint --fix` makes this change.",
         Autofix::Unsafe => {
-            " `isolint --fix --unsafe-fixes` makes this change (check who else uses the old name)."
+            " `isolint --fix --unsafe-fixes` makes this change (review the diff: other code may rely on what it changes)."
         }
         Autofix::Partial => " `isolint --fix` makes part of it; the rest is by hand.",
         Autofix::None => "",
