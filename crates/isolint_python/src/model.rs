@@ -186,6 +186,9 @@ pub struct FileModel<'t> {
     scope_of_definition: HashMap<usize, ScopeId>,
     /// The ancestors of the wanted nodes and of calls.
     ancestry: Ancestry<'t>,
+    /// The string literals that are not inside another string, in source order (the fix of fixed
+    /// paths reads them all).
+    pub strings: Vec<Node<'t>>,
 }
 
 /// What the model builder needs to know besides the source.
@@ -248,8 +251,10 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
         test_classes: Vec::new(),
         scope_of_definition: HashMap::new(),
         ancestry: Ancestry::default(),
+        strings: Vec::new(),
     };
     let call = syntax::kind_id(kind::CALL);
+    let string = syntax::kind_id(kind::STRING);
     let mut stack: Vec<ScopeId> = vec![MODULE_SCOPE];
     let mut path = WalkPath::default();
     let mut cursor = root.walk();
@@ -266,6 +271,15 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
         }
         if wanted {
             model.wanted_nodes.push((node, current));
+        }
+        // Strings inside an f-string's interpolation start before the enclosing string ends.
+        if node.kind_id() == string
+            && model
+                .strings
+                .last()
+                .is_none_or(|last| node.start_byte() >= last.end_byte())
+        {
+            model.strings.push(node);
         }
         if let Some(new_scope) = model.enter(node, path.parent(), current, source) {
             stack.push(new_scope);
@@ -1222,4 +1236,25 @@ fn is_builtin(name: &str) -> bool {
             | "exec"
             | "eval"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::syntax::text;
+    use crate::testing::with_model;
+
+    /// The walk keeps each string literal once, in source order: strings inside an f-string's
+    /// interpolation belong to that f-string, the parts of an implicit concatenation are strings.
+    #[test]
+    fn strings_are_the_outermost_literals_in_order() {
+        let source = "a = 'x'\nb = f\"{d['k']}/out\"\nc = ('p' 'q')\ndef f():\n    return \"r\"\n";
+        let found = with_model(source, |model| {
+            model
+                .strings
+                .iter()
+                .map(|s| text(*s, source).to_string())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(found, ["'x'", "f\"{d['k']}/out\"", "'p'", "'q'", "\"r\""]);
+    }
 }

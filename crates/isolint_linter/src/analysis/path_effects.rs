@@ -146,7 +146,7 @@ pub fn collect(ctx: &mut FileContext) {
     let mut owners: HashMap<ScopeId, (Owner, Option<String>, OwnerGuards)> = HashMap::new();
     let mut effects = Vec::new();
     // The file's string literals, read once when a fix is first looked for.
-    let mut strings: Option<Vec<Node>> = None;
+    let mut strings: Option<Vec<crate::fix::tmp_path::FileString>> = None;
     for (call, scope, op, path, callee, guessed) in found {
         let owner_id = model.owner(scope);
         let (owner, helper, guard) = owners.entry(owner_id).or_insert_with(|| {
