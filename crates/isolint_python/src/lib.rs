@@ -5,6 +5,7 @@
 //! Data flows one way: [`parse`] → [`model::build`] (one cursor walk) → [`eval`] answers "what is this
 //! expression?" for the rules → [`project`] joins the files.
 
+pub mod ancestry;
 pub mod cypher;
 pub mod eval;
 pub mod intern;

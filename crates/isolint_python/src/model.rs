@@ -2,6 +2,7 @@
 //! (imports included), classes and functions with their pytest roles (tests, fixtures, setup and
 //! teardown, hooks), markers, and the nodes the enabled rules asked for.
 
+use crate::ancestry::{Ancestors, Ancestry, WalkPath};
 use crate::pytest_config::Naming;
 use crate::source::Span;
 use crate::syntax::{self, field, kind, named_children, text, unparenthesize};
@@ -185,6 +186,11 @@ pub struct FileModel<'t> {
     pub test_classes: Vec<ScopeId>,
     /// The scope a `def`/`class` node opens, by node id.
     scope_of_definition: HashMap<usize, ScopeId>,
+    /// The ancestors of the wanted nodes and of calls.
+    ancestry: Ancestry<'t>,
+    /// The string literals that are not inside another string, in source order (the fix of fixed
+    /// paths reads them all).
+    pub strings: Vec<Node<'t>>,
 }
 
 /// What the model builder needs to know besides the source.
@@ -246,24 +252,42 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
         unittest_classes: Vec::new(),
         test_classes: Vec::new(),
         scope_of_definition: HashMap::new(),
+        ancestry: Ancestry::default(),
+        strings: Vec::new(),
     };
+    let call = syntax::kind_id(kind::CALL);
+    let string = syntax::kind_id(kind::STRING);
     let mut stack: Vec<ScopeId> = vec![MODULE_SCOPE];
+    let mut path = WalkPath::default();
     let mut cursor = root.walk();
     'walk: loop {
         let node = cursor.node();
         let current = *stack.last().unwrap_or(&MODULE_SCOPE);
-        if options
+        let wanted = options
             .wanted_kinds
             .get(node.kind_id() as usize)
             .copied()
-            .unwrap_or(false)
-        {
+            .unwrap_or(false);
+        if wanted || node.kind_id() == call {
+            model.ancestry.record(node, &mut path);
+        }
+        if wanted {
             model.wanted_nodes.push((node, current));
         }
-        if let Some(new_scope) = model.enter(node, current, source) {
+        // Strings inside an f-string's interpolation start before the enclosing string ends.
+        if node.kind_id() == string
+            && model
+                .strings
+                .last()
+                .is_none_or(|last| node.start_byte() >= last.end_byte())
+        {
+            model.strings.push(node);
+        }
+        if let Some(new_scope) = model.enter(node, path.parent(), current, source) {
             stack.push(new_scope);
         }
         if cursor.goto_first_child() {
+            path.push(node);
             continue;
         }
         loop {
@@ -277,6 +301,7 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
             if !cursor.goto_parent() {
                 break 'walk;
             }
+            path.pop();
         }
     }
     model.assign_roles(options);
@@ -306,7 +331,13 @@ impl<'t> FileModel<'t> {
     }
 
     /// Records what a node introduces; returns a new scope when the node opens one.
-    fn enter(&mut self, node: Node<'t>, scope: ScopeId, source: &'t str) -> Option<ScopeId> {
+    fn enter(
+        &mut self,
+        node: Node<'t>,
+        parent: Option<Node<'t>>,
+        scope: ScopeId,
+        source: &'t str,
+    ) -> Option<ScopeId> {
         if !modelled_kind(node.kind_id()) {
             return None;
         }
@@ -329,10 +360,7 @@ impl<'t> FileModel<'t> {
                 };
                 let id = self.scopes.len();
                 let mut new_scope = Scope::new(scope_kind, name, node, Some(scope));
-                if let Some(parent) = node
-                    .parent()
-                    .filter(|p| p.kind() == kind::DECORATED_DEFINITION)
-                {
+                if let Some(parent) = parent.filter(|p| p.kind() == kind::DECORATED_DEFINITION) {
                     new_scope.decorators = named_children(parent)
                         .filter(|child| child.kind() == kind::DECORATOR)
                         .collect();
@@ -599,6 +627,18 @@ impl<'t> FileModel<'t> {
             }
             _ => {}
         }
+    }
+
+    /// The ancestors of a node, innermost first: kept from the walk for the wanted nodes and
+    /// calls, climbed with `Node::parent` for any other.
+    pub fn ancestors(&self, node: Node<'t>) -> Ancestors<'_, 't> {
+        self.ancestry.ancestors(node)
+    }
+
+    /// The context expressions of the `with` statements around a node, innermost first, up to
+    /// the enclosing function or lambda (see [`syntax::with_contexts_among`]).
+    pub fn enclosing_with_contexts(&self, node: Node<'t>) -> Vec<Node<'t>> {
+        syntax::with_contexts_among(self.ancestors(node))
     }
 
     /// The scope a `def` or `class` node opens.
@@ -1199,4 +1239,25 @@ fn is_builtin(name: &str) -> bool {
             | "exec"
             | "eval"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::syntax::text;
+    use crate::testing::with_model;
+
+    /// The walk keeps each string literal once, in source order: strings inside an f-string's
+    /// interpolation belong to that f-string, the parts of an implicit concatenation are strings.
+    #[test]
+    fn strings_are_the_outermost_literals_in_order() {
+        let source = "a = 'x'\nb = f\"{d['k']}/out\"\nc = ('p' 'q')\ndef f():\n    return \"r\"\n";
+        let found = with_model(source, |model| {
+            model
+                .strings
+                .iter()
+                .map(|s| text(*s, source).to_string())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(found, ["'x'", "f\"{d['k']}/out\"", "'p'", "'q'", "\"r\""]);
+    }
 }

@@ -281,7 +281,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                 && (model.scopes[function]
                     .yield_at
                     .is_some_and(|y| call.start_byte() > y)
-                    || crate::analysis::state::in_finally(*call));
+                    || crate::analysis::state::in_finally(ctx, *call));
             if caller.is_some() {
                 hands_known_path |= positional
                     .iter()

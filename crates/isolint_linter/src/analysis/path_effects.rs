@@ -11,9 +11,7 @@ use isolint_python::knowledge::{
 };
 use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
 use isolint_python::source::Span;
-use isolint_python::syntax::{
-    enclosing_with_contexts, field, kind, named_children, text, unparenthesize, CallArgs,
-};
+use isolint_python::syntax::{field, kind, named_children, text, unparenthesize, CallArgs};
 use isolint_python::value::{Origin, Root, Text, Value};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -148,7 +146,7 @@ pub fn collect(ctx: &mut FileContext) {
     let mut owners: HashMap<ScopeId, (Owner, Option<String>, OwnerGuards)> = HashMap::new();
     let mut effects = Vec::new();
     // The file's string literals, read once when a fix is first looked for.
-    let mut strings: Option<Vec<Node>> = None;
+    let mut strings: Option<Vec<crate::fix::tmp_path::FileString>> = None;
     // Where literal paths are written, for fixes of a path several tests name.
     let writes: Vec<crate::fix::shared_path::WriteSite> = found
         .iter()
@@ -386,15 +384,18 @@ impl OwnerGuards {
 /// Inside `with pytest.raises(...)` or `with self.assertRaises(...)`: the test expects the call to
 /// fail, so nothing is written.
 pub(crate) fn expected_to_fail(ctx: &FileContext, call: Node) -> bool {
-    enclosing_with_contexts(call).into_iter().any(|context| {
-        context.kind() == kind::CALL
-            && context
-                .child_by_field_id(field::FUNCTION.id())
-                .is_some_and(|callee| {
-                    let last = knowledge::last_component(ctx.text(callee));
-                    last == "raises" || last.starts_with("assertRaises")
-                })
-    })
+    ctx.model
+        .enclosing_with_contexts(call)
+        .into_iter()
+        .any(|context| {
+            context.kind() == kind::CALL
+                && context
+                    .child_by_field_id(field::FUNCTION.id())
+                    .is_some_and(|callee| {
+                        let last = knowledge::last_component(ctx.text(callee));
+                        last == "raises" || last.starts_with("assertRaises")
+                    })
+        })
 }
 
 enum CallEffects {

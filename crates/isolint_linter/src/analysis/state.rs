@@ -17,9 +17,7 @@ use isolint_python::knowledge::{
 };
 use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
 use isolint_python::source::{Position, Span};
-use isolint_python::syntax::{
-    enclosing_with_contexts, field, kind, named_children, unparenthesize,
-};
+use isolint_python::syntax::{field, kind, named_children, unparenthesize};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -245,7 +243,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 .is_some_and(|y| node.start_byte() > y);
             let restores = after_yield
                 || owner.role == Role::Teardown
-                || in_finally(*node)
+                || in_finally(ctx, *node)
                 || inside_patch_of(ctx, *node, target)
                 || assigns_saved_value(ctx, *node, target, *scope)
                 || under_override(ctx, function, target);
@@ -446,13 +444,12 @@ fn cleanup_arguments(ctx: &FileContext, call: Node) -> Option<String> {
 }
 
 /// Inside a `finally:` block of the function.
-pub(crate) fn in_finally(node: Node) -> bool {
-    let mut current = node.parent();
-    while let Some(n) = current {
+pub(crate) fn in_finally(ctx: &FileContext, node: Node) -> bool {
+    for n in ctx.model.ancestors(node) {
         match n.kind() {
             kind::FINALLY_CLAUSE => return true,
             kind::FUNCTION_DEFINITION | kind::LAMBDA => return false,
-            _ => current = n.parent(),
+            _ => {}
         }
     }
     false
@@ -469,38 +466,41 @@ fn inside_patch_of(ctx: &FileContext, node: Node, target: Node) -> bool {
             .map(|a| ctx.text(a)),
         _ => None,
     };
-    enclosing_with_contexts(node).into_iter().any(|context| {
-        context.kind() == kind::CALL
-            && context
-                .child_by_field_id(field::FUNCTION.id())
-                .is_some_and(|callee| {
-                    let name = ctx.text(callee);
-                    // A patch of the object, or any context manager handed the object and the
-                    // attribute (`ensure_removed(pd.Series, "fake")`), puts it back.
-                    let patch = name.contains("patch") || name.ends_with("swap_attr");
-                    // `with self.settings(...)`, `with override_settings(...)` put every setting
-                    // back.
-                    if name.contains(target_text)
-                        && ["override", "settings", "modify"]
-                            .iter()
-                            .any(|w| name.contains(w))
-                    {
-                        return true;
-                    }
-                    context
-                        .child_by_field_id(field::ARGUMENTS.id())
-                        .is_some_and(|args| {
-                            let args = ctx.text(args);
-                            args.contains(target_text)
-                                && match attribute {
-                                    Some(a) => args.contains(a),
-                                    None => patch,
-                                }
-                                && (patch || attribute.is_some())
-                                || patch && name.ends_with("dict") && args.contains(target_text)
-                        })
-                })
-    })
+    ctx.model
+        .enclosing_with_contexts(node)
+        .into_iter()
+        .any(|context| {
+            context.kind() == kind::CALL
+                && context
+                    .child_by_field_id(field::FUNCTION.id())
+                    .is_some_and(|callee| {
+                        let name = ctx.text(callee);
+                        // A patch of the object, or any context manager handed the object and the
+                        // attribute (`ensure_removed(pd.Series, "fake")`), puts it back.
+                        let patch = name.contains("patch") || name.ends_with("swap_attr");
+                        // `with self.settings(...)`, `with override_settings(...)` put every setting
+                        // back.
+                        if name.contains(target_text)
+                            && ["override", "settings", "modify"]
+                                .iter()
+                                .any(|w| name.contains(w))
+                        {
+                            return true;
+                        }
+                        context
+                            .child_by_field_id(field::ARGUMENTS.id())
+                            .is_some_and(|args| {
+                                let args = ctx.text(args);
+                                args.contains(target_text)
+                                    && match attribute {
+                                        Some(a) => args.contains(a),
+                                        None => patch,
+                                    }
+                                    && (patch || attribute.is_some())
+                                    || patch && name.ends_with("dict") && args.contains(target_text)
+                            })
+                    })
+        })
 }
 
 /// `x.a = saved` where `saved = x.a` earlier: the old value put back.
@@ -563,8 +563,7 @@ fn under_override(ctx: &FileContext, function: ScopeId, target: Node) -> bool {
 /// Inside an `assert` statement: `assert calls == [mock.call.clear()]` builds values, it changes
 /// nothing.
 fn in_assert(ctx: &FileContext, node: Node) -> bool {
-    let mut current = node.parent();
-    while let Some(n) = current {
+    for n in ctx.model.ancestors(node) {
         match n.kind() {
             "assert_statement" => return true,
             kind::CALL
@@ -574,7 +573,7 @@ fn in_assert(ctx: &FileContext, node: Node) -> bool {
                 return true
             }
             kind::FUNCTION_DEFINITION | kind::LAMBDA | kind::BLOCK => return false,
-            _ => current = n.parent(),
+            _ => {}
         }
     }
     false
@@ -1123,7 +1122,7 @@ fn read_path(
     scope: ScopeId,
 ) -> Option<(String, Option<String>, bool)> {
     // Most names (builtins, attribute names, unbound names) name no state: a lookup is cheaper
-    // than the walks up the tree below (a parent costs a walk from the root in tree-sitter).
+    // than the climb below.
     let name = ctx.text(identifier);
     if !matches!(name, "self" | "cls") {
         // A function's own local variables are its own: only module-level names, imports and
@@ -1139,7 +1138,8 @@ fn read_path(
             return None;
         }
     }
-    let parent = identifier.parent()?;
+    let mut above = ctx.model.ancestors(identifier);
+    let parent = above.clone().next()?;
     // Attribute names, keyword names, parameters and definitions are not reads of a name.
     match parent.kind() {
         kind::ATTRIBUTE
@@ -1170,7 +1170,8 @@ fn read_path(
     // Climb the chain the name starts: `gpc.a.b`, `d["k"]`; a call on it uses it whole.
     let mut top = identifier;
     let mut whole = false;
-    while let Some(up) = top.parent() {
+    let mut above_top = None;
+    for up in above.by_ref() {
         let continues = match up.kind() {
             kind::ATTRIBUTE => up
                 .child_by_field_id(field::OBJECT.id())
@@ -1190,12 +1191,13 @@ fn read_path(
             _ => false,
         };
         if !continues {
+            above_top = Some(up);
             break;
         }
         top = up;
     }
     // The target of an assignment or `del` is written, not read.
-    if let Some(up) = top.parent() {
+    if let Some(up) = above_top {
         let is_target = match up.kind() {
             kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => up
                 .child_by_field_id(field::LEFT.id())

@@ -9,11 +9,13 @@
 //! path's first name under the folder appears nowhere else in the file.
 
 use super::edits::{add_parameter, can_take_fixture, function_node};
-use super::tmp_path::{is_plain, rewrite, unittest_edits, used_as_path, Namespace, Sink};
+use super::tmp_path::{
+    is_plain, rewrite, unittest_edits, used_as_path, FileString, Namespace, Sink,
+};
 use super::{Edit, Fix};
 use crate::context::Owner;
 use isolint_python::eval::Evaluator;
-use isolint_python::model::{string_value, FileModel, Role, ScopeId};
+use isolint_python::model::{FileModel, Role, ScopeId};
 use isolint_python::syntax::{field, kind, named_children, text, CallArgs};
 use isolint_python::value::{Root, Text, Value};
 use tree_sitter::Node;
@@ -32,7 +34,7 @@ struct TempPath<'t> {
 pub fn fix<'t>(
     model: &FileModel<'t>,
     eval: &Evaluator<'_, 't>,
-    strings: &[Node<'t>],
+    strings: &[FileString<'t>],
     (owner_id, owner): (ScopeId, &Owner),
     path: &Text,
     sink: &Sink<'t, '_>,
@@ -67,14 +69,15 @@ pub fn fix<'t>(
             .iter()
             .any(|m| m.node.byte_range().contains(&n.start_byte()))
     };
-    for string in strings {
+    for FileString {
+        node: string,
+        plain_value,
+    } in strings
+    {
         if inside_match(*string) {
             continue;
         }
-        let mentions = match is_plain(*string, source)
-            .then(|| string_value(*string, source))
-            .flatten()
-        {
+        let mentions = match plain_value {
             Some(value) => value.split(['/', '\\']).any(|part| part == wanted.top),
             None => text(*string, source).contains(wanted.top),
         };

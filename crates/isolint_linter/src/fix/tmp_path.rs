@@ -78,20 +78,25 @@ impl<'p> Namespace<'p> {
     }
 }
 
-/// Every string node of the file (the tree walked once per file that has a candidate).
-pub fn strings_of<'t>(model: &FileModel<'t>) -> Vec<Node<'t>> {
-    let mut out = Vec::new();
-    let mut cursor = model.tree.root_node().walk();
-    let mut stack = vec![model.tree.root_node()];
-    while let Some(node) = stack.pop() {
-        if node.kind() == kind::STRING {
-            out.push(node);
-            continue;
-        }
-        stack.extend(node.children(&mut cursor));
-    }
-    out.sort_by_key(|n| n.start_byte());
-    out
+/// A string literal of the file, with its value when it is plain (decoded once per file, not once
+/// per candidate).
+pub struct FileString<'t> {
+    pub(super) node: Node<'t>,
+    pub(super) plain_value: Option<String>,
+}
+
+/// Every string literal of the file that is not inside another string, in source order.
+pub fn strings_of<'t>(model: &FileModel<'t>) -> Vec<FileString<'t>> {
+    model
+        .strings
+        .iter()
+        .map(|node| FileString {
+            node: *node,
+            plain_value: is_plain(*node, model.source)
+                .then(|| string_value(*node, model.source))
+                .flatten(),
+        })
+        .collect()
 }
 
 /// What the effect's call is, for the form of the rewrite.
@@ -109,7 +114,7 @@ pub struct Sink<'t, 'c> {
 /// paths, for whether the other tests naming the same path are self-contained.
 pub fn fix<'t>(
     model: &FileModel<'t>,
-    strings: &[Node<'t>],
+    strings: &[FileString<'t>],
     writes: &[WriteSite],
     (owner_id, owner): (ScopeId, &Owner),
     path: &Text,
@@ -121,6 +126,12 @@ pub fn fix<'t>(
     let source = model.source;
     let namespace = Namespace::of(path.text.trim())?;
     let function = function_node(model, owner_id)?;
+    // Decided before the literals are read: an owner that cannot take the fix needs no scan.
+    let pytest_owner = owner.role == Role::Test
+        || owner.role == Role::Fixture && owner.fixture_scope.as_deref() == Some("function");
+    if !owner.unittest && (!pytest_owner || !can_take_fixture(model, owner_id, "tmp_path")) {
+        return None;
+    }
     let range = function.byte_range();
     let owner_text = text(function, source);
     if namespace.base.is_empty() && owner_text.contains("chdir")
@@ -133,10 +144,13 @@ pub fn fix<'t>(
     let mut literals_here: Vec<Node> = Vec::new();
     let mut sharing = Sharing::default();
     let mut constant_rest: Option<String> = None;
-    for string in strings {
+    for FileString {
+        node: string,
+        plain_value,
+    } in strings
+    {
         let inside = range.contains(&string.start_byte());
-        let plain = is_plain(*string, source);
-        match plain.then(|| string_value(*string, source)).flatten() {
+        match plain_value {
             Some(value) => {
                 let value_ref = value.as_str();
                 if let Some(rest) = namespace.under(value_ref) {
@@ -230,11 +244,6 @@ pub fn fix<'t>(
     if owner.unittest {
         let edits = unittest_edits(model, owner_id, owner, function, &matches)?;
         return Fix::new(applicability, edits);
-    }
-    let pytest_owner = owner.role == Role::Test
-        || owner.role == Role::Fixture && owner.fixture_scope.as_deref() == Some("function");
-    if !pytest_owner || !can_take_fixture(model, owner_id, "tmp_path") {
-        return None;
     }
     let mut edits: Vec<Edit> = add_parameter(function, source, "tmp_path")?
         .edit()

@@ -12,7 +12,7 @@ use crate::context::{FileContext, Owner};
 use isolint_python::knowledge::{last_component, SAVED_VALUE_WORDS};
 use isolint_python::model::{Role, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::Span;
-use isolint_python::syntax::{enclosing_with_contexts, field, kind, named_children, CallArgs};
+use isolint_python::syntax::{field, kind, named_children, CallArgs};
 use tree_sitter::Node;
 
 /// What one statement does to a piece of process state.
@@ -174,7 +174,9 @@ fn guarded(
     ctx: &FileContext,
     state: &dyn ProcessState,
 ) -> bool {
-    if enclosing_with_contexts(node)
+    if ctx
+        .model
+        .enclosing_with_contexts(node)
         .into_iter()
         .any(|context| context.kind() == kind::CALL && state.is_guard(context, scope, ctx))
     {
