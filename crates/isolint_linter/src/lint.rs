@@ -1026,6 +1026,7 @@ fn project_stage(
         let tests = &indexes[file_index];
         outcome.suppressions.reset_usage();
         let mut findings = std::mem::take(&mut outcome.findings);
+        crate::rules::shared_resource::resolve_fixture_names(&mut findings, file_index, &project);
         if !dispatch.path_rules.is_empty() {
             let resolved = resolve_effects(
                 &outcome.effects,

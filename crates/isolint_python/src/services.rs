@@ -225,6 +225,22 @@ pub const NEO4J_DRIVER_SETTINGS: &[&str] = &[
 ];
 
 /// Calls that create a Neo4j driver (one per test multiplies connections by tests and workers).
+/// neomodel's node base classes: a subclass's nodes carry its label (`__label__`, else the class
+/// name).
+pub const NEOMODEL_NODE_BASES: &[&str] = &[
+    "StructuredNode",
+    "AsyncStructuredNode",
+    "SemiStructuredNode",
+    "AsyncSemiStructuredNode",
+];
+
+/// Class methods of a neomodel node class that write nodes under its label.
+pub const NEOMODEL_CLASS_WRITES: &[&str] = &["create", "get_or_create", "create_or_update"];
+
+/// Instance and node-set methods that write or delete nodes under the class's label
+/// (`Person(name="ada").save()`, `Person.nodes.filter(...).delete()`).
+pub const NEOMODEL_INSTANCE_WRITES: &[&str] = &["save", "delete"];
+
 pub const NEO4J_DRIVER_CONSTRUCTORS: &[&str] = &[
     "neo4j.GraphDatabase.driver",
     "neo4j.AsyncGraphDatabase.driver",

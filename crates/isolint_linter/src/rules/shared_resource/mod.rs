@@ -4,6 +4,7 @@
 //! its kind. ISO603 reads the same operations in session fixtures.
 
 mod callers;
+mod fixture_names;
 mod container;
 mod through_calls;
 mod dagster;
@@ -20,6 +21,7 @@ mod neo4j_fixed_schema;
 mod neo4j_global_wipe;
 
 pub use callers::attribute_to_callers;
+pub use fixture_names::resolve_fixture_names;
 pub use through_calls::{drop_reached_helper_findings, findings_through_calls};
 pub use fixed_container_name::FixedContainerName;
 pub use fixed_database_name::FixedDatabaseName;
