@@ -299,7 +299,7 @@ impl<'a> Summaries<'a> {
                 if caller.guards.mocked.iter().any(|m| m == called) {
                     continue;
                 }
-                for (callee, _) in self.resolve(file, &call.target) {
+                for (callee, _) in self.resolve_for_services(file, &call.target) {
                     for op in self.service_summary(callee, 1).iter() {
                         let seen = out
                             .iter()
@@ -334,7 +334,7 @@ impl<'a> Summaries<'a> {
         self.service_memo.insert(r, Memo::InProgress);
         let mut ops: Vec<OwnServiceOp> = facts.service_ops.clone();
         'calls: for call in &facts.calls {
-            for (callee, _) in self.resolve(r.file, &call.target) {
+            for (callee, _) in self.resolve_for_services(r.file, &call.target) {
                 for op in self.service_summary(callee, depth + 1).iter() {
                     if ops.len() >= MAX_STATE_WRITES {
                         break 'calls;
@@ -592,12 +592,9 @@ impl<'a> Summaries<'a> {
                 .map(|r| (r, CallKind::Bound))
                 .into_iter()
                 .collect(),
-            CallTarget::Instance { class, method } => self
-                .class_home(file, class)
-                .and_then(|(home, class)| self.method(home, &class, method, 0))
-                .map(|r| (r, CallKind::Bound))
-                .into_iter()
-                .collect(),
+            // Path and state summaries stay with calls whose receiver is a name or `self`; only
+            // shared-service operations follow methods of instances (`resolve_for_services`).
+            CallTarget::Instance { .. } => Vec::new(),
             CallTarget::Imported { module, path } => {
                 let Some(absolute) = absolute_module(&self.modules[file].package, module) else {
                     return Vec::new();
@@ -620,6 +617,23 @@ impl<'a> Summaries<'a> {
                 }
                 Vec::new()
             }
+        }
+    }
+
+    /// [`Self::resolve`], and methods called on an instance the caller built (`admin.wipe()`).
+    fn resolve_for_services(
+        &self,
+        file: usize,
+        target: &CallTarget,
+    ) -> Vec<(FunctionRef, CallKind)> {
+        match target {
+            CallTarget::Instance { class, method } => self
+                .class_home(file, class)
+                .and_then(|(home, class)| self.method(home, &class, method, 0))
+                .map(|r| (r, CallKind::Bound))
+                .into_iter()
+                .collect(),
+            _ => self.resolve(file, target),
         }
     }
 

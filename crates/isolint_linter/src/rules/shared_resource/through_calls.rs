@@ -84,11 +84,20 @@ pub fn findings_through_calls(
             });
         }
         for finding in findings {
-            let known = existing.iter().chain(out.iter()).any(|f| {
+            // One finding per function and resource: a test that builds a wrapper and calls two
+            // of its methods on one database shares it once.
+            let at_call = existing.iter().any(|f| {
                 f.rule.code == finding.rule.code
                     && f.span == finding.span
                     && f.resource == finding.resource
             });
+            let in_function = out.iter().any(|f| {
+                f.rule.code == finding.rule.code
+                    && f.owner.function == finding.owner.function
+                    && f.owner.classes == finding.owner.classes
+                    && f.resource == finding.resource
+            });
+            let known = at_call || in_function;
             if !known {
                 out.push(finding);
             }
