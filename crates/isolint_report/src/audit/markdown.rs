@@ -1129,6 +1129,8 @@ fn neo4j(doc: &mut Doc, audit: &Audit) {
     if !n.resources.is_empty() {
         lines.push("**Per-worker databases:** give each xdist worker its own database, named from the `worker_id` fixture (`neo4j_test_gw0`, `neo4j_test_gw1`, ...). `CREATE DATABASE` needs Neo4j Enterprise (multi-database); on Community Edition run one Neo4j container per worker instead (a port per worker), or scope every test's data by a unique label or property and delete only that.".to_string());
     }
+    let compose = audit.setup.as_ref().map_or(&[][..], |s| s.compose.as_slice());
+    lines.extend(compose_notes(compose));
     lines.push("**Health checks:** every worker connects at start-up; wait for the server with retries (`driver.verify_connectivity()` in the driver fixture) rather than assuming it is ready.".to_string());
     if !n.resources.is_empty() {
         let wipes = n.resources.iter().any(|r| r.name == "graph");
@@ -1227,6 +1229,54 @@ fn neo4j_inventory(items: &[Neo4jItem]) -> Vec<String> {
         lines.push(format!("**DBMS users and roles:** {}", parts.join("; ")));
     }
     lines
+}
+
+/// The compose files' database services: how each is checked for health and published, and what
+/// `-n auto` changes (every worker connects at once, and Community Edition has one database).
+fn compose_notes(services: &[isolint_python::project_files::ComposeService]) -> Vec<String> {
+    services
+        .iter()
+        .map(|s| {
+            let ports = if s.ports.is_empty() {
+                "no published port".to_string()
+            } else {
+                let shown: Vec<String> = s.ports.iter().map(|p| code(p, false)).collect();
+                format!("ports {}", shown.join(", "))
+            };
+            let health = match &s.healthcheck {
+                None => "no health check: `depends_on: condition: service_healthy` cannot wait for it, so workers may connect before it accepts connections; add a `healthcheck` (for Neo4j, `cypher-shell` or `wget` on port 7474, with `start_period` of 30 s or more)".to_string(),
+                Some(settings) if settings.is_empty() => "a health check with the default timing".to_string(),
+                Some(settings) => {
+                    let shown: Vec<String> = settings
+                        .iter()
+                        .map(|(k, v)| code(&format!("{k}: {v}"), false))
+                        .collect();
+                    format!("health check {}", shown.join(", "))
+                }
+            };
+            let mut advice = Vec::new();
+            if s.kind == "neo4j" {
+                advice.push(if s.enterprise {
+                    "Enterprise edition: one database per worker (`CREATE DATABASE test_gw0` ...) is possible"
+                } else {
+                    "Community edition (one user database): per-worker databases need Enterprise, so scope data by a per-worker label or run one container per worker (a port per worker, from `PYTEST_XDIST_WORKER`)"
+                });
+                if !s.auth_set {
+                    advice.push("`NEO4J_AUTH` not set: the image's default password must be changed on first login, which fails every worker's connection");
+                }
+            }
+            advice.push("under `-n auto` every worker connects at start-up: keep the driver fixture's retry (`verify_connectivity()` in a loop) longer than the health check's `start_period`");
+            format!(
+                "**Compose service {}** ({}, {}, {}): {}; {}.",
+                code(&s.name, false),
+                code(&s.image, false),
+                s.at,
+                ports,
+                health,
+                advice.join("; ")
+            )
+        })
+        .collect()
 }
 
 /// What the drivers the suite creates mean for connections under `-n auto`.
