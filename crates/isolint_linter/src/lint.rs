@@ -1165,12 +1165,14 @@ fn add_effects_through_calls(
     let state_writes: Vec<(Vec<state::StateWrite>, Vec<Span>)> = (0..outcomes.len())
         .map(|file| summaries.state_writes_at_calls(file))
         .collect();
+    let mut reached_helpers: HashSet<(String, Position)> = HashSet::new();
     let service_findings: Vec<Vec<Finding>> = (0..outcomes.len())
         .map(|file| {
             crate::rules::shared_resource::findings_through_calls(
                 summaries.service_ops_at_calls(file),
                 &outcomes[file].findings,
                 options.rules,
+                &mut reached_helpers,
             )
         })
         .collect();
@@ -1183,18 +1185,6 @@ fn add_effects_through_calls(
             .retain(|direct| !direct.guessed || !known_calls.contains(&direct.span));
         outcome.effects.extend(effects);
     }
-    let reached_helpers: HashSet<(String, Position)> = service_findings
-        .iter()
-        .flatten()
-        .flat_map(|f| f.related_elsewhere.iter())
-        .map(|r| {
-            let at = Position {
-                line: r.line,
-                column: r.column,
-            };
-            (r.file.clone(), at)
-        })
-        .collect();
     for (outcome, found) in outcomes.iter_mut().zip(service_findings) {
         let (index, source) = (&outcome.index, &outcome.source);
         crate::rules::shared_resource::drop_reached_helper_findings(

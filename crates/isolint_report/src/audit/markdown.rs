@@ -1243,37 +1243,61 @@ fn compose_notes(services: &[isolint_python::project_files::ComposeService]) -> 
                 let shown: Vec<String> = s.ports.iter().map(|p| code(p, false)).collect();
                 format!("ports {}", shown.join(", "))
             };
-            let health = match &s.healthcheck {
-                None => "no health check: `depends_on: condition: service_healthy` cannot wait for it, so workers may connect before it accepts connections; add a `healthcheck` (for Neo4j, `cypher-shell` or `wget` on port 7474, with `start_period` of 30 s or more)".to_string(),
-                Some(settings) if settings.is_empty() => "a health check with the default timing".to_string(),
+            let probe = match s.kind {
+                "neo4j" => "`wget` on port 7474 or `cypher-shell \"RETURN 1\"`",
+                "postgres" => "`pg_isready`",
+                "mysql" => "`mysqladmin ping`",
+                _ => "`redis-cli ping`",
+            };
+            let setting = |key: &str| {
+                s.healthcheck
+                    .iter()
+                    .flatten()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+            };
+            let mut notes = Vec::new();
+            match &s.healthcheck {
+                None => notes.push(format!(
+                    "no health check, so `depends_on: condition: service_healthy` cannot wait for it and workers may connect before it answers: add one ({probe})"
+                )),
                 Some(settings) => {
                     let shown: Vec<String> = settings
                         .iter()
                         .map(|(k, v)| code(&format!("{k}: {v}"), false))
                         .collect();
-                    format!("health check {}", shown.join(", "))
-                }
-            };
-            let mut advice = Vec::new();
-            if s.kind == "neo4j" {
-                advice.push(if s.enterprise {
-                    "Enterprise edition: one database per worker (`CREATE DATABASE test_gw0` ...) is possible"
-                } else {
-                    "Community edition (one user database): per-worker databases need Enterprise, so scope data by a per-worker label or run one container per worker (a port per worker, from `PYTEST_XDIST_WORKER`)"
-                });
-                if !s.auth_set {
-                    advice.push("`NEO4J_AUTH` not set: the image's default password must be changed on first login, which fails every worker's connection");
+                    notes.push(if shown.is_empty() {
+                        "a health check with Docker's default timing".to_string()
+                    } else {
+                        format!("health check {}", shown.join(", "))
+                    });
+                    if s.kind == "neo4j" && setting("start_period").is_none() {
+                        notes.push("no `start_period`: checks that fail while Neo4j starts (often 10 to 30 s) use up `retries`; set `start_period: 30s`".to_string());
+                    }
                 }
             }
-            advice.push("under `-n auto` every worker connects at start-up: keep the driver fixture's retry (`verify_connectivity()` in a loop) longer than the health check's `start_period`");
+            if s.kind == "neo4j" {
+                notes.push(if s.enterprise {
+                    "Enterprise edition: a database per worker (`CREATE DATABASE test_gw0`, ...) is possible".to_string()
+                } else {
+                    "Community edition has one user database: per-worker databases need Enterprise, so scope each test's data by a per-worker label, or run one container per worker (a port per worker, from `PYTEST_XDIST_WORKER`)".to_string()
+                });
+                if !s.auth_set {
+                    notes.push("`NEO4J_AUTH` is not set: the image's default password must be changed at first login, and every worker's connection fails until it is".to_string());
+                }
+                notes.push("under `-n auto` every worker's driver fixture connects at start-up: retry `verify_connectivity()` for longer than the service takes to become healthy".to_string());
+            } else if s.kind == "redis" {
+                notes.push("every worker shares its 16 databases: give each worker its own `db=` (from `PYTEST_XDIST_WORKER`) or key prefix".to_string());
+            } else {
+                notes.push("every worker shares its databases: create one per worker (a `worker_id` suffix), as pytest-django does".to_string());
+            }
             format!(
-                "**Compose service {}** ({}, {}, {}): {}; {}.",
+                "**Compose service {}** ({}, {}, {}): {}.",
                 code(&s.name, false),
                 code(&s.image, false),
                 s.at,
                 ports,
-                health,
-                advice.join("; ")
+                notes.join("; ")
             )
         })
         .collect()

@@ -15,13 +15,16 @@ use isolint_python::source::Position;
 
 /// The findings of the operations reached at a file's calls, leaving out what a finding of the
 /// file already reports at the same call (a fixture's call of a helper in its own module).
+/// Adds the place of each operation reached to `sites` (the helper's own findings there go).
 pub fn findings_through_calls(
     reached: Vec<ServiceOpAtCall>,
     existing: &[Finding],
     rules: &RuleSet,
+    sites: &mut std::collections::HashSet<(String, Position)>,
 ) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
     for at in reached {
+        sites.insert((at.op.site.file.clone(), at.op.site.position));
         let caller = at.caller;
         let op = &at.op.op;
         let site = &at.op.site;
