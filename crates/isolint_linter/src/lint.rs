@@ -132,7 +132,8 @@ impl Dispatch {
         });
         let service_rules = rules.enabled().any(|r| {
             r.meta().category == crate::registry::Category::SharedResourceName
-                || r.meta().code == crate::rules::wide_fixture_scope::SESSION_FIXTURE_PER_WORKER.code
+                || r.meta().code
+                    == crate::rules::wide_fixture_scope::SESSION_FIXTURE_PER_WORKER.code
         });
         Dispatch {
             by_kind,

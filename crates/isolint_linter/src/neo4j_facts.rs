@@ -15,9 +15,9 @@ use isolint_python::services::{
 };
 use isolint_python::source::LineIndex;
 use isolint_python::syntax::{field, kind, text, unparenthesize, CallArgs};
+use isolint_python::template::template;
 use std::collections::HashMap;
 use tree_sitter::Node;
-use isolint_python::template::template;
 
 pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Neo4jFact> {
     let source = model.source;
@@ -51,7 +51,8 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
                     .any(|(name, _)| *name == last)
                 || QUERY_METHODS.iter().any(|m| m.method == last);
             let neomodel_write = neomodel
-                && (NEOMODEL_CLASS_WRITES.contains(&last) || NEOMODEL_INSTANCE_WRITES.contains(&last));
+                && (NEOMODEL_CLASS_WRITES.contains(&last)
+                    || NEOMODEL_INSTANCE_WRITES.contains(&last));
             if !may_matter && !neomodel_write {
                 continue;
             }
@@ -269,7 +270,8 @@ fn instance_class<'t>(model: &FileModel<'t>, object: Node<'t>, scope: usize) -> 
                 if object.kind() == kind::CALL && node.parent() == Some(object) {
                     return Some(node);
                 }
-                let (_, binding) = model.lookup(text(node, model.source), scope, node.start_byte())?;
+                let (_, binding) =
+                    model.lookup(text(node, model.source), scope, node.start_byte())?;
                 return match binding.value {
                     BindingValue::Expr(value) if unparenthesize(value).kind() == kind::CALL => {
                         unparenthesize(value).child_by_field_id(field::FUNCTION.id())

@@ -143,9 +143,13 @@ pub enum CallTarget {
     SelfMethod { class: String, method: String },
     /// An imported name: `module` as written in the import (relative ones keep their dots) and the
     /// attribute path below it (`from pkg import utils; utils.rmtree(...)` → `pkg`, `utils.rmtree`).
-    Imported { module: String, path: Vec<String> },    /// A method called on an instance the function built itself (`helper = GraphHelper(driver)`,
+    Imported { module: String, path: Vec<String> },
+    /// A method called on an instance the function built itself (`helper = GraphHelper(driver)`,
     /// `with GraphHelper(driver) as helper:`, then `helper.wipe()`): the class as a call names it.
-    Instance { class: Box<CallTarget>, method: String },
+    Instance {
+        class: Box<CallTarget>,
+        method: String,
+    },
 }
 
 /// The top-level names that can be the project's own code: calls into anything else (the standard

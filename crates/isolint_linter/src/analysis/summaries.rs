@@ -301,9 +301,9 @@ impl<'a> Summaries<'a> {
                 }
                 for (callee, _) in self.resolve_for_services(file, &call.target) {
                     for op in self.service_summary(callee, 1).iter() {
-                        let seen = out
-                            .iter()
-                            .any(|o| o.call.span == call.span && o.op.op.resource == op.op.resource);
+                        let seen = out.iter().any(|o| {
+                            o.call.span == call.span && o.op.op.resource == op.op.resource
+                        });
                         if !seen {
                             out.push(ServiceOpAtCall {
                                 call,

@@ -124,7 +124,9 @@ const DATABASE_IMAGES: &[(&str, &str)] = &[
 /// The database services of a compose file's `services:` mapping.
 fn read_compose_services(files: &mut ProjectFiles, file: &TextFile, builder: &Builder) {
     for document in &builder.documents {
-        let Node::Mapping(top) = document else { continue };
+        let Node::Mapping(top) = document else {
+            continue;
+        };
         let Some(Node::Mapping(services)) = get(top, "services") else {
             continue;
         };
@@ -135,7 +137,11 @@ fn read_compose_services(files: &mut ProjectFiles, file: &TextFile, builder: &Bu
             let Some(Node::Scalar(image, _)) = get(entries, "image") else {
                 continue;
             };
-            let repository = image.rsplit('/').next().unwrap_or(image).to_ascii_lowercase();
+            let repository = image
+                .rsplit('/')
+                .next()
+                .unwrap_or(image)
+                .to_ascii_lowercase();
             let Some((_, kind)) = DATABASE_IMAGES
                 .iter()
                 .find(|(word, _)| repository.starts_with(word))

@@ -1129,7 +1129,10 @@ fn neo4j(doc: &mut Doc, audit: &Audit) {
     if !n.resources.is_empty() {
         lines.push("**Per-worker databases:** give each xdist worker its own database, named from the `worker_id` fixture (`neo4j_test_gw0`, `neo4j_test_gw1`, ...). `CREATE DATABASE` needs Neo4j Enterprise (multi-database); on Community Edition run one Neo4j container per worker instead (a port per worker), or scope every test's data by a unique label or property and delete only that.".to_string());
     }
-    let compose = audit.setup.as_ref().map_or(&[][..], |s| s.compose.as_slice());
+    let compose = audit
+        .setup
+        .as_ref()
+        .map_or(&[][..], |s| s.compose.as_slice());
     lines.extend(compose_notes(compose));
     lines.push("**Health checks:** every worker connects at start-up; wait for the server with retries (`driver.verify_connectivity()` in the driver fixture) rather than assuming it is ready.".to_string());
     if !n.resources.is_empty() {

@@ -3,8 +3,8 @@
 //! query pass, which reads both languages.)
 
 use super::{quoted, Call, ResourceKind, ServiceOp, WORKER_SUFFIX};
-use isolint_python::query_tokens::Name;
 use isolint_python::model::BindingValue;
+use isolint_python::query_tokens::Name;
 use isolint_python::services::{
     url_database, DATABASE_CALLS, IN_PROCESS_REDIS, REDIS_CLIENT_CONSTRUCTORS, REDIS_KEY_WRITES,
     REDIS_WIPES,

@@ -4,14 +4,14 @@
 //! its kind. ISO603 reads the same operations in session fixtures.
 
 mod callers;
-mod fixture_names;
 mod container;
-mod through_calls;
 mod dagster;
 mod database;
+mod fixture_names;
 mod neo4j;
 mod ports;
 mod subprocess;
+mod through_calls;
 
 mod fixed_container_name;
 mod fixed_database_name;
@@ -21,14 +21,14 @@ mod neo4j_fixed_schema;
 mod neo4j_global_wipe;
 
 pub use callers::attribute_to_callers;
-pub use fixture_names::resolve_fixture_names;
-pub use through_calls::{drop_reached_helper_findings, findings_through_calls};
 pub use fixed_container_name::FixedContainerName;
 pub use fixed_database_name::FixedDatabaseName;
 pub use fixed_port::FixedPort;
+pub use fixture_names::resolve_fixture_names;
 pub use neo4j_fixed_database::Neo4jFixedDatabase;
 pub use neo4j_fixed_schema::Neo4jFixedSchema;
 pub use neo4j_global_wipe::Neo4jGlobalWipe;
+pub use through_calls::{drop_reached_helper_findings, findings_through_calls};
 
 use crate::context::{FileContext, Finding};
 use crate::diagnostic::FixSite;

@@ -9,7 +9,7 @@ use crate::analysis::summaries::ServiceOpAtCall;
 use crate::context::Finding;
 use crate::diagnostic::{FixSite, Related};
 use crate::registry::{Category, RuleMeta, RuleSet};
-use crate::rules::wide_fixture_scope::{SESSION_FIXTURE_PER_WORKER, FIX as PER_WORKER_FIX};
+use crate::rules::wide_fixture_scope::{FIX as PER_WORKER_FIX, SESSION_FIXTURE_PER_WORKER};
 use isolint_python::model::Role;
 use isolint_python::source::Position;
 
