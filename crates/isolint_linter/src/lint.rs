@@ -31,7 +31,7 @@ use isolint_python::source::{LineIndex, Position, Span};
 use isolint_python::syntax::{self, kind_count, kind_id};
 use isolint_python::value::{Root, Value};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -109,6 +109,8 @@ struct Dispatch {
     state_rules: Vec<&'static dyn Rule>,
     /// ISO402 runs: tests' reads of state are collected too.
     state_reads: bool,
+    /// A shared-service rule runs (ISO2xx, ISO603): helpers' operations are summarised.
+    service_rules: bool,
 }
 
 impl Dispatch {
@@ -129,12 +131,18 @@ impl Dispatch {
         let state_reads = state_rules.iter().any(|r| {
             r.meta().code == crate::rules::order_dependency::cross_test_state_flow::META.code
         });
+        let service_rules = rules.enabled().any(|r| {
+            r.meta().category == crate::registry::Category::SharedResourceName
+                || r.meta().code
+                    == crate::rules::wide_fixture_scope::SESSION_FIXTURE_PER_WORKER.code
+        });
         Dispatch {
             by_kind,
             wanted,
             path_rules,
             state_rules,
             state_reads,
+            service_rules,
         }
     }
 }
@@ -925,7 +933,8 @@ fn analyze_file(
         };
     let mut functions = FileFunctions::default();
     let first_party_names = FirstPartyLookup::new(stage.first_party);
-    if !dispatch.path_rules.is_empty() || !dispatch.state_rules.is_empty() {
+    if !dispatch.path_rules.is_empty() || !dispatch.state_rules.is_empty() || dispatch.service_rules
+    {
         let calls = calls::collect_calls(&mut ctx, &first_party_names);
         if !dispatch.path_rules.is_empty() {
             path_effects::collect(&mut ctx);
@@ -976,8 +985,9 @@ fn project_stage(
     options: &LintOptions,
     dispatch: &Dispatch,
 ) -> LintResult {
-    if !dispatch.path_rules.is_empty() || !dispatch.state_rules.is_empty() {
-        let state_writes = add_effects_through_calls(&mut outcomes, &first_party);
+    if !dispatch.path_rules.is_empty() || !dispatch.state_rules.is_empty() || dispatch.service_rules
+    {
+        let state_writes = add_effects_through_calls(&mut outcomes, &first_party, options);
         for (outcome, writes) in outcomes.iter_mut().zip(state_writes) {
             add_state_writes_through_calls(outcome, writes, dispatch);
         }
@@ -1043,6 +1053,7 @@ fn project_stage(
         let tests = &indexes[file_index];
         outcome.suppressions.reset_usage();
         let mut findings = std::mem::take(&mut outcome.findings);
+        crate::rules::shared_resource::resolve_fixture_names(&mut findings, file_index, &project);
         if !dispatch.path_rules.is_empty() {
             let resolved = resolve_effects(
                 &outcome.effects,
@@ -1164,9 +1175,11 @@ fn project_stage(
 /// Binds the effect summaries of the functions test code calls (in the tests tree and the
 /// project's own package) at each call, as path effects of the calling file.
 /// Also returns, per file, the module and class state its test code changes through such calls.
+/// And reports the shared-service operations test code reaches through such calls at the calls.
 fn add_effects_through_calls(
     outcomes: &mut [FileOutcome],
     first_party: &[FileOutcome],
+    options: &LintOptions,
 ) -> Vec<(Vec<state::StateWrite>, Vec<Span>)> {
     let all = || outcomes.iter().chain(first_party.iter());
     let modules: Vec<ModuleFunctions> = all()
@@ -1193,6 +1206,17 @@ fn add_effects_through_calls(
     let state_reads: Vec<Vec<state::StateRead>> = (0..outcomes.len())
         .map(|file| summaries.state_reads_at_calls(file))
         .collect();
+    let mut reached_helpers: HashSet<(String, Position)> = HashSet::new();
+    let service_findings: Vec<Vec<Finding>> = (0..outcomes.len())
+        .map(|file| {
+            crate::rules::shared_resource::findings_through_calls(
+                summaries.service_ops_at_calls(file),
+                &outcomes[file].findings,
+                options.rules,
+                &mut reached_helpers,
+            )
+        })
+        .collect();
     drop(summaries);
     drop(modules);
     for (outcome, (effects, known_calls)) in outcomes.iter_mut().zip(found) {
@@ -1204,6 +1228,16 @@ fn add_effects_through_calls(
     }
     for (outcome, reads) in outcomes.iter_mut().zip(state_reads) {
         outcome.state.reads.extend(reads);
+    }
+    for (outcome, found) in outcomes.iter_mut().zip(service_findings) {
+        let (index, source) = (&outcome.index, &outcome.source);
+        crate::rules::shared_resource::drop_reached_helper_findings(
+            &mut outcome.findings,
+            &outcome.info.display,
+            &reached_helpers,
+            |byte| index.position(source, byte),
+        );
+        outcome.findings.extend(found);
     }
     state_writes
 }

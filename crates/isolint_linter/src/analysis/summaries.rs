@@ -9,8 +9,8 @@
 //! cycles cut and call depth bounded.
 
 use crate::analysis::calls::{
-    ArgFacts, CallFacts, CallTarget, FileFunctions, FunctionFacts, OwnStateRead, OwnStateWrite,
-    Site,
+    ArgFacts, CallFacts, CallTarget, Caller, FileFunctions, FunctionFacts, OwnServiceOp,
+    OwnStateRead, OwnStateWrite, Site,
 };
 use crate::analysis::path_effects::{PathEffect, Through, PATH_METHOD_PREFIX};
 use crate::analysis::state::{absolute_path, shown, Holder, StateRead, StateWrite};
@@ -73,6 +73,14 @@ enum Memo<T> {
     Done(Rc<Vec<T>>),
 }
 
+/// A shared-service operation test code reaches through one of its calls.
+pub struct ServiceOpAtCall<'a> {
+    pub call: &'a CallFacts,
+    pub caller: &'a Caller,
+    /// The operation, at its place inside the helper.
+    pub op: OwnServiceOp,
+}
+
 /// How many state changes one summary carries: a function reaching more is a framework's entry
 /// point, and its first changes already make the point.
 const MAX_STATE_WRITES: usize = 32;
@@ -90,6 +98,7 @@ pub struct Summaries<'a> {
     memo: HashMap<FunctionRef, Memo<SummaryEffect>>,
     state_memo: HashMap<FunctionRef, Memo<OwnStateWrite>>,
     read_memo: HashMap<FunctionRef, Memo<OwnStateRead>>,
+    service_memo: HashMap<FunctionRef, Memo<OwnServiceOp>>,
     opaque_memo: HashMap<FunctionRef, bool>,
 }
 
@@ -129,6 +138,7 @@ impl<'a> Summaries<'a> {
             memo: HashMap::new(),
             state_memo: HashMap::new(),
             read_memo: HashMap::new(),
+            service_memo: HashMap::new(),
             opaque_memo: HashMap::new(),
         }
     }
@@ -351,6 +361,75 @@ impl<'a> Summaries<'a> {
         let reads = Rc::new(reads);
         self.read_memo.insert(r, Memo::Done(reads.clone()));
         reads
+    }
+
+    /// The shared-service operations that the calls of test code in `file` reach inside helpers
+    /// (of the tests tree or the project's package), one per call and resource.
+    pub fn service_ops_at_calls(&mut self, file: usize) -> Vec<ServiceOpAtCall<'a>> {
+        let functions: &'a FileFunctions = self.modules[file].functions;
+        let mut out: Vec<ServiceOpAtCall<'a>> = Vec::new();
+        for function in &functions.functions {
+            let Some(caller) = &function.caller else {
+                continue;
+            };
+            // A helper's own calls travel up through its summary to the tests that call it.
+            if caller.helper.is_some() || caller.talks_to_mocks || caller.guards.fake_filesystem {
+                continue;
+            }
+            for call in &function.calls {
+                let called = last_component(&call.callee);
+                if caller.guards.mocked.iter().any(|m| m == called) {
+                    continue;
+                }
+                for (callee, _) in self.resolve_for_services(file, &call.target) {
+                    for op in self.service_summary(callee, 1).iter() {
+                        let seen = out.iter().any(|o| {
+                            o.call.span == call.span && o.op.op.resource == op.op.resource
+                        });
+                        if !seen {
+                            out.push(ServiceOpAtCall {
+                                call,
+                                caller,
+                                op: op.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The shared-service operations a function performs, itself or through the functions it
+    /// calls (memoised; cycles cut, depth bounded).
+    fn service_summary(&mut self, r: FunctionRef, depth: usize) -> Rc<Vec<OwnServiceOp>> {
+        match self.service_memo.get(&r) {
+            Some(Memo::Done(ops)) => return ops.clone(),
+            Some(Memo::InProgress) => return Rc::new(Vec::new()),
+            None => {}
+        }
+        let facts = self.function(r);
+        // Test code is never called by name; what it reaches is reported at its own calls.
+        if depth > MAX_CALL_DEPTH || facts.caller.as_ref().is_some_and(|c| c.helper.is_none()) {
+            return Rc::new(Vec::new());
+        }
+        self.service_memo.insert(r, Memo::InProgress);
+        let mut ops: Vec<OwnServiceOp> = facts.service_ops.clone();
+        'calls: for call in &facts.calls {
+            for (callee, _) in self.resolve_for_services(r.file, &call.target) {
+                for op in self.service_summary(callee, depth + 1).iter() {
+                    if ops.len() >= MAX_STATE_WRITES {
+                        break 'calls;
+                    }
+                    if !ops.iter().any(|o| o.op.resource == op.op.resource) {
+                        ops.push(op.clone());
+                    }
+                }
+            }
+        }
+        let ops = Rc::new(ops);
+        self.service_memo.insert(r, Memo::Done(ops.clone()));
+        ops
     }
 
     /// The state changes a function of the project's own package makes, itself or through the
@@ -595,6 +674,9 @@ impl<'a> Summaries<'a> {
                 .map(|r| (r, CallKind::Bound))
                 .into_iter()
                 .collect(),
+            // Path and state summaries stay with calls whose receiver is a name or `self`; only
+            // shared-service operations follow methods of instances (`resolve_for_services`).
+            CallTarget::Instance { .. } => Vec::new(),
             CallTarget::Imported { module, path } => {
                 let Some(absolute) = absolute_module(&self.modules[file].package, module) else {
                     return Vec::new();
@@ -617,6 +699,53 @@ impl<'a> Summaries<'a> {
                 }
                 Vec::new()
             }
+        }
+    }
+
+    /// [`Self::resolve`], and methods called on an instance the caller built (`admin.wipe()`).
+    fn resolve_for_services(
+        &self,
+        file: usize,
+        target: &CallTarget,
+    ) -> Vec<(FunctionRef, CallKind)> {
+        match target {
+            CallTarget::Instance { class, method } => self
+                .class_home(file, class)
+                .and_then(|(home, class)| self.method(home, &class, method, 0))
+                .map(|r| (r, CallKind::Bound))
+                .into_iter()
+                .collect(),
+            _ => self.resolve(file, target),
+        }
+    }
+
+    /// The file defining the class a constructor call names, and the class's name.
+    fn class_home(&self, file: usize, target: &CallTarget) -> Option<(usize, String)> {
+        let defines = |file: usize, class: &str| {
+            self.modules[file]
+                .functions
+                .classes
+                .iter()
+                .any(|(name, _)| name == class)
+        };
+        match target {
+            CallTarget::Local(class) => defines(file, class).then(|| (file, class.clone())),
+            CallTarget::Imported { module, path } => {
+                let absolute = absolute_module(&self.modules[file].package, module)?;
+                let (class, parents) = path.split_last()?;
+                let mut name = absolute;
+                for part in parents {
+                    if !name.is_empty() {
+                        name.push('.');
+                    }
+                    name.push_str(part);
+                }
+                self.modules_named(&name)
+                    .iter()
+                    .find(|&&candidate| defines(candidate, class))
+                    .map(|&candidate| (candidate, class.clone()))
+            }
+            _ => None,
         }
     }
 

@@ -173,6 +173,27 @@ pub struct ProjectFiles {
     pub coverage_combines: Vec<Location>,
     pub pytest: PytestSection,
     pub problems: Vec<Problem>,
+    /// Database services of the project's compose files (Neo4j, PostgreSQL, MySQL, Redis).
+    pub compose_services: Vec<ComposeService>,
+}
+
+/// A database service of a compose file, with what decides how it copes with many workers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComposeService {
+    /// `file:line` of the service's name.
+    pub at: String,
+    pub name: String,
+    pub image: String,
+    /// `neo4j`, `postgres`, `mysql`, `redis`.
+    pub kind: &'static str,
+    /// Published ports as written (`"7687:7687"`).
+    pub ports: Vec<String>,
+    /// `interval`, `timeout`, `retries`, `start_period` as written; `None` without a health check.
+    pub healthcheck: Option<Vec<(String, String)>>,
+    /// `NEO4J_AUTH` given (its value is never read into the report: it holds a password).
+    pub auth_set: bool,
+    /// Enterprise edition (`neo4j:5-enterprise`, or the licence variable set): many databases.
+    pub enterprise: bool,
 }
 
 /// Files whose lines can be located and shown.

@@ -3,7 +3,7 @@
 //! `before_script`, `after_script`, `command` and `entrypoint`, and `PYTEST_ADDOPTS` in any
 //! environment mapping.
 
-use super::{Invocation, Origin, Problem, ProjectFiles, TextFile, Word};
+use super::{ComposeService, Invocation, Origin, Problem, ProjectFiles, TextFile, Word};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
@@ -105,7 +105,112 @@ pub(super) fn read(files: &mut ProjectFiles, origin: Origin, file: &TextFile) {
             return;
         }
     };
+    if origin == Origin::Compose {
+        read_compose_services(files, file, &builder);
+    }
     read_documents(files, origin, file, builder);
+}
+
+/// Images of database services, by the words their name contains.
+const DATABASE_IMAGES: &[(&str, &str)] = &[
+    ("neo4j", "neo4j"),
+    ("postgres", "postgres"),
+    ("postgis", "postgres"),
+    ("mysql", "mysql"),
+    ("mariadb", "mysql"),
+    ("redis", "redis"),
+];
+
+/// The database services of a compose file's `services:` mapping.
+fn read_compose_services(files: &mut ProjectFiles, file: &TextFile, builder: &Builder) {
+    for document in &builder.documents {
+        let Node::Mapping(top) = document else {
+            continue;
+        };
+        let Some(Node::Mapping(services)) = get(top, "services") else {
+            continue;
+        };
+        for (name, service) in services {
+            let (Node::Scalar(name, line), Node::Mapping(entries)) = (name, service) else {
+                continue;
+            };
+            let Some(Node::Scalar(image, _)) = get(entries, "image") else {
+                continue;
+            };
+            let repository = image
+                .rsplit('/')
+                .next()
+                .unwrap_or(image)
+                .to_ascii_lowercase();
+            let Some((_, kind)) = DATABASE_IMAGES
+                .iter()
+                .find(|(word, _)| repository.starts_with(word))
+            else {
+                continue;
+            };
+            let ports = match get(entries, "ports") {
+                Some(Node::Sequence(items)) => items
+                    .iter()
+                    .filter_map(|p| match p {
+                        Node::Scalar(text, _) => Some(text.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let healthcheck = match get(entries, "healthcheck") {
+                Some(Node::Mapping(check)) => Some(
+                    ["interval", "timeout", "retries", "start_period"]
+                        .iter()
+                        .filter_map(|key| match get(check, key) {
+                            Some(Node::Scalar(value, _)) => Some((key.to_string(), value.clone())),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            };
+            let environment = environment(entries);
+            files.compose_services.push(ComposeService {
+                at: format!("{}:{line}", file.display),
+                name: name.clone(),
+                image: image.clone(),
+                kind,
+                ports,
+                healthcheck,
+                auth_set: environment.iter().any(|(k, _)| k == "NEO4J_AUTH"),
+                enterprise: repository.contains("enterprise")
+                    || environment
+                        .iter()
+                        .any(|(k, _)| k == "NEO4J_ACCEPT_LICENSE_AGREEMENT"),
+            });
+        }
+    }
+}
+
+/// A service's environment, as a mapping or as a list of `NAME=value`.
+fn environment(entries: &[(Node, Node)]) -> Vec<(String, String)> {
+    match get(entries, "environment") {
+        Some(Node::Mapping(pairs)) => pairs
+            .iter()
+            .filter_map(|(k, v)| match (k, v) {
+                (Node::Scalar(k, _), Node::Scalar(v, _)) => Some((k.clone(), v.clone())),
+                (Node::Scalar(k, _), _) => Some((k.clone(), String::new())),
+                _ => None,
+            })
+            .collect(),
+        Some(Node::Sequence(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Node::Scalar(text, _) => {
+                    let (k, v) = text.split_once('=').unwrap_or((text, ""));
+                    Some((k.to_string(), v.to_string()))
+                }
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn yaml_problem(file: &TextFile, error: &yaml_rust2::ScanError) -> Problem {

@@ -1265,6 +1265,11 @@ fn neo4j(doc: &mut Doc, audit: &Audit) {
     if !n.resources.is_empty() {
         lines.push("**Per-worker databases:** give each xdist worker its own database, named from the `worker_id` fixture (`neo4j_test_gw0`, `neo4j_test_gw1`, ...). `CREATE DATABASE` needs Neo4j Enterprise (multi-database); on Community Edition run one Neo4j container per worker instead (a port per worker), or scope every test's data by a unique label or property and delete only that.".to_string());
     }
+    let compose = audit
+        .setup
+        .as_ref()
+        .map_or(&[][..], |s| s.compose.as_slice());
+    lines.extend(compose_notes(compose));
     lines.push("**Health checks:** every worker connects at start-up; wait for the server with retries (`driver.verify_connectivity()` in the driver fixture) rather than assuming it is ready.".to_string());
     if !n.resources.is_empty() {
         let wipes = n.resources.iter().any(|r| r.name == "graph");
@@ -1363,6 +1368,78 @@ fn neo4j_inventory(items: &[Neo4jItem]) -> Vec<String> {
         lines.push(format!("**DBMS users and roles:** {}", parts.join("; ")));
     }
     lines
+}
+
+/// The compose files' database services: how each is checked for health and published, and what
+/// `-n auto` changes (every worker connects at once, and Community Edition has one database).
+fn compose_notes(services: &[isolint_python::project_files::ComposeService]) -> Vec<String> {
+    services
+        .iter()
+        .map(|s| {
+            let ports = if s.ports.is_empty() {
+                "no published port".to_string()
+            } else {
+                let shown: Vec<String> = s.ports.iter().map(|p| code(p, false)).collect();
+                format!("ports {}", shown.join(", "))
+            };
+            let probe = match s.kind {
+                "neo4j" => "`wget` on port 7474 or `cypher-shell \"RETURN 1\"`",
+                "postgres" => "`pg_isready`",
+                "mysql" => "`mysqladmin ping`",
+                _ => "`redis-cli ping`",
+            };
+            let setting = |key: &str| {
+                s.healthcheck
+                    .iter()
+                    .flatten()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+            };
+            let mut notes = Vec::new();
+            match &s.healthcheck {
+                None => notes.push(format!(
+                    "no health check, so `depends_on: condition: service_healthy` cannot wait for it and workers may connect before it answers: add one ({probe})"
+                )),
+                Some(settings) => {
+                    let shown: Vec<String> = settings
+                        .iter()
+                        .map(|(k, v)| code(&format!("{k}: {v}"), false))
+                        .collect();
+                    notes.push(if shown.is_empty() {
+                        "a health check with Docker's default timing".to_string()
+                    } else {
+                        format!("health check {}", shown.join(", "))
+                    });
+                    if s.kind == "neo4j" && setting("start_period").is_none() {
+                        notes.push("no `start_period`: checks that fail while Neo4j starts (often 10 to 30 s) use up `retries`; set `start_period: 30s`".to_string());
+                    }
+                }
+            }
+            if s.kind == "neo4j" {
+                notes.push(if s.enterprise {
+                    "Enterprise edition: a database per worker (`CREATE DATABASE test_gw0`, ...) is possible".to_string()
+                } else {
+                    "Community edition has one user database: per-worker databases need Enterprise, so scope each test's data by a per-worker label, or run one container per worker (a port per worker, from `PYTEST_XDIST_WORKER`)".to_string()
+                });
+                if !s.auth_set {
+                    notes.push("`NEO4J_AUTH` is not set: the image's default password must be changed at first login, and every worker's connection fails until it is".to_string());
+                }
+                notes.push("under `-n auto` every worker's driver fixture connects at start-up: retry `verify_connectivity()` for longer than the service takes to become healthy".to_string());
+            } else if s.kind == "redis" {
+                notes.push("every worker shares its 16 databases: give each worker its own `db=` (from `PYTEST_XDIST_WORKER`) or key prefix".to_string());
+            } else {
+                notes.push("every worker shares its databases: create one per worker (a `worker_id` suffix), as pytest-django does".to_string());
+            }
+            format!(
+                "**Compose service {}** ({}, {}, {}): {}.",
+                code(&s.name, false),
+                code(&s.image, false),
+                s.at,
+                ports,
+                notes.join("; ")
+            )
+        })
+        .collect()
 }
 
 /// What the drivers the suite creates mean for connections under `-n auto`.

@@ -40,6 +40,9 @@ pub struct ParallelSetup {
     pub settings: SettingsFile,
     /// The existing `addopts`, as written.
     pub addopts: Option<Sourced>,
+    /// Database services of the compose files, for the Neo4j section's health-check advice.
+    #[serde(skip)]
+    pub compose: Vec<isolint_python::project_files::ComposeService>,
 }
 
 fn place(at: &Location) -> String {
@@ -103,6 +106,7 @@ impl ParallelSetup {
             }),
             dist,
             workers,
+            compose: files.compose_services.clone(),
             settings,
             addopts: addopts.map(|a| Sourced {
                 value: a
@@ -330,6 +334,7 @@ mod tests {
             workers: workers.iter().map(|w| sourced(w)).collect(),
             settings: SettingsFile::Pyproject("pyproject.toml".into()),
             addopts: addopts.map(sourced),
+            compose: Vec::new(),
         }
     }
 

@@ -7,9 +7,11 @@ mod callers;
 mod container;
 mod dagster;
 mod database;
+mod fixture_names;
 mod neo4j;
 mod ports;
 mod subprocess;
+mod through_calls;
 
 mod fixed_container_name;
 mod fixed_database_name;
@@ -22,9 +24,11 @@ pub use callers::attribute_to_callers;
 pub use fixed_container_name::FixedContainerName;
 pub use fixed_database_name::FixedDatabaseName;
 pub use fixed_port::FixedPort;
+pub use fixture_names::resolve_fixture_names;
 pub use neo4j_fixed_database::Neo4jFixedDatabase;
 pub use neo4j_fixed_schema::Neo4jFixedSchema;
 pub use neo4j_global_wipe::Neo4jGlobalWipe;
+pub use through_calls::{drop_reached_helper_findings, findings_through_calls};
 
 use crate::context::{FileContext, Finding};
 use crate::diagnostic::FixSite;
@@ -41,8 +45,8 @@ use isolint_python::value::{Root, Value};
 use tree_sitter::Node;
 
 /// Which rule an operation belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ResourceKind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ResourceKind {
     Neo4jDatabase,
     Neo4jWipe,
     Neo4jSchema,
@@ -52,8 +56,8 @@ pub(crate) enum ResourceKind {
 }
 
 /// One thing a call does to a service under a name every worker shares.
-#[derive(Debug, Clone)]
-pub(crate) struct ServiceOp {
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ServiceOp {
     pub kind: ResourceKind,
     /// `neo4j:db/movies`, `neo4j:graph`, `port:8080`, `container:neo4j-test`, ...
     pub resource: String,
@@ -105,6 +109,34 @@ pub(crate) fn operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<F
     found
 }
 
+/// The shared-service operations each helper of the file performs at its own calls (not through
+/// other helpers: the summaries compose those), for the effect summaries to carry to the test
+/// code that calls it.
+pub(crate) fn helper_operations(ctx: &mut FileContext) -> Vec<(ScopeId, Span, ServiceOp)> {
+    let model = ctx.model;
+    let mut found = Vec::new();
+    for (scope_id, scope) in model.scopes.iter().enumerate() {
+        if scope.calls.is_empty() {
+            continue;
+        }
+        let function = model.owner(scope_id);
+        let owner = &model.scopes[function];
+        if owner.kind != ScopeKind::Function
+            || !matches!(owner.role, Role::Helper | Role::ContextManager)
+        {
+            continue;
+        }
+        for call in &scope.calls {
+            for op in cached_operations(*call, scope_id, ctx) {
+                if op.inside.is_none() {
+                    found.push((function, Span::of(*call), op.op));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// Whether a call can be one the classifiers know, by its callee's text alone.
 fn may_matter(call: Node, ctx: &FileContext) -> bool {
     call.child_by_field_id(field::FUNCTION.id())
@@ -128,7 +160,7 @@ fn may_use_services(last: &str) -> bool {
 /// Whether a function works against test doubles: it takes a parameter annotated as a mock or
 /// named for one (`driver: MagicMock`, `mock_neo4j_driver`), or is decorated with `patch(...)`.
 /// Queries it runs reach no server.
-fn talks_to_mocks(function: ScopeId, ctx: &FileContext) -> bool {
+pub(crate) fn talks_to_mocks(function: ScopeId, ctx: &FileContext) -> bool {
     let model = ctx.model;
     let scope = &model.scopes[function];
     if scope.kind != ScopeKind::Function {
@@ -270,6 +302,18 @@ pub(crate) fn address_port(call: &Call, address: Node) -> Option<i64> {
     fixed_port(&call.value(items.next()?))
 }
 
+/// Who does an operation, for the message: "test `t`", "fixture `f`", "method `C.m`".
+pub(crate) fn doer(owner: &crate::context::Owner) -> String {
+    match owner.role {
+        Role::Module | Role::ClassBody => "module-level code".to_string(),
+        Role::Hook => format!("hook `{}`", owner.function),
+        Role::Helper if !owner.classes.is_empty() => {
+            format!("method `{}.{}`", owner.classes.join("."), owner.function)
+        }
+        _ => actor(owner),
+    }
+}
+
 /// The finding of a shared-service operation at a call.
 pub(crate) fn finding(
     rule: &'static RuleMeta,
@@ -279,14 +323,7 @@ pub(crate) fn finding(
     found: FoundOp,
 ) -> Finding {
     let (_, owner) = ctx.owner_of(scope);
-    let doer = match owner.role {
-        Role::Module | Role::ClassBody => "module-level code".to_string(),
-        Role::Hook => format!("hook `{}`", owner.function),
-        Role::Helper if !owner.classes.is_empty() => {
-            format!("method `{}.{}`", owner.classes.join("."), owner.function)
-        }
-        _ => actor(&owner),
-    };
+    let doer = doer(&owner);
     let mut related = Vec::new();
     let (message, site) = match &found.inside {
         Some((span, helper)) => {

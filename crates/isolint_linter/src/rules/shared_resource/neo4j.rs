@@ -9,6 +9,12 @@ use isolint_python::services::{
     NEO4J_SYSTEM_DATABASE, NEO4J_WIPE_CALLS, PER_WORKER_TEST_DATABASES, QUERY_METHODS,
 };
 use isolint_python::sql;
+use isolint_python::value::{Root, Text, Value};
+
+/// The resource of a database named by a fixture's value, until the project stage knows the value.
+pub(crate) const NAMED_BY_FIXTURE: &str = "neo4j:db/@fixture:";
+/// Where the fixture's value goes in the message, once known.
+pub(crate) const FIXTURE_VALUE: &str = "\u{1}";
 
 pub(super) fn operations(call: &Call, ops: &mut Vec<ServiceOp>) {
     queries(call, ops);
@@ -204,6 +210,16 @@ fn database_choice(call: &Call, ops: &mut Vec<ServiceOp>) {
         } else {
             args.keyword(keyword)
         };
+        if let Some(fixture) = node.and_then(|n| fixture_value_of(call, n)) {
+            ops.push(ServiceOp {
+                kind: ResourceKind::Neo4jDatabase,
+                resource: format!("{NAMED_BY_FIXTURE}{fixture}"),
+                what: format!("opens the fixed Neo4j database {} (the value of fixture `{fixture}`), shared by every worker", quoted(FIXTURE_VALUE)),
+                fix: format!("return the name from the environment in fixture `{fixture}`, or {WORKER_SUFFIX} there (one database per worker needs Enterprise; on Community run one Neo4j per worker or scope the data by a per-worker label)"),
+                connects_only: true,
+            });
+            continue;
+        }
         if let Some(Name::Fixed(database)) = node.map(|n| call.name(n)).filter(|n| {
             n.fixed()
                 .is_none_or(|d| d != NEO4J_SYSTEM_DATABASE && d != NEO4J_DEFAULT_DATABASE)
@@ -216,6 +232,18 @@ fn database_choice(call: &Call, ops: &mut Vec<ServiceOp>) {
                 connects_only: true,
             });
         }
+    }
+}
+
+/// The fixture whose value an argument is, as it is (`database=db_name` in a test taking `db_name`).
+fn fixture_value_of(call: &Call, node: tree_sitter::Node) -> Option<String> {
+    match call.value(node) {
+        Value::Text(Text {
+            root: Root::Fixture(name),
+            text,
+            ..
+        }) if text.is_empty() => Some(name),
+        _ => None,
     }
 }
 

@@ -7,6 +7,9 @@ mod shared_mutable_fixture;
 mod shared_value;
 
 pub use session_fixture_per_worker::SessionFixturePerWorker;
+pub(crate) use session_fixture_per_worker::{
+    aware_of_workers, FIX, META as SESSION_FIXTURE_PER_WORKER,
+};
 pub use shared_connection_without_reset::SharedConnectionWithoutReset;
 pub use shared_mutable_fixture::SharedMutableFixture;
 pub use shared_value::{fixture_writes, resets, shared_value, unreset_writes, UnresetWrite};

@@ -12,7 +12,7 @@ use tree_sitter::Node;
 /// a shared database, as if it ran once per run: under xdist it runs once per worker.
 pub struct SessionFixturePerWorker;
 
-static META: RuleMeta = RuleMeta {
+pub(crate) static META: RuleMeta = RuleMeta {
     code: "ISO603",
     name: "session-fixture-per-worker",
     category: Category::WideFixtureScope,
@@ -22,6 +22,9 @@ static META: RuleMeta = RuleMeta {
     summary: "A session fixture sets up a shared resource as if it ran once per run",
     doc: include_str!("../../../../../rules/ISO603-session-fixture-per-worker.md"),
 };
+
+/// What ISO603 asks for, wherever the fixture's work happens.
+pub(crate) const FIX: &str = "name what it creates per worker (take the `worker_id` fixture), or do the once-per-run work behind a file lock under `tmp_path_factory.getbasetemp().parent` as the pytest-xdist docs show";
 
 /// Parameters that show the fixture already knows it runs once per worker.
 const PER_WORKER_PARAMETERS: &[&str] = &["worker_id", "testrun_uid"];
@@ -69,7 +72,7 @@ impl Rule for SessionFixturePerWorker {
                 message: format!(
                     "session fixture `{name}` runs once per xdist worker, not once per run, and {what}"
                 ),
-                fix: "name what it creates per worker (take the `worker_id` fixture), or do the once-per-run work behind a file lock under `tmp_path_factory.getbasetemp().parent` as the pytest-xdist docs show".to_string(),
+                fix: FIX.to_string(),
                 owner: owner.clone(),
                 related: Vec::new(),
                 related_elsewhere: Vec::new(),
@@ -82,7 +85,7 @@ impl Rule for SessionFixturePerWorker {
 }
 
 /// The fixture takes `worker_id`/`testrun_uid`, or takes a file lock: it was written for xdist.
-fn aware_of_workers(fixture: ScopeId, ctx: &FileContext) -> bool {
+pub(crate) fn aware_of_workers(fixture: ScopeId, ctx: &FileContext) -> bool {
     let model = ctx.model;
     model.scopes[fixture]
         .parameters()
