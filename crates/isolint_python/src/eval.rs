@@ -1038,6 +1038,15 @@ mod tests {
             text_of(&probe("def f(x):\n    probe = f'{x}/a'\n")),
             Some((Root::Param(_), _))
         ));
+        // A suffix on the value's own name is not a path under it.
+        assert_eq!(
+            probe("def f(x):\n    probe = f'{x}.json'\n"),
+            Value::Unknown
+        );
+        assert_eq!(
+            probe("def test_x(template_name):\n    probe = f'{template_name}.json'\n"),
+            Value::Unknown
+        );
         let v = probe("import os\ndef f():\n    probe = os.path.expanduser('~/.cache/app')\n");
         assert_eq!(text_of(&v), Some((Root::Home, ".cache/app".into())));
         let v = probe(

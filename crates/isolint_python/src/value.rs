@@ -185,6 +185,16 @@ impl Value {
     pub fn concat(self, other: Value) -> Value {
         match (self, other) {
             (Value::Unique(source), _) | (_, Value::Unique(source)) => Value::Unique(source),
+            // A suffix on a folder's own name (`f"{template_name}.json"` with a fixture's value)
+            // is no path under it, and the folder's name is not known here.
+            (Value::Text(left), Value::Text(right))
+                if left.root != Root::Literal
+                    && left.text.is_empty()
+                    && !right.text.is_empty()
+                    && !right.text.starts_with('/') =>
+            {
+                Value::Unknown
+            }
             (Value::Text(mut left), Value::Text(right)) if right.root == Root::Literal => {
                 left.text.push_str(&right.text);
                 left.origin = left.origin.or(right.origin);
