@@ -229,14 +229,8 @@ pub fn unparenthesize(mut node: Node) -> Node {
     node
 }
 
-/// The context expressions of the `with` statements around a node (`with A() as a, B():` gives
-/// `A()` and `B()`), innermost first, stopping at the enclosing function or lambda.
-pub fn enclosing_with_contexts(node: Node) -> Vec<Node> {
-    with_contexts_among(std::iter::successors(node.parent(), |n| n.parent()))
-}
-
-/// The context expressions of the `with` statements among a node's ancestors (innermost first),
-/// up to the first function or lambda.
+/// The context expressions of the `with` statements among a node's ancestors (`with A() as a,
+/// B():` gives `A()` and `B()`), innermost first, up to the first function or lambda.
 pub fn with_contexts_among<'t>(ancestors: impl Iterator<Item = Node<'t>>) -> Vec<Node<'t>> {
     let mut contexts = Vec::new();
     for ancestor in ancestors {
