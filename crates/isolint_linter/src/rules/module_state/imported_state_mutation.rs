@@ -1,9 +1,8 @@
-use super::{leaks, who, write_finding};
+use super::{leaks, who, write_finding, StateWriteRule};
 use crate::analysis::state::{shown, Holder, StateWrite};
 use crate::context::{FileInfo, Finding};
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
-use crate::rules::Rule;
 
 /// ISO306: test code changes an imported module's or class's state and does not restore it.
 pub struct ImportedStateMutation;
@@ -19,29 +18,12 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../../../../rules/ISO306-imported-state-mutation.md"),
 };
 
-impl Rule for ImportedStateMutation {
+impl StateWriteRule for ImportedStateMutation {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn node_kinds(&self) -> &'static [&'static str] {
-        crate::analysis::state::WRITE_KINDS
-    }
-
-    fn uses_state(&self) -> bool {
-        true
-    }
-
-    fn holds_in_project(&self, finding: &Finding, project: &crate::rules::ProjectView) -> bool {
-        crate::rules::module_state::not_reset(finding, project)
-    }
-
-    fn check_state_write(
-        &self,
-        write: &StateWrite,
-        file: &FileInfo,
-        _module: &str,
-    ) -> Option<Finding> {
+    fn check(&self, write: &StateWrite, file: &FileInfo, _module: &str) -> Option<Finding> {
         if write.holder != Holder::Imported || !leaks(write, file) {
             return None;
         }

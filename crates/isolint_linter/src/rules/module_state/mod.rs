@@ -16,10 +16,67 @@ pub use imported_state_mutation::ImportedStateMutation;
 pub use mutable_class_state::MutableClassState;
 pub use mutable_module_global::MutableModuleGlobal;
 
-use crate::analysis::state::{shown, StateWrite};
-use crate::context::{FileInfo, Finding};
+use crate::analysis::state::{shown, StateWrite, WRITE_KINDS};
+use crate::context::{FileContext, FileInfo, Finding};
 use crate::registry::RuleMeta;
+use crate::rules::{ProjectView, Rule};
 use isolint_python::model::Role;
+
+/// A rule that judges each change to module or class state (ISO301–ISO303, ISO306). Its findings
+/// stand unless a fixture of the project resets the key (`not_reset`); the blanket [`Rule`] impl
+/// below wires it to the state analysis.
+pub(crate) trait StateWriteRule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// The finding for one change, if this rule reports it.
+    fn check(&self, write: &StateWrite, file: &FileInfo, module: &str) -> Option<Finding>;
+
+    /// The machine-applicable fix of the finding `check` made, while the tree is alive.
+    fn fix(
+        &self,
+        _write: &StateWrite,
+        _ctx: &FileContext,
+        _module: &str,
+    ) -> Option<crate::fix::Fix> {
+        None
+    }
+}
+
+impl<T: StateWriteRule> Rule for T {
+    fn meta(&self) -> &'static RuleMeta {
+        StateWriteRule::meta(self)
+    }
+
+    fn node_kinds(&self) -> &'static [&'static str] {
+        WRITE_KINDS
+    }
+
+    fn uses_state(&self) -> bool {
+        true
+    }
+
+    fn check_state_write(
+        &self,
+        write: &StateWrite,
+        file: &FileInfo,
+        module: &str,
+    ) -> Option<Finding> {
+        self.check(write, file, module)
+    }
+
+    fn fix_state_write(
+        &self,
+        write: &StateWrite,
+        ctx: &FileContext,
+        module: &str,
+    ) -> Option<crate::fix::Fix> {
+        self.fix(write, ctx, module)
+    }
+
+    fn holds_in_project(&self, finding: &Finding, project: &ProjectView) -> bool {
+        not_reset(finding, project)
+    }
+}
 
 /// Whether a write is test code's own change that outlives the test: unrestored, in a test, a
 /// fixture, setup or a helper the tests call (a teardown puts things back).

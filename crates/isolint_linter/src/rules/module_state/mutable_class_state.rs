@@ -1,9 +1,8 @@
-use super::{leaks, short, who, write_finding};
+use super::{leaks, short, who, write_finding, StateWriteRule};
 use crate::analysis::state::{Holder, StateWrite};
 use crate::context::{FileInfo, Finding};
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
-use crate::rules::Rule;
 
 /// ISO303: an attribute of a test class (shared by its tests) changed by a test method.
 pub struct MutableClassState;
@@ -19,29 +18,12 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../../../../rules/ISO303-mutable-class-state.md"),
 };
 
-impl Rule for MutableClassState {
+impl StateWriteRule for MutableClassState {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn node_kinds(&self) -> &'static [&'static str] {
-        crate::analysis::state::WRITE_KINDS
-    }
-
-    fn uses_state(&self) -> bool {
-        true
-    }
-
-    fn holds_in_project(&self, finding: &Finding, project: &crate::rules::ProjectView) -> bool {
-        crate::rules::module_state::not_reset(finding, project)
-    }
-
-    fn check_state_write(
-        &self,
-        write: &StateWrite,
-        file: &FileInfo,
-        module: &str,
-    ) -> Option<Finding> {
+    fn check(&self, write: &StateWrite, file: &FileInfo, module: &str) -> Option<Finding> {
         if write.holder != Holder::TestClass || !leaks(write, file) {
             return None;
         }

@@ -1,9 +1,8 @@
-use super::{leaks, short, who, write_finding};
+use super::{leaks, short, who, write_finding, StateWriteRule};
 use crate::analysis::state::{Holder, StateWrite};
 use crate::context::{FileContext, FileInfo, Finding};
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
-use crate::rules::Rule;
 
 /// ISO301: a module-level mutable object of a test module or conftest changed by test code.
 pub struct MutableModuleGlobal;
@@ -19,29 +18,12 @@ static META: RuleMeta = RuleMeta {
     doc: include_str!("../../../../../rules/ISO301-mutable-module-global.md"),
 };
 
-impl Rule for MutableModuleGlobal {
+impl StateWriteRule for MutableModuleGlobal {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
-    fn node_kinds(&self) -> &'static [&'static str] {
-        crate::analysis::state::WRITE_KINDS
-    }
-
-    fn uses_state(&self) -> bool {
-        true
-    }
-
-    fn holds_in_project(&self, finding: &Finding, project: &crate::rules::ProjectView) -> bool {
-        crate::rules::module_state::not_reset(finding, project)
-    }
-
-    fn check_state_write(
-        &self,
-        write: &StateWrite,
-        file: &FileInfo,
-        module: &str,
-    ) -> Option<Finding> {
+    fn check(&self, write: &StateWrite, file: &FileInfo, module: &str) -> Option<Finding> {
         if write.holder != Holder::ModuleObject || !leaks(write, file) {
             return None;
         }
@@ -66,12 +48,7 @@ impl Rule for MutableModuleGlobal {
     /// Unsafe: the module-level literal becomes a function-scoped fixture of the same name that
     /// every test using it takes, so each test starts from a fresh value. Tests that relied on
     /// what an earlier test left behind change meaning, which is the point but not a safe edit.
-    fn fix_state_write(
-        &self,
-        write: &StateWrite,
-        ctx: &FileContext,
-        module: &str,
-    ) -> Option<crate::fix::Fix> {
+    fn fix(&self, write: &StateWrite, ctx: &FileContext, module: &str) -> Option<crate::fix::Fix> {
         let own = write
             .path
             .strip_prefix(module)
