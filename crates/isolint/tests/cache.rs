@@ -46,6 +46,13 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
 }
 
+/// The concise findings of `tests/` (quiet), with `extra` arguments.
+fn concise_findings(dir: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["tests/", "--output-format", "concise", "--quiet"];
+    args.extend(extra);
+    stdout(&run(dir, &args))
+}
+
 fn write(root: &Path, path: &str, text: &str) {
     let full = root.join(path);
     std::fs::create_dir_all(full.parent().expect("a parent")).expect("folders");
@@ -266,11 +273,7 @@ fn a_changed_setting_is_seen() {
         "tests/check_export.py",
         "import mylib\n\n\ndef test_export():\n    mylib.save(\"/tmp/report.csv\")\n    open(\"/tmp/out.txt\", \"w\")\n",
     );
-    let concise = |extra: &[&str]| {
-        let mut args = vec!["tests/", "--output-format", "concise", "--quiet"];
-        args.extend(extra);
-        stdout(&run(dir, &args))
-    };
+    let concise = |extra: &[&str]| concise_findings(dir, extra);
     assert_eq!(
         concise(&[]),
         "",
@@ -466,11 +469,7 @@ fn project_stage_settings_are_seen() {
         "tests/test_out.py",
         "def test_writes():\n    open(\"/tmp/out.txt\", \"w\")  # isolint: ignore[ISO501]\n",
     );
-    let concise = |extra: &[&str]| {
-        let mut args = vec!["tests/", "--output-format", "concise", "--quiet"];
-        args.extend(extra);
-        stdout(&run(dir, &args))
-    };
+    let concise = |extra: &[&str]| concise_findings(dir, extra);
     let found = concise(&[]);
     assert!(found.contains("test_out.py:2:5: ISO101"), "{found}");
     assert_eq!(concise(&[]), found, "warm");
