@@ -47,6 +47,20 @@ pub struct Owner {
 }
 
 impl Owner {
+    /// The owner of a finding the project stage reports in a test.
+    pub fn of_test(test: &isolint_python::project::TestFacts) -> Owner {
+        Owner {
+            role: Role::Test,
+            function: test.name.clone(),
+            classes: test.classes.clone(),
+            test: Some(test.node_id.clone()),
+            fixture: None,
+            fixture_scope: None,
+            fixture_autouse: false,
+            unittest: test.unittest,
+        }
+    }
+
     pub fn site(&self) -> FixSite {
         match self.role {
             Role::Test => FixSite::Test,

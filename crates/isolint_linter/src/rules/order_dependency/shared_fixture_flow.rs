@@ -8,7 +8,6 @@ use crate::context::{Finding, Owner};
 use crate::diagnostic::{FixSite, Related};
 use crate::rules::order_dependency::cross_test_state_flow::META;
 use crate::rules::wide_fixture_scope::unreset_writes;
-use isolint_python::model::Role;
 use isolint_python::project::{FixtureRef, Project, SharedValue, TestFacts};
 use isolint_python::source::{LineIndex, Position, Span};
 use std::collections::{BTreeMap, BTreeSet};
@@ -119,16 +118,7 @@ fn victim_finding(
             if names.len() > 1 { "change" } else { "changes" }
         ),
         fix: format!("give `{fixture}` function scope, hand each test a fresh copy, or reset it in an autouse function fixture"),
-        owner: Owner {
-            role: Role::Test,
-            function: test.name.clone(),
-            classes: test.classes.clone(),
-            test: Some(test.node_id.clone()),
-            fixture: None,
-            fixture_scope: None,
-            fixture_autouse: false,
-            unittest: test.unittest,
-        },
+        owner: Owner::of_test(test),
         related: Vec::new(),
         related_elsewhere: polluters
             .iter()

@@ -9,7 +9,7 @@ use isolint_python::knowledge::{
     changes_in_place, last_component, CONNECTION_FACTORIES, CONNECTION_WRITE_METHODS,
     CONNECTION_WRITE_WORDS, IMMUTABLE_CLASSES, MUTABLE_FACTORIES, RESET_METHODS,
 };
-use isolint_python::model::{BindingValue, FileModel, Role, ScopeId};
+use isolint_python::model::{BindingValue, FileModel, ScopeId};
 use isolint_python::project::{FileFacts, FixtureRef, FixtureWrite, Project, SharedValue};
 use isolint_python::source::Span;
 use isolint_python::syntax::{field, kind, named_children, text, unparenthesize};
@@ -339,16 +339,7 @@ pub fn findings(
             span: write.span,
             message,
             fix,
-            owner: Owner {
-                role: Role::Test,
-                function: test.name.clone(),
-                classes: test.classes.clone(),
-                test: Some(test.node_id.clone()),
-                fixture: None,
-                fixture_scope: None,
-                fixture_autouse: false,
-                unittest: test.unittest,
-            },
+            owner: Owner::of_test(test),
             related: Vec::new(),
             related_elsewhere: vec![Related {
                 file: defined_in.display.clone(),
