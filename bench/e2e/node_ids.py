@@ -1,20 +1,13 @@
 """Comparing pytest node ids that may come from different rootdirs (shared by xdist_groups.py and
-compare.py)."""
+compare.py): the plugin's own matcher, so the bench judges groups the way the plugin applies them."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 
-def split_node_id(node_id: str) -> tuple[list[str], str, str | None]:
-    """`a/tests/t.py::C::f[x]` -> (['a', 'tests', 't.py'], 'C::f', 'x')."""
-    path, _, rest = node_id.partition("::")
-    params = None
-    if rest.endswith("]") and "[" in rest:
-        rest, _, params = rest[:-1].partition("[")
-    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
-    return parts, rest, params
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
 
+from pytest_isolint.groups import same_file, split_node_id  # noqa: E402
 
-def same_file(a: list[str], b: list[str]) -> bool:
-    """One path is a suffix of the other, component by component."""
-    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-    return bool(shorter) and longer[len(longer) - len(shorter) :] == shorter
+__all__ = ["same_file", "split_node_id"]
