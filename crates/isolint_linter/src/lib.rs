@@ -15,6 +15,7 @@ pub mod first_party;
 pub mod fix;
 pub mod lint;
 mod neo4j_facts;
+mod neo4j_waits;
 pub mod registry;
 pub mod rules;
 mod run_cache;

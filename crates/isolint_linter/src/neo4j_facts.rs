@@ -1,6 +1,6 @@
 //! The Neo4j inventory of a file for the audit: drivers (where created, URI, pool settings),
 //! databases chosen (fixed or read from the environment), labels written, schema objects and users
-//! created. Findings say what is wrong; this says what is there, the safe uses included.
+//! created, waits for the server (`neo4j_waits`). Findings say what is wrong; this says what is there, the safe uses included.
 
 use isolint_python::cypher::{self, CypherOp, SchemaAction};
 use isolint_python::eval::Evaluator;
@@ -180,6 +180,9 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
             }
         }
     }
+    facts.extend(crate::neo4j_waits::extract(model, eval, index, |scope| {
+        owner(model, scope)
+    }));
     facts.sort();
     facts.dedup();
     facts

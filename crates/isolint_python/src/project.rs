@@ -60,6 +60,9 @@ pub enum Neo4jFactKind {
     Label,
     Schema,
     User,
+    /// A loop or retry decorator that waits for the server; `settings` hold `how`, `probe`,
+    /// `attempts`, `delay`, `total` (seconds) and `called by` when known.
+    Wait,
 }
 
 /// One marker written in a file, for the configuration rules (grouping, registration).

@@ -224,7 +224,6 @@ pub const NEO4J_DRIVER_SETTINGS: &[&str] = &[
     "max_transaction_retry_time",
 ];
 
-/// Calls that create a Neo4j driver (one per test multiplies connections by tests and workers).
 /// neomodel's node base classes: a subclass's nodes carry its label (`__label__`, else the class
 /// name).
 pub const NEOMODEL_NODE_BASES: &[&str] = &[
@@ -241,6 +240,7 @@ pub const NEOMODEL_CLASS_WRITES: &[&str] = &["create", "get_or_create", "create_
 /// (`Person(name="ada").save()`, `Person.nodes.filter(...).delete()`).
 pub const NEOMODEL_INSTANCE_WRITES: &[&str] = &["save", "delete"];
 
+/// Calls that create a Neo4j driver (one per test multiplies connections by tests and workers).
 pub const NEO4J_DRIVER_CONSTRUCTORS: &[&str] = &[
     "neo4j.GraphDatabase.driver",
     "neo4j.AsyncGraphDatabase.driver",
@@ -248,6 +248,34 @@ pub const NEO4J_DRIVER_CONSTRUCTORS: &[&str] = &[
     "neo4j.GraphDatabase.neo4j_driver",
     "py2neo.Graph",
     "graphdatascience.GraphDataScience",
+];
+
+/// Methods that only ask a Neo4j server whether it answers: in a loop that sleeps, or under a
+/// retry decorator, they make a wait for the server.
+pub const NEO4J_PROBE_METHODS: &[&str] = &[
+    "verify_connectivity",
+    "verify_authentication",
+    "get_server_info",
+    "supports_multi_db",
+];
+
+/// Calls that pause a wait loop between attempts.
+pub const SLEEP_CALLS: &[&str] = &["time.sleep", "asyncio.sleep", "gevent.sleep"];
+
+/// Clocks a wait loop reads to stop after a deadline.
+pub const CLOCK_CALLS: &[&str] = &[
+    "time.time",
+    "time.monotonic",
+    "time.perf_counter",
+    "datetime.datetime.now",
+    "datetime.datetime.utcnow",
+];
+
+/// Decorators that call a function again until it succeeds: `(qualified name, library)`.
+pub const RETRY_DECORATORS: &[(&str, &str)] = &[
+    ("tenacity.retry", "tenacity"),
+    ("backoff.on_exception", "backoff"),
+    ("retrying.retry", "retrying"),
 ];
 
 /// A call that listens on a port: by last name component (or full qualified name when the last

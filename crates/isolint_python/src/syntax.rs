@@ -53,6 +53,10 @@ pub mod kind {
     pub const RETURN_STATEMENT: &str = "return_statement";
     pub const YIELD: &str = "yield";
     pub const FOR_STATEMENT: &str = "for_statement";
+    pub const WHILE_STATEMENT: &str = "while_statement";
+    pub const IF_STATEMENT: &str = "if_statement";
+    pub const COMPARISON_OPERATOR: &str = "comparison_operator";
+    pub const FLOAT: &str = "float";
     pub const LIST: &str = "list";
     pub const TUPLE: &str = "tuple";
     pub const SET: &str = "set";
@@ -122,6 +126,10 @@ pub mod kind {
         RETURN_STATEMENT,
         YIELD,
         FOR_STATEMENT,
+        WHILE_STATEMENT,
+        IF_STATEMENT,
+        COMPARISON_OPERATOR,
+        FLOAT,
         LIST,
         TUPLE,
         SET,

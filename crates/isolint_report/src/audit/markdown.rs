@@ -136,7 +136,7 @@ fn html_text(text: &str) -> String {
 
 /// A location as a short link: `unit/test_x.py:12`, the file and its folder (the link holds the
 /// full path; many suites have a `tests.py` per folder).
-fn link(location: &Location) -> String {
+pub(super) fn link(location: &Location) -> String {
     link_as(
         location,
         &format!("{}:{}", short_path(&location.path), location.line),
@@ -1270,7 +1270,7 @@ fn neo4j(doc: &mut Doc, audit: &Audit) {
         .as_ref()
         .map_or(&[][..], |s| s.compose.as_slice());
     lines.extend(compose_notes(compose));
-    lines.push("**Health checks:** every worker connects at start-up; wait for the server with retries (`driver.verify_connectivity()` in the driver fixture) rather than assuming it is ready.".to_string());
+    lines.push(super::service_waits::note(&n.inventory, compose));
     if !n.resources.is_empty() {
         let wipes = n.resources.iter().any(|r| r.name == "graph");
         lines.push(if wipes {
@@ -1424,7 +1424,6 @@ fn compose_notes(services: &[isolint_python::project_files::ComposeService]) -> 
                 if !s.auth_set {
                     notes.push("`NEO4J_AUTH` is not set: the image's default password must be changed at first login, and every worker's connection fails until it is".to_string());
                 }
-                notes.push("under `-n auto` every worker's driver fixture connects at start-up: retry `verify_connectivity()` for longer than the service takes to become healthy".to_string());
             } else if s.kind == "redis" {
                 notes.push("every worker shares its 16 databases: give each worker its own `db=` (from `PYTEST_XDIST_WORKER`) or key prefix".to_string());
             } else {

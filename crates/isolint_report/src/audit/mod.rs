@@ -8,6 +8,7 @@
 mod markdown;
 pub mod model;
 pub mod parallel_setup;
+mod service_waits;
 mod similar;
 pub mod speedup;
 mod text;
