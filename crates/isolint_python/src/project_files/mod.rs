@@ -496,15 +496,75 @@ fn candidate_files(root: &Path) -> Vec<(String, Kind)> {
     workflows.sort();
     found.extend(workflows.into_iter().map(|n| (n, Kind::Workflow)));
     found.push((".gitlab-ci.yml".into(), Kind::GitlabCi));
-    for name in [
-        "compose.yaml",
-        "compose.yml",
-        "docker-compose.yml",
-        "docker-compose.yaml",
-    ] {
-        found.push((name.into(), Kind::Compose));
-    }
+    found.extend(compose_files(root).into_iter().map(|n| (n, Kind::Compose)));
     found
+}
+
+/// How deep below the root compose files are looked for (`tests/docker-compose.yml`,
+/// `docker/neo4j/compose.yaml`, `.ci/compose.test.yml`).
+const COMPOSE_DEPTH: usize = 4;
+
+/// Folders never searched for compose files: tools' and packages' own.
+const NOT_THE_PROJECTS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    "node_modules",
+    "site-packages",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+];
+
+/// The compose files of the project, relative to the root, honouring `.gitignore`: the root's
+/// first, then the others by path.
+fn compose_files(root: &Path) -> Vec<String> {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .follow_links(false)
+        .hidden(false)
+        .max_depth(Some(COMPOSE_DEPTH))
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            !(entry.file_type().is_some_and(|t| t.is_dir())
+                && NOT_THE_PROJECTS.contains(&name.as_ref()))
+        });
+    let mut found: Vec<(usize, String)> = builder
+        .build()
+        .flatten()
+        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
+        .filter(|entry| is_compose_file(&entry.file_name().to_string_lossy()))
+        .filter_map(|entry| {
+            let relative = entry.path().strip_prefix(root).ok()?;
+            let parts: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().to_string())
+                .collect();
+            Some((parts.len(), parts.join("/")))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, path)| path).collect()
+}
+
+/// `compose.yaml`, `docker-compose.yml`, and their variants (`docker-compose.test.yml`,
+/// `compose.ci.yaml`).
+fn is_compose_file(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_suffix(".yml")
+        .or_else(|| name.strip_suffix(".yaml"))
+    else {
+        return false;
+    };
+    ["compose", "docker-compose"].iter().any(|base| {
+        stem == *base
+            || stem
+                .strip_prefix(base)
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('-'))
+    })
 }
 
 fn shown(path: &Path, cwd: &Path) -> String {

@@ -206,3 +206,44 @@ fn runs_of_other_projects_in_a_workflow_are_left_out() {
     assert_eq!(files.invocations.len(), 1, "{:?}", files.invocations);
     assert_eq!(at(&files.invocations[0].at), (4, 14));
 }
+
+#[test]
+fn compose_files_below_the_root_are_found_and_gitignored_ones_are_not() {
+    let root = std::env::temp_dir().join(format!("isolint-compose-walk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let service = "services:\n  neo4j:\n    image: neo4j:5-community\n";
+    for (path, text) in [
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        (".gitignore", "build/\n"),
+        ("docker-compose.yml", service),
+        ("tests/docker-compose.yml", service),
+        ("docker/neo4j/compose.yaml", service),
+        (".ci/docker-compose.test.yml", service),
+        ("build/docker-compose.yml", service),
+        (".venv/lib/compose.yaml", service),
+        ("docs/composer.yml", service),
+        ("a/b/c/d/compose.yaml", service),
+    ] {
+        let file = root.join(path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).expect("a folder under the temporary directory");
+        }
+        std::fs::write(&file, text).expect("a file under the temporary directory");
+    }
+    let files = ProjectFiles::read(&root, &root);
+    let _ = std::fs::remove_dir_all(&root);
+    let places: Vec<&str> = files
+        .compose_services
+        .iter()
+        .map(|s| s.at.as_str())
+        .collect();
+    assert_eq!(
+        places,
+        vec![
+            "docker-compose.yml:2",
+            ".ci/docker-compose.test.yml:2",
+            "tests/docker-compose.yml:2",
+            "docker/neo4j/compose.yaml:2",
+        ]
+    );
+}
