@@ -2942,3 +2942,39 @@ fn fix_with_changed_files_rewrites_only_the_given_files() {
     isolint(dir.path(), &["--fix", "--quiet"]).assert_code(0);
     assert!(read(dir.path(), "tests/test_other.py").contains("monkeypatch.setenv(\"B\", \"2\")"));
 }
+
+#[test]
+fn neomodel_label_declared_in_the_package_names_the_tests_writes() {
+    let dir = project(&[
+        ("pyproject.toml", "[tool.pytest.ini_options]\ntestpaths = [\"tests\"]\n"),
+        ("app/__init__.py", ""),
+        (
+            "app/models.py",
+            "from neomodel import StringProperty, StructuredNode\n\n\nclass Movie(StructuredNode):\n    __label__ = \"Film\"\n    title = StringProperty()\n\n\nclass Person(StructuredNode):\n    name = StringProperty()\n",
+        ),
+        (
+            "tests/test_movies.py",
+            "from neomodel import db\n\nfrom app.models import Movie, Person\n\n\ndef test_saves():\n    Movie(title=\"Heat\").save()\n    Person.create({\"name\": \"ada\"})\n",
+        ),
+    ]);
+    let run = isolint(
+        dir.path(),
+        &["audit", "tests", "-o", "-", "--format", "json"],
+    );
+    run.assert_code(0);
+    let audit: serde_json::Value = serde_json::from_str(&run.stdout).expect("the audit is JSON");
+    let mut labels: Vec<String> = audit["neo4j"]["inventory"]
+        .as_array()
+        .expect("an inventory")
+        .iter()
+        .filter(|item| item["kind"] == "label")
+        .map(|item| format!("{} {}", item["name"], item["settings"]))
+        .collect();
+    labels.sort();
+    assert_eq!(
+        labels,
+        vec!["\"Film\" []", "\"Person\" []"],
+        "{}",
+        run.transcript()
+    );
+}

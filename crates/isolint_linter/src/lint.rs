@@ -948,6 +948,7 @@ fn analyze_file(
             |byte| index.position(&source, byte),
         );
     }
+    functions.neomodel_labels = crate::neo4j_facts::neomodel_labels(&model, &ctx.eval);
     let facts = if info.first_party {
         FileFacts::default()
     } else {
@@ -991,6 +992,19 @@ fn project_stage(
         for (outcome, writes) in outcomes.iter_mut().zip(state_writes) {
             add_state_writes_through_calls(outcome, writes, dispatch);
         }
+    }
+    let labels: HashMap<String, Vec<(String, String)>> = outcomes
+        .iter()
+        .chain(&first_party)
+        .filter(|o| !o.functions.neomodel_labels.is_empty())
+        .map(|o| (o.module.clone(), o.functions.neomodel_labels.clone()))
+        .collect();
+    for outcome in &mut outcomes {
+        crate::neo4j_facts::resolve_imported_labels(
+            &mut outcome.facts.neo4j,
+            &outcome.package,
+            &labels,
+        );
     }
     let mut files: Vec<FileFacts> = outcomes
         .iter_mut()

@@ -67,8 +67,16 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
                 line: index.position(source, call.start_byte()).line,
             };
             if neomodel_write {
-                if let Some(label) = neomodel_label(model, callee, last, scope, &node_classes) {
-                    facts.push(fact(Neo4jFactKind::Label, Some(label), None, Vec::new()));
+                if let Some((label, imported)) =
+                    neomodel_label(model, callee, last, scope, &node_classes)
+                {
+                    let settings = imported.map_or(Vec::new(), |(module, class)| {
+                        vec![
+                            (IMPORTED_FROM.to_string(), module),
+                            (IMPORTED_CLASS.to_string(), class),
+                        ]
+                    });
+                    facts.push(fact(Neo4jFactKind::Label, Some(label), None, settings));
                     continue;
                 }
             }
@@ -220,17 +228,61 @@ fn neomodel_classes<'t>(model: &FileModel<'t>, eval: &Evaluator) -> HashMap<&'t 
     classes
 }
 
+/// Settings of a label fact whose class is imported: the module, and the class's name there. The
+/// project stage puts in the label that module's class declares and drops both.
+const IMPORTED_FROM: &str = "imported from";
+const IMPORTED_CLASS: &str = "imported class";
+
+/// The neomodel node classes a file defines, with their labels, for files that import them.
+pub(crate) fn neomodel_labels(model: &FileModel, eval: &Evaluator) -> Vec<(String, String)> {
+    let mut labels: Vec<(String, String)> = neomodel_classes(model, eval)
+        .into_iter()
+        .map(|(class, label)| (class.to_string(), label))
+        .collect();
+    labels.sort();
+    labels
+}
+
+/// Puts the label an imported node class declares (`__label__` in the package's module) in
+/// place of its class name, from `labels` (module → its node classes and their labels).
+pub(crate) fn resolve_imported_labels(
+    facts: &mut [Neo4jFact],
+    package: &str,
+    labels: &HashMap<String, Vec<(String, String)>>,
+) {
+    for fact in facts.iter_mut().filter(|f| f.kind == Neo4jFactKind::Label) {
+        let setting = |key: &str| {
+            fact.settings
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        };
+        let (Some(module), Some(class)) = (setting(IMPORTED_FROM), setting(IMPORTED_CLASS)) else {
+            continue;
+        };
+        fact.settings
+            .retain(|(k, _)| k != IMPORTED_FROM && k != IMPORTED_CLASS);
+        let declared = crate::analysis::summaries::absolute_module(package, &module)
+            .and_then(|module| labels.get(&module))
+            .and_then(|classes| classes.iter().find(|(c, _)| *c == class));
+        if let Some((_, label)) = declared {
+            fact.name = Some(label.clone());
+        }
+    }
+}
+
 /// The label a neomodel write stores nodes under: `Person.create(...)`, `Person(...).save()`,
 /// `ada.save()` for `ada = Person(...)`, `Person.nodes.filter(...).delete()`. The class is one of
-/// the file's node classes, or a capitalised name imported into a file that uses neomodel (its
-/// `__label__`, set in another module, is not seen: the class name stands for it).
+/// the file's node classes, or a capitalised name imported into a file that uses neomodel: its
+/// class name stands for the label, with the module and name it is imported as, for the project
+/// stage to read the `__label__` the module declares.
 fn neomodel_label(
     model: &FileModel,
     callee: Node,
     method: &str,
     scope: usize,
     node_classes: &HashMap<&str, String>,
-) -> Option<String> {
+) -> Option<(String, Option<(String, String)>)> {
     let source = model.source;
     let object = unparenthesize(callee.child_by_field_id(field::OBJECT.id())?);
     let class_node = if NEOMODEL_CLASS_WRITES.contains(&method) {
@@ -243,13 +295,21 @@ fn neomodel_label(
     }
     let class = text(class_node, source);
     if let Some(label) = node_classes.get(class) {
-        return Some(label.clone());
+        return Some((label.clone(), None));
     }
-    let imported = matches!(
-        model.lookup(class, scope, class_node.start_byte()),
-        Some((_, b)) if matches!(b.value, BindingValue::Import(..))
-    );
-    (imported && class.starts_with(|c: char| c.is_ascii_uppercase())).then(|| class.to_string())
+    let imported = match model.lookup(class, scope, class_node.start_byte()) {
+        Some((_, b)) => match b.value {
+            BindingValue::Import(module, Some(member)) => {
+                Some((module.to_string(), member.to_string()))
+            }
+            BindingValue::Import(..) => None,
+            _ => return None,
+        },
+        None => return None,
+    };
+    class
+        .starts_with(|c: char| c.is_ascii_uppercase())
+        .then(|| (class.to_string(), imported))
 }
 
 /// The class node an instance or node set comes from: `Person(...)`, a name bound to it, or

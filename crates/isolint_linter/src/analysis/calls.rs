@@ -26,6 +26,9 @@ pub struct FileFunctions {
     /// Names of the classes defined at module level, with their bases' last names (constructors
     /// are calls too: `Store(base_dir=...)`).
     pub classes: Vec<(String, Vec<String>)>,
+    /// neomodel node classes defined at module level, with their labels (`__label__` or the
+    /// class name): a test importing one writes under that label.
+    pub neomodel_labels: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -688,7 +691,11 @@ pub fn assemble(
             )
         })
         .collect();
-    FileFunctions { functions, classes }
+    FileFunctions {
+        functions,
+        classes,
+        neomodel_labels: Vec::new(),
+    }
 }
 
 /// A path whose parameter root is the function's own (or its class constructor's), restated as
