@@ -644,7 +644,14 @@ pub fn assemble(
                 .class_of_method(id)
                 .map(|c| model.scopes[c].name.to_string());
             // Parameters matter only to bind effects and calls, and to constructors.
-            let binds = !effects.is_empty() || !calls.is_empty() || scope.name == "__init__";
+            let names_database = ops_by_function.get(&id).is_some_and(|ops| {
+                ops.iter()
+                    .any(|o| shared_resource::database_parameter(&o.op).is_some())
+            });
+            let binds = !effects.is_empty()
+                || !calls.is_empty()
+                || scope.name == "__init__"
+                || names_database;
             let params: Vec<ParamFacts> = scope
                 .parameters()
                 .into_iter()

@@ -381,17 +381,20 @@ impl<'a> Summaries<'a> {
                 if caller.guards.mocked.iter().any(|m| m == called) {
                     continue;
                 }
-                for (callee, _) in self.resolve_for_services(file, &call.target) {
+                for (callee, kind) in self.resolve_for_services(file, &call.target) {
                     for op in self.service_summary(callee, 1).iter() {
+                        let Some(op) = self.bind_service_op(op, call, callee, kind) else {
+                            continue;
+                        };
+                        // Test code's parameters are fixtures: no helper's parameter is left.
+                        if crate::rules::shared_resource::database_parameter(&op.op).is_some() {
+                            continue;
+                        }
                         let seen = out.iter().any(|o| {
                             o.call.span == call.span && o.op.op.resource == op.op.resource
                         });
                         if !seen {
-                            out.push(ServiceOpAtCall {
-                                call,
-                                caller,
-                                op: op.clone(),
-                            });
+                            out.push(ServiceOpAtCall { call, caller, op });
                         }
                     }
                 }
@@ -416,13 +419,16 @@ impl<'a> Summaries<'a> {
         self.service_memo.insert(r, Memo::InProgress);
         let mut ops: Vec<OwnServiceOp> = facts.service_ops.clone();
         'calls: for call in &facts.calls {
-            for (callee, _) in self.resolve_for_services(r.file, &call.target) {
+            for (callee, kind) in self.resolve_for_services(r.file, &call.target) {
                 for op in self.service_summary(callee, depth + 1).iter() {
                     if ops.len() >= MAX_STATE_WRITES {
                         break 'calls;
                     }
+                    let Some(op) = self.bind_service_op(op, call, callee, kind) else {
+                        continue;
+                    };
                     if !ops.iter().any(|o| o.op.resource == op.op.resource) {
-                        ops.push(op.clone());
+                        ops.push(op);
                     }
                 }
             }
@@ -430,6 +436,35 @@ impl<'a> Summaries<'a> {
         let ops = Rc::new(ops);
         self.service_memo.insert(r, Memo::Done(ops.clone()));
         ops
+    }
+
+    /// A callee's operation as a call sees it: a database named by one of the callee's
+    /// parameters takes the argument the call passes, or the parameter's default.
+    fn bind_service_op(
+        &self,
+        op: &OwnServiceOp,
+        call: &CallFacts,
+        callee: FunctionRef,
+        kind: CallKind,
+    ) -> Option<OwnServiceOp> {
+        let Some(parameter) = crate::rules::shared_resource::database_parameter(&op.op) else {
+            return Some(op.clone());
+        };
+        let facts = self.function(callee);
+        let implicit_self = match kind {
+            CallKind::Plain => false,
+            CallKind::Bound => facts.bound_method,
+            // A constructor's parameters are `__init__`'s, not the method's that uses them.
+            CallKind::Constructor => return None,
+        };
+        let value = match argument(call, facts, parameter, implicit_self)? {
+            Argument::Passed(arg) => &arg.value,
+            Argument::Default(value) => value,
+        };
+        Some(OwnServiceOp {
+            op: crate::rules::shared_resource::with_database_argument(&op.op, value)?,
+            site: op.site.clone(),
+        })
     }
 
     /// The state changes a function of the project's own package makes, itself or through the

@@ -25,6 +25,7 @@ pub use fixed_container_name::FixedContainerName;
 pub use fixed_database_name::FixedDatabaseName;
 pub use fixed_port::FixedPort;
 pub use fixture_names::resolve_fixture_names;
+pub(crate) use neo4j::{database_parameter, with_database_argument};
 pub use neo4j_fixed_database::Neo4jFixedDatabase;
 pub use neo4j_fixed_schema::Neo4jFixedSchema;
 pub use neo4j_global_wipe::Neo4jGlobalWipe;
@@ -373,9 +374,10 @@ pub(crate) fn report_kind(
     scope: ScopeId,
     ctx: &mut FileContext,
 ) {
+    // A database named by a helper's parameter is known only where a call binds it.
     let mut found: Vec<FoundOp> = cached_operations(call, scope, ctx)
         .into_iter()
-        .filter(|f| f.op.kind == kind)
+        .filter(|f| f.op.kind == kind && neo4j::database_parameter(&f.op).is_none())
         .collect();
     // One finding per shared thing a call touches (a delete of nodes and their relationships).
     let mut seen = std::collections::HashSet::new();

@@ -16,6 +16,56 @@ pub(crate) const NAMED_BY_FIXTURE: &str = "neo4j:db/@fixture:";
 /// Where the fixture's value goes in the message, once known.
 pub(crate) const FIXTURE_VALUE: &str = "\u{1}";
 
+/// The resource of a database a helper opens under one of its parameters
+/// (`def make_session(driver, db="testdb")`), until a call binds the argument.
+pub(crate) const NAMED_BY_PARAMETER: &str = "neo4j:db/@parameter:";
+
+/// The parameter a helper's database choice waits for.
+pub(crate) fn database_parameter(op: &ServiceOp) -> Option<&str> {
+    op.resource.strip_prefix(NAMED_BY_PARAMETER)
+}
+
+/// A helper's database choice with the argument a call passes (or the parameter's default) put
+/// in: a fixed name becomes the database it opens; a parameter of the caller waits for the
+/// caller's callers; anything else (per worker, from the environment, unknown) is no finding.
+pub(crate) fn with_database_argument(op: &ServiceOp, argument: &Value) -> Option<ServiceOp> {
+    let Value::Text(text) = argument else {
+        return None;
+    };
+    match &text.root {
+        Root::Literal => {
+            let Name::Fixed(database) = Name::of_text(&text.text) else {
+                return None;
+            };
+            if database == NEO4J_SYSTEM_DATABASE || database == NEO4J_DEFAULT_DATABASE {
+                return None;
+            }
+            Some(ServiceOp {
+                resource: format!("neo4j:db/{database}"),
+                what: fixed_database_what(&database),
+                fix: fixed_database_fix(),
+                ..op.clone()
+            })
+        }
+        Root::Param(param) if text.text.is_empty() && !param.each => Some(ServiceOp {
+            resource: format!("{NAMED_BY_PARAMETER}{}", param.name),
+            ..op.clone()
+        }),
+        _ => None,
+    }
+}
+
+fn fixed_database_what(database: &str) -> String {
+    format!(
+        "opens the fixed Neo4j database {}, shared by every worker",
+        quoted(database)
+    )
+}
+
+fn fixed_database_fix() -> String {
+    format!("read the name from the environment, or {WORKER_SUFFIX} (one database per worker needs Enterprise; on Community run one Neo4j per worker or scope the data by a per-worker label)")
+}
+
 pub(super) fn operations(call: &Call, ops: &mut Vec<ServiceOp>) {
     queries(call, ops);
     database_choice(call, ops);
@@ -220,6 +270,16 @@ fn database_choice(call: &Call, ops: &mut Vec<ServiceOp>) {
             });
             continue;
         }
+        if let Some(parameter) = node.and_then(|n| own_parameter(call, n)) {
+            ops.push(ServiceOp {
+                kind: ResourceKind::Neo4jDatabase,
+                resource: format!("{NAMED_BY_PARAMETER}{parameter}"),
+                what: String::new(),
+                fix: String::new(),
+                connects_only: true,
+            });
+            continue;
+        }
         if let Some(Name::Fixed(database)) = node.map(|n| call.name(n)).filter(|n| {
             n.fixed()
                 .is_none_or(|d| d != NEO4J_SYSTEM_DATABASE && d != NEO4J_DEFAULT_DATABASE)
@@ -227,11 +287,28 @@ fn database_choice(call: &Call, ops: &mut Vec<ServiceOp>) {
             ops.push(ServiceOp {
                 kind: ResourceKind::Neo4jDatabase,
                 resource: format!("neo4j:db/{database}"),
-                what: format!("opens the fixed Neo4j database {}, shared by every worker", quoted(&database)),
-                fix: format!("read the name from the environment, or {WORKER_SUFFIX} (one database per worker needs Enterprise; on Community run one Neo4j per worker or scope the data by a per-worker label)"),
+                what: fixed_database_what(&database),
+                fix: fixed_database_fix(),
                 connects_only: true,
             });
         }
+    }
+}
+
+/// The parameter of the calling function an argument is, as it is (`database=db` in
+/// `def make_session(driver, db="testdb")`); test code's parameters are fixtures instead.
+fn own_parameter(call: &Call, node: tree_sitter::Node) -> Option<String> {
+    let scope = &call.ctx.model.scopes[call.scope];
+    if scope.role != isolint_python::model::Role::Helper {
+        return None;
+    }
+    match call.value(node) {
+        Value::Text(Text {
+            root: Root::Param(param),
+            text,
+            ..
+        }) if text.is_empty() && !param.each => Some(param.name),
+        _ => None,
     }
 }
 
