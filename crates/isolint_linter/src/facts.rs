@@ -76,6 +76,13 @@ pub fn extract(
         .into_iter()
         .collect();
     facts.neo4j = crate::neo4j_facts::extract(model, eval, index);
+    // The package's own connection retries are the application's: the suite's waits are in
+    // conftest, test modules and their helpers.
+    if info.package_code {
+        facts
+            .neo4j
+            .retain(|f| f.kind != isolint_python::project::Neo4jFactKind::Wait);
+    }
     facts
         .imports
         .sort_by(|a, b| (&a.local, &a.module, &a.member).cmp(&(&b.local, &b.module, &b.member)));
