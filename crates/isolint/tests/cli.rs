@@ -2978,3 +2978,27 @@ fn neomodel_label_declared_in_the_package_names_the_tests_writes() {
         run.transcript()
     );
 }
+
+#[test]
+fn redis_databases_and_helper_database_parameters_are_named_in_findings() {
+    let run = in_repo(&[
+        "check",
+        "fixtures/ISO205",
+        "fixtures/ISO201",
+        "--select",
+        "ISO201,ISO205",
+        "--output-format",
+        "concise",
+        "--isolated",
+    ]);
+    run.assert_code(1);
+    for expected in [
+        "ISO205 test empties Redis database 2, which every worker's client opens too",
+        "ISO205 test empties Redis database 3, which every worker's client opens too",
+        "ISO205 test writes the fixed Redis key 'jobs' in database 1, which every worker writes too",
+        "ISO201 test calls `make_session`, which opens the fixed Neo4j database 'testdb', shared by every worker",
+        "ISO201 test calls `count_in`, which opens the fixed Neo4j database 'archive', shared by every worker (through `run_in`)",
+    ] {
+        assert!(run.stdout.contains(expected), "{expected}\n{}", run.transcript());
+    }
+}
