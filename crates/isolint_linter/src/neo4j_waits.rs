@@ -215,7 +215,9 @@ fn loop_wait<'t>(
             }
             _ => {}
         }
-        if matches!(ancestor.kind(), kind::FOR_STATEMENT | kind::WHILE_STATEMENT) && decides {
+        if ancestor.kind() == kind::WHILE_STATEMENT && decides
+            || ancestor.kind() == kind::FOR_STATEMENT && decides && counts_attempts(model, ancestor)
+        {
             found = Some(ancestor);
             break;
         }
@@ -270,6 +272,22 @@ fn loop_wait<'t>(
         delay,
         total,
     })
+}
+
+/// Whether a `for` loop counts attempts (`for _ in range(30)`, `for attempt in
+/// itertools.count()`) rather than stepping through data (`for batch in batches:` with a retry
+/// on a transient error is a write, not a wait for the server).
+fn counts_attempts(model: &FileModel, for_loop: Node) -> bool {
+    let Some(iterable) = for_loop
+        .child_by_field_id(field::RIGHT.id())
+        .map(unparenthesize)
+    else {
+        return false;
+    };
+    iterable.kind() == kind::CALL
+        && iterable
+            .child_by_field_id(field::FUNCTION.id())
+            .is_some_and(|f| matches!(last_component(text(f, model.source)), "range" | "count"))
 }
 
 /// A retry decorator on a function that probes the server: its stop and wait settings.
@@ -755,6 +773,7 @@ def ping(driver):
 import subprocess
 import time
 from neo4j import GraphDatabase
+from neo4j.exceptions import TransientError
 from tenacity import retry, stop_after_attempt
 from sentence_transformers import SentenceTransformer
 
@@ -777,6 +796,14 @@ def poll_without_pause(driver):
             return
         except Exception:
             pass
+
+
+def load_with_retries(session, batches):
+    for batch in batches:
+        try:
+            session.run("UNWIND $rows AS row CREATE (:Item {id: row})", rows=batch)
+        except TransientError:
+            time.sleep(1)
 
 
 def restart(tries):
