@@ -892,6 +892,7 @@ fn resolve(
             };
             if !class_level_attribute(ctx, class, attribute)
                 || access == Access::Assign && rest.len() == 1
+                || set_per_instance(ctx, class, attribute)
             {
                 return None;
             }
@@ -1050,8 +1051,11 @@ fn class_path(ctx: &FileContext, class: ScopeId) -> String {
 /// method (`setUpClass`).
 fn class_level_attribute(ctx: &FileContext, class: ScopeId, attribute: &str) -> bool {
     let model = ctx.model;
-    if model.scopes[class].bindings.contains_key(attribute) {
-        return true;
+    if let Some(bindings) = model.scopes[class].bindings.get(attribute) {
+        // A method or property (`self.header.parts = v` changes what the property returns).
+        return !bindings.iter().all(
+            |b| matches!(b.value, BindingValue::Def(def) if def.kind() != kind::CLASS_DEFINITION),
+        );
     }
     model.scopes[class]
         .attributes
@@ -1067,6 +1071,24 @@ fn class_level_attribute(ctx: &FileContext, class: ScopeId, attribute: &str) -> 
                             .iter()
                             .any(|d| ctx.text(*d).contains("classmethod"))
                         || s.parameters().first().is_some_and(|(p, _)| *p == "cls"))
+            })
+        })
+}
+
+/// An attribute every instance sets for itself before use (`self.items = []` in `__init__` or
+/// `setUp`): the class-level value is only a default, and changes reach the instance's own.
+fn set_per_instance(ctx: &FileContext, class: ScopeId, attribute: &str) -> bool {
+    let model = ctx.model;
+    model.scopes[class]
+        .attributes
+        .get(attribute)
+        .is_some_and(|bindings| {
+            bindings.iter().any(|b: &Binding| {
+                let setter = model.scope_at(b.span.start, class);
+                let s = &model.scopes[setter];
+                s.parent == Some(class)
+                    && matches!(s.name, "__init__" | "setUp" | "setup_method" | "setup")
+                    && s.parameters().first().is_some_and(|(p, _)| *p == "self")
             })
         })
 }
