@@ -94,6 +94,9 @@ pub struct OwnStateWrite {
     #[serde(deserialize_with = "isolint_python::intern::deserialize")]
     pub verb: crate::analysis::state::Verb,
     pub site: Site,
+    /// See [`StateWrite::lazy_fill`].
+    #[serde(default)]
+    pub lazy_fill: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -694,6 +697,7 @@ pub fn assemble(
         let own = writes_by_function.entry(write.function).or_default();
         if own.len() < 16 && !own.iter().any(|w| w.path == write.path) {
             own.push(OwnStateWrite {
+                lazy_fill: write.lazy_fill,
                 path: write.path.clone(),
                 kind: write.kind,
                 verb: write.verb,
