@@ -1299,6 +1299,16 @@ fn add_state_writes_through_calls(
             .is_some_and(|r| r.starts_with("state:"))
             && known_calls.contains(&f.span))
     });
+    // An autouse fixture calling the package's reset resets the key for every test, as a
+    // direct write there does (`state::collect`).
+    outcome.state.autouse_resets.extend(
+        writes
+            .iter()
+            .filter(|w| {
+                w.owner.role == isolint_python::model::Role::Fixture && w.owner.fixture_autouse
+            })
+            .map(|w| w.path.clone()),
+    );
     let mut reported: Vec<Span> = Vec::new();
     for mut write in writes {
         write.restored = write.restored

@@ -270,6 +270,18 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
             });
         }
     }
+    // Filling the cache's items (`_engines = {}` then `_engines[k] = v`) is part of the fill.
+    let fills: Vec<(ScopeId, String)> = state
+        .writes
+        .iter()
+        .filter(|w| w.lazy_fill)
+        .map(|w| (w.function, format!("{}.", w.path)))
+        .collect();
+    for write in &mut state.writes {
+        write.lazy_fill |= fills.iter().any(|(function, prefix)| {
+            *function == write.function && write.path.starts_with(prefix)
+        });
+    }
     mark_restored(ctx, &mut state.writes, &cleanups);
     for write in state.writes.iter_mut().filter(|w| !w.restored) {
         let (object, attribute) = object_and_attribute(&write.path);
@@ -847,15 +859,16 @@ fn fills_cache_when_unset(ctx: &FileContext, assignment: Node, target: Node) -> 
         .child_by_field_id(field::RIGHT.id())
         .map(unparenthesize)
         .is_some_and(|v| {
-            matches!(
+            !matches!(
                 v.kind(),
-                kind::CALL
-                    | kind::DICTIONARY
-                    | kind::LIST
-                    | kind::SET
-                    | "list_comprehension"
-                    | "dictionary_comprehension"
-                    | "set_comprehension"
+                "true"
+                    | "false"
+                    | "none"
+                    | "integer"
+                    | "float"
+                    | kind::STRING
+                    | "concatenated_string"
+                    | "unary_operator"
             )
         });
     if !builds || target.kind() != kind::IDENTIFIER {

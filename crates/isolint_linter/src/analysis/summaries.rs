@@ -258,6 +258,13 @@ impl<'a> Summaries<'a> {
                         }
                         if call.restoring {
                             undone.insert(write.path.clone());
+                            // An autouse fixture's reset after `yield` resets the key around
+                            // every test: kept (as restored) for the project-wide check.
+                            if caller.owner.fixture_autouse
+                                && !reached.iter().any(|(_, w)| w.path == write.path)
+                            {
+                                reached.push((call, write.clone()));
+                            }
                         } else if !reached.iter().any(|(_, w)| w.path == write.path) {
                             reached.push((call, write.clone()));
                         }
