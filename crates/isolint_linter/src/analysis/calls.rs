@@ -797,6 +797,10 @@ pub fn assemble(
             by_function.entry(id).or_default();
         }
     }
+    // Two definitions of one name (`if WINDOWS: def f(): ... else: def f(): ...`) keep their
+    // source order, whatever the map's: the summaries take the last, as Python binds it.
+    let mut by_function: Vec<_> = by_function.into_iter().collect();
+    by_function.sort_by_key(|(id, _)| *id);
     let mut functions: Vec<FunctionFacts> = by_function
         .into_iter()
         .map(|(id, (effects, calls))| {
