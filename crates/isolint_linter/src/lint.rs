@@ -406,6 +406,34 @@ fn package_of(module: &str, path: &std::path::Path) -> String {
         .map_or(String::new(), |(package, _)| package.to_string())
 }
 
+/// Absolute names of the modules that test modules and conftests import at module level (and
+/// the submodules they name): pytest imports them while collecting, before any test runs.
+fn imported_at_collection(outcomes: &[FileOutcome]) -> HashSet<String> {
+    let mut modules = HashSet::new();
+    for outcome in outcomes
+        .iter()
+        .filter(|o| o.info.pytest_module || o.info.is_conftest)
+    {
+        for import in &outcome.facts.imports {
+            let Some(module) = absolute_module(&outcome.package, &import.module) else {
+                continue;
+            };
+            let mut prefix = String::new();
+            for part in module.split('.') {
+                if !prefix.is_empty() {
+                    prefix.push('.');
+                }
+                prefix.push_str(part);
+                modules.insert(prefix.clone());
+            }
+            if let Some(member) = &import.member {
+                modules.insert(format!("{module}.{member}"));
+            }
+        }
+    }
+    modules
+}
+
 /// Absolute names of the modules (and module prefixes) the calls of these files import from.
 fn imported_modules(outcomes: &[FileOutcome]) -> BTreeSet<String> {
     let mut modules = BTreeSet::new();
@@ -429,6 +457,15 @@ fn imported_modules(outcomes: &[FileOutcome]) -> BTreeSet<String> {
                     name.push_str(part);
                     modules.insert(name.clone());
                 }
+            }
+        }
+        // A package's `__init__` hands on names from its modules: calls through it reach them.
+        for reexport in &outcome.functions.reexports {
+            if let Some(module) = absolute_module(&outcome.package, &reexport.module) {
+                if let Some(member) = &reexport.member {
+                    modules.insert(format!("{module}.{member}"));
+                }
+                modules.insert(module);
             }
         }
     }
@@ -1211,6 +1248,7 @@ fn add_effects_through_calls(
         })
         .collect();
     let mut summaries = Summaries::new(&modules);
+    summaries.set_imported_at_collection(imported_at_collection(outcomes));
     let found: Vec<(Vec<PathEffect>, Vec<Span>)> = (0..outcomes.len())
         .map(|file| summaries.effects_at_calls(file))
         .collect();
@@ -1275,6 +1313,16 @@ fn add_state_writes_through_calls(
             .is_some_and(|r| r.starts_with("state:"))
             && known_calls.contains(&f.span))
     });
+    // An autouse fixture calling the package's reset resets the key for every test, as a
+    // direct write there does (`state::collect`).
+    outcome.state.autouse_resets.extend(
+        writes
+            .iter()
+            .filter(|w| {
+                w.owner.role == isolint_python::model::Role::Fixture && w.owner.fixture_autouse
+            })
+            .map(|w| w.path.clone()),
+    );
     let mut reported: Vec<Span> = Vec::new();
     for mut write in writes {
         write.restored = write.restored

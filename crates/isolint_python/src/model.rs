@@ -1210,7 +1210,8 @@ pub fn sequence_len(node: Node) -> Option<usize> {
         .filter(|_| named_children(node).all(|c| c.kind() != kind::LIST_SPLAT))
 }
 
-fn is_builtin(name: &str) -> bool {
+/// A name Python binds before any module code runs (`print`, `open`, `len`).
+pub fn is_builtin(name: &str) -> bool {
     matches!(
         name,
         "open"

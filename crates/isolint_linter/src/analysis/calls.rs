@@ -14,7 +14,7 @@ use crate::rules::wide_fixture_scope::aware_of_workers;
 use isolint_python::knowledge::{classify_path, PathOp};
 use isolint_python::model::{Binding, BindingValue, FileModel, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::{Position, Span};
-use isolint_python::syntax::{field, kind, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, named_children, unparenthesize, CallArgs};
 use isolint_python::value::{ParamOwner, Root, Text, Value};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
@@ -29,6 +29,22 @@ pub struct FileFunctions {
     /// neomodel node classes defined at module level, with their labels (`__label__` or the
     /// class name): a test importing one writes under that label.
     pub neomodel_labels: Vec<(String, String)>,
+    /// Names the module takes from the project's other modules at module level and so hands on
+    /// to its importers (`from .core import add_parser`, `from .core import *` in a package's
+    /// `__init__`): a call through the package reaches the function where it is defined.
+    #[serde(default)]
+    pub reexports: Vec<Reexport>,
+}
+
+/// A module-level `from MODULE import NAME [as ALIAS]` (or `*`) of the project's own code.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Reexport {
+    /// The name importers see (`ALIAS`, or `NAME`); `None` for `*`.
+    pub name: Option<String>,
+    /// The module as written (relative ones keep their dots).
+    pub module: String,
+    /// The name in that module; `None` for `*`.
+    pub member: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -81,6 +97,9 @@ pub struct OwnStateWrite {
     #[serde(deserialize_with = "isolint_python::intern::deserialize")]
     pub verb: crate::analysis::state::Verb,
     pub site: Site,
+    /// See [`StateWrite::lazy_fill`].
+    #[serde(default)]
+    pub lazy_fill: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -123,6 +142,19 @@ pub struct CallFacts {
     pub callee: String,
     /// Made where test code puts things back (after a fixture's `yield`, in `finally`).
     pub restoring: bool,
+}
+
+impl CallFacts {
+    /// An import inside a function: it runs the module's top-level code ([`MODULE_BODY`]), if
+    /// nothing imported the module before.
+    pub fn imports_module(&self) -> Option<&str> {
+        match &self.target {
+            CallTarget::Imported { module, path } if path.len() == 1 && path[0] == MODULE_BODY => {
+                Some(module)
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -229,14 +261,20 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
     let mut opaque: HashSet<ScopeId> = HashSet::new();
     let mut method_owners = MethodOwners::new(model, first_party);
     for (scope_id, scope) in model.scopes.iter().enumerate() {
-        if scope.kind != ScopeKind::Function || scope.calls.is_empty() {
+        // The package's module-level code runs on its first import: a test importing the module
+        // inside its body runs it then (`MODULE_BODY`).
+        let module_body = scope_id == MODULE_SCOPE && ctx.file.package_code;
+        if scope.kind != ScopeKind::Function && !module_body || scope.calls.is_empty() {
             continue;
         }
         let function = model.owner(scope_id);
-        if model.scopes[function].kind != ScopeKind::Function {
+        if model.scopes[function].kind != ScopeKind::Function && !module_body {
             continue;
         }
         for call in &scope.calls {
+            if module_body && under_main_guard(model, *call) {
+                continue;
+            }
             let Some(target) = call_target(model, *call, scope_id, first_party, &mut method_owners)
             else {
                 // Handing a parameter to code no summary describes (a library) leaves what the
@@ -290,22 +328,11 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                 continue;
             }
             let caller = callers.entry(function).or_insert_with(|| {
-                (!ctx.file.first_party).then(|| {
-                    let (_, owner) = ctx.owner_of(scope_id);
-                    let helper = (owner.role == isolint_python::model::Role::Helper)
-                        .then(|| owner.function.clone());
-                    let guards = guards_of(ctx, function, &mut class_guards);
-                    let knows_workers = owner.role == isolint_python::model::Role::Fixture
-                        && aware_of_workers(function, ctx);
-                    Caller {
-                        owner,
-                        function,
-                        helper,
-                        guards,
-                        talks_to_mocks: shared_resource::talks_to_mocks(function, ctx),
-                        knows_workers,
-                    }
-                })
+                if module_body {
+                    None
+                } else {
+                    caller_of(ctx, scope_id, function, &mut class_guards)
+                }
             });
             let restoring = caller.is_some()
                 && (model.scopes[function]
@@ -336,14 +363,135 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
             ));
         }
     }
+    if !ctx.file.package_code {
+        for (function, import) in local_imports(ctx, first_party) {
+            let has_caller = callers
+                .entry(function)
+                .or_insert_with(|| caller_of(ctx, function, function, &mut class_guards))
+                .is_some();
+            if has_caller {
+                calls.push((function, import));
+            }
+        }
+    }
     ctx.may_remove_through_calls = hands_known_path;
     let service_ops = shared_resource::helper_operations(ctx);
+    let reexports = if ctx.file.package_code {
+        reexports(ctx, first_party)
+    } else {
+        Vec::new()
+    };
     CollectedCalls {
         calls,
         callers,
         opaque,
         service_ops,
+        reexports,
     }
+}
+
+/// Who makes the calls of a function of test code (`None` in the project's own modules).
+fn caller_of(
+    ctx: &FileContext,
+    scope: ScopeId,
+    function: ScopeId,
+    class_guards: &mut HashMap<ScopeId, OwnerGuards>,
+) -> Option<Caller> {
+    (!ctx.file.first_party).then(|| {
+        let (_, owner) = ctx.owner_of(scope);
+        let helper =
+            (owner.role == isolint_python::model::Role::Helper).then(|| owner.function.clone());
+        let guards = guards_of(ctx, function, class_guards);
+        let knows_workers =
+            owner.role == isolint_python::model::Role::Fixture && aware_of_workers(function, ctx);
+        Caller {
+            owner,
+            function,
+            helper,
+            guards,
+            talks_to_mocks: shared_resource::talks_to_mocks(function, ctx),
+            knows_workers,
+        }
+    })
+}
+
+/// The qualified name of a module's own top-level code among its functions: what a first import
+/// of the module runs.
+pub const MODULE_BODY: &str = "<module>";
+
+/// Imports of the project's modules written inside test functions, fixtures and helpers, as calls
+/// of those modules' top-level code ([`MODULE_BODY`]), one per module and function in source
+/// order: whichever test imports a module first runs it, so what it changes is that test's doing.
+fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(ScopeId, CallFacts)> {
+    let model = ctx.model;
+    let mut out: Vec<(ScopeId, CallFacts)> = Vec::new();
+    for (scope_id, scope) in model.scopes.iter().enumerate() {
+        if scope.kind != ScopeKind::Function {
+            continue;
+        }
+        let function = model.owner(scope_id);
+        if model.scopes[function].kind != ScopeKind::Function {
+            continue;
+        }
+        let mut imports: Vec<(&Binding, &str)> = scope
+            .bindings
+            .values()
+            .flatten()
+            .filter_map(|b| match b.value {
+                BindingValue::Import(module, _) if first_party.contains_module(module) => {
+                    Some((b, module))
+                }
+                _ => None,
+            })
+            .collect();
+        imports.sort_by_key(|(b, _)| b.span.start);
+        for (binding, module) in imports {
+            // `import pkg.sub` binds `pkg` and runs both; `from pkg import sub` may name a module.
+            let written = ctx
+                .source()
+                .get(binding.span.start..binding.span.end)
+                .filter(|w| w.starts_with(module) && w.contains('.'));
+            let member = match binding.value {
+                BindingValue::Import(_, Some(member)) => Some(format!("{module}.{member}")),
+                _ => written.map(str::to_string),
+            };
+            for module in std::iter::once(module.to_string()).chain(member) {
+                let target = CallTarget::Imported {
+                    module: module.clone(),
+                    path: vec![MODULE_BODY.to_string()],
+                };
+                if out
+                    .iter()
+                    .any(|(f, c)| *f == function && c.target == target)
+                {
+                    continue;
+                }
+                out.push((
+                    function,
+                    CallFacts {
+                        target,
+                        positional: Vec::new(),
+                        keywords: Vec::new(),
+                        has_splat: false,
+                        span: binding.span,
+                        position: Position::default(),
+                        callee: format!("import {module}"),
+                        restoring: false,
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A call under `if __name__ == "__main__":`, which an import does not run.
+fn under_main_guard(model: &FileModel, call: Node) -> bool {
+    model.ancestors(call).any(|a| {
+        a.kind() == "if_statement"
+            && a.child_by_field_id(field::CONDITION.id())
+                .is_some_and(|c| isolint_python::syntax::text(c, model.source).contains("__main__"))
+    })
 }
 
 /// Whether a call passes one of the function's parameters on as it is (`write_data(afile, ...)`,
@@ -386,6 +534,9 @@ struct MethodOwners<'m, 't> {
     /// Module-level classes by name, for bases defined in the file.
     classes: HashMap<&'t str, ScopeId>,
     answers: HashMap<(ScopeId, &'t str), bool>,
+    /// The last project module the file imports with `from MODULE import *`: where names bound
+    /// nowhere in the file come from.
+    star_module: Option<&'t str>,
 }
 
 /// Builtin bases, which define nothing a summary could describe.
@@ -407,12 +558,22 @@ impl<'m, 't> MethodOwners<'m, 't> {
                 _ => {}
             }
         }
+        let star_module = named_children(model.tree.root_node())
+            .filter(|s| {
+                s.kind() == kind::IMPORT_FROM_STATEMENT
+                    && named_children(*s).any(|c| c.kind() == "wildcard_import")
+            })
+            .filter_map(|s| s.child_by_field_id(field::MODULE_NAME.id()))
+            .map(|m| isolint_python::syntax::text(m, model.source))
+            .filter(|m| first_party.contains_module(m))
+            .last();
         MethodOwners {
             model,
             first_party,
             methods,
             classes,
             answers: HashMap::new(),
+            star_module,
         }
     }
 
@@ -481,6 +642,7 @@ pub struct CollectedCalls {
     opaque: HashSet<ScopeId>,
     /// Shared-service operations helpers perform themselves, at which call.
     service_ops: Vec<(ScopeId, Span, ServiceOp)>,
+    reexports: Vec<Reexport>,
 }
 
 /// A value a path effect can hang from: known text on a root, or a parameter or fixture to bind.
@@ -538,6 +700,7 @@ pub fn assemble(
         let own = writes_by_function.entry(write.function).or_default();
         if own.len() < 16 && !own.iter().any(|w| w.path == write.path) {
             own.push(OwnStateWrite {
+                lazy_fill: write.lazy_fill,
                 path: write.path.clone(),
                 kind: write.kind,
                 verb: write.verb,
@@ -588,6 +751,7 @@ pub fn assemble(
         mut callers,
         opaque,
         service_ops,
+        reexports,
     } = collected;
     let mut ops_by_function: HashMap<ScopeId, Vec<OwnServiceOp>> = HashMap::new();
     for (function, span, op) in service_ops {
@@ -636,6 +800,10 @@ pub fn assemble(
             by_function.entry(id).or_default();
         }
     }
+    // Two definitions of one name (`if WINDOWS: def f(): ... else: def f(): ...`) keep their
+    // source order, whatever the map's: the summaries take the last, as Python binds it.
+    let mut by_function: Vec<_> = by_function.into_iter().collect();
+    by_function.sort_by_key(|(id, _)| *id);
     let mut functions: Vec<FunctionFacts> = by_function
         .into_iter()
         .map(|(id, (effects, calls))| {
@@ -668,6 +836,7 @@ pub fn assemble(
             FunctionFacts {
                 qualname: match &class {
                     Some(class) => format!("{class}.{}", scope.name),
+                    None if id == MODULE_SCOPE => MODULE_BODY.to_string(),
                     None => scope.name.to_string(),
                 },
                 class,
@@ -702,7 +871,66 @@ pub fn assemble(
         functions,
         classes,
         neomodel_labels: Vec::new(),
+        reexports,
     }
+}
+
+/// The module-level `from` imports of the project's own modules, which importers of this module
+/// can reach through it.
+fn reexports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<Reexport> {
+    let mut out = Vec::new();
+    let mut statements: Vec<Node> = named_children(ctx.model.tree.root_node()).collect();
+    // `try: from .fast import f / except ImportError: from .slow import f`: either one.
+    let mut i = 0;
+    while i < statements.len() && i < 4096 {
+        let statement = statements[i];
+        i += 1;
+        match statement.kind() {
+            kind::TRY_STATEMENT
+            | kind::BLOCK
+            | "if_statement"
+            | "except_clause"
+            | "else_clause" => {
+                statements.extend(named_children(statement));
+                continue;
+            }
+            kind::IMPORT_FROM_STATEMENT => {}
+            _ => continue,
+        }
+        let Some(module) = statement.child_by_field_id(field::MODULE_NAME.id()) else {
+            continue;
+        };
+        let module = ctx.text(module);
+        if !first_party.contains_module(module) {
+            continue;
+        }
+        if named_children(statement).any(|c| c.kind() == "wildcard_import") {
+            out.push(Reexport {
+                name: None,
+                module: module.to_string(),
+                member: None,
+            });
+            continue;
+        }
+        let mut names = statement.walk();
+        for child in statement.children_by_field_name(field::NAME.name, &mut names) {
+            let (name, alias) = match child.kind() {
+                kind::ALIASED_IMPORT => (
+                    child.child_by_field_id(field::NAME.id()),
+                    child.child_by_field_id(field::ALIAS.id()),
+                ),
+                _ => (Some(child), Some(child)),
+            };
+            if let (Some(name), Some(alias)) = (name, alias) {
+                out.push(Reexport {
+                    name: Some(ctx.text(alias).to_string()),
+                    module: module.to_string(),
+                    member: Some(ctx.text(name).to_string()),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// A path whose parameter root is the function's own (or its class constructor's), restated as
@@ -866,6 +1094,16 @@ fn call_target<'t>(
             if full.is_empty() {
                 return None;
             }
+            Some(CallTarget::Imported {
+                module: module.to_string(),
+                path: full,
+            })
+        }
+        // `from pkg import *`: a name bound nowhere else comes from there (builtins aside).
+        None if path.len() <= 1 && !isolint_python::model::is_builtin(name) => {
+            let module = method_owners.star_module?;
+            let mut full = vec![name.to_string()];
+            full.extend(path.iter().map(|p| p.to_string()));
             Some(CallTarget::Imported {
                 module: module.to_string(),
                 path: full,

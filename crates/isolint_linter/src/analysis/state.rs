@@ -84,6 +84,10 @@ pub struct StateWrite {
     /// For a call into the project's code that changes the state: the callee as written and the
     /// change inside it.
     pub through: Option<(String, crate::diagnostic::Related)>,
+    /// Fills a module cache that is unset (`if _client is None: _client = make()`): the same
+    /// value whichever test fills it first, unless that test has something patched meanwhile.
+    #[serde(default)]
+    pub lazy_fill: bool,
 }
 
 /// One read of module or class state by a test.
@@ -247,7 +251,11 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 || inside_patch_of(ctx, *node, target)
                 || assigns_saved_value(ctx, *node, target, *scope)
                 || under_override(ctx, function, target);
+            let lazy_fill = resolved.holder == Holder::GlobalName
+                && write_kind == WriteKind::Assign
+                && fills_cache_when_unset(ctx, *node, target);
             state.writes.push(StateWrite {
+                lazy_fill,
                 path: resolved.path,
                 holder: resolved.holder,
                 kind: write_kind,
@@ -261,6 +269,18 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 through: None,
             });
         }
+    }
+    // Filling the cache's items (`_engines = {}` then `_engines[k] = v`) is part of the fill.
+    let fills: Vec<(ScopeId, String)> = state
+        .writes
+        .iter()
+        .filter(|w| w.lazy_fill)
+        .map(|w| (w.function, format!("{}.", w.path)))
+        .collect();
+    for write in &mut state.writes {
+        write.lazy_fill |= fills.iter().any(|(function, prefix)| {
+            *function == write.function && write.path.starts_with(prefix)
+        });
     }
     mark_restored(ctx, &mut state.writes, &cleanups);
     for write in state.writes.iter_mut().filter(|w| !w.restored) {
@@ -831,6 +851,76 @@ fn resolve_target(
     resolve(ctx, base, parts, scope, access, 0)
 }
 
+/// `global _client` then `if _client is None: _client = make()` (or `if _client: return
+/// _client` before it): a module cache filled with a value built on first use. (A literal is a
+/// flag that turns later calls into no-ops, not a cache: `_has_run = True`.)
+fn fills_cache_when_unset(ctx: &FileContext, assignment: Node, target: Node) -> bool {
+    let builds = assignment
+        .child_by_field_id(field::RIGHT.id())
+        .map(unparenthesize)
+        .is_some_and(|v| {
+            !matches!(
+                v.kind(),
+                "true"
+                    | "false"
+                    | "none"
+                    | "integer"
+                    | "float"
+                    | kind::STRING
+                    | "concatenated_string"
+                    | "unary_operator"
+            )
+        });
+    if !builds || target.kind() != kind::IDENTIFIER {
+        return false;
+    }
+    let name = ctx.text(target);
+    let names_it = |node: Node| {
+        node.child_by_field_id(field::CONDITION.id())
+            .is_some_and(|c| mentions(ctx, c, name))
+    };
+    let mut inner = assignment;
+    for ancestor in ctx.model.ancestors(assignment) {
+        match ancestor.kind() {
+            kind::FUNCTION_DEFINITION => return false,
+            "if_statement" if names_it(ancestor) => return true,
+            kind::BLOCK => {
+                // An earlier `if _client: return _client` in the same block.
+                let mut sibling = ancestor.named_child(0);
+                while let Some(statement) = sibling {
+                    if statement.start_byte() >= inner.start_byte() {
+                        break;
+                    }
+                    if statement.kind() == "if_statement"
+                        && names_it(statement)
+                        && ctx.text(statement).contains("return")
+                    {
+                        return true;
+                    }
+                    sibling = statement.next_named_sibling();
+                }
+            }
+            _ => {}
+        }
+        inner = ancestor;
+    }
+    false
+}
+
+/// Whether an expression names `name` as an identifier.
+fn mentions(ctx: &FileContext, node: Node, name: &str) -> bool {
+    let mut pending = vec![node];
+    while let Some(n) = pending.pop() {
+        if n.kind() == kind::IDENTIFIER && ctx.text(n) == name {
+            return true;
+        }
+        if pending.len() < 64 {
+            pending.extend(named_children(n));
+        }
+    }
+    false
+}
+
 /// How an access chain is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Access {
@@ -892,6 +982,7 @@ fn resolve(
             };
             if !class_level_attribute(ctx, class, attribute)
                 || access == Access::Assign && rest.len() == 1
+                || set_per_instance(ctx, class, attribute)
             {
                 return None;
             }
@@ -1050,8 +1141,11 @@ fn class_path(ctx: &FileContext, class: ScopeId) -> String {
 /// method (`setUpClass`).
 fn class_level_attribute(ctx: &FileContext, class: ScopeId, attribute: &str) -> bool {
     let model = ctx.model;
-    if model.scopes[class].bindings.contains_key(attribute) {
-        return true;
+    if let Some(bindings) = model.scopes[class].bindings.get(attribute) {
+        // A method or property (`self.header.parts = v` changes what the property returns).
+        return !bindings.iter().all(
+            |b| matches!(b.value, BindingValue::Def(def) if def.kind() != kind::CLASS_DEFINITION),
+        );
     }
     model.scopes[class]
         .attributes
@@ -1067,6 +1161,24 @@ fn class_level_attribute(ctx: &FileContext, class: ScopeId, attribute: &str) -> 
                             .iter()
                             .any(|d| ctx.text(*d).contains("classmethod"))
                         || s.parameters().first().is_some_and(|(p, _)| *p == "cls"))
+            })
+        })
+}
+
+/// An attribute every instance sets for itself before use (`self.items = []` in `__init__` or
+/// `setUp`): the class-level value is only a default, and changes reach the instance's own.
+fn set_per_instance(ctx: &FileContext, class: ScopeId, attribute: &str) -> bool {
+    let model = ctx.model;
+    model.scopes[class]
+        .attributes
+        .get(attribute)
+        .is_some_and(|bindings| {
+            bindings.iter().any(|b: &Binding| {
+                let setter = model.scope_at(b.span.start, class);
+                let s = &model.scopes[setter];
+                s.parent == Some(class)
+                    && matches!(s.name, "__init__" | "setUp" | "setup_method" | "setup")
+                    && s.parameters().first().is_some_and(|(p, _)| *p == "self")
             })
         })
 }

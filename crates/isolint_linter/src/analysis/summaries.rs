@@ -24,6 +24,9 @@ use std::rc::Rc;
 /// How deep calls are followed from test code.
 const MAX_CALL_DEPTH: usize = 6;
 
+/// How many modules a name is followed through (`pkg` → `pkg.api` → `pkg.api.core`).
+const MAX_REEXPORT_DEPTH: usize = 4;
+
 /// A module as the summaries see it.
 pub struct ModuleFunctions<'a> {
     /// Dotted module name (`pkg.utils`, `tests.helpers`).
@@ -100,6 +103,8 @@ pub struct Summaries<'a> {
     read_memo: HashMap<FunctionRef, Memo<OwnStateRead>>,
     service_memo: HashMap<FunctionRef, Memo<OwnServiceOp>>,
     opaque_memo: HashMap<FunctionRef, bool>,
+    /// See [`Self::set_imported_at_collection`].
+    imported_at_collection: HashSet<String>,
 }
 
 impl<'a> Summaries<'a> {
@@ -140,6 +145,7 @@ impl<'a> Summaries<'a> {
             read_memo: HashMap::new(),
             service_memo: HashMap::new(),
             opaque_memo: HashMap::new(),
+            imported_at_collection: HashSet::new(),
         }
     }
 
@@ -226,11 +232,17 @@ impl<'a> Summaries<'a> {
             let mut undone: HashSet<String> = HashSet::new();
             for call in &function.calls {
                 let called = last_component(&call.callee);
-                if caller.guards.mocked.iter().any(|m| m == called) {
+                if caller.guards.mocked.iter().any(|m| m == called)
+                    || self.imported_before_tests(file, call)
+                {
                     continue;
                 }
-                let callees = self.resolve(file, &call.target);
+                let callees = self.resolve_for_services(file, &call.target);
+                // A method of a module-level instance changes that shared instance, which its
+                // summary (class and module state only) does not say: the guess stays.
+                let instance = matches!(call.target, CallTarget::Instance { .. });
                 if !callees.is_empty()
+                    && !instance
                     && callees
                         .iter()
                         .all(|(r, _)| self.modules[r.file].package_code)
@@ -239,8 +251,20 @@ impl<'a> Summaries<'a> {
                 }
                 for (callee, _) in callees {
                     for write in self.state_summary(callee, 1).iter() {
+                        // A cache filled on first use holds the same value for every test, unless
+                        // the test that fills it has something patched (it keeps the double).
+                        if write.lazy_fill && caller.guards.mocked.is_empty() {
+                            continue;
+                        }
                         if call.restoring {
                             undone.insert(write.path.clone());
+                            // An autouse fixture's reset after `yield` resets the key around
+                            // every test: kept (as restored) for the project-wide check.
+                            if caller.owner.fixture_autouse
+                                && !reached.iter().any(|(_, w)| w.path == write.path)
+                            {
+                                reached.push((call, write.clone()));
+                            }
                         } else if !reached.iter().any(|(_, w)| w.path == write.path) {
                             reached.push((call, write.clone()));
                         }
@@ -258,6 +282,7 @@ impl<'a> Summaries<'a> {
                     shown(&write.path)
                 );
                 out.push(StateWrite {
+                    lazy_fill: write.lazy_fill,
                     holder: Holder::Imported,
                     kind: write.kind,
                     verb: write.verb,
@@ -283,6 +308,39 @@ impl<'a> Summaries<'a> {
         (out, known)
     }
 
+    /// Modules that the suite's test modules and conftests import at module level, and those
+    /// modules' own imports: pytest's collection runs their top-level code before any test.
+    pub fn set_imported_at_collection(&mut self, modules: HashSet<String>) {
+        let mut all: HashSet<String> = HashSet::new();
+        let mut pending: Vec<String> = modules.into_iter().collect();
+        while let Some(name) = pending.pop() {
+            if all.len() > 100_000 || !all.insert(name.clone()) {
+                continue;
+            }
+            for &file in self.modules_named(&name) {
+                let m = &self.modules[file];
+                for reexport in &m.functions.reexports {
+                    if let Some(absolute) = absolute_module(&m.package, &reexport.module) {
+                        if let Some(member) = &reexport.member {
+                            pending.push(format!("{absolute}.{member}"));
+                        }
+                        pending.push(absolute);
+                    }
+                }
+            }
+        }
+        self.imported_at_collection = all;
+    }
+
+    /// An import inside test code of a module whose top-level code already ran at collection.
+    fn imported_before_tests(&self, file: usize, call: &CallFacts) -> bool {
+        let Some(module) = call.imports_module() else {
+            return false;
+        };
+        absolute_module(&self.modules[file].package, module)
+            .is_some_and(|m| self.imported_at_collection.contains(&m))
+    }
+
     /// The module and class state test code in `file` reads through calls into the project's
     /// own package, as reads at each call (one per test and key: the first call reaching it).
     pub fn state_reads_at_calls(&mut self, file: usize) -> Vec<StateRead> {
@@ -301,7 +359,10 @@ impl<'a> Summaries<'a> {
             let mut seen: HashSet<String> = HashSet::new();
             for call in &function.calls {
                 let called = last_component(&call.callee);
-                if call.restoring || caller.guards.mocked.iter().any(|m| m == called) {
+                if call.restoring
+                    || call.imports_module().is_some()
+                    || caller.guards.mocked.iter().any(|m| m == called)
+                {
                     continue;
                 }
                 for (callee, _) in self.resolve(file, &call.target) {
@@ -378,7 +439,9 @@ impl<'a> Summaries<'a> {
             }
             for call in &function.calls {
                 let called = last_component(&call.callee);
-                if caller.guards.mocked.iter().any(|m| m == called) {
+                if call.imports_module().is_some()
+                    || caller.guards.mocked.iter().any(|m| m == called)
+                {
                     continue;
                 }
                 for (callee, kind) in self.resolve_for_services(file, &call.target) {
@@ -418,7 +481,7 @@ impl<'a> Summaries<'a> {
         }
         self.service_memo.insert(r, Memo::InProgress);
         let mut ops: Vec<OwnServiceOp> = facts.service_ops.clone();
-        'calls: for call in &facts.calls {
+        'calls: for call in facts.calls.iter().filter(|c| c.imports_module().is_none()) {
             for (callee, kind) in self.resolve_for_services(r.file, &call.target) {
                 for op in self.service_summary(callee, depth + 1).iter() {
                     if ops.len() >= MAX_STATE_WRITES {
@@ -482,16 +545,31 @@ impl<'a> Summaries<'a> {
         }
         self.state_memo.insert(r, Memo::InProgress);
         let module = &self.modules[r.file];
+        // `Options.register(fn)` reads as a change to `Options` by its method's name; a call the
+        // summaries resolve says what it really changes.
+        let known_calls: Vec<_> = facts
+            .calls
+            .iter()
+            .filter(|c| {
+                !matches!(c.target, CallTarget::Instance { .. })
+                    && !self.resolve_for_services(r.file, &c.target).is_empty()
+            })
+            .map(|c| c.position)
+            .collect();
         let mut writes: Vec<OwnStateWrite> = facts
             .state_writes
             .iter()
+            .filter(|w| {
+                w.kind != crate::analysis::state::WriteKind::Mutate
+                    || !known_calls.contains(&w.site.position)
+            })
             .map(|w| OwnStateWrite {
                 path: absolute_path(&w.path, &module.module, &module.package),
                 ..w.clone()
             })
             .collect();
         'calls: for call in &facts.calls {
-            for (callee, _) in self.resolve(r.file, &call.target) {
+            for (callee, _) in self.resolve_for_services(r.file, &call.target) {
                 for write in self.state_summary(callee, depth + 1).iter() {
                     if writes.len() >= MAX_STATE_WRITES {
                         break 'calls;
@@ -516,6 +594,10 @@ impl<'a> Summaries<'a> {
         depth: usize,
     ) -> Vec<SummaryEffect> {
         let mut out = Vec::new();
+        // What a module's top-level code does to paths is left to the rules reading that module.
+        if call.imports_module().is_some() {
+            return out;
+        }
         for (callee, kind) in self.resolve(file, &call.target) {
             let effects = self.summary(callee, depth + 1);
             let facts = self.function(callee);
@@ -709,35 +791,92 @@ impl<'a> Summaries<'a> {
                 .map(|r| (r, CallKind::Bound))
                 .into_iter()
                 .collect(),
-            // Path and state summaries stay with calls whose receiver is a name or `self`; only
-            // shared-service operations follow methods of instances (`resolve_for_services`).
+            // Path summaries stay with calls whose receiver is a name or `self`: what a method does
+            // to its instance's paths is bound through the constructor. Shared-service operations
+            // and module or class state follow methods of instances (`resolve_for_services`).
             CallTarget::Instance { .. } => Vec::new(),
-            CallTarget::Imported { module, path } => {
-                let Some(absolute) = absolute_module(&self.modules[file].package, module) else {
-                    return Vec::new();
-                };
-                // `pkg.utils.rmtree`: the longest module prefix that names a file wins.
-                for split in (0..path.len()).rev() {
-                    let mut name = absolute.clone();
-                    for part in &path[..split] {
-                        if !name.is_empty() {
-                            name.push('.');
-                        }
-                        name.push_str(part);
-                    }
-                    let qualname = path[split..].join(".");
-                    for &candidate in self.modules_named(&name) {
-                        if let Some(found) = self.in_module(candidate, &qualname) {
-                            return vec![found];
-                        }
-                    }
-                }
-                Vec::new()
-            }
+            // (Started at the depth bound: no re-exports, see `resolve_for_services`.)
+            CallTarget::Imported { module, path } => self
+                .resolve_imported(file, module, path, MAX_REEXPORT_DEPTH)
+                .into_iter()
+                .collect(),
         }
     }
 
-    /// [`Self::resolve`], and methods called on an instance the caller built (`admin.wipe()`).
+    /// The function an imported name reaches: `pkg.utils.rmtree` in the longest module prefix
+    /// that names a file, or through a module that takes the name from another one
+    /// (`from .core import rmtree` in `pkg/__init__.py`).
+    fn resolve_imported(
+        &self,
+        file: usize,
+        module: &str,
+        path: &[String],
+        depth: usize,
+    ) -> Option<(FunctionRef, CallKind)> {
+        let absolute = absolute_module(&self.modules[file].package, module)?;
+        for split in (0..path.len()).rev() {
+            let mut name = absolute.clone();
+            for part in &path[..split] {
+                if !name.is_empty() {
+                    name.push('.');
+                }
+                name.push_str(part);
+            }
+            let qualname = path[split..].join(".");
+            for &candidate in self.modules_named(&name) {
+                if let Some(found) = self.in_module(candidate, &qualname) {
+                    return Some(found);
+                }
+            }
+            if depth < MAX_REEXPORT_DEPTH {
+                for &candidate in self.modules_named(&name) {
+                    if let Some(found) =
+                        self.through_reexport(candidate, &path[split..], depth, |home, rest| {
+                            self.resolve_imported(home, &rest.0, &rest.1, depth + 1)
+                        })
+                    {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Follows the re-exports of module `file` for the name `path` starts with: `found` gets the
+    /// module they name and the path in it.
+    fn through_reexport<T>(
+        &self,
+        file: usize,
+        path: &[String],
+        depth: usize,
+        found: impl Fn(usize, &(String, Vec<String>)) -> Option<T>,
+    ) -> Option<T> {
+        let (head, rest) = path.split_first()?;
+        if depth >= MAX_REEXPORT_DEPTH {
+            return None;
+        }
+        for reexport in &self.modules[file].functions.reexports {
+            let inner: Vec<String> = match (&reexport.name, &reexport.member) {
+                (Some(name), Some(member)) if name == head => std::iter::once(member.clone())
+                    .chain(rest.iter().cloned())
+                    .collect(),
+                (None, _) if !head.starts_with('_') => path.to_vec(),
+                _ => continue,
+            };
+            if let Some(answer) = found(file, &(reexport.module.clone(), inner)) {
+                return Some(answer);
+            }
+        }
+        None
+    }
+
+    /// [`Self::resolve`], and methods called on an instance the caller built (`admin.wipe()`,
+    /// `registry.register(view)`) and names a package hands on from its modules
+    /// (`from .core import *` in its `__init__`): for what a method does to shared services and to
+    /// module or class state, never to its own instance's attributes, which a fresh instance keeps
+    /// private. (Path summaries bind every method's effects at a constructor call, called or not:
+    /// following re-exports there would report paths the test never touches.)
     fn resolve_for_services(
         &self,
         file: usize,
@@ -750,38 +889,62 @@ impl<'a> Summaries<'a> {
                 .map(|r| (r, CallKind::Bound))
                 .into_iter()
                 .collect(),
+            CallTarget::Imported { module, path } => self
+                .resolve_imported(file, module, path, 0)
+                .into_iter()
+                .collect(),
             _ => self.resolve(file, target),
         }
     }
 
     /// The file defining the class a constructor call names, and the class's name.
     fn class_home(&self, file: usize, target: &CallTarget) -> Option<(usize, String)> {
-        let defines = |file: usize, class: &str| {
-            self.modules[file]
-                .functions
-                .classes
-                .iter()
-                .any(|(name, _)| name == class)
-        };
         match target {
-            CallTarget::Local(class) => defines(file, class).then(|| (file, class.clone())),
+            CallTarget::Local(class) => self.defines(file, class).then(|| (file, class.clone())),
             CallTarget::Imported { module, path } => {
-                let absolute = absolute_module(&self.modules[file].package, module)?;
-                let (class, parents) = path.split_last()?;
-                let mut name = absolute;
-                for part in parents {
-                    if !name.is_empty() {
-                        name.push('.');
-                    }
-                    name.push_str(part);
-                }
-                self.modules_named(&name)
-                    .iter()
-                    .find(|&&candidate| defines(candidate, class))
-                    .map(|&candidate| (candidate, class.clone()))
+                self.imported_class_home(file, module, path, 0)
             }
             _ => None,
         }
+    }
+
+    fn defines(&self, file: usize, class: &str) -> bool {
+        self.modules[file]
+            .functions
+            .classes
+            .iter()
+            .any(|(name, _)| name == class)
+    }
+
+    /// [`Self::class_home`] of an imported class, through re-exports too.
+    fn imported_class_home(
+        &self,
+        file: usize,
+        module: &str,
+        path: &[String],
+        depth: usize,
+    ) -> Option<(usize, String)> {
+        let absolute = absolute_module(&self.modules[file].package, module)?;
+        let (class, parents) = path.split_last()?;
+        let mut name = absolute;
+        for part in parents {
+            if !name.is_empty() {
+                name.push('.');
+            }
+            name.push_str(part);
+        }
+        let candidates = self.modules_named(&name);
+        if let Some(&home) = candidates.iter().find(|&&c| self.defines(c, class)) {
+            return Some((home, class.clone()));
+        }
+        candidates.iter().find_map(|&candidate| {
+            self.through_reexport(
+                candidate,
+                std::slice::from_ref(class),
+                depth,
+                |home, rest| self.imported_class_home(home, &rest.0, &rest.1, depth + 1),
+            )
+        })
     }
 
     /// A function or class (its constructor) of a module by qualified name.

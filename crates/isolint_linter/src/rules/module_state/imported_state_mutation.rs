@@ -38,6 +38,12 @@ impl StateWriteRule for ImportedStateMutation {
             ),
         };
         let how = match &write.through {
+            // An import inside a test runs the module's code the first time only.
+            Some((callee, _)) if callee.starts_with("import ") => format!(
+                "imports `{}` first, and its module code {}",
+                callee.trim_start_matches("import "),
+                write.verb
+            ),
             Some((callee, _)) => format!("calls `{callee}`, which {}", write.verb),
             None => write.verb.to_string(),
         };
