@@ -11,7 +11,9 @@ use isolint_python::knowledge::{
 };
 use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, kind_of, named_children, text, unparenthesize, CallArgs};
+use isolint_python::syntax::{
+    field, kind, kind_of, named_children, text, unparenthesize, CallArgs,
+};
 use isolint_python::value::{Origin, Root, Text, Value};
 use std::collections::HashMap;
 use tree_sitter::Node;

@@ -19,6 +19,7 @@ use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, 
 use isolint_python::source::{Position, Span};
 use isolint_python::syntax::{field, kind, kind_of, named_children, unparenthesize};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tree_sitter::Node;
 
 /// The node kinds the analysis reads.
@@ -101,7 +102,9 @@ pub struct StateRead {
     pub through_call: bool,
     pub span: Span,
     pub position: Position,
-    pub owner: Owner,
+    /// One per function, shared by its reads: a test reads many paths, and every file's reads
+    /// live until the project stage.
+    pub owner: Arc<Owner>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -154,6 +157,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
         .collect();
     let identifier = isolint_python::syntax::kind_id(kind::IDENTIFIER);
     let mut owners: HashMap<ScopeId, Owner> = HashMap::new();
+    let mut read_owners: HashMap<ScopeId, Arc<Owner>> = HashMap::new();
     let mut read_seen: std::collections::HashSet<(ScopeId, String)> =
         std::collections::HashSet::new();
     // Cleanups registered per function (their argument text), and patches a function sets up
@@ -173,9 +177,9 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
             }
             if let Some((path, instance, whole)) = read_path(ctx, *node, *scope) {
                 if read_seen.insert((function, path.clone())) {
-                    let owner = owners
+                    let owner = read_owners
                         .entry(function)
-                        .or_insert_with(|| ctx.owner_of(*scope).1)
+                        .or_insert_with(|| Arc::new(ctx.owner_of(*scope).1))
                         .clone();
                     state.reads.push(StateRead {
                         path,
