@@ -84,17 +84,20 @@ fn main() {
         let ratio = if floor.is_zero() || full.is_zero() {
             "not measured".to_string()
         } else {
-            format!("{:.2}x the floor", full.as_secs_f64() / floor.as_secs_f64())
+            format!(
+                "{:.2}x the floor, {:.1} MB/s",
+                full.as_secs_f64() / floor.as_secs_f64(),
+                bytes as f64 / 1e6 / full.as_secs_f64()
+            )
         };
         println!(
-            "{}: {} files, {:.1} MB, {} findings\n  parse floor {:>8.1} ms\n  isolint     {:>8.1} ms  ({ratio}, {:.1} MB/s)",
+            "{}: {} files, {:.1} MB, {} findings\n  parse floor {:>8.1} ms\n  isolint     {:>8.1} ms  ({ratio})",
             dir.display(),
             inputs.len(),
             bytes as f64 / 1e6,
             findings,
             ms(floor),
             ms(full),
-            bytes as f64 / 1e6 / full.as_secs_f64().max(1e-9),
         );
     }
 }

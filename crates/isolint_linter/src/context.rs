@@ -120,7 +120,7 @@ pub struct FileContext<'a, 't> {
     /// The fix of each path effect a rule may adopt, by the effect's span.
     pub(crate) path_fixes: std::collections::HashMap<(usize, usize), crate::fix::Fix>,
     pub(crate) service_ops:
-        std::collections::HashMap<(usize, usize), Vec<crate::rules::shared_resource::FoundOp>>,
+        foldhash::HashMap<(usize, usize), Vec<crate::rules::shared_resource::FoundOp>>,
     /// The fix turning each module-level name into a fixture, computed once: every test changing
     /// the name offers the same one.
     pub(crate) module_mutable_fixes:
@@ -142,7 +142,7 @@ impl<'a, 't> FileContext<'a, 't> {
             functions: std::cell::OnceCell::new(),
             fixes: std::collections::HashMap::new(),
             path_fixes: std::collections::HashMap::new(),
-            service_ops: std::collections::HashMap::new(),
+            service_ops: foldhash::HashMap::default(),
             module_mutable_fixes: std::cell::RefCell::new(std::collections::HashMap::new()),
         }
     }

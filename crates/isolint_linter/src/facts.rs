@@ -12,7 +12,7 @@ use isolint_python::project::{
 };
 use isolint_python::pytest_config::Naming;
 use isolint_python::source::LineIndex;
-use isolint_python::syntax::{field, kind, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, CallArgs};
 use isolint_python::value::Value;
 use std::collections::HashMap;
 
@@ -268,7 +268,7 @@ fn called_names(model: &FileModel, id: ScopeId) -> Vec<String> {
     let mut names: Vec<String> = model
         .calls_under(id)
         .filter_map(|(_, call)| call.child_by_field_id(field::FUNCTION.id()))
-        .filter_map(|callee| match callee.kind() {
+        .filter_map(|callee| match kind_of(callee) {
             kind::IDENTIFIER => {
                 Some(isolint_python::syntax::text(callee, model.source).to_string())
             }
@@ -280,6 +280,8 @@ fn called_names(model: &FileModel, id: ScopeId) -> Vec<String> {
         .collect();
     names.sort();
     names.dedup();
+    // Kept for every test until the project stage; most calls repeat a name.
+    names.shrink_to_fit();
     names
 }
 
@@ -306,7 +308,7 @@ fn env_resets(model: &FileModel, id: ScopeId) -> Vec<String> {
                     if callee.contains("patch")
                         && args()
                             .keyword("clear")
-                            .is_some_and(|v| v.kind() == kind::TRUE) =>
+                            .is_some_and(|v| kind_of(v) == kind::TRUE) =>
                 {
                     Some("*".to_string())
                 }
@@ -323,10 +325,10 @@ fn env_resets(model: &FileModel, id: ScopeId) -> Vec<String> {
 fn is_with_item(call: tree_sitter::Node) -> bool {
     let parent = call.parent();
     let parent = match parent {
-        Some(p) if p.kind() == kind::AS_PATTERN => p.parent(),
+        Some(p) if kind_of(p) == kind::AS_PATTERN => p.parent(),
         other => other,
     };
-    parent.is_some_and(|p| p.kind() == kind::WITH_ITEM)
+    parent.is_some_and(|p| kind_of(p) == kind::WITH_ITEM)
 }
 
 /// `monkeypatch.setenv`, `monkeypatch.delenv`, `os.environ.pop` (not any `.pop`).
@@ -347,7 +349,7 @@ pub fn isolation_of(model: &FileModel, eval: &Evaluator, id: ScopeId) -> (bool, 
         // Resolve aliases only for calls that may matter.
         if !(knowledge::changes_cwd(written_last)
             || matches!(written_last, "setenv" | "dict")
-            || callee.kind() == kind::IDENTIFIER)
+            || kind_of(callee) == kind::IDENTIFIER)
         {
             continue;
         }

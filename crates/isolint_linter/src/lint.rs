@@ -998,7 +998,7 @@ fn analyze_file(
         path_fixes,
         ..
     } = ctx;
-    let outcome = FileOutcome {
+    let mut outcome = FileOutcome {
         package,
         module,
         state: file_state,
@@ -1014,7 +1014,28 @@ fn analyze_file(
         index,
         suppressions,
     };
+    outcome.release_spare_capacity();
     (outcome, first_party_names.into_answers())
+}
+
+impl FileOutcome {
+    /// Every outcome lives until the project stage: the room its vectors grew into and no longer
+    /// use would be held for the whole run, for every file.
+    fn release_spare_capacity(&mut self) {
+        self.findings.shrink_to_fit();
+        self.effects.shrink_to_fit();
+        self.functions.functions.shrink_to_fit();
+        self.functions.classes.shrink_to_fit();
+        self.state.writes.shrink_to_fit();
+        self.state.reads.shrink_to_fit();
+        self.state.autouse_resets.shrink_to_fit();
+        self.state.restoring.shrink_to_fit();
+        self.facts.tests.shrink_to_fit();
+        self.facts.fixtures.shrink_to_fit();
+        self.facts.classes.shrink_to_fit();
+        self.facts.imports.shrink_to_fit();
+        self.facts.marker_uses.shrink_to_fit();
+    }
 }
 
 fn project_stage(

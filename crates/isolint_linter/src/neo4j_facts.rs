@@ -14,7 +14,7 @@ use isolint_python::services::{
     QUERY_METHODS,
 };
 use isolint_python::source::LineIndex;
-use isolint_python::syntax::{field, kind, text, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, text, unparenthesize, CallArgs};
 use isolint_python::template::template;
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -34,14 +34,14 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
             let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
                 continue;
             };
-            let last = match callee.kind() {
+            let last = match kind_of(callee) {
                 kind::ATTRIBUTE => callee
                     .child_by_field_id(field::ATTRIBUTE.id())
                     .map_or("", |a| text(a, source)),
                 _ => last_component(text(callee, source)),
             };
             // Most calls are none of these: decide from the names before anything is computed.
-            let may_matter = callee.kind() == kind::IDENTIFIER
+            let may_matter = kind_of(callee) == kind::IDENTIFIER
                 || last.contains("Neo4j")
                 || NEO4J_DRIVER_CONSTRUCTORS
                     .iter()
@@ -290,7 +290,7 @@ fn neomodel_label(
     } else {
         instance_class(model, object, scope)?
     };
-    if class_node.kind() != kind::IDENTIFIER {
+    if kind_of(class_node) != kind::IDENTIFIER {
         return None;
     }
     let class = text(class_node, source);
@@ -318,7 +318,7 @@ fn instance_class<'t>(model: &FileModel<'t>, object: Node<'t>, scope: usize) -> 
     let mut node = object;
     for _ in 0..8 {
         node = unparenthesize(node);
-        match node.kind() {
+        match kind_of(node) {
             kind::CALL => node = node.child_by_field_id(field::FUNCTION.id())?,
             kind::ATTRIBUTE => {
                 let inner = node.child_by_field_id(field::OBJECT.id())?;
@@ -330,13 +330,13 @@ fn instance_class<'t>(model: &FileModel<'t>, object: Node<'t>, scope: usize) -> 
             }
             kind::IDENTIFIER => {
                 // `Person(...)` itself, or a name bound to one.
-                if object.kind() == kind::CALL && node.parent() == Some(object) {
+                if kind_of(object) == kind::CALL && node.parent() == Some(object) {
                     return Some(node);
                 }
                 let (_, binding) =
                     model.lookup(text(node, model.source), scope, node.start_byte())?;
                 return match binding.value {
-                    BindingValue::Expr(value) if unparenthesize(value).kind() == kind::CALL => {
+                    BindingValue::Expr(value) if kind_of(unparenthesize(value)) == kind::CALL => {
                         unparenthesize(value).child_by_field_id(field::FUNCTION.id())
                     }
                     _ => None,

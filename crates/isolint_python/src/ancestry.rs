@@ -5,7 +5,7 @@
 //! path from the root in hand anyway; it keeps the part above the nodes that analyses climb from
 //! (the nodes rules asked for, and calls), each ancestor stored once however many nodes share it.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use tree_sitter::Node;
 
 /// Recorded nodes and their ancestors, as a tree of indices.

@@ -5,7 +5,7 @@
 use crate::knowledge::{self, UNIQUE_CALL_PREFIXES, UNIQUE_ENV_VARS, UNIQUE_FIXTURES};
 use crate::model::{string_value, BindingValue, FileModel, Role, ScopeId, ScopeKind};
 use crate::source::Span;
-use crate::syntax::{field, kind, named_children, text, unparenthesize, CallArgs};
+use crate::syntax::{field, kind, kind_of, named_children, text, unparenthesize, CallArgs};
 use crate::value::{
     takes_enumerated_part, Origin, OriginLevel, ParamOwner, ParamRoot, Root, Text, Value,
     ENUMERATED_PART,
@@ -46,7 +46,7 @@ impl<'m, 't> Evaluator<'m, 't> {
         let mut node = unparenthesize(node);
         let mut scope = scope;
         for _ in 0..MAX_DEPTH {
-            match node.kind() {
+            match kind_of(node) {
                 kind::SUBSCRIPT => {
                     let value = node.child_by_field_id(field::VALUE.id())?;
                     if self.model.qualified_name(value, scope)? != "os.environ" {
@@ -92,7 +92,7 @@ impl<'m, 't> Evaluator<'m, 't> {
         let next = depth + 1;
         let source = self.model.source;
         let node = unparenthesize(node);
-        match node.kind() {
+        match kind_of(node) {
             kind::STRING => self.eval_string(node, scope, next),
             kind::CONCATENATED_STRING => named_children(node)
                 .map(|part| self.eval_at(part, scope, next))
@@ -129,7 +129,7 @@ impl<'m, 't> Evaluator<'m, 't> {
                         .as_path_object(true),
                     "+" => l.concat(self.eval_at(right, scope, next)),
                     "%" => {
-                        let args: Vec<Node> = match unparenthesize(right).kind() {
+                        let args: Vec<Node> = match kind_of(unparenthesize(right)) {
                             kind::TUPLE => named_children(unparenthesize(right)).collect(),
                             _ => vec![right],
                         };
@@ -166,7 +166,7 @@ impl<'m, 't> Evaluator<'m, 't> {
         // the result is a `str` whatever the value was.
         let mut value: Option<Value> = None;
         for child in named_children(node) {
-            let part = match child.kind() {
+            let part = match kind_of(child) {
                 kind::STRING_START | kind::STRING_END => continue,
                 kind::STRING_CONTENT => Value::literal(text(child, source)),
                 kind::ESCAPE_SEQUENCE => {
@@ -340,13 +340,13 @@ impl<'m, 't> Evaluator<'m, 't> {
         let source = self.model.source;
         let mut node = unparenthesize(items);
         for _ in 0..4 {
-            match node.kind() {
+            match kind_of(node) {
                 kind::IDENTIFIER | kind::ATTRIBUTE => return true,
                 kind::CALL => {
                     let Some(function) = node.child_by_field_id(field::FUNCTION.id()) else {
                         return false;
                     };
-                    match function.kind() {
+                    match kind_of(function) {
                         kind::IDENTIFIER if STEPPERS.contains(&text(function, source)) => {
                             if text(function, source) == "range" {
                                 return true;
@@ -437,7 +437,7 @@ impl<'m, 't> Evaluator<'m, 't> {
         loop {
             let current = cursor.node();
             visited += 1;
-            if current.kind() == kind::IDENTIFIER {
+            if kind_of(current) == kind::IDENTIFIER {
                 let name = text(current, self.model.source);
                 if let Some((binding_scope, binding)) =
                     self.model.lookup(name, scope, current.start_byte())
@@ -496,7 +496,7 @@ impl<'m, 't> Evaluator<'m, 't> {
     fn literal_collection(&self, node: Node<'t>, scope: ScopeId) -> Option<(Node<'t>, ScopeId)> {
         let mut node = unparenthesize(node);
         let mut scope = scope;
-        if node.kind() == kind::IDENTIFIER {
+        if kind_of(node) == kind::IDENTIFIER {
             let (binding_scope, binding) =
                 self.model
                     .lookup(text(node, self.model.source), scope, node.start_byte())?;
@@ -506,7 +506,7 @@ impl<'m, 't> Evaluator<'m, 't> {
             node = unparenthesize(expr);
             scope = binding_scope;
         }
-        matches!(node.kind(), kind::LIST | kind::TUPLE | kind::SET).then_some((node, scope))
+        matches!(kind_of(node), kind::LIST | kind::TUPLE | kind::SET).then_some((node, scope))
     }
 
     /// Whether a function's parameters stay symbolic: helpers, methods and first-party functions
@@ -532,7 +532,7 @@ impl<'m, 't> Evaluator<'m, 't> {
                 let args = CallArgs::of(call, self.model.source);
                 args.get(0, "argnames")
             })
-            .flat_map(|names| match unparenthesize(names).kind() {
+            .flat_map(|names| match kind_of(unparenthesize(names)) {
                 kind::LIST | kind::TUPLE => named_children(unparenthesize(names))
                     .filter_map(|n| string_value(n, self.model.source))
                     .collect::<Vec<_>>(),
@@ -553,7 +553,7 @@ impl<'m, 't> Evaluator<'m, 't> {
         };
         let attr = text(attribute, source);
         let object_text = text(object, source);
-        if (object_text == "self" || object_text == "cls") && object.kind() == kind::IDENTIFIER {
+        if (object_text == "self" || object_text == "cls") && kind_of(object) == kind::IDENTIFIER {
             return self.eval_class_attribute(scope, attr, depth);
         }
         if object_text.ends_with("node") && matches!(attr, "name" | "nodeid") {
@@ -600,7 +600,7 @@ impl<'m, 't> Evaluator<'m, 't> {
 
     /// The class or function of this file a name refers to.
     fn local_definition(&self, name: Node<'t>, scope: ScopeId, kind: ScopeKind) -> Option<ScopeId> {
-        if name.kind() != kind::IDENTIFIER {
+        if kind_of(name) != kind::IDENTIFIER {
             return None;
         }
         let (_, binding) =
@@ -730,7 +730,7 @@ impl<'m, 't> Evaluator<'m, 't> {
                 _ => {}
             }
         }
-        if callee.kind() == kind::ATTRIBUTE {
+        if kind_of(callee) == kind::ATTRIBUTE {
             let (Some(object), Some(method)) = (
                 callee.child_by_field_id(field::OBJECT.id()),
                 callee.child_by_field_id(field::ATTRIBUTE.id()),
@@ -829,7 +829,7 @@ fn env_value(name: &str) -> Value {
 
 fn object_is_string(node: Node) -> bool {
     matches!(
-        unparenthesize(node).kind(),
+        kind_of(unparenthesize(node)),
         kind::STRING | kind::CONCATENATED_STRING
     )
 }

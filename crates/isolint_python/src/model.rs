@@ -5,8 +5,8 @@
 use crate::ancestry::{Ancestors, Ancestry, WalkPath};
 use crate::pytest_config::Naming;
 use crate::source::Span;
-use crate::syntax::{self, field, kind, named_children, text, unparenthesize};
-use std::collections::HashMap;
+use crate::syntax::{self, field, kind, kind_of, named_children, text, unparenthesize};
+use foldhash::HashMap;
 use tree_sitter::{Node, Tree};
 
 pub type ScopeId = usize;
@@ -117,11 +117,11 @@ impl<'t> Scope<'t> {
                 ScopeKind::Class => Role::ClassBody,
                 ScopeKind::Function => Role::Helper,
             },
-            bindings: HashMap::new(),
+            bindings: HashMap::default(),
             globals: Vec::new(),
             decorators: Vec::new(),
             calls: Vec::new(),
-            attributes: HashMap::new(),
+            attributes: HashMap::default(),
             bases: Vec::new(),
             yields: false,
             yield_at: None,
@@ -246,12 +246,12 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
         tree,
         scopes: vec![Scope::new(ScopeKind::Module, "", root, None)],
         fixtures: Vec::new(),
-        markers: HashMap::new(),
+        markers: HashMap::default(),
         pytest_plugins: Vec::new(),
         wanted_nodes: Vec::new(),
         unittest_classes: Vec::new(),
         test_classes: Vec::new(),
-        scope_of_definition: HashMap::new(),
+        scope_of_definition: HashMap::default(),
         ancestry: Ancestry::default(),
         strings: Vec::new(),
     };
@@ -341,7 +341,7 @@ impl<'t> FileModel<'t> {
         if !modelled_kind(node.kind_id()) {
             return None;
         }
-        match node.kind() {
+        match kind_of(node) {
             kind::FUNCTION_DEFINITION | kind::CLASS_DEFINITION => {
                 let name_node = node.child_by_field_id(field::NAME.id())?;
                 let name = text(name_node, source);
@@ -352,7 +352,7 @@ impl<'t> FileModel<'t> {
                     Span::of(name_node),
                     BindingValue::Def(node),
                 );
-                let is_class = node.kind() == kind::CLASS_DEFINITION;
+                let is_class = kind_of(node) == kind::CLASS_DEFINITION;
                 let scope_kind = if is_class {
                     ScopeKind::Class
                 } else {
@@ -360,15 +360,15 @@ impl<'t> FileModel<'t> {
                 };
                 let id = self.scopes.len();
                 let mut new_scope = Scope::new(scope_kind, name, node, Some(scope));
-                if let Some(parent) = parent.filter(|p| p.kind() == kind::DECORATED_DEFINITION) {
+                if let Some(parent) = parent.filter(|p| kind_of(p) == kind::DECORATED_DEFINITION) {
                     new_scope.decorators = named_children(parent)
-                        .filter(|child| child.kind() == kind::DECORATOR)
+                        .filter(|child| kind_of(child) == kind::DECORATOR)
                         .collect();
                 }
                 if is_class {
                     if let Some(bases) = node.child_by_field_id(field::SUPERCLASSES.id()) {
                         new_scope.bases = named_children(bases)
-                            .filter(|b| b.kind() != kind::KEYWORD_ARGUMENT)
+                            .filter(|b| kind_of(b) != kind::KEYWORD_ARGUMENT)
                             .collect();
                     }
                 }
@@ -384,7 +384,7 @@ impl<'t> FileModel<'t> {
             kind::ASSIGNMENT => self.record_assignment(node, scope, source),
             kind::AUGMENTED_ASSIGNMENT => {
                 if let Some(left) = node.child_by_field_id(field::LEFT.id()) {
-                    if left.kind() == kind::IDENTIFIER {
+                    if kind_of(left) == kind::IDENTIFIER {
                         let name = text(left, source);
                         self.bind(
                             scope,
@@ -420,7 +420,7 @@ impl<'t> FileModel<'t> {
             }
             kind::WITH_ITEM => {
                 let value = node.child_by_field_id(field::VALUE.id())?;
-                if value.kind() == kind::AS_PATTERN {
+                if kind_of(value) == kind::AS_PATTERN {
                     let expr = named_children(value).next()?;
                     let alias = value.child_by_field_id(field::ALIAS.id())?;
                     for target in identifiers_in_target(alias) {
@@ -442,7 +442,7 @@ impl<'t> FileModel<'t> {
             }
             kind::IMPORT_STATEMENT => {
                 for child in named_children(node) {
-                    match child.kind() {
+                    match kind_of(child) {
                         kind::DOTTED_NAME => {
                             // `import os.path` binds `os`.
                             let full = text(child, source);
@@ -478,7 +478,7 @@ impl<'t> FileModel<'t> {
                 let module_name = text(module, source);
                 let mut names = node.walk();
                 for child in node.children_by_field_name(field::NAME.name, &mut names) {
-                    let (name, alias) = match child.kind() {
+                    let (name, alias) = match kind_of(child) {
                         kind::ALIASED_IMPORT => (
                             child.child_by_field_id(field::NAME.id()),
                             child.child_by_field_id(field::ALIAS.id()),
@@ -498,7 +498,7 @@ impl<'t> FileModel<'t> {
             }
             kind::GLOBAL_STATEMENT => {
                 for child in named_children(node) {
-                    if child.kind() == kind::IDENTIFIER {
+                    if kind_of(child) == kind::IDENTIFIER {
                         self.scopes[scope].globals.push(text(child, source));
                     }
                 }
@@ -534,14 +534,14 @@ impl<'t> FileModel<'t> {
 
     fn bind_parameters(&mut self, scope: ScopeId, params: Node<'t>, source: &'t str) {
         for param in named_children(params) {
-            let (name, default) = match param.kind() {
+            let (name, default) = match kind_of(param) {
                 kind::IDENTIFIER => (Some(param), None),
                 kind::DEFAULT_PARAMETER | kind::TYPED_DEFAULT_PARAMETER => (
                     param.child_by_field_id(field::NAME.id()),
                     param.child_by_field_id(field::VALUE.id()),
                 ),
                 kind::TYPED_PARAMETER => (
-                    named_children(param).find(|c| c.kind() == kind::IDENTIFIER),
+                    named_children(param).find(|c| kind_of(c) == kind::IDENTIFIER),
                     None,
                 ),
                 _ => (None, None),
@@ -564,11 +564,11 @@ impl<'t> FileModel<'t> {
         };
         // `a = b = expr`: every target gets the final value.
         let mut right = node.child_by_field_id(field::RIGHT.id());
-        while let Some(r) = right.filter(|r| r.kind() == kind::ASSIGNMENT) {
+        while let Some(r) = right.filter(|r| kind_of(r) == kind::ASSIGNMENT) {
             right = r.child_by_field_id(field::RIGHT.id());
         }
         let at = node.end_byte();
-        match left.kind() {
+        match kind_of(left) {
             kind::IDENTIFIER => {
                 let name = text(left, source);
                 let value = right.map_or(BindingValue::Opaque, BindingValue::Expr);
@@ -609,10 +609,10 @@ impl<'t> FileModel<'t> {
             | "tuple_pattern" => {
                 let targets: Vec<Node> = named_children(left).collect();
                 let values: Option<Vec<Node>> = right
-                    .filter(|r| matches!(r.kind(), kind::EXPRESSION_LIST | kind::TUPLE))
+                    .filter(|r| matches!(kind_of(r), kind::EXPRESSION_LIST | kind::TUPLE))
                     .map(|r| named_children(r).collect());
                 for (index, target) in targets.iter().enumerate() {
-                    if target.kind() != kind::IDENTIFIER {
+                    if kind_of(target) != kind::IDENTIFIER {
                         continue;
                     }
                     let value = match (&values, right) {
@@ -716,7 +716,7 @@ impl<'t> FileModel<'t> {
     /// Names bound by no import resolve to themselves (builtins, undefined globals).
     pub fn qualified_name(&self, expr: Node<'t>, scope: ScopeId) -> Option<String> {
         let expr = unparenthesize(expr);
-        match expr.kind() {
+        match kind_of(expr) {
             kind::IDENTIFIER => {
                 let name = text(expr, self.source);
                 match self.lookup(name, scope, expr.start_byte()) {
@@ -823,7 +823,7 @@ impl<'t> FileModel<'t> {
                 .get("__test__")
                 .and_then(|b| b.last())
                 .is_some_and(
-                    |b| matches!(b.value, BindingValue::Expr(v) if v.kind() == kind::FALSE),
+                    |b| matches!(b.value, BindingValue::Expr(v) if kind_of(v) == kind::FALSE),
                 );
             let has_init = self.scopes[id]
                 .bindings
@@ -913,7 +913,7 @@ impl<'t> FileModel<'t> {
                 let Some(expr) = named_children(*decorator).next() else {
                     return false;
                 };
-                let callee = if expr.kind() == kind::CALL {
+                let callee = if kind_of(expr) == kind::CALL {
                     expr.child_by_field_id(field::FUNCTION.id()).unwrap_or(expr)
                 } else {
                     expr
@@ -936,7 +936,7 @@ impl<'t> FileModel<'t> {
     /// `module_fixture = pytest.fixture(scope="module")` at module level, used as `@module_fixture`:
     /// the call that configures the fixture.
     fn fixture_alias(&self, expr: Node<'t>) -> Option<Node<'t>> {
-        if expr.kind() != kind::IDENTIFIER {
+        if kind_of(expr) != kind::IDENTIFIER {
             return None;
         }
         let bindings = self.scopes[MODULE_SCOPE]
@@ -947,7 +947,7 @@ impl<'t> FileModel<'t> {
         };
         let value = unparenthesize(value);
         let callee = value.child_by_field_id(field::FUNCTION.id())?;
-        (value.kind() == kind::CALL && self.is_fixture_decorator(callee)).then_some(value)
+        (kind_of(value) == kind::CALL && self.is_fixture_decorator(callee)).then_some(value)
     }
 
     fn is_context_manager(&self, id: ScopeId) -> bool {
@@ -975,7 +975,7 @@ impl<'t> FileModel<'t> {
             decorator,
         };
         let configured = named_children(decorator).next().and_then(|expr| {
-            if expr.kind() == kind::CALL {
+            if kind_of(expr) == kind::CALL {
                 Some(expr)
             } else {
                 self.fixture_alias(expr)
@@ -993,7 +993,7 @@ impl<'t> FileModel<'t> {
             }
             fixture.autouse = args
                 .keyword("autouse")
-                .is_some_and(|v| v.kind() == kind::TRUE);
+                .is_some_and(|v| kind_of(v) == kind::TRUE);
             fixture.params = args.keyword("params").and_then(sequence_len);
         }
         self.fixtures.push(fixture);
@@ -1021,7 +1021,7 @@ impl<'t> FileModel<'t> {
         let BindingValue::Expr(value) = binding.value else {
             return Vec::new();
         };
-        let items: Vec<Node> = match value.kind() {
+        let items: Vec<Node> = match kind_of(value) {
             kind::LIST | kind::TUPLE => named_children(value).collect(),
             _ => vec![value],
         };
@@ -1033,12 +1033,12 @@ impl<'t> FileModel<'t> {
 
     /// `pytest.mark.NAME` or `pytest.mark.NAME(...)` → the marker.
     fn marker_of(&self, expr: Node<'t>) -> Option<Marker<'t>> {
-        let (callee, call) = if expr.kind() == kind::CALL {
+        let (callee, call) = if kind_of(expr) == kind::CALL {
             (expr.child_by_field_id(field::FUNCTION.id())?, Some(expr))
         } else {
             (expr, None)
         };
-        if callee.kind() != kind::ATTRIBUTE {
+        if kind_of(callee) != kind::ATTRIBUTE {
             return None;
         }
         let object = callee.child_by_field_id(field::OBJECT.id())?;
@@ -1131,7 +1131,7 @@ fn identifiers_in_target(target: Node) -> Vec<Node> {
     let mut found = Vec::new();
     let mut pending = vec![target];
     while let Some(node) = pending.pop() {
-        match node.kind() {
+        match kind_of(node) {
             kind::IDENTIFIER => found.push(node),
             kind::PATTERN_LIST
             | kind::TUPLE
@@ -1153,11 +1153,11 @@ fn identifiers_in_target(target: Node) -> Vec<Node> {
 /// A plain string literal's value (no interpolation).
 pub fn string_value(node: Node, source: &str) -> Option<String> {
     let node = unparenthesize(node);
-    match node.kind() {
+    match kind_of(node) {
         kind::STRING => {
             let mut out = String::new();
             for child in named_children(node) {
-                match child.kind() {
+                match kind_of(child) {
                     kind::STRING_START | kind::STRING_END => {}
                     kind::STRING_CONTENT => out.push_str(text(child, source)),
                     kind::ESCAPE_SEQUENCE => out.push_str(&unescape(text(child, source))),
@@ -1190,7 +1190,7 @@ pub fn unescape(escape: &str) -> String {
 
 /// The strings of a string, list or tuple literal.
 pub fn string_items(node: Node, source: &str) -> Vec<String> {
-    match node.kind() {
+    match kind_of(node) {
         kind::LIST | kind::TUPLE => named_children(node)
             .filter_map(|n| string_value(n, source))
             .collect(),
@@ -1201,13 +1201,13 @@ pub fn string_items(node: Node, source: &str) -> Vec<String> {
 /// The length of a list, tuple or set literal.
 pub fn sequence_len(node: Node) -> Option<usize> {
     let node = unparenthesize(node);
-    matches!(node.kind(), kind::LIST | kind::TUPLE | kind::SET)
+    matches!(kind_of(node), kind::LIST | kind::TUPLE | kind::SET)
         .then(|| {
             named_children(node)
-                .filter(|c| c.kind() != kind::LIST_SPLAT)
+                .filter(|c| kind_of(c) != kind::LIST_SPLAT)
                 .count()
         })
-        .filter(|_| named_children(node).all(|c| c.kind() != kind::LIST_SPLAT))
+        .filter(|_| named_children(node).all(|c| kind_of(c) != kind::LIST_SPLAT))
 }
 
 /// A name Python binds before any module code runs (`print`, `open`, `len`).

@@ -53,9 +53,11 @@ pub struct Position {
 }
 
 /// Line starts of one source, to turn byte offsets into positions without rescanning the text.
+/// Every linted file keeps one until the project stage, so starts are stored in 32 bits (tree-sitter
+/// counts bytes in 32 bits too), without the spare room of a growing vector.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
-    starts: Vec<usize>,
+    starts: Vec<u32>,
 }
 
 impl LineIndex {
@@ -65,24 +67,25 @@ impl LineIndex {
         let bytes = text.as_bytes();
         for (i, byte) in bytes.iter().enumerate() {
             match byte {
-                b'\n' => starts.push(i + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                b'\n' => starts.push(offset_u32(i + 1)),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(offset_u32(i + 1)),
                 _ => {}
             }
         }
+        starts.shrink_to_fit();
         LineIndex { starts }
     }
 
     /// The 0-based line holding `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&offset) {
+        match self.starts.binary_search(&offset_u32(offset)) {
             Ok(line) => line,
             Err(next) => next.saturating_sub(1),
         }
     }
 
     pub fn line_start(&self, line: usize) -> usize {
-        self.starts.get(line).copied().unwrap_or(0)
+        self.starts.get(line).map_or(0, |start| *start as usize)
     }
 
     pub fn position(&self, text: &str, offset: usize) -> Position {
@@ -99,6 +102,12 @@ impl LineIndex {
     pub fn line_count(&self) -> usize {
         self.starts.len()
     }
+}
+
+/// A byte offset as the index stores it; past 4 GiB (which tree-sitter cannot parse either) every
+/// offset falls on the last line that starts below it.
+fn offset_u32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {

@@ -3,6 +3,7 @@
 //! Every name here is checked against the grammar's `node-types.json` by a test, so a typo cannot
 //! silently match nothing.
 
+use std::sync::OnceLock;
 use tree_sitter::Node;
 
 /// Named node kinds of tree-sitter-python.
@@ -210,25 +211,80 @@ pub fn kind_count() -> usize {
     language.node_kind_count()
 }
 
+/// A node's kind name, the same as [`Node::kind`], read from a table indexed by kind id built once:
+/// `Node::kind` measures the grammar's C string and checks it is UTF-8 on every call, and the
+/// analyses ask for kinds on nearly every node they look at.
+pub fn kind_of<'t>(node: impl std::borrow::Borrow<Node<'t>>) -> &'static str {
+    let node = node.borrow();
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        (0..language.node_kind_count())
+            .map(|id| {
+                u16::try_from(id)
+                    .ok()
+                    .and_then(|id| language.node_kind_for_id(id))
+                    .unwrap_or("")
+            })
+            .collect()
+    });
+    // `ERROR` and the other built-in kinds sit past the table.
+    match names.get(node.kind_id() as usize) {
+        Some(name) if !name.is_empty() => name,
+        _ => node.kind(),
+    }
+}
+
 /// The source text of a node.
 pub fn text<'s>(node: Node, source: &'s str) -> &'s str {
     source.get(node.byte_range()).unwrap_or("")
 }
 
 /// The named children of a node, skipping comments. Walks with a cursor: `named_child(i)` is linear
-/// in `i`, which would make wide nodes quadratic.
-pub fn named_children<'t>(node: Node<'t>) -> std::vec::IntoIter<Node<'t>> {
-    let mut cursor = node.walk();
-    let children: Vec<Node<'t>> = node
-        .named_children(&mut cursor)
-        .filter(|child| !child.is_extra())
-        .collect();
-    children.into_iter()
+/// in `i`, which would make wide nodes quadratic; the iterator owns its cursor, so no list of the
+/// children is built (the analyses ask for the children of most calls and statements).
+pub fn named_children(node: Node<'_>) -> NamedChildren<'_> {
+    NamedChildren {
+        cursor: node.walk(),
+        started: false,
+        finished: false,
+    }
+}
+
+/// The iterator of [`named_children`].
+pub struct NamedChildren<'t> {
+    cursor: tree_sitter::TreeCursor<'t>,
+    started: bool,
+    finished: bool,
+}
+
+impl<'t> Iterator for NamedChildren<'t> {
+    type Item = Node<'t>;
+
+    fn next(&mut self) -> Option<Node<'t>> {
+        while !self.finished {
+            let moved = if self.started {
+                self.cursor.goto_next_sibling()
+            } else {
+                self.started = true;
+                self.cursor.goto_first_child()
+            };
+            if !moved {
+                self.finished = true;
+                break;
+            }
+            let child = self.cursor.node();
+            if child.is_named() && !child.is_extra() {
+                return Some(child);
+            }
+        }
+        None
+    }
 }
 
 /// Strips parentheses around an expression.
 pub fn unparenthesize(mut node: Node) -> Node {
-    while node.kind() == kind::PARENTHESIZED_EXPRESSION {
+    while kind_of(node) == kind::PARENTHESIZED_EXPRESSION {
         match named_children(node).next() {
             Some(inner) => node = inner,
             None => break,
@@ -242,17 +298,17 @@ pub fn unparenthesize(mut node: Node) -> Node {
 pub fn with_contexts_among<'t>(ancestors: impl Iterator<Item = Node<'t>>) -> Vec<Node<'t>> {
     let mut contexts = Vec::new();
     for ancestor in ancestors {
-        match ancestor.kind() {
+        match kind_of(ancestor) {
             kind::FUNCTION_DEFINITION | kind::LAMBDA => break,
             kind::WITH_STATEMENT => {
                 let items = named_children(ancestor)
-                    .filter(|c| c.kind() == kind::WITH_CLAUSE)
+                    .filter(|c| kind_of(c) == kind::WITH_CLAUSE)
                     .flat_map(named_children);
                 contexts.extend(
                     items
                         .filter_map(|item| item.child_by_field_id(field::VALUE.id()))
                         .map(|value| {
-                            if value.kind() == kind::AS_PATTERN {
+                            if kind_of(value) == kind::AS_PATTERN {
                                 named_children(value).next().unwrap_or(value)
                             } else {
                                 value
@@ -285,7 +341,7 @@ impl<'t> CallArgs<'t> {
             return args;
         };
         for child in named_children(list) {
-            match child.kind() {
+            match kind_of(child) {
                 kind::KEYWORD_ARGUMENT => {
                     if let (Some(name), Some(value)) = (
                         child.child_by_field_id(field::NAME.id()),
@@ -318,6 +374,67 @@ impl<'t> CallArgs<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kind_of_names_every_node_as_the_parser_does() {
+        // Keywords that are also named kinds (`yield`, `await`, `lambda`), aliases (`as_pattern_target`)
+        // and error nodes all included.
+        let source = "async def f(x, *a, **k):\n    y = yield x\n    await g(lambda: 1)\n    with h() as (p, q):\n        pass\n    del [\ndef (:\n";
+        let mut parser = crate::parse::python_parser();
+        let tree = parser.parse(source, None).expect("a tree");
+        let mut cursor = tree.walk();
+        let mut seen = 0;
+        let mut errors = 0;
+        'walk: loop {
+            let node = cursor.node();
+            assert_eq!(kind_of(node), node.kind());
+            seen += 1;
+            errors += usize::from(node.is_error());
+            if cursor.goto_first_child() || cursor.goto_next_sibling() {
+                continue;
+            }
+            while cursor.goto_parent() {
+                if cursor.goto_next_sibling() {
+                    continue 'walk;
+                }
+            }
+            break;
+        }
+        assert!(seen > 50 && errors > 0, "{seen} nodes, {errors} errors");
+    }
+
+    #[test]
+    fn named_children_are_the_parser_named_children_without_comments() {
+        let source = "f(a, # note\n  *b, k=1, **c)\nclass C(B, metaclass=M):\n    x: int = 1  # c\n    def g(self, /, p, *, q=2): ...\nimport a.b as c, d\n";
+        let mut parser = crate::parse::python_parser();
+        let tree = parser.parse(source, None).expect("a tree");
+        let mut cursor = tree.walk();
+        let mut with_comment_children = 0;
+        'walk: loop {
+            let node = cursor.node();
+            let mut reference_cursor = node.walk();
+            let expected: Vec<Node> = node
+                .named_children(&mut reference_cursor)
+                .filter(|child| !child.is_extra())
+                .collect();
+            assert_eq!(named_children(node).collect::<Vec<_>>(), expected);
+            let mut child_cursor = node.walk();
+            with_comment_children += usize::from(
+                node.children(&mut child_cursor)
+                    .any(|c| c.kind() == kind::COMMENT),
+            );
+            if cursor.goto_first_child() || cursor.goto_next_sibling() {
+                continue;
+            }
+            while cursor.goto_parent() {
+                if cursor.goto_next_sibling() {
+                    continue 'walk;
+                }
+            }
+            break;
+        }
+        assert!(with_comment_children >= 2);
+    }
 
     #[test]
     fn every_kind_and_field_exists_in_the_grammar() {

@@ -8,7 +8,7 @@ use crate::knowledge::last_component;
 use crate::model::{unescape, BindingValue, ScopeId};
 use crate::query_tokens::{UNIQUE_HOLE, UNKNOWN_HOLE};
 use crate::services::QUERY_WRAPPERS;
-use crate::syntax::{field, kind, named_children, text, unparenthesize, CallArgs};
+use crate::syntax::{field, kind, kind_of, named_children, text, unparenthesize, CallArgs};
 use crate::value::{Root, Value};
 use tree_sitter::Node;
 
@@ -26,7 +26,7 @@ fn template_at(eval: &Evaluator, node: Node, scope: ScopeId, depth: usize) -> Op
     let model = eval.model();
     let source = model.source;
     let node = unparenthesize(node);
-    match node.kind() {
+    match kind_of(node) {
         kind::STRING => Some(string(eval, node, scope, depth)),
         kind::CONCATENATED_STRING => Some(
             named_children(node)
@@ -44,7 +44,7 @@ fn template_at(eval: &Evaluator, node: Node, scope: ScopeId, depth: usize) -> Op
                 }
                 "%" => {
                     let format = template_at(eval, left, scope, depth + 1)?;
-                    let args: Vec<String> = match unparenthesize(right).kind() {
+                    let args: Vec<String> = match kind_of(unparenthesize(right)) {
                         kind::TUPLE => named_children(unparenthesize(right))
                             .map(|a| piece(eval, a, scope, depth + 1))
                             .collect(),
@@ -70,7 +70,7 @@ fn template_at(eval: &Evaluator, node: Node, scope: ScopeId, depth: usize) -> Op
             let callee = node.child_by_field_id(field::FUNCTION.id())?;
             let method = callee.child_by_field_id(field::ATTRIBUTE.id());
             let object = callee.child_by_field_id(field::OBJECT.id());
-            match (callee.kind(), method.map(|m| text(m, source)), object) {
+            match (kind_of(callee), method.map(|m| text(m, source)), object) {
                 (kind::ATTRIBUTE, Some("format"), Some(object)) => {
                     let format = template_at(eval, object, scope, depth + 1)?;
                     let args = CallArgs::of(node, source);
@@ -117,11 +117,11 @@ fn value_piece(value: Value) -> Option<String> {
 fn string(eval: &Evaluator, node: Node, scope: ScopeId, depth: usize) -> String {
     let source = eval.model().source;
     let formatted = named_children(node)
-        .find(|c| c.kind() == kind::STRING_START)
+        .find(|c| kind_of(c) == kind::STRING_START)
         .is_some_and(|start| text(start, source).to_ascii_lowercase().contains('f'));
     let mut out = String::new();
     for child in named_children(node) {
-        match child.kind() {
+        match kind_of(child) {
             kind::STRING_START | kind::STRING_END => {}
             kind::STRING_CONTENT if formatted => {
                 out.push_str(&text(child, source).replace("{{", "{").replace("}}", "}"))

@@ -11,7 +11,9 @@ use isolint_python::knowledge::{
 };
 use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, named_children, text, unparenthesize, CallArgs};
+use isolint_python::syntax::{
+    field, kind, kind_of, named_children, text, unparenthesize, CallArgs,
+};
 use isolint_python::value::{Origin, Root, Text, Value};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -351,7 +353,7 @@ impl OwnerGuards {
     /// `patch("builtins.open")`, `mock.patch.object(os, "remove")`, `mocker.patch(...)`,
     /// `monkeypatch.setattr("os.remove", ...)`.
     fn note_patch(&mut self, ctx: &FileContext, expr: Node) {
-        if expr.kind() != kind::CALL {
+        if kind_of(expr) != kind::CALL {
             return;
         }
         let Some(callee) = expr.child_by_field_id(field::FUNCTION.id()) else {
@@ -388,7 +390,7 @@ pub(crate) fn expected_to_fail(ctx: &FileContext, call: Node) -> bool {
         .enclosing_with_contexts(call)
         .into_iter()
         .any(|context| {
-            context.kind() == kind::CALL
+            kind_of(context) == kind::CALL
                 && context
                     .child_by_field_id(field::FUNCTION.id())
                     .is_some_and(|callee| {
@@ -414,7 +416,7 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
     let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
         return CallEffects::Known(Vec::new());
     };
-    let method = (callee.kind() == kind::ATTRIBUTE)
+    let method = (kind_of(callee) == kind::ATTRIBUTE)
         .then(|| {
             callee
                 .child_by_field_id(field::ATTRIBUTE.id())
@@ -557,7 +559,7 @@ fn output_keyword(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects 
     };
     let mut cursor = arguments.walk();
     let named_output = arguments.named_children(&mut cursor).any(|arg| {
-        arg.kind() == kind::KEYWORD_ARGUMENT
+        kind_of(arg) == kind::KEYWORD_ARGUMENT
             && arg
                 .child_by_field_id(field::NAME.id())
                 .is_some_and(|name| knowledge::keyword_names_output(ctx.text(name)))
@@ -594,7 +596,7 @@ fn output_keyword(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects 
 fn could_be_sink(ctx: &FileContext, callee: Node, method: Option<&str>, scope: ScopeId) -> bool {
     let last = match method {
         Some(m) => m,
-        None if callee.kind() == kind::IDENTIFIER => {
+        None if kind_of(callee) == kind::IDENTIFIER => {
             let name = ctx.text(callee);
             match ctx.model.lookup(name, scope, callee.start_byte()) {
                 Some((
@@ -626,7 +628,7 @@ fn library_callee<'t>(
     scope: ScopeId,
 ) -> Option<Node<'t>> {
     let callee = call.child_by_field_id(field::FUNCTION.id())?;
-    let method = (callee.kind() == kind::ATTRIBUTE)
+    let method = (kind_of(callee) == kind::ATTRIBUTE)
         .then(|| {
             callee
                 .child_by_field_id(field::ATTRIBUTE.id())
@@ -648,7 +650,7 @@ fn mentions_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> Vec<(Text,
         .chain(args.keywords.iter().map(|(_, v)| *v))
         .filter(|node| {
             matches!(
-                unparenthesize(*node).kind(),
+                kind_of(unparenthesize(*node)),
                 kind::IDENTIFIER
                     | kind::ATTRIBUTE
                     | kind::STRING
@@ -756,7 +758,7 @@ fn subprocess_outputs(ctx: &FileContext, args: &CallArgs, scope: ScopeId) -> Vec
     let Some(command) = args.get(0, "args").map(unparenthesize) else {
         return Vec::new();
     };
-    if !matches!(command.kind(), kind::LIST | kind::TUPLE) {
+    if !matches!(kind_of(command), kind::LIST | kind::TUPLE) {
         return Vec::new();
     }
     // `cwd=tmp_path`: relative outputs land in the private folder.

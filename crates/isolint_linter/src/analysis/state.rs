@@ -17,8 +17,9 @@ use isolint_python::knowledge::{
 };
 use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
 use isolint_python::source::{Position, Span};
-use isolint_python::syntax::{field, kind, named_children, unparenthesize};
+use isolint_python::syntax::{field, kind, kind_of, named_children, unparenthesize};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tree_sitter::Node;
 
 /// The node kinds the analysis reads.
@@ -105,7 +106,9 @@ pub struct StateRead {
     pub through_call: bool,
     pub span: Span,
     pub position: Position,
-    pub owner: Owner,
+    /// One per function, shared by its reads: a test reads many paths, and every file's reads
+    /// live until the project stage.
+    pub owner: Arc<Owner>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -158,6 +161,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
         .collect();
     let identifier = isolint_python::syntax::kind_id(kind::IDENTIFIER);
     let mut owners: HashMap<ScopeId, Owner> = HashMap::new();
+    let mut read_owners: HashMap<ScopeId, Arc<Owner>> = HashMap::new();
     let mut read_seen: std::collections::HashSet<(ScopeId, String)> =
         std::collections::HashSet::new();
     // Cleanups registered per function (their argument text), and patches a function sets up
@@ -177,9 +181,9 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
             }
             if let Some((path, instance, whole)) = read_path(ctx, *node, *scope) {
                 if read_seen.insert((function, path.clone())) {
-                    let owner = owners
+                    let owner = read_owners
                         .entry(function)
-                        .or_insert_with(|| ctx.owner_of(*scope).1)
+                        .or_insert_with(|| Arc::new(ctx.owner_of(*scope).1))
                         .clone();
                     state.reads.push(StateRead {
                         path,
@@ -201,7 +205,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
         if model.scopes[function].kind != ScopeKind::Function {
             continue;
         }
-        if node.kind() == kind::CALL {
+        if kind_of(*node) == kind::CALL {
             if let Some(text) = cleanup_arguments(ctx, *node) {
                 cleanups.entry(function).or_default().push(text);
             }
@@ -209,7 +213,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 patches.entry(function).or_default().push(text);
             }
         }
-        let in_place = node.kind() == kind::CALL;
+        let in_place = kind_of(*node) == kind::CALL;
         let targets = write_targets(ctx, *node);
         // Looking up the enclosing statements costs a walk up the tree: only for real changes.
         if targets.is_empty()
@@ -466,7 +470,7 @@ fn cleanup_arguments(ctx: &FileContext, call: Node) -> Option<String> {
 /// Inside a `finally:` block of the function.
 pub(crate) fn in_finally(ctx: &FileContext, node: Node) -> bool {
     for n in ctx.model.ancestors(node) {
-        match n.kind() {
+        match kind_of(n) {
             kind::FINALLY_CLAUSE => return true,
             kind::FUNCTION_DEFINITION | kind::LAMBDA => return false,
             _ => {}
@@ -584,7 +588,7 @@ fn under_override(ctx: &FileContext, function: ScopeId, target: Node) -> bool {
 /// nothing.
 fn in_assert(ctx: &FileContext, node: Node) -> bool {
     for n in ctx.model.ancestors(node) {
-        match n.kind() {
+        match kind_of(n) {
             "assert_statement" => return true,
             kind::CALL
                 if n.child_by_field_id(field::FUNCTION.id())
@@ -736,7 +740,7 @@ fn chain<'t>(ctx: &FileContext<'_, 't>, expr: Node<'t>) -> Option<(Node<'t>, Vec
     let mut parts = Vec::new();
     let mut node = unparenthesize(expr);
     loop {
-        match node.kind() {
+        match kind_of(node) {
             kind::IDENTIFIER => break,
             kind::ATTRIBUTE => {
                 let attribute = ctx.text(node.child_by_field_id(field::ATTRIBUTE.id())?);
@@ -1253,7 +1257,7 @@ fn read_path(
     let mut above = ctx.model.ancestors(identifier);
     let parent = above.clone().next()?;
     // Attribute names, keyword names, parameters and definitions are not reads of a name.
-    match parent.kind() {
+    match kind_of(parent) {
         kind::ATTRIBUTE
             if parent
                 .child_by_field_id(field::OBJECT.id())
@@ -1284,7 +1288,7 @@ fn read_path(
     let mut whole = false;
     let mut above_top = None;
     for up in above.by_ref() {
-        let continues = match up.kind() {
+        let continues = match kind_of(up) {
             kind::ATTRIBUTE => up
                 .child_by_field_id(field::OBJECT.id())
                 .is_some_and(|o| o.id() == top.id()),
@@ -1310,7 +1314,7 @@ fn read_path(
     }
     // The target of an assignment or `del` is written, not read.
     if let Some(up) = above_top {
-        let is_target = match up.kind() {
+        let is_target = match kind_of(up) {
             kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => up
                 .child_by_field_id(field::LEFT.id())
                 .is_some_and(|l| l.id() == top.id()),

@@ -357,6 +357,7 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             let mut seen: HashSet<String> = HashSet::new();
+            let owner = std::sync::Arc::new(caller.owner.clone());
             for call in &function.calls {
                 let called = last_component(&call.callee);
                 if call.restoring
@@ -375,7 +376,7 @@ impl<'a> Summaries<'a> {
                                 through_call: true,
                                 span: call.span,
                                 position: call.position,
-                                owner: caller.owner.clone(),
+                                owner: owner.clone(),
                             });
                         }
                     }

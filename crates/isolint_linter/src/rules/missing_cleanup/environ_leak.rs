@@ -9,7 +9,7 @@ use crate::rules::{ProjectView, Rule};
 use isolint_python::knowledge::last_component;
 use isolint_python::model::{string_value, Role, ScopeId};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, named_children, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, named_children, unparenthesize, CallArgs};
 use tree_sitter::Node;
 
 /// ISO501: `os.environ` changed in test code and never restored.
@@ -219,16 +219,16 @@ fn literal_key(node: Option<Node>, scope: ScopeId, ctx: &FileContext) -> Option<
 
 /// The environment change a node makes, if any.
 fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange> {
-    match node.kind() {
+    match kind_of(node) {
         kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
             let left = node.child_by_field_id(field::LEFT.id())?;
             let right = node.child_by_field_id(field::RIGHT.id());
-            if left.kind() == kind::SUBSCRIPT
+            if kind_of(left) == kind::SUBSCRIPT
                 && is_environ(left.child_by_field_id(field::VALUE.id())?, scope, ctx)
             {
                 let key = literal_key(left.child_by_field_id(field::SUBSCRIPT.id()), scope, ctx);
                 // Assigning back a value saved from the environment is what a restore looks like.
-                let restores = node.kind() == kind::ASSIGNMENT
+                let restores = kind_of(node) == kind::ASSIGNMENT
                     && right.is_some_and(|r| is_saved_env_value(r, scope, ctx));
                 let kind = if restores {
                     ChangeKind::Restore
@@ -256,7 +256,7 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
         kind::DELETE_STATEMENT => {
             let targets: Vec<Node> = named_children(node)
                 .flat_map(|c| {
-                    if c.kind() == kind::EXPRESSION_LIST {
+                    if kind_of(c) == kind::EXPRESSION_LIST {
                         named_children(c).collect()
                     } else {
                         vec![c]
@@ -265,7 +265,7 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
                 .collect();
             targets.into_iter().find_map(|target| {
                 let key = literal_key(target.child_by_field_id(field::SUBSCRIPT.id()), scope, ctx);
-                (target.kind() == kind::SUBSCRIPT
+                (kind_of(target) == kind::SUBSCRIPT
                     && is_environ(target.child_by_field_id(field::VALUE.id())?, scope, ctx))
                 .then(|| EnvChange {
                     names: key.iter().cloned().collect(),
@@ -278,7 +278,7 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
         kind::CALL => {
             let callee = node.child_by_field_id(field::FUNCTION.id())?;
             let written = last_component(ctx.text(callee));
-            if !ENV_METHODS.contains(&written) && callee.kind() != kind::IDENTIFIER {
+            if !ENV_METHODS.contains(&written) && kind_of(callee) != kind::IDENTIFIER {
                 return None;
             }
             let qualified = ctx.model.qualified_name(callee, scope)?;
@@ -289,9 +289,9 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
                 "os.environ.update" => {
                     // `update(saved)` puts a snapshot back; `update({"K": v})` or `update(K=v)` sets.
                     let first = args.positional.first().map(|a| unparenthesize(*a));
-                    let literal = first.is_none_or(|a| a.kind() == kind::DICTIONARY);
+                    let literal = first.is_none_or(|a| kind_of(a) == kind::DICTIONARY);
                     let names: Vec<String> = first
-                        .filter(|a| a.kind() == kind::DICTIONARY)
+                        .filter(|a| kind_of(a) == kind::DICTIONARY)
                         .map(|d| {
                             named_children(d)
                                 .filter_map(|pair| {
@@ -339,7 +339,7 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
 /// `mock.patch.dict(os.environ, ...)`, `patch.dict("os.environ")`, or a helper whose name says it
 /// manages the environment (`modified_environ`, `EnvironmentVarGuard`, `override_env`).
 fn is_env_guard_call(expr: Node, ctx: &FileContext, scope: ScopeId) -> bool {
-    if expr.kind() != kind::CALL {
+    if kind_of(expr) != kind::CALL {
         return false;
     }
     let Some(callee) = expr.child_by_field_id(field::FUNCTION.id()) else {

@@ -12,7 +12,7 @@ use crate::context::{FileContext, Owner};
 use isolint_python::knowledge::{last_component, SAVED_VALUE_WORDS};
 use isolint_python::model::{Role, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, named_children, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, named_children, CallArgs};
 use tree_sitter::Node;
 
 /// What one statement does to a piece of process state.
@@ -178,7 +178,7 @@ fn guarded(
         .model
         .enclosing_with_contexts(node)
         .into_iter()
-        .any(|context| context.kind() == kind::CALL && state.is_guard(context, scope, ctx))
+        .any(|context| kind_of(context) == kind::CALL && state.is_guard(context, scope, ctx))
     {
         return true;
     }
@@ -199,7 +199,7 @@ fn guarded(
     scopes.iter().any(|s| {
         model.scopes[*s].decorators.iter().any(|d| {
             named_children(*d).next().is_some_and(|expr| {
-                expr.kind() == kind::CALL && state.is_guard(expr, MODULE_SCOPE, ctx)
+                kind_of(expr) == kind::CALL && state.is_guard(expr, MODULE_SCOPE, ctx)
             })
         })
     })
@@ -277,7 +277,7 @@ fn restoration(
                     assertions.push(current.start_byte());
                 }
             }
-            if current.kind() == kind::CALL
+            if kind_of(current) == kind::CALL
                 && (anywhere || current.start_byte() < node.start_byte() || after)
                 && registers_cleanup(current, place, ctx, state)
             {
@@ -308,7 +308,7 @@ fn restoration(
 fn in_yield(node: Node) -> bool {
     let mut current = node.parent();
     while let Some(ancestor) = current {
-        match ancestor.kind() {
+        match kind_of(ancestor) {
             kind::YIELD => return true,
             kind::EXPRESSION_STATEMENT | kind::BLOCK => return false,
             _ => current = ancestor.parent(),
@@ -324,7 +324,7 @@ fn in_finally(node: Node, within: Node) -> bool {
         if ancestor.id() == within.id() {
             return false;
         }
-        if ancestor.kind() == kind::FINALLY_CLAUSE {
+        if kind_of(ancestor) == kind::FINALLY_CLAUSE {
             return true;
         }
         current = ancestor.parent();
@@ -334,7 +334,7 @@ fn in_finally(node: Node, within: Node) -> bool {
 
 /// An `assert` statement, or a call of `self.assert*`/`pytest.fail`/`pytest.raises`.
 fn is_assertion(node: Node, ctx: &FileContext) -> bool {
-    match node.kind() {
+    match kind_of(node) {
         kind::ASSERT_STATEMENT => true,
         kind::CALL => node
             .child_by_field_id(field::FUNCTION.id())
@@ -404,7 +404,7 @@ fn registers_cleanup(
         .positional
         .iter()
         .any(|arg| {
-            arg.kind() == kind::IDENTIFIER
+            kind_of(arg) == kind::IDENTIFIER
                 && ctx.functions_named(ctx.text(*arg)).iter().any(|id| {
                     let s = &ctx.model.scopes[*id];
                     state.cleanup_restores(ctx.text(s.node))
@@ -429,7 +429,7 @@ pub fn is_saved_value(expr: Node, scope: ScopeId, ctx: &FileContext, getters: &[
         getters.iter().any(|g| value_text.contains(g))
     };
     // `self._argv`, saved in setUp as `self._argv = sys.argv`.
-    if expr.kind() == kind::ATTRIBUTE {
+    if kind_of(expr) == kind::ATTRIBUTE {
         let model = ctx.model;
         let (Some(object), Some(attribute), Some(class)) = (
             expr.child_by_field_id(field::OBJECT.id()),
@@ -449,7 +449,7 @@ pub fn is_saved_value(expr: Node, scope: ScopeId, ctx: &FileContext, getters: &[
                     })
                 });
     }
-    if expr.kind() != kind::IDENTIFIER {
+    if kind_of(expr) != kind::IDENTIFIER {
         return false;
     }
     if from_saved_loop(expr, text, ctx) {
@@ -501,7 +501,7 @@ pub fn callee_named(
     ctx: &FileContext,
     lasts: impl Fn(&str) -> bool,
 ) -> Option<String> {
-    if call.kind() != kind::CALL {
+    if kind_of(call) != kind::CALL {
         return None;
     }
     let callee = call.child_by_field_id(field::FUNCTION.id())?;
@@ -516,7 +516,7 @@ pub fn callee_named(
 fn from_saved_loop(expr: Node, name: &str, ctx: &FileContext) -> bool {
     let mut current = expr.parent();
     while let Some(ancestor) = current {
-        match ancestor.kind() {
+        match kind_of(ancestor) {
             kind::FUNCTION_DEFINITION | kind::LAMBDA => return false,
             kind::FOR_STATEMENT => {
                 let binds = ancestor

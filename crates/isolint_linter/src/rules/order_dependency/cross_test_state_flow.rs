@@ -199,7 +199,7 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
                 span: read.span,
                 message,
                 fix: "make the polluter restore what it changes (`monkeypatch`, `mock.patch.object`, a yield fixture), or have this test set the state it needs itself".to_string(),
-                owner: read.owner.clone(),
+                owner: (*read.owner).clone(),
                 related: Vec::new(),
                 related_elsewhere: related,
                 resource: Some(format!("state:{key}")),

@@ -40,7 +40,7 @@ use isolint_python::model::{BindingValue, Role, ScopeId, ScopeKind};
 use isolint_python::query_tokens::Name;
 use isolint_python::services::{QueryLanguage, QUERY_METHODS};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, unparenthesize};
+use isolint_python::syntax::{field, kind, kind_of, unparenthesize};
 use isolint_python::template::template;
 use isolint_python::value::{Root, Value};
 use tree_sitter::Node;
@@ -144,7 +144,7 @@ fn may_matter(call: Node, ctx: &FileContext) -> bool {
         .is_some_and(|callee| {
             let last = last_component(ctx.text(callee));
             // The suite's own Neo4j wrappers (`resources.Neo4jResource(database=...)`) too.
-            callee.kind() == kind::IDENTIFIER || may_use_services(last) || last.contains("Neo4j")
+            kind_of(callee) == kind::IDENTIFIER || may_use_services(last) || last.contains("Neo4j")
         })
 }
 
@@ -187,7 +187,7 @@ pub(crate) fn talks_to_mocks(function: ScopeId, ctx: &FileContext) -> bool {
 fn local_helper(call: Node, scope: ScopeId, ctx: &FileContext) -> Option<ScopeId> {
     let model = ctx.model;
     let callee = call.child_by_field_id(field::FUNCTION.id())?;
-    if callee.kind() != kind::IDENTIFIER {
+    if kind_of(callee) != kind::IDENTIFIER {
         return None;
     }
     let (_, binding) = model.lookup(ctx.text(callee), scope, callee.start_byte())?;
@@ -206,7 +206,7 @@ fn direct_operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<Servi
         return Vec::new();
     };
     let callee_text = ctx.text(callee);
-    let last = match callee.kind() {
+    let last = match kind_of(callee) {
         kind::ATTRIBUTE => callee
             .child_by_field_id(field::ATTRIBUTE.id())
             .map_or("", |a| ctx.text(a)),
@@ -295,7 +295,7 @@ pub(crate) fn fixed_port(value: &Value) -> Option<i64> {
 /// The port of an address tuple `(host, port)`.
 pub(crate) fn address_port(call: &Call, address: Node) -> Option<i64> {
     let address = unparenthesize(address);
-    if address.kind() != kind::TUPLE {
+    if kind_of(address) != kind::TUPLE {
         return None;
     }
     let mut items = isolint_python::syntax::named_children(address);
@@ -353,15 +353,16 @@ pub(crate) fn finding(
 /// The operations of a call, computed once per file and call whichever rule asks first.
 pub(crate) fn cached_operations(call: Node, scope: ScopeId, ctx: &mut FileContext) -> Vec<FoundOp> {
     // A call and the call it is made on (`f(x)(y)`) start at the same byte, not end.
-    // Most calls are none of the classifiers' business: answer those without the cache.
-    if !may_matter(call, ctx) {
-        return Vec::new();
-    }
     let key = (call.start_byte(), call.end_byte());
     if let Some(found) = ctx.service_ops.get(&key) {
         return found.clone();
     }
-    let found = operations(call, scope, ctx);
+    // Most calls are none of the classifiers' business: their callee's name says so, once per call.
+    let found = if may_matter(call, ctx) {
+        operations(call, scope, ctx)
+    } else {
+        Vec::new()
+    };
     ctx.service_ops.insert(key, found.clone());
     found
 }
