@@ -242,7 +242,14 @@ fn short_message(message: &str) -> String {
             None => {}
         }
     }
-    let short: String = chars[..cut].iter().collect();
+    let mut short: String = chars[..cut].iter().collect();
+    // A cut before a clause of its own (`..., and`, `... or, when`) leaves no dangling word.
+    while let Some(rest) = [" and", " or", " but"]
+        .iter()
+        .find_map(|word| short.strip_suffix(word))
+    {
+        short = rest.to_string();
+    }
     ["this test ", "test "]
         .iter()
         .find_map(|prefix| short.strip_prefix(prefix))
@@ -812,19 +819,47 @@ fn tests_section(doc: &mut Doc, audit: &Audit) {
     }
     if !audit.single_test_fixes.is_empty() {
         doc.heading(3, "Fixes inside single tests");
-        let mut start = 0;
-        let singles = &audit.single_test_fixes;
-        while start < singles.len() {
-            let file = node_file(&singles[start].test);
-            let end = start
-                + singles[start..]
+        let files = singles_by_file(&audit.single_test_fixes);
+        let recurring = recurring_fixes(&files);
+        if !recurring.is_empty() {
+            // Said once here rather than on every line that needs them.
+            doc.paragraph("Fixes that recur below, by letter:");
+            // Never folded: the lines below refer to every one of them.
+            for (i, text) in recurring.iter().enumerate() {
+                doc.line(&format!("- **{}** {text}.", recurring_label(i)));
+            }
+            doc.out.push('\n');
+        }
+        // Each of these unblocks one test: beyond a few files they are detail, opened on demand
+        // (a link to a file's heading opens the fold in the browser).
+        let shown = if files.len() > INLINE_ITEMS + 2 {
+            INLINE_ITEMS
+        } else {
+            files.len()
+        };
+        for (index, (file, kinds)) in files.iter().enumerate() {
+            if index == shown {
+                let rest: Vec<&SingleTestFix> = files[shown..]
                     .iter()
-                    .take_while(|f| node_file(&f.test) == file)
-                    .count();
+                    .flat_map(|(_, kinds)| kinds.iter().flatten().copied())
+                    .collect();
+                doc.blank();
+                let _ = writeln!(
+                    doc.out,
+                    "<details><summary>{} more files, {}</summary>\n",
+                    files.len() - shown,
+                    html_text(&id_span(&rest))
+                );
+            }
             doc.heading(4, &single_heading(file));
-            let items = single_fix_lines(&singles[start..end], file);
+            let items: Vec<String> = kinds
+                .iter()
+                .map(|members| single_fix_line(members, file, &recurring))
+                .collect();
             doc.list(&items, |n| format!("{n} more in {file}"));
-            start = end;
+        }
+        if shown < files.len() {
+            doc.out.push_str("</details>\n\n");
         }
     }
     if !audit.other_findings.is_empty() {
@@ -972,9 +1007,13 @@ fn root_cause(doc: &mut Doc, root: &RootCause, file_tests: &BTreeMap<String, usi
     tests_block(doc, &root.affected_tests, file_tests);
 }
 
-/// The single-test fixes of one file, one line per kind of fix: fixes with the same rules, effort
-/// and fix (up to the names in it) share a line that names each fix and its test once.
-fn single_fix_lines(singles: &[SingleTestFix], file: &str) -> Vec<String> {
+/// Fix texts that recur on at least this many lines of single-test fixes are written once, above
+/// the lines, and the lines refer to them by letter.
+const RECURRING_FIX: usize = 3;
+
+/// The single-test fixes of one file grouped by kind: fixes with the same rules, effort and fix (up
+/// to the names in it) share a line that names each fix and its test once.
+fn single_fix_kinds(singles: &[SingleTestFix]) -> Vec<Vec<&SingleTestFix>> {
     let mut kinds: Vec<(String, Vec<&SingleTestFix>)> = Vec::new();
     for fix in singles {
         let codes: Vec<&str> = fix.findings.iter().map(|f| f.code).collect();
@@ -990,13 +1029,82 @@ fn single_fix_lines(singles: &[SingleTestFix], file: &str) -> Vec<String> {
             None => kinds.push((key, vec![fix])),
         }
     }
-    kinds
+    kinds.into_iter().map(|(_, members)| members).collect()
+}
+
+/// The single-test fixes of each file, in file order.
+fn singles_by_file(singles: &[SingleTestFix]) -> Vec<(&str, Vec<Vec<&SingleTestFix>>)> {
+    let mut files = Vec::new();
+    let mut start = 0;
+    while start < singles.len() {
+        let file = node_file(&singles[start].test);
+        let end = start
+            + singles[start..]
+                .iter()
+                .take_while(|f| node_file(&f.test) == file)
+                .count();
+        files.push((file, single_fix_kinds(&singles[start..end])));
+        start = end;
+    }
+    files
+}
+
+/// What one line's fixes say to do: their fix texts, said once each.
+fn single_fix_text(members: &[&SingleTestFix]) -> String {
+    let texts: Vec<String> = similar::merge(
+        members
+            .iter()
+            .map(|f| (f.fix.trim_end_matches('.').to_string(), Vec::<()>::new()))
+            .collect(),
+        &['`'],
+    )
+    .into_iter()
+    .map(|(f, _)| inline(&f, false))
+    .collect();
+    texts.join("; ")
+}
+
+/// The fix texts that recur on `RECURRING_FIX` lines or more, in order of first use.
+fn recurring_fixes(files: &[(&str, Vec<Vec<&SingleTestFix>>)]) -> Vec<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for members in files.iter().flat_map(|(_, kinds)| kinds) {
+        let text = single_fix_text(members);
+        match counts.iter_mut().find(|(t, _)| *t == text) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((text, 1)),
+        }
+    }
+    counts
         .into_iter()
-        .map(|(_, members)| single_fix_line(&members, file))
+        .filter(|(_, n)| *n >= RECURRING_FIX)
+        .map(|(text, _)| text)
+        .take(26)
         .collect()
 }
 
-fn single_fix_line(members: &[&SingleTestFix], file: &str) -> String {
+/// `F30 to F142 (113 fixes)`, or `F7 and F9`: the fixes a fold holds.
+fn id_span(fixes: &[&SingleTestFix]) -> String {
+    // Ids are numbered in file order, but a line lists the fixes of one kind together.
+    let number = |fix: &&&SingleTestFix| fix.id.trim_start_matches('F').parse::<usize>().ok();
+    let first = fixes.iter().min_by_key(number);
+    let last = fixes.iter().max_by_key(number);
+    match (fixes.len(), first, last) {
+        (1, Some(one), _) => one.id.clone(),
+        (2, Some(first), Some(last)) => format!("{} and {}", first.id, last.id),
+        (n, Some(first), Some(last)) => {
+            format!("{} to {} ({})", first.id, last.id, self::fixes(n))
+        }
+        _ => "no fix".to_string(),
+    }
+}
+
+/// The letter a recurring fix is referred to by: `(a)`, `(b)`, ...
+fn recurring_label(index: usize) -> String {
+    let letter = char::from(b'a' + (index % 26) as u8);
+    format!("({letter})")
+}
+
+fn single_fix_line(members: &[&SingleTestFix], file: &str, recurring: &[String]) -> String {
     let first = members[0];
     let who: Vec<String> = members
         .iter()
@@ -1035,23 +1143,17 @@ fn single_fix_line(members: &[&SingleTestFix], file: &str) -> String {
     {
         from = format!(", from {}", link(&origin.location));
     }
-    let fix_texts: Vec<String> = similar::merge(
-        members
-            .iter()
-            .map(|f| (f.fix.trim_end_matches('.').to_string(), Vec::<()>::new()))
-            .collect(),
-        &['`'],
-    )
-    .into_iter()
-    .map(|(f, _)| inline(&f, false))
-    .collect();
+    let text = single_fix_text(members);
+    let fix = match recurring.iter().position(|r| *r == text) {
+        Some(index) => recurring_label(index),
+        None => text,
+    };
     let each = if members.len() > 1 { " each" } else { "" };
     format!(
-        "{}: {}{from}. **Fix** ({}{each}): {}.{}",
+        "{}: {}{from}. **Fix** ({}{each}): {fix}.{}",
         who.join(", "),
         what.join("; "),
         effort_word(first.effort),
-        fix_texts.join("; "),
         autofix_note(first.autofix)
     )
 }
@@ -2006,6 +2108,10 @@ mod tests {
         assert_eq!(
             short_message("the fixture's value is fixed, so every worker shares it"),
             "the fixture's value is fixed"
+        );
+        assert_eq!(
+            short_message("`a` calls test `b`: it repeats that test's steps and, when it fails, b"),
+            "`a` calls test `b`: it repeats that test's steps"
         );
         assert_eq!(short_path("a/b/c/test_x.py"), "c/test_x.py");
         assert_eq!(short_path("test_x.py"), "test_x.py");
