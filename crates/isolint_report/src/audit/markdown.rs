@@ -636,24 +636,26 @@ fn summary(doc: &mut Doc, audit: &Audit) {
 }
 
 /// The checked families' findings as one line (a table of two to eight rows would take a screen):
-/// `hard-coded paths (ISO101–ISO105) 54 findings in 65 tests; none in missing cleanup (ISO501–ISO506)`.
+/// `hard-coded paths 54 findings, 65 tests; none in missing cleanup`.
 fn by_family(audit: &Audit) -> String {
     let mut found = Vec::new();
     let mut quiet = Vec::new();
     for f in audit.families_checked.iter().filter(|f| f.checked) {
-        // A family can be partly built: say which of its catalogue rules did not run.
+        // A family can be partly built: say which of its catalogue rules did not run. Its other
+        // codes are on its rules' pages.
         let unbuilt: Vec<&str> = isolint_linter::registry::unbuilt_codes()
             .into_iter()
             .filter(|code| code.starts_with(f.category.code_prefix()))
             .collect();
-        let mut rules = code_list(&f.codes);
-        if !unbuilt.is_empty() && f.implemented {
-            rules.push_str(&format!(
-                ", not yet {}",
+        let name = if !unbuilt.is_empty() && f.implemented {
+            format!(
+                "{} (not yet {})",
+                category_short(f.category),
                 isolint_linter::registry::code_ranges(&unbuilt)
-            ));
-        }
-        let name = format!("{} ({rules})", category_short(f.category));
+            )
+        } else {
+            category_short(f.category).to_string()
+        };
         if f.findings == 0 {
             quiet.push(name);
         } else {
@@ -661,10 +663,7 @@ fn by_family(audit: &Audit) -> String {
                 0 => "no test".to_string(),
                 n => plural(n, "test"),
             };
-            found.push(format!(
-                "{name} {} in {tests}",
-                plural(f.findings, "finding")
-            ));
+            found.push(format!("{name} {}, {tests}", plural(f.findings, "finding")));
         }
     }
     if !quiet.is_empty() {
@@ -2091,6 +2090,65 @@ mod tests {
             cell_name("gis_tests/data/rasters/raster.tif.aux.xml"),
             "…/`data/rasters/raster.tif.aux.xml`"
         );
+    }
+
+    fn single(id: usize, file: &str, code: &'static str, fix: &str) -> SingleTestFix {
+        let location = Location {
+            path: file.to_string(),
+            line: id,
+            column: 1,
+            href: None,
+        };
+        SingleTestFix {
+            id: format!("F{id}"),
+            test: format!("{file}::test_{id}"),
+            fix: fix.to_string(),
+            autofix: Autofix::None,
+            effort: Effort::Lines,
+            findings: vec![super::super::model::FixFinding {
+                code,
+                rule: "rule",
+                message: format!("reads `state_{id}`"),
+                fix: fix.to_string(),
+                autofix: None,
+                effort: Effort::Lines,
+                location,
+                resources: Vec::new(),
+            }],
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn a_fix_said_on_three_lines_is_said_once_by_letter() {
+        let restore = "make the polluter restore what it changes.";
+        // One kind per file, so each file's line carries the same text.
+        let singles: Vec<SingleTestFix> = (1..=3)
+            .map(|i| single(i, &format!("test_{i}.py"), "ISO402", restore))
+            .chain([single(4, "test_4.py", "ISO101", "use `tmp_path`.")])
+            .collect();
+        let files = singles_by_file(&singles);
+        let recurring = recurring_fixes(&files);
+        assert_eq!(recurring, vec!["make the polluter restore what it changes"]);
+        let line = single_fix_line(&files[0].1[0], "test_1.py", &recurring);
+        assert!(line.ends_with("**Fix** (1-2 lines): (a)."), "{line}");
+        let once = single_fix_line(&files[3].1[0], "test_4.py", &recurring);
+        assert!(once.ends_with("use `tmp_path`."), "{once}");
+        // Twice is not enough to be named apart.
+        let two = singles_by_file(&singles[1..]);
+        assert!(recurring_fixes(&two).is_empty());
+    }
+
+    #[test]
+    fn a_fold_of_fixes_names_their_first_and_last_id() {
+        let fixes: Vec<SingleTestFix> = [12, 9, 30]
+            .into_iter()
+            .map(|i| single(i, "test_x.py", "ISO402", "x."))
+            .collect();
+        let refs: Vec<&SingleTestFix> = fixes.iter().collect();
+        assert_eq!(id_span(&refs), "F9 to F30 (3 fixes)");
+        assert_eq!(id_span(&refs[..2]), "F9 and F12");
+        assert_eq!(id_span(&refs[..1]), "F12");
     }
 
     #[test]
