@@ -2131,8 +2131,12 @@ fn audit_with_timing_adds_the_speedup_section_and_chart() {
         section.contains("| `loadscope` (recommended) |"),
         "{section}"
     );
-    // The section runs to the next heading of its level (or the end).
-    let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
+    // The section runs to the next heading of its level, or to the team notes' line.
+    let end = ["\n## ", "\n**Team notes**"]
+        .iter()
+        .filter_map(|next| section[3..].find(next))
+        .min()
+        .map_or(section.len(), |i| i + 3);
     insta::assert_snapshot!("audit_speedup_section", &section[..end]);
     let chart =
         std::fs::read_to_string(dir.path().join("docs/test-isolation-audit-speedup.svg")).unwrap();

@@ -183,7 +183,11 @@ fn cell_name(name: &str) -> String {
         return code(name, true);
     }
     let tail: String = name.chars().skip(count - (CELL_NAME - 1)).collect();
-    format!("…{}", code(&tail, true))
+    // A path is cut between its folders, so what is left reads as a path.
+    match tail.split_once('/') {
+        Some((_, rest)) if !rest.is_empty() => format!("…/{}", code(rest, true)),
+        _ => format!("…{}", code(&tail, true)),
+    }
 }
 
 /// A test within its file (`TestA::test_b`).
@@ -238,7 +242,14 @@ fn short_message(message: &str) -> String {
             None => {}
         }
     }
-    let short: String = chars[..cut].iter().collect();
+    let mut short: String = chars[..cut].iter().collect();
+    // A cut before a clause of its own (`..., and`, `... or, when`) leaves no dangling word.
+    while let Some(rest) = [" and", " or", " but"]
+        .iter()
+        .find_map(|word| short.strip_suffix(word))
+    {
+        short = rest.to_string();
+    }
     ["this test ", "test "]
         .iter()
         .find_map(|prefix| short.strip_prefix(prefix))
@@ -410,9 +421,6 @@ pub fn render(audit: &Audit) -> String {
         quiet,
     };
     doc.line("# Test isolation audit");
-    doc.paragraph(
-        "What stops this suite from running in parallel or in random order, from isolint's static reading of the code (no test was run).",
-    );
     if let Some(time) = &audit.generated_at {
         doc.paragraph(&format!("Generated {}.", inline(time, false)));
     }
@@ -538,7 +546,7 @@ fn summary(doc: &mut Doc, audit: &Audit) {
     };
     doc.blank();
     doc.line(&format!(
-        "- **Scanned:** {} in {} ({}); {} as pytest would collect them{cases}",
+        "- **Read, not run:** {} in {} ({}); {} as pytest collects them{cases}",
         plural(s.files, "Python file"),
         if paths.is_empty() {
             "the project".to_string()
@@ -599,39 +607,11 @@ fn summary(doc: &mut Doc, audit: &Audit) {
             if s.files_not_fully_checked == 1 { "its" } else { "their" }
         ));
     }
-    doc.out.push('\n');
-    let rows: Vec<Vec<String>> = audit
-        .families_checked
-        .iter()
-        .filter(|f| f.checked)
-        .map(|f| {
-            // A family can be partly built: say which of its catalogue rules did not run.
-            let unbuilt: Vec<&str> = isolint_linter::registry::unbuilt_codes()
-                .into_iter()
-                .filter(|code| code.starts_with(f.category.code_prefix()))
-                .collect();
-            let mut rules = code_list(&f.codes);
-            if !unbuilt.is_empty() && f.implemented {
-                rules.push_str(&format!(
-                    " (not yet: {})",
-                    isolint_linter::registry::code_ranges(&unbuilt)
-                ));
-            }
-            vec![
-                f.label.to_string(),
-                rules,
-                f.findings.to_string(),
-                f.tests_affected.to_string(),
-            ]
-        })
-        .collect();
-    // With nothing found, the verdict has named the checked families already.
-    if !rows.is_empty() && !s.clean {
-        doc.table(
-            &["Checked family", "Rules", "Findings", "Tests affected"],
-            &rows,
-        );
+    if !s.clean {
+        // With nothing found, the verdict has named the checked families already.
+        doc.line(&format!("- **By family:** {}", by_family(audit)));
     }
+    doc.out.push('\n');
     let mut contents = Anchors::default();
     let short = [
         "Summary",
@@ -653,6 +633,43 @@ fn summary(doc: &mut Doc, audit: &Audit) {
     if links.len() > 1 {
         doc.paragraph(&format!("Contents: {}", links.join(" · ")));
     }
+}
+
+/// The checked families' findings as one line (a table of two to eight rows would take a screen):
+/// `hard-coded paths 54 findings, 65 tests; none in missing cleanup`.
+fn by_family(audit: &Audit) -> String {
+    let mut found = Vec::new();
+    let mut quiet = Vec::new();
+    for f in audit.families_checked.iter().filter(|f| f.checked) {
+        // A family can be partly built: say which of its catalogue rules did not run. Its other
+        // codes are on its rules' pages.
+        let unbuilt: Vec<&str> = isolint_linter::registry::unbuilt_codes()
+            .into_iter()
+            .filter(|code| code.starts_with(f.category.code_prefix()))
+            .collect();
+        let name = if !unbuilt.is_empty() && f.implemented {
+            format!(
+                "{} (not yet {})",
+                category_short(f.category),
+                isolint_linter::registry::code_ranges(&unbuilt)
+            )
+        } else {
+            category_short(f.category).to_string()
+        };
+        if f.findings == 0 {
+            quiet.push(name);
+        } else {
+            let tests = match f.tests_affected {
+                0 => "no test".to_string(),
+                n => plural(n, "test"),
+            };
+            found.push(format!("{name} {}, {tests}", plural(f.findings, "finding")));
+        }
+    }
+    if !quiet.is_empty() {
+        found.push(format!("none in {}", join_words(&quiet)));
+    }
+    found.join("; ")
 }
 
 /// The fixes that unblock the most tests, as a short table.
@@ -789,12 +806,9 @@ fn effort_of_fixes(audit: &Audit, ids: &[String]) -> String {
 
 fn tests_section(doc: &mut Doc, audit: &Audit) {
     doc.heading(2, SECTIONS[1]);
+    // Otherwise the sub-headings say how the section is laid out; the footer points to the JSON.
     if audit.root_causes.is_empty() && audit.single_test_fixes.is_empty() {
         doc.paragraph("No test needs an isolation fix for the checked rule families.");
-    } else {
-        doc.paragraph(
-            "Each fix once, root causes (one change in shared code) first; the test-by-finding list is in the JSON (`--format json`).",
-        );
     }
     if !audit.root_causes.is_empty() {
         doc.heading(3, "Root causes");
@@ -804,19 +818,47 @@ fn tests_section(doc: &mut Doc, audit: &Audit) {
     }
     if !audit.single_test_fixes.is_empty() {
         doc.heading(3, "Fixes inside single tests");
-        let mut start = 0;
-        let singles = &audit.single_test_fixes;
-        while start < singles.len() {
-            let file = node_file(&singles[start].test);
-            let end = start
-                + singles[start..]
+        let files = singles_by_file(&audit.single_test_fixes);
+        let recurring = recurring_fixes(&files);
+        if !recurring.is_empty() {
+            // Said once here rather than on every line that needs them.
+            doc.paragraph("Fixes that recur below, by letter:");
+            // Never folded: the lines below refer to every one of them.
+            for (i, text) in recurring.iter().enumerate() {
+                doc.line(&format!("- **{}** {text}.", recurring_label(i)));
+            }
+            doc.out.push('\n');
+        }
+        // Each of these unblocks one test: beyond a few files they are detail, opened on demand
+        // (a link to a file's heading opens the fold in the browser).
+        let shown = if files.len() > INLINE_ITEMS + 2 {
+            INLINE_ITEMS
+        } else {
+            files.len()
+        };
+        for (index, (file, kinds)) in files.iter().enumerate() {
+            if index == shown {
+                let rest: Vec<&SingleTestFix> = files[shown..]
                     .iter()
-                    .take_while(|f| node_file(&f.test) == file)
-                    .count();
+                    .flat_map(|(_, kinds)| kinds.iter().flatten().copied())
+                    .collect();
+                doc.blank();
+                let _ = writeln!(
+                    doc.out,
+                    "<details><summary>{} more files, {}</summary>\n",
+                    files.len() - shown,
+                    html_text(&id_span(&rest))
+                );
+            }
             doc.heading(4, &single_heading(file));
-            let items = single_fix_lines(&singles[start..end], file);
+            let items: Vec<String> = kinds
+                .iter()
+                .map(|members| single_fix_line(members, file, &recurring))
+                .collect();
             doc.list(&items, |n| format!("{n} more in {file}"));
-            start = end;
+        }
+        if shown < files.len() {
+            doc.out.push_str("</details>\n\n");
         }
     }
     if !audit.other_findings.is_empty() {
@@ -964,9 +1006,13 @@ fn root_cause(doc: &mut Doc, root: &RootCause, file_tests: &BTreeMap<String, usi
     tests_block(doc, &root.affected_tests, file_tests);
 }
 
-/// The single-test fixes of one file, one line per kind of fix: fixes with the same rules, effort
-/// and fix (up to the names in it) share a line that names each fix and its test once.
-fn single_fix_lines(singles: &[SingleTestFix], file: &str) -> Vec<String> {
+/// Fix texts that recur on at least this many lines of single-test fixes are written once, above
+/// the lines, and the lines refer to them by letter.
+const RECURRING_FIX: usize = 3;
+
+/// The single-test fixes of one file grouped by kind: fixes with the same rules, effort and fix (up
+/// to the names in it) share a line that names each fix and its test once.
+fn single_fix_kinds(singles: &[SingleTestFix]) -> Vec<Vec<&SingleTestFix>> {
     let mut kinds: Vec<(String, Vec<&SingleTestFix>)> = Vec::new();
     for fix in singles {
         let codes: Vec<&str> = fix.findings.iter().map(|f| f.code).collect();
@@ -982,13 +1028,82 @@ fn single_fix_lines(singles: &[SingleTestFix], file: &str) -> Vec<String> {
             None => kinds.push((key, vec![fix])),
         }
     }
-    kinds
+    kinds.into_iter().map(|(_, members)| members).collect()
+}
+
+/// The single-test fixes of each file, in file order.
+fn singles_by_file(singles: &[SingleTestFix]) -> Vec<(&str, Vec<Vec<&SingleTestFix>>)> {
+    let mut files = Vec::new();
+    let mut start = 0;
+    while start < singles.len() {
+        let file = node_file(&singles[start].test);
+        let end = start
+            + singles[start..]
+                .iter()
+                .take_while(|f| node_file(&f.test) == file)
+                .count();
+        files.push((file, single_fix_kinds(&singles[start..end])));
+        start = end;
+    }
+    files
+}
+
+/// What one line's fixes say to do: their fix texts, said once each.
+fn single_fix_text(members: &[&SingleTestFix]) -> String {
+    let texts: Vec<String> = similar::merge(
+        members
+            .iter()
+            .map(|f| (f.fix.trim_end_matches('.').to_string(), Vec::<()>::new()))
+            .collect(),
+        &['`'],
+    )
+    .into_iter()
+    .map(|(f, _)| inline(&f, false))
+    .collect();
+    texts.join("; ")
+}
+
+/// The fix texts that recur on `RECURRING_FIX` lines or more, in order of first use.
+fn recurring_fixes(files: &[(&str, Vec<Vec<&SingleTestFix>>)]) -> Vec<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for members in files.iter().flat_map(|(_, kinds)| kinds) {
+        let text = single_fix_text(members);
+        match counts.iter_mut().find(|(t, _)| *t == text) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((text, 1)),
+        }
+    }
+    counts
         .into_iter()
-        .map(|(_, members)| single_fix_line(&members, file))
+        .filter(|(_, n)| *n >= RECURRING_FIX)
+        .map(|(text, _)| text)
+        .take(26)
         .collect()
 }
 
-fn single_fix_line(members: &[&SingleTestFix], file: &str) -> String {
+/// `F30 to F142 (113 fixes)`, or `F7 and F9`: the fixes a fold holds.
+fn id_span(fixes: &[&SingleTestFix]) -> String {
+    // Ids are numbered in file order, but a line lists the fixes of one kind together.
+    let number = |fix: &&&SingleTestFix| fix.id.trim_start_matches('F').parse::<usize>().ok();
+    let first = fixes.iter().min_by_key(number);
+    let last = fixes.iter().max_by_key(number);
+    match (fixes.len(), first, last) {
+        (1, Some(one), _) => one.id.clone(),
+        (2, Some(first), Some(last)) => format!("{} and {}", first.id, last.id),
+        (n, Some(first), Some(last)) => {
+            format!("{} to {} ({})", first.id, last.id, self::fixes(n))
+        }
+        _ => "no fix".to_string(),
+    }
+}
+
+/// The letter a recurring fix is referred to by: `(a)`, `(b)`, ...
+fn recurring_label(index: usize) -> String {
+    let letter = char::from(b'a' + (index % 26) as u8);
+    format!("({letter})")
+}
+
+fn single_fix_line(members: &[&SingleTestFix], file: &str, recurring: &[String]) -> String {
     let first = members[0];
     let who: Vec<String> = members
         .iter()
@@ -1027,23 +1142,17 @@ fn single_fix_line(members: &[&SingleTestFix], file: &str) -> String {
     {
         from = format!(", from {}", link(&origin.location));
     }
-    let fix_texts: Vec<String> = similar::merge(
-        members
-            .iter()
-            .map(|f| (f.fix.trim_end_matches('.').to_string(), Vec::<()>::new()))
-            .collect(),
-        &['`'],
-    )
-    .into_iter()
-    .map(|(f, _)| inline(&f, false))
-    .collect();
+    let text = single_fix_text(members);
+    let fix = match recurring.iter().position(|r| *r == text) {
+        Some(index) => recurring_label(index),
+        None => text,
+    };
     let each = if members.len() > 1 { " each" } else { "" };
     format!(
-        "{}: {}{from}. **Fix** ({}{each}): {}.{}",
+        "{}: {}{from}. **Fix** ({}{each}): {fix}.{}",
         who.join(", "),
         what.join("; "),
         effort_word(first.effort),
-        fix_texts.join("; "),
         autofix_note(first.autofix)
     )
 }
@@ -1116,12 +1225,22 @@ fn not_checked_reason(audit: &Audit, family: Category) -> String {
     format!("the {} rules {why}", code_list(&codes))
 }
 
+/// What a family's rules would have put in the inventory, in a few words.
+fn unchecked_kind(family: Category) -> &'static str {
+    match family {
+        Category::SharedResourceName => "shared services",
+        Category::ModuleState => "module state",
+        Category::WideFixtureScope => "what wide-scope fixtures hold",
+        other => category_short(other),
+    }
+}
+
 fn inventory(doc: &mut Doc, audit: &Audit) {
     let inv = &audit.inventory;
     doc.heading(2, SECTIONS[2]);
     let mut absent = Vec::new();
     if inv.resources.is_empty() {
-        absent.push("The rules that ran found no fixed path, environment variable or other resource shared between tests.".to_string());
+        absent.push("None found by the rules that ran.".to_string());
     } else {
         // One list for every kind, the resources most tests share first: those need a plan.
         let total: usize = inv.resources.iter().map(|k| k.resources.len()).sum();
@@ -1147,41 +1266,40 @@ fn inventory(doc: &mut Doc, audit: &Audit) {
             .collect();
         doc.list(&items, |n| format!("{n} more"));
     }
+    // The verdict has said which families did not run: here their kinds are named briefly.
     let others: Vec<String> = inv
         .not_checked
         .iter()
-        .map(|n| {
-            format!(
-                "{} ({})",
-                n.what,
-                code_list(&super::model::Family::codes_of(n.family))
-            )
-        })
+        .map(|n| unchecked_kind(n.family).to_string())
         .collect();
     // What is absent or unchecked reads as one short paragraph.
     if !others.is_empty() {
         absent.push(format!(
             "Not inventoried (rules not run): {}.",
-            others.join("; ")
+            join_words(&others)
         ));
     }
     if inv.wide_scope_fixtures.is_empty() {
-        absent.push("**Wide-scope fixtures:** none.".to_string());
+        absent.push("No wide-scope fixture.".to_string());
     }
-    if !inv.module_state.checked && !others.iter().any(|o| o.contains("ISO3")) {
+    if !inv.module_state.checked
+        && !inv
+            .not_checked
+            .iter()
+            .any(|n| n.family == Category::ModuleState)
+    {
         absent.push(format!(
             "**Module-level state:** not checked ({}).",
             not_checked_reason(audit, Category::ModuleState)
         ));
     }
+    if inv.module_state.checked && inv.module_state.items.is_empty() {
+        absent.push("No test changes module-level or class-level state.".to_string());
+    }
     if !absent.is_empty() {
         doc.paragraph(&absent.join(" "));
     }
     if !inv.wide_scope_fixtures.is_empty() {
-        doc.paragraph(&format!(
-            "**Wide-scope fixtures ({}):** created once per worker and shared by its tests; safe when what they hold is read-only or per-worker.",
-            inv.wide_scope_fixtures.len()
-        ));
         let items: Vec<String> = inv
             .wide_scope_fixtures
             .iter()
@@ -1196,13 +1314,18 @@ fn inventory(doc: &mut Doc, audit: &Audit) {
                 )
             })
             .collect();
-        doc.list(&items, |n| format!("{n} more fixtures"));
+        // An inventory, not a fix: what they hold is checked by ISO601–ISO603, whose findings are
+        // fixes in section 2.
+        doc.folded(
+            &format!(
+                "{}: one value per worker, shared by its tests (safe when read-only or per-worker)",
+                plural(items.len(), "wide-scope fixture")
+            ),
+            &items,
+        );
     }
-    if !inv.module_state.checked {
-        // Said with the other unchecked kinds above.
-    } else if inv.module_state.items.is_empty() {
-        doc.paragraph("**Module-level state:** no test changes module-level or class-level state.");
-    } else {
+    // Unchecked or empty, module state was said with the other absent kinds above.
+    if inv.module_state.checked && !inv.module_state.items.is_empty() {
         let items: Vec<String> = inv
             .module_state
             .items
@@ -1279,10 +1402,22 @@ fn neo4j(doc: &mut Doc, audit: &Audit) {
             "**Recommended strategy:** until each worker has its own database, keep the tests that share one on a single worker with the `xdist_group` in section 7.".to_string()
         });
     }
-    for line in lines {
+    // What to decide stays in view; the inventory and the service notes behind it are opened on
+    // demand.
+    let (plan, details): (Vec<String>, Vec<String>) = lines.into_iter().partition(|line| {
+        line.starts_with("**Per-worker databases:**")
+            || line.starts_with("**Recommended strategy:**")
+    });
+    for line in plan {
         doc.line(&format!("- {line}"));
     }
-    doc.out.push('\n');
+    doc.folded(
+        &format!(
+            "What the suite's code names, its drivers and services, and what -n auto changes ({})",
+            plural(details.len(), "note")
+        ),
+        &details,
+    );
 }
 
 /// The inventory lines: databases, labels, schema objects and users, each with where it is named.
@@ -1509,11 +1644,10 @@ fn order(doc: &mut Doc, audit: &Audit) {
     }
     if !order.state_leaks.is_empty() {
         lines.push(format!(
-            "**Candidate polluters:** {} {} for the next test in the same worker ({}: {}).",
+            "**Candidate polluters:** {} {} for the next test in the same worker (the {} under **Meanwhile** in the summary).",
             plural(order.state_leaks.len(), "test"),
             audit.xdist.state_leak_what,
             fixes(audit.xdist.state_leak_fixes.len()),
-            fix_refs(audit, &audit.xdist.state_leak_fixes)
         ));
     }
     if order.ordering_markers.is_empty() {
@@ -1706,7 +1840,7 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
     doc.heading(2, SECTIONS[6]);
     let command = format!("**{}**", code(&x.command, false));
     let mut text = match x.strategy {
-        "load" => format!("{command}: no two tests share a fixed path or other resource, so plain `-n auto` spreads them freely."),
+        "load" => format!("{command}: no two tests share a fixed path or other resource."),
         "loadscope" => format!("{command}: every group of tests that shares a resource lies within one module or class, and `loadscope` runs each module, or each class of test methods, on one worker; no test changes."),
         _ => {
             let spanning: Vec<String> = x
@@ -1721,15 +1855,16 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
             )
         }
     };
-    if x.safe_today {
-        text.push_str(" Safe today for the checked families.");
-    } else {
+    // Whether it is safe today, and after which fixes, the summary's **Meanwhile** says once.
+    if !x.safe_today {
         text.push_str(&format!(
-            " Safe once {} that {} are fixed ({}: {}): such a change stays in the worker process and reaches the next test it runs, whatever the `--dist` mode.",
-            plural(x.state_leaks.len(), "test"),
-            x.state_leak_what,
+            " Safe once the {} under **Meanwhile** in the summary {} done.",
             fixes(x.state_leak_fixes.len()),
-            fix_refs(audit, &x.state_leak_fixes)
+            if x.state_leak_fixes.len() == 1 {
+                "is"
+            } else {
+                "are"
+            }
         ));
     }
     doc.paragraph(&text);
@@ -1744,11 +1879,10 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
         doc.out.push_str("\n\n</details>\n\n");
     }
     if !x.groups.is_empty() {
-        doc.heading(3, "xdist groups");
         let intro = if x.strategy == "loadscope" {
-            "Or, better balanced: `pytest -n auto --dist loadgroup` (pytest-xdist 2.5 or later) with these groups"
+            "**Or, better balanced:** `pytest -n auto --dist loadgroup` (pytest-xdist 2.5 or later) with these groups"
         } else {
-            "The groups (pytest-xdist 2.5 or later)"
+            "**The groups** (pytest-xdist 2.5 or later)"
         };
         doc.paragraph(&format!(
             "{intro}, each named after the resource its tests share. Mark a module with \
@@ -1900,16 +2034,24 @@ fn xdist(doc: &mut Doc, audit: &Audit) {
     }
 }
 
+/// The hint earlier versions wrote between the notes markers: isolint's text, not the team's, so a
+/// report regenerated from one of them does not keep it.
+const OLD_NOTES_HINT: &str =
+    "_Owners, decisions, accepted risks: isolint keeps what is written between these comments._";
+
+/// The team's notes: one line above the markers, and what the team wrote between them.
 fn notes(doc: &mut Doc, audit: &Audit) {
-    doc.heading(2, "Team notes");
+    let kept = audit
+        .notes
+        .as_deref()
+        .filter(|text| text.trim() != OLD_NOTES_HINT);
+    // The same lead whatever the notes hold, so a regenerated report differs only in them.
+    doc.paragraph(
+        "**Team notes** (owners, decisions, accepted risks) go between the `isolint:notes` comments below, which regeneration keeps.",
+    );
     doc.blank();
     doc.out.push_str(NOTES_START);
-    match &audit.notes {
-        Some(text) => doc.out.push_str(text),
-        None => doc.out.push_str(
-            "\n_Owners, decisions, accepted risks: isolint keeps what is written between these comments._\n",
-        ),
-    }
+    doc.out.push_str(kept.unwrap_or("\n"));
     doc.out.push_str(NOTES_END);
     doc.out.push_str("\n\n");
 }
@@ -1922,8 +2064,8 @@ fn about(doc: &mut Doc, audit: &Audit) {
         format!("isolint audit {}", paths.join(" "))
     };
     doc.paragraph(&format!(
-        "Generated by {}; regenerate with {} (same code, same bytes; team notes kept). Tests are counted as pytest \
-         collects them, a parametrized test once. [About this report]({AUDIT_DOC_URL}).",
+        "<sub>{} read the code and ran no test. {} regenerates this (same code, same bytes); \
+         `--format json` lists each test's findings. [About this report]({AUDIT_DOC_URL})</sub>",
         audit.generated_by,
         code(&command, false)
     ));
@@ -1943,6 +2085,69 @@ mod tests {
             "{cell}"
         );
         assert_eq!(cell.chars().filter(|c| *c != '`').count(), CELL_NAME);
+        assert_eq!(
+            cell_name("gis_tests/data/rasters/raster.tif.aux.xml"),
+            "…/`data/rasters/raster.tif.aux.xml`"
+        );
+    }
+
+    fn single(id: usize, file: &str, code: &'static str, fix: &str) -> SingleTestFix {
+        let location = Location {
+            path: file.to_string(),
+            line: id,
+            column: 1,
+            href: None,
+        };
+        SingleTestFix {
+            id: format!("F{id}"),
+            test: format!("{file}::test_{id}"),
+            fix: fix.to_string(),
+            autofix: Autofix::None,
+            effort: Effort::Lines,
+            findings: vec![super::super::model::FixFinding {
+                code,
+                rule: "rule",
+                message: format!("reads `state_{id}`"),
+                fix: fix.to_string(),
+                autofix: None,
+                effort: Effort::Lines,
+                location,
+                resources: Vec::new(),
+            }],
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn a_fix_said_on_three_lines_is_said_once_by_letter() {
+        let restore = "make the polluter restore what it changes.";
+        // One kind per file, so each file's line carries the same text.
+        let singles: Vec<SingleTestFix> = (1..=3)
+            .map(|i| single(i, &format!("test_{i}.py"), "ISO402", restore))
+            .chain([single(4, "test_4.py", "ISO101", "use `tmp_path`.")])
+            .collect();
+        let files = singles_by_file(&singles);
+        let recurring = recurring_fixes(&files);
+        assert_eq!(recurring, vec!["make the polluter restore what it changes"]);
+        let line = single_fix_line(&files[0].1[0], "test_1.py", &recurring);
+        assert!(line.ends_with("**Fix** (1-2 lines): (a)."), "{line}");
+        let once = single_fix_line(&files[3].1[0], "test_4.py", &recurring);
+        assert!(once.ends_with("use `tmp_path`."), "{once}");
+        // Twice is not enough to be named apart.
+        let two = singles_by_file(&singles[1..]);
+        assert!(recurring_fixes(&two).is_empty());
+    }
+
+    #[test]
+    fn a_fold_of_fixes_names_their_first_and_last_id() {
+        let fixes: Vec<SingleTestFix> = [12, 9, 30]
+            .into_iter()
+            .map(|i| single(i, "test_x.py", "ISO402", "x."))
+            .collect();
+        let refs: Vec<&SingleTestFix> = fixes.iter().collect();
+        assert_eq!(id_span(&refs), "F9 to F30 (3 fixes)");
+        assert_eq!(id_span(&refs[..2]), "F9 and F12");
+        assert_eq!(id_span(&refs[..1]), "F12");
     }
 
     #[test]
@@ -1960,6 +2165,10 @@ mod tests {
         assert_eq!(
             short_message("the fixture's value is fixed, so every worker shares it"),
             "the fixture's value is fixed"
+        );
+        assert_eq!(
+            short_message("`a` calls test `b`: it repeats that test's steps and, when it fails, b"),
+            "`a` calls test `b`: it repeats that test's steps"
         );
         assert_eq!(short_path("a/b/c/test_x.py"), "c/test_x.py");
         assert_eq!(short_path("test_x.py"), "test_x.py");

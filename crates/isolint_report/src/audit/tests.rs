@@ -278,6 +278,24 @@ fn notes_survive_regeneration() {
 }
 
 #[test]
+fn the_hint_of_earlier_versions_is_not_kept_as_notes() {
+    let (result, rootdir) = lint_suite("clean-suite");
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("audit.md");
+    let request = request(&result, &rootdir, output.clone(), AuditFormat::Markdown);
+    let fresh = write_report(&request).unwrap();
+    let hint = "_Owners, decisions, accepted risks: isolint keeps what is written between these comments._";
+    let old = fresh.replacen(
+        &format!("{NOTES_START}\n{NOTES_END}"),
+        &format!("{NOTES_START}\n{hint}\n{NOTES_END}"),
+        1,
+    );
+    assert_ne!(old, fresh);
+    fs::write(&output, &old).unwrap();
+    assert_eq!(write_report(&request).unwrap(), fresh);
+}
+
+#[test]
 fn json_notes_survive_regeneration() {
     let (result, rootdir) = lint_suite("clean-suite");
     let dir = tempfile::tempdir().unwrap();
@@ -928,6 +946,27 @@ fn check_totals(json: &str, markdown: &str) {
                 n(&c["parallel_safe_after"])
             );
             assert!(markdown.contains(&row), "{row}\n{markdown}");
+        }
+        // Each checked family with findings: its findings and tests as in the JSON.
+        for f in audit["families_checked"].as_array().unwrap() {
+            let found = n(&f["findings"]);
+            if !f["checked"].as_bool().unwrap() || found == 0 {
+                continue;
+            }
+            let tests = match n(&f["tests_affected"]) {
+                0 => "no test".to_string(),
+                1 => "1 test".to_string(),
+                k => format!("{k} tests"),
+            };
+            let findings = if found == 1 {
+                "1 finding".to_string()
+            } else {
+                format!("{found} findings")
+            };
+            assert!(
+                markdown.contains(&format!("{findings}, {tests}")),
+                "{findings}, {tests}\n{markdown}"
+            );
         }
         // Each root cause's heading counts its tests.
         for r in roots {
