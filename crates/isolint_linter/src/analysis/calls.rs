@@ -142,6 +142,10 @@ pub struct CallFacts {
     pub callee: String,
     /// Made where test code puts things back (after a fixture's `yield`, in `finally`).
     pub restoring: bool,
+    /// The attributes whose saved values the call hands back (`old = Cls.HOST; …;
+    /// Cls.set_host(old)`): a change it makes to a key of that name puts the old value back.
+    #[serde(default)]
+    pub puts_back: Vec<String>,
 }
 
 impl CallFacts {
@@ -339,6 +343,15 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     .yield_at
                     .is_some_and(|y| call.start_byte() > y)
                     || crate::analysis::state::in_finally(ctx, *call));
+            let puts_back: Vec<String> = if caller.is_some() {
+                args.positional
+                    .iter()
+                    .chain(args.keywords.iter().map(|(_, n)| n))
+                    .filter_map(|n| saved_attribute(ctx, *n, scope_id))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             if caller.is_some() {
                 hands_known_path |= positional
                     .iter()
@@ -359,6 +372,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                         .map(|c| ctx.text(c).to_string())
                         .unwrap_or_default(),
                     restoring,
+                    puts_back,
                 },
             ));
         }
@@ -477,6 +491,7 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
                         position: Position::default(),
                         callee: format!("import {module}"),
                         restoring: false,
+                        puts_back: Vec::new(),
                     },
                 ));
             }
@@ -931,6 +946,24 @@ fn reexports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<Reexport>
         }
     }
     out
+}
+
+/// `old` where `old = Cls.NAME` earlier in the scope: the attribute (`NAME`) whose value it saved.
+fn saved_attribute(ctx: &FileContext, arg: Node, scope: ScopeId) -> Option<String> {
+    let arg = unparenthesize(arg);
+    if arg.kind() != kind::IDENTIFIER {
+        return None;
+    }
+    let (_, binding) = ctx.model.lookup(ctx.text(arg), scope, arg.start_byte())?;
+    let BindingValue::Expr(value) = binding.value else {
+        return None;
+    };
+    let value = unparenthesize(value);
+    if value.kind() != kind::ATTRIBUTE {
+        return None;
+    }
+    let attribute = value.child_by_field_id(field::ATTRIBUTE.id())?;
+    Some(ctx.text(attribute).to_string())
 }
 
 /// A path whose parameter root is the function's own (or its class constructor's), restated as

@@ -256,7 +256,11 @@ impl<'a> Summaries<'a> {
                         if write.lazy_fill && caller.guards.mocked.is_empty() {
                             continue;
                         }
-                        if call.restoring {
+                        let puts_back = call
+                            .puts_back
+                            .iter()
+                            .any(|a| write.path.rsplit('.').next() == Some(a.as_str()));
+                        if call.restoring || puts_back {
                             undone.insert(write.path.clone());
                             // An autouse fixture's reset after `yield` resets the key around
                             // every test: kept (as restored) for the project-wide check.
