@@ -808,6 +808,17 @@ pub const PATH_OBJECT_SINKS: &[&str] = &[
 // Process-wide state that test code changes and must put back (ISO502–ISO505).
 
 /// Words in a name that say it holds a value saved before a change, to be put back.
+/// Library calls that read the process environment for their caller, under variable names the call
+/// alone does not say (a prefix, a settings class): a read of the whole environment (ISO402).
+pub const ENVIRONMENT_READERS: &[&str] = &[
+    "environs.Env",
+    "environ.Env",
+    "decouple.config",
+    "decouple.AutoConfig",
+    "envparse.env",
+    "envparse.Env",
+];
+
 pub const SAVED_VALUE_WORDS: &[&str] = &["old", "orig", "saved", "prev", "backup", "restore"];
 
 /// Calls that move the process into another working folder.

@@ -64,6 +64,7 @@ pub mod kind {
     pub const NONE: &str = "none";
     pub const PARENTHESIZED_EXPRESSION: &str = "parenthesized_expression";
     pub const EXPRESSION_LIST: &str = "expression_list";
+    pub const COMPARISON_OPERATOR: &str = "comparison_operator";
     pub const PATTERN_LIST: &str = "pattern_list";
     pub const COMMENT: &str = "comment";
     pub const BLOCK: &str = "block";

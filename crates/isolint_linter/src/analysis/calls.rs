@@ -51,6 +51,9 @@ pub struct FunctionFacts {
     /// What a helper does itself to services every worker shares (a graph-wide delete, a fixed
     /// port): the tests that call it do it too.
     pub service_ops: Vec<OwnServiceOp>,
+    /// Calls made inside `pytest.raises(...)`, followed only for the state they read.
+    #[serde(default)]
+    pub reading_calls: Vec<CallFacts>,
 }
 
 /// A read of module or class state by a first-party function, its key relative to the module like
@@ -120,6 +123,10 @@ pub struct CallFacts {
     pub callee: String,
     /// Made where test code puts things back (after a fixture's `yield`, in `finally`).
     pub restoring: bool,
+    /// Made inside `pytest.raises(...)`: what it changes is expected to be refused, but what it
+    /// reads decides whether it raises.
+    #[serde(default)]
+    pub expected_to_fail: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -246,9 +253,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                 }
                 continue;
             };
-            if expected_to_fail(ctx, *call) {
-                continue;
-            }
+            let expected = expected_to_fail(ctx, *call);
             let args = CallArgs::of(*call, ctx.source());
             // Only values a summary can bind are kept: most arguments are neither paths nor
             // parameters, and a large suite makes millions of calls.
@@ -309,7 +314,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     .yield_at
                     .is_some_and(|y| call.start_byte() > y)
                     || crate::analysis::state::in_finally(ctx, *call));
-            if caller.is_some() {
+            if caller.is_some() && !expected {
                 hands_known_path |= positional
                     .iter()
                     .chain(keywords.iter().map(|(_, a)| a))
@@ -329,6 +334,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                         .map(|c| ctx.text(c).to_string())
                         .unwrap_or_default(),
                     restoring,
+                    expected_to_fail: expected,
                 },
             ));
         }
@@ -608,6 +614,7 @@ pub fn assemble(
         });
         by_function.entry(function).or_default();
     }
+    let mut reading_by_function: HashMap<ScopeId, Vec<CallFacts>> = HashMap::new();
     for (function, mut call) in calls {
         call.position = position(call.span.start);
         call.positional = call
@@ -620,6 +627,11 @@ pub fn assemble(
             .into_iter()
             .map(|(k, a)| (k, own_arg(model, function, a)))
             .collect();
+        if call.expected_to_fail {
+            by_function.entry(function).or_default();
+            reading_by_function.entry(function).or_default().push(call);
+            continue;
+        }
         by_function.entry(function).or_default().1.push(call);
     }
     // Every function and method is listed, even one that does nothing: a call to it is then known
@@ -670,6 +682,7 @@ pub fn assemble(
                 state_writes: writes_by_function.remove(&id).unwrap_or_default(),
                 state_reads: reads_by_function.remove(&id).unwrap_or_default(),
                 service_ops: ops_by_function.remove(&id).unwrap_or_default(),
+                reading_calls: reading_by_function.remove(&id).unwrap_or_default(),
             }
         })
         .collect();

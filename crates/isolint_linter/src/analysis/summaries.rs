@@ -299,7 +299,7 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             let mut seen: HashSet<String> = HashSet::new();
-            for call in &function.calls {
+            for call in function.calls.iter().chain(&function.reading_calls) {
                 let called = last_component(&call.callee);
                 if call.restoring || caller.guards.mocked.iter().any(|m| m == called) {
                     continue;

@@ -1,0 +1,349 @@
+//! Process-wide state that is not a module's attribute — the environment and the working folder —
+//! named like module state (`os.environ.[HOME]`, `os.environ`, [`WORKING_FOLDER`]), so ISO402 pairs a
+//! test that leaves it changed with the tests that read it, through the same matching and the same
+//! summaries as module state.
+//!
+//! Changes come from the restore analysis ISO501 and ISO502 share: a change that leaks is a
+//! polluter; a change that is undone (`monkeypatch.setenv`, a restore in `finally`) still tells
+//! that its test sets what it reads. Reads are the environment's lookups (`os.environ[...]`,
+//! `.get`, `os.getenv`, `in os.environ`) and the libraries that read it for their caller
+//! (`environs.Env`, `decouple.config`).
+
+use crate::analysis::state::{StateWrite, WriteKind};
+use crate::context::{FileContext, Owner};
+use crate::rules::missing_cleanup::restore::{leak_at, ChangeKind, ProcessState};
+use crate::rules::missing_cleanup::{Environ, WorkingFolder};
+use isolint_python::knowledge::{last_component, ENVIRONMENT_READERS};
+use isolint_python::model::{string_value, Role, ScopeId, ScopeKind};
+use isolint_python::source::{Position, Span};
+use isolint_python::syntax::{field, kind, unparenthesize, CallArgs};
+use std::collections::HashSet;
+use tree_sitter::Node;
+
+/// The whole process environment; one variable hangs below it as `os.environ.[NAME]`.
+pub const ENVIRON: &str = "os.environ";
+
+/// The process's working folder, which every relative path is resolved against.
+pub const WORKING_FOLDER: &str = "os.getcwd()";
+
+/// The state path of one environment variable.
+pub fn env_path(name: &str) -> String {
+    format!("{ENVIRON}.[{}]", name.replace('.', "_"))
+}
+
+/// The state path an effect key of the restore analysis names (`env:HOME`, `cwd`); `None` for the
+/// keys this module does not pair.
+fn key_path(key: Option<&str>, environment: bool) -> String {
+    match key.and_then(|k| k.strip_prefix("env:")) {
+        Some(name) => env_path(name),
+        None if environment => ENVIRON.to_string(),
+        None => WORKING_FOLDER.to_string(),
+    }
+}
+
+/// The changes test code makes to the environment and the working folder, as state writes:
+/// leaking ones, and undone sets (which say the test sets what it reads itself).
+pub fn writes(ctx: &FileContext, position: impl Fn(usize) -> Position) -> Vec<StateWrite> {
+    let model = ctx.model;
+    let call = isolint_python::syntax::kind_id(kind::CALL);
+    let changing = [
+        isolint_python::syntax::kind_id(kind::ASSIGNMENT),
+        isolint_python::syntax::kind_id(kind::AUGMENTED_ASSIGNMENT),
+        isolint_python::syntax::kind_id(kind::DELETE_STATEMENT),
+        call,
+    ];
+    let mut out = Vec::new();
+    for (node, scope) in &model.wanted_nodes {
+        if !changing.contains(&node.kind_id()) {
+            continue;
+        }
+        let function = model.owner(*scope);
+        if model.scopes[function].kind != ScopeKind::Function {
+            continue;
+        }
+        let states: [(&dyn ProcessState, bool); 2] = [(&Environ, true), (&WorkingFolder, false)];
+        for (state, environment) in states {
+            let Some(change) = state.change(*node, *scope, ctx) else {
+                continue;
+            };
+            if change.kind == ChangeKind::Restore {
+                continue;
+            }
+            let leak = leak_at(*node, *scope, ctx, state);
+            let owner = leak
+                .as_ref()
+                .map_or_else(|| ctx.owner_of(*scope).1, |l| l.owner.clone());
+            // A fixture removing a variable before its test guards the test (as ISO501 says).
+            let guard = owner.role == Role::Fixture && change.kind == ChangeKind::Remove;
+            let (kind, verb) = match change.kind {
+                ChangeKind::Remove => (WriteKind::Remove, "removes"),
+                _ if environment => (WriteKind::Assign, "sets"),
+                _ => (WriteKind::Assign, "changes"),
+            };
+            out.push(write(
+                *node,
+                function,
+                owner,
+                key_path(change.key.as_deref(), environment),
+                (kind, verb),
+                leak.is_none() || guard,
+                &position,
+            ));
+        }
+        if node.kind_id() == call {
+            if let Some(path) = patched_by_fixture(ctx, *node, *scope) {
+                let owner = ctx.owner_of(*scope).1;
+                let verb = if path == WORKING_FOLDER {
+                    "changes"
+                } else {
+                    "sets"
+                };
+                out.push(write(
+                    *node,
+                    function,
+                    owner,
+                    path,
+                    (WriteKind::Assign, verb),
+                    true,
+                    &position,
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write(
+    node: Node,
+    function: ScopeId,
+    owner: Owner,
+    path: String,
+    (kind, verb): (WriteKind, &'static str),
+    restored: bool,
+    position: &impl Fn(usize) -> Position,
+) -> StateWrite {
+    StateWrite {
+        path,
+        holder: crate::analysis::state::Holder::Imported,
+        kind,
+        verb,
+        span: Span::of(node),
+        position: position(node.start_byte()),
+        owner,
+        function,
+        restored,
+        definition: None,
+        through: None,
+    }
+}
+
+/// `monkeypatch.setenv("K", v)`, `monkeypatch.delenv("K")`, `monkeypatch.chdir(p)`: a change the
+/// fixture undoes after the test, which still means the test sets what it reads.
+fn patched_by_fixture(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String> {
+    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    if callee.kind() != kind::ATTRIBUTE {
+        return None;
+    }
+    let receiver = callee.child_by_field_id(field::OBJECT.id())?;
+    if ctx.text(receiver) != "monkeypatch" {
+        return None;
+    }
+    match last_component(ctx.text(callee)) {
+        "chdir" => Some(WORKING_FOLDER.to_string()),
+        "setenv" | "delenv" => {
+            let args = CallArgs::of(call, ctx.source());
+            Some(
+                env_key(args.positional.first().copied(), scope, ctx)
+                    .map_or_else(|| ENVIRON.to_string(), |k| env_path(&k)),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// The variable a key expression names: a literal, or a name bound to one.
+fn env_key(node: Option<Node>, scope: ScopeId, ctx: &FileContext) -> Option<String> {
+    let node = node?;
+    string_value(node, ctx.source())
+        .or_else(|| ctx.eval.eval(node, scope).as_str().map(String::from))
+}
+
+/// One read of the environment: the state path it reads and the node to point at.
+pub struct EnvRead<'t> {
+    pub path: String,
+    pub node: Node<'t>,
+    pub scope: ScopeId,
+}
+
+/// Every read of the environment among the model's wanted identifiers (the first name of each
+/// `os.environ…`/`os.getenv…` chain) and calls (the readers of [`ENVIRONMENT_READERS`]).
+pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
+    let model = ctx.model;
+    let identifier = isolint_python::syntax::kind_id(kind::IDENTIFIER);
+    let call = isolint_python::syntax::kind_id(kind::CALL);
+    let mut out = Vec::new();
+    for (node, scope) in &model.wanted_nodes {
+        let path = if node.kind_id() == identifier {
+            lookup(ctx, *node, *scope)
+        } else if node.kind_id() == call {
+            library_read(ctx, *node, *scope)
+        } else {
+            None
+        };
+        if let Some(path) = path {
+            out.push(EnvRead {
+                path,
+                node: *node,
+                scope: *scope,
+            });
+        }
+    }
+    out
+}
+
+/// A call of a library that reads the environment for its caller: building `environs.Env()`,
+/// `decouple.config("K")`.
+fn library_read(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String> {
+    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    let written = last_component(ctx.text(callee));
+    if !ENVIRONMENT_READERS
+        .iter()
+        .any(|r| last_component(r) == written)
+    {
+        return None;
+    }
+    let qualified = ctx.model.qualified_name(callee, scope)?;
+    ENVIRONMENT_READERS
+        .contains(&qualified.as_str())
+        .then(|| ENVIRON.to_string())
+}
+
+/// The environment lookup an identifier starts, if any: `os.environ["K"]`, `os.environ.get("K")`,
+/// `os.getenv("K")`, `"K" in os.environ`, or the whole mapping copied (`os.environ.copy()`).
+fn lookup(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<String> {
+    let name = ctx.text(identifier);
+    if !matches!(name, "os" | "environ" | "getenv") {
+        return None;
+    }
+    let mut above = ctx.model.ancestors(identifier);
+    let mut expr = identifier;
+    let mut parent = above.next()?;
+    if parent.kind() == kind::ATTRIBUTE
+        && parent
+            .child_by_field_id(field::OBJECT.id())
+            .is_some_and(|o| o.id() == identifier.id())
+    {
+        expr = parent;
+        parent = above.next()?;
+    }
+    let qualified = ctx.model.qualified_name(expr, scope)?;
+    let key_of = |node: Option<Node>| {
+        Some(env_key(node, scope, ctx).map_or_else(|| ENVIRON.to_string(), |k| env_path(&k)))
+    };
+    let is = |node: Option<Node>, of: Node| node.is_some_and(|n| unparenthesize(n).id() == of.id());
+    match qualified.as_str() {
+        "os.getenv"
+            if parent.kind() == kind::CALL
+                && is(parent.child_by_field_id(field::FUNCTION.id()), expr) =>
+        {
+            key_of(
+                CallArgs::of(parent, ctx.source())
+                    .positional
+                    .first()
+                    .copied(),
+            )
+        }
+        "os.environ" => match parent.kind() {
+            kind::SUBSCRIPT if is(parent.child_by_field_id(field::VALUE.id()), expr) => {
+                // `os.environ["K"] = v` and `del os.environ["K"]` change it.
+                let changed = above.next().is_some_and(|up| match up.kind() {
+                    kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
+                        is(up.child_by_field_id(field::LEFT.id()), parent)
+                    }
+                    kind::DELETE_STATEMENT | kind::EXPRESSION_LIST => true,
+                    _ => false,
+                });
+                (!changed).then(|| key_of(parent.child_by_field_id(field::SUBSCRIPT.id())))?
+            }
+            kind::ATTRIBUTE if is(parent.child_by_field_id(field::OBJECT.id()), expr) => {
+                let method = parent
+                    .child_by_field_id(field::ATTRIBUTE.id())
+                    .map(|a| ctx.text(a))?;
+                let called = above.next().filter(|c| {
+                    c.kind() == kind::CALL && is(c.child_by_field_id(field::FUNCTION.id()), parent)
+                })?;
+                match method {
+                    "get" | "__getitem__" | "__contains__" => key_of(
+                        CallArgs::of(called, ctx.source())
+                            .positional
+                            .first()
+                            .copied(),
+                    ),
+                    "copy" | "items" | "keys" | "values" => Some(ENVIRON.to_string()),
+                    _ => None,
+                }
+            }
+            kind::COMPARISON_OPERATOR => {
+                let left = parent.named_child(0)?;
+                let mut cursor = parent.walk();
+                let membership = parent
+                    .children(&mut cursor)
+                    .any(|c| matches!(c.kind(), "in" | "not in"));
+                (left.id() != expr.id() && membership).then(|| key_of(Some(left)))?
+            }
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The environment reads of the project's functions, each under every function around it (a
+/// decorator factory's inner function reads for the factory's caller too), as
+/// `(function, path, byte)` like `state::function_reads`.
+pub fn function_env_reads(ctx: &FileContext) -> Vec<(ScopeId, String, usize)> {
+    let model = ctx.model;
+    let mut seen: HashSet<(ScopeId, String)> = HashSet::new();
+    let mut out = Vec::new();
+    for read in env_reads(ctx) {
+        let mut current = Some(read.scope);
+        while let Some(scope) = current {
+            let s = &model.scopes[scope];
+            if s.kind == ScopeKind::Function
+                && s.role != Role::Test
+                && seen.insert((scope, read.path.clone()))
+            {
+                out.push((scope, read.path.clone(), read.node.start_byte()));
+            }
+            current = s.parent;
+        }
+    }
+    out
+}
+
+/// The environment reads written in tests' own bodies, one per test and path, at the first.
+pub fn test_reads(
+    ctx: &FileContext,
+    position: impl Fn(usize) -> Position,
+) -> Vec<crate::analysis::state::StateRead> {
+    let model = ctx.model;
+    let mut seen: HashSet<(ScopeId, String)> = HashSet::new();
+    let mut out = Vec::new();
+    for read in env_reads(ctx) {
+        let function = model.owner(read.scope);
+        if model.scopes[function].role != Role::Test || !seen.insert((function, read.path.clone()))
+        {
+            continue;
+        }
+        out.push(crate::analysis::state::StateRead {
+            path: read.path,
+            instance: None,
+            whole: false,
+            through_call: false,
+            span: Span::of(read.node),
+            position: position(read.node.start_byte()),
+            owner: ctx.owner_of(read.scope).1,
+        });
+    }
+    out
+}
