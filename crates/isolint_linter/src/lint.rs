@@ -934,7 +934,7 @@ fn analyze_file(
         if dispatch.state_reads && (info.first_party || info.package_code) {
             state::function_reads(&ctx)
                 .into_iter()
-                .chain(process_state::function_env_reads(&ctx))
+                .chain(process_state::function_reads(&ctx))
                 .map(|(function, path, byte)| (function, path, index.position(&source, byte)))
                 .collect()
         } else {

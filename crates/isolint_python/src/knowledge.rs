@@ -819,6 +819,30 @@ pub const ENVIRONMENT_READERS: &[&str] = &[
     "envparse.Env",
 ];
 
+/// Calls that read the file or folder their first argument names: given a relative path, they read
+/// the process's working folder (ISO402 pairs them with an unrestored `chdir`).
+pub const PATH_READERS: &[&str] = &[
+    "builtins.open",
+    "io.open",
+    "codecs.open",
+    "pathlib.Path",
+    "os.path.exists",
+    "os.path.isfile",
+    "os.path.isdir",
+    "os.path.getsize",
+    "os.listdir",
+    "os.scandir",
+    "os.stat",
+    "glob.glob",
+];
+
+/// Test clients that run the function handed to them (`CliRunner().invoke(cli, args)`): the class
+/// of the client and its method; the function is their first argument.
+pub const FUNCTION_RUNNERS: &[(&str, &str)] = &[
+    ("click.testing.CliRunner", "invoke"),
+    ("typer.testing.CliRunner", "invoke"),
+];
+
 pub const SAVED_VALUE_WORDS: &[&str] = &["old", "orig", "saved", "prev", "backup", "restore"];
 
 /// Calls that move the process into another working folder.

@@ -241,8 +241,15 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
             continue;
         }
         for call in &scope.calls {
-            let Some(target) = call_target(model, *call, scope_id, first_party, &mut method_owners)
-            else {
+            let direct = call_target(model, *call, scope_id, first_party, &mut method_owners);
+            // What a test client runs is called with arguments the client makes up.
+            let runs = direct.is_none()
+                && !ctx.file.first_party
+                && run_target(model, *call, scope_id, first_party, &mut method_owners).is_some();
+            let Some(target) = direct.or_else(|| {
+                runs.then(|| run_target(model, *call, scope_id, first_party, &mut method_owners))
+                    .flatten()
+            }) else {
                 // Handing a parameter to code no summary describes (a library) leaves what the
                 // function does with it unknown.
                 if ctx.eval.states_effects_by_parameter(function)
@@ -275,12 +282,19 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     alternatives: alternatives.into_iter().filter(may_name_a_path).collect(),
                 }
             };
-            let positional: Vec<ArgFacts> = args.positional.iter().map(|n| arg(*n)).collect();
-            let keywords: Vec<(String, ArgFacts)> = args
-                .keywords
-                .iter()
-                .map(|(k, n)| (k.to_string(), arg(*n)))
-                .collect();
+            let positional: Vec<ArgFacts> = if runs {
+                Vec::new()
+            } else {
+                args.positional.iter().map(|n| arg(*n)).collect()
+            };
+            let keywords: Vec<(String, ArgFacts)> = if runs {
+                Vec::new()
+            } else {
+                args.keywords
+                    .iter()
+                    .map(|(k, n)| (k.to_string(), arg(*n)))
+                    .collect()
+            };
             let binds_a_path = positional
                 .iter()
                 .chain(keywords.iter().map(|(_, a)| a))
@@ -326,7 +340,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     target,
                     positional,
                     keywords,
-                    has_splat: args.has_splat,
+                    has_splat: args.has_splat || runs,
                     span: Span::of(*call),
                     position: Position::default(),
                     callee: call
@@ -767,6 +781,91 @@ fn call_target<'t>(
     method_owners: &mut MethodOwners<'_, 't>,
 ) -> Option<CallTarget> {
     let callee = unparenthesize(call.child_by_field_id(field::FUNCTION.id())?);
+    callee_target(
+        model,
+        callee,
+        call.start_byte(),
+        scope,
+        first_party,
+        method_owners,
+    )
+}
+
+/// The function a test client runs for the call (`runner.invoke(cli, [...])` with `runner =
+/// CliRunner()`, see `knowledge::FUNCTION_RUNNERS`): its first argument, when it is the project's.
+fn run_target<'t>(
+    model: &FileModel<'t>,
+    call: Node<'t>,
+    scope: ScopeId,
+    first_party: &FirstPartyLookup,
+    method_owners: &mut MethodOwners<'_, 't>,
+) -> Option<CallTarget> {
+    let callee = unparenthesize(call.child_by_field_id(field::FUNCTION.id())?);
+    if callee.kind() != kind::ATTRIBUTE {
+        return None;
+    }
+    let method = isolint_python::syntax::text(
+        callee.child_by_field_id(field::ATTRIBUTE.id())?,
+        model.source,
+    );
+    let runners: Vec<&str> = isolint_python::knowledge::FUNCTION_RUNNERS
+        .iter()
+        .filter(|(_, m)| *m == method)
+        .map(|(class, _)| *class)
+        .collect();
+    if runners.is_empty() {
+        return None;
+    }
+    let mut client = unparenthesize(callee.child_by_field_id(field::OBJECT.id())?);
+    if client.kind() == kind::IDENTIFIER {
+        client = match model.lookup(
+            isolint_python::syntax::text(client, model.source),
+            scope,
+            client.start_byte(),
+        ) {
+            Some((
+                _,
+                Binding {
+                    value: BindingValue::Expr(value) | BindingValue::WithItem(value),
+                    ..
+                },
+            )) => unparenthesize(*value),
+            _ => return None,
+        };
+    }
+    let class = client
+        .kind()
+        .eq(kind::CALL)
+        .then(|| client.child_by_field_id(field::FUNCTION.id()))
+        .flatten()
+        .and_then(|c| model.qualified_name(c, scope))?;
+    if !runners.contains(&class.as_str()) {
+        return None;
+    }
+    let arguments = call.child_by_field_id(field::ARGUMENTS.id())?;
+    let first = unparenthesize(arguments.named_child(0)?);
+    if !matches!(first.kind(), kind::IDENTIFIER | kind::ATTRIBUTE) {
+        return None;
+    }
+    callee_target(
+        model,
+        first,
+        call.start_byte(),
+        scope,
+        first_party,
+        method_owners,
+    )
+}
+
+/// What a callee expression names, for a call at byte `at`.
+fn callee_target<'t>(
+    model: &FileModel<'t>,
+    callee: Node<'t>,
+    at: usize,
+    scope: ScopeId,
+    first_party: &FirstPartyLookup,
+    method_owners: &mut MethodOwners<'_, 't>,
+) -> Option<CallTarget> {
     let source = model.source;
     // The dotted chain `a.b.c` as its base name and attributes.
     let mut path: Vec<&str> = Vec::new();
@@ -806,7 +905,7 @@ fn call_target<'t>(
             },
         )) if path.len() == 1 => {
             let built = unparenthesize(*value);
-            if built.kind() != kind::CALL || built.start_byte() >= call.start_byte() {
+            if built.kind() != kind::CALL || built.start_byte() >= at {
                 return None;
             }
             let class = call_target(model, built, scope, first_party, method_owners)?;

@@ -13,8 +13,8 @@ use crate::analysis::state::{StateWrite, WriteKind};
 use crate::context::{FileContext, Owner};
 use crate::rules::missing_cleanup::restore::{leak_at, ChangeKind, ProcessState};
 use crate::rules::missing_cleanup::{Environ, WorkingFolder};
-use isolint_python::knowledge::{last_component, ENVIRONMENT_READERS};
-use isolint_python::model::{string_value, Role, ScopeId, ScopeKind};
+use isolint_python::knowledge::{last_component, ENVIRONMENT_READERS, PATH_READERS};
+use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
 use isolint_python::source::{Position, Span};
 use isolint_python::syntax::{field, kind, unparenthesize, CallArgs};
 use std::collections::HashSet;
@@ -177,7 +177,8 @@ pub struct EnvRead<'t> {
 }
 
 /// Every read of the environment among the model's wanted identifiers (the first name of each
-/// `os.environ…`/`os.getenv…` chain) and calls (the readers of [`ENVIRONMENT_READERS`]).
+/// `os.environ…`/`os.getenv…` chain) and calls (the readers of [`ENVIRONMENT_READERS`]), and every
+/// read of a relative path (which reads the working folder).
 pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
     let model = ctx.model;
     let identifier = isolint_python::syntax::kind_id(kind::IDENTIFIER);
@@ -187,7 +188,7 @@ pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
         let path = if node.kind_id() == identifier {
             lookup(ctx, *node, *scope)
         } else if node.kind_id() == call {
-            library_read(ctx, *node, *scope)
+            library_read(ctx, *node, *scope).or_else(|| relative_read(ctx, *node, *scope))
         } else {
             None
         };
@@ -200,6 +201,83 @@ pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
         }
     }
     out
+}
+
+/// A call that reads a relative path (`open("setup.cfg")`, `Path(name or ".app.yml").is_file()`):
+/// it reads [`WORKING_FOLDER`].
+fn relative_read(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String> {
+    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    let written = last_component(ctx.text(callee));
+    if !PATH_READERS.iter().any(|r| last_component(r) == written) {
+        return None;
+    }
+    let qualified = ctx.model.qualified_name(callee, scope)?;
+    if !PATH_READERS.contains(&qualified.as_str()) {
+        return None;
+    }
+    // Writing (`open(p, "w")`) does not read what the folder holds.
+    let args = CallArgs::of(call, ctx.source());
+    let mode = args
+        .positional
+        .get(1)
+        .copied()
+        .or_else(|| {
+            args.keywords
+                .iter()
+                .find(|(k, _)| *k == "mode")
+                .map(|(_, v)| *v)
+        })
+        .and_then(|m| string_value(m, ctx.source()));
+    if mode.is_some_and(|m| m.contains(['w', 'a', 'x'])) {
+        return None;
+    }
+    let first = *args.positional.first()?;
+    names_relative_path(ctx, first, scope, 0).then(|| WORKING_FOLDER.to_string())
+}
+
+/// Whether an argument is, or falls back to, a relative file path written in the code: a literal
+/// (`"setup.cfg"`), an `or` default (`name or ".app.yml"`), or a local name bound to one.
+fn names_relative_path(ctx: &FileContext, node: Node, scope: ScopeId, depth: usize) -> bool {
+    let node = unparenthesize(node);
+    match node.kind() {
+        kind::STRING => string_value(node, ctx.source()).is_some_and(|s| is_relative_file(&s)),
+        kind::BOOLEAN_OPERATOR if depth < 3 => {
+            let mut cursor = node.walk();
+            let named: Vec<Node> = node.named_children(&mut cursor).collect();
+            named
+                .into_iter()
+                .any(|operand| names_relative_path(ctx, operand, scope, depth + 1))
+        }
+        kind::IDENTIFIER if depth < 3 => {
+            match ctx.model.lookup(ctx.text(node), scope, node.start_byte()) {
+                Some((
+                    bound_in,
+                    Binding {
+                        value: BindingValue::Expr(value),
+                        ..
+                    },
+                )) if bound_in == scope => names_relative_path(ctx, *value, scope, depth + 1),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// A relative path to a file as code writes it: `setup.cfg`, `.app.yml`, `data/input.csv`; not a
+/// bare word (which may be anything), an absolute path, a URL or `.`.
+fn is_relative_file(text: &str) -> bool {
+    let name = text.rsplit('/').next().unwrap_or(text);
+    let extension = name.rsplit_once('.').map(|(_, e)| e);
+    !text.starts_with(['/', '~', '\\'])
+        && !text.contains("://")
+        && !text.contains("..")
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
+        && extension.is_some_and(|e| {
+            (1..=5).contains(&e.len()) && e.chars().all(|c| c.is_ascii_alphanumeric())
+        })
 }
 
 /// A call of a library that reads the environment for its caller: building `environs.Env()`,
@@ -298,10 +376,10 @@ fn lookup(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<String>
     }
 }
 
-/// The environment reads of the project's functions, each under every function around it (a
+/// The environment and working-folder reads of the project's functions, each under every function around it (a
 /// decorator factory's inner function reads for the factory's caller too), as
 /// `(function, path, byte)` like `state::function_reads`.
-pub fn function_env_reads(ctx: &FileContext) -> Vec<(ScopeId, String, usize)> {
+pub fn function_reads(ctx: &FileContext) -> Vec<(ScopeId, String, usize)> {
     let model = ctx.model;
     let mut seen: HashSet<(ScopeId, String)> = HashSet::new();
     let mut out = Vec::new();
@@ -321,7 +399,8 @@ pub fn function_env_reads(ctx: &FileContext) -> Vec<(ScopeId, String, usize)> {
     out
 }
 
-/// The environment reads written in tests' own bodies, one per test and path, at the first.
+/// The environment and working-folder reads written in tests' own bodies, one per test and path,
+/// at the first.
 pub fn test_reads(
     ctx: &FileContext,
     position: impl Fn(usize) -> Position,
