@@ -1964,7 +1964,8 @@ fn state_flows(
     if polluters.is_empty() {
         return Vec::new();
     }
-    pair(&polluters, &reads)
+    let files: Vec<&str> = outcomes.iter().map(|o| o.info.display.as_str()).collect();
+    pair(&polluters, &reads, &files)
 }
 
 /// A module constant or class attribute used by several tests is one root cause: its findings share

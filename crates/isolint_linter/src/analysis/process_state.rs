@@ -26,6 +26,29 @@ pub const ENVIRON: &str = "os.environ";
 /// The process's working folder, which every relative path is resolved against.
 pub const WORKING_FOLDER: &str = "os.getcwd()";
 
+/// Whether a state path is process-wide state of this module rather than a module's attribute.
+pub fn is_process_state(path: &str) -> bool {
+    path == WORKING_FOLDER
+        || path == ENVIRON
+        || path
+            .strip_prefix(ENVIRON)
+            .is_some_and(|rest| rest.starts_with(".["))
+}
+
+/// The test tree a file belongs to: the folder above its first `tests`/`test`/`testing` folder,
+/// else its own folder. One pytest run collects one project's tests, so the environment and the
+/// working folder are shared within a tree and not between the projects of a folder of projects.
+pub fn test_tree(display: &str) -> &str {
+    let mut start = 0;
+    for part in display.split('/') {
+        if matches!(part, "tests" | "test" | "testing") {
+            return &display[..start];
+        }
+        start += part.len() + 1;
+    }
+    display.rsplit_once('/').map_or("", |(folder, _)| folder)
+}
+
 /// The state path of one environment variable.
 pub fn env_path(name: &str) -> String {
     format!("{ENVIRON}.[{}]", name.replace('.', "_"))

@@ -1,4 +1,4 @@
-use crate::analysis::process_state::{ENVIRON, WORKING_FOLDER};
+use crate::analysis::process_state::{is_process_state, test_tree, ENVIRON, WORKING_FOLDER};
 use crate::analysis::state::{paths_meet, shown, StateRead, StateWrite, WriteKind};
 use crate::context::Finding;
 use crate::diagnostic::{Effort, FixSite, Related, Severity};
@@ -73,8 +73,13 @@ pub struct Polluter<'a> {
 }
 
 /// The victims of every polluter: one finding per test and state it reads, at its first read,
-/// with up to three polluting writes as related locations. `reads` are (file index, read).
-pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize, Finding)> {
+/// with up to three polluting writes as related locations. `reads` are (file index, read);
+/// `files` the files as shown, by index.
+pub fn pair(
+    polluters: &[Polluter],
+    reads: &[(usize, &StateRead)],
+    files: &[&str],
+) -> Vec<(usize, Finding)> {
     // Writers by their exact path, and by every path above theirs.
     let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut below: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -145,6 +150,9 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
         for (i, through) in candidates {
             let p = &polluters[i];
             if !paths_meet(&p.write.path, through)
+                || is_process_state(&p.write.path)
+                    && files.get(*file).map(|f| test_tree(f))
+                        != files.get(p.file_index).map(|f| test_tree(f))
                 || p.tests.iter().any(|t| t == victim)
                 || assigned.contains(&(victim, p.write.path.as_str()))
                 || loose
