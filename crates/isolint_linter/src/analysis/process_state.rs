@@ -13,7 +13,9 @@ use crate::analysis::state::{StateWrite, WriteKind};
 use crate::context::{FileContext, Owner};
 use crate::rules::missing_cleanup::restore::{leak_at, ChangeKind, ProcessState};
 use crate::rules::missing_cleanup::{Environ, WorkingFolder};
-use isolint_python::knowledge::{last_component, ENVIRONMENT_READERS, PATH_READERS};
+use isolint_python::knowledge::{
+    last_component, CHDIR_FIXTURES, ENVIRONMENT_READERS, PATH_READERS,
+};
 use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
 use isolint_python::source::{Position, Span};
 use isolint_python::syntax::{field, kind, unparenthesize, CallArgs};
@@ -76,6 +78,26 @@ pub fn writes(ctx: &FileContext, position: impl Fn(usize) -> Position) -> Vec<St
         call,
     ];
     let mut out = Vec::new();
+    // `pytester` moves its test into a folder of its own (and back after).
+    for (id, scope) in model.scopes.iter().enumerate() {
+        if scope.kind == ScopeKind::Function
+            && matches!(scope.role, Role::Test | Role::Fixture)
+            && scope
+                .parameters()
+                .iter()
+                .any(|(name, _)| CHDIR_FIXTURES.contains(name))
+        {
+            out.push(write(
+                scope.node,
+                id,
+                ctx.owner_of(id).1,
+                WORKING_FOLDER.to_string(),
+                (WriteKind::Assign, "changes"),
+                true,
+                &position,
+            ));
+        }
+    }
     for (node, scope) in &model.wanted_nodes {
         if !changing.contains(&node.kind_id()) {
             continue;
