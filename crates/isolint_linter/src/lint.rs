@@ -1933,7 +1933,20 @@ fn state_flows(
     let mut polluters = Vec::new();
     let mut reads = Vec::new();
     for (file, outcome) in outcomes.iter().enumerate() {
+        // A statement seen with a more precise key too (`sys.modules.pop("pkg")` is a change of
+        // `sys.modules` and of its entry `pkg`) pairs under that key only.
+        let mut paths_at: HashMap<Span, Vec<&str>> = HashMap::new();
         for write in &outcome.state.writes {
+            paths_at.entry(write.span).or_default().push(&write.path);
+        }
+        for write in &outcome.state.writes {
+            if paths_at.get(&write.span).is_some_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.len() > write.path.len() && state::paths_meet(&write.path, p))
+            }) {
+                continue;
+            }
             let leaks = crate::rules::module_state::leaks(write, &outcome.info)
                 && !resets
                     .iter()

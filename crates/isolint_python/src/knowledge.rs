@@ -843,6 +843,23 @@ pub const FUNCTION_RUNNERS: &[(&str, &str)] = &[
     ("typer.testing.CliRunner", "invoke"),
 ];
 
+/// Calls that find a class through `sys.modules` by its module's name (pickling) or build objects of
+/// the class found there (unpickling): a module removed from `sys.modules` or reloaded by another
+/// test makes them meet a second copy of the class (ISO402).
+pub const CLASS_BY_MODULE_NAME: &[&str] = &[
+    "pickle.dumps",
+    "pickle.dump",
+    "pickle.loads",
+    "pickle.load",
+    "cPickle.dumps",
+    "cPickle.dump",
+    "cPickle.loads",
+    "cPickle.load",
+    "dill.dumps",
+    "dill.loads",
+    "cloudpickle.dumps",
+];
+
 pub const SAVED_VALUE_WORDS: &[&str] = &["old", "orig", "saved", "prev", "backup", "restore"];
 
 /// Calls that move the process into another working folder.

@@ -12,11 +12,13 @@
 use crate::analysis::state::{StateWrite, WriteKind};
 use crate::context::{FileContext, Owner};
 use crate::rules::missing_cleanup::restore::{leak_at, ChangeKind, ProcessState};
-use crate::rules::missing_cleanup::{Environ, WorkingFolder};
+use crate::rules::missing_cleanup::{Environ, ImportState, WorkingFolder};
 use isolint_python::knowledge::{
-    last_component, CHDIR_FIXTURES, ENVIRONMENT_READERS, PATH_READERS,
+    last_component, CHDIR_FIXTURES, CLASS_BY_MODULE_NAME, ENVIRONMENT_READERS, PATH_READERS,
 };
-use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
+use isolint_python::model::{
+    string_value, Binding, BindingValue, Role, ScopeId, ScopeKind, MODULE_SCOPE,
+};
 use isolint_python::source::{Position, Span};
 use isolint_python::syntax::{field, kind, unparenthesize, CallArgs};
 use std::collections::HashSet;
@@ -35,6 +37,7 @@ pub fn is_process_state(path: &str) -> bool {
         || path
             .strip_prefix(ENVIRON)
             .is_some_and(|rest| rest.starts_with(".["))
+        || path.starts_with("sys.modules.[")
 }
 
 /// The test tree a file belongs to: the folder above its first `tests`/`test`/`testing` folder,
@@ -51,18 +54,40 @@ pub fn test_tree(display: &str) -> &str {
     display.rsplit_once('/').map_or("", |(folder, _)| folder)
 }
 
+/// The state path of a module's entry in `sys.modules`.
+pub fn module_entry_path(module: &str) -> String {
+    format!("sys.modules.[{}]", module.replace('.', "_"))
+}
+
 /// The state path of one environment variable.
 pub fn env_path(name: &str) -> String {
     format!("{ENVIRON}.[{}]", name.replace('.', "_"))
 }
 
-/// The state path an effect key of the restore analysis names (`env:HOME`, `cwd`); `None` for the
-/// keys this module does not pair.
-fn key_path(key: Option<&str>, environment: bool) -> String {
-    match key.and_then(|k| k.strip_prefix("env:")) {
-        Some(name) => env_path(name),
-        None if environment => ENVIRON.to_string(),
-        None => WORKING_FOLDER.to_string(),
+/// Which process state a restore analysis judges.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Environment,
+    WorkingFolder,
+    /// Modules removed from `sys.modules` or reloaded: the next import makes new classes.
+    ModuleEntries,
+}
+
+/// The state path an effect key of the restore analysis names (`env:HOME`, `cwd`,
+/// `sysmodules:pkg`); `None` for the keys ISO402 does not pair (`syspath`, `argv`).
+fn key_path(key: Option<&str>, part: Part) -> Option<String> {
+    match part {
+        Part::Environment => Some(
+            key.and_then(|k| k.strip_prefix("env:"))
+                .map_or_else(|| ENVIRON.to_string(), env_path),
+        ),
+        Part::WorkingFolder => Some(WORKING_FOLDER.to_string()),
+        Part::ModuleEntries => key
+            .and_then(|k| {
+                k.strip_prefix("sysmodules:")
+                    .or_else(|| k.strip_prefix("reload:"))
+            })
+            .map(module_entry_path),
     }
 }
 
@@ -106,30 +131,38 @@ pub fn writes(ctx: &FileContext, position: impl Fn(usize) -> Position) -> Vec<St
         if model.scopes[function].kind != ScopeKind::Function {
             continue;
         }
-        let states: [(&dyn ProcessState, bool); 2] = [(&Environ, true), (&WorkingFolder, false)];
-        for (state, environment) in states {
+        let states: [(&dyn ProcessState, Part); 3] = [
+            (&Environ, Part::Environment),
+            (&WorkingFolder, Part::WorkingFolder),
+            (&ImportState, Part::ModuleEntries),
+        ];
+        for (state, part) in states {
             let Some(change) = state.change(*node, *scope, ctx) else {
                 continue;
             };
             if change.kind == ChangeKind::Restore {
                 continue;
             }
+            let Some(path) = key_path(change.key.as_deref(), part) else {
+                continue;
+            };
             let leak = leak_at(*node, *scope, ctx, state);
             let owner = leak
                 .as_ref()
                 .map_or_else(|| ctx.owner_of(*scope).1, |l| l.owner.clone());
             // A fixture removing a variable before its test guards the test (as ISO501 says).
             let guard = owner.role == Role::Fixture && change.kind == ChangeKind::Remove;
-            let (kind, verb) = match change.kind {
-                ChangeKind::Remove => (WriteKind::Remove, "removes"),
-                _ if environment => (WriteKind::Assign, "sets"),
+            let (kind, verb) = match (change.kind, part) {
+                (ChangeKind::Remove, _) => (WriteKind::Remove, "removes"),
+                (_, Part::Environment) => (WriteKind::Assign, "sets"),
+                (_, Part::ModuleEntries) => (WriteKind::Assign, "reloads"),
                 _ => (WriteKind::Assign, "changes"),
             };
             out.push(write(
                 *node,
                 function,
                 owner,
-                key_path(change.key.as_deref(), environment),
+                path,
                 (kind, verb),
                 leak.is_none() || guard,
                 &position,
@@ -229,7 +262,17 @@ pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
     let identifier = isolint_python::syntax::kind_id(kind::IDENTIFIER);
     let call = isolint_python::syntax::kind_id(kind::CALL);
     let mut out = Vec::new();
+    let mut imported: Option<Vec<String>> = None;
     for (node, scope) in &model.wanted_nodes {
+        if node.kind_id() == call && finds_classes_by_module(ctx, *node, *scope) {
+            let modules = imported.get_or_insert_with(|| imported_modules(ctx));
+            out.extend(modules.iter().map(|module| EnvRead {
+                path: module_entry_path(module),
+                node: *node,
+                scope: *scope,
+            }));
+            continue;
+        }
         let path = if node.kind_id() == identifier {
             lookup(ctx, *node, *scope)
         } else if node.kind_id() == call {
@@ -246,6 +289,38 @@ pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
         }
     }
     out
+}
+
+/// A call that looks classes up in `sys.modules` by their module's name (`pickle.dumps`).
+fn finds_classes_by_module(ctx: &FileContext, call: Node, scope: ScopeId) -> bool {
+    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+        return false;
+    };
+    let written = last_component(ctx.text(callee));
+    CLASS_BY_MODULE_NAME
+        .iter()
+        .any(|c| last_component(c) == written)
+        && ctx
+            .model
+            .qualified_name(callee, scope)
+            .is_some_and(|q| CLASS_BY_MODULE_NAME.contains(&q.as_str()))
+}
+
+/// The modules the file imports at module level (`import pkg`, `from pkg.sub import Thing`): its
+/// names keep pointing at the copy imported then.
+fn imported_modules(ctx: &FileContext) -> Vec<String> {
+    let mut modules: Vec<String> = ctx.model.scopes[MODULE_SCOPE]
+        .bindings
+        .values()
+        .flatten()
+        .filter_map(|b| match b.value {
+            BindingValue::Import(module, _) if !module.starts_with('.') => Some(module.to_string()),
+            _ => None,
+        })
+        .collect();
+    modules.sort();
+    modules.dedup();
+    modules
 }
 
 /// A call that reads a relative path (`open("setup.cfg")`, `Path(name or ".app.yml").is_file()`):

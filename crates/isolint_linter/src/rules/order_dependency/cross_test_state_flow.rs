@@ -196,6 +196,11 @@ pub fn pair(
         };
         let reads = if path == WORKING_FOLDER {
             "uses relative paths, which resolve against the working folder that".to_string()
+        } else if path.starts_with("sys.modules.[") {
+            format!(
+                "pickles objects whose classes pickle looks up in {}, which",
+                named(path)
+            )
         } else {
             format!("reads {}, which", named(path))
         };
