@@ -243,13 +243,13 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
         for call in &scope.calls {
             let direct = call_target(model, *call, scope_id, first_party, &mut method_owners);
             // What a test client runs is called with arguments the client makes up.
-            let runs = direct.is_none()
-                && !ctx.file.first_party
-                && run_target(model, *call, scope_id, first_party, &mut method_owners).is_some();
-            let Some(target) = direct.or_else(|| {
-                runs.then(|| run_target(model, *call, scope_id, first_party, &mut method_owners))
-                    .flatten()
-            }) else {
+            let run = if direct.is_none() && !ctx.file.first_party {
+                run_target(model, *call, scope_id, first_party, &mut method_owners)
+            } else {
+                None
+            };
+            let runs = run.is_some();
+            let Some(target) = direct.or(run) else {
                 // Handing a parameter to code no summary describes (a library) leaves what the
                 // function does with it unknown.
                 if ctx.eval.states_effects_by_parameter(function)

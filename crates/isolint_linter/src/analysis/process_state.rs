@@ -191,7 +191,7 @@ pub fn writes(ctx: &FileContext, position: impl Fn(usize) -> Position) -> Vec<St
     out
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A change as the state analysis records it.
 fn write(
     node: Node,
     function: ScopeId,
@@ -545,4 +545,47 @@ pub fn test_reads(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{env_path, is_process_state, is_relative_file, module_entry_path, test_tree};
+
+    #[test]
+    fn test_trees_are_the_folder_above_the_tests() {
+        assert_eq!(test_tree("tests/test_a.py"), "");
+        assert_eq!(test_tree("proj/tests/unit/test_a.py"), "proj/");
+        assert_eq!(test_tree("a/b/test/test_x.py"), "a/b/");
+        assert_eq!(test_tree("pkg/test_flat.py"), "pkg");
+        assert_eq!(test_tree("test_top.py"), "");
+        assert_ne!(
+            test_tree("one/tests/test_a.py"),
+            test_tree("two/tests/test_a.py")
+        );
+    }
+
+    #[test]
+    fn relative_files_are_named_paths_with_an_extension() {
+        assert!(is_relative_file("setup.cfg"));
+        assert!(is_relative_file(".mythx.yml"));
+        assert!(is_relative_file("data/input.csv"));
+        assert!(!is_relative_file("/etc/app.cfg"));
+        assert!(!is_relative_file("~/.app.yml"));
+        assert!(!is_relative_file("https://example.com/a.json"));
+        assert!(!is_relative_file("README"));
+        assert!(!is_relative_file("."));
+        assert!(!is_relative_file("../x.txt"));
+        assert!(!is_relative_file("hello world.txt"));
+    }
+
+    #[test]
+    fn process_state_paths_are_told_from_module_state() {
+        assert!(is_process_state(&env_path("HOME")));
+        assert!(is_process_state("os.environ"));
+        assert!(is_process_state("os.getcwd()"));
+        assert!(is_process_state(&module_entry_path("pkg.sub")));
+        assert_eq!(module_entry_path("pkg.sub"), "sys.modules.[pkg_sub]");
+        assert!(!is_process_state("os.environment_cache"));
+        assert!(!is_process_state("app.settings.DEBUG"));
+    }
 }
