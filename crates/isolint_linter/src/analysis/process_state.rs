@@ -418,7 +418,7 @@ fn library_read(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String>
 }
 
 /// The environment lookup an identifier starts, if any: `os.environ["K"]`, `os.environ.get("K")`,
-/// `os.getenv("K")`, `"K" in os.environ`, or the whole mapping copied (`os.environ.copy()`).
+/// `os.getenv("K")`, `"K" in os.environ`.
 fn lookup(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<String> {
     let name = ctx.text(identifier);
     if !matches!(name, "os" | "environ" | "getenv") {
@@ -478,7 +478,8 @@ fn lookup(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<String>
                             .first()
                             .copied(),
                     ),
-                    "copy" | "items" | "keys" | "values" => Some(ENVIRON.to_string()),
+                    // A copy of the whole mapping (`os.environ.copy()` for a subprocess)
+                    // depends on a changed variable only if the child reads it: too weak.
                     _ => None,
                 }
             }
