@@ -6,6 +6,7 @@ use crate::analysis::calls::{
     self, CallTarget, FileFunctions, FirstPartyAnswers, FirstPartyLookup, FirstPartyNames,
 };
 use crate::analysis::path_effects::{self, PathEffect, ResolvedEffect};
+use crate::analysis::process_state;
 use crate::analysis::state::{self, FileState};
 use crate::analysis::summaries::{absolute_module, ModuleFunctions, Summaries};
 use crate::cache::{Cache, Fingerprint, Key};
@@ -957,12 +958,20 @@ fn analyze_file(
                 }
             }
         }
+        // The environment and the working folder: ISO501/ISO502 report the changes, ISO402
+        // pairs them with their readers.
+        if dispatch.state_reads {
+            let at = |byte| index.position(&source, byte);
+            file_state.writes.extend(process_state::writes(&ctx, at));
+            file_state.reads.extend(process_state::test_reads(&ctx, at));
+        }
     }
     // What package functions read, for tests that read through a call (ISO402).
     let own_state_reads: Vec<(isolint_python::model::ScopeId, String, Position)> =
         if dispatch.state_reads && (info.first_party || info.package_code) {
             state::function_reads(&ctx)
                 .into_iter()
+                .chain(process_state::function_reads(&ctx))
                 .map(|(function, path, byte)| (function, path, index.position(&source, byte)))
                 .collect()
         } else {
@@ -1093,6 +1102,16 @@ fn project_stage(
         .iter()
         .flat_map(|o| o.state.autouse_resets.iter().cloned())
         .collect();
+    // Variables a fixture of every test resets are reset state too.
+    let env_resets: Vec<String> = view
+        .env_reset_before_every_test
+        .iter()
+        .map(|name| match name.as_str() {
+            "*" => process_state::ENVIRON.to_string(),
+            name => process_state::env_path(name),
+        })
+        .collect();
+    view.state_reset_by_autouse.extend(env_resets);
     let indexes: Vec<TestIndex> = files.iter().map(TestIndex::new).collect();
     if dispatch.state_reads {
         let flows = state_flows(
@@ -1997,7 +2016,20 @@ fn state_flows(
     let mut polluters = Vec::new();
     let mut reads = Vec::new();
     for (file, outcome) in outcomes.iter().enumerate() {
+        // A statement seen with a more precise key too (`sys.modules.pop("pkg")` is a change of
+        // `sys.modules` and of its entry `pkg`) pairs under that key only.
+        let mut paths_at: HashMap<Span, Vec<&str>> = HashMap::new();
         for write in &outcome.state.writes {
+            paths_at.entry(write.span).or_default().push(&write.path);
+        }
+        for write in &outcome.state.writes {
+            if paths_at.get(&write.span).is_some_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.len() > write.path.len() && state::paths_meet(&write.path, p))
+            }) {
+                continue;
+            }
             let leaks = crate::rules::module_state::leaks(write, &outcome.info)
                 && !resets
                     .iter()
@@ -2028,7 +2060,8 @@ fn state_flows(
     if polluters.is_empty() {
         return Vec::new();
     }
-    pair(&polluters, &reads)
+    let files: Vec<&str> = outcomes.iter().map(|o| o.info.display.as_str()).collect();
+    pair(&polluters, &reads, &files)
 }
 
 /// A module constant or class attribute used by several tests is one root cause: its findings share

@@ -808,6 +808,58 @@ pub const PATH_OBJECT_SINKS: &[&str] = &[
 // Process-wide state that test code changes and must put back (ISO502–ISO505).
 
 /// Words in a name that say it holds a value saved before a change, to be put back.
+/// Library calls that read the process environment for their caller, under variable names the call
+/// alone does not say (a prefix, a settings class): a read of the whole environment (ISO402).
+pub const ENVIRONMENT_READERS: &[&str] = &[
+    "environs.Env",
+    "environ.Env",
+    "decouple.config",
+    "decouple.AutoConfig",
+    "envparse.env",
+    "envparse.Env",
+];
+
+/// Calls that read the file or folder their first argument names: given a relative path, they read
+/// the process's working folder (ISO402 pairs them with an unrestored `chdir`).
+pub const PATH_READERS: &[&str] = &[
+    "builtins.open",
+    "io.open",
+    "codecs.open",
+    "pathlib.Path",
+    "os.path.exists",
+    "os.path.isfile",
+    "os.path.isdir",
+    "os.path.getsize",
+    "os.listdir",
+    "os.scandir",
+    "os.stat",
+    "glob.glob",
+];
+
+/// Test clients that run the function handed to them (`CliRunner().invoke(cli, args)`): the class
+/// of the client and its method; the function is their first argument.
+pub const FUNCTION_RUNNERS: &[(&str, &str)] = &[
+    ("click.testing.CliRunner", "invoke"),
+    ("typer.testing.CliRunner", "invoke"),
+];
+
+/// Calls that find a class through `sys.modules` by its module's name (pickling) or build objects of
+/// the class found there (unpickling): a module removed from `sys.modules` or reloaded by another
+/// test makes them meet a second copy of the class (ISO402).
+pub const CLASS_BY_MODULE_NAME: &[&str] = &[
+    "pickle.dumps",
+    "pickle.dump",
+    "pickle.loads",
+    "pickle.load",
+    "cPickle.dumps",
+    "cPickle.dump",
+    "cPickle.loads",
+    "cPickle.load",
+    "dill.dumps",
+    "dill.loads",
+    "cloudpickle.dumps",
+];
+
 pub const SAVED_VALUE_WORDS: &[&str] = &["old", "orig", "saved", "prev", "backup", "restore"];
 
 /// Calls that move the process into another working folder.

@@ -70,6 +70,9 @@ pub struct FunctionFacts {
     /// What a helper does itself to services every worker shares (a graph-wide delete, a fixed
     /// port): the tests that call it do it too.
     pub service_ops: Vec<OwnServiceOp>,
+    /// Calls made inside `pytest.raises(...)`, followed only for the state they read.
+    #[serde(default)]
+    pub reading_calls: Vec<CallFacts>,
 }
 
 /// A read of module or class state by a first-party function, its key relative to the module like
@@ -146,6 +149,10 @@ pub struct CallFacts {
     /// Cls.set_host(old)`): a change it makes to a key of that name puts the old value back.
     #[serde(default)]
     pub puts_back: Vec<String>,
+    /// Made inside `pytest.raises(...)`: what it changes is expected to be refused, but what it
+    /// reads decides whether it raises.
+    #[serde(default)]
+    pub expected_to_fail: bool,
 }
 
 impl CallFacts {
@@ -279,8 +286,15 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
             if module_body && under_main_guard(model, *call) {
                 continue;
             }
-            let Some(target) = call_target(model, *call, scope_id, first_party, &mut method_owners)
-            else {
+            let direct = call_target(model, *call, scope_id, first_party, &mut method_owners);
+            // What a test client runs is called with arguments the client makes up.
+            let run = if direct.is_none() && !ctx.file.first_party {
+                run_target(model, *call, scope_id, first_party, &mut method_owners)
+            } else {
+                None
+            };
+            let runs = run.is_some();
+            let Some(target) = direct.or(run) else {
                 // Handing a parameter to code no summary describes (a library) leaves what the
                 // function does with it unknown.
                 if ctx.eval.states_effects_by_parameter(function)
@@ -291,9 +305,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                 }
                 continue;
             };
-            if expected_to_fail(ctx, *call) {
-                continue;
-            }
+            let expected = expected_to_fail(ctx, *call);
             let args = CallArgs::of(*call, ctx.source());
             // Only values a summary can bind are kept: most arguments are neither paths nor
             // parameters, and a large suite makes millions of calls.
@@ -315,12 +327,19 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     alternatives: alternatives.into_iter().filter(may_name_a_path).collect(),
                 }
             };
-            let positional: Vec<ArgFacts> = args.positional.iter().map(|n| arg(*n)).collect();
-            let keywords: Vec<(String, ArgFacts)> = args
-                .keywords
-                .iter()
-                .map(|(k, n)| (k.to_string(), arg(*n)))
-                .collect();
+            let positional: Vec<ArgFacts> = if runs {
+                Vec::new()
+            } else {
+                args.positional.iter().map(|n| arg(*n)).collect()
+            };
+            let keywords: Vec<(String, ArgFacts)> = if runs {
+                Vec::new()
+            } else {
+                args.keywords
+                    .iter()
+                    .map(|(k, n)| (k.to_string(), arg(*n)))
+                    .collect()
+            };
             let binds_a_path = positional
                 .iter()
                 .chain(keywords.iter().map(|(_, a)| a))
@@ -352,7 +371,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
             } else {
                 Vec::new()
             };
-            if caller.is_some() {
+            if caller.is_some() && !expected {
                 hands_known_path |= positional
                     .iter()
                     .chain(keywords.iter().map(|(_, a)| a))
@@ -364,7 +383,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     target,
                     positional,
                     keywords,
-                    has_splat: args.has_splat,
+                    has_splat: args.has_splat || runs,
                     span: Span::of(*call),
                     position: Position::default(),
                     callee: call
@@ -373,6 +392,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                         .unwrap_or_default(),
                     restoring,
                     puts_back,
+                    expected_to_fail: expected,
                 },
             ));
         }
@@ -492,6 +512,7 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
                         callee: format!("import {module}"),
                         restoring: false,
                         puts_back: Vec::new(),
+                        expected_to_fail: false,
                     },
                 ));
             }
@@ -790,6 +811,7 @@ pub fn assemble(
         });
         by_function.entry(function).or_default();
     }
+    let mut reading_by_function: HashMap<ScopeId, Vec<CallFacts>> = HashMap::new();
     for (function, mut call) in calls {
         call.position = position(call.span.start);
         call.positional = call
@@ -802,6 +824,11 @@ pub fn assemble(
             .into_iter()
             .map(|(k, a)| (k, own_arg(model, function, a)))
             .collect();
+        if call.expected_to_fail {
+            by_function.entry(function).or_default();
+            reading_by_function.entry(function).or_default().push(call);
+            continue;
+        }
         by_function.entry(function).or_default().1.push(call);
     }
     // Every function and method is listed, even one that does nothing: a call to it is then known
@@ -864,6 +891,7 @@ pub fn assemble(
                 state_writes: writes_by_function.remove(&id).unwrap_or_default(),
                 state_reads: reads_by_function.remove(&id).unwrap_or_default(),
                 service_ops: ops_by_function.remove(&id).unwrap_or_default(),
+                reading_calls: reading_by_function.remove(&id).unwrap_or_default(),
             }
         })
         .collect();
@@ -1029,6 +1057,91 @@ fn call_target<'t>(
     method_owners: &mut MethodOwners<'_, 't>,
 ) -> Option<CallTarget> {
     let callee = unparenthesize(call.child_by_field_id(field::FUNCTION.id())?);
+    callee_target(
+        model,
+        callee,
+        call.start_byte(),
+        scope,
+        first_party,
+        method_owners,
+    )
+}
+
+/// The function a test client runs for the call (`runner.invoke(cli, [...])` with `runner =
+/// CliRunner()`, see `knowledge::FUNCTION_RUNNERS`): its first argument, when it is the project's.
+fn run_target<'t>(
+    model: &FileModel<'t>,
+    call: Node<'t>,
+    scope: ScopeId,
+    first_party: &FirstPartyLookup,
+    method_owners: &mut MethodOwners<'_, 't>,
+) -> Option<CallTarget> {
+    let callee = unparenthesize(call.child_by_field_id(field::FUNCTION.id())?);
+    if callee.kind() != kind::ATTRIBUTE {
+        return None;
+    }
+    let method = isolint_python::syntax::text(
+        callee.child_by_field_id(field::ATTRIBUTE.id())?,
+        model.source,
+    );
+    let runners: Vec<&str> = isolint_python::knowledge::FUNCTION_RUNNERS
+        .iter()
+        .filter(|(_, m)| *m == method)
+        .map(|(class, _)| *class)
+        .collect();
+    if runners.is_empty() {
+        return None;
+    }
+    let mut client = unparenthesize(callee.child_by_field_id(field::OBJECT.id())?);
+    if client.kind() == kind::IDENTIFIER {
+        client = match model.lookup(
+            isolint_python::syntax::text(client, model.source),
+            scope,
+            client.start_byte(),
+        ) {
+            Some((
+                _,
+                Binding {
+                    value: BindingValue::Expr(value) | BindingValue::WithItem(value),
+                    ..
+                },
+            )) => unparenthesize(*value),
+            _ => return None,
+        };
+    }
+    let class = client
+        .kind()
+        .eq(kind::CALL)
+        .then(|| client.child_by_field_id(field::FUNCTION.id()))
+        .flatten()
+        .and_then(|c| model.qualified_name(c, scope))?;
+    if !runners.contains(&class.as_str()) {
+        return None;
+    }
+    let arguments = call.child_by_field_id(field::ARGUMENTS.id())?;
+    let first = unparenthesize(arguments.named_child(0)?);
+    if !matches!(first.kind(), kind::IDENTIFIER | kind::ATTRIBUTE) {
+        return None;
+    }
+    callee_target(
+        model,
+        first,
+        call.start_byte(),
+        scope,
+        first_party,
+        method_owners,
+    )
+}
+
+/// What a callee expression names, for a call at byte `at`.
+fn callee_target<'t>(
+    model: &FileModel<'t>,
+    callee: Node<'t>,
+    at: usize,
+    scope: ScopeId,
+    first_party: &FirstPartyLookup,
+    method_owners: &mut MethodOwners<'_, 't>,
+) -> Option<CallTarget> {
     let source = model.source;
     // The dotted chain `a.b.c` as its base name and attributes.
     let mut path: Vec<&str> = Vec::new();
@@ -1068,7 +1181,7 @@ fn call_target<'t>(
             },
         )) if path.len() == 1 => {
             let built = unparenthesize(*value);
-            if built.kind() != kind::CALL || built.start_byte() >= call.start_byte() {
+            if built.kind() != kind::CALL || built.start_byte() >= at {
                 return None;
             }
             let class = call_target(model, built, scope, first_party, method_owners)?;

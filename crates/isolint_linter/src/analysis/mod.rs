@@ -2,5 +2,6 @@
 
 pub mod calls;
 pub mod path_effects;
+pub mod process_state;
 pub mod state;
 pub mod summaries;

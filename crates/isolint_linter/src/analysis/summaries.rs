@@ -362,7 +362,7 @@ impl<'a> Summaries<'a> {
             }
             let mut seen: HashSet<String> = HashSet::new();
             let owner = std::sync::Arc::new(caller.owner.clone());
-            for call in &function.calls {
+            for call in function.calls.iter().chain(&function.reading_calls) {
                 let called = last_component(&call.callee);
                 if call.restoring
                     || call.imports_module().is_some()

@@ -38,7 +38,7 @@ struct EnvChange {
 }
 
 /// The process environment as the shared restore analysis sees it.
-struct Environ;
+pub struct Environ;
 
 impl ProcessState for Environ {
     fn change(&self, node: Node, scope: ScopeId, ctx: &FileContext) -> Option<StateChange> {

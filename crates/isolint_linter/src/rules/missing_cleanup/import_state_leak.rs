@@ -28,7 +28,7 @@ static META: RuleMeta = RuleMeta {
 };
 
 /// The interpreter's import state: `sys.path`, `sys.modules`, `sys.argv`, reloaded modules.
-struct ImportState;
+pub struct ImportState;
 
 /// Which part of the import state an expression is.
 fn part_of(expr: Node, scope: ScopeId, ctx: &FileContext) -> Option<&'static str> {

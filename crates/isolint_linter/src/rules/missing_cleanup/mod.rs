@@ -8,9 +8,9 @@ mod patch_not_stopped;
 mod resource_without_teardown;
 pub mod restore;
 
-pub use chdir_leak::ChdirLeak;
-pub use environ_leak::EnvironLeak;
+pub use chdir_leak::{ChdirLeak, WorkingFolder};
+pub use environ_leak::{Environ, EnvironLeak};
 pub use global_config_leak::GlobalConfigLeak;
-pub use import_state_leak::ImportStateLeak;
+pub use import_state_leak::{ImportState, ImportStateLeak};
 pub use patch_not_stopped::PatchNotStopped;
 pub use resource_without_teardown::ResourceWithoutTeardown;

@@ -1,3 +1,4 @@
+use crate::analysis::process_state::{is_process_state, test_tree, ENVIRON, WORKING_FOLDER};
 use crate::analysis::state::{paths_meet, shown, StateRead, StateWrite, WriteKind};
 use crate::context::Finding;
 use crate::diagnostic::{Effort, FixSite, Related, Severity};
@@ -22,8 +23,8 @@ pub static META: RuleMeta = RuleMeta {
 /// Polluters named per finding.
 const MAX_POLLUTERS: usize = 3;
 
-/// Victims reported per polluting change when they only use the object as a whole (a class built
-/// or passed around in every test of a module): the first ones make the point.
+/// Victims reported per polluting change and per victim module when they only use the object as a
+/// whole (a class built or passed around in every test of a module): the first ones make the point.
 const MAX_WHOLE_VICTIMS: usize = 20;
 
 impl Rule for CrossTestStateFlow {
@@ -50,6 +51,15 @@ impl Rule for CrossTestStateFlow {
     }
 }
 
+/// How messages name a piece of state.
+fn named(path: &str) -> String {
+    match path {
+        WORKING_FOLDER => "the working folder".to_string(),
+        ENVIRON => "the environment (`os.environ`)".to_string(),
+        _ => format!("`{}`", shown(path)),
+    }
+}
+
 /// A leaking write with the tests it runs in and where to point at it.
 pub struct Polluter<'a> {
     pub write: &'a StateWrite,
@@ -63,8 +73,13 @@ pub struct Polluter<'a> {
 }
 
 /// The victims of every polluter: one finding per test and state it reads, at its first read,
-/// with up to three polluting writes as related locations. `reads` are (file index, read).
-pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize, Finding)> {
+/// with up to three polluting writes as related locations. `reads` are (file index, read);
+/// `files` the files as shown, by index.
+pub fn pair(
+    polluters: &[Polluter],
+    reads: &[(usize, &StateRead)],
+    files: &[&str],
+) -> Vec<(usize, Finding)> {
     // Writers by their exact path, and by every path above theirs.
     let mut at: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut below: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -88,7 +103,7 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
         .collect();
     let mut out = Vec::new();
     let mut reported: HashSet<(String, String)> = HashSet::new();
-    let mut whole_victims: HashMap<usize, usize> = HashMap::new();
+    let mut whole_victims: HashMap<(usize, usize), usize> = HashMap::new();
     for (file, read) in reads {
         let Some(victim) = read.owner.test.as_deref() else {
             continue;
@@ -135,17 +150,20 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
         for (i, through) in candidates {
             let p = &polluters[i];
             if !paths_meet(&p.write.path, through)
+                || is_process_state(&p.write.path)
+                    && files.get(*file).map(|f| test_tree(f))
+                        != files.get(p.file_index).map(|f| test_tree(f))
                 || p.tests.iter().any(|t| t == victim)
                 || assigned.contains(&(victim, p.write.path.as_str()))
                 || loose
                     && whole_victims
-                        .get(&i)
+                        .get(&(i, *file))
                         .is_some_and(|n| *n >= MAX_WHOLE_VICTIMS)
             {
                 continue;
             }
             if loose {
-                *whole_victims.entry(i).or_default() += 1;
+                *whole_victims.entry((i, *file)).or_default() += 1;
             }
             let Some(first) = p.tests.first() else {
                 continue;
@@ -171,11 +189,24 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
         let name_of = |id: &str| id.rsplit("::").next().unwrap_or(id).to_string();
         let polluter_names: Vec<String> =
             names.iter().map(|n| format!("`{}`", name_of(n))).collect();
+        let verb = if polluter_names.len() > 1 {
+            "change"
+        } else {
+            "changes"
+        };
+        let reads = if path == WORKING_FOLDER {
+            "uses relative paths, which resolve against the working folder that".to_string()
+        } else if path.starts_with("sys.modules.[") {
+            format!(
+                "pickles objects whose classes pickle looks up in {}, which",
+                named(path)
+            )
+        } else {
+            format!("reads {}, which", named(path))
+        };
         let message = format!(
-            "this test reads `{}`, which {} {} without restoring it; whether it passes depends on which test ran first in the worker",
-            shown(path),
+            "this test {reads} {} {verb} without restoring it; whether it passes depends on which test ran first in the worker",
             polluter_names.join(", "),
-            if polluter_names.len() > 1 { "change" } else { "changes" }
         );
         let related = chosen
             .iter()
@@ -184,10 +215,10 @@ pub fn pair(polluters: &[Polluter], reads: &[(usize, &StateRead)]) -> Vec<(usize
                 line: p.write.position.line,
                 column: p.write.position.column,
                 message: format!(
-                    "`{}` {} `{}` here (polluter: {})",
+                    "`{}` {} {} here (polluter: {})",
                     p.write.owner.function,
                     p.write.verb,
-                    shown(&p.write.path),
+                    named(&p.write.path),
                     p.tests.first().map(|t| t.as_str()).unwrap_or("")
                 ),
             })
