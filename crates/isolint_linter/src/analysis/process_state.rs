@@ -265,6 +265,10 @@ pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
     let mut out = Vec::new();
     let mut imported: Option<Vec<String>> = None;
     for (node, scope) in &model.wanted_nodes {
+        // Most calls name none of the readers: one look at the callee settles it.
+        if node.kind_id() == call && !may_read_process_state(ctx, *node) {
+            continue;
+        }
         if node.kind_id() == call && finds_classes_by_module(ctx, *node, *scope) {
             let modules = imported.get_or_insert_with(|| imported_modules(ctx));
             out.extend(modules.iter().map(|module| EnvRead {
@@ -292,15 +296,33 @@ pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
     out
 }
 
+/// Whether the call's last name is one of a reader's (`getenv`, `open`, `dumps`).
+fn may_read_process_state(ctx: &FileContext, call: Node) -> bool {
+    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+        return false;
+    };
+    let written = last_component(ctx.text(callee));
+    [CLASS_BY_MODULE_NAME, ENVIRONMENT_READERS, PATH_READERS]
+        .iter()
+        .any(|table| ends_with_component(table, written))
+}
+
+/// Whether a dotted name of `table` ends with the component `written` (compared in place, as
+/// this runs for every call).
+fn ends_with_component(table: &[&str], written: &str) -> bool {
+    table.iter().any(|name| {
+        name.strip_suffix(written)
+            .is_some_and(|head| head.is_empty() || head.ends_with('.'))
+    })
+}
+
 /// A call that looks classes up in `sys.modules` by their module's name (`pickle.dumps`).
 fn finds_classes_by_module(ctx: &FileContext, call: Node, scope: ScopeId) -> bool {
     let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
         return false;
     };
     let written = last_component(ctx.text(callee));
-    CLASS_BY_MODULE_NAME
-        .iter()
-        .any(|c| last_component(c) == written)
+    ends_with_component(CLASS_BY_MODULE_NAME, written)
         && ctx
             .model
             .qualified_name(callee, scope)
@@ -329,7 +351,7 @@ fn imported_modules(ctx: &FileContext) -> Vec<String> {
 fn relative_read(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String> {
     let callee = call.child_by_field_id(field::FUNCTION.id())?;
     let written = last_component(ctx.text(callee));
-    if !PATH_READERS.iter().any(|r| last_component(r) == written) {
+    if !ends_with_component(PATH_READERS, written) {
         return None;
     }
     let qualified = ctx.model.qualified_name(callee, scope)?;
@@ -406,10 +428,7 @@ fn is_relative_file(text: &str) -> bool {
 fn library_read(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String> {
     let callee = call.child_by_field_id(field::FUNCTION.id())?;
     let written = last_component(ctx.text(callee));
-    if !ENVIRONMENT_READERS
-        .iter()
-        .any(|r| last_component(r) == written)
-    {
+    if !ends_with_component(ENVIRONMENT_READERS, written) {
         return None;
     }
     let qualified = ctx.model.qualified_name(callee, scope)?;
