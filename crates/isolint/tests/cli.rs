@@ -3006,3 +3006,59 @@ fn redis_databases_and_helper_database_parameters_are_named_in_findings() {
         assert!(run.stdout.contains(expected), "{expected}\n{}", run.transcript());
     }
 }
+
+/// An environment variable one test file sets and never restores is read by a test of another
+/// file: the reader is the victim, the setter's line its related location; with `monkeypatch`
+/// nobody is.
+#[test]
+fn environment_left_set_pairs_tests_across_files() {
+    let reader =
+        "import os\n\n\ndef test_debug_off():\n    assert os.getenv(\"APP_DEBUG\") is None\n";
+    let leaky = project(&[
+        ("tests/test_reader.py", reader),
+        (
+            "tests/test_setter.py",
+            "import os\n\n\ndef test_debug_on():\n    os.environ[\"APP_DEBUG\"] = \"1\"\n",
+        ),
+    ]);
+    let run = isolint(
+        leaky.path(),
+        &[
+            "check",
+            "tests",
+            "--select",
+            "ISO402",
+            "--output-format",
+            "json",
+        ],
+    );
+    let findings: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON output");
+    let findings = findings.as_array().expect("an array of findings");
+    assert_eq!(findings.len(), 1, "{}", run.transcript());
+    let victim = &findings[0];
+    assert_eq!(victim["file"], "tests/test_reader.py", "{victim}");
+    assert_eq!(victim["line"], 5, "{victim}");
+    let related = &victim["related"][0];
+    assert_eq!(related["file"], "tests/test_setter.py", "{victim}");
+    assert_eq!(related["line"], 5, "{victim}");
+
+    let restored = project(&[
+        ("tests/test_reader.py", reader),
+        (
+            "tests/test_setter.py",
+            "import os\n\n\ndef test_debug_on(monkeypatch):\n    monkeypatch.setenv(\"APP_DEBUG\", \"1\")\n",
+        ),
+    ]);
+    let run = isolint(
+        restored.path(),
+        &[
+            "check",
+            "tests",
+            "--select",
+            "ISO402",
+            "--output-format",
+            "json",
+        ],
+    );
+    assert_eq!(run.stdout.trim(), "[]", "{}", run.transcript());
+}
