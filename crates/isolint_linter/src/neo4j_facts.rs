@@ -366,29 +366,35 @@ fn owner(model: &FileModel, scope: usize) -> (String, Option<String>) {
     }
 }
 
+/// The Neo4j facts of a snippet of Python (`pytest_module`: read it as a test module), for tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) fn snippet_facts(source: &str, pytest_module: bool) -> Vec<Neo4jFact> {
     use isolint_python::model::{build, BuildOptions};
     use isolint_python::parse::{parse, python_parser};
     use isolint_python::pytest_config::Naming;
+    let mut parser = python_parser();
+    let Ok(tree) = parse(&mut parser, source) else {
+        panic!("the snippet parses");
+    };
+    let naming = Naming::default();
+    let wanted = vec![false; isolint_python::syntax::kind_count()];
+    let options = BuildOptions {
+        naming: &naming,
+        wanted_kinds: &wanted,
+        pytest_module,
+    };
+    let model = build(&tree, source, &options);
+    let eval = Evaluator::new(&model, &[]);
+    let index = LineIndex::new(source);
+    extract(&model, &eval, &index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     fn labels(source: &str) -> Vec<(String, usize)> {
-        let mut parser = python_parser();
-        let Ok(tree) = parse(&mut parser, source) else {
-            panic!("the snippet parses");
-        };
-        let naming = Naming::default();
-        let wanted = vec![false; isolint_python::syntax::kind_count()];
-        let options = BuildOptions {
-            naming: &naming,
-            wanted_kinds: &wanted,
-            pytest_module: true,
-        };
-        let model = build(&tree, source, &options);
-        let eval = Evaluator::new(&model, &[]);
-        let index = LineIndex::new(source);
-        extract(&model, &eval, &index)
+        snippet_facts(source, true)
             .into_iter()
             .filter(|f| f.kind == Neo4jFactKind::Label)
             .filter_map(|f| Some((f.name?, f.line)))

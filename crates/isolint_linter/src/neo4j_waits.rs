@@ -633,30 +633,11 @@ fn fixture_callers(model: &FileModel, helper: ScopeId, owner: &str) -> Vec<Strin
 #[cfg(test)]
 mod tests {
     use crate::neo4j_facts;
-    use isolint_python::eval::Evaluator;
-    use isolint_python::model::{build, BuildOptions};
-    use isolint_python::parse::{parse, python_parser};
     use isolint_python::project::Neo4jFactKind;
-    use isolint_python::pytest_config::Naming;
-    use isolint_python::source::LineIndex;
 
     /// Each wait as `line: owner, settings`.
     fn waits(source: &str) -> Vec<String> {
-        let mut parser = python_parser();
-        let Ok(tree) = parse(&mut parser, source) else {
-            panic!("the snippet parses");
-        };
-        let naming = Naming::default();
-        let wanted = vec![false; isolint_python::syntax::kind_count()];
-        let options = BuildOptions {
-            naming: &naming,
-            wanted_kinds: &wanted,
-            pytest_module: false,
-        };
-        let model = build(&tree, source, &options);
-        let eval = Evaluator::new(&model, &[]);
-        let index = LineIndex::new(source);
-        let mut facts = neo4j_facts::extract(&model, &eval, &index);
+        let mut facts = neo4j_facts::snippet_facts(source, false);
         facts.sort_by_key(|f| f.line);
         facts
             .into_iter()
