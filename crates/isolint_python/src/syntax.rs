@@ -375,21 +375,12 @@ impl<'t> CallArgs<'t> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn kind_of_names_every_node_as_the_parser_does() {
-        // Keywords that are also named kinds (`yield`, `await`, `lambda`), aliases (`as_pattern_target`)
-        // and error nodes all included.
-        let source = "async def f(x, *a, **k):\n    y = yield x\n    await g(lambda: 1)\n    with h() as (p, q):\n        pass\n    del [\ndef (:\n";
-        let mut parser = crate::parse::python_parser();
-        let tree = parser.parse(source, None).expect("a tree");
+    /// Every node of the tree, in document order.
+    fn every_node(tree: &tree_sitter::Tree) -> Vec<Node<'_>> {
+        let mut out = Vec::new();
         let mut cursor = tree.walk();
-        let mut seen = 0;
-        let mut errors = 0;
         'walk: loop {
-            let node = cursor.node();
-            assert_eq!(kind_of(node), node.kind());
-            seen += 1;
-            errors += usize::from(node.is_error());
+            out.push(cursor.node());
             if cursor.goto_first_child() || cursor.goto_next_sibling() {
                 continue;
             }
@@ -400,6 +391,23 @@ mod tests {
             }
             break;
         }
+        out
+    }
+
+    #[test]
+    fn kind_of_names_every_node_as_the_parser_does() {
+        // Keywords that are also named kinds (`yield`, `await`, `lambda`), aliases (`as_pattern_target`)
+        // and error nodes all included.
+        let source = "async def f(x, *a, **k):\n    y = yield x\n    await g(lambda: 1)\n    with h() as (p, q):\n        pass\n    del [\ndef (:\n";
+        let mut parser = crate::parse::python_parser();
+        let tree = parser.parse(source, None).expect("a tree");
+        let mut seen = 0;
+        let mut errors = 0;
+        for node in every_node(&tree) {
+            assert_eq!(kind_of(node), node.kind());
+            seen += 1;
+            errors += usize::from(node.is_error());
+        }
         assert!(seen > 50 && errors > 0, "{seen} nodes, {errors} errors");
     }
 
@@ -408,10 +416,8 @@ mod tests {
         let source = "f(a, # note\n  *b, k=1, **c)\nclass C(B, metaclass=M):\n    x: int = 1  # c\n    def g(self, /, p, *, q=2): ...\nimport a.b as c, d\n";
         let mut parser = crate::parse::python_parser();
         let tree = parser.parse(source, None).expect("a tree");
-        let mut cursor = tree.walk();
         let mut with_comment_children = 0;
-        'walk: loop {
-            let node = cursor.node();
+        for node in every_node(&tree) {
             let mut reference_cursor = node.walk();
             let expected: Vec<Node> = node
                 .named_children(&mut reference_cursor)
@@ -423,15 +429,6 @@ mod tests {
                 node.children(&mut child_cursor)
                     .any(|c| c.kind() == kind::COMMENT),
             );
-            if cursor.goto_first_child() || cursor.goto_next_sibling() {
-                continue;
-            }
-            while cursor.goto_parent() {
-                if cursor.goto_next_sibling() {
-                    continue 'walk;
-                }
-            }
-            break;
         }
         assert!(with_comment_children >= 2);
     }
