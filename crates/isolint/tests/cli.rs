@@ -3014,25 +3014,29 @@ fn redis_databases_and_helper_database_parameters_are_named_in_findings() {
 fn environment_left_set_pairs_tests_across_files() {
     let reader =
         "import os\n\n\ndef test_debug_off():\n    assert os.getenv(\"APP_DEBUG\") is None\n";
-    let leaky = project(&[
-        ("tests/test_reader.py", reader),
-        (
-            "tests/test_setter.py",
-            "import os\n\n\ndef test_debug_on():\n    os.environ[\"APP_DEBUG\"] = \"1\"\n",
-        ),
-    ]);
-    let run = isolint(
-        leaky.path(),
-        &[
-            "check",
-            "tests",
-            "--select",
-            "ISO402",
-            "--output-format",
-            "json",
-        ],
+    let pair_findings = |setter: &str| {
+        let dir = project(&[
+            ("tests/test_reader.py", reader),
+            ("tests/test_setter.py", setter),
+        ]);
+        isolint(
+            dir.path(),
+            &[
+                "check",
+                "tests",
+                "--select",
+                "ISO402",
+                "--output-format",
+                "json",
+            ],
+        )
+    };
+
+    let run = pair_findings(
+        "import os\n\n\ndef test_debug_on():\n    os.environ[\"APP_DEBUG\"] = \"1\"\n",
     );
-    let findings: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON output");
+    run.assert_code(1);
+    let findings = run.json();
     let findings = findings.as_array().expect("an array of findings");
     assert_eq!(findings.len(), 1, "{}", run.transcript());
     let victim = &findings[0];
@@ -3042,23 +3046,9 @@ fn environment_left_set_pairs_tests_across_files() {
     assert_eq!(related["file"], "tests/test_setter.py", "{victim}");
     assert_eq!(related["line"], 5, "{victim}");
 
-    let restored = project(&[
-        ("tests/test_reader.py", reader),
-        (
-            "tests/test_setter.py",
-            "import os\n\n\ndef test_debug_on(monkeypatch):\n    monkeypatch.setenv(\"APP_DEBUG\", \"1\")\n",
-        ),
-    ]);
-    let run = isolint(
-        restored.path(),
-        &[
-            "check",
-            "tests",
-            "--select",
-            "ISO402",
-            "--output-format",
-            "json",
-        ],
+    let run = pair_findings(
+        "import os\n\n\ndef test_debug_on(monkeypatch):\n    monkeypatch.setenv(\"APP_DEBUG\", \"1\")\n",
     );
+    run.assert_code(0);
     assert_eq!(run.stdout.trim(), "[]", "{}", run.transcript());
 }
