@@ -15,7 +15,7 @@ use crate::context::{FileContext, Owner};
 use isolint_python::knowledge::{
     last_component, IMMUTABLE_FACTORIES, MUTATING_METHODS, REMOVING_METHODS, SINGLETON_ACCESSORS,
 };
-use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
+use isolint_python::model::{string_value, Binding, BindingValue, Role, Scope, ScopeId, ScopeKind};
 use isolint_python::source::{Position, Span};
 use isolint_python::syntax::{field, kind, kind_of, named_children, unparenthesize};
 use std::collections::HashMap;
@@ -1151,39 +1151,43 @@ fn class_level_attribute(ctx: &FileContext, class: ScopeId, attribute: &str) -> 
             |b| matches!(b.value, BindingValue::Def(def) if def.kind() != kind::CLASS_DEFINITION),
         );
     }
-    model.scopes[class]
-        .attributes
-        .get(attribute)
-        .is_some_and(|bindings| {
-            bindings.iter().any(|b: &Binding| {
-                let setter = model.scope_at(b.span.start, class);
-                let s = &model.scopes[setter];
-                // (Django copies what `setUpTestData` sets for every test.)
-                s.name != "setUpTestData"
-                    && (matches!(s.name, "setUpClass" | "setup_class")
-                        || s.decorators
-                            .iter()
-                            .any(|d| ctx.text(*d).contains("classmethod"))
-                        || s.parameters().first().is_some_and(|(p, _)| *p == "cls"))
-            })
-        })
+    set_by_a_method(ctx, class, attribute, |s| {
+        // (Django copies what `setUpTestData` sets for every test.)
+        s.name != "setUpTestData"
+            && (matches!(s.name, "setUpClass" | "setup_class")
+                || s.decorators
+                    .iter()
+                    .any(|d| ctx.text(*d).contains("classmethod"))
+                || s.parameters().first().is_some_and(|(p, _)| *p == "cls"))
+    })
 }
 
 /// An attribute every instance sets for itself before use (`self.items = []` in `__init__` or
 /// `setUp`): the class-level value is only a default, and changes reach the instance's own.
 fn set_per_instance(ctx: &FileContext, class: ScopeId, attribute: &str) -> bool {
+    set_by_a_method(ctx, class, attribute, |s| {
+        s.parent == Some(class)
+            && matches!(s.name, "__init__" | "setUp" | "setup_method" | "setup")
+            && s.parameters().first().is_some_and(|(p, _)| *p == "self")
+    })
+}
+
+/// Whether one of the class's attribute assignments (`cls.x = …`, `self.x = …`) is made in a
+/// scope that `setter` accepts.
+fn set_by_a_method(
+    ctx: &FileContext,
+    class: ScopeId,
+    attribute: &str,
+    setter: impl Fn(&Scope) -> bool,
+) -> bool {
     let model = ctx.model;
     model.scopes[class]
         .attributes
         .get(attribute)
         .is_some_and(|bindings| {
-            bindings.iter().any(|b: &Binding| {
-                let setter = model.scope_at(b.span.start, class);
-                let s = &model.scopes[setter];
-                s.parent == Some(class)
-                    && matches!(s.name, "__init__" | "setUp" | "setup_method" | "setup")
-                    && s.parameters().first().is_some_and(|(p, _)| *p == "self")
-            })
+            bindings
+                .iter()
+                .any(|b: &Binding| setter(&model.scopes[model.scope_at(b.span.start, class)]))
         })
 }
 
