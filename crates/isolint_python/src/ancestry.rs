@@ -30,11 +30,16 @@ impl<'t> WalkPath<'t> {
         self.stack.push((node, None));
     }
 
-    pub(crate) fn pop(&mut self) {
-        self.stack.pop();
+    pub(crate) fn pop(&mut self) -> Option<Node<'t>> {
+        self.stack.pop().map(|(node, _)| node)
     }
 
     /// The current node's parent.
+    pub(crate) fn grandparent(&self) -> Option<Node<'t>> {
+        let below = self.stack.len().checked_sub(2)?;
+        self.stack.get(below).map(|(node, _)| *node)
+    }
+
     pub(crate) fn parent(&self) -> Option<Node<'t>> {
         self.stack.last().map(|(node, _)| *node)
     }

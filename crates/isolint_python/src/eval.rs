@@ -5,7 +5,7 @@
 use crate::knowledge::{self, UNIQUE_CALL_PREFIXES, UNIQUE_ENV_VARS, UNIQUE_FIXTURES};
 use crate::model::{string_value, BindingValue, FileModel, Role, ScopeId, ScopeKind};
 use crate::source::Span;
-use crate::syntax::{field, kind, kind_of, named_children, text, unparenthesize, CallArgs};
+use crate::syntax::{field, kind, kind_of, named_children, text, unparenthesize};
 use crate::value::{
     takes_enumerated_part, Origin, OriginLevel, ParamOwner, ParamRoot, Root, Text, Value,
     ENUMERATED_PART,
@@ -56,12 +56,12 @@ impl<'m, 't> Evaluator<'m, 't> {
                     return string_value(key, self.model.source);
                 }
                 kind::CALL => {
-                    let callee = node.child_by_field_id(field::FUNCTION.id())?;
+                    let callee = self.model.callee(node)?;
                     let qualified = self.model.qualified_name(callee, scope)?;
                     if qualified != "os.environ.get" && qualified != "os.getenv" {
                         return None;
                     }
-                    let args = CallArgs::of(node, self.model.source);
+                    let args = self.model.call_args(node);
                     return string_value(*args.positional.first()?, self.model.source);
                 }
                 kind::IDENTIFIER => {
@@ -343,7 +343,7 @@ impl<'m, 't> Evaluator<'m, 't> {
             match kind_of(node) {
                 kind::IDENTIFIER | kind::ATTRIBUTE => return true,
                 kind::CALL => {
-                    let Some(function) = node.child_by_field_id(field::FUNCTION.id()) else {
+                    let Some(function) = self.model.callee(node) else {
                         return false;
                     };
                     match kind_of(function) {
@@ -370,8 +370,9 @@ impl<'m, 't> Evaluator<'m, 't> {
                         _ => return false,
                     }
                     // `enumerate(x)`, `zip(x, y)`, `sorted(x)`: what the first argument holds.
-                    match node
-                        .child_by_field_id(field::ARGUMENTS.id())
+                    match self
+                        .model
+                        .arguments(node)
                         .and_then(|args| named_children(args).next())
                     {
                         Some(first) => node = unparenthesize(first),
@@ -529,7 +530,7 @@ impl<'m, 't> Evaluator<'m, 't> {
             .filter(|m| m.name == "parametrize")
             .filter_map(|m| m.call)
             .filter_map(|call| {
-                let args = CallArgs::of(call, self.model.source);
+                let args = self.model.call_args(call);
                 args.get(0, "argnames")
             })
             .flat_map(|names| match kind_of(unparenthesize(names)) {
@@ -657,10 +658,10 @@ impl<'m, 't> Evaluator<'m, 't> {
 
     fn eval_call(&self, node: Node<'t>, scope: ScopeId, depth: usize) -> Value {
         let source = self.model.source;
-        let Some(callee) = node.child_by_field_id(field::FUNCTION.id()) else {
+        let Some(callee) = self.model.callee(node) else {
             return Value::Unknown;
         };
-        let args = CallArgs::of(node, source);
+        let args = self.model.call_args(node);
         let arg_values = |from: usize| -> Vec<Value> {
             args.positional
                 .iter()
@@ -806,12 +807,12 @@ impl<'m, 't> Evaluator<'m, 't> {
 
     /// `os.environ.get("NAME")`, `os.getenv("NAME")` as a value.
     fn eval_env_call(&self, node: Node<'t>, scope: ScopeId) -> Option<Value> {
-        let callee = node.child_by_field_id(field::FUNCTION.id())?;
+        let callee = self.model.callee(node)?;
         let qualified = self.model.qualified_name(callee, scope)?;
         if qualified != "os.environ.get" && qualified != "os.getenv" {
             return None;
         }
-        let args = CallArgs::of(node, self.model.source);
+        let args = self.model.call_args(node);
         let key = string_value(*args.positional.first()?, self.model.source)?;
         Some(env_value(&key))
     }

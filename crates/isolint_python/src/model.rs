@@ -5,8 +5,9 @@
 use crate::ancestry::{Ancestors, Ancestry, WalkPath};
 use crate::pytest_config::Naming;
 use crate::source::Span;
-use crate::syntax::{self, field, kind, kind_of, named_children, text, unparenthesize};
+use crate::syntax::{self, field, kind, kind_of, named_children, text, unparenthesize, CallArgs};
 use foldhash::HashMap;
+use std::borrow::Cow;
 use tree_sitter::{Node, Tree};
 
 pub type ScopeId = usize;
@@ -191,6 +192,20 @@ pub struct FileModel<'t> {
     /// The string literals that are not inside another string, in source order (the fix of fixed
     /// paths reads them all).
     pub strings: Vec<Node<'t>>,
+    /// Each call's `function` and `arguments` children, by call node id, seen by the walk:
+    /// tree-sitter finds a field by scanning the children again (through the hidden
+    /// `primary_expression` for `function`), and a dozen analyses ask for these two per call.
+    call_parts: HashMap<usize, CallParts<'t>>,
+    /// Each call's arguments taken apart, by the id of its `arguments` child, filled as the walk
+    /// passes them (what `CallArgs::of` would find by walking the list again).
+    call_args: HashMap<usize, CallArgs<'t>>,
+}
+
+/// The two fields of a call node.
+#[derive(Debug, Clone, Copy, Default)]
+struct CallParts<'t> {
+    function: Option<Node<'t>>,
+    arguments: Option<Node<'t>>,
 }
 
 /// What the model builder needs to know besides the source.
@@ -254,28 +269,36 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
         scope_of_definition: HashMap::default(),
         ancestry: Ancestry::default(),
         strings: Vec::new(),
+        call_parts: HashMap::default(),
+        call_args: HashMap::default(),
     };
     let call = syntax::kind_id(kind::CALL);
     let string = syntax::kind_id(kind::STRING);
+    let argument_list = syntax::kind_id(kind::ARGUMENT_LIST);
+    let generator = syntax::kind_id("generator_expression");
+    let keyword_argument = syntax::kind_id(kind::KEYWORD_ARGUMENT);
     let mut stack: Vec<ScopeId> = vec![MODULE_SCOPE];
     let mut path = WalkPath::default();
+    // The kinds of the nodes on `path`, so a call's children know their parent is one.
+    let mut path_kinds: Vec<u16> = Vec::new();
     let mut cursor = root.walk();
     'walk: loop {
         let node = cursor.node();
+        let kind_id = node.kind_id();
         let current = *stack.last().unwrap_or(&MODULE_SCOPE);
         let wanted = options
             .wanted_kinds
-            .get(node.kind_id() as usize)
+            .get(kind_id as usize)
             .copied()
             .unwrap_or(false);
-        if wanted || node.kind_id() == call {
+        if wanted || kind_id == call {
             model.ancestry.record(node, &mut path);
         }
         if wanted {
             model.wanted_nodes.push((node, current));
         }
         // Strings inside an f-string's interpolation start before the enclosing string ends.
-        if node.kind_id() == string
+        if kind_id == string
             && model
                 .strings
                 .last()
@@ -283,15 +306,29 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
         {
             model.strings.push(node);
         }
-        if let Some(new_scope) = model.enter(node, path.parent(), current, source) {
+        match path_kinds.last() {
+            Some(&parent) if parent == call => {
+                model.note_call_part(path.parent(), cursor.field_id().map(|f| f.get()), node);
+            }
+            Some(&parent) if parent == argument_list || parent == generator => {
+                model.note_argument(path.parent(), node);
+            }
+            Some(&parent) if parent == keyword_argument => {
+                model.note_keyword_part(&path, cursor.field_id().map(|f| f.get()), node);
+            }
+            _ => {}
+        }
+        if let Some(new_scope) = model.enter(node, kind_id, path.parent(), current, source) {
             stack.push(new_scope);
         }
-        if cursor.goto_first_child() {
+        // A leaf says so for much less than a failed `goto_first_child`, and most nodes are leaves.
+        if node.child_count() > 0 && cursor.goto_first_child() {
             path.push(node);
+            path_kinds.push(kind_id);
             continue;
         }
+        let mut leaving = node;
         loop {
-            let leaving = cursor.node();
             if stack.len() > 1 && model.scopes[stack[stack.len() - 1]].node.id() == leaving.id() {
                 stack.pop();
             }
@@ -301,14 +338,82 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
             if !cursor.goto_parent() {
                 break 'walk;
             }
-            path.pop();
+            // The path's last node is the parent the cursor went back to.
+            path_kinds.pop();
+            match path.pop() {
+                Some(parent) => leaving = parent,
+                None => break 'walk,
+            }
         }
+    }
+    for args in model.call_args.values_mut() {
+        args.finish();
     }
     model.assign_roles(options);
     model
 }
 
 impl<'t> FileModel<'t> {
+    fn note_call_part(&mut self, call: Option<Node<'t>>, field_id: Option<u16>, child: Node<'t>) {
+        let (Some(call), Some(field_id)) = (call, field_id) else {
+            return;
+        };
+        let parts = self.call_parts.entry(call.id()).or_default();
+        if field_id == field::FUNCTION.id() {
+            parts.function = Some(child);
+        } else if field_id == field::ARGUMENTS.id() {
+            parts.arguments = Some(child);
+            self.call_args.insert(child.id(), CallArgs::default());
+        }
+    }
+
+    /// A child of an argument list (or of a call's generator argument), in order.
+    fn note_argument(&mut self, list: Option<Node<'t>>, child: Node<'t>) {
+        let Some(args) = list.and_then(|list| self.call_args.get_mut(&list.id())) else {
+            return;
+        };
+        args.push_child(child);
+    }
+
+    /// The name or value of a keyword argument, given to the call's last keyword.
+    fn note_keyword_part(&mut self, path: &WalkPath<'t>, field_id: Option<u16>, child: Node<'t>) {
+        let Some(args) = path
+            .grandparent()
+            .and_then(|list| self.call_args.get_mut(&list.id()))
+        else {
+            return;
+        };
+        args.fill_keyword(field_id, child, self.source);
+    }
+
+    /// A call's `function` child: what is called.
+    pub fn callee(&self, call: Node<'t>) -> Option<Node<'t>> {
+        match self.call_parts.get(&call.id()) {
+            Some(parts) => parts.function,
+            None => call.child_by_field_id(field::FUNCTION.id()),
+        }
+    }
+
+    /// A call's `arguments` child: its argument list (or generator expression).
+    pub fn arguments(&self, call: Node<'t>) -> Option<Node<'t>> {
+        match self.call_parts.get(&call.id()) {
+            Some(parts) => parts.arguments,
+            None => call.child_by_field_id(field::ARGUMENTS.id()),
+        }
+    }
+
+    /// A call's arguments taken apart, as the walk saw them; `CallArgs::of` for a call node from
+    /// another tree.
+    pub fn call_args(&self, call: Node<'t>) -> Cow<'_, CallArgs<'t>> {
+        match self
+            .arguments(call)
+            .and_then(|list| self.call_args.get(&list.id()))
+        {
+            Some(args) => Cow::Borrowed(args),
+            None => Cow::Owned(CallArgs::of(call, self.source)),
+        }
+    }
+
     fn bind(
         &mut self,
         scope: ScopeId,
@@ -334,11 +439,12 @@ impl<'t> FileModel<'t> {
     fn enter(
         &mut self,
         node: Node<'t>,
+        kind_id: u16,
         parent: Option<Node<'t>>,
         scope: ScopeId,
         source: &'t str,
     ) -> Option<ScopeId> {
-        if !modelled_kind(node.kind_id()) {
+        if !modelled_kind(kind_id) {
             return None;
         }
         match kind_of(node) {
@@ -914,7 +1020,7 @@ impl<'t> FileModel<'t> {
                     return false;
                 };
                 let callee = if kind_of(expr) == kind::CALL {
-                    expr.child_by_field_id(field::FUNCTION.id()).unwrap_or(expr)
+                    self.callee(expr).unwrap_or(expr)
                 } else {
                     expr
                 };
@@ -946,7 +1052,7 @@ impl<'t> FileModel<'t> {
             return None;
         };
         let value = unparenthesize(value);
-        let callee = value.child_by_field_id(field::FUNCTION.id())?;
+        let callee = self.callee(value)?;
         (kind_of(value) == kind::CALL && self.is_fixture_decorator(callee)).then_some(value)
     }
 
@@ -982,7 +1088,7 @@ impl<'t> FileModel<'t> {
             }
         });
         if let Some(call) = configured {
-            let args = syntax::CallArgs::of(call, source);
+            let args = self.call_args(call);
             if let Some(value) = args.keyword("scope").or(args.positional.first().copied()) {
                 if let Some(s) = string_value(value, source) {
                     fixture.scope_name = s;
@@ -1034,7 +1140,7 @@ impl<'t> FileModel<'t> {
     /// `pytest.mark.NAME` or `pytest.mark.NAME(...)` → the marker.
     fn marker_of(&self, expr: Node<'t>) -> Option<Marker<'t>> {
         let (callee, call) = if kind_of(expr) == kind::CALL {
-            (expr.child_by_field_id(field::FUNCTION.id())?, Some(expr))
+            (self.callee(expr)?, Some(expr))
         } else {
             (expr, None)
         };
@@ -1084,7 +1190,7 @@ impl<'t> FileModel<'t> {
         names
     }
 
-    pub fn function_scopes_with(&self, role: Role) -> impl Iterator<Item = ScopeId> + '_ {
+    pub fn function_scopes_with(&self, role: Role) -> impl Iterator<Item = ScopeId> + use<'_, 't> {
         (0..self.scopes.len()).filter(move |id| {
             self.scopes[*id].kind == ScopeKind::Function && self.scopes[*id].role == role
         })
@@ -1260,5 +1366,66 @@ mod tests {
                 .collect::<Vec<_>>()
         });
         assert_eq!(found, ["'x'", "f\"{d['k']}/out\"", "'p'", "'q'", "\"r\""]);
+    }
+
+    /// The arguments the walk took apart are the ones a walk of each call's argument list finds:
+    /// keywords (nested calls in their values, comments between name and value), splats,
+    /// comments, generator arguments, decorators, class bases and broken calls.
+    #[test]
+    fn call_args_from_the_walk_match_a_walk_of_each_call() {
+        let source = "@dec(a, key=g(x, y=1), *rest)\ndef f(p=h(q=2)):\n    sum(i for i in r)\n    k(1, # note\n      z=  # c\n        3, **kw)\n    m(n=o(p=q(r=4)), s)(t)\n    u(=5, v=)\nclass C(Base, metaclass=M):\n    w(x)[0](y=[z(1)])\n";
+        let described = |args: &crate::syntax::CallArgs| {
+            let positional: Vec<&str> = args.positional.iter().map(|n| text(*n, source)).collect();
+            let keywords: Vec<(&str, &str)> = args
+                .keywords
+                .iter()
+                .map(|(k, v)| (*k, text(*v, source)))
+                .collect();
+            format!("{positional:?} {keywords:?} {}", args.has_splat)
+        };
+        // The arguments as tree-sitter's field lookups give them, child by child.
+        let by_field_lookups = |call: tree_sitter::Node| {
+            let mut args = crate::syntax::CallArgs::default();
+            let list = call.child_by_field_id(super::field::ARGUMENTS.id());
+            for child in list.into_iter().flat_map(crate::syntax::named_children) {
+                match child.kind() {
+                    "keyword_argument" => {
+                        if let (Some(name), Some(value)) = (
+                            child.child_by_field_id(super::field::NAME.id()),
+                            child.child_by_field_id(super::field::VALUE.id()),
+                        ) {
+                            args.keywords.push((text(name, source), value));
+                        }
+                    }
+                    "list_splat" | "dictionary_splat" => args.has_splat = true,
+                    _ => args.positional.push(child),
+                }
+            }
+            described(&args)
+        };
+        let compared = with_model(source, |model| {
+            let mut compared = 0;
+            for scope in &model.scopes {
+                for call in &scope.calls {
+                    let by_fields = by_field_lookups(*call);
+                    let walked = crate::syntax::CallArgs::of(*call, source);
+                    assert_eq!(described(&walked), by_fields, "{}", text(*call, source));
+                    assert_eq!(
+                        described(&model.call_args(*call)),
+                        by_fields,
+                        "{}",
+                        text(*call, source)
+                    );
+                    assert_eq!(
+                        model.callee(*call).map(|n| n.id()),
+                        call.child_by_field_id(super::field::FUNCTION.id())
+                            .map(|n| n.id())
+                    );
+                    compared += 1;
+                }
+            }
+            compared
+        });
+        assert!(compared >= 13, "{compared} calls compared");
     }
 }

@@ -323,38 +323,80 @@ pub fn with_contexts_among<'t>(ancestors: impl Iterator<Item = Node<'t>>) -> Vec
 }
 
 /// The positional arguments and keyword arguments of a call.
+#[derive(Debug, Clone, Default)]
 pub struct CallArgs<'t> {
     pub positional: Vec<Node<'t>>,
     pub keywords: Vec<(&'t str, Node<'t>)>,
     /// `*args` or `**kwargs` present: positions past them are unknown.
     pub has_splat: bool,
+    /// Keyword arguments while their name and value are being found; a keyword argument missing
+    /// either (in broken code) is not kept.
+    partial_keywords: Vec<(Option<&'t str>, Option<Node<'t>>)>,
 }
 
 impl<'t> CallArgs<'t> {
+    /// The arguments of `call`, found by walking its argument list; `FileModel::call_args` has
+    /// them from the model's walk, without walking again.
     pub fn of(call: Node<'t>, source: &'t str) -> CallArgs<'t> {
-        let mut args = CallArgs {
-            positional: Vec::new(),
-            keywords: Vec::new(),
-            has_splat: false,
-        };
+        let mut args = CallArgs::default();
         let Some(list) = call.child_by_field_id(field::ARGUMENTS.id()) else {
             return args;
         };
-        for child in named_children(list) {
-            match kind_of(child) {
-                kind::KEYWORD_ARGUMENT => {
-                    if let (Some(name), Some(value)) = (
-                        child.child_by_field_id(field::NAME.id()),
-                        child.child_by_field_id(field::VALUE.id()),
-                    ) {
-                        args.keywords.push((text(name, source), value));
+        let mut cursor = list.walk();
+        let mut more = cursor.goto_first_child();
+        while more {
+            let child = cursor.node();
+            args.push_child(child);
+            if kind_of(child) == kind::KEYWORD_ARGUMENT && cursor.goto_first_child() {
+                loop {
+                    args.fill_keyword(cursor.field_id().map(|f| f.get()), cursor.node(), source);
+                    if !cursor.goto_next_sibling() {
+                        break;
                     }
                 }
-                "list_splat" | "dictionary_splat" => args.has_splat = true,
-                _ => args.positional.push(child),
+                cursor.goto_parent();
             }
+            more = cursor.goto_next_sibling();
         }
+        args.finish();
         args
+    }
+
+    /// Takes the next child of the argument list: a keyword argument (its name and value come
+    /// next, through `fill_keyword`), a splat, or a positional argument. Unnamed and extra
+    /// children (punctuation, comments) are no arguments.
+    pub(crate) fn push_child(&mut self, child: Node<'t>) {
+        if !child.is_named() || child.is_extra() {
+            return;
+        }
+        match kind_of(child) {
+            kind::KEYWORD_ARGUMENT => self.partial_keywords.push((None, None)),
+            "list_splat" | "dictionary_splat" => self.has_splat = true,
+            _ => self.positional.push(child),
+        }
+    }
+
+    /// Gives the last keyword argument its name or its value.
+    pub(crate) fn fill_keyword(&mut self, field_id: Option<u16>, part: Node<'t>, source: &'t str) {
+        let Some(last) = self.partial_keywords.last_mut() else {
+            return;
+        };
+        if field_id == Some(field::NAME.id()) && last.0.is_none() {
+            last.0 = Some(text(part, source));
+        } else if field_id == Some(field::VALUE.id()) && last.1.is_none() {
+            last.1 = Some(part);
+        }
+    }
+
+    /// Ends the filling: the keyword arguments with a name and a value are the keywords.
+    pub(crate) fn finish(&mut self) {
+        if self.partial_keywords.is_empty() {
+            return;
+        }
+        self.keywords = std::mem::take(&mut self.partial_keywords)
+            .into_iter()
+            .filter_map(|(name, value)| Some((name?, value?)))
+            .collect();
     }
 
     pub fn keyword(&self, name: &str) -> Option<Node<'t>> {

@@ -8,7 +8,7 @@ use crate::knowledge::last_component;
 use crate::model::{unescape, BindingValue, ScopeId};
 use crate::query_tokens::{UNIQUE_HOLE, UNKNOWN_HOLE};
 use crate::services::QUERY_WRAPPERS;
-use crate::syntax::{field, kind, kind_of, named_children, text, unparenthesize, CallArgs};
+use crate::syntax::{field, kind, kind_of, named_children, text, unparenthesize};
 use crate::value::{Root, Value};
 use tree_sitter::Node;
 
@@ -67,13 +67,13 @@ fn template_at(eval: &Evaluator, node: Node, scope: ScopeId, depth: usize) -> Op
             }
         }
         kind::CALL => {
-            let callee = node.child_by_field_id(field::FUNCTION.id())?;
+            let callee = eval.model().callee(node)?;
             let method = callee.child_by_field_id(field::ATTRIBUTE.id());
             let object = callee.child_by_field_id(field::OBJECT.id());
             match (kind_of(callee), method.map(|m| text(m, source)), object) {
                 (kind::ATTRIBUTE, Some("format"), Some(object)) => {
                     let format = template_at(eval, object, scope, depth + 1)?;
-                    let args = CallArgs::of(node, source);
+                    let args = eval.model().call_args(node);
                     let positional: Vec<String> = args
                         .positional
                         .iter()
@@ -90,7 +90,7 @@ fn template_at(eval: &Evaluator, node: Node, scope: ScopeId, depth: usize) -> Op
                     template_at(eval, object, scope, depth + 1)
                 }
                 _ if QUERY_WRAPPERS.contains(&last_component(text(callee, source))) => {
-                    let args = CallArgs::of(node, source);
+                    let args = eval.model().call_args(node);
                     template_at(eval, *args.positional.first()?, scope, depth + 1)
                 }
                 _ => value_piece(eval.eval(node, scope)),

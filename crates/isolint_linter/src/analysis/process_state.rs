@@ -20,7 +20,7 @@ use isolint_python::model::{
     string_value, Binding, BindingValue, Role, ScopeId, ScopeKind, MODULE_SCOPE,
 };
 use isolint_python::source::{Position, Span};
-use isolint_python::syntax::{field, kind, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, unparenthesize};
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -220,7 +220,7 @@ fn write(
 /// `monkeypatch.setenv("K", v)`, `monkeypatch.delenv("K")`, `monkeypatch.chdir(p)`: a change the
 /// fixture undoes after the test, which still means the test sets what it reads.
 fn patched_by_fixture(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String> {
-    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    let callee = ctx.model.callee(call)?;
     if callee.kind() != kind::ATTRIBUTE {
         return None;
     }
@@ -231,7 +231,7 @@ fn patched_by_fixture(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<S
     match last_component(ctx.text(callee)) {
         "chdir" => Some(WORKING_FOLDER.to_string()),
         "setenv" | "delenv" => {
-            let args = CallArgs::of(call, ctx.source());
+            let args = ctx.model.call_args(call);
             Some(
                 env_key(args.positional.first().copied(), scope, ctx)
                     .map_or_else(|| ENVIRON.to_string(), |k| env_path(&k)),
@@ -298,7 +298,7 @@ pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
 
 /// Whether the call's last name is one of a reader's (`getenv`, `open`, `dumps`).
 fn may_read_process_state(ctx: &FileContext, call: Node) -> bool {
-    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+    let Some(callee) = ctx.model.callee(call) else {
         return false;
     };
     let written = last_component(ctx.text(callee));
@@ -318,7 +318,7 @@ fn ends_with_component(table: &[&str], written: &str) -> bool {
 
 /// A call that looks classes up in `sys.modules` by their module's name (`pickle.dumps`).
 fn finds_classes_by_module(ctx: &FileContext, call: Node, scope: ScopeId) -> bool {
-    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+    let Some(callee) = ctx.model.callee(call) else {
         return false;
     };
     let written = last_component(ctx.text(callee));
@@ -349,7 +349,7 @@ fn imported_modules(ctx: &FileContext) -> Vec<String> {
 /// A call that reads a relative path (`open("setup.cfg")`, `Path(name or ".app.yml").is_file()`):
 /// it reads [`WORKING_FOLDER`].
 fn relative_read(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String> {
-    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    let callee = ctx.model.callee(call)?;
     let written = last_component(ctx.text(callee));
     if !ends_with_component(PATH_READERS, written) {
         return None;
@@ -359,7 +359,7 @@ fn relative_read(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String
         return None;
     }
     // Writing (`open(p, "w")`) does not read what the folder holds.
-    let args = CallArgs::of(call, ctx.source());
+    let args = ctx.model.call_args(call);
     let mode = args
         .positional
         .get(1)
@@ -426,7 +426,7 @@ fn is_relative_file(text: &str) -> bool {
 /// A call of a library that reads the environment for its caller: building `environs.Env()`,
 /// `decouple.config("K")`.
 fn library_read(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String> {
-    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    let callee = ctx.model.callee(call)?;
     let written = last_component(ctx.text(callee));
     if !ends_with_component(ENVIRONMENT_READERS, written) {
         return None;
@@ -461,16 +461,8 @@ fn lookup(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<String>
     };
     let is = |node: Option<Node>, of: Node| node.is_some_and(|n| unparenthesize(n).id() == of.id());
     match qualified.as_str() {
-        "os.getenv"
-            if parent.kind() == kind::CALL
-                && is(parent.child_by_field_id(field::FUNCTION.id()), expr) =>
-        {
-            key_of(
-                CallArgs::of(parent, ctx.source())
-                    .positional
-                    .first()
-                    .copied(),
-            )
+        "os.getenv" if parent.kind() == kind::CALL && is(ctx.model.callee(parent), expr) => {
+            key_of(ctx.model.call_args(parent).positional.first().copied())
         }
         "os.environ" => match parent.kind() {
             kind::SUBSCRIPT if is(parent.child_by_field_id(field::VALUE.id()), expr) => {
@@ -488,16 +480,13 @@ fn lookup(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<String>
                 let method = parent
                     .child_by_field_id(field::ATTRIBUTE.id())
                     .map(|a| ctx.text(a))?;
-                let called = above.next().filter(|c| {
-                    c.kind() == kind::CALL && is(c.child_by_field_id(field::FUNCTION.id()), parent)
-                })?;
+                let called = above
+                    .next()
+                    .filter(|c| c.kind() == kind::CALL && is(ctx.model.callee(*c), parent))?;
                 match method {
-                    "get" | "__getitem__" | "__contains__" => key_of(
-                        CallArgs::of(called, ctx.source())
-                            .positional
-                            .first()
-                            .copied(),
-                    ),
+                    "get" | "__getitem__" | "__contains__" => {
+                        key_of(ctx.model.call_args(called).positional.first().copied())
+                    }
                     // A copy of the whole mapping (`os.environ.copy()` for a subprocess)
                     // depends on a changed variable only if the child reads it: too weak.
                     _ => None,
