@@ -546,10 +546,7 @@ impl<'m, 't> Evaluator<'m, 't> {
 
     fn eval_attribute(&self, node: Node<'t>, scope: ScopeId, depth: usize) -> Value {
         let source = self.model.source;
-        let (Some(object), Some(attribute)) = (
-            node.child_by_field_id(field::OBJECT.id()),
-            node.child_by_field_id(field::ATTRIBUTE.id()),
-        ) else {
+        let (Some(object), Some(attribute)) = self.model.attribute_parts(node) else {
             return Value::Unknown;
         };
         let attr = text(attribute, source);
@@ -732,10 +729,7 @@ impl<'m, 't> Evaluator<'m, 't> {
             }
         }
         if kind_of(callee) == kind::ATTRIBUTE {
-            let (Some(object), Some(method)) = (
-                callee.child_by_field_id(field::OBJECT.id()),
-                callee.child_by_field_id(field::ATTRIBUTE.id()),
-            ) else {
+            let (Some(object), Some(method)) = self.model.attribute_parts(callee) else {
                 return Value::Unknown;
             };
             let receiver = self.eval_at(object, scope, depth);

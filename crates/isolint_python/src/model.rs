@@ -196,6 +196,9 @@ pub struct FileModel<'t> {
     /// tree-sitter finds a field by scanning the children again (through the hidden
     /// `primary_expression` for `function`), and a dozen analyses ask for these two per call.
     call_parts: HashMap<usize, CallParts<'t>>,
+    /// Each attribute's `object` and `attribute` children, by attribute node id, for the same
+    /// reason: qualified names and state paths climb chains of them.
+    attribute_parts: HashMap<usize, AttributeParts<'t>>,
     /// Each call's arguments taken apart, by the id of its `arguments` child, filled as the walk
     /// passes them (what `CallArgs::of` would find by walking the list again).
     call_args: HashMap<usize, CallArgs<'t>>,
@@ -206,6 +209,13 @@ pub struct FileModel<'t> {
 struct CallParts<'t> {
     function: Option<Node<'t>>,
     arguments: Option<Node<'t>>,
+}
+
+/// The two fields of an attribute node.
+#[derive(Debug, Clone, Copy, Default)]
+struct AttributeParts<'t> {
+    object: Option<Node<'t>>,
+    attribute: Option<Node<'t>>,
 }
 
 /// What the model builder needs to know besides the source.
@@ -270,6 +280,7 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
         ancestry: Ancestry::default(),
         strings: Vec::new(),
         call_parts: HashMap::default(),
+        attribute_parts: HashMap::default(),
         call_args: HashMap::default(),
     };
     let call = syntax::kind_id(kind::CALL);
@@ -277,6 +288,7 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
     let argument_list = syntax::kind_id(kind::ARGUMENT_LIST);
     let generator = syntax::kind_id("generator_expression");
     let keyword_argument = syntax::kind_id(kind::KEYWORD_ARGUMENT);
+    let attribute = syntax::kind_id(kind::ATTRIBUTE);
     let mut stack: Vec<ScopeId> = vec![MODULE_SCOPE];
     let mut path = WalkPath::default();
     // The kinds of the nodes on `path`, so a call's children know their parent is one.
@@ -312,6 +324,9 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
             }
             Some(&parent) if parent == argument_list || parent == generator => {
                 model.note_argument(path.parent(), node);
+            }
+            Some(&parent) if parent == attribute => {
+                model.note_attribute_part(path.parent(), cursor.field_id().map(|f| f.get()), node);
             }
             Some(&parent) if parent == keyword_argument => {
                 model.note_keyword_part(&path, cursor.field_id().map(|f| f.get()), node);
@@ -364,6 +379,34 @@ impl<'t> FileModel<'t> {
         } else if field_id == field::ARGUMENTS.id() {
             parts.arguments = Some(child);
             self.call_args.insert(child.id(), CallArgs::default());
+        }
+    }
+
+    fn note_attribute_part(
+        &mut self,
+        attribute: Option<Node<'t>>,
+        field_id: Option<u16>,
+        child: Node<'t>,
+    ) {
+        let (Some(attribute), Some(field_id)) = (attribute, field_id) else {
+            return;
+        };
+        let parts = self.attribute_parts.entry(attribute.id()).or_default();
+        if field_id == field::OBJECT.id() {
+            parts.object = Some(child);
+        } else if field_id == field::ATTRIBUTE.id() {
+            parts.attribute = Some(child);
+        }
+    }
+
+    /// An attribute node's `object` and `attribute` children (`a.b` → `a`, `b`).
+    pub fn attribute_parts(&self, attribute: Node<'t>) -> (Option<Node<'t>>, Option<Node<'t>>) {
+        match self.attribute_parts.get(&attribute.id()) {
+            Some(parts) => (parts.object, parts.attribute),
+            None => (
+                attribute.child_by_field_id(field::OBJECT.id()),
+                attribute.child_by_field_id(field::ATTRIBUTE.id()),
+            ),
         }
     }
 
@@ -821,34 +864,40 @@ impl<'t> FileModel<'t> {
     /// Resolves a dotted expression to the qualified name it imports: `osp.join` → `os.path.join`.
     /// Names bound by no import resolve to themselves (builtins, undefined globals).
     pub fn qualified_name(&self, expr: Node<'t>, scope: ScopeId) -> Option<String> {
-        let expr = unparenthesize(expr);
-        match kind_of(expr) {
-            kind::IDENTIFIER => {
-                let name = text(expr, self.source);
-                match self.lookup(name, scope, expr.start_byte()) {
-                    Some((
-                        _,
-                        Binding {
-                            value: BindingValue::Import(module, member),
-                            ..
-                        },
-                    )) => Some(match member {
-                        Some(member) => format!("{module}.{member}"),
-                        None => module.to_string(),
-                    }),
-                    Some(_) => None,
-                    None if is_builtin(name) => Some(format!("builtins.{name}")),
-                    None => Some(name.to_string()),
-                }
-            }
-            kind::ATTRIBUTE => {
-                let object = expr.child_by_field_id(field::OBJECT.id())?;
-                let attribute = expr.child_by_field_id(field::ATTRIBUTE.id())?;
-                let base = self.qualified_name(object, scope)?;
-                Some(format!("{base}.{}", text(attribute, self.source)))
-            }
-            _ => None,
+        // `a.b.c`: the attribute names from the outside in, then the name at the base.
+        let mut attributes: Vec<&'t str> = Vec::new();
+        let mut base = unparenthesize(expr);
+        while kind_of(base) == kind::ATTRIBUTE {
+            let (Some(object), Some(attribute)) = self.attribute_parts(base) else {
+                return None;
+            };
+            attributes.push(text(attribute, self.source));
+            base = unparenthesize(object);
         }
+        if kind_of(base) != kind::IDENTIFIER {
+            return None;
+        }
+        let name = text(base, self.source);
+        let mut qualified = match self.lookup(name, scope, base.start_byte()) {
+            Some((
+                _,
+                Binding {
+                    value: BindingValue::Import(module, member),
+                    ..
+                },
+            )) => match member {
+                Some(member) => format!("{module}.{member}"),
+                None => module.to_string(),
+            },
+            Some(_) => return None,
+            None if is_builtin(name) => format!("builtins.{name}"),
+            None => name.to_string(),
+        };
+        for attribute in attributes.iter().rev() {
+            qualified.push('.');
+            qualified.push_str(attribute);
+        }
+        Some(qualified)
     }
 
     /// The binding of `name` visible at `position` from `scope`: the last one before the position in
@@ -1147,15 +1196,12 @@ impl<'t> FileModel<'t> {
         if kind_of(callee) != kind::ATTRIBUTE {
             return None;
         }
-        let object = callee.child_by_field_id(field::OBJECT.id())?;
-        let qualified = self.qualified_name(object, MODULE_SCOPE)?;
+        let (object, attribute) = self.attribute_parts(callee);
+        let qualified = self.qualified_name(object?, MODULE_SCOPE)?;
         if qualified != "pytest.mark" && qualified != "_pytest.mark" {
             return None;
         }
-        let name = text(
-            callee.child_by_field_id(field::ATTRIBUTE.id())?,
-            self.source,
-        );
+        let name = text(attribute?, self.source);
         Some(Marker {
             name,
             call,
@@ -1372,8 +1418,8 @@ mod tests {
     /// keywords (nested calls in their values, comments between name and value), splats,
     /// comments, generator arguments, decorators, class bases and broken calls.
     #[test]
-    fn call_args_from_the_walk_match_a_walk_of_each_call() {
-        let source = "@dec(a, key=g(x, y=1), *rest)\ndef f(p=h(q=2)):\n    sum(i for i in r)\n    k(1, # note\n      z=  # c\n        3, **kw)\n    m(n=o(p=q(r=4)), s)(t)\n    u(=5, v=)\nclass C(Base, metaclass=M):\n    w(x)[0](y=[z(1)])\n";
+    fn call_and_attribute_parts_from_the_walk_match_field_lookups() {
+        let source = "@dec(a, key=g(x, y=1), *rest)\ndef f(p=h(q=2).r):\n    a.b.c(d.e).f\n    (g).h\n    sum(i for i in r)\n    k(1, # note\n      z=  # c\n        3, **kw)\n    m(n=o(p=q(r=4)), s)(t)\n    u(=5, v=)\nclass C(Base, metaclass=M):\n    w(x)[0](y=[z(1)])\n";
         let described = |args: &crate::syntax::CallArgs| {
             let positional: Vec<&str> = args.positional.iter().map(|n| text(*n, source)).collect();
             let keywords: Vec<(&str, &str)> = args
@@ -1424,8 +1470,36 @@ mod tests {
                     compared += 1;
                 }
             }
+            let mut cursor = model.tree.walk();
+            let mut every_node = Vec::new();
+            'walk: loop {
+                every_node.push(cursor.node());
+                if cursor.goto_first_child() {
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() {
+                        break 'walk;
+                    }
+                }
+            }
+            for node in &every_node {
+                if node.kind() == "attribute" {
+                    let (object, attribute) = model.attribute_parts(*node);
+                    assert_eq!(
+                        (object.map(|n| n.id()), attribute.map(|n| n.id())),
+                        (
+                            node.child_by_field_id(super::field::OBJECT.id())
+                                .map(|n| n.id()),
+                            node.child_by_field_id(super::field::ATTRIBUTE.id())
+                                .map(|n| n.id())
+                        )
+                    );
+                    compared += 1;
+                }
+            }
             compared
         });
-        assert!(compared >= 13, "{compared} calls compared");
+        assert!(compared >= 20, "{compared} calls and attributes compared");
     }
 }

@@ -68,8 +68,7 @@ fn template_at(eval: &Evaluator, node: Node, scope: ScopeId, depth: usize) -> Op
         }
         kind::CALL => {
             let callee = eval.model().callee(node)?;
-            let method = callee.child_by_field_id(field::ATTRIBUTE.id());
-            let object = callee.child_by_field_id(field::OBJECT.id());
+            let (object, method) = eval.model().attribute_parts(callee);
             match (kind_of(callee), method.map(|m| text(m, source)), object) {
                 (kind::ATTRIBUTE, Some("format"), Some(object)) => {
                     let format = template_at(eval, object, scope, depth + 1)?;
