@@ -200,9 +200,23 @@ pub mod field {
 }
 
 /// The numeric id of a named node kind in tree-sitter-python; 0 when the grammar has no such kind.
+/// Answered from a table built once: tree-sitter compares the name with every symbol's. Names
+/// outside the table (`ERROR`, unknown ones) still ask tree-sitter.
 pub fn kind_id(name: &str) -> u16 {
-    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
-    language.id_for_node_kind(name, true)
+    static IDS: std::sync::OnceLock<foldhash::HashMap<&'static str, u16>> =
+        std::sync::OnceLock::new();
+    let ids = IDS.get_or_init(|| {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        (0..language.node_kind_count())
+            .filter_map(|id| language.node_kind_for_id(u16::try_from(id).ok()?))
+            .map(|name| (name, language.id_for_node_kind(name, true)))
+            .filter(|(_, id)| *id != 0)
+            .collect()
+    });
+    ids.get(name).copied().unwrap_or_else(|| {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        language.id_for_node_kind(name, true)
+    })
 }
 
 /// Number of node kinds in the grammar, for tables indexed by kind id.
@@ -473,6 +487,27 @@ mod tests {
             );
         }
         assert!(with_comment_children >= 2);
+    }
+
+    /// The table answers what tree-sitter's search by name answers, for every symbol name of the
+    /// grammar (named or not) and for names it does not have.
+    #[test]
+    fn kind_id_answers_as_the_grammar_does() {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        let mut names: Vec<&str> = (0..language.node_kind_count())
+            .filter_map(|id| language.node_kind_for_id(u16::try_from(id).ok()?))
+            .collect();
+        names.extend(["no_such_kind", "", "Call", "ERROR"]);
+        let mut named = 0;
+        for name in names {
+            assert_eq!(
+                kind_id(name),
+                language.id_for_node_kind(name, true),
+                "{name:?}"
+            );
+            named += usize::from(kind_id(name) != 0);
+        }
+        assert!(named > 100, "{named} named kinds");
     }
 
     #[test]
