@@ -125,6 +125,17 @@ pub struct FileContext<'a, 't> {
     /// the name offers the same one.
     pub(crate) module_mutable_fixes:
         std::cell::RefCell<std::collections::HashMap<String, Option<crate::fix::Fix>>>,
+    /// The callee of the call last asked about (see [`FileContext::callee_name`]).
+    last_callee: std::cell::Cell<Option<(usize, Option<CalleeName>)>>,
+}
+
+/// What a call's callee says at a glance: its kind and the byte range of the last name written in
+/// it (`fetch` of `app.api.fetch(...)`). Offsets, not a node: a node would make the context
+/// invariant in `'t`.
+#[derive(Debug, Clone, Copy)]
+struct CalleeName {
+    kind: &'static str,
+    last: (usize, usize),
 }
 
 impl<'a, 't> FileContext<'a, 't> {
@@ -144,7 +155,40 @@ impl<'a, 't> FileContext<'a, 't> {
             path_fixes: std::collections::HashMap::new(),
             service_ops: foldhash::HashMap::default(),
             module_mutable_fixes: std::cell::RefCell::new(std::collections::HashMap::new()),
+            last_callee: std::cell::Cell::new(None),
         }
+    }
+
+    /// The kind of a call's callee and the last name written in it (`fetch` of
+    /// `app.api.fetch(...)`, `open` of `open(...)`): what most rules decide a call by before
+    /// anything else. The rules checking one node ask one after another, so the answer for the
+    /// call last asked about is kept.
+    pub fn callee_name(&self, call: Node) -> Option<(&'static str, &'t str)> {
+        let answer = match self.last_callee.get() {
+            Some((id, answer)) if id == call.id() => answer,
+            _ => {
+                let answer = call
+                    .child_by_field_id(isolint_python::syntax::field::FUNCTION.id())
+                    .map(|callee| {
+                        let written = self.text(callee);
+                        let last = isolint_python::knowledge::last_component(written);
+                        // `last` is a suffix of `written`, which starts at the callee.
+                        let end = callee.start_byte() + written.len();
+                        CalleeName {
+                            kind: isolint_python::syntax::kind_of(callee),
+                            last: (end - last.len(), end),
+                        }
+                    });
+                self.last_callee.set(Some((call.id(), answer)));
+                answer
+            }
+        };
+        answer.map(|c| {
+            (
+                c.kind,
+                self.model.source.get(c.last.0..c.last.1).unwrap_or(""),
+            )
+        })
     }
 
     /// The functions (and methods) of the file with this name, in source order.

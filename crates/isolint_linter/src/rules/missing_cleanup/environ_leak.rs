@@ -222,14 +222,15 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
     match kind_of(node) {
         kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
             let left = node.child_by_field_id(field::LEFT.id())?;
-            let right = node.child_by_field_id(field::RIGHT.id());
             if kind_of(left) == kind::SUBSCRIPT
                 && is_environ(left.child_by_field_id(field::VALUE.id())?, scope, ctx)
             {
                 let key = literal_key(left.child_by_field_id(field::SUBSCRIPT.id()), scope, ctx);
                 // Assigning back a value saved from the environment is what a restore looks like.
                 let restores = kind_of(node) == kind::ASSIGNMENT
-                    && right.is_some_and(|r| is_saved_env_value(r, scope, ctx));
+                    && node
+                        .child_by_field_id(field::RIGHT.id())
+                        .is_some_and(|r| is_saved_env_value(r, scope, ctx));
                 let kind = if restores {
                     ChangeKind::Restore
                 } else {
@@ -276,17 +277,20 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
             })
         }
         kind::CALL => {
-            let callee = node.child_by_field_id(field::FUNCTION.id())?;
-            let written = last_component(ctx.text(callee));
-            if !ENV_METHODS.contains(&written) && kind_of(callee) != kind::IDENTIFIER {
+            let (callee_kind, written) = ctx.callee_name(node)?;
+            if !ENV_METHODS.contains(&written) && callee_kind != kind::IDENTIFIER {
                 return None;
             }
+            let callee = node.child_by_field_id(field::FUNCTION.id())?;
             let qualified = ctx.model.qualified_name(callee, scope)?;
-            let args = CallArgs::of(node, ctx.source());
-            let first_key = || literal_key(args.positional.first().copied(), scope, ctx);
+            let first_key = || {
+                let args = CallArgs::of(node, ctx.source());
+                literal_key(args.positional.first().copied(), scope, ctx)
+            };
             use ChangeKind::{Remove, Restore, Set};
             let (key, kind, what) = match qualified.as_str() {
                 "os.environ.update" => {
+                    let args = CallArgs::of(node, ctx.source());
                     // `update(saved)` puts a snapshot back; `update({"K": v})` or `update(K=v)` sets.
                     let first = args.positional.first().map(|a| unparenthesize(*a));
                     let literal = first.is_none_or(|a| kind_of(a) == kind::DICTIONARY);

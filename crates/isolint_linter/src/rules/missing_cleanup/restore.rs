@@ -360,6 +360,23 @@ pub fn scope_of(node: Node, place: ScopeId, ctx: &FileContext) -> ScopeId {
         .unwrap_or(place)
 }
 
+/// Whether the dotted name `qualified` is `name` or ends with `.name` (`mock.patch` ends with
+/// `patch`, `responses.start` with `start`): compared in place, as the states ask it of every call.
+pub fn ends_with_name(qualified: &str, name: &str) -> bool {
+    qualified
+        .strip_suffix(name)
+        .is_some_and(|head| head.is_empty() || head.ends_with('.'))
+}
+
+/// The distinct last names of a table of dotted names (`Popen` of `subprocess.Popen`): split once,
+/// so that a call is ruled out by its callee's last name without splitting the table per call.
+pub fn last_names(names: impl IntoIterator<Item = &'static str>) -> Vec<&'static str> {
+    let mut lasts: Vec<&'static str> = names.into_iter().map(last_component).collect();
+    lasts.sort_unstable();
+    lasts.dedup();
+    lasts
+}
+
 pub fn keys_match(a: &Option<String>, b: &Option<String>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => a == b,
