@@ -7,7 +7,7 @@ use crate::rules::missing_cleanup::restore::{
 };
 use crate::rules::{ProjectView, Rule};
 use isolint_python::knowledge::last_component;
-use isolint_python::model::{string_value, Role, ScopeId};
+use isolint_python::model::{string_value, BindingValue, Role, ScopeId};
 use isolint_python::source::Span;
 use isolint_python::syntax::{field, kind, kind_of, named_children, unparenthesize, CallArgs};
 use tree_sitter::Node;
@@ -204,9 +204,24 @@ const ENV_METHODS: &[&str] = &[
     "unsetenv",
 ];
 
-/// `os.environ` (or `environ` imported from os) as an expression.
+/// `os.environ` (or `environ` imported from os) as an expression. Ruled out by the text first:
+/// this is asked of most assignments' targets.
 fn is_environ(node: Node, scope: ScopeId, ctx: &FileContext) -> bool {
-    ctx.model.qualified_name(node, scope).as_deref() == Some("os.environ")
+    let expr = unparenthesize(node);
+    let may_be = match kind_of(expr) {
+        kind::ATTRIBUTE => ctx.text(expr).ends_with("environ"),
+        kind::IDENTIFIER => is_imported(expr, scope, ctx),
+        _ => false,
+    };
+    may_be && ctx.model.qualified_name(node, scope).as_deref() == Some("os.environ")
+}
+
+/// Whether a name is bound by an import where it is used: only an imported name resolves to a
+/// name of another module (`os.putenv`); any other is the file's own, or a builtin.
+fn is_imported(name: Node, scope: ScopeId, ctx: &FileContext) -> bool {
+    ctx.model
+        .lookup(ctx.text(name), scope, name.start_byte())
+        .is_some_and(|(_, binding)| matches!(binding.value, BindingValue::Import(..)))
 }
 
 /// The variable a key expression names: a literal, or a name bound to one (`key = "X"`, a
@@ -282,6 +297,10 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
                 return None;
             }
             let callee = node.child_by_field_id(field::FUNCTION.id())?;
+            // `putenv(...)` after `from os import putenv`: a name of the file's own is not `os`'s.
+            if !ENV_METHODS.contains(&written) && !is_imported(callee, scope, ctx) {
+                return None;
+            }
             let qualified = ctx.model.qualified_name(callee, scope)?;
             let first_key = || {
                 let args = CallArgs::of(node, ctx.source());
