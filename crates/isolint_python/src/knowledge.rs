@@ -726,7 +726,16 @@ mod tests {
 
     #[test]
     fn last_components_are_what_follows_the_last_dot() {
-        for name in ["os.environ.pop", "open", "", "a.", ".a", "a..b", "é.ü", "x.é"] {
+        for name in [
+            "os.environ.pop",
+            "open",
+            "",
+            "a.",
+            ".a",
+            "a..b",
+            "é.ü",
+            "x.é",
+        ] {
             assert_eq!(
                 last_component(name),
                 name.rsplit('.').next().unwrap_or(name),

@@ -37,7 +37,9 @@ impl ProcessState for WorkingFolder {
             return None;
         }
         let (callee_kind, last) = ctx.callee_name(node)?;
-        if !last.contains("chdir") {
+        // Compared byte by byte: a substring searcher costs more to set up than these short
+        // names take to scan, and this is asked of every call.
+        if !last.as_bytes().windows(5).any(|w| w == b"chdir") {
             return None;
         }
         let callee = node.child_by_field_id(field::FUNCTION.id())?;
