@@ -558,3 +558,26 @@ fn from_saved_loop(expr: Node, name: &str, ctx: &FileContext) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ends_with_name, last_names};
+
+    #[test]
+    fn names_end_at_a_dot_boundary() {
+        assert!(ends_with_name("unittest.mock.patch", "mock.patch"));
+        assert!(ends_with_name("patch", "patch"));
+        assert!(ends_with_name("responses.start", "start"));
+        assert!(!ends_with_name("unittest.mock.dispatch", "patch"));
+        assert!(!ends_with_name("mock.patch.object", "patch"));
+        assert!(!ends_with_name("os.chdir", ""));
+    }
+
+    #[test]
+    fn last_names_are_split_once_and_distinct() {
+        assert_eq!(
+            last_names(["pook.off", "pook.disable", "httpretty.disable", "start"]),
+            vec!["disable", "off", "start"]
+        );
+    }
+}
