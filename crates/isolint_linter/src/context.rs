@@ -125,6 +125,20 @@ pub struct FileContext<'a, 't> {
     /// the name offers the same one.
     pub(crate) module_mutable_fixes:
         std::cell::RefCell<std::collections::HashMap<String, Option<crate::fix::Fix>>>,
+    /// The callee of each call asked about, by the call's node id (see
+    /// [`FileContext::callee_name`]), and of the call last asked about, which the rules checking
+    /// one node ask one after another.
+    callees: std::cell::RefCell<foldhash::HashMap<usize, Option<CalleeName>>>,
+    last_callee: std::cell::Cell<Option<(usize, Option<CalleeName>)>>,
+}
+
+/// What a call's callee says at a glance: its kind and the byte range of the last name written in
+/// it (`fetch` of `app.api.fetch(...)`). Offsets, not a node: a node would make the context
+/// invariant in `'t`.
+#[derive(Debug, Clone, Copy)]
+struct CalleeName {
+    kind: &'static str,
+    last: (usize, usize),
 }
 
 impl<'a, 't> FileContext<'a, 't> {
@@ -144,7 +158,46 @@ impl<'a, 't> FileContext<'a, 't> {
             path_fixes: std::collections::HashMap::new(),
             service_ops: foldhash::HashMap::default(),
             module_mutable_fixes: std::cell::RefCell::new(std::collections::HashMap::new()),
+            callees: std::cell::RefCell::new(foldhash::HashMap::default()),
+            last_callee: std::cell::Cell::new(None),
         }
+    }
+
+    /// The kind of a call's callee and the last name written in it (`fetch` of
+    /// `app.api.fetch(...)`, `open` of `open(...)`): what most rules decide a call by before
+    /// anything else. The rules and the file's analyses ask it of every call, so it is found once
+    /// per call.
+    pub fn callee_name(&self, call: Node) -> Option<(&'static str, &'t str)> {
+        let answer = match self.last_callee.get() {
+            Some((id, answer)) if id == call.id() => answer,
+            _ => {
+                let answer = *self
+                    .callees
+                    .borrow_mut()
+                    .entry(call.id())
+                    .or_insert_with(|| self.find_callee_name(call));
+                self.last_callee.set(Some((call.id(), answer)));
+                answer
+            }
+        };
+        answer.map(|c| {
+            (
+                c.kind,
+                self.model.source.get(c.last.0..c.last.1).unwrap_or(""),
+            )
+        })
+    }
+
+    fn find_callee_name(&self, call: Node) -> Option<CalleeName> {
+        let callee = self.model.callee(call)?;
+        let written = self.text(callee);
+        let last = isolint_python::knowledge::last_component(written);
+        // `last` is a suffix of `written`, which starts at the callee.
+        let end = callee.start_byte() + written.len();
+        Some(CalleeName {
+            kind: isolint_python::syntax::kind_of(callee),
+            last: (end - last.len(), end),
+        })
     }
 
     /// The functions (and methods) of the file with this name, in source order.

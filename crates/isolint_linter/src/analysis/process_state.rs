@@ -11,7 +11,7 @@
 
 use crate::analysis::state::{StateWrite, WriteKind};
 use crate::context::{FileContext, Owner};
-use crate::rules::missing_cleanup::restore::{leak_at, ChangeKind, ProcessState};
+use crate::rules::missing_cleanup::restore::{last_names, leak_at, ChangeKind, ProcessState};
 use crate::rules::missing_cleanup::{Environ, ImportState, WorkingFolder};
 use isolint_python::knowledge::{
     last_component, CHDIR_FIXTURES, CLASS_BY_MODULE_NAME, ENVIRONMENT_READERS, PATH_READERS,
@@ -22,6 +22,7 @@ use isolint_python::model::{
 use isolint_python::source::{Position, Span};
 use isolint_python::syntax::{field, kind, unparenthesize};
 use std::collections::HashSet;
+use std::sync::LazyLock;
 use tree_sitter::Node;
 
 /// The whole process environment; one variable hangs below it as `os.environ.[NAME]`.
@@ -220,15 +221,16 @@ fn write(
 /// `monkeypatch.setenv("K", v)`, `monkeypatch.delenv("K")`, `monkeypatch.chdir(p)`: a change the
 /// fixture undoes after the test, which still means the test sets what it reads.
 fn patched_by_fixture(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String> {
-    let callee = ctx.model.callee(call)?;
-    if callee.kind() != kind::ATTRIBUTE {
+    let (callee_kind, last) = ctx.callee_name(call)?;
+    if callee_kind != kind::ATTRIBUTE || !matches!(last, "chdir" | "setenv" | "delenv") {
         return None;
     }
-    let receiver = callee.child_by_field_id(field::OBJECT.id())?;
+    let callee = ctx.model.callee(call)?;
+    let receiver = ctx.model.attribute_parts(callee).0?;
     if ctx.text(receiver) != "monkeypatch" {
         return None;
     }
-    match last_component(ctx.text(callee)) {
+    match last {
         "chdir" => Some(WORKING_FOLDER.to_string()),
         "setenv" | "delenv" => {
             let args = ctx.model.call_args(call);
@@ -298,13 +300,16 @@ pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
 
 /// Whether the call's last name is one of a reader's (`getenv`, `open`, `dumps`).
 fn may_read_process_state(ctx: &FileContext, call: Node) -> bool {
-    let Some(callee) = ctx.model.callee(call) else {
-        return false;
-    };
-    let written = last_component(ctx.text(callee));
-    [CLASS_BY_MODULE_NAME, ENVIRONMENT_READERS, PATH_READERS]
-        .iter()
-        .any(|table| ends_with_component(table, written))
+    // The readers' last names, split once: this is asked of every call.
+    static READER_NAMES: LazyLock<Vec<&str>> = LazyLock::new(|| {
+        last_names(
+            [CLASS_BY_MODULE_NAME, ENVIRONMENT_READERS, PATH_READERS]
+                .iter()
+                .flat_map(|table| table.iter().copied()),
+        )
+    });
+    ctx.callee_name(call)
+        .is_some_and(|(_, written)| READER_NAMES.contains(&written))
 }
 
 /// Whether a dotted name of `table` ends with the component `written` (compared in place, as

@@ -11,7 +11,7 @@ use isolint_python::knowledge::{
 };
 use isolint_python::model::{BindingValue, Role, ScopeId};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, CallArgs};
 use tree_sitter::Node;
 
 /// ISO502: `os.chdir` in test code with no restore on every path.
@@ -33,16 +33,19 @@ pub struct WorkingFolder;
 
 impl ProcessState for WorkingFolder {
     fn change(&self, node: Node, scope: ScopeId, ctx: &FileContext) -> Option<StateChange> {
-        if node.kind() != kind::CALL {
+        if kind_of(node) != kind::CALL {
+            return None;
+        }
+        let (callee_kind, last) = ctx.callee_name(node)?;
+        // Compared byte by byte: a substring searcher costs more to set up than these short
+        // names take to scan, and this is asked of every call.
+        if !last.as_bytes().windows(5).any(|w| w == b"chdir") {
             return None;
         }
         let callee = node.child_by_field_id(field::FUNCTION.id())?;
-        if !last_component(ctx.text(callee)).contains("chdir") {
-            return None;
-        }
         let args = CallArgs::of(node, ctx.source());
-        let kind = if callee.kind() == kind::ATTRIBUTE
-            && last_component(ctx.text(callee)) == "chdir"
+        let kind = if callee_kind == kind::ATTRIBUTE
+            && last == "chdir"
             && args.positional.is_empty()
             && args.keywords.is_empty()
         {

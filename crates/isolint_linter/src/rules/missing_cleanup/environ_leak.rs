@@ -7,7 +7,7 @@ use crate::rules::missing_cleanup::restore::{
 };
 use crate::rules::{ProjectView, Rule};
 use isolint_python::knowledge::last_component;
-use isolint_python::model::{string_value, Role, ScopeId};
+use isolint_python::model::{string_value, BindingValue, Role, ScopeId};
 use isolint_python::source::Span;
 use isolint_python::syntax::{field, kind, kind_of, named_children, unparenthesize, CallArgs};
 use tree_sitter::Node;
@@ -204,9 +204,24 @@ const ENV_METHODS: &[&str] = &[
     "unsetenv",
 ];
 
-/// `os.environ` (or `environ` imported from os) as an expression.
+/// `os.environ` (or `environ` imported from os) as an expression. Ruled out by the text first:
+/// this is asked of most assignments' targets.
 fn is_environ(node: Node, scope: ScopeId, ctx: &FileContext) -> bool {
-    ctx.model.qualified_name(node, scope).as_deref() == Some("os.environ")
+    let expr = unparenthesize(node);
+    let may_be = match kind_of(expr) {
+        kind::ATTRIBUTE => ctx.text(expr).ends_with("environ"),
+        kind::IDENTIFIER => is_imported(expr, scope, ctx),
+        _ => false,
+    };
+    may_be && ctx.model.qualified_name(node, scope).as_deref() == Some("os.environ")
+}
+
+/// Whether a name is bound by an import where it is used: only an imported name resolves to a
+/// name of another module (`os.putenv`); any other is the file's own, or a builtin.
+fn is_imported(name: Node, scope: ScopeId, ctx: &FileContext) -> bool {
+    ctx.model
+        .lookup(ctx.text(name), scope, name.start_byte())
+        .is_some_and(|(_, binding)| matches!(binding.value, BindingValue::Import(..)))
 }
 
 /// The variable a key expression names: a literal, or a name bound to one (`key = "X"`, a
@@ -222,14 +237,15 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
     match kind_of(node) {
         kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
             let left = node.child_by_field_id(field::LEFT.id())?;
-            let right = node.child_by_field_id(field::RIGHT.id());
             if kind_of(left) == kind::SUBSCRIPT
                 && is_environ(left.child_by_field_id(field::VALUE.id())?, scope, ctx)
             {
                 let key = literal_key(left.child_by_field_id(field::SUBSCRIPT.id()), scope, ctx);
                 // Assigning back a value saved from the environment is what a restore looks like.
                 let restores = kind_of(node) == kind::ASSIGNMENT
-                    && right.is_some_and(|r| is_saved_env_value(r, scope, ctx));
+                    && node
+                        .child_by_field_id(field::RIGHT.id())
+                        .is_some_and(|r| is_saved_env_value(r, scope, ctx));
                 let kind = if restores {
                     ChangeKind::Restore
                 } else {
@@ -276,17 +292,24 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
             })
         }
         kind::CALL => {
+            let (callee_kind, written) = ctx.callee_name(node)?;
+            if !ENV_METHODS.contains(&written) && callee_kind != kind::IDENTIFIER {
+                return None;
+            }
             let callee = node.child_by_field_id(field::FUNCTION.id())?;
-            let written = last_component(ctx.text(callee));
-            if !ENV_METHODS.contains(&written) && kind_of(callee) != kind::IDENTIFIER {
+            // `putenv(...)` after `from os import putenv`: a name of the file's own is not `os`'s.
+            if !ENV_METHODS.contains(&written) && !is_imported(callee, scope, ctx) {
                 return None;
             }
             let qualified = ctx.model.qualified_name(callee, scope)?;
-            let args = CallArgs::of(node, ctx.source());
-            let first_key = || literal_key(args.positional.first().copied(), scope, ctx);
+            let first_key = || {
+                let args = CallArgs::of(node, ctx.source());
+                literal_key(args.positional.first().copied(), scope, ctx)
+            };
             use ChangeKind::{Remove, Restore, Set};
             let (key, kind, what) = match qualified.as_str() {
                 "os.environ.update" => {
+                    let args = CallArgs::of(node, ctx.source());
                     // `update(saved)` puts a snapshot back; `update({"K": v})` or `update(K=v)` sets.
                     let first = args.positional.first().map(|a| unparenthesize(*a));
                     let literal = first.is_none_or(|a| kind_of(a) == kind::DICTIONARY);

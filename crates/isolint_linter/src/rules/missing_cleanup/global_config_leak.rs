@@ -2,8 +2,8 @@ use crate::context::FileContext;
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::missing_cleanup::restore::{
-    consequence, is_saved_value, keys_match, leak_at, report_leak, scope_of, who, ChangeKind,
-    ProcessState, StateChange,
+    consequence, is_saved_value, keys_match, last_names, leak_at, report_leak, scope_of, who,
+    ChangeKind, ProcessState, StateChange,
 };
 use crate::rules::Rule;
 use isolint_python::knowledge::{
@@ -11,8 +11,13 @@ use isolint_python::knowledge::{
     SAVED_VALUE_WORDS,
 };
 use isolint_python::model::{string_value, BindingValue, Role, ScopeId};
-use isolint_python::syntax::{field, kind, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, unparenthesize, CallArgs};
+use std::sync::LazyLock;
 use tree_sitter::Node;
+
+/// The last names of the setters of [`GLOBAL_SETTINGS`] (`setdefaulttimeout`, `signal`).
+static SETTER_NAMES: LazyLock<Vec<&str>> =
+    LazyLock::new(|| last_names(GLOBAL_SETTINGS.iter().map(|s| s.setter)));
 
 /// ISO505: a process-wide setting (logging, locale, signals, socket timeout, time zone, Django
 /// settings, the event loop) changed in test code without restore on every path.
@@ -113,19 +118,17 @@ fn key_part(node: Option<Node>, ctx: &FileContext) -> String {
 fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChange> {
     let model = ctx.model;
     let source = ctx.source();
-    match node.kind() {
+    match kind_of(node) {
         kind::CALL => {
-            let callee = node.child_by_field_id(field::FUNCTION.id())?;
-            let last = last_component(ctx.text(callee));
+            let (_, last) = ctx.callee_name(node)?;
             // Decided by the callee's name first: most calls are none of these.
             if !LOGGER_SETTERS.contains(&last)
                 && !matches!(last, "basicConfig" | "set_event_loop")
-                && !GLOBAL_SETTINGS
-                    .iter()
-                    .any(|s| last_component(s.setter) == last)
+                && !SETTER_NAMES.contains(&last)
             {
                 return None;
             }
+            let callee = node.child_by_field_id(field::FUNCTION.id())?;
             let args = CallArgs::of(node, source);
             if LOGGER_SETTERS.contains(&last) {
                 let receiver = callee.child_by_field_id(field::OBJECT.id())?;
@@ -143,11 +146,7 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
                     fix: "use the `caplog` fixture (`caplog.set_level(level, logger=...)`, which is undone after the test), or undo the change in `finally` or after `yield`".to_string(),
                 });
             }
-            if !matches!(last, "basicConfig" | "set_event_loop")
-                && !GLOBAL_SETTINGS
-                    .iter()
-                    .any(|s| last_component(s.setter) == last)
-            {
+            if !matches!(last, "basicConfig" | "set_event_loop") && !SETTER_NAMES.contains(&last) {
                 return None;
             }
             let qualified = model.qualified_name(callee, scope)?;
@@ -218,12 +217,17 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
         }
         kind::ASSIGNMENT => {
             let left = node.child_by_field_id(field::LEFT.id())?;
-            let right = node.child_by_field_id(field::RIGHT.id())?;
-            if left.kind() != kind::ATTRIBUTE {
+            if kind_of(left) != kind::ATTRIBUTE {
                 return None;
             }
             let object = left.child_by_field_id(field::OBJECT.id())?;
             let attribute = ctx.text(left.child_by_field_id(field::ATTRIBUTE.id())?);
+            let django = last_component(ctx.text(object)) == "settings";
+            if !django && !LOGGER_ATTRIBUTES.contains(&attribute) {
+                return None;
+            }
+            // An annotation without a value (`self.level: int`) changes nothing.
+            let right = node.child_by_field_id(field::RIGHT.id())?;
             let saved = {
                 let lower = ctx.text(right).to_ascii_lowercase();
                 SAVED_VALUE_WORDS.iter().any(|w| lower.contains(w))
@@ -233,9 +237,7 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
             } else {
                 ChangeKind::Set
             };
-            if last_component(ctx.text(object)) == "settings"
-                && model.qualified_name(object, scope)?.as_str() == "django.conf.settings"
-            {
+            if django && model.qualified_name(object, scope)?.as_str() == "django.conf.settings" {
                 return Some(SettingChange {
                     change: StateChange {
                         key: Some(format!("django.settings:{attribute}")),

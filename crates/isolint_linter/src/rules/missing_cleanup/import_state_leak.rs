@@ -10,7 +10,7 @@ use isolint_python::knowledge::{
     last_component, CHDIR_FIXTURES, IMPORT_STATE_ADDERS, IMPORT_STATE_REMOVERS, RELOAD_CALLS,
 };
 use isolint_python::model::{string_value, ScopeId};
-use isolint_python::syntax::{field, kind, named_children, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, named_children, CallArgs};
 use tree_sitter::Node;
 
 /// ISO503: `sys.path`, `sys.modules` or `sys.argv` changed, or a module reloaded, without restore.
@@ -65,16 +65,16 @@ fn key(part: &str, entry: Option<String>) -> Option<String> {
 impl ProcessState for ImportState {
     fn change(&self, node: Node, scope: ScopeId, ctx: &FileContext) -> Option<StateChange> {
         let source = ctx.source();
-        let (key, kind) = match node.kind() {
+        let (key, kind) = match kind_of(node) {
             kind::CALL => {
-                let callee = node.child_by_field_id(field::FUNCTION.id())?;
-                let last = last_component(ctx.text(callee));
+                let (_, last) = ctx.callee_name(node)?;
                 if !matches!(last, "reload" | "restore")
                     && !IMPORT_STATE_ADDERS.contains(&last)
                     && !IMPORT_STATE_REMOVERS.contains(&last)
                 {
                     return None;
                 }
+                let callee = node.child_by_field_id(field::FUNCTION.id())?;
                 let args = CallArgs::of(node, source);
                 if last == "reload" {
                     let qualified = ctx.model.qualified_name(callee, scope)?;
@@ -129,18 +129,23 @@ impl ProcessState for ImportState {
             }
             kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
                 let left = node.child_by_field_id(field::LEFT.id())?;
-                let right = node.child_by_field_id(field::RIGHT.id());
-                let (target, entry) = if left.kind() == kind::SUBSCRIPT {
-                    let entry = left
-                        .child_by_field_id(field::SUBSCRIPT.id())
-                        .and_then(|s| literal(s, scope, ctx));
-                    (left.child_by_field_id(field::VALUE.id())?, entry)
+                let subscript = kind_of(left) == kind::SUBSCRIPT;
+                let target = if subscript {
+                    left.child_by_field_id(field::VALUE.id())?
                 } else {
-                    (left, None)
+                    left
                 };
                 let part = part_of(target, scope, ctx)?;
-                let restores = node.kind() == kind::ASSIGNMENT
-                    && right.is_some_and(|r| is_saved_value(r, scope, ctx, GETTERS));
+                let entry = if subscript {
+                    left.child_by_field_id(field::SUBSCRIPT.id())
+                        .and_then(|s| literal(s, scope, ctx))
+                } else {
+                    None
+                };
+                let restores = kind_of(node) == kind::ASSIGNMENT
+                    && node
+                        .child_by_field_id(field::RIGHT.id())
+                        .is_some_and(|r| is_saved_value(r, scope, ctx, GETTERS));
                 let kind = if restores {
                     ChangeKind::Restore
                 } else {

@@ -2,13 +2,28 @@ use crate::context::FileContext;
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::missing_cleanup::restore::{
-    consequence, leak_at, report_leak, who, ChangeKind, ProcessState, StateChange,
+    consequence, ends_with_name, last_names, leak_at, report_leak, who, ChangeKind, ProcessState,
+    StateChange,
 };
 use crate::rules::Rule;
 use isolint_python::knowledge::{last_component, MOCK_SWITCHES, PATCHER_CONSTRUCTORS};
 use isolint_python::model::{string_value, BindingValue, Role, ScopeId};
-use isolint_python::syntax::{field, kind, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, unparenthesize, CallArgs};
+use std::sync::LazyLock;
 use tree_sitter::Node;
+
+/// The last names of the patcher constructors (`patch`, `object`, `freeze_time`).
+static CONSTRUCTOR_NAMES: LazyLock<Vec<&str>> =
+    LazyLock::new(|| last_names(PATCHER_CONSTRUCTORS.iter().copied()));
+
+/// The last names of the mock switches, on and off (`start`, `enable`, `disable`).
+static SWITCH_NAMES: LazyLock<Vec<&str>> = LazyLock::new(|| {
+    last_names(
+        MOCK_SWITCHES
+            .iter()
+            .flat_map(|(on, offs)| std::iter::once(*on).chain(offs.iter().copied())),
+    )
+});
 
 /// ISO504: a patch or HTTP mock switched on in test code and not switched off on every path.
 pub struct PatchNotStopped;
@@ -30,22 +45,18 @@ struct Patches;
 /// The patch a patcher constructor call sets up, as an effect key (`mock:app.api.fetch`).
 fn patch_key(call: Node, scope: ScopeId, ctx: &FileContext) -> Option<String> {
     let call = unparenthesize(call);
-    if call.kind() != kind::CALL {
+    if kind_of(call) != kind::CALL {
         return None;
     }
     let callee = call.child_by_field_id(field::FUNCTION.id())?;
     let written = ctx.text(callee);
-    let last = last_component(written);
-    if !PATCHER_CONSTRUCTORS
-        .iter()
-        .any(|c| last_component(c) == last)
-    {
+    if !CONSTRUCTOR_NAMES.contains(&last_component(written)) {
         return None;
     }
     let qualified = ctx.model.qualified_name(callee, scope)?;
     let constructor = PATCHER_CONSTRUCTORS
         .iter()
-        .find(|c| qualified == **c || qualified.ends_with(&format!(".{c}")))?;
+        .find(|c| ends_with_name(&qualified, c))?;
     let args = CallArgs::of(call, ctx.source());
     let source = ctx.source();
     let target = match *constructor {
@@ -134,9 +145,7 @@ fn switch_change(
     scope: ScopeId,
     ctx: &FileContext,
 ) -> Option<StateChange> {
-    if !MOCK_SWITCHES.iter().any(|(on, offs)| {
-        last_component(on) == last || offs.iter().any(|o| last_component(o) == last)
-    }) {
+    if !SWITCH_NAMES.contains(&last) {
         return None;
     }
     let qualified = ctx.model.qualified_name(callee, scope)?;
@@ -161,11 +170,19 @@ fn switch_change(
 
 impl ProcessState for Patches {
     fn change(&self, node: Node, scope: ScopeId, ctx: &FileContext) -> Option<StateChange> {
-        if node.kind() != kind::CALL {
+        if kind_of(node) != kind::CALL {
+            return None;
+        }
+        // Decided by the callee's last name first: nearly every call is none of these.
+        let (_, last) = ctx.callee_name(node)?;
+        if !matches!(
+            last,
+            "start" | "__enter__" | "stop" | "__exit__" | "stopall"
+        ) && !SWITCH_NAMES.contains(&last)
+        {
             return None;
         }
         let callee = node.child_by_field_id(field::FUNCTION.id())?;
-        let last = last_component(ctx.text(callee));
         match last {
             "start" | "__enter__" | "stop" | "__exit__" if callee.kind() == kind::ATTRIBUTE => {
                 let receiver = callee.child_by_field_id(field::OBJECT.id())?;

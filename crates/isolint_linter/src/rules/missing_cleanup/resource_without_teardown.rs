@@ -2,13 +2,18 @@ use crate::context::FileContext;
 use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::missing_cleanup::restore::{
-    leak_at, report_leak, who, ChangeKind, ProcessState, Restoration, StateChange,
+    last_names, leak_at, report_leak, who, ChangeKind, ProcessState, Restoration, StateChange,
 };
 use crate::rules::Rule;
-use isolint_python::knowledge::{last_component, RESOURCE_CLEANUPS, RESOURCE_STARTERS};
+use isolint_python::knowledge::{RESOURCE_CLEANUPS, RESOURCE_STARTERS};
 use isolint_python::model::{Role, ScopeId};
-use isolint_python::syntax::{field, kind, unparenthesize};
+use isolint_python::syntax::{field, kind, kind_of, unparenthesize};
+use std::sync::LazyLock;
 use tree_sitter::Node;
+
+/// The last names of the resource starters (`Popen`, `HTTPServer`).
+static STARTER_NAMES: LazyLock<Vec<&str>> =
+    LazyLock::new(|| last_names(RESOURCE_STARTERS.iter().copied()));
 
 /// ISO506: a process or server started in test code with no teardown on every path.
 pub struct ResourceWithoutTeardown;
@@ -36,21 +41,22 @@ fn bound_name<'t>(call: Node<'t>, ctx: &FileContext<'_, 't>) -> Option<&'t str> 
 
 impl ProcessState for Resources {
     fn change(&self, node: Node, scope: ScopeId, ctx: &FileContext) -> Option<StateChange> {
-        if node.kind() != kind::CALL {
+        if kind_of(node) != kind::CALL {
             return None;
         }
-        let callee = node.child_by_field_id(field::FUNCTION.id())?;
-        let last = last_component(ctx.text(callee));
-        if RESOURCE_CLEANUPS.contains(&last) && callee.kind() == kind::ATTRIBUTE {
+        let (callee_kind, last) = ctx.callee_name(node)?;
+        if RESOURCE_CLEANUPS.contains(&last) && callee_kind == kind::ATTRIBUTE {
+            let callee = node.child_by_field_id(field::FUNCTION.id())?;
             let receiver = unparenthesize(callee.child_by_field_id(field::OBJECT.id())?);
             return Some(StateChange {
                 key: Some(format!("resource:{}", ctx.text(receiver))),
                 kind: ChangeKind::Restore,
             });
         }
-        if !RESOURCE_STARTERS.iter().any(|s| last_component(s) == last) {
+        if !STARTER_NAMES.contains(&last) {
             return None;
         }
+        let callee = node.child_by_field_id(field::FUNCTION.id())?;
         let qualified = ctx.model.qualified_name(callee, scope)?;
         if !RESOURCE_STARTERS.contains(&qualified.as_str()) {
             return None;

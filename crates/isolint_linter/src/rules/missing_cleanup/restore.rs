@@ -360,6 +360,23 @@ pub fn scope_of(node: Node, place: ScopeId, ctx: &FileContext) -> ScopeId {
         .unwrap_or(place)
 }
 
+/// Whether the dotted name `qualified` is `name` or ends with `.name` (`mock.patch` ends with
+/// `patch`, `responses.start` with `start`): compared in place, as the states ask it of every call.
+pub fn ends_with_name(qualified: &str, name: &str) -> bool {
+    qualified
+        .strip_suffix(name)
+        .is_some_and(|head| head.is_empty() || head.ends_with('.'))
+}
+
+/// The distinct last names of a table of dotted names (`Popen` of `subprocess.Popen`): split once,
+/// so that a call is ruled out by its callee's last name without splitting the table per call.
+pub fn last_names(names: impl IntoIterator<Item = &'static str>) -> Vec<&'static str> {
+    let mut lasts: Vec<&'static str> = names.into_iter().map(last_component).collect();
+    lasts.sort_unstable();
+    lasts.dedup();
+    lasts
+}
+
 pub fn keys_match(a: &Option<String>, b: &Option<String>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => a == b,
@@ -540,4 +557,27 @@ fn from_saved_loop(expr: Node, name: &str, ctx: &FileContext) -> bool {
         current = ancestor.parent();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ends_with_name, last_names};
+
+    #[test]
+    fn names_end_at_a_dot_boundary() {
+        assert!(ends_with_name("unittest.mock.patch", "mock.patch"));
+        assert!(ends_with_name("patch", "patch"));
+        assert!(ends_with_name("responses.start", "start"));
+        assert!(!ends_with_name("unittest.mock.dispatch", "patch"));
+        assert!(!ends_with_name("mock.patch.object", "patch"));
+        assert!(!ends_with_name("os.chdir", ""));
+    }
+
+    #[test]
+    fn last_names_are_split_once_and_distinct() {
+        assert_eq!(
+            last_names(["pook.off", "pook.disable", "httpretty.disable", "start"]),
+            vec!["disable", "off", "start"]
+        );
+    }
 }
