@@ -16,10 +16,11 @@ use crate::effort::{estimate, EffortFacts};
 use crate::facts;
 use crate::first_party::FirstParty;
 use crate::registry::{Category, RuleMeta, RuleSet, Selector};
-use crate::rules::order_dependency::shared_fixture_flow::{pair_fixture_users, FileText};
+use crate::rules::order_dependency::shared_fixture_flow::pair_fixture_users;
 use crate::rules::{file_errors, Rule};
 use crate::run_cache;
 use crate::settings::Settings;
+use crate::source_text::SourceText;
 use crate::suppression::Suppressions;
 use isolint_python::knowledge::{classify_path, PathClass, PathOp, CHDIR_FIXTURES};
 use isolint_python::model::{build, BuildOptions, Role};
@@ -96,8 +97,8 @@ struct FileOutcome {
     fixes: HashMap<(usize, usize, &'static str), crate::fix::Fix>,
     /// Fixes of path effects, by the effect's span, for the path rules that adopt them.
     path_fixes: HashMap<(usize, usize), crate::fix::Fix>,
-    source: Arc<str>,
-    index: LineIndex,
+    /// Read again from disk when the project stage needs it.
+    text: SourceText,
     suppressions: Suppressions,
 }
 
@@ -482,6 +483,20 @@ fn failed_file(input: &SourceInput, message: String) -> FileOutcome {
     skipped_file(input, &file_errors::UNREADABLE_FILE, 1, message, fix)
 }
 
+/// A file that changed on disk between its lint and the project stage, which needed its text again.
+fn changed_file(info: &FileInfo) -> Diagnostic {
+    let at = Position { line: 1, column: 1 };
+    file_diagnostic(
+        &file_errors::UNREADABLE_FILE,
+        info,
+        at,
+        at,
+        Span::default(),
+        "this file changed while isolint was checking it, so its findings were dropped".into(),
+        "run isolint again once the file stops changing",
+    )
+}
+
 /// A file isolint reports as a whole and does not lint.
 fn skipped_file(
     input: &SourceInput,
@@ -516,8 +531,7 @@ fn unlinted_file(info: &FileInfo) -> FileOutcome {
         file_diagnostics: Vec::new(),
         fixes: HashMap::new(),
         path_fixes: HashMap::new(),
-        source: Arc::from(""),
-        index: LineIndex::new(""),
+        text: SourceText::none(),
         suppressions: Suppressions::default(),
     }
 }
@@ -581,25 +595,43 @@ fn file_diagnostic(
 
 /// A file's text as it is linted, and the hash of its bytes as read.
 pub(crate) fn read_input(input: &SourceInput) -> run_cache::Read {
-    let (text, content) = read_source(input)?;
+    let (text, content) = match &input.text {
+        Some(text) => (text.clone(), crate::cache::content_hash(text.as_bytes())),
+        None => read_source(&input.path)?,
+    };
+    Ok((as_linted(text), content))
+}
+
+/// What the project stage keeps of a linted file's text: standard input's is held, a file's is
+/// read again from its path if needed.
+fn linted_text(input: &SourceInput, text: Arc<str>, content: Key) -> SourceText {
+    match input.text {
+        Some(_) => SourceText::held(text),
+        None => SourceText::on_disk(input.path.clone(), content),
+    }
+}
+
+/// The text of the file at `path` as it is linted, and the hash of its bytes as read.
+pub(crate) fn read_path(path: &Path) -> run_cache::Read {
+    let (text, content) = read_source(path)?;
+    Ok((as_linted(text), content))
+}
+
+fn as_linted(text: String) -> Arc<str> {
     // A byte order mark is not part of line 1's columns (tree-sitter would count it).
     let text = lone_carriage_returns_as_newlines(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
     });
-    Ok((Arc::from(text), content))
+    Arc::from(text)
 }
 
 /// The text of a file, and the hash of its bytes as read.
-fn read_source(input: &SourceInput) -> Result<(String, Key), String> {
-    if let Some(text) = &input.text {
-        return Ok((text.clone(), crate::cache::content_hash(text.as_bytes())));
-    }
-    let metadata =
-        std::fs::metadata(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
+fn read_source(path: &Path) -> Result<(String, Key), String> {
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read this file: {e}"))?;
     // A folder the walk could not enter comes here so that it is reported like an unreadable file.
     if metadata.is_dir() {
-        let why = match std::fs::read_dir(&input.path) {
+        let why = match std::fs::read_dir(path) {
             Err(e) => e.to_string(),
             Ok(_) => "it could not be listed".to_string(),
         };
@@ -613,7 +645,7 @@ fn read_source(input: &SourceInput) -> Result<(String, Key), String> {
             metadata.len() / (1024 * 1024)
         ));
     }
-    let bytes = std::fs::read(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {e}"))?;
     let content = crate::cache::content_hash(&bytes);
     decode(bytes).map(|text| (text, content))
 }
@@ -736,7 +768,7 @@ fn lint_file(
         Err(message) => return failed_file(input, message),
     };
     let Some((cache, settings)) = stage.cache else {
-        return analyze_file(parser, input, stage, info, source).0;
+        return analyze_file(parser, input, stage, info, (source, content)).0;
     };
     let (slot, key) = file_cache_key(settings, input, first_party, content);
     let cached = cache
@@ -744,12 +776,13 @@ fn lint_file(
         .and_then(|body| postcard::from_bytes::<FileEntry>(&body).ok())
         .filter(|entry| stage.first_party.answers_hold(&entry.first_party_answers));
     if let Some(entry) = cached {
-        return from_entry(entry, input, info, source);
+        return from_entry(entry, input, info, (source, content));
     }
-    let (mut outcome, first_party_answers) = analyze_file(parser, input, stage, info, source);
+    let (mut outcome, first_party_answers) =
+        analyze_file(parser, input, stage, info, (source, content));
     let entry = FileEntry {
         first_party_answers,
-        keeps_source: !outcome.source.is_empty(),
+        keeps_source: outcome.text.is_kept(),
         facts: std::mem::take(&mut outcome.facts),
         findings: std::mem::take(&mut outcome.findings),
         effects: std::mem::take(&mut outcome.effects),
@@ -796,7 +829,7 @@ fn from_entry(
     entry: FileEntry,
     input: &SourceInput,
     info: FileInfo,
-    source: Arc<str>,
+    (source, content): (Arc<str>, Key),
 ) -> FileOutcome {
     let FileEntry {
         first_party_answers: _,
@@ -811,7 +844,11 @@ fn from_entry(
         fixes,
         path_fixes,
     } = entry;
-    let source = if keeps_source { source } else { Arc::from("") };
+    let text = if keeps_source {
+        linted_text(input, source, content)
+    } else {
+        SourceText::none()
+    };
     let fixes = fixes
         .into_iter()
         .filter_map(|(start, end, code, fix)| {
@@ -835,8 +872,7 @@ fn from_entry(
         file_diagnostics,
         fixes,
         path_fixes: path_fixes.into_iter().collect(),
-        index: LineIndex::new(&source),
-        source,
+        text,
         suppressions,
     }
 }
@@ -847,7 +883,7 @@ fn analyze_file(
     input: &SourceInput,
     stage: &FileStage,
     info: FileInfo,
-    source: Arc<str>,
+    (source, content): (Arc<str>, Key),
 ) -> (FileOutcome, FirstPartyAnswers) {
     let (options, dispatch) = (stage.options, stage.dispatch);
     let index = LineIndex::new(&source);
@@ -1019,8 +1055,7 @@ fn analyze_file(
         file_diagnostics,
         fixes,
         path_fixes,
-        source: source.clone(),
-        index,
+        text: linted_text(input, source, content),
         suppressions,
     };
     outcome.release_spare_capacity();
@@ -1125,13 +1160,7 @@ fn project_stage(
         for (file, finding) in flows {
             outcomes[file].findings.push(finding);
         }
-        let texts: Vec<FileText> = outcomes
-            .iter()
-            .map(|o| FileText {
-                source: &o.source,
-                index: &o.index,
-            })
-            .collect();
+        let texts: Vec<&SourceText> = outcomes.iter().map(|o| &o.text).collect();
         let fixture_flows = pair_fixture_users(&project, &closures, &texts);
         drop(texts);
         for (file, finding) in fixture_flows {
@@ -1179,7 +1208,7 @@ fn project_stage(
                 &project,
                 &closures,
                 &outcome.fixes,
-                |byte| outcome.index.position(&outcome.source, byte),
+                |byte| outcome.text.position(byte),
             );
             for (finding, fix) in found {
                 if let Some(fix) = fix {
@@ -1214,6 +1243,10 @@ fn project_stage(
             )
         }));
         share_effort(&mut file_diagnostics);
+        if outcome.text.changed() {
+            // Its positions would come from another text than the one linted.
+            file_diagnostics = vec![changed_file(&outcome.info)];
+        }
         let ignored: Vec<&Selector> = options
             .per_file_ignores
             .iter()
@@ -1235,7 +1268,7 @@ fn project_stage(
             file_diagnostics.extend(unused_suppressions(outcome));
         }
         if !file_diagnostics.is_empty() {
-            sources.insert(outcome.info.display.clone(), outcome.source.clone());
+            sources.insert(outcome.info.display.clone(), outcome.text.shown());
         }
         diagnostics.extend(file_diagnostics);
     }
@@ -1244,7 +1277,7 @@ fn project_stage(
         options,
         &files,
         &mut sources,
-        |display| outcome_of(display).map(|o| o.source.clone()),
+        |display| outcome_of(display).map(|o| o.text.shown()),
         |d| {
             outcome_of(&d.file).is_some_and(|o| {
                 o.suppressions
@@ -1252,6 +1285,15 @@ fn project_stage(
             })
         },
     ));
+    let changed: HashSet<&str> = outcomes
+        .iter()
+        .filter(|o| o.text.changed())
+        .map(|o| o.info.display.as_str())
+        .collect();
+    if !changed.is_empty() {
+        // A related location in a changed file has no position either.
+        diagnostics.retain(|d| !d.related.iter().any(|r| changed.contains(r.file.as_str())));
+    }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
     LintResult {
@@ -1322,12 +1364,12 @@ fn add_effects_through_calls(
         outcome.state.reads.extend(reads);
     }
     for (outcome, found) in outcomes.iter_mut().zip(service_findings) {
-        let (index, source) = (&outcome.index, &outcome.source);
+        let text = &outcome.text;
         crate::rules::shared_resource::drop_reached_helper_findings(
             &mut outcome.findings,
             &outcome.info.display,
             &reached_helpers,
-            |byte| index.position(source, byte),
+            |byte| text.position(byte),
         );
         outcome.findings.extend(found);
     }
@@ -1537,10 +1579,10 @@ fn unused_suppressions(outcome: &FileOutcome) -> Vec<Diagnostic> {
                     unknown.join(", ")
                 )
             };
-            let start = outcome.index.line_start(s.line) + s.column_offset;
+            let start = outcome.text.line_start(s.line) + s.column_offset;
             let end_byte = start + s.length;
-            let position = outcome.index.position(&outcome.source, start);
-            let end = outcome.index.position(&outcome.source, end_byte);
+            let position = outcome.text.position(start);
+            let end = outcome.text.position(end_byte);
             file_diagnostic(
                 &file_errors::UNUSED_SUPPRESSION,
                 &outcome.info,
@@ -1873,15 +1915,15 @@ fn unnormalized_path(root: &Root, text: &str, facts: &FileFacts) -> String {
 
 /// A fix with the editor positions of its edits.
 fn locate(fix: &crate::fix::Fix, outcome: &FileOutcome) -> crate::diagnostic::AutoFix {
-    let text = &outcome.source;
+    let text = &outcome.text;
     crate::diagnostic::AutoFix {
         applicability: fix.applicability,
         edits: fix
             .edits
             .iter()
             .map(|edit| crate::diagnostic::LocatedEdit {
-                start: outcome.index.position(text, edit.start),
-                end: outcome.index.position(text, edit.end),
+                start: text.position(edit.start),
+                end: text.position(edit.end),
                 content: edit.content.clone(),
                 edit: edit.clone(),
             })
@@ -1907,14 +1949,14 @@ fn to_diagnostic(
     if owner.role == Role::Helper && affected.is_empty() {
         return None;
     }
-    let text = &outcome.source;
-    let start = outcome.index.position(text, finding.span.start);
-    let end = outcome.index.position(text, finding.span.end);
+    let text = &outcome.text;
+    let start = text.position(finding.span.start);
+    let end = text.position(finding.span.end);
     let mut related: Vec<Related> = finding
         .related
         .iter()
         .map(|(span, message)| {
-            let at = outcome.index.position(text, span.start);
+            let at = text.position(span.start);
             Related {
                 file: outcome.info.display.clone(),
                 line: at.line,
