@@ -1438,6 +1438,14 @@ fn add_state_writes_through_calls(
     }
 }
 
+/// The names a test calls, each once (into `calls`, reused from test to test).
+fn distinct_calls<'f>(test: &'f isolint_python::project::TestFacts, calls: &mut Vec<&'f str>) {
+    calls.clear();
+    calls.extend(test.calls.iter().map(String::as_str));
+    calls.sort_unstable();
+    calls.dedup();
+}
+
 /// One file's tests by node id, by class and by the functions they call, so attributing each
 /// finding costs a lookup rather than a scan of every test of the file (a file of 40,000 tests).
 /// From what owns an effect to the tests it reaches, over the whole project: built once, so
@@ -1455,14 +1463,15 @@ impl<'f> TestsReached<'f> {
             by_call: HashMap::new(),
             by_fixture: HashMap::new(),
         };
+        let mut calls: Vec<&str> = Vec::new();
         for (f, facts) in files.iter().enumerate() {
             for (t, test) in facts.tests.iter().enumerate() {
                 reach
                     .by_node_id
                     .entry(test.node_id.as_str())
                     .or_insert((f, t));
-                let calls: BTreeSet<&str> = test.calls.iter().map(String::as_str).collect();
-                for call in calls {
+                distinct_calls(test, &mut calls);
+                for call in &calls {
                     reach.by_call.entry(call).or_default().push((f, t));
                 }
                 for fixture in closures.get(f).and_then(|c| c.get(t)).into_iter().flatten() {
@@ -1498,6 +1507,7 @@ impl<'f> TestIndex<'f> {
             by_classes: HashMap::new(),
             by_call: HashMap::new(),
         };
+        let mut calls: Vec<&str> = Vec::new();
         for (t, test) in facts.tests.iter().enumerate() {
             index.by_id.entry(test.node_id.as_str()).or_insert(t);
             for depth in 0..=test.classes.len() {
@@ -1507,8 +1517,8 @@ impl<'f> TestIndex<'f> {
                     .or_default()
                     .push(t);
             }
-            let calls: BTreeSet<&str> = test.calls.iter().map(String::as_str).collect();
-            for call in calls {
+            distinct_calls(test, &mut calls);
+            for call in &calls {
                 index.by_call.entry(call).or_default().push(t);
             }
         }

@@ -86,8 +86,7 @@ impl SourceText {
 
     /// The byte offset where a 0-based line starts.
     pub(crate) fn line_start(&self, line: usize) -> usize {
-        self.loaded()
-            .map_or(0, |(_, index)| index.line_start(line))
+        self.loaded().map_or(0, |(_, index)| index.line_start(line))
     }
 }
 

@@ -8,8 +8,8 @@ use crate::context::{Finding, Owner};
 use crate::diagnostic::{FixSite, Related};
 use crate::rules::order_dependency::cross_test_state_flow::META;
 use crate::rules::wide_fixture_scope::unreset_writes;
-use isolint_python::project::{FixtureRef, Project, SharedValue, TestFacts};
 use crate::source_text::SourceText;
+use isolint_python::project::{FixtureRef, Project, SharedValue, TestFacts};
 use isolint_python::source::{Position, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
