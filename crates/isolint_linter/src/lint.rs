@@ -184,10 +184,12 @@ pub fn lint_with_cache(
     if let Some(result) = run_cache::load(cache, run, inputs, &reads, &first_party, options) {
         return result;
     }
-    let outcomes = lint_files(inputs, reads.clone(), &stage, false);
+    // Only the hashes of the texts stay for the run's entry: each text goes with its file's step.
+    let linted = run_cache::text_hashes(&reads);
+    let outcomes = lint_files(inputs, reads, &stage, false);
     let (context, lookups) = read_first_party(inputs, &outcomes, &first_party, &stage);
     let result = project_stage(outcomes, context, options, &dispatch);
-    run_cache::store(cache, run, &result, lookups, inputs, &reads);
+    run_cache::store(cache, run, &result, lookups, inputs, &linted);
     result
 }
 
