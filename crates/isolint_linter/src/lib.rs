@@ -20,6 +20,7 @@ pub mod registry;
 pub mod rules;
 mod run_cache;
 pub mod settings;
+mod source_text;
 pub mod suppression;
 pub mod walk;
 

@@ -16,10 +16,11 @@ use crate::effort::{estimate, EffortFacts};
 use crate::facts;
 use crate::first_party::FirstParty;
 use crate::registry::{Category, RuleMeta, RuleSet, Selector};
-use crate::rules::order_dependency::shared_fixture_flow::{pair_fixture_users, FileText};
+use crate::rules::order_dependency::shared_fixture_flow::pair_fixture_users;
 use crate::rules::{file_errors, Rule};
 use crate::run_cache;
 use crate::settings::Settings;
+use crate::source_text::SourceText;
 use crate::suppression::Suppressions;
 use isolint_python::knowledge::{classify_path, PathClass, PathOp, CHDIR_FIXTURES};
 use isolint_python::model::{build, BuildOptions, Role};
@@ -96,8 +97,8 @@ struct FileOutcome {
     fixes: HashMap<(usize, usize, &'static str), crate::fix::Fix>,
     /// Fixes of path effects, by the effect's span, for the path rules that adopt them.
     path_fixes: HashMap<(usize, usize), crate::fix::Fix>,
-    source: Arc<str>,
-    index: LineIndex,
+    /// Read again from disk when the project stage needs it.
+    text: SourceText,
     suppressions: Suppressions,
 }
 
@@ -183,10 +184,12 @@ pub fn lint_with_cache(
     if let Some(result) = run_cache::load(cache, run, inputs, &reads, &first_party, options) {
         return result;
     }
-    let outcomes = lint_files(inputs, reads.clone(), &stage, false);
+    // Only the hashes of the texts stay for the run's entry: each text goes with its file's step.
+    let linted = run_cache::text_hashes(&reads);
+    let outcomes = lint_files(inputs, reads, &stage, false);
     let (context, lookups) = read_first_party(inputs, &outcomes, &first_party, &stage);
     let result = project_stage(outcomes, context, options, &dispatch);
-    run_cache::store(cache, run, &result, lookups, inputs, &reads);
+    run_cache::store(cache, run, &result, lookups, inputs, &linted);
     result
 }
 
@@ -482,6 +485,20 @@ fn failed_file(input: &SourceInput, message: String) -> FileOutcome {
     skipped_file(input, &file_errors::UNREADABLE_FILE, 1, message, fix)
 }
 
+/// A file that changed on disk between its lint and the project stage, which needed its text again.
+fn changed_file(info: &FileInfo) -> Diagnostic {
+    let at = Position { line: 1, column: 1 };
+    file_diagnostic(
+        &file_errors::UNREADABLE_FILE,
+        info,
+        at,
+        at,
+        Span::default(),
+        "this file changed while isolint was checking it, so its findings were dropped".into(),
+        "run isolint again once the file stops changing",
+    )
+}
+
 /// A file isolint reports as a whole and does not lint.
 fn skipped_file(
     input: &SourceInput,
@@ -516,8 +533,7 @@ fn unlinted_file(info: &FileInfo) -> FileOutcome {
         file_diagnostics: Vec::new(),
         fixes: HashMap::new(),
         path_fixes: HashMap::new(),
-        source: Arc::from(""),
-        index: LineIndex::new(""),
+        text: SourceText::none(),
         suppressions: Suppressions::default(),
     }
 }
@@ -581,25 +597,43 @@ fn file_diagnostic(
 
 /// A file's text as it is linted, and the hash of its bytes as read.
 pub(crate) fn read_input(input: &SourceInput) -> run_cache::Read {
-    let (text, content) = read_source(input)?;
+    let (text, content) = match &input.text {
+        Some(text) => (text.clone(), crate::cache::content_hash(text.as_bytes())),
+        None => read_source(&input.path)?,
+    };
+    Ok((as_linted(text), content))
+}
+
+/// What the project stage keeps of a linted file's text: standard input's is held, a file's is
+/// read again from its path if needed.
+fn linted_text(input: &SourceInput, text: Arc<str>, content: Key) -> SourceText {
+    match input.text {
+        Some(_) => SourceText::held(text),
+        None => SourceText::on_disk(input.path.clone(), content),
+    }
+}
+
+/// The text of the file at `path` as it is linted, and the hash of its bytes as read.
+pub(crate) fn read_path(path: &Path) -> run_cache::Read {
+    let (text, content) = read_source(path)?;
+    Ok((as_linted(text), content))
+}
+
+fn as_linted(text: String) -> Arc<str> {
     // A byte order mark is not part of line 1's columns (tree-sitter would count it).
     let text = lone_carriage_returns_as_newlines(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
     });
-    Ok((Arc::from(text), content))
+    Arc::from(text)
 }
 
 /// The text of a file, and the hash of its bytes as read.
-fn read_source(input: &SourceInput) -> Result<(String, Key), String> {
-    if let Some(text) = &input.text {
-        return Ok((text.clone(), crate::cache::content_hash(text.as_bytes())));
-    }
-    let metadata =
-        std::fs::metadata(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
+fn read_source(path: &Path) -> Result<(String, Key), String> {
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read this file: {e}"))?;
     // A folder the walk could not enter comes here so that it is reported like an unreadable file.
     if metadata.is_dir() {
-        let why = match std::fs::read_dir(&input.path) {
+        let why = match std::fs::read_dir(path) {
             Err(e) => e.to_string(),
             Ok(_) => "it could not be listed".to_string(),
         };
@@ -613,7 +647,7 @@ fn read_source(input: &SourceInput) -> Result<(String, Key), String> {
             metadata.len() / (1024 * 1024)
         ));
     }
-    let bytes = std::fs::read(&input.path).map_err(|e| format!("cannot read this file: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read this file: {e}"))?;
     let content = crate::cache::content_hash(&bytes);
     decode(bytes).map(|text| (text, content))
 }
@@ -736,7 +770,7 @@ fn lint_file(
         Err(message) => return failed_file(input, message),
     };
     let Some((cache, settings)) = stage.cache else {
-        return analyze_file(parser, input, stage, info, source).0;
+        return analyze_file(parser, input, stage, info, (source, content)).0;
     };
     let (slot, key) = file_cache_key(settings, input, first_party, content);
     let cached = cache
@@ -744,12 +778,13 @@ fn lint_file(
         .and_then(|body| postcard::from_bytes::<FileEntry>(&body).ok())
         .filter(|entry| stage.first_party.answers_hold(&entry.first_party_answers));
     if let Some(entry) = cached {
-        return from_entry(entry, input, info, source);
+        return from_entry(entry, input, info, (source, content));
     }
-    let (mut outcome, first_party_answers) = analyze_file(parser, input, stage, info, source);
+    let (mut outcome, first_party_answers) =
+        analyze_file(parser, input, stage, info, (source, content));
     let entry = FileEntry {
         first_party_answers,
-        keeps_source: !outcome.source.is_empty(),
+        keeps_source: outcome.text.is_kept(),
         facts: std::mem::take(&mut outcome.facts),
         findings: std::mem::take(&mut outcome.findings),
         effects: std::mem::take(&mut outcome.effects),
@@ -796,7 +831,7 @@ fn from_entry(
     entry: FileEntry,
     input: &SourceInput,
     info: FileInfo,
-    source: Arc<str>,
+    (source, content): (Arc<str>, Key),
 ) -> FileOutcome {
     let FileEntry {
         first_party_answers: _,
@@ -811,7 +846,11 @@ fn from_entry(
         fixes,
         path_fixes,
     } = entry;
-    let source = if keeps_source { source } else { Arc::from("") };
+    let text = if keeps_source {
+        linted_text(input, source, content)
+    } else {
+        SourceText::none()
+    };
     let fixes = fixes
         .into_iter()
         .filter_map(|(start, end, code, fix)| {
@@ -835,8 +874,7 @@ fn from_entry(
         file_diagnostics,
         fixes,
         path_fixes: path_fixes.into_iter().collect(),
-        index: LineIndex::new(&source),
-        source,
+        text,
         suppressions,
     }
 }
@@ -847,7 +885,7 @@ fn analyze_file(
     input: &SourceInput,
     stage: &FileStage,
     info: FileInfo,
-    source: Arc<str>,
+    (source, content): (Arc<str>, Key),
 ) -> (FileOutcome, FirstPartyAnswers) {
     let (options, dispatch) = (stage.options, stage.dispatch);
     let index = LineIndex::new(&source);
@@ -1019,8 +1057,7 @@ fn analyze_file(
         file_diagnostics,
         fixes,
         path_fixes,
-        source: source.clone(),
-        index,
+        text: linted_text(input, source, content),
         suppressions,
     };
     outcome.release_spare_capacity();
@@ -1125,13 +1162,7 @@ fn project_stage(
         for (file, finding) in flows {
             outcomes[file].findings.push(finding);
         }
-        let texts: Vec<FileText> = outcomes
-            .iter()
-            .map(|o| FileText {
-                source: &o.source,
-                index: &o.index,
-            })
-            .collect();
+        let texts: Vec<&SourceText> = outcomes.iter().map(|o| &o.text).collect();
         let fixture_flows = pair_fixture_users(&project, &closures, &texts);
         drop(texts);
         for (file, finding) in fixture_flows {
@@ -1179,7 +1210,7 @@ fn project_stage(
                 &project,
                 &closures,
                 &outcome.fixes,
-                |byte| outcome.index.position(&outcome.source, byte),
+                |byte| outcome.text.position(byte),
             );
             for (finding, fix) in found {
                 if let Some(fix) = fix {
@@ -1214,6 +1245,10 @@ fn project_stage(
             )
         }));
         share_effort(&mut file_diagnostics);
+        if outcome.text.changed() {
+            // Its positions would come from another text than the one linted.
+            file_diagnostics = vec![changed_file(&outcome.info)];
+        }
         let ignored: Vec<&Selector> = options
             .per_file_ignores
             .iter()
@@ -1235,7 +1270,7 @@ fn project_stage(
             file_diagnostics.extend(unused_suppressions(outcome));
         }
         if !file_diagnostics.is_empty() {
-            sources.insert(outcome.info.display.clone(), outcome.source.clone());
+            sources.insert(outcome.info.display.clone(), outcome.text.shown());
         }
         diagnostics.extend(file_diagnostics);
     }
@@ -1244,7 +1279,7 @@ fn project_stage(
         options,
         &files,
         &mut sources,
-        |display| outcome_of(display).map(|o| o.source.clone()),
+        |display| outcome_of(display).map(|o| o.text.shown()),
         |d| {
             outcome_of(&d.file).is_some_and(|o| {
                 o.suppressions
@@ -1252,6 +1287,15 @@ fn project_stage(
             })
         },
     ));
+    let changed: HashSet<&str> = outcomes
+        .iter()
+        .filter(|o| o.text.changed())
+        .map(|o| o.info.display.as_str())
+        .collect();
+    if !changed.is_empty() {
+        // A related location in a changed file has no position either.
+        diagnostics.retain(|d| !d.related.iter().any(|r| changed.contains(r.file.as_str())));
+    }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
     LintResult {
@@ -1322,12 +1366,12 @@ fn add_effects_through_calls(
         outcome.state.reads.extend(reads);
     }
     for (outcome, found) in outcomes.iter_mut().zip(service_findings) {
-        let (index, source) = (&outcome.index, &outcome.source);
+        let text = &outcome.text;
         crate::rules::shared_resource::drop_reached_helper_findings(
             &mut outcome.findings,
             &outcome.info.display,
             &reached_helpers,
-            |byte| index.position(source, byte),
+            |byte| text.position(byte),
         );
         outcome.findings.extend(found);
     }
@@ -1396,6 +1440,14 @@ fn add_state_writes_through_calls(
     }
 }
 
+/// The names a test calls, each once (into `calls`, reused from test to test).
+fn distinct_calls<'f>(test: &'f isolint_python::project::TestFacts, calls: &mut Vec<&'f str>) {
+    calls.clear();
+    calls.extend(test.calls.iter().map(String::as_str));
+    calls.sort_unstable();
+    calls.dedup();
+}
+
 /// One file's tests by node id, by class and by the functions they call, so attributing each
 /// finding costs a lookup rather than a scan of every test of the file (a file of 40,000 tests).
 /// From what owns an effect to the tests it reaches, over the whole project: built once, so
@@ -1413,14 +1465,15 @@ impl<'f> TestsReached<'f> {
             by_call: HashMap::new(),
             by_fixture: HashMap::new(),
         };
+        let mut calls: Vec<&str> = Vec::new();
         for (f, facts) in files.iter().enumerate() {
             for (t, test) in facts.tests.iter().enumerate() {
                 reach
                     .by_node_id
                     .entry(test.node_id.as_str())
                     .or_insert((f, t));
-                let calls: BTreeSet<&str> = test.calls.iter().map(String::as_str).collect();
-                for call in calls {
+                distinct_calls(test, &mut calls);
+                for call in &calls {
                     reach.by_call.entry(call).or_default().push((f, t));
                 }
                 for fixture in closures.get(f).and_then(|c| c.get(t)).into_iter().flatten() {
@@ -1456,6 +1509,7 @@ impl<'f> TestIndex<'f> {
             by_classes: HashMap::new(),
             by_call: HashMap::new(),
         };
+        let mut calls: Vec<&str> = Vec::new();
         for (t, test) in facts.tests.iter().enumerate() {
             index.by_id.entry(test.node_id.as_str()).or_insert(t);
             for depth in 0..=test.classes.len() {
@@ -1465,8 +1519,8 @@ impl<'f> TestIndex<'f> {
                     .or_default()
                     .push(t);
             }
-            let calls: BTreeSet<&str> = test.calls.iter().map(String::as_str).collect();
-            for call in calls {
+            distinct_calls(test, &mut calls);
+            for call in &calls {
                 index.by_call.entry(call).or_default().push(t);
             }
         }
@@ -1537,10 +1591,10 @@ fn unused_suppressions(outcome: &FileOutcome) -> Vec<Diagnostic> {
                     unknown.join(", ")
                 )
             };
-            let start = outcome.index.line_start(s.line) + s.column_offset;
+            let start = outcome.text.line_start(s.line) + s.column_offset;
             let end_byte = start + s.length;
-            let position = outcome.index.position(&outcome.source, start);
-            let end = outcome.index.position(&outcome.source, end_byte);
+            let position = outcome.text.position(start);
+            let end = outcome.text.position(end_byte);
             file_diagnostic(
                 &file_errors::UNUSED_SUPPRESSION,
                 &outcome.info,
@@ -1873,15 +1927,15 @@ fn unnormalized_path(root: &Root, text: &str, facts: &FileFacts) -> String {
 
 /// A fix with the editor positions of its edits.
 fn locate(fix: &crate::fix::Fix, outcome: &FileOutcome) -> crate::diagnostic::AutoFix {
-    let text = &outcome.source;
+    let text = &outcome.text;
     crate::diagnostic::AutoFix {
         applicability: fix.applicability,
         edits: fix
             .edits
             .iter()
             .map(|edit| crate::diagnostic::LocatedEdit {
-                start: outcome.index.position(text, edit.start),
-                end: outcome.index.position(text, edit.end),
+                start: text.position(edit.start),
+                end: text.position(edit.end),
                 content: edit.content.clone(),
                 edit: edit.clone(),
             })
@@ -1907,14 +1961,14 @@ fn to_diagnostic(
     if owner.role == Role::Helper && affected.is_empty() {
         return None;
     }
-    let text = &outcome.source;
-    let start = outcome.index.position(text, finding.span.start);
-    let end = outcome.index.position(text, finding.span.end);
+    let text = &outcome.text;
+    let start = text.position(finding.span.start);
+    let end = text.position(finding.span.end);
     let mut related: Vec<Related> = finding
         .related
         .iter()
         .map(|(span, message)| {
-            let at = outcome.index.position(text, span.start);
+            let at = text.position(span.start);
             Related {
                 file: outcome.info.display.clone(),
                 line: at.line,

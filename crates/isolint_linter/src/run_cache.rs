@@ -163,24 +163,37 @@ fn lookups_hold(lookups: &[Lookup], inputs: &[SourceInput], first_party: &FirstP
     })
 }
 
-/// Stores this run's result for the next run with the same settings and files.
+/// The hash of each input's text as linted (`None`: it could not be read), which is all
+/// [`store`] needs of the texts.
+pub(crate) fn text_hashes(reads: &[Read]) -> Vec<Option<Key>> {
+    reads
+        .iter()
+        .map(|read| {
+            let (text, _) = read.as_ref().ok()?;
+            Some(crate::cache::content_hash(text.as_bytes()))
+        })
+        .collect()
+}
+
+/// Stores this run's result for the next run with the same settings and files. `linted` holds
+/// the hash of each input's text ([`text_hashes`]): a shown source that is that text is stored
+/// as a reference to the input.
 pub(crate) fn store(
     cache: &Cache,
     (slot, key): (Key, Key),
     result: &LintResult,
     lookups: Vec<Lookup>,
     inputs: &[SourceInput],
-    reads: &[Read],
+    linted: &[Option<Key>],
 ) {
     let mut sources: Vec<(String, Source)> = result
         .sources
         .iter()
         .map(|(display, text)| {
             let input = inputs.iter().position(|i| &i.display == display);
-            let source = match input.and_then(|i| Some((i, reads[i].as_ref().ok()?))) {
-                Some((i, (read, _))) if !text.is_empty() && read == text => {
-                    Source::Input(i, crate::cache::content_hash(text.as_bytes()))
-                }
+            let hash = crate::cache::content_hash(text.as_bytes());
+            let source = match input.and_then(|i| Some((i, linted.get(i).copied()??))) {
+                Some((i, linted)) if !text.is_empty() && linted == hash => Source::Input(i, hash),
                 _ => Source::Text(text.to_string()),
             };
             (display.clone(), source)

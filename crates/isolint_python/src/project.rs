@@ -197,26 +197,56 @@ pub struct FixtureRef {
 
 pub struct Project<'a> {
     pub files: &'a [FileFacts],
-    /// Folder → conftest file index.
-    conftests: HashMap<&'a str, usize>,
-    /// Files named by some `pytest_plugins`.
-    plugins: Vec<usize>,
     /// Per file, the indices of its fixtures by name, and of its autouse fixtures: resolving a name
     /// must not scan every fixture of a file that defines thousands.
     fixtures_named: Vec<HashMap<&'a str, Vec<usize>>>,
     autouse_fixtures: Vec<Vec<usize>>,
+    /// Per file, the files whose fixtures it sees ([`visible_files`]): every fixture name a test
+    /// requests is resolved through them.
+    visible: Vec<Vec<usize>>,
 }
 
 const MAX_DEPTH: usize = 16;
 
+/// The files whose fixtures a file sees, nearest first: itself, the conftests of its folder and
+/// every folder above, then plugin modules.
+fn visible_files(
+    files: &[FileFacts],
+    conftests: &HashMap<&str, usize>,
+    plugins: &[usize],
+    file: usize,
+) -> Vec<usize> {
+    let mut order = vec![file];
+    let mut folder = files[file].folder();
+    loop {
+        if let Some(conftest) = conftests.get(folder) {
+            if !order.contains(conftest) {
+                order.push(*conftest);
+            }
+        }
+        if folder.is_empty() {
+            break;
+        }
+        folder = folder.rsplit_once('/').map_or("", |(parent, _)| parent);
+    }
+    for plugin in plugins {
+        if !order.contains(plugin) {
+            order.push(*plugin);
+        }
+    }
+    order
+}
+
 impl<'a> Project<'a> {
     pub fn new(files: &'a [FileFacts]) -> Self {
-        let conftests = files
+        // Folder → conftest file index.
+        let conftests: HashMap<&'a str, usize> = files
             .iter()
             .enumerate()
             .filter(|(_, f)| f.is_conftest)
             .map(|(i, f)| (f.folder(), i))
             .collect();
+        // Files named by some `pytest_plugins`.
         let mut plugins: Vec<usize> = Vec::new();
         for file in files {
             for plugin in &file.pytest_plugins {
@@ -252,37 +282,19 @@ impl<'a> Project<'a> {
                     .collect()
             })
             .collect();
+        let visible = (0..files.len())
+            .map(|file| visible_files(files, &conftests, &plugins, file))
+            .collect();
         Project {
             files,
-            conftests,
-            plugins,
             fixtures_named,
             autouse_fixtures,
+            visible,
         }
     }
 
-    /// The files whose fixtures a file sees, nearest first: itself, the conftests of its folder and
-    /// every folder above, then plugin modules.
-    fn visible_files(&self, file: usize) -> Vec<usize> {
-        let mut order = vec![file];
-        let mut folder = self.files[file].folder();
-        loop {
-            if let Some(conftest) = self.conftests.get(folder) {
-                if !order.contains(conftest) {
-                    order.push(*conftest);
-                }
-            }
-            if folder.is_empty() {
-                break;
-            }
-            folder = folder.rsplit_once('/').map_or("", |(parent, _)| parent);
-        }
-        for plugin in &self.plugins {
-            if !order.contains(plugin) {
-                order.push(*plugin);
-            }
-        }
-        order
+    fn visible_files(&self, file: usize) -> &[usize] {
+        self.visible.get(file).map_or(&[], Vec::as_slice)
     }
 
     /// Resolves a fixture name as pytest does from a test or fixture in `file` inside `classes`.
@@ -296,7 +308,7 @@ impl<'a> Project<'a> {
         skip: Option<FixtureRef>,
     ) -> Option<FixtureRef> {
         let mut passed_skip = skip.is_none();
-        for candidate_file in self.visible_files(file) {
+        for &candidate_file in self.visible_files(file) {
             let facts = &self.files[candidate_file];
             // Innermost class first, then module level.
             let named = self.fixtures_named[candidate_file]
@@ -335,7 +347,7 @@ impl<'a> Project<'a> {
     /// Autouse fixtures that apply to a test in `file` inside `classes`.
     fn autouse(&self, file: usize, classes: &[String]) -> Vec<FixtureRef> {
         let mut found = Vec::new();
-        for candidate_file in self.visible_files(file) {
+        for &candidate_file in self.visible_files(file) {
             for &index in &self.autouse_fixtures[candidate_file] {
                 let fixture = &self.files[candidate_file].fixtures[index];
                 let visible = if candidate_file == file {

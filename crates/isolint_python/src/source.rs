@@ -65,12 +65,12 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
         let bytes = text.as_bytes();
-        for (i, byte) in bytes.iter().enumerate() {
-            match byte {
-                b'\n' => starts.push(offset_u32(i + 1)),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(offset_u32(i + 1)),
-                _ => {}
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            // A `\r\n` pair ends its line at the `\n`.
+            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                continue;
             }
+            starts.push(offset_u32(i + 1));
         }
         starts.shrink_to_fit();
         LineIndex { starts }
@@ -145,5 +145,8 @@ mod tests {
             index.position(text, text.find('c').unwrap()),
             Position { line: 3, column: 1 }
         );
+        // `\r\n` ends one line, not two; a text ending in a lone `\r` has an empty last line.
+        assert_eq!(index.line_count(), 4);
+        assert_eq!(LineIndex::new("a\r\n\r\nb\r").line_count(), 4);
     }
 }

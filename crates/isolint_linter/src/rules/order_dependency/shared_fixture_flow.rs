@@ -8,8 +8,9 @@ use crate::context::{Finding, Owner};
 use crate::diagnostic::{FixSite, Related};
 use crate::rules::order_dependency::cross_test_state_flow::META;
 use crate::rules::wide_fixture_scope::unreset_writes;
+use crate::source_text::SourceText;
 use isolint_python::project::{FixtureRef, Project, SharedValue, TestFacts};
-use isolint_python::source::{LineIndex, Position, Span};
+use isolint_python::source::{Position, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Polluting changes named per victim.
@@ -17,12 +18,6 @@ const MAX_POLLUTERS: usize = 3;
 
 /// Victims reported per fixture: the first ones make the point, the fix is one place.
 const MAX_VICTIMS: usize = 20;
-
-/// One file's text and line starts, to place findings and related locations.
-pub struct FileText<'a> {
-    pub source: &'a str,
-    pub index: &'a LineIndex,
-}
 
 /// A test changing the shared value, located.
 struct Change {
@@ -34,10 +29,11 @@ struct Change {
 
 /// The ISO402 findings of tests using a wide fixture whose shared object other tests change
 /// without a reset. Returns (file index, finding).
-pub fn pair_fixture_users(
+/// `texts` are the files' texts, to place findings and related locations.
+pub(crate) fn pair_fixture_users(
     project: &Project,
     closures: &[Vec<BTreeSet<FixtureRef>>],
-    texts: &[FileText],
+    texts: &[&SourceText],
 ) -> Vec<(usize, Finding)> {
     // Changes by fixture, in file and line order (BTreeMap: the same output for any run).
     let mut changes: BTreeMap<FixtureRef, Vec<Change>> = BTreeMap::new();
@@ -56,7 +52,7 @@ pub fn pair_fixture_users(
                 test: test.node_id.clone(),
                 name: test.name.clone(),
                 file,
-                position: text.index.position(text.source, unreset.write.span.start),
+                position: text.position(unreset.write.span.start),
             });
         }
     }
@@ -106,7 +102,7 @@ fn victim_finding(
     fixture: &str,
     polluters: &[&Change],
     project: &Project,
-    text: &FileText,
+    text: &SourceText,
 ) -> Finding {
     let names: Vec<String> = polluters.iter().map(|p| format!("`{}`", p.name)).collect();
     Finding {
@@ -136,12 +132,13 @@ fn victim_finding(
 }
 
 /// The fixture's name in the test's signature, else the start of the test's line.
-fn parameter_span(test: &TestFacts, fixture: &str, text: &FileText) -> Span {
-    let start = text.index.line_start(test.position.line.saturating_sub(1));
-    let signature_end = text.source[start.min(text.source.len())..]
+fn parameter_span(test: &TestFacts, fixture: &str, text: &SourceText) -> Span {
+    let start = text.line_start(test.position.line.saturating_sub(1));
+    let source: &str = text.text().map_or("", |t| &**t);
+    let signature_end = source[start.min(source.len())..]
         .find(')')
-        .map_or(text.source.len(), |end| start + end);
-    let signature = text.source.get(start..signature_end).unwrap_or("");
+        .map_or(source.len(), |end| start + end);
+    let signature = source.get(start..signature_end).unwrap_or("");
     let is_name = |c: char| c.is_alphanumeric() || c == '_';
     let found = signature.match_indices(fixture).find(|(at, _)| {
         let before = signature[..*at].chars().next_back();
