@@ -92,6 +92,10 @@ pub struct Scope<'t> {
     pub decorators: Vec<Node<'t>>,
     /// Call nodes whose innermost scope is this one, in source order.
     pub calls: Vec<Node<'t>>,
+    /// Statements whose innermost scope is this one that change an object rather than bind a
+    /// name: assignments and augmented assignments to an attribute or a subscript, and every
+    /// `del`, in source order.
+    pub object_writes: Vec<Node<'t>>,
     /// Class scopes: attributes assigned through `self.x = ...`/`cls.x = ...` in its methods.
     pub attributes: HashMap<&'t str, Vec<Binding<'t>>>,
     /// Class scopes: the base class expressions.
@@ -122,6 +126,7 @@ impl<'t> Scope<'t> {
             globals: Vec::new(),
             decorators: Vec::new(),
             calls: Vec::new(),
+            object_writes: Vec::new(),
             attributes: HashMap::default(),
             bases: Vec::new(),
             yields: false,
@@ -533,6 +538,9 @@ impl<'t> FileModel<'t> {
             kind::ASSIGNMENT => self.record_assignment(node, scope, source),
             kind::AUGMENTED_ASSIGNMENT => {
                 if let Some(left) = node.child_by_field_id(field::LEFT.id()) {
+                    if matches!(kind_of(left), kind::ATTRIBUTE | kind::SUBSCRIPT) {
+                        self.scopes[scope].object_writes.push(node);
+                    }
                     if kind_of(left) == kind::IDENTIFIER {
                         let name = text(left, source);
                         self.bind(
@@ -653,6 +661,7 @@ impl<'t> FileModel<'t> {
                 }
             }
             kind::CALL => self.scopes[scope].calls.push(node),
+            kind::DELETE_STATEMENT => self.scopes[scope].object_writes.push(node),
             kind::YIELD => {
                 let function = self.enclosing_function_of(scope);
                 if let Some(function) = function {
@@ -717,6 +726,9 @@ impl<'t> FileModel<'t> {
             right = r.child_by_field_id(field::RIGHT.id());
         }
         let at = node.end_byte();
+        if matches!(kind_of(left), kind::ATTRIBUTE | kind::SUBSCRIPT) {
+            self.scopes[scope].object_writes.push(node);
+        }
         match kind_of(left) {
             kind::IDENTIFIER => {
                 let name = text(left, source);
@@ -1268,6 +1280,7 @@ fn modelled_kind(id: u16) -> bool {
             kind::IMPORT_FROM_STATEMENT,
             kind::GLOBAL_STATEMENT,
             kind::CALL,
+            kind::DELETE_STATEMENT,
             kind::YIELD,
             kind::RETURN_STATEMENT,
         ] {

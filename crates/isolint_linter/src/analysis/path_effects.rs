@@ -557,6 +557,10 @@ fn output_keyword(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects 
     let Some(arguments) = call.child_by_field_id(field::ARGUMENTS.id()) else {
         return CallEffects::MaybeMention;
     };
+    // A keyword argument has an `=`: searching the text is far cheaper than visiting the nodes.
+    if !ctx.text(arguments).contains('=') {
+        return CallEffects::MaybeMention;
+    }
     let mut cursor = arguments.walk();
     let named_output = arguments.named_children(&mut cursor).any(|arg| {
         kind_of(arg) == kind::KEYWORD_ARGUMENT

@@ -293,8 +293,10 @@ fn constant_reads_in<'t>(
 pub(super) fn is_plain(string: Node, source: &str) -> bool {
     let whole = text(string, source);
     let prefix = &whole[..whole.find(['"', '\'']).unwrap_or(0)];
+    // An interpolation starts with a `{`: most strings have none and need no visit.
     prefix.chars().all(|c| matches!(c, 'u' | 'U'))
-        && !named_children(string).any(|c| c.kind() == kind::INTERPOLATION)
+        && (!whole.contains('{')
+            || !named_children(string).any(|c| c.kind() == kind::INTERPOLATION))
 }
 
 /// `"out..."` or `'out...'` at the start of a string the model cannot read whole (an f-string).

@@ -522,6 +522,11 @@ const NOT_THE_PROJECTS: &[&str] = &[
 /// The compose files of the project, relative to the root, honouring `.gitignore`: the root's
 /// first, then the others by path.
 fn compose_files(root: &Path) -> Vec<String> {
+    // Most projects have none: a plain listing says so far cheaper than the walk that reads and
+    // matches every folder's ignore files, which only runs when there is a file to keep or drop.
+    if !any_compose_file(root) {
+        return Vec::new();
+    }
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         .follow_links(false)
@@ -548,6 +553,36 @@ fn compose_files(root: &Path) -> Vec<String> {
         .collect();
     found.sort();
     found.into_iter().map(|(_, path)| path).collect()
+}
+
+/// Whether a compose file lies in the folders [`compose_files`] walks, ignore files aside: it
+/// finds every file that walk finds, and maybe some it would drop.
+fn any_compose_file(root: &Path) -> bool {
+    // Entries of the root are at depth 1, like in the walk.
+    let mut pending = vec![(root.to_path_buf(), 1)];
+    while let Some((folder, depth)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            // Not followed through links, like the walk (`follow_links(false)`).
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if file_type.is_file() && is_compose_file(&name) {
+                return true;
+            }
+            if file_type.is_dir()
+                && depth < COMPOSE_DEPTH
+                && !NOT_THE_PROJECTS.contains(&name.as_ref())
+            {
+                pending.push((entry.path(), depth + 1));
+            }
+        }
+    }
+    false
 }
 
 /// `compose.yaml`, `docker-compose.yml`, and their variants (`docker-compose.test.yml`,

@@ -247,3 +247,39 @@ fn compose_files_below_the_root_are_found_and_gitignored_ones_are_not() {
         ]
     );
 }
+
+#[test]
+fn the_listing_before_the_compose_walk_sees_exactly_the_walks_folders() {
+    let root = std::env::temp_dir().join(format!("isolint-compose-list-{}", std::process::id()));
+    let make = |files: &[&str]| {
+        let _ = std::fs::remove_dir_all(&root);
+        for path in files {
+            let file = root.join(path);
+            if let Some(parent) = file.parent() {
+                std::fs::create_dir_all(parent).expect("a folder under the temporary directory");
+            }
+            std::fs::write(&file, "services: {}\n").expect("a file under the temporary directory");
+        }
+    };
+    // Too deep, in a tool's folder, or only named like one: the walk would find nothing.
+    make(&[
+        "a/b/c/d/compose.yaml",
+        ".venv/compose.yaml",
+        "node_modules/x/docker-compose.yml",
+        "docs/composer.yml",
+        "compose.yaml.bak",
+    ]);
+    assert!(!any_compose_file(&root));
+    assert!(compose_files(&root).is_empty());
+    // The deepest place the walk reaches.
+    make(&["a/b/c/compose.yaml"]);
+    assert!(any_compose_file(&root));
+    assert_eq!(compose_files(&root), vec!["a/b/c/compose.yaml"]);
+    // Only a gitignored one: the listing sees it, the walk drops it.
+    make(&[".git/HEAD", ".gitignore", "build/docker-compose.yml"]);
+    std::fs::write(root.join(".gitignore"), "build/\n")
+        .expect("a file under the temporary directory");
+    assert!(any_compose_file(&root));
+    assert!(compose_files(&root).is_empty());
+    let _ = std::fs::remove_dir_all(&root);
+}

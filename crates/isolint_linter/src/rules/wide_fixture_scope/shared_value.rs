@@ -12,7 +12,7 @@ use isolint_python::knowledge::{
 use isolint_python::model::{BindingValue, FileModel, ScopeId};
 use isolint_python::project::{FileFacts, FixtureRef, FixtureWrite, Project, SharedValue};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, named_children, text, unparenthesize};
+use isolint_python::syntax::{field, kind, kind_of, named_children, text, unparenthesize};
 use std::collections::BTreeSet;
 use tree_sitter::Node;
 
@@ -131,73 +131,73 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
             through_connection,
         });
     };
-    let mut stack = vec![model.scopes[test].node];
-    while let Some(node) = stack.pop() {
-        match node.kind() {
-            kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
-                if let Some(left) = node.child_by_field_id(field::LEFT.id()) {
-                    if matches!(left.kind(), kind::ATTRIBUTE | kind::SUBSCRIPT) {
-                        let scope = model.scope_at(node.start_byte(), test);
-                        if let Some(name) = parameter_root(model, left, scope, requested) {
-                            push(
-                                name,
-                                node,
-                                format!("assigns `{}`", text(left, source)),
-                                false,
-                            );
-                        }
+    // What the model's walk recorded under the test, nested scopes included: no second walk.
+    let statements = model.subtree(test).flat_map(|scope| {
+        model.scopes[scope]
+            .object_writes
+            .iter()
+            .map(move |node| (scope, *node))
+    });
+    for (scope, node) in statements {
+        if kind_of(node) == kind::DELETE_STATEMENT {
+            for target in named_children(node) {
+                if matches!(kind_of(target), kind::ATTRIBUTE | kind::SUBSCRIPT) {
+                    if let Some(name) = parameter_root(model, target, scope, requested) {
+                        push(
+                            name,
+                            node,
+                            format!("deletes `{}`", text(target, source)),
+                            false,
+                        );
                     }
                 }
             }
-            kind::DELETE_STATEMENT => {
-                for target in named_children(node) {
-                    if matches!(target.kind(), kind::ATTRIBUTE | kind::SUBSCRIPT) {
-                        let scope = model.scope_at(node.start_byte(), test);
-                        if let Some(name) = parameter_root(model, target, scope, requested) {
-                            push(
-                                name,
-                                node,
-                                format!("deletes `{}`", text(target, source)),
-                                false,
-                            );
-                        }
-                    }
-                }
+        } else if let Some(left) = node.child_by_field_id(field::LEFT.id()) {
+            if let Some(name) = parameter_root(model, left, scope, requested) {
+                push(
+                    name,
+                    node,
+                    format!("assigns `{}`", text(left, source)),
+                    false,
+                );
             }
-            kind::CALL => {
-                if let Some(callee) = node
-                    .child_by_field_id(field::FUNCTION.id())
-                    .filter(|c| c.kind() == kind::ATTRIBUTE)
-                {
-                    let method = last_component(text(callee, source));
-                    let object = callee.child_by_field_id(field::OBJECT.id());
-                    let scope = model.scope_at(node.start_byte(), test);
-                    let parameter = object.and_then(|o| parameter_root(model, o, scope, requested));
-                    if let Some(name) = parameter {
-                        if CONNECTION_WRITE_METHODS.contains(&method)
-                            || writes_data(node, method, source)
-                        {
-                            push(
-                                name,
-                                node,
-                                format!("writes through it with `{}(...)`", text(callee, source)),
-                                true,
-                            );
-                        }
-                        if changes_in_place(method) {
-                            push(
-                                name,
-                                node,
-                                format!("calls `{}(...)`", text(callee, source)),
-                                false,
-                            );
-                        }
-                    }
-                }
-            }
-            _ => {}
         }
-        stack.extend(named_children(node));
+    }
+    for (scope, call) in model.calls_under(test) {
+        let Some(callee) = call
+            .child_by_field_id(field::FUNCTION.id())
+            .filter(|c| kind_of(*c) == kind::ATTRIBUTE)
+        else {
+            continue;
+        };
+        // Most calls change nothing by their method's name: decide that before the receiver.
+        let method = last_component(text(callee, source));
+        let in_place = changes_in_place(method);
+        if !(in_place || CONNECTION_WRITE_METHODS.contains(&method) || runs_query(method)) {
+            continue;
+        }
+        let Some(name) = callee
+            .child_by_field_id(field::OBJECT.id())
+            .and_then(|o| parameter_root(model, o, scope, requested))
+        else {
+            continue;
+        };
+        if CONNECTION_WRITE_METHODS.contains(&method) || writes_data(call, method, source) {
+            push(
+                name,
+                call,
+                format!("writes through it with `{}(...)`", text(callee, source)),
+                true,
+            );
+        }
+        if in_place {
+            push(
+                name,
+                call,
+                format!("calls `{}(...)`", text(callee, source)),
+                false,
+            );
+        }
     }
     // The first statement of each kind per fixture, in source order.
     writes.sort_by_key(|w| w.span.start);
@@ -213,12 +213,17 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
     first
 }
 
-/// `execute("INSERT ...")`, `run("CREATE ...")`: a query that writes.
-fn writes_data(call: Node, method: &str, source: &str) -> bool {
-    if !matches!(
+/// Methods that run a query given as their first argument.
+fn runs_query(method: &str) -> bool {
+    matches!(
         method,
         "execute" | "executemany" | "executescript" | "run" | "query" | "execute_write"
-    ) {
+    )
+}
+
+/// `execute("INSERT ...")`, `run("CREATE ...")`: a query that writes.
+fn writes_data(call: Node, method: &str, source: &str) -> bool {
+    if !runs_query(method) {
         return false;
     }
     let Some(first) = call
