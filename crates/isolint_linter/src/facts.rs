@@ -12,7 +12,7 @@ use isolint_python::project::{
 };
 use isolint_python::pytest_config::Naming;
 use isolint_python::source::LineIndex;
-use isolint_python::syntax::{field, kind, kind_of, CallArgs};
+use isolint_python::syntax::{kind, kind_of, CallArgs};
 use isolint_python::value::Value;
 use std::collections::HashMap;
 
@@ -198,7 +198,7 @@ fn test_facts(
         parametrized = true;
         let values = marker
             .call
-            .and_then(|call| CallArgs::of(call, source).get(1, "argvalues"));
+            .and_then(|call| model.call_args(call).get(1, "argvalues"));
         parameter_count = match (parameter_count, values.and_then(sequence_len)) {
             (Some(total), Some(n)) => Some(total * n),
             _ => None,
@@ -253,10 +253,11 @@ fn usefixtures(model: &FileModel, id: ScopeId, own_only: bool) -> Vec<String> {
         .filter(|m| m.name == "usefixtures" && (own_only || m.call.is_some()))
         .filter_map(|m| m.call)
         .flat_map(|call| {
-            CallArgs::of(call, model.source)
+            model
+                .call_args(call)
                 .positional
-                .into_iter()
-                .filter_map(|a| string_value(a, model.source))
+                .iter()
+                .filter_map(|a| string_value(*a, model.source))
                 .collect::<Vec<_>>()
         })
         .filter(|name| !own_only || id == MODULE_SCOPE || !name.is_empty())
@@ -267,13 +268,14 @@ fn usefixtures(model: &FileModel, id: ScopeId, own_only: bool) -> Vec<String> {
 fn called_names(model: &FileModel, id: ScopeId) -> Vec<String> {
     let mut names: Vec<String> = model
         .calls_under(id)
-        .filter_map(|(_, call)| call.child_by_field_id(field::FUNCTION.id()))
+        .filter_map(|(_, call)| model.callee(call))
         .filter_map(|callee| match kind_of(callee) {
             kind::IDENTIFIER => {
                 Some(isolint_python::syntax::text(callee, model.source).to_string())
             }
-            kind::ATTRIBUTE => callee
-                .child_by_field_id(field::ATTRIBUTE.id())
+            kind::ATTRIBUTE => model
+                .attribute_parts(callee)
+                .1
                 .map(|a| isolint_python::syntax::text(a, model.source).to_string()),
             _ => None,
         })
@@ -293,11 +295,8 @@ fn env_resets(model: &FileModel, id: ScopeId) -> Vec<String> {
         .calls_under(id)
         .filter(|(_, call)| call.start_byte() < before_yield)
         .filter_map(|(_, call)| {
-            let callee = isolint_python::syntax::text(
-                call.child_by_field_id(field::FUNCTION.id())?,
-                model.source,
-            );
-            let args = || CallArgs::of(call, model.source);
+            let callee = isolint_python::syntax::text(model.callee(call)?, model.source);
+            let args = || model.call_args(call);
             match knowledge::last_component(callee) {
                 // `monkeypatch.setenv/delenv`, and `os.environ.pop` before the test runs.
                 "setenv" | "delenv" | "pop" if last_is_env_call(callee) => args()
@@ -341,7 +340,7 @@ pub fn isolation_of(model: &FileModel, eval: &Evaluator, id: ScopeId) -> (bool, 
     let mut cwd = false;
     let mut home = false;
     for (scope, call) in model.calls_under(id) {
-        let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+        let Some(callee) = model.callee(call) else {
             continue;
         };
         let written = isolint_python::syntax::text(callee, model.source);
@@ -368,7 +367,7 @@ pub fn isolation_of(model: &FileModel, eval: &Evaluator, id: ScopeId) -> (bool, 
         if !(knowledge::changes_cwd(&name) || last == "setenv" || last == "dict") {
             continue;
         }
-        let args = CallArgs::of(call, model.source);
+        let args = model.call_args(call);
         if knowledge::changes_cwd(&name) {
             let target = args.positional.first().map(|a| eval.eval(*a, scope));
             if target.as_ref().and_then(Value::concrete_text).is_none() {
@@ -384,7 +383,7 @@ pub fn isolation_of(model: &FileModel, eval: &Evaluator, id: ScopeId) -> (bool, 
             home = true;
         }
         if last == "dict" && name.contains("patch") {
-            if let Some(list) = call.child_by_field_id(field::ARGUMENTS.id()) {
+            if let Some(list) = model.arguments(call) {
                 if isolint_python::syntax::text(list, model.source).contains("\"HOME\"")
                     || isolint_python::syntax::text(list, model.source).contains("'HOME'")
                 {

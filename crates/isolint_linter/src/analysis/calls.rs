@@ -14,7 +14,7 @@ use crate::rules::wide_fixture_scope::aware_of_workers;
 use isolint_python::knowledge::{classify_path, PathOp};
 use isolint_python::model::{Binding, BindingValue, FileModel, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::{Position, Span};
-use isolint_python::syntax::{field, kind, named_children, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, named_children, unparenthesize};
 use isolint_python::value::{ParamOwner, Root, Text, Value};
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
@@ -306,7 +306,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                 continue;
             };
             let expected = expected_to_fail(ctx, *call);
-            let args = CallArgs::of(*call, ctx.source());
+            let args = ctx.model.call_args(*call);
             // Only values a summary can bind are kept: most arguments are neither paths nor
             // parameters, and a large suite makes millions of calls.
             let arg = |node: Node| {
@@ -386,8 +386,9 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     has_splat: args.has_splat || runs,
                     span: Span::of(*call),
                     position: Position::default(),
-                    callee: call
-                        .child_by_field_id(field::FUNCTION.id())
+                    callee: ctx
+                        .model
+                        .callee(*call)
                         .map(|c| ctx.text(c).to_string())
                         .unwrap_or_default(),
                     restoring,
@@ -533,7 +534,7 @@ fn under_main_guard(model: &FileModel, call: Node) -> bool {
 /// Whether a call passes one of the function's parameters on as it is (`write_data(afile, ...)`,
 /// `**keywords`).
 fn passes_a_parameter(ctx: &FileContext, call: Node, function: ScopeId) -> bool {
-    let Some(arguments) = call.child_by_field_id(field::ARGUMENTS.id()) else {
+    let Some(arguments) = ctx.model.arguments(call) else {
         return false;
     };
     let parameters = ctx.model.scopes[function].parameters();
@@ -553,8 +554,9 @@ fn passes_a_parameter(ctx: &FileContext, call: Node, function: ScopeId) -> bool 
     });
     // The standard library's calls do nothing the sink table does not already say.
     found
-        && !call
-            .child_by_field_id(field::FUNCTION.id())
+        && !ctx
+            .model
+            .callee(call)
             .and_then(|callee| ctx.model.qualified_name(callee, function))
             .is_some_and(|q| isolint_python::knowledge::is_described_stdlib(&q))
 }
@@ -639,7 +641,7 @@ impl<'m, 't> MethodOwners<'m, 't> {
             for base in &self.model.scopes[class].bases {
                 let mut name_node = unparenthesize(*base);
                 while name_node.kind() == kind::ATTRIBUTE {
-                    match name_node.child_by_field_id(field::OBJECT.id()) {
+                    match self.model.attribute_parts(name_node).0 {
                         Some(object) => name_node = unparenthesize(object),
                         None => return true,
                     }
@@ -990,7 +992,7 @@ fn saved_attribute(ctx: &FileContext, arg: Node, scope: ScopeId) -> Option<Strin
     if value.kind() != kind::ATTRIBUTE {
         return None;
     }
-    let attribute = value.child_by_field_id(field::ATTRIBUTE.id())?;
+    let attribute = ctx.model.attribute_parts(value).1?;
     Some(ctx.text(attribute).to_string())
 }
 
@@ -1056,7 +1058,7 @@ fn call_target<'t>(
     first_party: &FirstPartyLookup,
     method_owners: &mut MethodOwners<'_, 't>,
 ) -> Option<CallTarget> {
-    let callee = unparenthesize(call.child_by_field_id(field::FUNCTION.id())?);
+    let callee = unparenthesize(model.callee(call)?);
     callee_target(
         model,
         callee,
@@ -1076,14 +1078,11 @@ fn run_target<'t>(
     first_party: &FirstPartyLookup,
     method_owners: &mut MethodOwners<'_, 't>,
 ) -> Option<CallTarget> {
-    let callee = unparenthesize(call.child_by_field_id(field::FUNCTION.id())?);
+    let callee = unparenthesize(model.callee(call)?);
     if callee.kind() != kind::ATTRIBUTE {
         return None;
     }
-    let method = isolint_python::syntax::text(
-        callee.child_by_field_id(field::ATTRIBUTE.id())?,
-        model.source,
-    );
+    let method = isolint_python::syntax::text(model.attribute_parts(callee).1?, model.source);
     let runners: Vec<&str> = isolint_python::knowledge::FUNCTION_RUNNERS
         .iter()
         .filter(|(_, m)| *m == method)
@@ -1092,7 +1091,7 @@ fn run_target<'t>(
     if runners.is_empty() {
         return None;
     }
-    let mut client = unparenthesize(callee.child_by_field_id(field::OBJECT.id())?);
+    let mut client = unparenthesize(model.attribute_parts(callee).0?);
     if client.kind() == kind::IDENTIFIER {
         client = match model.lookup(
             isolint_python::syntax::text(client, model.source),
@@ -1112,13 +1111,13 @@ fn run_target<'t>(
     let class = client
         .kind()
         .eq(kind::CALL)
-        .then(|| client.child_by_field_id(field::FUNCTION.id()))
+        .then(|| model.callee(client))
         .flatten()
         .and_then(|c| model.qualified_name(c, scope))?;
     if !runners.contains(&class.as_str()) {
         return None;
     }
-    let arguments = call.child_by_field_id(field::ARGUMENTS.id())?;
+    let arguments = model.arguments(call)?;
     let first = unparenthesize(arguments.named_child(0)?);
     if !matches!(first.kind(), kind::IDENTIFIER | kind::ATTRIBUTE) {
         return None;
@@ -1147,9 +1146,9 @@ fn callee_target<'t>(
     let mut path: Vec<&str> = Vec::new();
     let mut base = callee;
     while base.kind() == kind::ATTRIBUTE {
-        let attribute = base.child_by_field_id(field::ATTRIBUTE.id())?;
+        let attribute = model.attribute_parts(base).1?;
         path.push(isolint_python::syntax::text(attribute, source));
-        base = unparenthesize(base.child_by_field_id(field::OBJECT.id())?);
+        base = unparenthesize(model.attribute_parts(base).0?);
         if path.len() > 8 {
             return None;
         }

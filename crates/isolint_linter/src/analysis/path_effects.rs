@@ -331,7 +331,7 @@ impl OwnerGuards {
         }
         for (_, call) in model.calls_under(id) {
             self.note_patch(ctx, call);
-            if let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) {
+            if let Some(callee) = ctx.model.callee(call) {
                 let name = ctx.text(callee);
                 if name.ends_with("setUpPyfakefs") || name.ends_with("Patcher") {
                     self.fake_filesystem = true;
@@ -356,7 +356,7 @@ impl OwnerGuards {
         if kind_of(expr) != kind::CALL {
             return;
         }
-        let Some(callee) = expr.child_by_field_id(field::FUNCTION.id()) else {
+        let Some(callee) = ctx.model.callee(expr) else {
             return;
         };
         let name = ctx.text(callee);
@@ -364,7 +364,7 @@ impl OwnerGuards {
         if !matches!(last, "patch" | "setattr" | "object") {
             return;
         }
-        let args = CallArgs::of(expr, ctx.source());
+        let args = ctx.model.call_args(expr);
         let string_arg = |i: usize| {
             args.positional
                 .get(i)
@@ -391,12 +391,10 @@ pub(crate) fn expected_to_fail(ctx: &FileContext, call: Node) -> bool {
         .into_iter()
         .any(|context| {
             kind_of(context) == kind::CALL
-                && context
-                    .child_by_field_id(field::FUNCTION.id())
-                    .is_some_and(|callee| {
-                        let last = knowledge::last_component(ctx.text(callee));
-                        last == "raises" || last.starts_with("assertRaises")
-                    })
+                && ctx.model.callee(context).is_some_and(|callee| {
+                    let last = knowledge::last_component(ctx.text(callee));
+                    last == "raises" || last.starts_with("assertRaises")
+                })
         })
 }
 
@@ -413,22 +411,18 @@ enum CallEffects {
 fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects {
     let model = ctx.model;
     let source = ctx.source();
-    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+    let Some(callee) = ctx.model.callee(call) else {
         return CallEffects::Known(Vec::new());
     };
     let method = (kind_of(callee) == kind::ATTRIBUTE)
-        .then(|| {
-            callee
-                .child_by_field_id(field::ATTRIBUTE.id())
-                .map(|a| text(a, source))
-        })
+        .then(|| ctx.model.attribute_parts(callee).1.map(|a| text(a, source)))
         .flatten();
     if !could_be_sink(ctx, callee, method, scope) {
         return output_keyword(ctx, call, scope);
     }
-    let args = CallArgs::of(call, source);
+    let args = ctx.model.call_args(call);
     let qualified = model.qualified_name(callee, scope);
-    let receiver = callee.child_by_field_id(field::OBJECT.id());
+    let receiver = ctx.model.attribute_parts(callee).0;
     let known_path = |node: Node| -> Option<Text> {
         match ctx.eval.eval(node, scope) {
             Value::Text(t) if is_path_like(&t) => Some(t),
@@ -554,7 +548,7 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
 /// write, decided later by the file's removals and checks.
 fn output_keyword(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects {
     // Most calls have no such keyword: look before collecting the arguments.
-    let Some(arguments) = call.child_by_field_id(field::ARGUMENTS.id()) else {
+    let Some(arguments) = ctx.model.arguments(call) else {
         return CallEffects::MaybeMention;
     };
     // A keyword argument has an `=`: searching the text is far cheaper than visiting the nodes.
@@ -571,7 +565,7 @@ fn output_keyword(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects 
     if !named_output {
         return CallEffects::MaybeMention;
     }
-    let args = CallArgs::of(call, ctx.source());
+    let args = ctx.model.call_args(call);
     let mut effects = Vec::new();
     for (keyword, value) in &args.keywords {
         if !knowledge::keyword_names_output(keyword) {
@@ -631,13 +625,9 @@ fn library_callee<'t>(
     call: Node<'t>,
     scope: ScopeId,
 ) -> Option<Node<'t>> {
-    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    let callee = ctx.model.callee(call)?;
     let method = (kind_of(callee) == kind::ATTRIBUTE)
-        .then(|| {
-            callee
-                .child_by_field_id(field::ATTRIBUTE.id())
-                .map(|a| ctx.text(a))
-        })
+        .then(|| ctx.model.attribute_parts(callee).1.map(|a| ctx.text(a)))
         .flatten();
     is_mention_candidate(ctx.model.qualified_name(callee, scope).as_deref(), method)
         .then_some(callee)
@@ -647,7 +637,7 @@ fn mentions_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> Vec<(Text,
     let Some(callee) = library_callee(ctx, call, scope) else {
         return Vec::new();
     };
-    let args = CallArgs::of(call, ctx.source());
+    let args = ctx.model.call_args(call);
     args.positional
         .iter()
         .copied()

@@ -403,7 +403,7 @@ fn object_and_attribute(path: &str) -> (&str, &str) {
 /// `monkeypatch.setattr(...)`, `m.setitem(...)`, `mock.patch.object(...)` called as a method: the
 /// argument text.
 fn patch_arguments(ctx: &FileContext, call: Node) -> Option<String> {
-    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    let callee = ctx.model.callee(call)?;
     if callee.kind() != kind::ATTRIBUTE {
         return None;
     }
@@ -414,10 +414,7 @@ fn patch_arguments(ctx: &FileContext, call: Node) -> Option<String> {
     ) {
         return None;
     }
-    Some(
-        ctx.text(call.child_by_field_id(field::ARGUMENTS.id())?)
-            .to_string(),
-    )
+    Some(ctx.text(ctx.model.arguments(call)?).to_string())
 }
 
 /// `setUpClass`, `setup_class`, `setUpTestData` or another class method of the setup role.
@@ -446,7 +443,7 @@ fn base_name_of(path: &str) -> &str {
 
 /// `self.addCleanup(...)`, `request.addfinalizer(...)`, `stack.callback(...)`: the argument text.
 fn cleanup_arguments(ctx: &FileContext, call: Node) -> Option<String> {
-    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    let callee = ctx.model.callee(call)?;
     let last = last_component(ctx.text(callee));
     if !matches!(
         last,
@@ -454,7 +451,7 @@ fn cleanup_arguments(ctx: &FileContext, call: Node) -> Option<String> {
     ) {
         return None;
     }
-    let arguments = call.child_by_field_id(field::ARGUMENTS.id())?;
+    let arguments = ctx.model.arguments(call)?;
     let mut text = ctx.text(arguments).to_string();
     // A local function registered as the cleanup: what it touches counts.
     for arg in named_children(arguments) {
@@ -485,9 +482,7 @@ fn inside_patch_of(ctx: &FileContext, node: Node, target: Node) -> bool {
     let target_text = ctx.text(base_expression(target));
     // `patch.object(obj, "other")` guards another attribute of the same object.
     let attribute = match unparenthesize(target).kind() {
-        kind::ATTRIBUTE => target
-            .child_by_field_id(field::ATTRIBUTE.id())
-            .map(|a| ctx.text(a)),
+        kind::ATTRIBUTE => ctx.model.attribute_parts(target).1.map(|a| ctx.text(a)),
         _ => None,
     };
     ctx.model
@@ -495,35 +490,31 @@ fn inside_patch_of(ctx: &FileContext, node: Node, target: Node) -> bool {
         .into_iter()
         .any(|context| {
             context.kind() == kind::CALL
-                && context
-                    .child_by_field_id(field::FUNCTION.id())
-                    .is_some_and(|callee| {
-                        let name = ctx.text(callee);
-                        // A patch of the object, or any context manager handed the object and the
-                        // attribute (`ensure_removed(pd.Series, "fake")`), puts it back.
-                        let patch = name.contains("patch") || name.ends_with("swap_attr");
-                        // `with self.settings(...)`, `with override_settings(...)` put every setting
-                        // back.
-                        if name.contains(target_text)
-                            && ["override", "settings", "modify"]
-                                .iter()
-                                .any(|w| name.contains(w))
-                        {
-                            return true;
-                        }
-                        context
-                            .child_by_field_id(field::ARGUMENTS.id())
-                            .is_some_and(|args| {
-                                let args = ctx.text(args);
-                                args.contains(target_text)
-                                    && match attribute {
-                                        Some(a) => args.contains(a),
-                                        None => patch,
-                                    }
-                                    && (patch || attribute.is_some())
-                                    || patch && name.ends_with("dict") && args.contains(target_text)
-                            })
+                && ctx.model.callee(context).is_some_and(|callee| {
+                    let name = ctx.text(callee);
+                    // A patch of the object, or any context manager handed the object and the
+                    // attribute (`ensure_removed(pd.Series, "fake")`), puts it back.
+                    let patch = name.contains("patch") || name.ends_with("swap_attr");
+                    // `with self.settings(...)`, `with override_settings(...)` put every setting
+                    // back.
+                    if name.contains(target_text)
+                        && ["override", "settings", "modify"]
+                            .iter()
+                            .any(|w| name.contains(w))
+                    {
+                        return true;
+                    }
+                    ctx.model.arguments(context).is_some_and(|args| {
+                        let args = ctx.text(args);
+                        args.contains(target_text)
+                            && match attribute {
+                                Some(a) => args.contains(a),
+                                None => patch,
+                            }
+                            && (patch || attribute.is_some())
+                            || patch && name.ends_with("dict") && args.contains(target_text)
                     })
+                })
         })
 }
 
@@ -556,9 +547,7 @@ fn under_override(ctx: &FileContext, function: ScopeId, target: Node) -> bool {
     let model = ctx.model;
     let base = ctx.text(base_expression(target));
     let attribute = match unparenthesize(target).kind() {
-        kind::ATTRIBUTE => target
-            .child_by_field_id(field::ATTRIBUTE.id())
-            .map(|a| ctx.text(a)),
+        kind::ATTRIBUTE => ctx.model.attribute_parts(target).1.map(|a| ctx.text(a)),
         _ => None,
     };
     let mut scopes = vec![function];
@@ -591,7 +580,9 @@ fn in_assert(ctx: &FileContext, node: Node) -> bool {
         match kind_of(n) {
             "assert_statement" => return true,
             kind::CALL
-                if n.child_by_field_id(field::FUNCTION.id())
+                if ctx
+                    .model
+                    .callee(n)
                     .is_some_and(|f| last_component(ctx.text(f)).starts_with("assert")) =>
             {
                 return true
@@ -636,8 +627,10 @@ fn write_targets<'t>(
                 Some(attribute)
                     if attribute.kind() == kind::ATTRIBUTE
                         && ctx.text(node).starts_with("type")
-                        && attribute
-                            .child_by_field_id(field::OBJECT.id())
+                        && ctx
+                            .model
+                            .attribute_parts(attribute)
+                            .0
                             .is_some_and(|o| o.kind() == kind::PARENTHESIZED_EXPRESSION) =>
                 {
                     vec![(
@@ -691,15 +684,15 @@ fn write_targets<'t>(
             .map(|t| (t, WriteKind::Remove, "deletes", None))
             .collect(),
         kind::CALL => {
-            let Some(callee) = node.child_by_field_id(field::FUNCTION.id()) else {
+            let Some(callee) = ctx.model.callee(node) else {
                 return Vec::new();
             };
             if callee.kind() == kind::ATTRIBUTE {
-                let Some(method) = callee.child_by_field_id(field::ATTRIBUTE.id()) else {
+                let Some(method) = ctx.model.attribute_parts(callee).1 else {
                     return Vec::new();
                 };
                 let method = ctx.text(method);
-                let Some(object) = callee.child_by_field_id(field::OBJECT.id()) else {
+                let Some(object) = ctx.model.attribute_parts(callee).0 else {
                     return Vec::new();
                 };
                 if REMOVING_METHODS.contains(&method) {
@@ -714,7 +707,7 @@ fn write_targets<'t>(
             if !matches!(name, "setattr" | "delattr") {
                 return Vec::new();
             }
-            let Some(arguments) = node.child_by_field_id(field::ARGUMENTS.id()) else {
+            let Some(arguments) = ctx.model.arguments(node) else {
                 return Vec::new();
             };
             let args: Vec<Node> = named_children(arguments).collect();
@@ -743,13 +736,13 @@ fn chain<'t>(ctx: &FileContext<'_, 't>, expr: Node<'t>) -> Option<(Node<'t>, Vec
         match kind_of(node) {
             kind::IDENTIFIER => break,
             kind::ATTRIBUTE => {
-                let attribute = ctx.text(node.child_by_field_id(field::ATTRIBUTE.id())?);
+                let attribute = ctx.text(ctx.model.attribute_parts(node).1?);
                 if attribute == "__class__" {
                     parts.push(Part::Class);
                 } else {
                     parts.push(Part::Attr(attribute.to_string()));
                 }
-                node = unparenthesize(node.child_by_field_id(field::OBJECT.id())?);
+                node = unparenthesize(ctx.model.attribute_parts(node).0?);
             }
             kind::SUBSCRIPT => {
                 let index = node
@@ -760,10 +753,10 @@ fn chain<'t>(ctx: &FileContext<'_, 't>, expr: Node<'t>) -> Option<(Node<'t>, Vec
                 node = unparenthesize(node.child_by_field_id(field::VALUE.id())?);
             }
             kind::CALL => {
-                let callee = unparenthesize(node.child_by_field_id(field::FUNCTION.id())?);
+                let callee = unparenthesize(ctx.model.callee(node)?);
                 // (`type` is a soft keyword: its node kind varies with the grammar version.)
                 if ctx.text(callee) == "type" {
-                    let arguments = node.child_by_field_id(field::ARGUMENTS.id())?;
+                    let arguments = ctx.model.arguments(node)?;
                     let mut args = named_children(arguments);
                     let (Some(only), None) = (args.next(), args.next()) else {
                         return None;
@@ -771,12 +764,12 @@ fn chain<'t>(ctx: &FileContext<'_, 't>, expr: Node<'t>) -> Option<(Node<'t>, Vec
                     parts.push(Part::Class);
                     node = unparenthesize(only);
                 } else if callee.kind() == kind::ATTRIBUTE {
-                    let method = ctx.text(callee.child_by_field_id(field::ATTRIBUTE.id())?);
+                    let method = ctx.text(ctx.model.attribute_parts(callee).1?);
                     if !SINGLETON_ACCESSORS.contains(&method) {
                         return None;
                     }
                     parts.push(Part::Accessor(method.to_string()));
-                    node = unparenthesize(callee.child_by_field_id(field::OBJECT.id())?);
+                    node = unparenthesize(ctx.model.attribute_parts(callee).0?);
                 } else {
                     return None;
                 }
@@ -1065,10 +1058,12 @@ fn resolve(
             // `o = Plot()` (an instance reads, and `o.__class__` writes, its class's attributes).
             let value = unparenthesize(value);
             if value.kind() == kind::CALL {
-                let callee = unparenthesize(value.child_by_field_id(field::FUNCTION.id())?);
+                let callee = unparenthesize(ctx.model.callee(value)?);
                 let accessor = callee.kind() == kind::ATTRIBUTE
-                    && callee
-                        .child_by_field_id(field::ATTRIBUTE.id())
+                    && ctx
+                        .model
+                        .attribute_parts(callee)
+                        .1
                         .is_some_and(|m| SINGLETON_ACCESSORS.contains(&ctx.text(m)));
                 if !accessor {
                     // An instance's own attributes are private to it.
@@ -1197,12 +1192,10 @@ fn mutable_value(ctx: &FileContext, value: Node) -> bool {
     match value.kind() {
         kind::LIST | kind::DICTIONARY | kind::SET => true,
         "list_comprehension" | "dictionary_comprehension" | "set_comprehension" => true,
-        kind::CALL => value
-            .child_by_field_id(field::FUNCTION.id())
-            .is_some_and(|callee| {
-                let name = last_component(ctx.text(callee));
-                !IMMUTABLE_FACTORIES.contains(&name)
-            }),
+        kind::CALL => ctx.model.callee(value).is_some_and(|callee| {
+            let name = last_component(ctx.text(callee));
+            !IMMUTABLE_FACTORIES.contains(&name)
+        }),
         kind::IDENTIFIER | kind::ATTRIBUTE => true,
         _ => false,
     }
@@ -1212,7 +1205,7 @@ fn mutable_value(ctx: &FileContext, value: Node) -> bool {
 /// callee, or the call).
 fn constructs_class(ctx: &FileContext, callee: Node, scope: ScopeId) -> bool {
     let callee = match unparenthesize(callee).kind() {
-        kind::CALL => match callee.child_by_field_id(field::FUNCTION.id()) {
+        kind::CALL => match ctx.model.callee(callee) {
             Some(c) => c,
             None => return false,
         },
@@ -1263,8 +1256,10 @@ fn read_path(
     // Attribute names, keyword names, parameters and definitions are not reads of a name.
     match kind_of(parent) {
         kind::ATTRIBUTE
-            if parent
-                .child_by_field_id(field::OBJECT.id())
+            if ctx
+                .model
+                .attribute_parts(parent)
+                .0
                 .is_none_or(|o| o.id() != identifier.id()) =>
         {
             return None
@@ -1293,17 +1288,16 @@ fn read_path(
     let mut above_top = None;
     for up in above.by_ref() {
         let continues = match kind_of(up) {
-            kind::ATTRIBUTE => up
-                .child_by_field_id(field::OBJECT.id())
+            kind::ATTRIBUTE => ctx
+                .model
+                .attribute_parts(up)
+                .0
                 .is_some_and(|o| o.id() == top.id()),
             kind::SUBSCRIPT => up
                 .child_by_field_id(field::VALUE.id())
                 .is_some_and(|o| o.id() == top.id()),
             kind::CALL => {
-                if up
-                    .child_by_field_id(field::FUNCTION.id())
-                    .is_some_and(|f| f.id() == top.id())
-                {
+                if ctx.model.callee(up).is_some_and(|f| f.id() == top.id()) {
                     whole = true;
                 }
                 false

@@ -11,7 +11,7 @@ use isolint_python::knowledge::{
 };
 use isolint_python::model::{BindingValue, Role, ScopeId};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, kind_of, CallArgs};
+use isolint_python::syntax::{kind, kind_of};
 use tree_sitter::Node;
 
 /// ISO502: `os.chdir` in test code with no restore on every path.
@@ -42,8 +42,8 @@ impl ProcessState for WorkingFolder {
         if !last.as_bytes().windows(5).any(|w| w == b"chdir") {
             return None;
         }
-        let callee = node.child_by_field_id(field::FUNCTION.id())?;
-        let args = CallArgs::of(node, ctx.source());
+        let callee = ctx.model.callee(node)?;
+        let args = ctx.model.call_args(node);
         let kind = if callee_kind == kind::ATTRIBUTE
             && last == "chdir"
             && args.positional.is_empty()
@@ -51,7 +51,7 @@ impl ProcessState for WorkingFolder {
         {
             // py.path's `local.chdir()` moves into the folder and returns the old one; calling it
             // on that old one (or on a folder bound from `os.getcwd()`) goes back.
-            let receiver = callee.child_by_field_id(field::OBJECT.id())?;
+            let receiver = ctx.model.attribute_parts(callee).0?;
             if is_saved_value(receiver, scope, ctx, CWD_GETTERS)
                 || bound_to_chdir(receiver, scope, ctx)
             {
@@ -83,7 +83,8 @@ impl ProcessState for WorkingFolder {
     /// `contextlib.chdir`, `tmp_path.as_cwd()`, `runner.isolated_filesystem()`, a suite's `cd(...)`:
     /// a context manager that moves into a folder moves back when it exits.
     fn is_guard(&self, call: Node, _scope: ScopeId, ctx: &FileContext) -> bool {
-        call.child_by_field_id(field::FUNCTION.id())
+        ctx.model
+            .callee(call)
             .is_some_and(|callee| changes_cwd(last_component(ctx.text(callee))))
     }
 

@@ -9,7 +9,7 @@ use crate::rules::{ProjectView, Rule};
 use isolint_python::knowledge::last_component;
 use isolint_python::model::{string_value, BindingValue, Role, ScopeId};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, kind_of, named_children, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, named_children, unparenthesize};
 use tree_sitter::Node;
 
 /// ISO501: `os.environ` changed in test code and never restored.
@@ -296,20 +296,20 @@ fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange
             if !ENV_METHODS.contains(&written) && callee_kind != kind::IDENTIFIER {
                 return None;
             }
-            let callee = node.child_by_field_id(field::FUNCTION.id())?;
+            let callee = ctx.model.callee(node)?;
             // `putenv(...)` after `from os import putenv`: a name of the file's own is not `os`'s.
             if !ENV_METHODS.contains(&written) && !is_imported(callee, scope, ctx) {
                 return None;
             }
             let qualified = ctx.model.qualified_name(callee, scope)?;
             let first_key = || {
-                let args = CallArgs::of(node, ctx.source());
+                let args = ctx.model.call_args(node);
                 literal_key(args.positional.first().copied(), scope, ctx)
             };
             use ChangeKind::{Remove, Restore, Set};
             let (key, kind, what) = match qualified.as_str() {
                 "os.environ.update" => {
-                    let args = CallArgs::of(node, ctx.source());
+                    let args = ctx.model.call_args(node);
                     // `update(saved)` puts a snapshot back; `update({"K": v})` or `update(K=v)` sets.
                     let first = args.positional.first().map(|a| unparenthesize(*a));
                     let literal = first.is_none_or(|a| kind_of(a) == kind::DICTIONARY);
@@ -365,13 +365,13 @@ fn is_env_guard_call(expr: Node, ctx: &FileContext, scope: ScopeId) -> bool {
     if kind_of(expr) != kind::CALL {
         return false;
     }
-    let Some(callee) = expr.child_by_field_id(field::FUNCTION.id()) else {
+    let Some(callee) = ctx.model.callee(expr) else {
         return false;
     };
     let name = ctx.text(callee);
     let last = last_component(name).to_ascii_lowercase();
     if name.ends_with("patch.dict") || last == "dict" && name.contains("patch") {
-        let args = CallArgs::of(expr, ctx.source());
+        let args = ctx.model.call_args(expr);
         return args.positional.first().is_some_and(|target| {
             is_environ(*target, scope, ctx)
                 || string_value(*target, ctx.source()).is_some_and(|s| s.ends_with("environ"))

@@ -11,7 +11,7 @@ use isolint_python::knowledge::{
     SAVED_VALUE_WORDS,
 };
 use isolint_python::model::{string_value, BindingValue, Role, ScopeId};
-use isolint_python::syntax::{field, kind, kind_of, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, unparenthesize};
 use std::sync::LazyLock;
 use tree_sitter::Node;
 
@@ -58,13 +58,13 @@ fn logger_name(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> O
     let source = ctx.source();
     match expr.kind() {
         kind::CALL => {
-            let callee = expr.child_by_field_id(field::FUNCTION.id())?;
+            let callee = ctx.model.callee(expr)?;
             if last_component(ctx.text(callee)) != "getLogger"
                 || model.qualified_name(callee, scope)? != "logging.getLogger"
             {
                 return None;
             }
-            let args = CallArgs::of(expr, source);
+            let args = ctx.model.call_args(expr);
             Some(match args.get(0, "name") {
                 None => "root".to_string(),
                 Some(name) if name.kind() == kind::NONE => "root".to_string(),
@@ -74,8 +74,8 @@ fn logger_name(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> O
             })
         }
         kind::ATTRIBUTE => {
-            let object = expr.child_by_field_id(field::OBJECT.id())?;
-            let attribute = ctx.text(expr.child_by_field_id(field::ATTRIBUTE.id())?);
+            let object = ctx.model.attribute_parts(expr).0?;
+            let attribute = ctx.text(ctx.model.attribute_parts(expr).1?);
             if matches!(ctx.text(object), "self" | "cls") {
                 let class = model.class_of_method(scope)?;
                 return model.scopes[class]
@@ -117,7 +117,6 @@ fn key_part(node: Option<Node>, ctx: &FileContext) -> String {
 
 fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChange> {
     let model = ctx.model;
-    let source = ctx.source();
     match kind_of(node) {
         kind::CALL => {
             let (_, last) = ctx.callee_name(node)?;
@@ -128,10 +127,10 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
             {
                 return None;
             }
-            let callee = node.child_by_field_id(field::FUNCTION.id())?;
-            let args = CallArgs::of(node, source);
+            let callee = ctx.model.callee(node)?;
+            let args = ctx.model.call_args(node);
             if LOGGER_SETTERS.contains(&last) {
-                let receiver = callee.child_by_field_id(field::OBJECT.id())?;
+                let receiver = ctx.model.attribute_parts(callee).0?;
                 let logger = logger_name(receiver, scope, ctx, 0)?;
                 let saved = args.positional.first().is_some_and(|a| {
                     is_saved_value(*a, scope, ctx, &["getEffectiveLevel", ".level"])
@@ -220,8 +219,8 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
             if kind_of(left) != kind::ATTRIBUTE {
                 return None;
             }
-            let object = left.child_by_field_id(field::OBJECT.id())?;
-            let attribute = ctx.text(left.child_by_field_id(field::ATTRIBUTE.id())?);
+            let object = ctx.model.attribute_parts(left).0?;
+            let attribute = ctx.text(ctx.model.attribute_parts(left).1?);
             let django = last_component(ctx.text(object)) == "settings";
             if !django && !LOGGER_ATTRIBUTES.contains(&attribute) {
                 return None;
@@ -264,14 +263,16 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
         }
         kind::DELETE_STATEMENT => {
             let target = isolint_python::syntax::named_children(node).next()?;
-            let object = target.child_by_field_id(field::OBJECT.id())?;
+            let object = ctx.model.attribute_parts(target).0?;
             (target.kind() == kind::ATTRIBUTE
                 && last_component(ctx.text(object)) == "settings"
                 && model.qualified_name(object, scope)?.as_str() == "django.conf.settings")
                 .then(|| SettingChange {
                     change: StateChange {
-                        key: target
-                            .child_by_field_id(field::ATTRIBUTE.id())
+                        key: ctx
+                            .model
+                            .attribute_parts(target)
+                            .1
                             .map(|a| format!("django.settings:{}", ctx.text(a))),
                         kind: ChangeKind::Restore,
                     },
@@ -290,12 +291,11 @@ impl ProcessState for Settings {
 
     /// `caplog.at_level`, `self.assertLogs`, `override_settings`, `self.settings(...)`.
     fn is_guard(&self, call: Node, _scope: ScopeId, ctx: &FileContext) -> bool {
-        call.child_by_field_id(field::FUNCTION.id())
-            .is_some_and(|callee| {
-                let last = last_component(ctx.text(callee));
-                LOGGER_GUARDS.contains(&last)
-                    || matches!(last, "override_settings" | "modify_settings" | "settings")
-            })
+        ctx.model.callee(call).is_some_and(|callee| {
+            let last = last_component(ctx.text(callee));
+            LOGGER_GUARDS.contains(&last)
+                || matches!(last, "override_settings" | "modify_settings" | "settings")
+        })
     }
 
     fn cleanup_restores(&self, text: &str) -> bool {
@@ -326,20 +326,22 @@ impl ProcessState for Settings {
 
 /// `loop.close()` in the owner: the loop made current is closed, so the current loop is dead.
 fn closes_loop(node: Node, scope: ScopeId, ctx: &FileContext) -> bool {
-    let Some(loop_arg) = CallArgs::of(node, ctx.source()).positional.first().copied() else {
+    let Some(loop_arg) = ctx.model.call_args(node).positional.first().copied() else {
         return false;
     };
     let wanted = format!("{}.close", ctx.text(loop_arg));
     let owner = ctx.model.owner(scope);
     ctx.model.calls_under(owner).any(|(_, call)| {
-        call.child_by_field_id(field::FUNCTION.id())
+        ctx.model
+            .callee(call)
             .is_some_and(|callee| ctx.text(callee) == wanted)
     }) || ctx
         .teardowns_in(ctx.model.class_of_method(owner).unwrap_or(0))
         .iter()
         .any(|t| {
             ctx.model.calls_under(*t).any(|(_, call)| {
-                call.child_by_field_id(field::FUNCTION.id())
+                ctx.model
+                    .callee(call)
                     .is_some_and(|callee| ctx.text(callee) == wanted)
             })
         })
@@ -350,13 +352,12 @@ fn closes_loop(node: Node, scope: ScopeId, ctx: &FileContext) -> bool {
 fn caplog_restores_disable(scope: ScopeId, ctx: &FileContext) -> bool {
     let owner = ctx.model.owner(scope);
     ctx.model.calls_under(owner).any(|(_, call)| {
-        call.child_by_field_id(field::FUNCTION.id())
-            .is_some_and(|callee| {
-                matches!(
-                    ctx.text(callee),
-                    "caplog.set_level" | "caplog.at_level" | "caplog._force_enable_logging"
-                )
-            })
+        ctx.model.callee(call).is_some_and(|callee| {
+            matches!(
+                ctx.text(callee),
+                "caplog.set_level" | "caplog.at_level" | "caplog._force_enable_logging"
+            )
+        })
     })
 }
 

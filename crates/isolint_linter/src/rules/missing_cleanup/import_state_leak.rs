@@ -10,7 +10,7 @@ use isolint_python::knowledge::{
     last_component, CHDIR_FIXTURES, IMPORT_STATE_ADDERS, IMPORT_STATE_REMOVERS, RELOAD_CALLS,
 };
 use isolint_python::model::{string_value, ScopeId};
-use isolint_python::syntax::{field, kind, kind_of, named_children, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, named_children};
 use tree_sitter::Node;
 
 /// ISO503: `sys.path`, `sys.modules` or `sys.argv` changed, or a module reloaded, without restore.
@@ -64,7 +64,6 @@ fn key(part: &str, entry: Option<String>) -> Option<String> {
 
 impl ProcessState for ImportState {
     fn change(&self, node: Node, scope: ScopeId, ctx: &FileContext) -> Option<StateChange> {
-        let source = ctx.source();
         let (key, kind) = match kind_of(node) {
             kind::CALL => {
                 let (_, last) = ctx.callee_name(node)?;
@@ -74,8 +73,8 @@ impl ProcessState for ImportState {
                 {
                     return None;
                 }
-                let callee = node.child_by_field_id(field::FUNCTION.id())?;
-                let args = CallArgs::of(node, source);
+                let callee = ctx.model.callee(node)?;
+                let args = ctx.model.call_args(node);
                 if last == "reload" {
                     let qualified = ctx.model.qualified_name(callee, scope)?;
                     if !RELOAD_CALLS.contains(&qualified.as_str()) {
@@ -89,7 +88,7 @@ impl ProcessState for ImportState {
                 }
                 // pytest's `SysModulesSnapshot`/`SysPathsSnapshot` and similar savers.
                 if last == "restore" {
-                    let receiver = callee.child_by_field_id(field::OBJECT.id())?;
+                    let receiver = ctx.model.attribute_parts(callee).0?;
                     return ctx
                         .text(receiver)
                         .to_ascii_lowercase()
@@ -103,7 +102,7 @@ impl ProcessState for ImportState {
                 if !adds && !IMPORT_STATE_REMOVERS.contains(&last) {
                     return None;
                 }
-                let part = part_of(callee.child_by_field_id(field::OBJECT.id())?, scope, ctx)?;
+                let part = part_of(ctx.model.attribute_parts(callee).0?, scope, ctx)?;
                 let first = args.positional.first().copied();
                 let entry = first.and_then(|a| literal(a, scope, ctx));
                 let kind = if !adds {
@@ -180,13 +179,11 @@ impl ProcessState for ImportState {
     /// `mock.patch.object(sys, "path", ...)`, `mock.patch.dict(sys.modules, ...)`,
     /// `mock.patch("sys.argv", ...)`, or a suite's helper named for what it saves.
     fn is_guard(&self, call: Node, _scope: ScopeId, ctx: &FileContext) -> bool {
-        let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+        let Some(callee) = ctx.model.callee(call) else {
             return false;
         };
         let name = ctx.text(callee);
-        let args = call
-            .child_by_field_id(field::ARGUMENTS.id())
-            .map_or("", |a| ctx.text(a));
+        let args = ctx.model.arguments(call).map_or("", |a| ctx.text(a));
         if name.contains("patch") {
             return [
                 "sys.path",

@@ -8,7 +8,7 @@ use crate::rules::missing_cleanup::restore::{
 use crate::rules::Rule;
 use isolint_python::knowledge::{last_component, MOCK_SWITCHES, PATCHER_CONSTRUCTORS};
 use isolint_python::model::{string_value, BindingValue, Role, ScopeId};
-use isolint_python::syntax::{field, kind, kind_of, unparenthesize, CallArgs};
+use isolint_python::syntax::{kind, kind_of, unparenthesize};
 use std::sync::LazyLock;
 use tree_sitter::Node;
 
@@ -48,7 +48,7 @@ fn patch_key(call: Node, scope: ScopeId, ctx: &FileContext) -> Option<String> {
     if kind_of(call) != kind::CALL {
         return None;
     }
-    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    let callee = ctx.model.callee(call)?;
     let written = ctx.text(callee);
     if !CONSTRUCTOR_NAMES.contains(&last_component(written)) {
         return None;
@@ -57,7 +57,7 @@ fn patch_key(call: Node, scope: ScopeId, ctx: &FileContext) -> Option<String> {
     let constructor = PATCHER_CONSTRUCTORS
         .iter()
         .find(|c| ends_with_name(&qualified, c))?;
-    let args = CallArgs::of(call, ctx.source());
+    let args = ctx.model.call_args(call);
     let source = ctx.source();
     let target = match *constructor {
         c if c.ends_with("patch") => args
@@ -101,8 +101,8 @@ fn patcher_key(receiver: Node, scope: ScopeId, ctx: &FileContext) -> Option<Stri
             None => None,
         },
         kind::ATTRIBUTE => {
-            let object = receiver.child_by_field_id(field::OBJECT.id())?;
-            let attribute = receiver.child_by_field_id(field::ATTRIBUTE.id())?;
+            let object = ctx.model.attribute_parts(receiver).0?;
+            let attribute = ctx.model.attribute_parts(receiver).1?;
             if !matches!(ctx.text(object), "self" | "cls") {
                 return None;
             }
@@ -182,10 +182,10 @@ impl ProcessState for Patches {
         {
             return None;
         }
-        let callee = node.child_by_field_id(field::FUNCTION.id())?;
+        let callee = ctx.model.callee(node)?;
         match last {
             "start" | "__enter__" | "stop" | "__exit__" if callee.kind() == kind::ATTRIBUTE => {
-                let receiver = callee.child_by_field_id(field::OBJECT.id())?;
+                let receiver = ctx.model.attribute_parts(callee).0?;
                 let key = patcher_key(receiver, scope, ctx);
                 if matches!(last, "start" | "__enter__") {
                     if let Some(key) = key {

@@ -46,8 +46,8 @@ impl ProcessState for Resources {
         }
         let (callee_kind, last) = ctx.callee_name(node)?;
         if RESOURCE_CLEANUPS.contains(&last) && callee_kind == kind::ATTRIBUTE {
-            let callee = node.child_by_field_id(field::FUNCTION.id())?;
-            let receiver = unparenthesize(callee.child_by_field_id(field::OBJECT.id())?);
+            let callee = ctx.model.callee(node)?;
+            let receiver = unparenthesize(ctx.model.attribute_parts(callee).0?);
             return Some(StateChange {
                 key: Some(format!("resource:{}", ctx.text(receiver))),
                 kind: ChangeKind::Restore,
@@ -56,7 +56,7 @@ impl ProcessState for Resources {
         if !STARTER_NAMES.contains(&last) {
             return None;
         }
-        let callee = node.child_by_field_id(field::FUNCTION.id())?;
+        let callee = ctx.model.callee(node)?;
         let qualified = ctx.model.qualified_name(callee, scope)?;
         if !RESOURCE_STARTERS.contains(&qualified.as_str()) {
             return None;
@@ -106,9 +106,7 @@ impl Rule for ResourceWithoutTeardown {
             .and_then(|k| k.strip_prefix("resource:"))
             .unwrap_or("it")
             .to_string();
-        let what = ctx
-            .text(node.child_by_field_id(field::FUNCTION.id()).unwrap_or(node))
-            .to_string();
+        let what = ctx.text(ctx.model.callee(node).unwrap_or(node)).to_string();
         let tail = match leak.restoration {
             Restoration::OnlyIfPasses { .. } => "stops it only when the test passes (not in `finally`): after a failure it keeps running into later tests".to_string(),
             _ => "never stops it: it keeps running, holding its port, files or CPU, while the worker runs later tests".to_string(),

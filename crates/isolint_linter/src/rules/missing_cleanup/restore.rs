@@ -12,7 +12,7 @@ use crate::context::{FileContext, Owner};
 use isolint_python::knowledge::{last_component, SAVED_VALUE_WORDS};
 use isolint_python::model::{Role, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, kind_of, named_children, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, named_children};
 use tree_sitter::Node;
 
 /// What one statement does to a piece of process state.
@@ -336,12 +336,10 @@ fn in_finally(node: Node, within: Node) -> bool {
 fn is_assertion(node: Node, ctx: &FileContext) -> bool {
     match kind_of(node) {
         kind::ASSERT_STATEMENT => true,
-        kind::CALL => node
-            .child_by_field_id(field::FUNCTION.id())
-            .is_some_and(|callee| {
-                let last = last_component(ctx.text(callee));
-                last.starts_with("assert") || matches!(last, "fail" | "raises")
-            }),
+        kind::CALL => ctx.model.callee(node).is_some_and(|callee| {
+            let last = last_component(ctx.text(callee));
+            last.starts_with("assert") || matches!(last, "fail" | "raises")
+        }),
         _ => false,
     }
 }
@@ -405,29 +403,26 @@ fn registers_cleanup(
     ctx: &FileContext,
     state: &dyn ProcessState,
 ) -> bool {
-    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+    let Some(callee) = ctx.model.callee(call) else {
         return false;
     };
     if !CLEANUP_REGISTRARS.contains(&last_component(ctx.text(callee))) {
         return false;
     }
-    let Some(args) = call.child_by_field_id(field::ARGUMENTS.id()) else {
+    let Some(args) = ctx.model.arguments(call) else {
         return false;
     };
     if state.cleanup_restores(ctx.text(args)) {
         return true;
     }
-    CallArgs::of(call, ctx.source())
-        .positional
-        .iter()
-        .any(|arg| {
-            kind_of(arg) == kind::IDENTIFIER
-                && ctx.functions_named(ctx.text(*arg)).iter().any(|id| {
-                    let s = &ctx.model.scopes[*id];
-                    state.cleanup_restores(ctx.text(s.node))
-                        && s.node.start_byte() >= ctx.model.scopes[scope].node.start_byte()
-                })
-        })
+    ctx.model.call_args(call).positional.iter().any(|arg| {
+        kind_of(arg) == kind::IDENTIFIER
+            && ctx.functions_named(ctx.text(*arg)).iter().any(|id| {
+                let s = &ctx.model.scopes[*id];
+                state.cleanup_restores(ctx.text(s.node))
+                    && s.node.start_byte() >= ctx.model.scopes[scope].node.start_byte()
+            })
+    })
 }
 
 /// Whether an expression is a value saved before a change, to be put back: `old`, `saved_cwd`,
@@ -449,8 +444,8 @@ pub fn is_saved_value(expr: Node, scope: ScopeId, ctx: &FileContext, getters: &[
     if kind_of(expr) == kind::ATTRIBUTE {
         let model = ctx.model;
         let (Some(object), Some(attribute), Some(class)) = (
-            expr.child_by_field_id(field::OBJECT.id()),
-            expr.child_by_field_id(field::ATTRIBUTE.id()),
+            ctx.model.attribute_parts(expr).0,
+            ctx.model.attribute_parts(expr).1,
             model.class_of_method(scope),
         ) else {
             return false;
@@ -521,7 +516,7 @@ pub fn callee_named(
     if kind_of(call) != kind::CALL {
         return None;
     }
-    let callee = call.child_by_field_id(field::FUNCTION.id())?;
+    let callee = ctx.model.callee(call)?;
     let written = last_component(ctx.text(callee));
     if !lasts(written) {
         return None;

@@ -42,7 +42,7 @@ pub fn shared_value(model: &FileModel, fixture: ScopeId) -> Option<SharedValue> 
         }
         kind::SET | kind::SET_COMPREHENSION => Some(SharedValue::Mutable("a set".into())),
         kind::CALL => {
-            let callee = text(expr.child_by_field_id(field::FUNCTION.id())?, source);
+            let callee = text(model.callee(expr)?, source);
             let last = last_component(callee);
             if CONNECTION_FACTORIES.contains(&last) {
                 return Some(SharedValue::Connection(format!("`{callee}(...)`")));
@@ -98,7 +98,7 @@ pub fn resets(model: &FileModel, fixture: ScopeId) -> Vec<String> {
         .collect();
     let mut found: BTreeSet<String> = BTreeSet::new();
     for (scope, call) in model.calls_under(fixture) {
-        let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+        let Some(callee) = model.callee(call) else {
             continue;
         };
         if callee.kind() != kind::ATTRIBUTE
@@ -106,7 +106,7 @@ pub fn resets(model: &FileModel, fixture: ScopeId) -> Vec<String> {
         {
             continue;
         }
-        if let Some(object) = callee.child_by_field_id(field::OBJECT.id()) {
+        if let Some(object) = model.attribute_parts(callee).0 {
             if let Some(name) = parameter_root(model, object, scope, &requested) {
                 found.insert(name.clone());
             }
@@ -164,8 +164,8 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
         }
     }
     for (scope, call) in model.calls_under(test) {
-        let Some(callee) = call
-            .child_by_field_id(field::FUNCTION.id())
+        let Some(callee) = model
+            .callee(call)
             .filter(|c| kind_of(*c) == kind::ATTRIBUTE)
         else {
             continue;
@@ -176,8 +176,9 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
         if !(in_place || CONNECTION_WRITE_METHODS.contains(&method) || runs_query(method)) {
             continue;
         }
-        let Some(name) = callee
-            .child_by_field_id(field::OBJECT.id())
+        let Some(name) = model
+            .attribute_parts(callee)
+            .0
             .and_then(|o| parameter_root(model, o, scope, requested))
         else {
             continue;
