@@ -161,12 +161,14 @@ impl<'m, 't> Probes<'m, 't> {
         if NEO4J_PROBE_METHODS.contains(&last) && callee.kind() == kind::ATTRIBUTE {
             return true;
         }
-        let cypher_method = QUERY_METHODS
-            .iter()
-            .any(|m| m.method == last && m.language == QueryLanguage::Cypher);
-        let constructor = NEO4J_DRIVER_CONSTRUCTORS
-            .iter()
-            .any(|q| last_component(q) == last);
+        // A query is a probe only through a Neo4j client's object: the names and the file's
+        // imports decide most calls before any name is resolved.
+        let cypher_method = self.imports_client
+            && callee.kind() == kind::ATTRIBUTE
+            && QUERY_METHODS
+                .iter()
+                .any(|m| m.method == last && m.language == QueryLanguage::Cypher);
+        let constructor = crate::neo4j_facts::names_driver_constructor(last);
         if !cypher_method && !constructor {
             return false;
         }
@@ -187,7 +189,7 @@ impl<'m, 't> Probes<'m, 't> {
                     .lookup(text(object, source), scope, object.start_byte())
             })
             .is_some_and(|(_, binding)| matches!(binding.value, BindingValue::Import(_, None)));
-        cypher_method && self.imports_client && !on_module && callee.kind() == kind::ATTRIBUTE
+        cypher_method && !on_module
     }
 }
 
