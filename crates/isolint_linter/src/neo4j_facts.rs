@@ -29,6 +29,9 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
         })
     });
     let neomodel = imports_neomodel || !node_classes.is_empty();
+    let imports_client = crate::neo4j_waits::imports_client(model);
+    // Whether any call can probe the server: most files have none, and no wait then.
+    let mut may_probe = false;
     for (scope, s) in model.scopes.iter().enumerate() {
         for call in &s.calls {
             let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
@@ -40,6 +43,7 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
                     .map_or("", |a| text(a, source)),
                 _ => last_component(text(callee, source)),
             };
+            may_probe = may_probe || crate::neo4j_waits::may_probe(callee, last, imports_client);
             // Most calls are none of these: decide from the names before anything is computed.
             // A driver constructor may be imported under another name (`from py2neo import
             // Graph as G`): a plain name is resolved; the other facts need their own names.
@@ -192,9 +196,11 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
             }
         }
     }
-    facts.extend(crate::neo4j_waits::extract(model, eval, index, |scope| {
-        owner(model, scope)
-    }));
+    if may_probe {
+        facts.extend(crate::neo4j_waits::extract(model, eval, index, |scope| {
+            owner(model, scope)
+        }));
+    }
     facts.sort();
     facts.dedup();
     facts
