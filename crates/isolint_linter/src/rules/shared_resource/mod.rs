@@ -159,21 +159,17 @@ pub(crate) fn helper_operations(ctx: &mut FileContext) -> Vec<(ScopeId, Span, Se
 /// Whether a call can be one the classifiers know or a helper of the file, by its callee's text
 /// alone.
 fn may_matter(callee: Node, ctx: &FileContext) -> bool {
-    let last = last_component(ctx.text(callee));
-    kind_of(callee) == kind::IDENTIFIER || may_be_classified(last)
+    kind_of(callee) == kind::IDENTIFIER || may_be_classified(last_component(ctx.text(callee)))
 }
 
 /// Whether a call's last name component can be one the classifiers know: lets most calls go
 /// without evaluating anything. Every classifier matches on this name (or on a dotted suffix
 /// ending in it), so a call with another name does nothing they report.
 fn may_be_classified(last: &str) -> bool {
-    static NAMES: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
+    static NAMES: std::sync::LazyLock<foldhash::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| isolint_python::services::call_names().into_iter().collect());
     // The suite's own Neo4j wrappers (`resources.Neo4jResource(database=...)`) too.
-    last.contains("Neo4j")
-        || NAMES
-            .get_or_init(isolint_python::services::call_names)
-            .contains(last)
+    NAMES.contains(last) || last.as_bytes().windows(5).any(|w| w == b"Neo4j")
 }
 
 /// The method or function name the classifiers match a call on (`run` in `session.run`).
