@@ -29,6 +29,9 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
         })
     });
     let neomodel = imports_neomodel || !node_classes.is_empty();
+    let imports_client = crate::neo4j_waits::imports_client(model);
+    // Whether any call can probe the server: most files have none, and no wait then.
+    let mut may_probe = false;
     for (scope, s) in model.scopes.iter().enumerate() {
         for call in &s.calls {
             let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
@@ -40,31 +43,34 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
                     .map_or("", |a| text(a, source)),
                 _ => last_component(text(callee, source)),
             };
+            may_probe = may_probe || crate::neo4j_waits::may_probe(callee, last, imports_client);
             // Most calls are none of these: decide from the names before anything is computed.
-            let may_matter = kind_of(callee) == kind::IDENTIFIER
-                || last.contains("Neo4j")
-                || NEO4J_DRIVER_CONSTRUCTORS
-                    .iter()
-                    .any(|q| last_component(q) == last)
+            // A driver constructor may be imported under another name (`from py2neo import
+            // Graph as G`): a plain name is resolved; the other facts need their own names.
+            let known_name = last.contains("Neo4j")
+                || names_driver_constructor(last)
                 || NEO4J_DATABASE_KEYWORDS
                     .iter()
                     .any(|(name, _)| *name == last)
                 || QUERY_METHODS.iter().any(|m| m.method == last);
+            let may_matter = kind_of(callee) == kind::IDENTIFIER || known_name;
             let neomodel_write = neomodel
                 && (NEOMODEL_CLASS_WRITES.contains(&last)
                     || NEOMODEL_INSTANCE_WRITES.contains(&last));
             if !may_matter && !neomodel_write {
                 continue;
             }
-            let (owner, fixture_scope) = owner(model, scope);
-            let fact = |kind, name: Option<String>, configured_by, settings| Neo4jFact {
-                kind,
-                name,
-                configured_by,
-                settings,
-                owner: owner.clone(),
-                fixture_scope: fixture_scope.clone(),
-                line: index.position(source, call.start_byte()).line,
+            let fact = |kind, name: Option<String>, configured_by, settings| {
+                let (owner, fixture_scope) = owner(model, scope);
+                Neo4jFact {
+                    kind,
+                    name,
+                    configured_by,
+                    settings,
+                    owner,
+                    fixture_scope,
+                    line: index.position(source, call.start_byte()).line,
+                }
             };
             if neomodel_write {
                 if let Some((label, imported)) =
@@ -83,12 +89,14 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
             if !may_matter {
                 continue;
             }
+            let constructor = model
+                .qualified_name(callee, scope)
+                .is_some_and(|q| NEO4J_DRIVER_CONSTRUCTORS.contains(&q.as_str()));
+            if !constructor && !known_name {
+                continue;
+            }
             let args = CallArgs::of(*call, source);
-            let qualified = model.qualified_name(callee, scope);
-            if qualified
-                .as_deref()
-                .is_some_and(|q| NEO4J_DRIVER_CONSTRUCTORS.contains(&q))
-            {
+            if constructor {
                 let uri = args.get(0, "uri");
                 let settings = args
                     .keywords
@@ -188,12 +196,22 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
             }
         }
     }
-    facts.extend(crate::neo4j_waits::extract(model, eval, index, |scope| {
-        owner(model, scope)
-    }));
+    if may_probe {
+        facts.extend(crate::neo4j_waits::extract(model, eval, index, |scope| {
+            owner(model, scope)
+        }));
+    }
     facts.sort();
     facts.dedup();
     facts
+}
+
+/// Whether a call's last name is the last component of a Neo4j driver constructor (`driver` of
+/// `neo4j.GraphDatabase.driver`), compared in place.
+pub(crate) fn names_driver_constructor(last: &str) -> bool {
+    NEO4J_DRIVER_CONSTRUCTORS
+        .iter()
+        .any(|q| q.strip_suffix(last).is_some_and(|rest| rest.ends_with('.')))
 }
 
 /// The neomodel node classes a file defines (`class Person(StructuredNode)`, and their subclasses

@@ -106,15 +106,9 @@ struct Probes<'m, 't> {
 
 impl<'m, 't> Probes<'m, 't> {
     fn of(model: &'m FileModel<'t>) -> Self {
-        let imports_client = model.scopes.iter().any(|s| {
-            s.bindings
-                .values()
-                .flatten()
-                .any(|b| matches!(b.value, BindingValue::Import(m, _) if is_neo4j_client(m)))
-        });
         let mut probes = Probes {
             model,
-            imports_client,
+            imports_client: imports_client(model),
             probing_functions: HashSet::new(),
             any: false,
         };
@@ -158,15 +152,11 @@ impl<'m, 't> Probes<'m, 't> {
                 .map_or("", |a| text(a, source)),
             _ => last_component(text(callee, source)),
         };
-        if NEO4J_PROBE_METHODS.contains(&last) && callee.kind() == kind::ATTRIBUTE {
+        if is_probe_method(callee, last) {
             return true;
         }
-        let cypher_method = QUERY_METHODS
-            .iter()
-            .any(|m| m.method == last && m.language == QueryLanguage::Cypher);
-        let constructor = NEO4J_DRIVER_CONSTRUCTORS
-            .iter()
-            .any(|q| last_component(q) == last);
+        let cypher_method = is_query_through_client(callee, last, self.imports_client);
+        let constructor = crate::neo4j_facts::names_driver_constructor(last);
         if !cypher_method && !constructor {
             return false;
         }
@@ -187,8 +177,41 @@ impl<'m, 't> Probes<'m, 't> {
                     .lookup(text(object, source), scope, object.start_byte())
             })
             .is_some_and(|(_, binding)| matches!(binding.value, BindingValue::Import(_, None)));
-        cypher_method && self.imports_client && !on_module && callee.kind() == kind::ATTRIBUTE
+        cypher_method && !on_module
     }
+}
+
+/// Whether the file imports a Neo4j client, whose objects' queries can probe the server.
+pub(crate) fn imports_client(model: &FileModel) -> bool {
+    model.scopes.iter().any(|s| {
+        s.bindings
+            .values()
+            .flatten()
+            .any(|b| matches!(b.value, BindingValue::Import(m, _) if is_neo4j_client(m)))
+    })
+}
+
+/// A method that only asks the server whether it answers (`driver.verify_connectivity()`).
+fn is_probe_method(callee: Node, last: &str) -> bool {
+    NEO4J_PROBE_METHODS.contains(&last) && callee.kind() == kind::ATTRIBUTE
+}
+
+/// A Cypher query method called on an object, in a file importing a Neo4j client: the names
+/// and the imports decide most calls before any name is resolved.
+fn is_query_through_client(callee: Node, last: &str, imports_client: bool) -> bool {
+    imports_client
+        && callee.kind() == kind::ATTRIBUTE
+        && QUERY_METHODS
+            .iter()
+            .any(|m| m.method == last && m.language == QueryLanguage::Cypher)
+}
+
+/// Whether a call can probe the server directly, by its callee's kind and last name (`last` as
+/// the probes read it): a file without one has no wait to find.
+pub(crate) fn may_probe(callee: Node, last: &str, imports_client: bool) -> bool {
+    is_probe_method(callee, last)
+        || is_query_through_client(callee, last, imports_client)
+        || crate::neo4j_facts::names_driver_constructor(last)
 }
 
 /// A probe inside a loop that sleeps, where the probe decides whether to go round again: in the

@@ -202,11 +202,13 @@ impl Rule for UnorderedParametrize {
         };
         let written = ctx.text(callee);
         let last = last_component(written);
+        if !matches!(last, "parametrize" | "fixture") {
+            return;
+        }
         let args = CallArgs::of(node, ctx.source());
         let (values, what) = match last {
             "parametrize" => (args.get(1, "argvalues"), "parametrize values"),
-            "fixture" => (args.keyword("params"), "fixture params"),
-            _ => return,
+            _ => (args.keyword("params"), "fixture params"),
         };
         // `pytest.mark.parametrize`, `metafunc.parametrize` in `pytest_generate_tests`,
         // `pytest.fixture(params=...)`.

@@ -4,7 +4,7 @@ use crate::diagnostic::{Effort, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::Rule;
 use isolint_python::knowledge::{last_component, ORDER_MARKERS};
-use isolint_python::model::{Role, ScopeId, MODULE_SCOPE};
+use isolint_python::model::{Role, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::Span;
 use isolint_python::syntax::{field, kind, named_children, CallArgs};
 use tree_sitter::Node;
@@ -106,12 +106,12 @@ impl Rule for ExplicitOrder {
                 let Some(left) = node.child_by_field_id(field::LEFT.id()) else {
                     return;
                 };
-                let Some(right) = node.child_by_field_id(field::RIGHT.id()) else {
-                    return;
-                };
                 if ctx.text(left) != "pytestmark" || has_group_marker(scope, ctx) {
                     return;
                 }
+                let Some(right) = node.child_by_field_id(field::RIGHT.id()) else {
+                    return;
+                };
                 let items: Vec<Node> = match right.kind() {
                     kind::LIST | kind::TUPLE => named_children(right).collect(),
                     _ => vec![right],
@@ -166,16 +166,22 @@ fn report(
 
 /// `items.sort(key=...)` in `pytest_collection_modifyitems` by an ordering marker.
 fn check_sorting_hook(node: Node, scope: ScopeId, ctx: &mut FileContext) {
+    // Only the hook sorts the collected items: other calls stop at their owner's name.
+    let owner_id = ctx.model.owner(scope);
+    let hook = &ctx.model.scopes[owner_id];
+    if owner_id == MODULE_SCOPE
+        || hook.kind != ScopeKind::Function
+        || hook.name != "pytest_collection_modifyitems"
+    {
+        return;
+    }
     let Some(callee) = node.child_by_field_id(field::FUNCTION.id()) else {
         return;
     };
     if !matches!(last_component(ctx.text(callee)), "sort" | "sorted") {
         return;
     }
-    let (owner_id, owner) = ctx.owner_of(scope);
-    if owner.function != "pytest_collection_modifyitems" || owner_id == MODULE_SCOPE {
-        return;
-    }
+    let (_, owner) = ctx.owner_of(scope);
     let Some(args) = node.child_by_field_id(field::ARGUMENTS.id()) else {
         return;
     };

@@ -60,10 +60,24 @@ impl Rule for TestCallsTest {
     }
 
     fn check_node(&self, node: Node, scope: ScopeId, ctx: &mut FileContext) {
+        // Only a test's own calls of a name or of `self.`/`cls.` can run another test: decided
+        // from the owner's role and the callee's text before any name is looked up.
+        if ctx.model.scopes[ctx.model.owner(scope)].role != Role::Test {
+            return;
+        }
         let Some(callee) = node.child_by_field_id(field::FUNCTION.id()) else {
             return;
         };
-        let name = isolint_python::knowledge::last_component(ctx.text(callee));
+        let written = ctx.text(callee);
+        let may_name_test = match callee.kind() {
+            kind::IDENTIFIER => true,
+            kind::ATTRIBUTE => written.starts_with("self") || written.starts_with("cls"),
+            _ => false,
+        };
+        if !may_name_test {
+            return;
+        }
+        let name = isolint_python::knowledge::last_component(written);
         if !ctx
             .functions_named(name)
             .iter()
@@ -72,9 +86,6 @@ impl Rule for TestCallsTest {
             return;
         }
         let (owner_id, owner) = ctx.owner_of(scope);
-        if owner.role != Role::Test {
-            return;
-        }
         let Some(called) = called_test(callee, scope, ctx) else {
             return;
         };

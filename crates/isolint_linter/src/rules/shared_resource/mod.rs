@@ -80,30 +80,48 @@ pub(crate) struct FoundOp {
 /// The shared-service operations a call performs, directly or (for a call in test code of a
 /// helper defined in the same file) through the helper's own calls.
 pub(crate) fn operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<FoundOp> {
-    let owner = ctx.model.owner(scope);
-    // Module-level code of a module pytest does not collect (an example, a script) is no test's.
-    let collected = ctx.file.pytest_module || ctx.file.is_conftest;
-    let module_level = matches!(ctx.model.scopes[owner].role, Role::Module | Role::ClassBody);
-    if !may_matter(call, ctx) || (module_level && !collected) || talks_to_mocks(owner, ctx) {
+    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+        return Vec::new();
+    };
+    if !may_matter(callee, ctx) {
         return Vec::new();
     }
-    let mut found: Vec<FoundOp> = direct_operations(call, scope, ctx)
-        .into_iter()
-        .map(|op| FoundOp { op, inside: None })
-        .collect();
     let model = ctx.model;
-    let owner = model.scopes[owner].role;
+    let owner = model.owner(scope);
+    let role = model.scopes[owner].role;
+    // Module-level code of a module pytest does not collect (an example, a script) is no test's.
+    let collected = ctx.file.pytest_module || ctx.file.is_conftest;
+    let module_level = matches!(role, Role::Module | Role::ClassBody);
+    if module_level && !collected {
+        return Vec::new();
+    }
     // A test's own calls of a helper of its file already reach it through the helper's findings
     // (attributed to the tests that call it); fixtures and setup are not attributed that way.
-    if owner.is_test_code() && owner != Role::Test {
-        if let Some(helper) = local_helper(call, scope, ctx) {
-            for (inner_scope, inner) in model.calls_under(helper) {
-                for op in direct_operations(inner, inner_scope, ctx) {
-                    found.push(FoundOp {
-                        op,
-                        inside: Some((Span::of(inner), model.scopes[helper].name.to_string())),
-                    });
-                }
+    let helper = if role.is_test_code() && role != Role::Test {
+        local_helper(callee, scope, ctx)
+    } else {
+        None
+    };
+    // The callee's name rules most calls out before the owner's parameters are read.
+    let direct = may_be_classified(classified_name(callee, ctx));
+    if (!direct && helper.is_none()) || talks_to_mocks(owner, ctx) {
+        return Vec::new();
+    }
+    let mut found: Vec<FoundOp> = Vec::new();
+    if direct {
+        found.extend(
+            direct_operations(call, scope, ctx)
+                .into_iter()
+                .map(|op| FoundOp { op, inside: None }),
+        );
+    }
+    if let Some(helper) = helper {
+        for (inner_scope, inner) in model.calls_under(helper) {
+            for op in direct_operations(inner, inner_scope, ctx) {
+                found.push(FoundOp {
+                    op,
+                    inside: Some((Span::of(inner), model.scopes[helper].name.to_string())),
+                });
             }
         }
     }
@@ -128,9 +146,9 @@ pub(crate) fn helper_operations(ctx: &mut FileContext) -> Vec<(ScopeId, Span, Se
             continue;
         }
         for call in &scope.calls {
-            for op in cached_operations(*call, scope_id, ctx) {
-                if op.inside.is_none() {
-                    found.push((function, Span::of(*call), op.op));
+            for found_op in operations_at(*call, scope_id, ctx) {
+                if found_op.inside.is_none() {
+                    found.push((function, Span::of(*call), found_op.op.clone()));
                 }
             }
         }
@@ -138,24 +156,30 @@ pub(crate) fn helper_operations(ctx: &mut FileContext) -> Vec<(ScopeId, Span, Se
     found
 }
 
-/// Whether a call can be one the classifiers know, by its callee's text alone.
-fn may_matter(call: Node, ctx: &FileContext) -> bool {
-    call.child_by_field_id(field::FUNCTION.id())
-        .is_some_and(|callee| {
-            let last = last_component(ctx.text(callee));
-            // The suite's own Neo4j wrappers (`resources.Neo4jResource(database=...)`) too.
-            kind_of(callee) == kind::IDENTIFIER || may_use_services(last) || last.contains("Neo4j")
-        })
+/// Whether a call can be one the classifiers know or a helper of the file, by its callee's text
+/// alone.
+fn may_matter(callee: Node, ctx: &FileContext) -> bool {
+    kind_of(callee) == kind::IDENTIFIER || may_be_classified(last_component(ctx.text(callee)))
 }
 
 /// Whether a call's last name component can be one the classifiers know: lets most calls go
-/// without evaluating anything.
-fn may_use_services(last: &str) -> bool {
-    static NAMES: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
-    NAMES
-        .get_or_init(isolint_python::services::call_names)
-        .contains(last)
+/// without evaluating anything. Every classifier matches on this name (or on a dotted suffix
+/// ending in it), so a call with another name does nothing they report.
+fn may_be_classified(last: &str) -> bool {
+    static NAMES: std::sync::LazyLock<foldhash::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| isolint_python::services::call_names().into_iter().collect());
+    // The suite's own Neo4j wrappers (`resources.Neo4jResource(database=...)`) too.
+    NAMES.contains(last) || last.as_bytes().windows(5).any(|w| w == b"Neo4j")
+}
+
+/// The method or function name the classifiers match a call on (`run` in `session.run`).
+fn classified_name<'t>(callee: Node<'t>, ctx: &FileContext<'_, 't>) -> &'t str {
+    match kind_of(callee) {
+        kind::ATTRIBUTE => callee
+            .child_by_field_id(field::ATTRIBUTE.id())
+            .map_or("", |a| ctx.text(a)),
+        _ => last_component(ctx.text(callee)),
+    }
 }
 
 /// Whether a function works against test doubles: it takes a parameter annotated as a mock or
@@ -184,9 +208,8 @@ pub(crate) fn talks_to_mocks(function: ScopeId, ctx: &FileContext) -> bool {
 }
 
 /// The helper function of this file a call runs (`clear_graph(driver)`).
-fn local_helper(call: Node, scope: ScopeId, ctx: &FileContext) -> Option<ScopeId> {
+fn local_helper(callee: Node, scope: ScopeId, ctx: &FileContext) -> Option<ScopeId> {
     let model = ctx.model;
-    let callee = call.child_by_field_id(field::FUNCTION.id())?;
     if kind_of(callee) != kind::IDENTIFIER {
         return None;
     }
@@ -205,17 +228,14 @@ fn direct_operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<Servi
     let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
         return Vec::new();
     };
-    let callee_text = ctx.text(callee);
-    let last = match kind_of(callee) {
-        kind::ATTRIBUTE => callee
-            .child_by_field_id(field::ATTRIBUTE.id())
-            .map_or("", |a| ctx.text(a)),
-        _ => last_component(callee_text),
-    };
+    let last = classified_name(callee, ctx);
+    if !may_be_classified(last) {
+        return Vec::new();
+    }
     let call = Call {
         node: call,
         callee,
-        callee_text,
+        callee_text: ctx.text(callee),
         last,
         scope,
         ctx,
@@ -351,20 +371,19 @@ pub(crate) fn finding(
 }
 
 /// The operations of a call, computed once per file and call whichever rule asks first.
-pub(crate) fn cached_operations(call: Node, scope: ScopeId, ctx: &mut FileContext) -> Vec<FoundOp> {
+fn operations_at<'c>(call: Node, scope: ScopeId, ctx: &'c mut FileContext) -> &'c [FoundOp] {
     // A call and the call it is made on (`f(x)(y)`) start at the same byte, not end.
     let key = (call.start_byte(), call.end_byte());
-    if let Some(found) = ctx.service_ops.get(&key) {
-        return found.clone();
+    if !ctx.service_ops.contains_key(&key) {
+        let found = operations(call, scope, ctx);
+        ctx.service_ops.insert(key, found);
     }
-    // Most calls are none of the classifiers' business: their callee's name says so, once per call.
-    let found = if may_matter(call, ctx) {
-        operations(call, scope, ctx)
-    } else {
-        Vec::new()
-    };
-    ctx.service_ops.insert(key, found.clone());
-    found
+    ctx.service_ops.get(&key).map_or(&[], Vec::as_slice)
+}
+
+/// The operations of a call (see [`operations_at`]), for a rule to keep.
+pub(crate) fn cached_operations(call: Node, scope: ScopeId, ctx: &mut FileContext) -> Vec<FoundOp> {
+    operations_at(call, scope, ctx).to_vec()
 }
 
 /// Reports the operations of one kind found at a call.
@@ -376,10 +395,14 @@ pub(crate) fn report_kind(
     ctx: &mut FileContext,
 ) {
     // A database named by a helper's parameter is known only where a call binds it.
-    let mut found: Vec<FoundOp> = cached_operations(call, scope, ctx)
-        .into_iter()
+    let mut found: Vec<FoundOp> = operations_at(call, scope, ctx)
+        .iter()
         .filter(|f| f.op.kind == kind && neo4j::database_parameter(&f.op).is_none())
+        .cloned()
         .collect();
+    if found.is_empty() {
+        return;
+    }
     // One finding per shared thing a call touches (a delete of nodes and their relationships).
     let mut seen = std::collections::HashSet::new();
     found.retain(|f| seen.insert(f.op.resource.clone()));
