@@ -14,7 +14,7 @@ use isolint_python::services::{
     QUERY_METHODS,
 };
 use isolint_python::source::LineIndex;
-use isolint_python::syntax::{field, kind, kind_of, text, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, kind_of, text, unparenthesize};
 use isolint_python::template::template;
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -34,12 +34,13 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
     let mut may_probe = false;
     for (scope, s) in model.scopes.iter().enumerate() {
         for call in &s.calls {
-            let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+            let Some(callee) = model.callee(*call) else {
                 continue;
             };
             let last = match kind_of(callee) {
-                kind::ATTRIBUTE => callee
-                    .child_by_field_id(field::ATTRIBUTE.id())
+                kind::ATTRIBUTE => model
+                    .attribute_parts(callee)
+                    .1
                     .map_or("", |a| text(a, source)),
                 _ => last_component(text(callee, source)),
             };
@@ -95,7 +96,7 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
             if !constructor && !known_name {
                 continue;
             }
-            let args = CallArgs::of(*call, source);
+            let args = model.call_args(*call);
             if constructor {
                 let uri = args.get(0, "uri");
                 let settings = args
@@ -302,7 +303,7 @@ fn neomodel_label(
     node_classes: &HashMap<&str, String>,
 ) -> Option<(String, Option<(String, String)>)> {
     let source = model.source;
-    let object = unparenthesize(callee.child_by_field_id(field::OBJECT.id())?);
+    let object = unparenthesize(model.attribute_parts(callee).0?);
     let class_node = if NEOMODEL_CLASS_WRITES.contains(&method) {
         object
     } else {
@@ -337,10 +338,10 @@ fn instance_class<'t>(model: &FileModel<'t>, object: Node<'t>, scope: usize) -> 
     for _ in 0..8 {
         node = unparenthesize(node);
         match kind_of(node) {
-            kind::CALL => node = node.child_by_field_id(field::FUNCTION.id())?,
+            kind::CALL => node = model.callee(node)?,
             kind::ATTRIBUTE => {
-                let inner = node.child_by_field_id(field::OBJECT.id())?;
-                let attribute = node.child_by_field_id(field::ATTRIBUTE.id())?;
+                let inner = model.attribute_parts(node).0?;
+                let attribute = model.attribute_parts(node).1?;
                 if text(attribute, model.source) == "nodes" {
                     return Some(unparenthesize(inner));
                 }

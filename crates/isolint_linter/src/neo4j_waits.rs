@@ -13,7 +13,7 @@ use isolint_python::services::{
     RETRY_DECORATORS, SLEEP_CALLS,
 };
 use isolint_python::source::LineIndex;
-use isolint_python::syntax::{field, kind, named_children, text, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, named_children, text, unparenthesize};
 use isolint_python::value::Value;
 use std::collections::HashSet;
 use tree_sitter::Node;
@@ -132,7 +132,7 @@ impl<'m, 't> Probes<'m, 't> {
         if self.is_direct_probe(call, scope) {
             return true;
         }
-        let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+        let Some(callee) = self.model.callee(call) else {
             return false;
         };
         callee.kind() == kind::IDENTIFIER
@@ -143,12 +143,14 @@ impl<'m, 't> Probes<'m, 't> {
 
     fn is_direct_probe(&self, call: Node<'t>, scope: ScopeId) -> bool {
         let source = self.model.source;
-        let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+        let Some(callee) = self.model.callee(call) else {
             return false;
         };
         let last = match callee.kind() {
-            kind::ATTRIBUTE => callee
-                .child_by_field_id(field::ATTRIBUTE.id())
+            kind::ATTRIBUTE => self
+                .model
+                .attribute_parts(callee)
+                .1
                 .map_or("", |a| text(a, source)),
             _ => last_component(text(callee, source)),
         };
@@ -169,8 +171,10 @@ impl<'m, 't> Probes<'m, 't> {
             return true;
         }
         // `subprocess.run`, `asyncio.run`: a method named like a query on a module is not one.
-        let on_module = callee
-            .child_by_field_id(field::OBJECT.id())
+        let on_module = self
+            .model
+            .attribute_parts(callee)
+            .0
             .filter(|object| object.kind() == kind::IDENTIFIER)
             .and_then(|object| {
                 self.model
@@ -252,7 +256,8 @@ fn loop_wait<'t>(
     let sleep = calls
         .iter()
         .find(|call| within(**call) && resolves_to(model, **call, scope, SLEEP_CALLS))?;
-    let delay = CallArgs::of(*sleep, model.source)
+    let delay = model
+        .call_args(*sleep)
         .get(0, "delay")
         .and_then(|d| numbers.of(d, scope))
         .map(|d| format!("{} s", number_text(d)));
@@ -308,8 +313,8 @@ fn counts_attempts(model: &FileModel, for_loop: Node) -> bool {
         return false;
     };
     iterable.kind() == kind::CALL
-        && iterable
-            .child_by_field_id(field::FUNCTION.id())
+        && model
+            .callee(iterable)
             .is_some_and(|f| matches!(last_component(text(f, model.source)), "range" | "count"))
 }
 
@@ -326,7 +331,7 @@ fn decorator_wait<'t>(
             continue;
         };
         let (callee, call) = match expression.kind() {
-            kind::CALL => match expression.child_by_field_id(field::FUNCTION.id()) {
+            kind::CALL => match model.callee(expression) {
                 Some(callee) => (callee, Some(expression)),
                 None => continue,
             },
@@ -354,7 +359,7 @@ fn decorator_wait<'t>(
         let Some(call) = call else {
             return Some(wait);
         };
-        let args = CallArgs::of(call, source);
+        let args = model.call_args(call);
         match *library {
             "backoff" => {
                 wait.attempts = args
@@ -441,9 +446,10 @@ fn tenacity_call<'t>(
     if node.kind() != kind::CALL {
         return None;
     }
-    let callee = node.child_by_field_id(field::FUNCTION.id())?;
+    let callee = model.callee(node)?;
     let name = last_component(text(callee, model.source));
-    let first = CallArgs::of(node, model.source)
+    let first = model
+        .call_args(node)
         .positional
         .first()
         .and_then(|n| numbers.of(*n, MODULE_SCOPE));
@@ -451,7 +457,8 @@ fn tenacity_call<'t>(
 }
 
 fn resolves_to(model: &FileModel, call: Node, scope: ScopeId, names: &[&str]) -> bool {
-    call.child_by_field_id(field::FUNCTION.id())
+    model
+        .callee(call)
         .and_then(|callee| model.qualified_name(callee, scope))
         .is_some_and(|q| names.contains(&q.as_str()))
 }
@@ -467,11 +474,11 @@ fn range_length<'t>(
     if iterable.kind() != kind::CALL {
         return None;
     }
-    let callee = iterable.child_by_field_id(field::FUNCTION.id())?;
+    let callee = model.callee(iterable)?;
     if text(callee, model.source) != "range" {
         return None;
     }
-    let args = CallArgs::of(iterable, model.source);
+    let args = model.call_args(iterable);
     match args.positional.as_slice() {
         [stop] => numbers.of(*stop, scope),
         [start, stop] => Some(numbers.of(*stop, scope)? - numbers.of(*start, scope)?),
@@ -640,10 +647,9 @@ fn fixture_callers(model: &FileModel, helper: ScopeId, owner: &str) -> Vec<Strin
         .iter()
         .filter(|fixture| {
             model.calls_under(fixture.scope).any(|(_, call)| {
-                call.child_by_field_id(field::FUNCTION.id())
-                    .is_some_and(|c| {
-                        c.kind() == kind::IDENTIFIER && text(c, model.source) == s.name
-                    })
+                model.callee(call).is_some_and(|c| {
+                    c.kind() == kind::IDENTIFIER && text(c, model.source) == s.name
+                })
             })
         })
         .map(|fixture| format!("fixture `{}` ({})", fixture.name, fixture.scope_name))

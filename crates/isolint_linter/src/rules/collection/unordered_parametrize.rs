@@ -5,7 +5,7 @@ use crate::rules::Rule;
 use isolint_python::knowledge::{last_component, UNORDERED_LISTINGS, VARYING_VALUE_PREFIXES};
 use isolint_python::model::{BindingValue, Role, ScopeId};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind, named_children, unparenthesize, CallArgs};
+use isolint_python::syntax::{field, kind, named_children, unparenthesize};
 use tree_sitter::Node;
 
 /// ISO701: parameters whose order or ids differ between worker processes.
@@ -45,9 +45,9 @@ fn unordered(
             )
         }),
         kind::CALL => {
-            let callee = expr.child_by_field_id(field::FUNCTION.id())?;
+            let callee = ctx.model.callee(expr)?;
             let last = last_component(ctx.text(callee));
-            let args = CallArgs::of(expr, ctx.source());
+            let args = ctx.model.call_args(expr);
             match last {
                 "sorted" => None,
                 "set" | "frozenset" => {
@@ -126,8 +126,9 @@ fn unordered(
 fn hash_stable_items(items: Node, ctx: &FileContext) -> bool {
     let items = unparenthesize(items);
     if items.kind() == kind::CALL {
-        return items
-            .child_by_field_id(field::FUNCTION.id())
+        return ctx
+            .model
+            .callee(items)
             .is_some_and(|f| ctx.text(f) == "range");
     }
     matches!(items.kind(), kind::SET | kind::LIST | kind::TUPLE)
@@ -155,7 +156,7 @@ fn varying_value(
             return None;
         }
         if node.kind() == kind::CALL {
-            if let Some(callee) = node.child_by_field_id(field::FUNCTION.id()) {
+            if let Some(callee) = ctx.model.callee(node) {
                 let written = ctx.text(callee);
                 let hint = [
                     "random", "uuid", "time", "now", "today", "secrets", "urandom",
@@ -197,7 +198,7 @@ impl Rule for UnorderedParametrize {
     }
 
     fn check_node(&self, node: Node, scope: ScopeId, ctx: &mut FileContext) {
-        let Some(callee) = node.child_by_field_id(field::FUNCTION.id()) else {
+        let Some(callee) = ctx.model.callee(node) else {
             return;
         };
         let written = ctx.text(callee);
@@ -205,7 +206,7 @@ impl Rule for UnorderedParametrize {
         if !matches!(last, "parametrize" | "fixture") {
             return;
         }
-        let args = CallArgs::of(node, ctx.source());
+        let args = ctx.model.call_args(node);
         let (values, what) = match last {
             "parametrize" => (args.get(1, "argvalues"), "parametrize values"),
             _ => (args.keyword("params"), "fixture params"),

@@ -33,7 +33,7 @@ fn order_marker<'t>(
     ctx: &FileContext<'_, 't>,
 ) -> Option<&'static str> {
     let (callee, call) = if expr.kind() == kind::CALL {
-        (expr.child_by_field_id(field::FUNCTION.id())?, Some(expr))
+        (ctx.model.callee(expr)?, Some(expr))
     } else {
         (expr, None)
     };
@@ -42,7 +42,7 @@ fn order_marker<'t>(
     }
     let name = last_component(ctx.text(callee));
     let marker = ORDER_MARKERS.iter().find(|m| **m == name)?;
-    let object = callee.child_by_field_id(field::OBJECT.id())?;
+    let object = ctx.model.attribute_parts(callee).0?;
     if !ctx.text(object).ends_with("mark")
         || !ctx
             .model
@@ -175,14 +175,14 @@ fn check_sorting_hook(node: Node, scope: ScopeId, ctx: &mut FileContext) {
     {
         return;
     }
-    let Some(callee) = node.child_by_field_id(field::FUNCTION.id()) else {
+    let Some(callee) = ctx.model.callee(node) else {
         return;
     };
     if !matches!(last_component(ctx.text(callee)), "sort" | "sorted") {
         return;
     }
     let (_, owner) = ctx.owner_of(scope);
-    let Some(args) = node.child_by_field_id(field::ARGUMENTS.id()) else {
+    let Some(args) = ctx.model.arguments(node) else {
         return;
     };
     let args_text = ctx.text(args);

@@ -62,8 +62,8 @@ fn state_key(
     match expr.kind() {
         kind::ATTRIBUTE => {
             let (_, class_name) = class?;
-            let object = ctx.text(expr.child_by_field_id(field::OBJECT.id())?);
-            let attribute = ctx.text(expr.child_by_field_id(field::ATTRIBUTE.id())?);
+            let object = ctx.text(ctx.model.attribute_parts(expr).0?);
+            let attribute = ctx.text(ctx.model.attribute_parts(expr).1?);
             let on_class =
                 matches!(object, "cls" | "type(self)" | "self.__class__") || object == class_name;
             // A test's `self` is a new instance per test: only reads of it can see the class's value.
@@ -118,12 +118,14 @@ fn touches<'t>(
                 continue;
             }
             kind::CALL => {
-                if let Some(callee) = node.child_by_field_id(field::FUNCTION.id()) {
+                if let Some(callee) = ctx.model.callee(node) {
                     if callee.kind() == kind::ATTRIBUTE
                         && changes_in_place(last_component(ctx.text(callee)))
                     {
-                        if let Some(key) = callee
-                            .child_by_field_id(field::OBJECT.id())
+                        if let Some(key) = ctx
+                            .model
+                            .attribute_parts(callee)
+                            .0
                             .and_then(|o| state_key(o, scope, class, false, ctx))
                         {
                             found.writes.push((key, node));

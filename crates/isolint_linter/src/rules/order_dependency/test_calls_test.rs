@@ -4,7 +4,7 @@ use crate::registry::{Category, RuleMeta};
 use crate::rules::Rule;
 use isolint_python::model::{BindingValue, Role, ScopeId};
 use isolint_python::source::Span;
-use isolint_python::syntax::{field, kind};
+use isolint_python::syntax::kind;
 use tree_sitter::Node;
 
 /// ISO403: a test calls another test (or uses its return value).
@@ -34,12 +34,12 @@ fn called_test(callee: Node, scope: ScopeId, ctx: &FileContext) -> Option<ScopeI
             model.scope_defined_by(definition)
         }
         kind::ATTRIBUTE => {
-            let object = callee.child_by_field_id(field::OBJECT.id())?;
+            let object = ctx.model.attribute_parts(callee).0?;
             if !matches!(ctx.text(object), "self" | "cls") {
                 return None;
             }
             let class = model.class_of_method(scope)?;
-            let name = ctx.text(callee.child_by_field_id(field::ATTRIBUTE.id())?);
+            let name = ctx.text(ctx.model.attribute_parts(callee).1?);
             ctx.functions_named(name)
                 .iter()
                 .copied()
@@ -65,7 +65,7 @@ impl Rule for TestCallsTest {
         if ctx.model.scopes[ctx.model.owner(scope)].role != Role::Test {
             return;
         }
-        let Some(callee) = node.child_by_field_id(field::FUNCTION.id()) else {
+        let Some(callee) = ctx.model.callee(node) else {
             return;
         };
         let written = ctx.text(callee);

@@ -80,7 +80,7 @@ pub(crate) struct FoundOp {
 /// The shared-service operations a call performs, directly or (for a call in test code of a
 /// helper defined in the same file) through the helper's own calls.
 pub(crate) fn operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<FoundOp> {
-    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+    let Some(callee) = ctx.model.callee(call) else {
         return Vec::new();
     };
     if !may_matter(callee, ctx) {
@@ -175,8 +175,10 @@ fn may_be_classified(last: &str) -> bool {
 /// The method or function name the classifiers match a call on (`run` in `session.run`).
 fn classified_name<'t>(callee: Node<'t>, ctx: &FileContext<'_, 't>) -> &'t str {
     match kind_of(callee) {
-        kind::ATTRIBUTE => callee
-            .child_by_field_id(field::ATTRIBUTE.id())
+        kind::ATTRIBUTE => ctx
+            .model
+            .attribute_parts(callee)
+            .1
             .map_or("", |a| ctx.text(a)),
         _ => last_component(ctx.text(callee)),
     }
@@ -225,7 +227,7 @@ fn local_helper(callee: Node, scope: ScopeId, ctx: &FileContext) -> Option<Scope
 
 /// What one call does, by itself.
 fn direct_operations(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<ServiceOp> {
-    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+    let Some(callee) = ctx.model.callee(call) else {
         return Vec::new();
     };
     let last = classified_name(callee, ctx);
@@ -286,7 +288,7 @@ impl<'t> Call<'_, '_, 't> {
 
     /// The receiver's text (`client.containers` in `client.containers.run`).
     pub fn receiver_text(&self) -> Option<&'t str> {
-        let object = self.callee.child_by_field_id(field::OBJECT.id())?;
+        let object = self.ctx.model.attribute_parts(self.callee).0?;
         Some(self.ctx.text(object))
     }
 
@@ -415,10 +417,10 @@ pub(crate) fn report_kind(
 /// Fixed labels a Cypher query run by this call creates or merges nodes with (none when any label
 /// of the query is unique to the test or worker).
 pub(crate) fn seeded_labels(call: Node, scope: ScopeId, ctx: &FileContext) -> Vec<String> {
-    let Some(callee) = call.child_by_field_id(field::FUNCTION.id()) else {
+    let Some(callee) = ctx.model.callee(call) else {
         return Vec::new();
     };
-    let Some(method) = callee.child_by_field_id(field::ATTRIBUTE.id()) else {
+    let Some(method) = ctx.model.attribute_parts(callee).1 else {
         return Vec::new();
     };
     let Some(known) = QUERY_METHODS
@@ -427,7 +429,7 @@ pub(crate) fn seeded_labels(call: Node, scope: ScopeId, ctx: &FileContext) -> Ve
     else {
         return Vec::new();
     };
-    let args = isolint_python::syntax::CallArgs::of(call, ctx.source());
+    let args = ctx.model.call_args(call);
     let query = args
         .positional
         .first()
