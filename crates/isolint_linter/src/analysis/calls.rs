@@ -11,12 +11,12 @@ use crate::analysis::state::{Holder, StateWrite, WriteKind};
 use crate::context::{FileContext, Owner};
 use crate::rules::shared_resource::{self, ServiceOp};
 use crate::rules::wide_fixture_scope::aware_of_workers;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use isolint_python::knowledge::{classify_path, PathOp};
 use isolint_python::model::{Binding, BindingValue, FileModel, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::{Position, Span};
 use isolint_python::syntax::{field, kind, named_children, unparenthesize};
 use isolint_python::value::{ParamOwner, Root, Text, Value};
-use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 /// The functions of one file that do something through a parameter or call the project's code.
@@ -212,7 +212,7 @@ pub enum CallTarget {
 /// The top-level names that can be the project's own code: calls into anything else (the standard
 /// library, third-party packages) are never recorded.
 #[derive(Debug, Clone, Default)]
-pub struct FirstPartyNames(pub HashSet<String>);
+pub struct FirstPartyNames(pub std::collections::HashSet<String>);
 
 /// The first-party names one file's calls were checked against, with the answers: what the file's
 /// cached analysis depends on outside the file (a new test module adds a name).

@@ -5,6 +5,7 @@
 //! project stage, which knows fixture values and which fixtures move a test into a private folder.
 
 use crate::context::{FileContext, FileInfo, Owner};
+use foldhash::{HashMap, HashMapExt};
 use isolint_python::knowledge::{
     self, classify_path, Callee, Mode, PathArg, PathClass, PathOp, CHECKS,
     FAKE_FILESYSTEM_FIXTURES, OUTPUT_FLAGS, SINKS, SUBPROCESS_CALLS,
@@ -15,7 +16,6 @@ use isolint_python::syntax::{
     field, kind, kind_of, named_children, text, unparenthesize, CallArgs,
 };
 use isolint_python::value::{Origin, Root, Text, Value};
-use std::collections::HashMap;
 use tree_sitter::Node;
 
 /// One write, creation, deletion, database open, existence check or library call of a known path.

@@ -12,13 +12,13 @@
 //! the project stage (`rules::order_dependency::cross_test_state_flow`).
 
 use crate::context::{FileContext, Owner};
+use foldhash::{HashMap, HashMapExt};
 use isolint_python::knowledge::{
     last_component, IMMUTABLE_FACTORIES, MUTATING_METHODS, REMOVING_METHODS, SINGLETON_ACCESSORS,
 };
 use isolint_python::model::{string_value, Binding, BindingValue, Role, Scope, ScopeId, ScopeKind};
 use isolint_python::source::{Position, Span};
 use isolint_python::syntax::{field, kind, kind_of, named_children, unparenthesize};
-use std::collections::HashMap;
 use std::sync::Arc;
 use tree_sitter::Node;
 

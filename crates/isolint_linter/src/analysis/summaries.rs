@@ -15,10 +15,10 @@ use crate::analysis::calls::{
 use crate::analysis::path_effects::{PathEffect, Through, PATH_METHOD_PREFIX};
 use crate::analysis::state::{absolute_path, shown, Holder, StateRead, StateWrite};
 use crate::diagnostic::Related;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use isolint_python::knowledge::{classify_path, last_component, PathOp};
 use isolint_python::source::Span;
 use isolint_python::value::{ParamOwner, ParamRoot, Root, Text, Value};
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 /// How deep calls are followed from test code.
@@ -314,7 +314,7 @@ impl<'a> Summaries<'a> {
 
     /// Modules that the suite's test modules and conftests import at module level, and those
     /// modules' own imports: pytest's collection runs their top-level code before any test.
-    pub fn set_imported_at_collection(&mut self, modules: HashSet<String>) {
+    pub fn set_imported_at_collection(&mut self, modules: std::collections::HashSet<String>) {
         let mut all: HashSet<String> = HashSet::new();
         let mut pending: Vec<String> = modules.into_iter().collect();
         while let Some(name) = pending.pop() {

@@ -4,7 +4,8 @@ use crate::context::Finding;
 use crate::diagnostic::{Effort, FixSite, Related, Severity};
 use crate::registry::{Category, RuleMeta};
 use crate::rules::Rule;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeSet;
 
 /// ISO402: a test reads module or class state that another test changes and does not restore.
 pub struct CrossTestStateFlow;
