@@ -12,9 +12,7 @@ use isolint_python::knowledge::{
 };
 use isolint_python::model::{string_value, Binding, BindingValue, Role, ScopeId, ScopeKind};
 use isolint_python::source::Span;
-use isolint_python::syntax::{
-    field, kind, kind_of, named_children, text, unparenthesize, CallArgs,
-};
+use isolint_python::syntax::{kind, kind_of, named_children, text, unparenthesize, CallArgs};
 use isolint_python::value::{Origin, Root, Text, Value};
 use tree_sitter::Node;
 
@@ -547,25 +545,15 @@ fn effects_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects
 /// (`export(records, dest_file_name="out.csv")`) writes it; any other call may be a library
 /// write, decided later by the file's removals and checks.
 fn output_keyword(ctx: &FileContext, call: Node, scope: ScopeId) -> CallEffects {
-    // Most calls have no such keyword: look before collecting the arguments.
-    let Some(arguments) = ctx.model.arguments(call) else {
-        return CallEffects::MaybeMention;
-    };
-    // A keyword argument has an `=`: searching the text is far cheaper than visiting the nodes.
-    if !ctx.text(arguments).contains('=') {
-        return CallEffects::MaybeMention;
-    }
-    let mut cursor = arguments.walk();
-    let named_output = arguments.named_children(&mut cursor).any(|arg| {
-        kind_of(arg) == kind::KEYWORD_ARGUMENT
-            && arg
-                .child_by_field_id(field::NAME.id())
-                .is_some_and(|name| knowledge::keyword_names_output(ctx.text(name)))
-    });
-    if !named_output {
-        return CallEffects::MaybeMention;
-    }
+    // The model took the arguments apart in its walk: most calls have no such keyword.
     let args = ctx.model.call_args(call);
+    if !args
+        .keywords
+        .iter()
+        .any(|(keyword, _)| knowledge::keyword_names_output(keyword))
+    {
+        return CallEffects::MaybeMention;
+    }
     let mut effects = Vec::new();
     for (keyword, value) in &args.keywords {
         if !knowledge::keyword_names_output(keyword) {
