@@ -200,27 +200,45 @@ pub struct FileModel<'t> {
     /// Each call's `function` and `arguments` children, by call node id, seen by the walk:
     /// tree-sitter finds a field by scanning the children again (through the hidden
     /// `primary_expression` for `function`), and a dozen analyses ask for these two per call.
-    call_parts: HashMap<usize, CallParts<'t>>,
+    call_parts: HashMap<usize, FieldPair<'t>>,
     /// Each attribute's `object` and `attribute` children, by attribute node id, for the same
     /// reason: qualified names and state paths climb chains of them.
-    attribute_parts: HashMap<usize, AttributeParts<'t>>,
+    attribute_parts: HashMap<usize, FieldPair<'t>>,
     /// Each call's arguments taken apart, by the id of its `arguments` child, filled as the walk
     /// passes them (what `CallArgs::of` would find by walking the list again).
     call_args: HashMap<usize, CallArgs<'t>>,
 }
 
-/// The two fields of a call node.
+/// Two fields of a node, as the walk met them: a call's `function` and `arguments`, an
+/// attribute's `object` and `attribute`.
 #[derive(Debug, Clone, Copy, Default)]
-struct CallParts<'t> {
-    function: Option<Node<'t>>,
-    arguments: Option<Node<'t>>,
+struct FieldPair<'t> {
+    first: Option<Node<'t>>,
+    second: Option<Node<'t>>,
 }
 
-/// The two fields of an attribute node.
-#[derive(Debug, Clone, Copy, Default)]
-struct AttributeParts<'t> {
-    object: Option<Node<'t>>,
-    attribute: Option<Node<'t>>,
+impl<'t> FieldPair<'t> {
+    /// Notes `child` of the node at `parent` if it is the `first` or the `second` field; says
+    /// whether it was the second.
+    fn note(
+        pairs: &mut HashMap<usize, FieldPair<'t>>,
+        parent: Option<Node<'t>>,
+        field_id: Option<u16>,
+        child: Node<'t>,
+        [first, second]: [field::Field; 2],
+    ) -> bool {
+        let (Some(parent), Some(field_id)) = (parent, field_id) else {
+            return false;
+        };
+        let pair = pairs.entry(parent.id()).or_default();
+        if field_id == first.id() {
+            pair.first = Some(child);
+        } else if field_id == second.id() {
+            pair.second = Some(child);
+            return true;
+        }
+        false
+    }
 }
 
 /// What the model builder needs to know besides the source.
@@ -377,14 +395,8 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
 
 impl<'t> FileModel<'t> {
     fn note_call_part(&mut self, call: Option<Node<'t>>, field_id: Option<u16>, child: Node<'t>) {
-        let (Some(call), Some(field_id)) = (call, field_id) else {
-            return;
-        };
-        let parts = self.call_parts.entry(call.id()).or_default();
-        if field_id == field::FUNCTION.id() {
-            parts.function = Some(child);
-        } else if field_id == field::ARGUMENTS.id() {
-            parts.arguments = Some(child);
+        let fields = [field::FUNCTION, field::ARGUMENTS];
+        if FieldPair::note(&mut self.call_parts, call, field_id, child, fields) {
             self.call_args.insert(child.id(), CallArgs::default());
         }
     }
@@ -395,21 +407,20 @@ impl<'t> FileModel<'t> {
         field_id: Option<u16>,
         child: Node<'t>,
     ) {
-        let (Some(attribute), Some(field_id)) = (attribute, field_id) else {
-            return;
-        };
-        let parts = self.attribute_parts.entry(attribute.id()).or_default();
-        if field_id == field::OBJECT.id() {
-            parts.object = Some(child);
-        } else if field_id == field::ATTRIBUTE.id() {
-            parts.attribute = Some(child);
-        }
+        let fields = [field::OBJECT, field::ATTRIBUTE];
+        FieldPair::note(
+            &mut self.attribute_parts,
+            attribute,
+            field_id,
+            child,
+            fields,
+        );
     }
 
     /// An attribute node's `object` and `attribute` children (`a.b` → `a`, `b`).
     pub fn attribute_parts(&self, attribute: Node<'t>) -> (Option<Node<'t>>, Option<Node<'t>>) {
         match self.attribute_parts.get(&attribute.id()) {
-            Some(parts) => (parts.object, parts.attribute),
+            Some(parts) => (parts.first, parts.second),
             None => (
                 attribute.child_by_field_id(field::OBJECT.id()),
                 attribute.child_by_field_id(field::ATTRIBUTE.id()),
@@ -439,7 +450,7 @@ impl<'t> FileModel<'t> {
     /// A call's `function` child: what is called.
     pub fn callee(&self, call: Node<'t>) -> Option<Node<'t>> {
         match self.call_parts.get(&call.id()) {
-            Some(parts) => parts.function,
+            Some(parts) => parts.first,
             None => call.child_by_field_id(field::FUNCTION.id()),
         }
     }
@@ -447,7 +458,7 @@ impl<'t> FileModel<'t> {
     /// A call's `arguments` child: its argument list (or generator expression).
     pub fn arguments(&self, call: Node<'t>) -> Option<Node<'t>> {
         match self.call_parts.get(&call.id()) {
-            Some(parts) => parts.arguments,
+            Some(parts) => parts.second,
             None => call.child_by_field_id(field::ARGUMENTS.id()),
         }
     }
