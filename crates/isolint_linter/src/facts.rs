@@ -11,7 +11,7 @@ use isolint_python::project::{
     ClassFacts, FileFacts, FixtureFacts, ImportFacts, MarkerUse, TestFacts,
 };
 use isolint_python::pytest_config::Naming;
-use isolint_python::source::LineIndex;
+use isolint_python::source::{LineIndex, Span};
 use isolint_python::syntax::{kind, kind_of, CallArgs};
 use isolint_python::value::Value;
 use std::collections::HashMap;
@@ -178,16 +178,16 @@ fn test_facts(
     let scope = &model.scopes[id];
     let classes: Vec<String> = model.class_path(id).into_iter().map(String::from).collect();
     let parametrized_names = eval.parametrized_names(id);
-    let requested: Vec<String> = scope
-        .parameters()
+    let (requested, requested_spans): (Vec<String>, Vec<Span>) = scope
+        .parameter_bindings()
         .into_iter()
-        .filter(|(name, default)| {
-            default.is_none()
+        .filter(|(name, binding)| {
+            matches!(binding.value, BindingValue::Param(None))
                 && !matches!(*name, "self" | "cls")
                 && !parametrized_names.iter().any(|p| p == name)
         })
-        .map(|(name, _)| name.to_string())
-        .collect();
+        .map(|(name, binding)| (name.to_string(), binding.span))
+        .unzip();
     let mut parameter_count = Some(1usize);
     let mut parametrized = false;
     for marker in model
@@ -212,6 +212,7 @@ fn test_facts(
         name: scope.name.to_string(),
         position: index.position(source, model.span_of_name(id).start),
         requested: requested.clone(),
+        requested_spans,
         usefixtures: usefixtures(model, id, false),
         parameter_count: if parametrized { parameter_count } else { None },
         parametrized,
@@ -232,7 +233,9 @@ fn test_facts(
             .class_of_method(id)
             .is_some_and(|c| model.unittest_classes.contains(&c)),
         calls: called_names(model, id),
-        fixture_writes: crate::rules::wide_fixture_scope::fixture_writes(model, id, &requested),
+        fixture_writes: crate::rules::wide_fixture_scope::fixture_writes(
+            model, index, id, &requested,
+        ),
         classes,
     }
 }

@@ -1162,9 +1162,7 @@ fn project_stage(
         for (file, finding) in flows {
             outcomes[file].findings.push(finding);
         }
-        let texts: Vec<&SourceText> = outcomes.iter().map(|o| &o.text).collect();
-        let fixture_flows = pair_fixture_users(&project, &closures, &texts);
-        drop(texts);
+        let fixture_flows = pair_fixture_users(&project, &closures);
         for (file, finding) in fixture_flows {
             outcomes[file].findings.push(finding);
         }

@@ -137,21 +137,28 @@ impl<'t> Scope<'t> {
     }
 
     pub fn parameters(&self) -> Vec<(&'t str, Option<Node<'t>>)> {
+        self.parameter_bindings()
+            .into_iter()
+            .map(|(name, binding)| match binding.value {
+                BindingValue::Param(default) => (name, default),
+                _ => (name, None),
+            })
+            .collect()
+    }
+
+    /// The parameters' bindings in signature order: each one's span is its name's.
+    pub fn parameter_bindings(&self) -> Vec<(&'t str, &Binding<'t>)> {
         let mut params: Vec<_> = self
             .bindings
             .iter()
             .flat_map(|(name, list)| {
-                list.iter().filter_map(move |binding| match binding.value {
-                    BindingValue::Param(default) => Some((binding.at, *name, default)),
-                    _ => None,
-                })
+                list.iter()
+                    .filter(|binding| matches!(binding.value, BindingValue::Param(_)))
+                    .map(move |binding| (*name, binding))
             })
             .collect();
-        params.sort_by_key(|(at, _, _)| *at);
+        params.sort_by_key(|(_, binding)| binding.at);
         params
-            .into_iter()
-            .map(|(_, name, default)| (name, default))
-            .collect()
     }
 }
 

@@ -121,6 +121,8 @@ pub struct TestFacts {
     pub position: Position,
     /// Fixture names from the signature (parametrized names and `self` excluded).
     pub requested: Vec<String>,
+    /// Where each of [`TestFacts::requested`] is named in the signature, in the same order.
+    pub requested_spans: Vec<crate::source::Span>,
     /// `usefixtures` markers on the test, its classes and module.
     pub usefixtures: Vec<String>,
     /// Product of the lengths of `parametrize` lists, when they are literals.
@@ -137,12 +139,21 @@ pub struct TestFacts {
     pub fixture_writes: Vec<FixtureWrite>,
 }
 
+impl TestFacts {
+    /// Where the signature names a requested fixture.
+    pub fn parameter_span(&self, fixture: &str) -> Option<crate::source::Span> {
+        let at = self.requested.iter().position(|r| r == fixture)?;
+        self.requested_spans.get(at).copied()
+    }
+}
+
 /// A test changing, or writing through, the value of a fixture it requests.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FixtureWrite {
     /// The fixture (parameter) name.
     pub fixture: String,
     pub span: crate::source::Span,
+    pub position: Position,
     /// What the statement does, for messages (`appends to it`, `writes through it`).
     pub what: String,
     /// A write through a connection or session (`execute("INSERT ...")`, `session.add`), as
@@ -731,6 +742,7 @@ mod tests {
             classes: Vec::new(),
             position: Position::default(),
             requested: requested.iter().map(|s| s.to_string()).collect(),
+            requested_spans: Vec::new(),
             usefixtures: Vec::new(),
             parameter_count: None,
             parametrized: false,

@@ -8,7 +8,6 @@ use crate::context::{Finding, Owner};
 use crate::diagnostic::{FixSite, Related};
 use crate::rules::order_dependency::cross_test_state_flow::META;
 use crate::rules::wide_fixture_scope::unreset_writes;
-use crate::source_text::SourceText;
 use isolint_python::project::{FixtureRef, Project, SharedValue, TestFacts};
 use isolint_python::source::{Position, Span};
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,18 +28,13 @@ struct Change {
 
 /// The ISO402 findings of tests using a wide fixture whose shared object other tests change
 /// without a reset. Returns (file index, finding).
-/// `texts` are the files' texts, to place findings and related locations.
 pub(crate) fn pair_fixture_users(
     project: &Project,
     closures: &[Vec<BTreeSet<FixtureRef>>],
-    texts: &[&SourceText],
 ) -> Vec<(usize, Finding)> {
     // Changes by fixture, in file and line order (BTreeMap: the same output for any run).
     let mut changes: BTreeMap<FixtureRef, Vec<Change>> = BTreeMap::new();
     for file in 0..project.files.len() {
-        let Some(text) = texts.get(file) else {
-            continue;
-        };
         for unreset in unreset_writes(file, project, closures) {
             // Writing through a connection is ISO602's story (rows, not the object).
             if unreset.write.through_connection || !matches!(unreset.value, SharedValue::Mutable(_))
@@ -52,7 +46,7 @@ pub(crate) fn pair_fixture_users(
                 test: test.node_id.clone(),
                 name: test.name.clone(),
                 file,
-                position: text.position(unreset.write.span.start),
+                position: unreset.write.position,
             });
         }
     }
@@ -65,9 +59,10 @@ pub(crate) fn pair_fixture_users(
                 if victims >= MAX_VICTIMS {
                     break 'files;
                 }
-                if !test.requested.iter().any(|r| r == name)
-                    || project.resolve(file, &test.classes, name, None) != Some(*fixture)
-                {
+                let Some(parameter) = test.parameter_span(name) else {
+                    continue;
+                };
+                if project.resolve(file, &test.classes, name, None) != Some(*fixture) {
                     continue;
                 }
                 // A test that changes the object itself sets up what it relies on (as a test
@@ -86,11 +81,11 @@ pub(crate) fn pair_fixture_users(
                 if polluters.is_empty() {
                     continue;
                 }
-                let Some(text) = texts.get(file) else {
-                    continue;
-                };
                 victims += 1;
-                out.push((file, victim_finding(test, name, &polluters, project, text)));
+                out.push((
+                    file,
+                    victim_finding(test, name, parameter, &polluters, project),
+                ));
             }
         }
     }
@@ -100,14 +95,14 @@ pub(crate) fn pair_fixture_users(
 fn victim_finding(
     test: &TestFacts,
     fixture: &str,
+    parameter: Span,
     polluters: &[&Change],
     project: &Project,
-    text: &SourceText,
 ) -> Finding {
     let names: Vec<String> = polluters.iter().map(|p| format!("`{}`", p.name)).collect();
     Finding {
         rule: &META,
-        span: parameter_span(test, fixture, text),
+        span: parameter,
         message: format!(
             "this test uses `{fixture}`, a wide fixture's shared object, which {} {} without a reset; whether it passes depends on which test ran first in the worker",
             names.join(", "),
@@ -128,25 +123,5 @@ fn victim_finding(
         resource: Some(format!("fixture:{fixture}")),
         site: FixSite::Fixture,
         tests: None,
-    }
-}
-
-/// The fixture's name in the test's signature, else the start of the test's line.
-fn parameter_span(test: &TestFacts, fixture: &str, text: &SourceText) -> Span {
-    let start = text.line_start(test.position.line.saturating_sub(1));
-    let source: &str = text.text().map_or("", |t| &**t);
-    let signature_end = source[start.min(source.len())..]
-        .find(')')
-        .map_or(source.len(), |end| start + end);
-    let signature = source.get(start..signature_end).unwrap_or("");
-    let is_name = |c: char| c.is_alphanumeric() || c == '_';
-    let found = signature.match_indices(fixture).find(|(at, _)| {
-        let before = signature[..*at].chars().next_back();
-        let after = signature[at + fixture.len()..].chars().next();
-        !before.is_some_and(is_name) && !after.is_some_and(is_name)
-    });
-    match found {
-        Some((at, _)) => Span::new(start + at, start + at + fixture.len()),
-        None => Span::new(start, start),
     }
 }

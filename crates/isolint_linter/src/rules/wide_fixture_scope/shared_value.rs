@@ -11,7 +11,7 @@ use isolint_python::knowledge::{
 };
 use isolint_python::model::{BindingValue, FileModel, ScopeId};
 use isolint_python::project::{FileFacts, FixtureRef, FixtureWrite, Project, SharedValue};
-use isolint_python::source::Span;
+use isolint_python::source::{LineIndex, Span};
 use isolint_python::syntax::{field, kind, kind_of, named_children, text, unparenthesize};
 use std::collections::BTreeSet;
 use tree_sitter::Node;
@@ -116,8 +116,14 @@ pub fn resets(model: &FileModel, fixture: ScopeId) -> Vec<String> {
 }
 
 /// What a test does to the values of the fixtures it requests: changes them in place, or writes
-/// through them to a database. One entry per fixture and kind, at the first statement.
-pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) -> Vec<FixtureWrite> {
+/// through them to a database. One entry per fixture and kind, at the first statement, located
+/// here: the project stage pairs them across files without the text.
+pub fn fixture_writes(
+    model: &FileModel,
+    index: &LineIndex,
+    test: ScopeId,
+    requested: &[String],
+) -> Vec<FixtureWrite> {
     if requested.is_empty() {
         return Vec::new();
     }
@@ -127,6 +133,7 @@ pub fn fixture_writes(model: &FileModel, test: ScopeId, requested: &[String]) ->
         writes.push(FixtureWrite {
             fixture: fixture.clone(),
             span: Span::of(node),
+            position: index.position(source, node.start_byte()),
             what,
             through_connection,
         });
