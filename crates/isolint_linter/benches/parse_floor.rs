@@ -1,5 +1,7 @@
 //! isolint against the parse floor: the same files parsed by tree-sitter and nothing else, in the
-//! same parallel setup. The gap is what the model, the rules and the project stage cost.
+//! same parallel setup. The gap is what the model, the rules and the project stage cost. "The same
+//! files" are the walked ones and the project's own modules a run reads beside them for their
+//! effect summaries.
 //!
 //! A second baseline, the walk floor, parses and then visits every node once with a `TreeCursor`
 //! doing nothing at each: what any linter that looks at every node pays before its first rule.
@@ -9,11 +11,11 @@
 
 use globset::GlobSet;
 use isolint_linter::walk::{find_python_files, source_inputs, WalkOptions};
-use isolint_linter::{lint, LintOptions, RuleSet, Settings, SourceInput};
+use isolint_linter::{first_party_files, lint, LintOptions, RuleSet, Settings, SourceInput};
 use isolint_python::parse::{parse, python_parser};
 use isolint_python::pytest_config::Naming;
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -40,7 +42,24 @@ fn main() {
                 root: &dir,
             },
         );
-        let inputs = source_inputs(found, &dir, &dir);
+        let root = project_root(&dir);
+        let inputs = source_inputs(found, &dir, &root);
+        let rules = RuleSet::default();
+        let naming = Naming::default();
+        // As the command line does: the project's own modules import from its root or `src/`.
+        let settings = Settings {
+            source_roots: vec![root.clone(), root.join("src")],
+            ..Settings::default()
+        };
+        let options = LintOptions {
+            rules: &rules,
+            naming: &naming,
+            settings: &settings,
+            per_file_ignores: &[],
+            warn_unused_suppressions: false,
+            project_files: None,
+        };
+        let first_party = first_party_files(&inputs, &options);
         // Read once up front: both passes then measure CPU work, not the page cache.
         let inputs: Vec<SourceInput> = inputs
             .into_iter()
@@ -49,13 +68,20 @@ fn main() {
                 Some(input)
             })
             .collect();
-        let bytes: usize = inputs
+        let texts: Vec<&str> = inputs.iter().filter_map(|i| i.text.as_deref()).collect();
+        let first_party_texts: Vec<String> = first_party
             .iter()
-            .map(|i| i.text.as_ref().map_or(0, String::len))
-            .sum();
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .collect();
+        let texts: Vec<&str> = texts
+            .into_iter()
+            .chain(first_party_texts.iter().map(String::as_str))
+            .collect();
+        let bytes: usize = texts.iter().map(|t| t.len()).sum();
 
         // ISOLINT_BENCH_ONLY=floor|walk|isolint runs one side alone, for profilers and instruction
-        // counts.
+        // counts; any other value runs none, to count the setup (reading, and finding the project's
+        // own modules, which lints once when there are any) that each side's count includes.
         let only = std::env::var("ISOLINT_BENCH_ONLY").unwrap_or_default();
         let runs_of = |side: &str| {
             if only.is_empty() || only == side {
@@ -65,41 +91,26 @@ fn main() {
             }
         };
         let floor = best_of(runs_of("floor"), || {
-            let nodes: usize = inputs
+            let nodes: usize = texts
                 .par_iter()
-                .map_init(python_parser, |parser, input| {
-                    parse(parser, input.text.as_deref().unwrap_or(""))
-                        .map_or(0, |tree| tree.root_node().descendant_count())
+                .map_init(python_parser, |parser, text| {
+                    parse(parser, text).map_or(0, |tree| tree.root_node().descendant_count())
                 })
                 .sum();
-            assert!(nodes > 0 || inputs.is_empty());
+            assert!(nodes > 0 || texts.is_empty());
         });
         let walk = best_of(runs_of("walk"), || {
-            let nodes: usize = inputs
+            let nodes: usize = texts
                 .par_iter()
-                .map_init(python_parser, |parser, input| {
-                    parse(parser, input.text.as_deref().unwrap_or(""))
-                        .map_or(0, |tree| visit_every_node(&tree))
+                .map_init(python_parser, |parser, text| {
+                    parse(parser, text).map_or(0, |tree| visit_every_node(&tree))
                 })
                 .sum();
-            assert!(nodes > 0 || inputs.is_empty());
+            assert!(nodes > 0 || texts.is_empty());
         });
-        let rules = RuleSet::default();
-        let naming = Naming::default();
-        let settings = Settings::default();
         let mut findings = 0;
         let full = best_of(runs_of("isolint"), || {
-            let result = lint(
-                &inputs,
-                &LintOptions {
-                    rules: &rules,
-                    naming: &naming,
-                    settings: &settings,
-                    per_file_ignores: &[],
-                    warn_unused_suppressions: false,
-                    project_files: None,
-                },
-            );
+            let result = lint(&inputs, &options);
             findings = result.diagnostics.len();
         });
         let ratio = if floor.is_zero() || full.is_zero() {
@@ -117,9 +128,10 @@ fn main() {
             format!("{:.2}x the floor", walk.as_secs_f64() / floor.as_secs_f64())
         };
         println!(
-            "{}: {} files, {:.1} MB, {} findings\n  parse floor {:>8.1} ms\n  walk floor  {:>8.1} ms  ({walk_ratio})\n  isolint     {:>8.1} ms  ({ratio})",
+            "{}: {} files ({} of the project's own code), {:.1} MB, {} findings\n  parse floor {:>8.1} ms\n  walk floor  {:>8.1} ms  ({walk_ratio})\n  isolint     {:>8.1} ms  ({ratio})",
             dir.display(),
-            inputs.len(),
+            texts.len(),
+            first_party_texts.len(),
             bytes as f64 / 1e6,
             findings,
             ms(floor),
@@ -127,6 +139,16 @@ fn main() {
             ms(full),
         );
     }
+}
+
+/// The nearest folder at or above `dir` holding a project's settings (`pyproject.toml`,
+/// `setup.cfg`, `tox.ini`, `setup.py`), else `dir`: a test folder's project root.
+fn project_root(dir: &Path) -> PathBuf {
+    const MARKERS: [&str; 4] = ["pyproject.toml", "setup.cfg", "tox.ini", "setup.py"];
+    dir.ancestors()
+        .find(|folder| MARKERS.iter().any(|m| folder.join(m).is_file()))
+        .unwrap_or(dir)
+        .to_path_buf()
 }
 
 /// Visits every node of `tree` once, pre-order, as the model's walk does; returns how many.

@@ -193,6 +193,35 @@ pub fn lint_with_cache(
     result
 }
 
+/// The project's own modules that a run over `inputs` reads besides them, for their effect
+/// summaries: the files a parse-only pass must parse too to compare with a run.
+pub fn first_party_files(inputs: &[SourceInput], options: &LintOptions) -> Vec<PathBuf> {
+    let dispatch = Dispatch::new(options.rules);
+    let linted: Vec<(&Path, &str)> = inputs
+        .iter()
+        .map(|i| (i.path.as_path(), i.node_path.as_str()))
+        .collect();
+    let first_party = FirstParty::new(&options.settings.source_roots, &linted);
+    if first_party.is_empty() {
+        return Vec::new();
+    }
+    let stage = FileStage {
+        options,
+        dispatch: &dispatch,
+        first_party: &first_party.names,
+        cache: None,
+    };
+    let outcomes = lint_files(inputs, Vec::new(), &stage, false);
+    let (_, lookups) = read_first_party(inputs, &outcomes, &first_party, &stage);
+    lookups
+        .into_iter()
+        .filter_map(|lookup| match lookup.found {
+            Some((path, true)) => Some(path),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The codes of the family rules that run (ISO0xx file checks aside).
 pub(crate) fn codes_checked(rules: &RuleSet) -> Vec<&'static str> {
     rules
