@@ -6,7 +6,8 @@
 #   1. downloads the corpus into CORPUS_DIR with ../shared/corpus/get-corpus.sh if it is missing;
 #   2. builds in release;
 #   3. runs the parse-floor bench (cargo bench -p isolint_linter --bench parse_floor) on
-#      medium/django, on large (all projects together) and on each large project alone;
+#      medium/django, on large (all projects together), on each large project alone, and on the
+#      test folders of django, pytest and requests beside their own package (src/ of the corpus);
 #   4. times the CLI end to end with hyperfine (1 thread and default threads), if installed;
 #   5. reports the CLI's peak memory on large with /usr/bin/time -v, if present.
 #
@@ -90,6 +91,18 @@ section "parse floor vs isolint (best of $ISOLINT_BENCH_RUNS)"
 load
 cargo bench -p isolint_linter --bench parse_floor -- \
   "$CORPUS/medium/django" "$CORPUS/large" "${LARGE_PROJECTS[@]}"
+
+# The same with each project's own package beside its tests (the downloaded sources): a run reads
+# the modules the tests call into, and the floors parse them too.
+WITH_PACKAGE=()
+for dir in "$CORPUS"/src/django-*/tests "$CORPUS"/src/pytest-*/testing "$CORPUS"/src/requests-*/tests; do
+  [ -d "$dir" ] && WITH_PACKAGE+=("$dir")
+done
+if [ "${#WITH_PACKAGE[@]}" -gt 0 ]; then
+  section "parse floor vs isolint, with the project's own package (best of $ISOLINT_BENCH_RUNS)"
+  load
+  cargo bench -p isolint_linter --bench parse_floor -- "${WITH_PACKAGE[@]}"
+fi
 
 # --- the CLI end to end --------------------------------------------------------------------------
 section "CLI end to end"
