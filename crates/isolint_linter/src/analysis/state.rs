@@ -254,10 +254,15 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 || in_finally(ctx, *node)
                 || inside_patch_of(ctx, *node, target)
                 || assigns_saved_value(ctx, *node, target, *scope)
-                || under_override(ctx, function, target);
+                || under_override(ctx, function, target)
+                || drops_cached_value(ctx, *node, target);
             let lazy_fill = resolved.holder == Holder::GlobalName
                 && write_kind == WriteKind::Assign
-                && fills_cache_when_unset(ctx, *node, target);
+                && fills_cache_when_unset(ctx, *node, target)
+                || fills_itself(ctx, *node, target)
+                // The module's own memo; `sys.modules` caches what importing ran, once.
+                || resolved.holder != Holder::Imported && memoizes(ctx, *node, target, function)
+                || numbers_instances(ctx, *node, function);
             state.writes.push(StateWrite {
                 lazy_fill,
                 path: resolved.path,
@@ -272,6 +277,16 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 definition: resolved.definition.map(|span| (span, position(span.start))),
                 through: None,
             });
+        }
+    }
+    // `_load()`, called only under `if not _registry:`, fills `_registry` as a fill in place would.
+    for write in state
+        .writes
+        .iter_mut()
+        .filter(|w| !w.lazy_fill && w.holder == Holder::GlobalName && w.kind == WriteKind::Assign)
+    {
+        if let Some(name) = write.path.strip_prefix("{module}.") {
+            write.lazy_fill = called_only_when_unset(ctx, write.function, name);
         }
     }
     // Filling the cache's items (`_engines = {}` then `_engines[k] = v`) is part of the fill.
@@ -904,6 +919,208 @@ fn fills_cache_when_unset(ctx: &FileContext, assignment: Node, target: Node) -> 
     false
 }
 
+/// `x.reader = x.reader or Reader()`: the value is built once and kept, whichever test asks
+/// first.
+fn fills_itself(ctx: &FileContext, assignment: Node, target: Node) -> bool {
+    if assignment.kind() != kind::ASSIGNMENT {
+        return false;
+    }
+    assignment
+        .child_by_field_id(field::RIGHT.id())
+        .map(unparenthesize)
+        .filter(|right| right.kind() == "boolean_operator")
+        .and_then(|right| right.child_by_field_id(field::LEFT.id()))
+        .is_some_and(|kept| ctx.text(unparenthesize(kept)) == ctx.text(target))
+}
+
+/// `cache[key] = value` in a function that returned `cache[key]` earlier when it was there
+/// (`try: return cache[key]`, `if key in cache: return cache[key]`): a memo, which holds for each
+/// key what any test asking for it would compute. A registry that refuses a second entry is no
+/// memo: it never returns the entry it holds.
+fn memoizes(ctx: &FileContext, assignment: Node, target: Node, function: ScopeId) -> bool {
+    if assignment.kind() != kind::ASSIGNMENT || unparenthesize(target).kind() != kind::SUBSCRIPT {
+        return false;
+    }
+    let target = unparenthesize(target);
+    let (Some(cache), Some(key)) = (
+        target.child_by_field_id(field::VALUE.id()),
+        target.child_by_field_id(field::SUBSCRIPT.id()),
+    ) else {
+        return false;
+    };
+    let body = ctx.model.scopes[function].node;
+    let before = ctx
+        .model
+        .source
+        .get(body.start_byte()..assignment.start_byte())
+        .unwrap_or("");
+    let returned = format!("return {}[{}]", ctx.text(cache), ctx.text(key));
+    before.contains(&returned)
+}
+
+/// `Field.creation_counter += 1` in a constructor: every instance takes the next number, so no
+/// test can count on the value it sees.
+fn numbers_instances(ctx: &FileContext, statement: Node, function: ScopeId) -> bool {
+    statement.kind() == kind::AUGMENTED_ASSIGNMENT
+        && matches!(ctx.model.scopes[function].name, "__init__" | "__new__")
+        && statement
+            .child_by_field_id(field::RIGHT.id())
+            .is_some_and(|step| step.kind() == "integer")
+}
+
+/// `if hasattr(x, "mode"): del x.mode`: dropping a value computed on first use (a
+/// `cached_property`) makes the next reader compute it again, as if nothing had run before.
+fn drops_cached_value(ctx: &FileContext, statement: Node, target: Node) -> bool {
+    let target = unparenthesize(target);
+    if statement.kind() != kind::DELETE_STATEMENT || target.kind() != kind::ATTRIBUTE {
+        return false;
+    }
+    let (Some(object), Some(attribute)) = ctx.model.attribute_parts(target) else {
+        return false;
+    };
+    let check = format!("hasattr({}, \"{}\")", ctx.text(object), ctx.text(attribute));
+    let check_single = check.replace('"', "'");
+    ctx.model.ancestors(statement).any(|above| {
+        above.kind() == "if_statement"
+            && above
+                .child_by_field_id(field::CONDITION.id())
+                .is_some_and(|c| {
+                    let condition = ctx.text(c);
+                    condition == check || condition == check_single
+                })
+    })
+}
+
+/// `saved = x.debug` (or `self.saved = x.debug`) in a function that then sets `x.debug` itself,
+/// and uses `saved` for nothing but putting it back: what the function does does not depend on
+/// the old value.
+fn saved_to_set(ctx: &FileContext, statement: Node, read: Node, scope: ScopeId) -> bool {
+    let stores_the_read = kind_of(statement) == kind::ASSIGNMENT
+        && statement
+            .child_by_field_id(field::RIGHT.id())
+            .is_some_and(|r| r.id() == read.id());
+    if !stores_the_read || !matches!(kind_of(read), kind::ATTRIBUTE | kind::SUBSCRIPT) {
+        return false;
+    }
+    let Some(saved) = statement.child_by_field_id(field::LEFT.id()) else {
+        return false;
+    };
+    let (read_text, saved) = (ctx.text(read), ctx.text(saved));
+    let function = ctx.model.owner(scope);
+    let sets_it = ctx.model.scopes[function]
+        .object_writes
+        .iter()
+        .any(|write| {
+            write.start_byte() > statement.start_byte()
+                && kind_of(*write) == kind::ASSIGNMENT
+                && write
+                    .child_by_field_id(field::LEFT.id())
+                    .is_some_and(|left| ctx.text(left) == read_text)
+        });
+    let body = ctx.model.scopes[function].node;
+    let after = ctx
+        .model
+        .source
+        .get(statement.end_byte()..body.end_byte())
+        .unwrap_or("");
+    sets_it && uses_only_to_put_back(after, saved, read_text)
+}
+
+/// Whether every use of `saved` in `code` is `key = saved`.
+fn uses_only_to_put_back(code: &str, saved: &str, key: &str) -> bool {
+    let is_name = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+    code.match_indices(saved).all(|(at, _)| {
+        let before = code[..at].chars().next_back();
+        let after = code[at + saved.len()..].chars().next();
+        if before.is_some_and(is_name) || after.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            return true;
+        }
+        code[..at]
+            .trim_end()
+            .strip_suffix('=')
+            .is_some_and(|left| left.trim_end().ends_with(key))
+    })
+}
+
+/// `return cache[key]` in a function that sets `cache[key]` further down: a memo's look-up,
+/// which answers what the function would compute anyway.
+fn returns_memo(ctx: &FileContext, statement: Node, read: Node, scope: ScopeId) -> bool {
+    if statement.kind() != "return_statement" || kind_of(read) != kind::SUBSCRIPT {
+        return false;
+    }
+    let read_text = ctx.text(read);
+    let function = ctx.model.owner(scope);
+    ctx.model.scopes[function]
+        .object_writes
+        .iter()
+        .any(|write| {
+            write.start_byte() > statement.start_byte()
+                && kind_of(*write) == kind::ASSIGNMENT
+                && write
+                    .child_by_field_id(field::LEFT.id())
+                    .is_some_and(|left| ctx.text(left) == read_text)
+        })
+}
+
+/// Whether every call of `function` in the file (there is one at least) runs only when the module
+/// global `name` is unset: under `if not name:`, `if name is None:`.
+fn called_only_when_unset(ctx: &FileContext, function: ScopeId, name: &str) -> bool {
+    let model = ctx.model;
+    let called = model.scopes[function].name;
+    if name.contains('.') || model.scopes[function].kind != ScopeKind::Function {
+        return false;
+    }
+    let mut calls = model
+        .scopes
+        .iter()
+        .flat_map(|scope| scope.calls.iter())
+        .filter(|call| {
+            model
+                .callee(**call)
+                .is_some_and(|c| c.kind() == kind::IDENTIFIER && ctx.text(c) == called)
+        })
+        .peekable();
+    calls.peek().is_some()
+        && calls.all(|call| {
+            model
+                .ancestors(*call)
+                .take_while(|a| a.kind() != kind::FUNCTION_DEFINITION)
+                .any(|a| {
+                    a.kind() == "if_statement"
+                        && a.child_by_field_id(field::CONDITION.id()).is_some_and(|c| {
+                            let condition = ctx.text(c);
+                            mentions(ctx, c, name)
+                                && (condition.starts_with("not ") || condition.contains("is None"))
+                        })
+                })
+        })
+}
+
+/// The attribute `hasattr(x, "a")` or `getattr(x, "a"[, default])` looks up on `x`, when `object`
+/// is that `x`, `arguments` the argument list holding it and `call` the node above that.
+fn probed_attribute(
+    ctx: &FileContext,
+    object: Node,
+    arguments: Option<Node>,
+    call: Option<Node>,
+) -> Option<String> {
+    let arguments = arguments.filter(|a| kind_of(*a) == kind::ARGUMENT_LIST)?;
+    let call = call?;
+    if kind_of(call) != kind::CALL
+        || !ctx
+            .model
+            .callee(call)
+            .is_some_and(|c| matches!(ctx.text(c), "hasattr" | "getattr"))
+    {
+        return None;
+    }
+    let mut given = named_children(arguments);
+    if given.next()?.id() != object.id() {
+        return None;
+    }
+    string_value(given.next()?, ctx.source())
+}
+
 /// Whether an expression names `name` as an identifier.
 fn mentions(ctx: &FileContext, node: Node, name: &str) -> bool {
     let mut pending = vec![node];
@@ -1319,13 +1536,19 @@ fn read_path(
             kind::DELETE_STATEMENT | kind::PATTERN_LIST => true,
             _ => false,
         };
-        if is_target {
+        if is_target || saved_to_set(ctx, up, top, scope) || returns_memo(ctx, up, top, scope) {
             return None;
         }
     }
     let (base, mut parts) = chain(ctx, top)?;
     if base.id() != identifier.id() {
         return None;
+    }
+    // `hasattr(x, "mode")`, `getattr(x, "mode")` read `x.mode`.
+    if parts.is_empty() {
+        if let Some(attribute) = probed_attribute(ctx, top, above_top, above.next()) {
+            parts.push(Part::Attr(attribute));
+        }
     }
     // A name passed along as it is (`CaptureQueriesContext(connection)`) is used as a whole too.
     let whole = whole || parts.is_empty();

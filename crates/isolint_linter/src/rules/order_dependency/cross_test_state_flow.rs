@@ -61,6 +61,17 @@ fn named(path: &str) -> String {
     }
 }
 
+/// A write to an attribute of the object a test reads (`conn = connections[alias]` against
+/// `connections[alias].force_debug_cursor = True`): what the test does with the object may never
+/// touch that attribute, so, like using an object whole, it is evidence only next to the change.
+/// An item of a container read whole (`REGISTRY["x"]` against `"x" in REGISTRY`) is read.
+fn sets_attribute_below(written: &str, read: &str) -> bool {
+    written
+        .strip_prefix(read)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .is_some_and(|rest| !rest.starts_with('['))
+}
+
 /// A leaking write with the tests it runs in and where to point at it.
 pub struct Polluter<'a> {
     pub write: &'a StateWrite,
@@ -134,7 +145,10 @@ pub fn pair(
         }
         let mut candidates: Vec<(usize, &str)> = direct
             .iter()
-            .filter(|i| !read.whole || polluters[**i].file_index == *file)
+            .filter(|i| {
+                !(read.whole || sets_attribute_below(&polluters[**i].write.path, path))
+                    || polluters[**i].file_index == *file
+            })
             .map(|i| (*i, path))
             .collect();
         if let Some(instance) = read.instance.as_deref() {
