@@ -940,7 +940,10 @@ fn owned_elsewhere(path: &str) -> bool {
         "pytest",
     ]
     .iter()
-    .any(|p| path == *p || path.starts_with(&format!("{p}.")))
+    .any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    })
 }
 
 /// Resolves an access chain from its base name.
