@@ -93,10 +93,30 @@ pub fn strings_of<'t>(model: &FileModel<'t>) -> Vec<FileString<'t>> {
         .map(|node| FileString {
             node: *node,
             plain_value: is_plain(*node, model.source)
-                .then(|| string_value(*node, model.source))
+                .then(|| {
+                    unescaped_body(text(*node, model.source))
+                        .map(str::to_string)
+                        .or_else(|| string_value(*node, model.source))
+                })
                 .flatten(),
         })
         .collect()
+}
+
+/// The text between the quotes of a plain literal written without a backslash: its value, read
+/// without visiting the literal's children (a file's docstrings are many and long).
+fn unescaped_body(whole: &str) -> Option<&str> {
+    if whole.contains('\\') {
+        return None;
+    }
+    let body = &whole[whole.find(['"', '\''])?..];
+    let quote = if body.starts_with("\"\"\"") || body.starts_with("'''") {
+        &body[..3]
+    } else {
+        &body[..1]
+    };
+    (body.len() >= 2 * quote.len() && body.ends_with(quote))
+        .then(|| &body[quote.len()..body.len() - quote.len()])
 }
 
 /// What the effect's call is, for the form of the rewrite.
