@@ -622,24 +622,31 @@ fn library_callee<'t>(
 }
 
 fn mentions_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> Vec<(Text, String)> {
+    let args = ctx.model.call_args(call);
+    let candidates = || {
+        args.positional
+            .iter()
+            .copied()
+            .chain(args.keywords.iter().map(|(_, v)| *v))
+            .filter(|node| {
+                matches!(
+                    kind_of(unparenthesize(*node)),
+                    kind::IDENTIFIER
+                        | kind::ATTRIBUTE
+                        | kind::STRING
+                        | kind::CALL
+                        | kind::BINARY_OPERATOR
+                )
+            })
+    };
+    // Most calls take no argument that could name a file: the callee's name is not needed then.
+    if candidates().next().is_none() {
+        return Vec::new();
+    }
     let Some(callee) = library_callee(ctx, call, scope) else {
         return Vec::new();
     };
-    let args = ctx.model.call_args(call);
-    args.positional
-        .iter()
-        .copied()
-        .chain(args.keywords.iter().map(|(_, v)| *v))
-        .filter(|node| {
-            matches!(
-                kind_of(unparenthesize(*node)),
-                kind::IDENTIFIER
-                    | kind::ATTRIBUTE
-                    | kind::STRING
-                    | kind::CALL
-                    | kind::BINARY_OPERATOR
-            )
-        })
+    candidates()
         .filter_map(|node| match ctx.eval.eval(node, scope) {
             Value::Text(path) if is_path_like(&path) && looks_like_file(&path) => {
                 Some((path, ctx.text(callee).to_string()))
