@@ -130,6 +130,9 @@ pub struct FileContext<'a, 't> {
     /// one node ask one after another.
     callees: std::cell::RefCell<foldhash::HashMap<usize, Option<CalleeName>>>,
     last_callee: std::cell::Cell<Option<(usize, Option<CalleeName>)>>,
+    /// Whether the file's text names the environment at all (see
+    /// [`FileContext::names_environment`]).
+    names_environment: std::cell::OnceCell<bool>,
 }
 
 /// What a call's callee says at a glance: its kind and the byte range of the last name written in
@@ -160,7 +163,18 @@ impl<'a, 't> FileContext<'a, 't> {
             module_mutable_fixes: std::cell::RefCell::new(std::collections::HashMap::new()),
             callees: std::cell::RefCell::new(foldhash::HashMap::default()),
             last_callee: std::cell::Cell::new(None),
+            names_environment: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Whether the file's text says `environ`, `putenv` or `unsetenv` anywhere, searched once:
+    /// without one, no statement of the file can name `os.environ` or change the environment.
+    pub fn names_environment(&self) -> bool {
+        *self.names_environment.get_or_init(|| {
+            ["environ", "putenv", "unsetenv"]
+                .iter()
+                .any(|name| self.model.source.contains(name))
+        })
     }
 
     /// The kind of a call's callee and the last name written in it (`fetch` of
