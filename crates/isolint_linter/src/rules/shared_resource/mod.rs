@@ -20,7 +20,7 @@ mod neo4j_fixed_database;
 mod neo4j_fixed_schema;
 mod neo4j_global_wipe;
 
-pub use callers::attribute_to_callers;
+pub(crate) use callers::attribute_to_callers;
 pub use fixed_container_name::FixedContainerName;
 pub use fixed_database_name::FixedDatabaseName;
 pub use fixed_port::FixedPort;
