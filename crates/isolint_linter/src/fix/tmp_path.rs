@@ -83,6 +83,9 @@ impl<'p> Namespace<'p> {
 pub struct FileString<'t> {
     pub(super) node: Node<'t>,
     pub(super) plain_value: Option<String>,
+    /// Whether the literal can be replaced (see [`rewritable`]), found once: every write of the
+    /// same path in the file asks it again, and the answer climbs the tree from the root.
+    rewritable: std::cell::OnceCell<bool>,
 }
 
 /// Every string literal of the file that is not inside another string, in source order.
@@ -91,6 +94,7 @@ pub fn strings_of<'t>(model: &FileModel<'t>) -> Vec<FileString<'t>> {
         .strings
         .iter()
         .map(|node| FileString {
+            rewritable: std::cell::OnceCell::new(),
             node: *node,
             plain_value: is_plain(*node, model.source)
                 .then(|| {
@@ -167,6 +171,7 @@ pub fn fix<'t>(
     for FileString {
         node: string,
         plain_value,
+        rewritable: can_rewrite,
     } in strings
     {
         let inside = range.contains(&string.start_byte());
@@ -174,7 +179,7 @@ pub fn fix<'t>(
             Some(value) => {
                 let value_ref = value.as_str();
                 if let Some(rest) = namespace.under(value_ref) {
-                    if !rewritable(*string) {
+                    if !*can_rewrite.get_or_init(|| rewritable(*string)) {
                         return None;
                     }
                     // Keep a copy of the part under the base as the source writes it.
