@@ -121,6 +121,9 @@ pub struct FileContext<'a, 't> {
     pub(crate) path_fixes: std::collections::HashMap<(usize, usize), crate::fix::Fix>,
     pub(crate) service_ops:
         foldhash::HashMap<(usize, usize), Vec<crate::rules::shared_resource::FoundOp>>,
+    /// The call last found to have no shared-service operation (most calls), kept out of
+    /// `service_ops`: the rules ask about one call one after another.
+    pub(crate) no_service_ops: Option<(usize, usize)>,
     /// The fix turning each module-level name into a fixture, computed once: every test changing
     /// the name offers the same one.
     pub(crate) module_mutable_fixes:
@@ -160,6 +163,7 @@ impl<'a, 't> FileContext<'a, 't> {
             fixes: std::collections::HashMap::new(),
             path_fixes: std::collections::HashMap::new(),
             service_ops: foldhash::HashMap::default(),
+            no_service_ops: None,
             module_mutable_fixes: std::cell::RefCell::new(std::collections::HashMap::new()),
             callees: std::cell::RefCell::new(foldhash::HashMap::default()),
             last_callee: std::cell::Cell::new(None),
