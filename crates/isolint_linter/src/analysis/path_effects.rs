@@ -617,6 +617,11 @@ fn library_callee<'t>(
     let method = (kind_of(callee) == kind::ATTRIBUTE)
         .then(|| ctx.model.attribute_parts(callee).1.map(|a| ctx.text(a)))
         .flatten();
+    // The method's name rules out most calls (`self.assertEqual`) before the qualified name is
+    // built.
+    if method.is_some_and(is_excluded_method) {
+        return None;
+    }
     is_mention_candidate(ctx.model.qualified_name(callee, scope).as_deref(), method)
         .then_some(callee)
 }
@@ -681,26 +686,29 @@ fn looks_like_file(path: &Text) -> bool {
         && (path.root != Root::Literal || !t.starts_with('.'))
 }
 
+/// Methods that write no file whatever they are called on: assertions, private helpers, string and
+/// container methods.
+fn is_excluded_method(m: &str) -> bool {
+    m.starts_with("assert")
+        || m.starts_with('_')
+        || matches!(
+            m,
+            "format"
+                | "join"
+                | "get"
+                | "append"
+                | "startswith"
+                | "endswith"
+                | "replace"
+                | "split"
+                | "encode"
+                | "called_with"
+        )
+}
+
 fn is_mention_candidate(qualified: Option<&str>, method: Option<&str>) -> bool {
-    if let Some(m) = method {
-        if m.starts_with("assert")
-            || m.starts_with('_')
-            || matches!(
-                m,
-                "format"
-                    | "join"
-                    | "get"
-                    | "append"
-                    | "startswith"
-                    | "endswith"
-                    | "replace"
-                    | "split"
-                    | "encode"
-                    | "called_with"
-            )
-        {
-            return false;
-        }
+    if method.is_some_and(is_excluded_method) {
+        return false;
     }
     match qualified {
         Some(q) => {
