@@ -108,10 +108,10 @@ pub struct FileContext<'a, 't> {
     /// calls handed fixed paths are then worth evaluating (see `path_effects`).
     pub(crate) may_remove_through_calls: bool,
     /// The teardown functions of each class (and of the module), found once: rules ask per finding.
-    teardowns: std::cell::OnceCell<std::collections::HashMap<ScopeId, Vec<ScopeId>>>,
+    teardowns: std::cell::OnceCell<foldhash::HashMap<ScopeId, Vec<ScopeId>>>,
     /// The function scopes of the file by name, found once.
     /// (Owned names: a borrowed key would make the context invariant in `'t`.)
-    functions: std::cell::OnceCell<std::collections::HashMap<String, Vec<ScopeId>>>,
+    functions: std::cell::OnceCell<foldhash::HashMap<String, Vec<ScopeId>>>,
     /// The shared-service operations of each call (by its byte range), computed by the first
     /// shared-resource rule that asks and read by the others.
     /// The fixes rules offered, by the finding's span and code (kept beside the findings so that
@@ -221,8 +221,7 @@ impl<'a, 't> FileContext<'a, 't> {
     /// The functions (and methods) of the file with this name, in source order.
     pub fn functions_named(&self, name: &str) -> &[ScopeId] {
         let by_name = self.functions.get_or_init(|| {
-            let mut by_name: std::collections::HashMap<String, Vec<ScopeId>> =
-                std::collections::HashMap::new();
+            let mut by_name: foldhash::HashMap<String, Vec<ScopeId>> = foldhash::HashMap::default();
             for (id, scope) in self.model.scopes.iter().enumerate() {
                 if scope.kind == ScopeKind::Function {
                     by_name.entry(scope.name.to_string()).or_default().push(id);
@@ -237,8 +236,8 @@ impl<'a, 't> FileContext<'a, 't> {
     /// `tearDown`, `teardown_module`, ...).
     pub fn teardowns_in(&self, container: ScopeId) -> &[ScopeId] {
         let by_container = self.teardowns.get_or_init(|| {
-            let mut by_container: std::collections::HashMap<ScopeId, Vec<ScopeId>> =
-                std::collections::HashMap::new();
+            let mut by_container: foldhash::HashMap<ScopeId, Vec<ScopeId>> =
+                foldhash::HashMap::default();
             for id in self.model.function_scopes_with(Role::Teardown) {
                 if let Some(parent) = self.model.scopes[id].parent {
                     by_container.entry(parent).or_default().push(id);
