@@ -108,10 +108,10 @@ pub struct FileContext<'a, 't> {
     /// calls handed fixed paths are then worth evaluating (see `path_effects`).
     pub(crate) may_remove_through_calls: bool,
     /// The teardown functions of each class (and of the module), found once: rules ask per finding.
-    teardowns: std::cell::OnceCell<std::collections::HashMap<ScopeId, Vec<ScopeId>>>,
+    teardowns: std::cell::OnceCell<foldhash::HashMap<ScopeId, Vec<ScopeId>>>,
     /// The function scopes of the file by name, found once.
     /// (Owned names: a borrowed key would make the context invariant in `'t`.)
-    functions: std::cell::OnceCell<std::collections::HashMap<String, Vec<ScopeId>>>,
+    functions: std::cell::OnceCell<foldhash::HashMap<String, Vec<ScopeId>>>,
     /// The shared-service operations of each call (by its byte range), computed by the first
     /// shared-resource rule that asks and read by the others.
     /// The fixes rules offered, by the finding's span and code (kept beside the findings so that
@@ -121,6 +121,9 @@ pub struct FileContext<'a, 't> {
     pub(crate) path_fixes: std::collections::HashMap<(usize, usize), crate::fix::Fix>,
     pub(crate) service_ops:
         foldhash::HashMap<(usize, usize), Vec<crate::rules::shared_resource::FoundOp>>,
+    /// The call last found to have no shared-service operation (most calls), kept out of
+    /// `service_ops`: the rules ask about one call one after another.
+    pub(crate) no_service_ops: Option<(usize, usize)>,
     /// The fix turning each module-level name into a fixture, computed once: every test changing
     /// the name offers the same one.
     pub(crate) module_mutable_fixes:
@@ -130,6 +133,9 @@ pub struct FileContext<'a, 't> {
     /// one node ask one after another.
     callees: std::cell::RefCell<foldhash::HashMap<usize, Option<CalleeName>>>,
     last_callee: std::cell::Cell<Option<(usize, Option<CalleeName>)>>,
+    /// Whether the file's text names the environment at all (see
+    /// [`FileContext::names_environment`]).
+    names_environment: std::cell::OnceCell<bool>,
 }
 
 /// What a call's callee says at a glance: its kind and the byte range of the last name written in
@@ -157,10 +163,22 @@ impl<'a, 't> FileContext<'a, 't> {
             fixes: std::collections::HashMap::new(),
             path_fixes: std::collections::HashMap::new(),
             service_ops: foldhash::HashMap::default(),
+            no_service_ops: None,
             module_mutable_fixes: std::cell::RefCell::new(std::collections::HashMap::new()),
             callees: std::cell::RefCell::new(foldhash::HashMap::default()),
             last_callee: std::cell::Cell::new(None),
+            names_environment: std::cell::OnceCell::new(),
         }
+    }
+
+    /// Whether the file's text says `environ`, `putenv` or `unsetenv` anywhere, searched once:
+    /// without one, no statement of the file can name `os.environ` or change the environment.
+    pub fn names_environment(&self) -> bool {
+        *self.names_environment.get_or_init(|| {
+            ["environ", "putenv", "unsetenv"]
+                .iter()
+                .any(|name| self.model.source.contains(name))
+        })
     }
 
     /// The kind of a call's callee and the last name written in it (`fetch` of
@@ -203,8 +221,7 @@ impl<'a, 't> FileContext<'a, 't> {
     /// The functions (and methods) of the file with this name, in source order.
     pub fn functions_named(&self, name: &str) -> &[ScopeId] {
         let by_name = self.functions.get_or_init(|| {
-            let mut by_name: std::collections::HashMap<String, Vec<ScopeId>> =
-                std::collections::HashMap::new();
+            let mut by_name: foldhash::HashMap<String, Vec<ScopeId>> = foldhash::HashMap::default();
             for (id, scope) in self.model.scopes.iter().enumerate() {
                 if scope.kind == ScopeKind::Function {
                     by_name.entry(scope.name.to_string()).or_default().push(id);
@@ -219,8 +236,8 @@ impl<'a, 't> FileContext<'a, 't> {
     /// `tearDown`, `teardown_module`, ...).
     pub fn teardowns_in(&self, container: ScopeId) -> &[ScopeId] {
         let by_container = self.teardowns.get_or_init(|| {
-            let mut by_container: std::collections::HashMap<ScopeId, Vec<ScopeId>> =
-                std::collections::HashMap::new();
+            let mut by_container: foldhash::HashMap<ScopeId, Vec<ScopeId>> =
+                foldhash::HashMap::default();
             for id in self.model.function_scopes_with(Role::Teardown) {
                 if let Some(parent) = self.model.scopes[id].parent {
                     by_container.entry(parent).or_default().push(id);

@@ -1150,17 +1150,6 @@ fn project_stage(
         .enumerate()
         .map(|(i, f)| f.tests.iter().map(|t| project.closure(i, t)).collect())
         .collect();
-    let mut users: HashMap<FixtureRef, Vec<String>> = HashMap::new();
-    for (i, file) in files.iter().enumerate() {
-        for (t, test) in file.tests.iter().enumerate() {
-            for fixture in &closures[i][t] {
-                users
-                    .entry(*fixture)
-                    .or_default()
-                    .push(test.node_id.clone());
-            }
-        }
-    }
     let reach = TestsReached::new(&files, &closures);
 
     let mut view = project_view(&project, &closures);
@@ -1184,7 +1173,7 @@ fn project_stage(
             &outcomes,
             &indexes,
             &project,
-            &users,
+            &reach,
             &inheritance,
             &view.state_reset_by_autouse,
         );
@@ -1258,7 +1247,7 @@ fn project_stage(
             file_index,
             &outcome.module,
             &files,
-            &users,
+            &reach,
         );
         let mut file_diagnostics: Vec<Diagnostic> = std::mem::take(&mut outcome.file_diagnostics);
         file_diagnostics.extend(findings.into_iter().filter_map(|f| {
@@ -1267,7 +1256,7 @@ fn project_stage(
                 (file_index, tests),
                 outcome,
                 &project,
-                &users,
+                &reach,
                 &inheritance,
             )
         }));
@@ -1479,18 +1468,20 @@ fn distinct_calls<'f>(test: &'f isolint_python::project::TestFacts, calls: &mut 
 /// finding costs a lookup rather than a scan of every test of the file (a file of 40,000 tests).
 /// From what owns an effect to the tests it reaches, over the whole project: built once, so
 /// resolving an effect never scans every test of every file.
-struct TestsReached<'f> {
-    by_node_id: HashMap<&'f str, (usize, usize)>,
-    by_call: HashMap<&'f str, Vec<(usize, usize)>>,
-    by_fixture: HashMap<FixtureRef, Vec<(usize, usize)>>,
+pub(crate) struct TestsReached<'f> {
+    files: &'f [FileFacts],
+    by_node_id: foldhash::HashMap<&'f str, (usize, usize)>,
+    by_call: foldhash::HashMap<&'f str, Vec<(usize, usize)>>,
+    by_fixture: foldhash::HashMap<FixtureRef, Vec<(usize, usize)>>,
 }
 
 impl<'f> TestsReached<'f> {
     fn new(files: &'f [FileFacts], closures: &[Vec<BTreeSet<FixtureRef>>]) -> Self {
         let mut reach = TestsReached {
-            by_node_id: HashMap::new(),
-            by_call: HashMap::new(),
-            by_fixture: HashMap::new(),
+            files,
+            by_node_id: foldhash::HashMap::default(),
+            by_call: foldhash::HashMap::default(),
+            by_fixture: foldhash::HashMap::default(),
         };
         let mut calls: Vec<&str> = Vec::new();
         for (f, facts) in files.iter().enumerate() {
@@ -1520,21 +1511,29 @@ impl<'f> TestsReached<'f> {
     fn users(&self, fixture: FixtureRef) -> &[(usize, usize)] {
         self.by_fixture.get(&fixture).map_or(&[], Vec::as_slice)
     }
+
+    /// The node ids of the tests whose fixture closure holds the fixture, in file and test order.
+    pub(crate) fn user_ids(&self, fixture: FixtureRef) -> impl Iterator<Item = &'f str> + '_ {
+        let files = self.files;
+        self.users(fixture)
+            .iter()
+            .map(move |(f, t)| files[*f].tests[*t].node_id.as_str())
+    }
 }
 
 struct TestIndex<'f> {
-    by_id: HashMap<&'f str, usize>,
+    by_id: foldhash::HashMap<&'f str, usize>,
     /// Every class path prefix (`[]`, `[A]`, `[A, B]`) to the tests inside it, in file order.
-    by_classes: HashMap<&'f [String], Vec<usize>>,
-    by_call: HashMap<&'f str, Vec<usize>>,
+    by_classes: foldhash::HashMap<&'f [String], Vec<usize>>,
+    by_call: foldhash::HashMap<&'f str, Vec<usize>>,
 }
 
 impl<'f> TestIndex<'f> {
     fn new(facts: &'f FileFacts) -> Self {
         let mut index = TestIndex {
-            by_id: HashMap::new(),
-            by_classes: HashMap::new(),
-            by_call: HashMap::new(),
+            by_id: foldhash::HashMap::default(),
+            by_classes: foldhash::HashMap::default(),
+            by_call: foldhash::HashMap::default(),
         };
         let mut calls: Vec<&str> = Vec::new();
         for (t, test) in facts.tests.iter().enumerate() {
@@ -1975,7 +1974,7 @@ fn to_diagnostic(
     (file, tests): (usize, &TestIndex),
     outcome: &FileOutcome,
     project: &Project,
-    users: &HashMap<FixtureRef, Vec<String>>,
+    users: &TestsReached,
     inheritance: &Inheritance,
 ) -> Option<Diagnostic> {
     let facts = &project.files[file];
@@ -2053,7 +2052,7 @@ fn owner_tests(
     owner: &crate::context::Owner,
     (file, tests): (usize, &TestIndex),
     project: &Project,
-    users: &HashMap<FixtureRef, Vec<String>>,
+    users: &TestsReached,
     inheritance: &Inheritance,
 ) -> Vec<String> {
     let facts = &project.files[file];
@@ -2074,7 +2073,7 @@ fn owner_tests(
             let name = owner.fixture.as_deref().unwrap_or(&owner.function);
             project
                 .resolve(file, &owner.classes, name, None)
-                .and_then(|r| users.get(&r).cloned())
+                .map(|r| users.user_ids(r).map(str::to_string).collect())
                 .unwrap_or_default()
         }
         Role::Setup | Role::Teardown | Role::ClassBody => {
@@ -2089,7 +2088,7 @@ fn state_flows(
     outcomes: &[FileOutcome],
     indexes: &[TestIndex],
     project: &Project,
-    users: &HashMap<FixtureRef, Vec<String>>,
+    users: &TestsReached,
     inheritance: &Inheritance,
     resets: &[String],
 ) -> Vec<(usize, crate::context::Finding)> {

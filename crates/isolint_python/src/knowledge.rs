@@ -582,8 +582,7 @@ pub const OUTPUT_FLAGS: &[&str] = &["-o", "--output", "--out", "--output-file", 
 /// Whether a call's last name component can be a sink, a check or a subprocess launch: lets the
 /// analysis skip most calls without resolving their qualified name.
 pub fn may_touch_paths(last: &str) -> bool {
-    static NAMES: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
+    static NAMES: std::sync::OnceLock<foldhash::HashSet<&'static str>> = std::sync::OnceLock::new();
     NAMES
         .get_or_init(|| {
             let callee_name = |callee: &Callee| match *callee {

@@ -35,13 +35,10 @@ pub fn parse(parser: &mut Parser, source: &str) -> Result<Tree, ParseError> {
 /// The first line (1-based) where the stack of indentation levels passes [`MAX_INDENT_LEVELS`].
 /// Continuation lines are counted too, which can only overcount: the guard stays on the safe side.
 fn too_deep_indentation(source: &str) -> Option<(usize, usize)> {
-    // Most files are nowhere near: skip the stack unless some line is indented that far.
-    let deepest = source
-        .lines()
-        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
-        .max()
-        .unwrap_or(0);
-    if deepest < MAX_INDENT_LEVELS {
+    // Most files are nowhere near: skip the stack unless some line is indented that far. The
+    // stack cannot pass the limit without a line that deep, nor such a line exist without a run of
+    // that many blanks somewhere, and a run that long covers a probe every half its length.
+    if !has_blank_run(source.as_bytes(), MAX_INDENT_LEVELS) {
         return None;
     }
     let mut stack: Vec<usize> = vec![0];
@@ -63,6 +60,25 @@ fn too_deep_indentation(source: &str) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+/// Whether `bytes` hold `length` spaces or tabs in a row: only the blanks at every
+/// `length / 2`-th byte are looked around, not every byte.
+fn has_blank_run(bytes: &[u8], length: usize) -> bool {
+    let blank = |b: &u8| matches!(b, b' ' | b'\t');
+    let step = (length / 2).max(1);
+    let mut probe = 0;
+    while probe < bytes.len() {
+        if blank(&bytes[probe]) {
+            let before = bytes[..probe].iter().rev().take_while(|b| blank(b)).count();
+            let after = bytes[probe..].iter().take_while(|b| blank(b)).count();
+            if before + after >= length {
+                return true;
+            }
+        }
+        probe += step;
+    }
+    false
 }
 
 /// The outermost ERROR and MISSING nodes of a tree, in source order. Iterative: a deeply nested file
@@ -104,6 +120,18 @@ mod tests {
         let errors = syntax_errors(&tree);
         assert!(!errors.is_empty());
         assert!(errors[0].start >= source.find("def broken").unwrap());
+    }
+
+    #[test]
+    fn blank_runs_are_found_wherever_they_start() {
+        for start in 0..300 {
+            let mut text = "x".repeat(start);
+            text.push_str(&" \t".repeat(128));
+            text.push('y');
+            assert!(has_blank_run(text.as_bytes(), 256), "{start}");
+            text.remove(start);
+            assert!(!has_blank_run(text.as_bytes(), 256), "{start}");
+        }
     }
 
     #[test]

@@ -617,29 +617,41 @@ fn library_callee<'t>(
     let method = (kind_of(callee) == kind::ATTRIBUTE)
         .then(|| ctx.model.attribute_parts(callee).1.map(|a| ctx.text(a)))
         .flatten();
+    // The method's name rules out most calls (`self.assertEqual`) before the qualified name is
+    // built.
+    if method.is_some_and(is_excluded_method) {
+        return None;
+    }
     is_mention_candidate(ctx.model.qualified_name(callee, scope).as_deref(), method)
         .then_some(callee)
 }
 
 fn mentions_of_call(ctx: &FileContext, call: Node, scope: ScopeId) -> Vec<(Text, String)> {
+    let args = ctx.model.call_args(call);
+    let candidates = || {
+        args.positional
+            .iter()
+            .copied()
+            .chain(args.keywords.iter().map(|(_, v)| *v))
+            .filter(|node| {
+                matches!(
+                    kind_of(unparenthesize(*node)),
+                    kind::IDENTIFIER
+                        | kind::ATTRIBUTE
+                        | kind::STRING
+                        | kind::CALL
+                        | kind::BINARY_OPERATOR
+                )
+            })
+    };
+    // Most calls take no argument that could name a file: the callee's name is not needed then.
+    if candidates().next().is_none() {
+        return Vec::new();
+    }
     let Some(callee) = library_callee(ctx, call, scope) else {
         return Vec::new();
     };
-    let args = ctx.model.call_args(call);
-    args.positional
-        .iter()
-        .copied()
-        .chain(args.keywords.iter().map(|(_, v)| *v))
-        .filter(|node| {
-            matches!(
-                kind_of(unparenthesize(*node)),
-                kind::IDENTIFIER
-                    | kind::ATTRIBUTE
-                    | kind::STRING
-                    | kind::CALL
-                    | kind::BINARY_OPERATOR
-            )
-        })
+    candidates()
         .filter_map(|node| match ctx.eval.eval(node, scope) {
             Value::Text(path) if is_path_like(&path) && looks_like_file(&path) => {
                 Some((path, ctx.text(callee).to_string()))
@@ -674,26 +686,29 @@ fn looks_like_file(path: &Text) -> bool {
         && (path.root != Root::Literal || !t.starts_with('.'))
 }
 
+/// Methods that write no file whatever they are called on: assertions, private helpers, string and
+/// container methods.
+fn is_excluded_method(m: &str) -> bool {
+    m.starts_with("assert")
+        || m.starts_with('_')
+        || matches!(
+            m,
+            "format"
+                | "join"
+                | "get"
+                | "append"
+                | "startswith"
+                | "endswith"
+                | "replace"
+                | "split"
+                | "encode"
+                | "called_with"
+        )
+}
+
 fn is_mention_candidate(qualified: Option<&str>, method: Option<&str>) -> bool {
-    if let Some(m) = method {
-        if m.starts_with("assert")
-            || m.starts_with('_')
-            || matches!(
-                m,
-                "format"
-                    | "join"
-                    | "get"
-                    | "append"
-                    | "startswith"
-                    | "endswith"
-                    | "replace"
-                    | "split"
-                    | "encode"
-                    | "called_with"
-            )
-        {
-            return false;
-        }
+    if method.is_some_and(is_excluded_method) {
+        return false;
     }
     match qualified {
         Some(q) => {

@@ -162,8 +162,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
     let identifier = isolint_python::syntax::kind_id(kind::IDENTIFIER);
     let mut owners: HashMap<ScopeId, Owner> = HashMap::new();
     let mut read_owners: HashMap<ScopeId, Arc<Owner>> = HashMap::new();
-    let mut read_seen: std::collections::HashSet<(ScopeId, String)> =
-        std::collections::HashSet::new();
+    let mut read_seen: foldhash::HashSet<(ScopeId, String)> = foldhash::HashSet::default();
     // Cleanups registered per function (their argument text), and patches a function sets up
     // (`monkeypatch.setattr(obj, "attr", v)`: undone after the test, whatever the function does
     // to the attribute meanwhile).
@@ -1157,7 +1156,10 @@ fn owned_elsewhere(path: &str) -> bool {
         "pytest",
     ]
     .iter()
-    .any(|p| path == *p || path.starts_with(&format!("{p}.")))
+    .any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    })
 }
 
 /// Resolves an access chain from its base name.
@@ -1182,7 +1184,6 @@ fn resolve(
         } else {
             Holder::ModuleObject
         };
-        let mut path = format!("{{module}}.{}", class_path(ctx, class));
         if name == "cls" || class_part {
             // `cls.x = v`, `type(self).x = v`: the class itself changes.
             if rest.is_empty() {
@@ -1194,13 +1195,15 @@ fn resolve(
             let Some(Part::Attr(attribute)) = rest.first() else {
                 return None;
             };
-            if !class_level_attribute(ctx, class, attribute)
-                || access == Access::Assign && rest.len() == 1
+            if access == Access::Assign && rest.len() == 1
+                || !class_level_attribute(ctx, class, attribute)
                 || set_per_instance(ctx, class, attribute)
             {
                 return None;
             }
         }
+        // Built only for a shared attribute: most `self.x` are the instance's own.
+        let mut path = format!("{{module}}.{}", class_path(ctx, class));
         push_parts(&mut path, rest);
         return Some(Resolved {
             path,

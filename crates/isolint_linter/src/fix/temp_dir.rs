@@ -72,6 +72,7 @@ pub fn fix<'t>(
     for FileString {
         node: string,
         plain_value,
+        ..
     } in strings
     {
         if inside_match(*string) {

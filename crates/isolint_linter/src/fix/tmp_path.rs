@@ -83,6 +83,9 @@ impl<'p> Namespace<'p> {
 pub struct FileString<'t> {
     pub(super) node: Node<'t>,
     pub(super) plain_value: Option<String>,
+    /// Whether the literal can be replaced (see [`rewritable`]), found once: every write of the
+    /// same path in the file asks it again, and the answer climbs the tree from the root.
+    rewritable: std::cell::OnceCell<bool>,
 }
 
 /// Every string literal of the file that is not inside another string, in source order.
@@ -91,12 +94,33 @@ pub fn strings_of<'t>(model: &FileModel<'t>) -> Vec<FileString<'t>> {
         .strings
         .iter()
         .map(|node| FileString {
+            rewritable: std::cell::OnceCell::new(),
             node: *node,
             plain_value: is_plain(*node, model.source)
-                .then(|| string_value(*node, model.source))
+                .then(|| {
+                    unescaped_body(text(*node, model.source))
+                        .map(str::to_string)
+                        .or_else(|| string_value(*node, model.source))
+                })
                 .flatten(),
         })
         .collect()
+}
+
+/// The text between the quotes of a plain literal written without a backslash: its value, read
+/// without visiting the literal's children (a file's docstrings are many and long).
+fn unescaped_body(whole: &str) -> Option<&str> {
+    if whole.contains('\\') {
+        return None;
+    }
+    let body = &whole[whole.find(['"', '\''])?..];
+    let quote = if body.starts_with("\"\"\"") || body.starts_with("'''") {
+        &body[..3]
+    } else {
+        &body[..1]
+    };
+    (body.len() >= 2 * quote.len() && body.ends_with(quote))
+        .then(|| &body[quote.len()..body.len() - quote.len()])
 }
 
 /// What the effect's call is, for the form of the rewrite.
@@ -147,6 +171,7 @@ pub fn fix<'t>(
     for FileString {
         node: string,
         plain_value,
+        rewritable: can_rewrite,
     } in strings
     {
         let inside = range.contains(&string.start_byte());
@@ -154,7 +179,7 @@ pub fn fix<'t>(
             Some(value) => {
                 let value_ref = value.as_str();
                 if let Some(rest) = namespace.under(value_ref) {
-                    if !rewritable(*string) {
+                    if !*can_rewrite.get_or_init(|| rewritable(*string)) {
                         return None;
                     }
                     // Keep a copy of the part under the base as the source writes it.

@@ -234,6 +234,10 @@ fn literal_key(node: Option<Node>, scope: ScopeId, ctx: &FileContext) -> Option<
 
 /// The environment change a node makes, if any.
 fn env_change(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<EnvChange> {
+    // Each change below names `os.environ`, `os.putenv` or `os.unsetenv` in the source.
+    if !ctx.names_environment() {
+        return None;
+    }
     match kind_of(node) {
         kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
             let left = node.child_by_field_id(field::LEFT.id())?;

@@ -5,6 +5,7 @@
 //! finding in a helper no test reaches is dropped).
 
 use crate::context::Finding;
+use crate::lint::TestsReached;
 use crate::registry::Category;
 use isolint_python::model::Role;
 use isolint_python::project::{FileFacts, FixtureRef};
@@ -12,12 +13,12 @@ use std::collections::{BTreeSet, HashMap};
 
 /// Sets the tests of shared-resource findings made in a module-level helper of `files[file]`
 /// (module `module`) that no test of its own file calls, from the callers in other files.
-pub fn attribute_to_callers(
+pub(crate) fn attribute_to_callers(
     findings: &mut [Finding],
     file: usize,
     module: &str,
     files: &[FileFacts],
-    users: &HashMap<FixtureRef, Vec<String>>,
+    users: &TestsReached,
 ) {
     for finding in findings.iter_mut() {
         let shared_resource =
@@ -85,7 +86,7 @@ pub fn attribute_to_callers(
                         file: index,
                         index: fixture_index,
                     };
-                    tests.extend(users.get(&reference).into_iter().flatten().cloned());
+                    tests.extend(users.user_ids(reference).map(str::to_string));
                 }
             }
         }
@@ -105,7 +106,7 @@ fn wrapper_method_tests(
     home: &FileFacts,
     file: usize,
     files: &[FileFacts],
-    users: &HashMap<FixtureRef, Vec<String>>,
+    users: &TestsReached,
 ) -> Vec<String> {
     let constructor = method == "__init__";
     let test_calls: HashMap<&str, &[String]> = files
@@ -120,14 +121,12 @@ fn wrapper_method_tests(
             continue;
         }
         let reference = FixtureRef { file, index };
-        for test in users.get(&reference).into_iter().flatten() {
+        for test in users.user_ids(reference) {
             let runs_it = constructor
                 || calls_method(&fixture.calls)
-                || test_calls
-                    .get(test.as_str())
-                    .is_some_and(|c| calls_method(c));
+                || test_calls.get(test).is_some_and(|c| calls_method(c));
             if runs_it {
-                tests.insert(test.clone());
+                tests.insert(test.to_string());
             }
         }
     }

@@ -20,7 +20,7 @@ mod neo4j_fixed_database;
 mod neo4j_fixed_schema;
 mod neo4j_global_wipe;
 
-pub use callers::attribute_to_callers;
+pub(crate) use callers::attribute_to_callers;
 pub use fixed_container_name::FixedContainerName;
 pub use fixed_database_name::FixedDatabaseName;
 pub use fixed_port::FixedPort;
@@ -376,8 +376,15 @@ pub(crate) fn finding(
 fn operations_at<'c>(call: Node, scope: ScopeId, ctx: &'c mut FileContext) -> &'c [FoundOp] {
     // A call and the call it is made on (`f(x)(y)`) start at the same byte, not end.
     let key = (call.start_byte(), call.end_byte());
+    if ctx.no_service_ops == Some(key) {
+        return &[];
+    }
     if !ctx.service_ops.contains_key(&key) {
         let found = operations(call, scope, ctx);
+        if found.is_empty() {
+            ctx.no_service_ops = Some(key);
+            return &[];
+        }
         ctx.service_ops.insert(key, found);
     }
     ctx.service_ops.get(&key).map_or(&[], Vec::as_slice)

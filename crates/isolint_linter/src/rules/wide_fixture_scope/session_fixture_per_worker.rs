@@ -39,6 +39,10 @@ impl Rule for SessionFixturePerWorker {
     }
 
     fn check_node(&self, node: Node, scope: ScopeId, ctx: &mut FileContext) {
+        // Most calls are outside fixtures: the owner (names, node id) is built only for those in one.
+        if ctx.model.scopes[ctx.model.owner(scope)].role != Role::Fixture {
+            return;
+        }
         let (fixture_scope, owner) = ctx.owner_of(scope);
         if owner.role != Role::Fixture
             || !matches!(owner.fixture_scope.as_deref(), Some("session" | "package"))
