@@ -135,14 +135,15 @@ pub struct Site {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CallFacts {
     pub target: CallTarget,
-    pub positional: Vec<ArgFacts>,
-    pub keywords: Vec<(String, ArgFacts)>,
+    pub args: RecordedArgs,
     /// `*args`/`**kwargs` present: parameters past them are unknown.
     pub has_splat: bool,
     pub span: Span,
     pub position: Position,
-    /// The callee as written (`utils.rmtree`).
-    pub callee: String,
+    /// The callee as written (`utils.rmtree`); one copy per distinct text, since a suite calls
+    /// the same helpers everywhere.
+    #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+    pub callee: Interned,
     /// Made where test code puts things back (after a fixture's `yield`, in `finally`).
     pub restoring: bool,
     /// The attributes whose saved values the call hands back (`old = Cls.HOST; …;
@@ -189,6 +190,90 @@ pub struct ArgFacts {
     pub items: Option<Vec<Value>>,
     /// The values the argument takes in turn (a loop variable over literal items).
     pub alternatives: Vec<Value>,
+}
+
+/// What an argument no summary can bind stands for: passed, so the parameter's default does not
+/// apply, but nothing is known about it.
+static UNBOUND: ArgFacts = ArgFacts {
+    value: Value::Unknown,
+    items: None,
+    alternatives: Vec::new(),
+};
+
+/// The arguments of a recorded call. Nearly all of them bind nothing a summary can use (neither a
+/// path nor a parameter), and a large suite records millions: those are only counted (by
+/// position) or named (by keyword), and cost nothing each.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct RecordedArgs {
+    positional: u32,
+    /// The keywords passed, in order.
+    keywords: Box<[Keyword]>,
+    /// The arguments a summary can bind, by index: positions first, then keywords
+    /// (`positional + i`), in increasing order.
+    bound: Box<[(u32, ArgFacts)]>,
+}
+
+/// A keyword's name, one copy per distinct name: a suite passes the same few everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Keyword(#[serde(deserialize_with = "isolint_python::intern::deserialize")] Interned);
+
+/// Text with one copy per process (`isolint_python::intern`). An alias, because serde would
+/// otherwise borrow a `&str` field from the decoder's input, which a cache entry outlives.
+pub type Interned = &'static str;
+
+impl RecordedArgs {
+    fn new(positional: Vec<ArgFacts>, keywords: Vec<(&str, ArgFacts)>) -> Self {
+        let count = positional.len();
+        let names = keywords
+            .iter()
+            .map(|(name, _)| Keyword(isolint_python::intern::intern(name)))
+            .collect();
+        let bound = positional
+            .into_iter()
+            .chain(keywords.into_iter().map(|(_, arg)| arg))
+            .enumerate()
+            .filter(|(_, arg)| arg.binds_anything())
+            .map(|(i, mut arg)| {
+                arg.alternatives.shrink_to_fit();
+                if let Some(items) = &mut arg.items {
+                    items.shrink_to_fit();
+                }
+                (i as u32, arg)
+            })
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
+        RecordedArgs {
+            positional: count as u32,
+            keywords: names,
+            bound,
+        }
+    }
+
+    /// The argument passed at `position`, if the call passes that many.
+    pub fn positional(&self, position: usize) -> Option<&ArgFacts> {
+        (position < self.positional as usize).then(|| self.at(position))
+    }
+
+    /// The argument passed as `name=...`.
+    pub fn keyword(&self, name: &str) -> Option<&ArgFacts> {
+        let index = self.keywords.iter().position(|k| k.0 == name)?;
+        Some(self.at(self.positional as usize + index))
+    }
+
+    /// The arguments a summary can bind (every other one is [`UNBOUND`]).
+    fn bound(&self) -> impl Iterator<Item = &ArgFacts> {
+        self.bound.iter().map(|(_, arg)| arg)
+    }
+
+    fn at(&self, index: usize) -> &ArgFacts {
+        match self
+            .bound
+            .binary_search_by_key(&index, |(i, _)| *i as usize)
+        {
+            Ok(found) => &self.bound[found].1,
+            Err(_) => &UNBOUND,
+        }
+    }
 }
 
 /// What a call names, before the project stage finds its definition.
@@ -327,23 +412,15 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     alternatives: alternatives.into_iter().filter(may_name_a_path).collect(),
                 }
             };
-            let positional: Vec<ArgFacts> = if runs {
-                Vec::new()
+            let recorded = if runs {
+                RecordedArgs::default()
             } else {
-                args.positional.iter().map(|n| arg(*n)).collect()
+                RecordedArgs::new(
+                    args.positional.iter().map(|n| arg(*n)).collect(),
+                    args.keywords.iter().map(|(k, n)| (*k, arg(*n))).collect(),
+                )
             };
-            let keywords: Vec<(String, ArgFacts)> = if runs {
-                Vec::new()
-            } else {
-                args.keywords
-                    .iter()
-                    .map(|(k, n)| (k.to_string(), arg(*n)))
-                    .collect()
-            };
-            let binds_a_path = positional
-                .iter()
-                .chain(keywords.iter().map(|(_, a)| a))
-                .any(ArgFacts::binds_anything);
+            let binds_a_path = recorded.bound().next().is_some();
             // `Article(title="x")`: building an imported class with nothing path-like can only
             // matter if its constructor writes a fixed path of its own, which classes in tests
             // rarely do; skipping them keeps a large suite's model objects out of memory.
@@ -362,7 +439,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     .yield_at
                     .is_some_and(|y| call.start_byte() > y)
                     || crate::analysis::state::in_finally(ctx, *call));
-            let puts_back: Vec<String> = if caller.is_some() {
+            let mut puts_back: Vec<String> = if caller.is_some() {
                 args.positional
                     .iter()
                     .chain(args.keywords.iter().map(|(_, n)| n))
@@ -371,26 +448,21 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
             } else {
                 Vec::new()
             };
+            puts_back.shrink_to_fit();
             if caller.is_some() && !expected {
-                hands_known_path |= positional
-                    .iter()
-                    .chain(keywords.iter().map(|(_, a)| a))
-                    .any(ArgFacts::has_known_path);
+                hands_known_path |= recorded.bound().any(ArgFacts::has_known_path);
             }
             calls.push((
                 function,
                 CallFacts {
                     target,
-                    positional,
-                    keywords,
+                    args: recorded,
                     has_splat: args.has_splat || runs,
                     span: Span::of(*call),
                     position: Position::default(),
-                    callee: ctx
-                        .model
-                        .callee(*call)
-                        .map(|c| ctx.text(c).to_string())
-                        .unwrap_or_default(),
+                    callee: isolint_python::intern::intern(
+                        ctx.model.callee(*call).map(|c| ctx.text(c)).unwrap_or(""),
+                    ),
                     restoring,
                     puts_back,
                     expected_to_fail: expected,
@@ -505,12 +577,11 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
                     function,
                     CallFacts {
                         target,
-                        positional: Vec::new(),
-                        keywords: Vec::new(),
+                        args: RecordedArgs::default(),
                         has_splat: false,
                         span: binding.span,
                         position: Position::default(),
-                        callee: format!("import {module}"),
+                        callee: isolint_python::intern::intern(&format!("import {module}")),
                         restoring: false,
                         puts_back: Vec::new(),
                         expected_to_fail: false,
@@ -715,6 +786,13 @@ impl ArgFacts {
     }
 }
 
+/// `items` without the spare capacity its growth left: what the project stage keeps of every
+/// file is held all at once.
+fn exact<T>(mut items: Vec<T>) -> Vec<T> {
+    items.shrink_to_fit();
+    items
+}
+
 /// Reads kept per function: a function reading more is a framework's entry point.
 const MAX_OWN_READS: usize = 16;
 
@@ -816,16 +894,9 @@ pub fn assemble(
     let mut reading_by_function: HashMap<ScopeId, Vec<CallFacts>> = HashMap::new();
     for (function, mut call) in calls {
         call.position = position(call.span.start);
-        call.positional = call
-            .positional
-            .into_iter()
-            .map(|a| own_arg(model, function, a))
-            .collect();
-        call.keywords = call
-            .keywords
-            .into_iter()
-            .map(|(k, a)| (k, own_arg(model, function, a)))
-            .collect();
+        for (_, arg) in call.args.bound.iter_mut() {
+            own_arg(model, function, arg);
+        }
         if call.expected_to_fail {
             by_function.entry(function).or_default();
             reading_by_function.entry(function).or_default().push(call);
@@ -851,6 +922,7 @@ pub fn assemble(
     let mut functions: Vec<FunctionFacts> = by_function
         .into_iter()
         .map(|(id, (effects, calls))| {
+            let (effects, calls) = (exact(effects), exact(calls));
             let scope = &model.scopes[id];
             let class = model
                 .class_of_method(id)
@@ -864,15 +936,18 @@ pub fn assemble(
                 || !calls.is_empty()
                 || scope.name == "__init__"
                 || names_database;
-            let params: Vec<ParamFacts> = scope
-                .parameters()
-                .into_iter()
-                .filter(|_| binds)
-                .map(|(name, default)| ParamFacts {
-                    name: name.to_string(),
-                    default: default.map(|d| ctx.eval.eval(d, id)),
-                })
-                .collect();
+            let params: Vec<ParamFacts> = if binds {
+                scope
+                    .parameters()
+                    .into_iter()
+                    .map(|(name, default)| ParamFacts {
+                        name: name.to_string(),
+                        default: default.map(|d| ctx.eval.eval(d, id)),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let bound_method = class.is_some()
                 && params
                     .first()
@@ -890,10 +965,10 @@ pub fn assemble(
                 calls,
                 caller: callers.remove(&id).flatten(),
                 opaque: opaque.contains(&id),
-                state_writes: writes_by_function.remove(&id).unwrap_or_default(),
-                state_reads: reads_by_function.remove(&id).unwrap_or_default(),
-                service_ops: ops_by_function.remove(&id).unwrap_or_default(),
-                reading_calls: reading_by_function.remove(&id).unwrap_or_default(),
+                state_writes: exact(writes_by_function.remove(&id).unwrap_or_default()),
+                state_reads: exact(reads_by_function.remove(&id).unwrap_or_default()),
+                service_ops: exact(ops_by_function.remove(&id).unwrap_or_default()),
+                reading_calls: exact(reading_by_function.remove(&id).unwrap_or_default()),
             }
         })
         .collect();
@@ -1033,21 +1108,11 @@ fn own_value(model: &FileModel, function: ScopeId, value: Value) -> Value {
     }
 }
 
-fn own_arg(model: &FileModel, function: ScopeId, arg: ArgFacts) -> ArgFacts {
-    ArgFacts {
-        value: own_value(model, function, arg.value),
-        items: arg.items.map(|items| {
-            items
-                .into_iter()
-                .map(|v| own_value(model, function, v))
-                .collect()
-        }),
-        alternatives: arg
-            .alternatives
-            .into_iter()
-            .map(|v| own_value(model, function, v))
-            .collect(),
-    }
+fn own_arg(model: &FileModel, function: ScopeId, arg: &mut ArgFacts) {
+    let own = |v: &mut Value| *v = own_value(model, function, std::mem::replace(v, Value::Unknown));
+    own(&mut arg.value);
+    arg.items.iter_mut().flatten().for_each(own);
+    arg.alternatives.iter_mut().for_each(own);
 }
 
 /// What a call names, if it can be the project's own code.

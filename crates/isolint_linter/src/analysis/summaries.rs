@@ -185,13 +185,13 @@ impl<'a> Summaries<'a> {
                         op: effect.op,
                         path: effect.path,
                         span: call.span,
-                        callee: call.callee.clone(),
+                        callee: call.callee.to_string(),
                         owner: caller.owner.clone(),
                         helper: caller.helper.clone(),
                         cwd_isolated: caller.guards.cwd_isolated,
                         home_isolated: caller.guards.home_isolated,
                         through: Some(Through {
-                            function: call.callee.clone(),
+                            function: call.callee.to_string(),
                             sink: Related {
                                 file: effect.sink.file.clone(),
                                 line: effect.sink.position.line,
@@ -297,7 +297,7 @@ impl<'a> Summaries<'a> {
                     restored,
                     definition: None,
                     through: Some((
-                        call.callee.clone(),
+                        call.callee.to_string(),
                         Related {
                             file: write.site.file.clone(),
                             line: write.site.position.line,
@@ -1048,10 +1048,10 @@ fn argument<'c>(
     } else {
         index
     };
-    if let Some(arg) = call.positional.get(position) {
+    if let Some(arg) = call.args.positional(position) {
         return Some(Argument::Passed(arg));
     }
-    if let Some((_, arg)) = call.keywords.iter().find(|(k, _)| k == name) {
+    if let Some(arg) = call.args.keyword(name) {
         return Some(Argument::Passed(arg));
     }
     if call.has_splat {
