@@ -12,6 +12,7 @@ use crate::context::{FileContext, Owner};
 use crate::rules::shared_resource::{self, ServiceOp};
 use crate::rules::wide_fixture_scope::aware_of_workers;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use isolint_python::intern::intern;
 use isolint_python::knowledge::{classify_path, PathOp};
 use isolint_python::model::{Binding, BindingValue, FileModel, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::{Position, Span};
@@ -226,7 +227,7 @@ impl RecordedArgs {
         let count = positional.len();
         let names = keywords
             .iter()
-            .map(|(name, _)| Keyword(isolint_python::intern::intern(name)))
+            .map(|(name, _)| Keyword(intern(name)))
             .collect();
         let bound = positional
             .into_iter()
@@ -276,22 +277,42 @@ impl RecordedArgs {
     }
 }
 
-/// What a call names, before the project stage finds its definition.
+/// What a call names, before the project stage finds its definition. Its names are interned:
+/// a suite calls the same few modules' functions from everywhere.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CallTarget {
     /// A function or class of this file, or an attribute of one (`Store.create`).
-    Local(String),
+    Local(#[serde(deserialize_with = "isolint_python::intern::deserialize")] Interned),
     /// A method of the caller's class (or of its bases): `self.make_repo(...)`.
-    SelfMethod { class: String, method: String },
+    SelfMethod {
+        #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+        class: Interned,
+        #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+        method: Interned,
+    },
     /// An imported name: `module` as written in the import (relative ones keep their dots) and the
     /// attribute path below it (`from pkg import utils; utils.rmtree(...)` → `pkg`, `utils.rmtree`).
-    Imported { module: String, path: Vec<String> },
+    Imported {
+        #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+        module: Interned,
+        #[serde(deserialize_with = "interned_parts")]
+        path: Box<[Interned]>,
+    },
     /// A method called on an instance the function built itself (`helper = GraphHelper(driver)`,
     /// `with GraphHelper(driver) as helper:`, then `helper.wipe()`): the class as a call names it.
     Instance {
         class: Box<CallTarget>,
-        method: String,
+        #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+        method: Interned,
     },
+}
+
+/// `#[serde(deserialize_with)]` for interned parts of a dotted name.
+fn interned_parts<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Box<[Interned]>, D::Error> {
+    let parts = <Vec<String> as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(parts.iter().map(|part| intern(part)).collect())
 }
 
 /// The top-level names that can be the project's own code: calls into anything else (the standard
@@ -460,9 +481,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     has_splat: args.has_splat || runs,
                     span: Span::of(*call),
                     position: Position::default(),
-                    callee: isolint_python::intern::intern(
-                        ctx.model.callee(*call).map(|c| ctx.text(c)).unwrap_or(""),
-                    ),
+                    callee: intern(ctx.model.callee(*call).map(|c| ctx.text(c)).unwrap_or("")),
                     restoring,
                     puts_back,
                     expected_to_fail: expected,
@@ -564,8 +583,8 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
             };
             for module in std::iter::once(module.to_string()).chain(member) {
                 let target = CallTarget::Imported {
-                    module: module.clone(),
-                    path: vec![MODULE_BODY.to_string()],
+                    module: intern(&module),
+                    path: Box::new([MODULE_BODY]),
                 };
                 if out
                     .iter()
@@ -581,7 +600,7 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
                         has_splat: false,
                         span: binding.span,
                         position: Position::default(),
-                        callee: isolint_python::intern::intern(&format!("import {module}")),
+                        callee: intern(&format!("import {module}")),
                         restoring: false,
                         puts_back: Vec::new(),
                         expected_to_fail: false,
@@ -1232,8 +1251,8 @@ fn callee_target<'t>(
             return None;
         }
         return Some(CallTarget::SelfMethod {
-            class: model.scopes[class].name.to_string(),
-            method: method.to_string(),
+            class: intern(model.scopes[class].name),
+            method: intern(method),
         });
     }
     match model.lookup(name, scope, base.start_byte()) {
@@ -1255,8 +1274,8 @@ fn callee_target<'t>(
                 _ => false,
             };
             let class_name = match &class {
-                CallTarget::Local(name) => name.as_str(),
-                CallTarget::Imported { path, .. } => path.last().map_or("", String::as_str),
+                CallTarget::Local(name) => name,
+                CallTarget::Imported { path, .. } => path.last().copied().unwrap_or(""),
                 _ => "",
             };
             if !builds_class || !class_name.starts_with(|c: char| c.is_ascii_uppercase()) {
@@ -1264,7 +1283,7 @@ fn callee_target<'t>(
             }
             Some(CallTarget::Instance {
                 class: Box::new(class),
-                method: path[0].to_string(),
+                method: intern(path[0]),
             })
         }
         Some((
@@ -1279,7 +1298,7 @@ fn callee_target<'t>(
                 qualname.push('.');
                 qualname.push_str(part);
             }
-            Some(CallTarget::Local(qualname))
+            Some(CallTarget::Local(intern(&qualname)))
         }
         Some((
             _,
@@ -1299,23 +1318,21 @@ fn callee_target<'t>(
             if !first_party.contains_module(module) || path.len() > longest {
                 return None;
             }
-            let mut full: Vec<String> = member.iter().map(|m| m.to_string()).collect();
-            full.extend(path.iter().map(|p| p.to_string()));
+            let full: Box<[Interned]> = member.iter().chain(&path).map(|p| intern(p)).collect();
             if full.is_empty() {
                 return None;
             }
             Some(CallTarget::Imported {
-                module: module.to_string(),
+                module: intern(module),
                 path: full,
             })
         }
         // `from pkg import *`: a name bound nowhere else comes from there (builtins aside).
         None if path.len() <= 1 && !isolint_python::model::is_builtin(name) => {
             let module = method_owners.star_module?;
-            let mut full = vec![name.to_string()];
-            full.extend(path.iter().map(|p| p.to_string()));
+            let full = std::iter::once(name).chain(path).map(intern).collect();
             Some(CallTarget::Imported {
-                module: module.to_string(),
+                module: intern(module),
                 path: full,
             })
         }

@@ -811,11 +811,11 @@ impl<'a> Summaries<'a> {
     /// The function an imported name reaches: `pkg.utils.rmtree` in the longest module prefix
     /// that names a file, or through a module that takes the name from another one
     /// (`from .core import rmtree` in `pkg/__init__.py`).
-    fn resolve_imported(
+    fn resolve_imported<S: AsRef<str>>(
         &self,
         file: usize,
         module: &str,
-        path: &[String],
+        path: &[S],
         depth: usize,
     ) -> Option<(FunctionRef, CallKind)> {
         let absolute = absolute_module(&self.modules[file].package, module)?;
@@ -825,9 +825,13 @@ impl<'a> Summaries<'a> {
                 if !name.is_empty() {
                     name.push('.');
                 }
-                name.push_str(part);
+                name.push_str(part.as_ref());
             }
-            let qualname = path[split..].join(".");
+            let qualname = path[split..]
+                .iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<&str>>()
+                .join(".");
             for &candidate in self.modules_named(&name) {
                 if let Some(found) = self.in_module(candidate, &qualname) {
                     return Some(found);
@@ -850,23 +854,26 @@ impl<'a> Summaries<'a> {
 
     /// Follows the re-exports of module `file` for the name `path` starts with: `found` gets the
     /// module they name and the path in it.
-    fn through_reexport<T>(
+    fn through_reexport<T, S: AsRef<str>>(
         &self,
         file: usize,
-        path: &[String],
+        path: &[S],
         depth: usize,
         found: impl Fn(usize, &(String, Vec<String>)) -> Option<T>,
     ) -> Option<T> {
         let (head, rest) = path.split_first()?;
+        let head = head.as_ref();
         if depth >= MAX_REEXPORT_DEPTH {
             return None;
         }
         for reexport in &self.modules[file].functions.reexports {
             let inner: Vec<String> = match (&reexport.name, &reexport.member) {
                 (Some(name), Some(member)) if name == head => std::iter::once(member.clone())
-                    .chain(rest.iter().cloned())
+                    .chain(rest.iter().map(|p| p.as_ref().to_string()))
                     .collect(),
-                (None, _) if !head.starts_with('_') => path.to_vec(),
+                (None, _) if !head.starts_with('_') => {
+                    path.iter().map(|p| p.as_ref().to_string()).collect()
+                }
                 _ => continue,
             };
             if let Some(answer) = found(file, &(reexport.module.clone(), inner)) {
@@ -905,7 +912,9 @@ impl<'a> Summaries<'a> {
     /// The file defining the class a constructor call names, and the class's name.
     fn class_home(&self, file: usize, target: &CallTarget) -> Option<(usize, String)> {
         match target {
-            CallTarget::Local(class) => self.defines(file, class).then(|| (file, class.clone())),
+            CallTarget::Local(class) => {
+                self.defines(file, class).then(|| (file, class.to_string()))
+            }
             CallTarget::Imported { module, path } => {
                 self.imported_class_home(file, module, path, 0)
             }
@@ -922,11 +931,11 @@ impl<'a> Summaries<'a> {
     }
 
     /// [`Self::class_home`] of an imported class, through re-exports too.
-    fn imported_class_home(
+    fn imported_class_home<S: AsRef<str>>(
         &self,
         file: usize,
         module: &str,
-        path: &[String],
+        path: &[S],
         depth: usize,
     ) -> Option<(usize, String)> {
         let absolute = absolute_module(&self.modules[file].package, module)?;
@@ -936,11 +945,14 @@ impl<'a> Summaries<'a> {
             if !name.is_empty() {
                 name.push('.');
             }
-            name.push_str(part);
+            name.push_str(part.as_ref());
         }
         let candidates = self.modules_named(&name);
-        if let Some(&home) = candidates.iter().find(|&&c| self.defines(c, class)) {
-            return Some((home, class.clone()));
+        if let Some(&home) = candidates
+            .iter()
+            .find(|&&c| self.defines(c, class.as_ref()))
+        {
+            return Some((home, class.as_ref().to_string()));
         }
         candidates.iter().find_map(|&candidate| {
             self.through_reexport(
