@@ -59,8 +59,9 @@ pub struct FunctionFacts {
     pub bound_method: bool,
     pub effects: Vec<SymbolicEffect>,
     pub calls: Vec<CallFacts>,
-    /// For test code and test-tree helpers: who makes its calls and what protects them.
-    pub caller: Option<Caller>,
+    /// For test code and test-tree helpers: who makes its calls and what protects them (boxed:
+    /// the package's functions, most of them, have none).
+    pub caller: Option<Box<Caller>>,
     /// It hands a parameter to code no summary describes: its summary is not the whole story.
     pub opaque: bool,
     /// Module- and class-level state it changes and does not put back (first-party code only).
@@ -150,7 +151,7 @@ pub struct CallFacts {
     /// The attributes whose saved values the call hands back (`old = Cls.HOST; …;
     /// Cls.set_host(old)`): a change it makes to a key of that name puts the old value back.
     #[serde(default)]
-    pub puts_back: Vec<String>,
+    pub puts_back: Box<[String]>,
     /// Made inside `pytest.raises(...)`: what it changes is expected to be refused, but what it
     /// reads decides whether it raises.
     #[serde(default)]
@@ -460,16 +461,15 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     .yield_at
                     .is_some_and(|y| call.start_byte() > y)
                     || crate::analysis::state::in_finally(ctx, *call));
-            let mut puts_back: Vec<String> = if caller.is_some() {
+            let puts_back: Box<[String]> = if caller.is_some() {
                 args.positional
                     .iter()
                     .chain(args.keywords.iter().map(|(_, n)| n))
                     .filter_map(|n| saved_attribute(ctx, *n, scope_id))
                     .collect()
             } else {
-                Vec::new()
+                Box::default()
             };
-            puts_back.shrink_to_fit();
             if caller.is_some() && !expected {
                 hands_known_path |= recorded.bound().any(ArgFacts::has_known_path);
             }
@@ -602,7 +602,7 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
                         position: Position::default(),
                         callee: intern(&format!("import {module}")),
                         restoring: false,
-                        puts_back: Vec::new(),
+                        puts_back: Box::default(),
                         expected_to_fail: false,
                     },
                 ));
@@ -911,6 +911,14 @@ pub fn assemble(
         by_function.entry(function).or_default();
     }
     let mut reading_by_function: HashMap<ScopeId, Vec<CallFacts>> = HashMap::new();
+    // Each function's calls are allocated once at their final size: they are most of what a file
+    // keeps for the project stage.
+    let mut call_counts: HashMap<ScopeId, usize> = HashMap::new();
+    for (function, call) in &calls {
+        if !call.expected_to_fail {
+            *call_counts.entry(*function).or_default() += 1;
+        }
+    }
     for (function, mut call) in calls {
         call.position = position(call.span.start);
         for (_, arg) in call.args.bound.iter_mut() {
@@ -921,7 +929,11 @@ pub fn assemble(
             reading_by_function.entry(function).or_default().push(call);
             continue;
         }
-        by_function.entry(function).or_default().1.push(call);
+        let own = &mut by_function.entry(function).or_default().1;
+        if own.capacity() == 0 {
+            own.reserve_exact(call_counts.get(&function).copied().unwrap_or(1));
+        }
+        own.push(call);
     }
     // Every function and method is listed, even one that does nothing: a call to it is then known
     // to do nothing (rather than guessed from its arguments), and constructors bind what methods
@@ -982,7 +994,7 @@ pub fn assemble(
                 bound_method,
                 effects,
                 calls,
-                caller: callers.remove(&id).flatten(),
+                caller: callers.remove(&id).flatten().map(Box::new),
                 opaque: opaque.contains(&id),
                 state_writes: exact(writes_by_function.remove(&id).unwrap_or_default()),
                 state_reads: exact(reads_by_function.remove(&id).unwrap_or_default()),
