@@ -109,9 +109,12 @@ pub struct OwnStateWrite {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParamFacts {
-    pub name: String,
-    /// The default, as a value (a parameter of the function stays symbolic).
-    pub default: Option<Value>,
+    /// Interned: the same few names (`self`, fixtures) come back in every function.
+    #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+    pub name: Interned,
+    /// The default, as a value (a parameter of the function stays symbolic); boxed, since most
+    /// parameters have none.
+    pub default: Option<Box<Value>>,
 }
 
 /// A path effect of a function, its path possibly hanging from a parameter
@@ -208,16 +211,14 @@ static UNBOUND: ArgFacts = ArgFacts {
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct RecordedArgs {
     positional: u32,
-    /// The keywords passed, in order.
-    keywords: Box<[Keyword]>,
+    /// The keywords passed, in order, joined by `,`: one interned text, since calls pass the same
+    /// few combinations.
+    #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+    keywords: Interned,
     /// The arguments a summary can bind, by index: positions first, then keywords
     /// (`positional + i`), in increasing order.
     bound: Box<[(u32, ArgFacts)]>,
 }
-
-/// A keyword's name, one copy per distinct name: a suite passes the same few everywhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-struct Keyword(#[serde(deserialize_with = "isolint_python::intern::deserialize")] Interned);
 
 /// Text with one copy per process (`isolint_python::intern`). An alias, because serde would
 /// otherwise borrow a `&str` field from the decoder's input, which a cache entry outlives.
@@ -226,10 +227,17 @@ pub type Interned = &'static str;
 impl RecordedArgs {
     fn new(positional: Vec<ArgFacts>, keywords: Vec<(&str, ArgFacts)>) -> Self {
         let count = positional.len();
-        let names = keywords
-            .iter()
-            .map(|(name, _)| Keyword(intern(name)))
-            .collect();
+        let names = match keywords.as_slice() {
+            [] => "",
+            [(name, _)] => intern(name),
+            _ => intern(
+                &keywords
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        };
         let bound = positional
             .into_iter()
             .chain(keywords.into_iter().map(|(_, arg)| arg))
@@ -258,7 +266,7 @@ impl RecordedArgs {
 
     /// The argument passed as `name=...`.
     pub fn keyword(&self, name: &str) -> Option<&ArgFacts> {
-        let index = self.keywords.iter().position(|k| k.0 == name)?;
+        let index = self.keywords.split(',').position(|k| k == name)?;
         Some(self.at(self.positional as usize + index))
     }
 
@@ -972,8 +980,8 @@ pub fn assemble(
                     .parameters()
                     .into_iter()
                     .map(|(name, default)| ParamFacts {
-                        name: name.to_string(),
-                        default: default.map(|d| ctx.eval.eval(d, id)),
+                        name: intern(name),
+                        default: default.map(|d| Box::new(ctx.eval.eval(d, id))),
                     })
                     .collect()
             } else {
@@ -982,7 +990,7 @@ pub fn assemble(
             let bound_method = class.is_some()
                 && params
                     .first()
-                    .is_some_and(|p| matches!(p.name.as_str(), "self" | "cls"));
+                    .is_some_and(|p| matches!(p.name, "self" | "cls"));
             FunctionFacts {
                 qualname: match &class {
                     Some(class) => format!("{class}.{}", scope.name),

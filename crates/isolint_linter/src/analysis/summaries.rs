@@ -1069,7 +1069,10 @@ fn argument<'c>(
     if call.has_splat {
         return None;
     }
-    callee.params[index].default.as_ref().map(Argument::Default)
+    callee.params[index]
+        .default
+        .as_deref()
+        .map(Argument::Default)
 }
 
 /// One effect per path a call reaches: a helper that creates a folder and fills it is one shared
