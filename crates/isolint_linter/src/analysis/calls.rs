@@ -976,10 +976,11 @@ pub fn assemble(
                 || scope.name == "__init__"
                 || names_database;
             let params: Vec<ParamFacts> = if binds {
+                // Collected by reference: reusing the larger `parameters()` buffer would keep it.
                 scope
                     .parameters()
-                    .into_iter()
-                    .map(|(name, default)| ParamFacts {
+                    .iter()
+                    .map(|&(name, default)| ParamFacts {
                         name: intern(name),
                         default: default.map(|d| Box::new(ctx.eval.eval(d, id))),
                     })
