@@ -191,18 +191,23 @@ pub struct Caller {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ArgFacts {
     pub value: Value,
+    /// Items or alternatives, which few arguments have: boxed together.
+    more: Option<Box<MoreValues>>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct MoreValues {
     /// The items of a list, tuple or set literal (directly or through a local name).
-    pub items: Option<Vec<Value>>,
+    items: Option<Vec<Value>>,
     /// The values the argument takes in turn (a loop variable over literal items).
-    pub alternatives: Vec<Value>,
+    alternatives: Vec<Value>,
 }
 
 /// What an argument no summary can bind stands for: passed, so the parameter's default does not
 /// apply, but nothing is known about it.
 static UNBOUND: ArgFacts = ArgFacts {
     value: Value::Unknown,
-    items: None,
-    alternatives: Vec::new(),
+    more: None,
 };
 
 /// The arguments of a recorded call. Nearly all of them bind nothing a summary can use (neither a
@@ -243,13 +248,7 @@ impl RecordedArgs {
             .chain(keywords.into_iter().map(|(_, arg)| arg))
             .enumerate()
             .filter(|(_, arg)| arg.binds_anything())
-            .map(|(i, mut arg)| {
-                arg.alternatives.shrink_to_fit();
-                if let Some(items) = &mut arg.items {
-                    items.shrink_to_fit();
-                }
-                (i as u32, arg)
-            })
+            .map(|(i, arg)| (i as u32, arg))
             .collect::<Vec<_>>()
             .into_boxed_slice();
         RecordedArgs {
@@ -431,16 +430,15 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     1 => (values.pop().unwrap_or(Value::Unknown), Vec::new()),
                     _ => (Value::Unknown, values),
                 };
-                ArgFacts {
-                    value: Some(value)
+                ArgFacts::new(
+                    Some(value)
                         .filter(may_name_a_path)
                         .unwrap_or(Value::Unknown),
-                    items: ctx
-                        .eval
+                    ctx.eval
                         .literal_items(node, scope_id)
                         .filter(|items| items.iter().any(may_name_a_path)),
-                    alternatives: alternatives.into_iter().filter(may_name_a_path).collect(),
-                }
+                    alternatives.into_iter().filter(may_name_a_path).collect(),
+                )
             };
             let recorded = if runs {
                 RecordedArgs::default()
@@ -796,9 +794,33 @@ fn constructs_imported_class(target: &CallTarget) -> bool {
 }
 
 impl ArgFacts {
+    fn new(value: Value, items: Option<Vec<Value>>, mut alternatives: Vec<Value>) -> Self {
+        let more = (items.is_some() || !alternatives.is_empty()).then(|| {
+            alternatives.shrink_to_fit();
+            Box::new(MoreValues {
+                items: items.map(|mut items| {
+                    items.shrink_to_fit();
+                    items
+                }),
+                alternatives,
+            })
+        });
+        ArgFacts { value, more }
+    }
+
+    /// The items of a list, tuple or set literal (directly or through a local name).
+    pub fn items(&self) -> Option<&[Value]> {
+        self.more.as_ref()?.items.as_deref()
+    }
+
+    /// The values the argument takes in turn (a loop variable over literal items).
+    pub fn alternatives(&self) -> &[Value] {
+        self.more.as_ref().map_or(&[], |more| &more.alternatives)
+    }
+
     /// Whether a summary could bind something to this argument.
     fn binds_anything(&self) -> bool {
-        self.value != Value::Unknown || self.items.is_some() || !self.alternatives.is_empty()
+        self.value != Value::Unknown || self.items().is_some() || !self.alternatives().is_empty()
     }
 
     fn has_known_path(&self) -> bool {
@@ -808,8 +830,8 @@ impl ArgFacts {
                 || matches!(v.as_text().map(|t| &t.root), Some(Root::Fixture(_)))
         };
         known(&self.value)
-            || self.items.iter().flatten().any(known)
-            || self.alternatives.iter().any(known)
+            || self.items().into_iter().flatten().any(known)
+            || self.alternatives().iter().any(known)
     }
 }
 
@@ -1151,8 +1173,10 @@ fn own_value(model: &FileModel, function: ScopeId, value: Value) -> Value {
 fn own_arg(model: &FileModel, function: ScopeId, arg: &mut ArgFacts) {
     let own = |v: &mut Value| *v = own_value(model, function, std::mem::replace(v, Value::Unknown));
     own(&mut arg.value);
-    arg.items.iter_mut().flatten().for_each(own);
-    arg.alternatives.iter_mut().for_each(own);
+    if let Some(more) = &mut arg.more {
+        more.items.iter_mut().flatten().for_each(own);
+        more.alternatives.iter_mut().for_each(own);
+    }
 }
 
 /// What a call names, if it can be the project's own code.

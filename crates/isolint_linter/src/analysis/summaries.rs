@@ -747,11 +747,13 @@ impl<'a> Summaries<'a> {
             return Vec::new();
         };
         let values: Vec<Value> = match (param.each, arg) {
-            (false, Argument::Passed(a)) if !a.alternatives.is_empty() => a.alternatives.clone(),
+            (false, Argument::Passed(a)) if !a.alternatives().is_empty() => {
+                a.alternatives().to_vec()
+            }
             (false, Argument::Passed(a)) => vec![a.value.clone()],
             (false, Argument::Default(v)) => vec![v.clone()],
-            (true, Argument::Passed(a)) => match (&a.items, &a.value) {
-                (Some(items), _) => items.clone(),
+            (true, Argument::Passed(a)) => match (a.items(), &a.value) {
+                (Some(items), _) => items.to_vec(),
                 (None, Value::Text(t)) if t.text.is_empty() => match &t.root {
                     Root::Param(p) if !p.each => vec![Value::Text(Text {
                         root: Root::Param(ParamRoot {
