@@ -163,7 +163,7 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             for call in &function.calls {
-                let called = last_component(&call.callee);
+                let called = last_component(call.callee);
                 if caller.guards.mocked.iter().any(|m| m == called) {
                     continue;
                 }
@@ -231,7 +231,7 @@ impl<'a> Summaries<'a> {
             let mut reached: Vec<(&CallFacts, OwnStateWrite)> = Vec::new();
             let mut undone: HashSet<String> = HashSet::new();
             for call in &function.calls {
-                let called = last_component(&call.callee);
+                let called = last_component(call.callee);
                 if caller.guards.mocked.iter().any(|m| m == called)
                     || self.imported_before_tests(file, call)
                 {
@@ -363,7 +363,7 @@ impl<'a> Summaries<'a> {
             let mut seen: HashSet<String> = HashSet::new();
             let owner = std::sync::Arc::new(caller.owner.clone());
             for call in function.calls.iter().chain(&function.reading_calls) {
-                let called = last_component(&call.callee);
+                let called = last_component(call.callee);
                 if call.restoring
                     || call.imports_module().is_some()
                     || caller.guards.mocked.iter().any(|m| m == called)
@@ -443,7 +443,7 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             for call in &function.calls {
-                let called = last_component(&call.callee);
+                let called = last_component(call.callee);
                 if call.imports_module().is_some()
                     || caller.guards.mocked.iter().any(|m| m == called)
                 {
