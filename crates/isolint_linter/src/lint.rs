@@ -1132,6 +1132,12 @@ fn project_stage(
         .filter(|o| !o.functions.neomodel_labels.is_empty())
         .map(|o| (o.module.clone(), o.functions.neomodel_labels.clone()))
         .collect();
+    // The summaries above were the last readers of what the functions do: freed here, before the
+    // fixture closures and the pairings below allocate, since they are most of what files keep.
+    drop(first_party);
+    for outcome in &mut outcomes {
+        outcome.functions = FileFunctions::default();
+    }
     for outcome in &mut outcomes {
         crate::neo4j_facts::resolve_imported_labels(
             &mut outcome.facts.neo4j,

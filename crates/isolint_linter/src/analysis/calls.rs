@@ -12,6 +12,7 @@ use crate::context::{FileContext, Owner};
 use crate::rules::shared_resource::{self, ServiceOp};
 use crate::rules::wide_fixture_scope::aware_of_workers;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use isolint_python::intern::intern;
 use isolint_python::knowledge::{classify_path, PathOp};
 use isolint_python::model::{Binding, BindingValue, FileModel, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::{Position, Span};
@@ -58,8 +59,9 @@ pub struct FunctionFacts {
     pub bound_method: bool,
     pub effects: Vec<SymbolicEffect>,
     pub calls: Vec<CallFacts>,
-    /// For test code and test-tree helpers: who makes its calls and what protects them.
-    pub caller: Option<Caller>,
+    /// For test code and test-tree helpers: who makes its calls and what protects them (boxed:
+    /// the package's functions, most of them, have none).
+    pub caller: Option<Box<Caller>>,
     /// It hands a parameter to code no summary describes: its summary is not the whole story.
     pub opaque: bool,
     /// Module- and class-level state it changes and does not put back (first-party code only).
@@ -107,9 +109,12 @@ pub struct OwnStateWrite {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParamFacts {
-    pub name: String,
-    /// The default, as a value (a parameter of the function stays symbolic).
-    pub default: Option<Value>,
+    /// Interned: the same few names (`self`, fixtures) come back in every function.
+    #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+    pub name: Interned,
+    /// The default, as a value (a parameter of the function stays symbolic); boxed, since most
+    /// parameters have none.
+    pub default: Option<Box<Value>>,
 }
 
 /// A path effect of a function, its path possibly hanging from a parameter
@@ -135,20 +140,21 @@ pub struct Site {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CallFacts {
     pub target: CallTarget,
-    pub positional: Vec<ArgFacts>,
-    pub keywords: Vec<(String, ArgFacts)>,
+    pub args: RecordedArgs,
     /// `*args`/`**kwargs` present: parameters past them are unknown.
     pub has_splat: bool,
     pub span: Span,
     pub position: Position,
-    /// The callee as written (`utils.rmtree`).
-    pub callee: String,
+    /// The callee as written (`utils.rmtree`); one copy per distinct text, since a suite calls
+    /// the same helpers everywhere.
+    #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+    pub callee: Interned,
     /// Made where test code puts things back (after a fixture's `yield`, in `finally`).
     pub restoring: bool,
     /// The attributes whose saved values the call hands back (`old = Cls.HOST; …;
     /// Cls.set_host(old)`): a change it makes to a key of that name puts the old value back.
     #[serde(default)]
-    pub puts_back: Vec<String>,
+    pub puts_back: Box<[String]>,
     /// Made inside `pytest.raises(...)`: what it changes is expected to be refused, but what it
     /// reads decides whether it raises.
     #[serde(default)]
@@ -185,28 +191,136 @@ pub struct Caller {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ArgFacts {
     pub value: Value,
-    /// The items of a list, tuple or set literal (directly or through a local name).
-    pub items: Option<Vec<Value>>,
-    /// The values the argument takes in turn (a loop variable over literal items).
-    pub alternatives: Vec<Value>,
+    /// Items or alternatives, which few arguments have: boxed together.
+    more: Option<Box<MoreValues>>,
 }
 
-/// What a call names, before the project stage finds its definition.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct MoreValues {
+    /// The items of a list, tuple or set literal (directly or through a local name).
+    items: Option<Vec<Value>>,
+    /// The values the argument takes in turn (a loop variable over literal items).
+    alternatives: Vec<Value>,
+}
+
+/// What an argument no summary can bind stands for: passed, so the parameter's default does not
+/// apply, but nothing is known about it.
+static UNBOUND: ArgFacts = ArgFacts {
+    value: Value::Unknown,
+    more: None,
+};
+
+/// The arguments of a recorded call. Nearly all of them bind nothing a summary can use (neither a
+/// path nor a parameter), and a large suite records millions: those are only counted (by
+/// position) or named (by keyword), and cost nothing each.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct RecordedArgs {
+    positional: u32,
+    /// The keywords passed, in order, joined by `,`: one interned text, since calls pass the same
+    /// few combinations.
+    #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+    keywords: Interned,
+    /// The arguments a summary can bind, by index: positions first, then keywords
+    /// (`positional + i`), in increasing order.
+    bound: Box<[(u32, ArgFacts)]>,
+}
+
+/// Text with one copy per process (`isolint_python::intern`). An alias, because serde would
+/// otherwise borrow a `&str` field from the decoder's input, which a cache entry outlives.
+pub type Interned = &'static str;
+
+impl RecordedArgs {
+    fn new(positional: Vec<ArgFacts>, keywords: Vec<(&str, ArgFacts)>) -> Self {
+        let count = positional.len();
+        let names = match keywords.as_slice() {
+            [] => "",
+            [(name, _)] => intern(name),
+            _ => intern(
+                &keywords
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        };
+        let bound = positional
+            .into_iter()
+            .chain(keywords.into_iter().map(|(_, arg)| arg))
+            .enumerate()
+            .filter(|(_, arg)| arg.binds_anything())
+            .map(|(i, arg)| (i as u32, arg))
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
+        RecordedArgs {
+            positional: count as u32,
+            keywords: names,
+            bound,
+        }
+    }
+
+    /// The argument passed at `position`, if the call passes that many.
+    pub fn positional(&self, position: usize) -> Option<&ArgFacts> {
+        (position < self.positional as usize).then(|| self.at(position))
+    }
+
+    /// The argument passed as `name=...`.
+    pub fn keyword(&self, name: &str) -> Option<&ArgFacts> {
+        let index = self.keywords.split(',').position(|k| k == name)?;
+        Some(self.at(self.positional as usize + index))
+    }
+
+    /// The arguments a summary can bind (every other one is [`UNBOUND`]).
+    fn bound(&self) -> impl Iterator<Item = &ArgFacts> {
+        self.bound.iter().map(|(_, arg)| arg)
+    }
+
+    fn at(&self, index: usize) -> &ArgFacts {
+        match self
+            .bound
+            .binary_search_by_key(&index, |(i, _)| *i as usize)
+        {
+            Ok(found) => &self.bound[found].1,
+            Err(_) => &UNBOUND,
+        }
+    }
+}
+
+/// What a call names, before the project stage finds its definition. Its names are interned:
+/// a suite calls the same few modules' functions from everywhere.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CallTarget {
     /// A function or class of this file, or an attribute of one (`Store.create`).
-    Local(String),
+    Local(#[serde(deserialize_with = "isolint_python::intern::deserialize")] Interned),
     /// A method of the caller's class (or of its bases): `self.make_repo(...)`.
-    SelfMethod { class: String, method: String },
+    SelfMethod {
+        #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+        class: Interned,
+        #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+        method: Interned,
+    },
     /// An imported name: `module` as written in the import (relative ones keep their dots) and the
     /// attribute path below it (`from pkg import utils; utils.rmtree(...)` → `pkg`, `utils.rmtree`).
-    Imported { module: String, path: Vec<String> },
+    Imported {
+        #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+        module: Interned,
+        #[serde(deserialize_with = "interned_parts")]
+        path: Box<[Interned]>,
+    },
     /// A method called on an instance the function built itself (`helper = GraphHelper(driver)`,
     /// `with GraphHelper(driver) as helper:`, then `helper.wipe()`): the class as a call names it.
     Instance {
         class: Box<CallTarget>,
-        method: String,
+        #[serde(deserialize_with = "isolint_python::intern::deserialize")]
+        method: Interned,
     },
+}
+
+/// `#[serde(deserialize_with)]` for interned parts of a dotted name.
+fn interned_parts<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Box<[Interned]>, D::Error> {
+    let parts = <Vec<String> as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(parts.iter().map(|part| intern(part)).collect())
 }
 
 /// The top-level names that can be the project's own code: calls into anything else (the standard
@@ -316,34 +430,25 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     1 => (values.pop().unwrap_or(Value::Unknown), Vec::new()),
                     _ => (Value::Unknown, values),
                 };
-                ArgFacts {
-                    value: Some(value)
+                ArgFacts::new(
+                    Some(value)
                         .filter(may_name_a_path)
                         .unwrap_or(Value::Unknown),
-                    items: ctx
-                        .eval
+                    ctx.eval
                         .literal_items(node, scope_id)
                         .filter(|items| items.iter().any(may_name_a_path)),
-                    alternatives: alternatives.into_iter().filter(may_name_a_path).collect(),
-                }
+                    alternatives.into_iter().filter(may_name_a_path).collect(),
+                )
             };
-            let positional: Vec<ArgFacts> = if runs {
-                Vec::new()
+            let recorded = if runs {
+                RecordedArgs::default()
             } else {
-                args.positional.iter().map(|n| arg(*n)).collect()
+                RecordedArgs::new(
+                    args.positional.iter().map(|n| arg(*n)).collect(),
+                    args.keywords.iter().map(|(k, n)| (*k, arg(*n))).collect(),
+                )
             };
-            let keywords: Vec<(String, ArgFacts)> = if runs {
-                Vec::new()
-            } else {
-                args.keywords
-                    .iter()
-                    .map(|(k, n)| (k.to_string(), arg(*n)))
-                    .collect()
-            };
-            let binds_a_path = positional
-                .iter()
-                .chain(keywords.iter().map(|(_, a)| a))
-                .any(ArgFacts::binds_anything);
+            let binds_a_path = recorded.bound().next().is_some();
             // `Article(title="x")`: building an imported class with nothing path-like can only
             // matter if its constructor writes a fixed path of its own, which classes in tests
             // rarely do; skipping them keeps a large suite's model objects out of memory.
@@ -362,35 +467,27 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     .yield_at
                     .is_some_and(|y| call.start_byte() > y)
                     || crate::analysis::state::in_finally(ctx, *call));
-            let puts_back: Vec<String> = if caller.is_some() {
+            let puts_back: Box<[String]> = if caller.is_some() {
                 args.positional
                     .iter()
                     .chain(args.keywords.iter().map(|(_, n)| n))
                     .filter_map(|n| saved_attribute(ctx, *n, scope_id))
                     .collect()
             } else {
-                Vec::new()
+                Box::default()
             };
             if caller.is_some() && !expected {
-                hands_known_path |= positional
-                    .iter()
-                    .chain(keywords.iter().map(|(_, a)| a))
-                    .any(ArgFacts::has_known_path);
+                hands_known_path |= recorded.bound().any(ArgFacts::has_known_path);
             }
             calls.push((
                 function,
                 CallFacts {
                     target,
-                    positional,
-                    keywords,
+                    args: recorded,
                     has_splat: args.has_splat || runs,
                     span: Span::of(*call),
                     position: Position::default(),
-                    callee: ctx
-                        .model
-                        .callee(*call)
-                        .map(|c| ctx.text(c).to_string())
-                        .unwrap_or_default(),
+                    callee: intern(ctx.model.callee(*call).map(|c| ctx.text(c)).unwrap_or("")),
                     restoring,
                     puts_back,
                     expected_to_fail: expected,
@@ -492,8 +589,8 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
             };
             for module in std::iter::once(module.to_string()).chain(member) {
                 let target = CallTarget::Imported {
-                    module: module.clone(),
-                    path: vec![MODULE_BODY.to_string()],
+                    module: intern(&module),
+                    path: Box::new([MODULE_BODY]),
                 };
                 if out
                     .iter()
@@ -505,14 +602,13 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
                     function,
                     CallFacts {
                         target,
-                        positional: Vec::new(),
-                        keywords: Vec::new(),
+                        args: RecordedArgs::default(),
                         has_splat: false,
                         span: binding.span,
                         position: Position::default(),
-                        callee: format!("import {module}"),
+                        callee: intern(&format!("import {module}")),
                         restoring: false,
-                        puts_back: Vec::new(),
+                        puts_back: Box::default(),
                         expected_to_fail: false,
                     },
                 ));
@@ -698,9 +794,33 @@ fn constructs_imported_class(target: &CallTarget) -> bool {
 }
 
 impl ArgFacts {
+    fn new(value: Value, items: Option<Vec<Value>>, mut alternatives: Vec<Value>) -> Self {
+        let more = (items.is_some() || !alternatives.is_empty()).then(|| {
+            alternatives.shrink_to_fit();
+            Box::new(MoreValues {
+                items: items.map(|mut items| {
+                    items.shrink_to_fit();
+                    items
+                }),
+                alternatives,
+            })
+        });
+        ArgFacts { value, more }
+    }
+
+    /// The items of a list, tuple or set literal (directly or through a local name).
+    pub fn items(&self) -> Option<&[Value]> {
+        self.more.as_ref()?.items.as_deref()
+    }
+
+    /// The values the argument takes in turn (a loop variable over literal items).
+    pub fn alternatives(&self) -> &[Value] {
+        self.more.as_ref().map_or(&[], |more| &more.alternatives)
+    }
+
     /// Whether a summary could bind something to this argument.
     fn binds_anything(&self) -> bool {
-        self.value != Value::Unknown || self.items.is_some() || !self.alternatives.is_empty()
+        self.value != Value::Unknown || self.items().is_some() || !self.alternatives().is_empty()
     }
 
     fn has_known_path(&self) -> bool {
@@ -710,9 +830,16 @@ impl ArgFacts {
                 || matches!(v.as_text().map(|t| &t.root), Some(Root::Fixture(_)))
         };
         known(&self.value)
-            || self.items.iter().flatten().any(known)
-            || self.alternatives.iter().any(known)
+            || self.items().into_iter().flatten().any(known)
+            || self.alternatives().iter().any(known)
     }
+}
+
+/// `items` without the spare capacity its growth left: what the project stage keeps of every
+/// file is held all at once.
+fn exact<T>(mut items: Vec<T>) -> Vec<T> {
+    items.shrink_to_fit();
+    items
 }
 
 /// Reads kept per function: a function reading more is a framework's entry point.
@@ -814,24 +941,29 @@ pub fn assemble(
         by_function.entry(function).or_default();
     }
     let mut reading_by_function: HashMap<ScopeId, Vec<CallFacts>> = HashMap::new();
+    // Each function's calls are allocated once at their final size: they are most of what a file
+    // keeps for the project stage.
+    let mut call_counts: HashMap<ScopeId, usize> = HashMap::new();
+    for (function, call) in &calls {
+        if !call.expected_to_fail {
+            *call_counts.entry(*function).or_default() += 1;
+        }
+    }
     for (function, mut call) in calls {
         call.position = position(call.span.start);
-        call.positional = call
-            .positional
-            .into_iter()
-            .map(|a| own_arg(model, function, a))
-            .collect();
-        call.keywords = call
-            .keywords
-            .into_iter()
-            .map(|(k, a)| (k, own_arg(model, function, a)))
-            .collect();
+        for (_, arg) in call.args.bound.iter_mut() {
+            own_arg(model, function, arg);
+        }
         if call.expected_to_fail {
             by_function.entry(function).or_default();
             reading_by_function.entry(function).or_default().push(call);
             continue;
         }
-        by_function.entry(function).or_default().1.push(call);
+        let own = &mut by_function.entry(function).or_default().1;
+        if own.capacity() == 0 {
+            own.reserve_exact(call_counts.get(&function).copied().unwrap_or(1));
+        }
+        own.push(call);
     }
     // Every function and method is listed, even one that does nothing: a call to it is then known
     // to do nothing (rather than guessed from its arguments), and constructors bind what methods
@@ -851,6 +983,7 @@ pub fn assemble(
     let mut functions: Vec<FunctionFacts> = by_function
         .into_iter()
         .map(|(id, (effects, calls))| {
+            let (effects, calls) = (exact(effects), exact(calls));
             let scope = &model.scopes[id];
             let class = model
                 .class_of_method(id)
@@ -864,19 +997,23 @@ pub fn assemble(
                 || !calls.is_empty()
                 || scope.name == "__init__"
                 || names_database;
-            let params: Vec<ParamFacts> = scope
-                .parameters()
-                .into_iter()
-                .filter(|_| binds)
-                .map(|(name, default)| ParamFacts {
-                    name: name.to_string(),
-                    default: default.map(|d| ctx.eval.eval(d, id)),
-                })
-                .collect();
+            let params: Vec<ParamFacts> = if binds {
+                // Collected by reference: reusing the larger `parameters()` buffer would keep it.
+                scope
+                    .parameters()
+                    .iter()
+                    .map(|&(name, default)| ParamFacts {
+                        name: intern(name),
+                        default: default.map(|d| Box::new(ctx.eval.eval(d, id))),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let bound_method = class.is_some()
                 && params
                     .first()
-                    .is_some_and(|p| matches!(p.name.as_str(), "self" | "cls"));
+                    .is_some_and(|p| matches!(p.name, "self" | "cls"));
             FunctionFacts {
                 qualname: match &class {
                     Some(class) => format!("{class}.{}", scope.name),
@@ -888,12 +1025,12 @@ pub fn assemble(
                 bound_method,
                 effects,
                 calls,
-                caller: callers.remove(&id).flatten(),
+                caller: callers.remove(&id).flatten().map(Box::new),
                 opaque: opaque.contains(&id),
-                state_writes: writes_by_function.remove(&id).unwrap_or_default(),
-                state_reads: reads_by_function.remove(&id).unwrap_or_default(),
-                service_ops: ops_by_function.remove(&id).unwrap_or_default(),
-                reading_calls: reading_by_function.remove(&id).unwrap_or_default(),
+                state_writes: exact(writes_by_function.remove(&id).unwrap_or_default()),
+                state_reads: exact(reads_by_function.remove(&id).unwrap_or_default()),
+                service_ops: exact(ops_by_function.remove(&id).unwrap_or_default()),
+                reading_calls: exact(reading_by_function.remove(&id).unwrap_or_default()),
             }
         })
         .collect();
@@ -1033,20 +1170,12 @@ fn own_value(model: &FileModel, function: ScopeId, value: Value) -> Value {
     }
 }
 
-fn own_arg(model: &FileModel, function: ScopeId, arg: ArgFacts) -> ArgFacts {
-    ArgFacts {
-        value: own_value(model, function, arg.value),
-        items: arg.items.map(|items| {
-            items
-                .into_iter()
-                .map(|v| own_value(model, function, v))
-                .collect()
-        }),
-        alternatives: arg
-            .alternatives
-            .into_iter()
-            .map(|v| own_value(model, function, v))
-            .collect(),
+fn own_arg(model: &FileModel, function: ScopeId, arg: &mut ArgFacts) {
+    let own = |v: &mut Value| *v = own_value(model, function, std::mem::replace(v, Value::Unknown));
+    own(&mut arg.value);
+    if let Some(more) = &mut arg.more {
+        more.items.iter_mut().flatten().for_each(own);
+        more.alternatives.iter_mut().for_each(own);
     }
 }
 
@@ -1167,8 +1296,8 @@ fn callee_target<'t>(
             return None;
         }
         return Some(CallTarget::SelfMethod {
-            class: model.scopes[class].name.to_string(),
-            method: method.to_string(),
+            class: intern(model.scopes[class].name),
+            method: intern(method),
         });
     }
     match model.lookup(name, scope, base.start_byte()) {
@@ -1190,8 +1319,8 @@ fn callee_target<'t>(
                 _ => false,
             };
             let class_name = match &class {
-                CallTarget::Local(name) => name.as_str(),
-                CallTarget::Imported { path, .. } => path.last().map_or("", String::as_str),
+                CallTarget::Local(name) => name,
+                CallTarget::Imported { path, .. } => path.last().copied().unwrap_or(""),
                 _ => "",
             };
             if !builds_class || !class_name.starts_with(|c: char| c.is_ascii_uppercase()) {
@@ -1199,7 +1328,7 @@ fn callee_target<'t>(
             }
             Some(CallTarget::Instance {
                 class: Box::new(class),
-                method: path[0].to_string(),
+                method: intern(path[0]),
             })
         }
         Some((
@@ -1214,7 +1343,7 @@ fn callee_target<'t>(
                 qualname.push('.');
                 qualname.push_str(part);
             }
-            Some(CallTarget::Local(qualname))
+            Some(CallTarget::Local(intern(&qualname)))
         }
         Some((
             _,
@@ -1234,23 +1363,21 @@ fn callee_target<'t>(
             if !first_party.contains_module(module) || path.len() > longest {
                 return None;
             }
-            let mut full: Vec<String> = member.iter().map(|m| m.to_string()).collect();
-            full.extend(path.iter().map(|p| p.to_string()));
+            let full: Box<[Interned]> = member.iter().chain(&path).map(|p| intern(p)).collect();
             if full.is_empty() {
                 return None;
             }
             Some(CallTarget::Imported {
-                module: module.to_string(),
+                module: intern(module),
                 path: full,
             })
         }
         // `from pkg import *`: a name bound nowhere else comes from there (builtins aside).
         None if path.len() <= 1 && !isolint_python::model::is_builtin(name) => {
             let module = method_owners.star_module?;
-            let mut full = vec![name.to_string()];
-            full.extend(path.iter().map(|p| p.to_string()));
+            let full = std::iter::once(name).chain(path).map(intern).collect();
             Some(CallTarget::Imported {
-                module: module.to_string(),
+                module: intern(module),
                 path: full,
             })
         }

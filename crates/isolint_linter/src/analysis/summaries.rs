@@ -163,7 +163,7 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             for call in &function.calls {
-                let called = last_component(&call.callee);
+                let called = last_component(call.callee);
                 if caller.guards.mocked.iter().any(|m| m == called) {
                     continue;
                 }
@@ -185,13 +185,13 @@ impl<'a> Summaries<'a> {
                         op: effect.op,
                         path: effect.path,
                         span: call.span,
-                        callee: call.callee.clone(),
+                        callee: call.callee.to_string(),
                         owner: caller.owner.clone(),
                         helper: caller.helper.clone(),
                         cwd_isolated: caller.guards.cwd_isolated,
                         home_isolated: caller.guards.home_isolated,
                         through: Some(Through {
-                            function: call.callee.clone(),
+                            function: call.callee.to_string(),
                             sink: Related {
                                 file: effect.sink.file.clone(),
                                 line: effect.sink.position.line,
@@ -231,7 +231,7 @@ impl<'a> Summaries<'a> {
             let mut reached: Vec<(&CallFacts, OwnStateWrite)> = Vec::new();
             let mut undone: HashSet<String> = HashSet::new();
             for call in &function.calls {
-                let called = last_component(&call.callee);
+                let called = last_component(call.callee);
                 if caller.guards.mocked.iter().any(|m| m == called)
                     || self.imported_before_tests(file, call)
                 {
@@ -297,7 +297,7 @@ impl<'a> Summaries<'a> {
                     restored,
                     definition: None,
                     through: Some((
-                        call.callee.clone(),
+                        call.callee.to_string(),
                         Related {
                             file: write.site.file.clone(),
                             line: write.site.position.line,
@@ -363,7 +363,7 @@ impl<'a> Summaries<'a> {
             let mut seen: HashSet<String> = HashSet::new();
             let owner = std::sync::Arc::new(caller.owner.clone());
             for call in function.calls.iter().chain(&function.reading_calls) {
-                let called = last_component(&call.callee);
+                let called = last_component(call.callee);
                 if call.restoring
                     || call.imports_module().is_some()
                     || caller.guards.mocked.iter().any(|m| m == called)
@@ -443,7 +443,7 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             for call in &function.calls {
-                let called = last_component(&call.callee);
+                let called = last_component(call.callee);
                 if call.imports_module().is_some()
                     || caller.guards.mocked.iter().any(|m| m == called)
                 {
@@ -747,11 +747,13 @@ impl<'a> Summaries<'a> {
             return Vec::new();
         };
         let values: Vec<Value> = match (param.each, arg) {
-            (false, Argument::Passed(a)) if !a.alternatives.is_empty() => a.alternatives.clone(),
+            (false, Argument::Passed(a)) if !a.alternatives().is_empty() => {
+                a.alternatives().to_vec()
+            }
             (false, Argument::Passed(a)) => vec![a.value.clone()],
             (false, Argument::Default(v)) => vec![v.clone()],
-            (true, Argument::Passed(a)) => match (&a.items, &a.value) {
-                (Some(items), _) => items.clone(),
+            (true, Argument::Passed(a)) => match (a.items(), &a.value) {
+                (Some(items), _) => items.to_vec(),
                 (None, Value::Text(t)) if t.text.is_empty() => match &t.root {
                     Root::Param(p) if !p.each => vec![Value::Text(Text {
                         root: Root::Param(ParamRoot {
@@ -811,11 +813,11 @@ impl<'a> Summaries<'a> {
     /// The function an imported name reaches: `pkg.utils.rmtree` in the longest module prefix
     /// that names a file, or through a module that takes the name from another one
     /// (`from .core import rmtree` in `pkg/__init__.py`).
-    fn resolve_imported(
+    fn resolve_imported<S: AsRef<str>>(
         &self,
         file: usize,
         module: &str,
-        path: &[String],
+        path: &[S],
         depth: usize,
     ) -> Option<(FunctionRef, CallKind)> {
         let absolute = absolute_module(&self.modules[file].package, module)?;
@@ -825,9 +827,13 @@ impl<'a> Summaries<'a> {
                 if !name.is_empty() {
                     name.push('.');
                 }
-                name.push_str(part);
+                name.push_str(part.as_ref());
             }
-            let qualname = path[split..].join(".");
+            let qualname = path[split..]
+                .iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<&str>>()
+                .join(".");
             for &candidate in self.modules_named(&name) {
                 if let Some(found) = self.in_module(candidate, &qualname) {
                     return Some(found);
@@ -850,23 +856,26 @@ impl<'a> Summaries<'a> {
 
     /// Follows the re-exports of module `file` for the name `path` starts with: `found` gets the
     /// module they name and the path in it.
-    fn through_reexport<T>(
+    fn through_reexport<T, S: AsRef<str>>(
         &self,
         file: usize,
-        path: &[String],
+        path: &[S],
         depth: usize,
         found: impl Fn(usize, &(String, Vec<String>)) -> Option<T>,
     ) -> Option<T> {
         let (head, rest) = path.split_first()?;
+        let head = head.as_ref();
         if depth >= MAX_REEXPORT_DEPTH {
             return None;
         }
         for reexport in &self.modules[file].functions.reexports {
             let inner: Vec<String> = match (&reexport.name, &reexport.member) {
                 (Some(name), Some(member)) if name == head => std::iter::once(member.clone())
-                    .chain(rest.iter().cloned())
+                    .chain(rest.iter().map(|p| p.as_ref().to_string()))
                     .collect(),
-                (None, _) if !head.starts_with('_') => path.to_vec(),
+                (None, _) if !head.starts_with('_') => {
+                    path.iter().map(|p| p.as_ref().to_string()).collect()
+                }
                 _ => continue,
             };
             if let Some(answer) = found(file, &(reexport.module.clone(), inner)) {
@@ -905,7 +914,9 @@ impl<'a> Summaries<'a> {
     /// The file defining the class a constructor call names, and the class's name.
     fn class_home(&self, file: usize, target: &CallTarget) -> Option<(usize, String)> {
         match target {
-            CallTarget::Local(class) => self.defines(file, class).then(|| (file, class.clone())),
+            CallTarget::Local(class) => {
+                self.defines(file, class).then(|| (file, class.to_string()))
+            }
             CallTarget::Imported { module, path } => {
                 self.imported_class_home(file, module, path, 0)
             }
@@ -922,11 +933,11 @@ impl<'a> Summaries<'a> {
     }
 
     /// [`Self::class_home`] of an imported class, through re-exports too.
-    fn imported_class_home(
+    fn imported_class_home<S: AsRef<str>>(
         &self,
         file: usize,
         module: &str,
-        path: &[String],
+        path: &[S],
         depth: usize,
     ) -> Option<(usize, String)> {
         let absolute = absolute_module(&self.modules[file].package, module)?;
@@ -936,11 +947,14 @@ impl<'a> Summaries<'a> {
             if !name.is_empty() {
                 name.push('.');
             }
-            name.push_str(part);
+            name.push_str(part.as_ref());
         }
         let candidates = self.modules_named(&name);
-        if let Some(&home) = candidates.iter().find(|&&c| self.defines(c, class)) {
-            return Some((home, class.clone()));
+        if let Some(&home) = candidates
+            .iter()
+            .find(|&&c| self.defines(c, class.as_ref()))
+        {
+            return Some((home, class.as_ref().to_string()));
         }
         candidates.iter().find_map(|&candidate| {
             self.through_reexport(
@@ -1048,16 +1062,19 @@ fn argument<'c>(
     } else {
         index
     };
-    if let Some(arg) = call.positional.get(position) {
+    if let Some(arg) = call.args.positional(position) {
         return Some(Argument::Passed(arg));
     }
-    if let Some((_, arg)) = call.keywords.iter().find(|(k, _)| k == name) {
+    if let Some(arg) = call.args.keyword(name) {
         return Some(Argument::Passed(arg));
     }
     if call.has_splat {
         return None;
     }
-    callee.params[index].default.as_ref().map(Argument::Default)
+    callee.params[index]
+        .default
+        .as_deref()
+        .map(Argument::Default)
 }
 
 /// One effect per path a call reaches: a helper that creates a folder and fills it is one shared

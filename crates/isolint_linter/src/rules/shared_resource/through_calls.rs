@@ -35,7 +35,7 @@ pub fn findings_through_calls(
             message: format!("`{}` does it here", site.callee),
         };
         // The helper that does it, when the call reaches it through others.
-        let called = isolint_python::knowledge::last_component(&at.call.callee);
+        let called = isolint_python::knowledge::last_component(at.call.callee);
         let through = match site.callee.rsplit('.').next() {
             Some(last) if last == called => String::new(),
             _ => format!(" (through `{}`)", site.callee),
