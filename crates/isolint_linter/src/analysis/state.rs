@@ -1006,16 +1006,7 @@ fn saved_to_set(ctx: &FileContext, statement: Node, read: Node, scope: ScopeId) 
     };
     let (read_text, saved) = (ctx.text(read), ctx.text(saved));
     let function = ctx.model.owner(scope);
-    let sets_it = ctx.model.scopes[function]
-        .object_writes
-        .iter()
-        .any(|write| {
-            write.start_byte() > statement.start_byte()
-                && kind_of(*write) == kind::ASSIGNMENT
-                && write
-                    .child_by_field_id(field::LEFT.id())
-                    .is_some_and(|left| ctx.text(left) == read_text)
-        });
+    let sets_it = assigned_later(ctx, function, statement, read_text);
     let body = ctx.model.scopes[function].node;
     let after = ctx
         .model
@@ -1047,8 +1038,11 @@ fn returns_memo(ctx: &FileContext, statement: Node, read: Node, scope: ScopeId) 
     if statement.kind() != "return_statement" || kind_of(read) != kind::SUBSCRIPT {
         return false;
     }
-    let read_text = ctx.text(read);
-    let function = ctx.model.owner(scope);
+    assigned_later(ctx, ctx.model.owner(scope), statement, ctx.text(read))
+}
+
+/// Whether `function` assigns to `target` (as written) after `statement`.
+fn assigned_later(ctx: &FileContext, function: ScopeId, statement: Node, target: &str) -> bool {
     ctx.model.scopes[function]
         .object_writes
         .iter()
@@ -1057,7 +1051,7 @@ fn returns_memo(ctx: &FileContext, statement: Node, read: Node, scope: ScopeId) 
                 && kind_of(*write) == kind::ASSIGNMENT
                 && write
                     .child_by_field_id(field::LEFT.id())
-                    .is_some_and(|left| ctx.text(left) == read_text)
+                    .is_some_and(|left| ctx.text(left) == target)
         })
 }
 
