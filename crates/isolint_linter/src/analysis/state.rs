@@ -932,8 +932,8 @@ fn fills_itself(ctx: &FileContext, assignment: Node, target: Node) -> bool {
         .is_some_and(|kept| ctx.text(unparenthesize(kept)) == ctx.text(target))
 }
 
-/// `cache[key] = value` in a function that returned `cache[key]` earlier when it was there
-/// (`try: return cache[key]`, `if key in cache: return cache[key]`): a memo, which holds for each
+/// `cache[key] = value` in a function that returns `cache[key]` (`try: return cache[key]` before,
+/// `if key not in cache: cache[key] = …` then `return cache[key]`): a memo, which holds for each
 /// key what any test asking for it would compute. A registry that refuses a second entry is no
 /// memo: it never returns the entry it holds.
 fn memoizes(ctx: &FileContext, assignment: Node, target: Node, function: ScopeId) -> bool {
@@ -948,13 +948,8 @@ fn memoizes(ctx: &FileContext, assignment: Node, target: Node, function: ScopeId
         return false;
     };
     let body = ctx.model.scopes[function].node;
-    let before = ctx
-        .model
-        .source
-        .get(body.start_byte()..assignment.start_byte())
-        .unwrap_or("");
     let returned = format!("return {}[{}]", ctx.text(cache), ctx.text(key));
-    before.contains(&returned)
+    ctx.text(body).contains(&returned)
 }
 
 /// `Field.creation_counter += 1` in a constructor: every instance takes the next number, so no
@@ -1006,7 +1001,7 @@ fn saved_to_set(ctx: &FileContext, statement: Node, read: Node, scope: ScopeId) 
     };
     let (read_text, saved) = (ctx.text(read), ctx.text(saved));
     let function = ctx.model.owner(scope);
-    let sets_it = assigned_later(ctx, function, statement, read_text);
+    let sets_it = assigned_after(ctx, function, statement.start_byte(), read_text);
     let body = ctx.model.scopes[function].node;
     let after = ctx
         .model
@@ -1032,22 +1027,48 @@ fn uses_only_to_put_back(code: &str, saved: &str, key: &str) -> bool {
     })
 }
 
-/// `return cache[key]` in a function that sets `cache[key]` further down: a memo's look-up,
-/// which answers what the function would compute anyway.
+/// `return cache[key]` in a function that sets `cache[key]` too: a memo's look-up, which answers
+/// what the function would compute anyway.
 fn returns_memo(ctx: &FileContext, statement: Node, read: Node, scope: ScopeId) -> bool {
     if statement.kind() != "return_statement" || kind_of(read) != kind::SUBSCRIPT {
         return false;
     }
-    assigned_later(ctx, ctx.model.owner(scope), statement, ctx.text(read))
+    assigned_after(ctx, ctx.model.owner(scope), 0, ctx.text(read))
 }
 
-/// Whether `function` assigns to `target` (as written) after `statement`.
-fn assigned_later(ctx: &FileContext, function: ScopeId, statement: Node, target: &str) -> bool {
+/// `key in cache` (or `not in`) in a function that sets `cache[key]`: a memo asking whether it
+/// has computed the key yet.
+fn checks_memo(ctx: &FileContext, comparison: Node, read: Node, scope: ScopeId) -> bool {
+    if comparison.kind() != "comparison_operator" {
+        return false;
+    }
+    let mut operands = named_children(comparison);
+    let (Some(key), Some(cache)) = (operands.next(), operands.next()) else {
+        return false;
+    };
+    let between = ctx
+        .model
+        .source
+        .get(key.end_byte()..cache.start_byte())
+        .unwrap_or("");
+    cache.id() == read.id()
+        && operands.next().is_none()
+        && matches!(between.trim(), "in" | "not in")
+        && assigned_after(
+            ctx,
+            ctx.model.owner(scope),
+            0,
+            &format!("{}[{}]", ctx.text(read), ctx.text(key)),
+        )
+}
+
+/// Whether `function` assigns to `target` (as written) past byte `offset`.
+fn assigned_after(ctx: &FileContext, function: ScopeId, offset: usize, target: &str) -> bool {
     ctx.model.scopes[function]
         .object_writes
         .iter()
         .any(|write| {
-            write.start_byte() > statement.start_byte()
+            write.start_byte() > offset
                 && kind_of(*write) == kind::ASSIGNMENT
                 && write
                     .child_by_field_id(field::LEFT.id())
@@ -1192,6 +1213,7 @@ fn resolve(
             if access == Access::Assign && rest.len() == 1
                 || !class_level_attribute(ctx, class, attribute)
                 || set_per_instance(ctx, class, attribute)
+                || immutable_default(ctx, class, attribute)
             {
                 return None;
             }
@@ -1381,6 +1403,31 @@ fn set_per_instance(ctx: &FileContext, class: ScopeId, attribute: &str) -> bool 
     })
 }
 
+/// `selected = None` in the class body: nothing can change that value in place, so an item or
+/// attribute written through `self.selected`, or read from it, is of a value the instance set for
+/// itself.
+fn immutable_default(ctx: &FileContext, class: ScopeId, attribute: &str) -> bool {
+    ctx.model.scopes[class]
+        .bindings
+        .get(attribute)
+        .is_some_and(|bindings| {
+            bindings.iter().all(|b| match b.value {
+                BindingValue::Expr(value) => matches!(
+                    unparenthesize(value).kind(),
+                    "none"
+                        | "true"
+                        | "false"
+                        | "integer"
+                        | "float"
+                        | kind::STRING
+                        | "concatenated_string"
+                        | kind::TUPLE
+                ),
+                _ => false,
+            })
+        })
+}
+
 /// Whether one of the class's attribute assignments (`cls.x = …`, `self.x = …`) is made in a
 /// scope that `setter` accepts.
 fn set_by_a_method(
@@ -1533,7 +1580,11 @@ fn read_path(
             kind::DELETE_STATEMENT | kind::PATTERN_LIST => true,
             _ => false,
         };
-        if is_target || saved_to_set(ctx, up, top, scope) || returns_memo(ctx, up, top, scope) {
+        if is_target
+            || saved_to_set(ctx, up, top, scope)
+            || returns_memo(ctx, up, top, scope)
+            || checks_memo(ctx, up, top, scope)
+        {
             return None;
         }
     }
