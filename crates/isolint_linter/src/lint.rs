@@ -161,11 +161,7 @@ pub fn lint_with_cache(
     cache: Option<&Cache>,
 ) -> LintResult {
     let dispatch = Dispatch::new(options.rules);
-    let linted: Vec<(&Path, &str)> = inputs
-        .iter()
-        .map(|i| (i.path.as_path(), i.node_path.as_str()))
-        .collect();
-    let first_party = FirstParty::new(&options.settings.source_roots, &linted);
+    let first_party = first_party_beside(inputs, options);
     let file_step = file_step_key(options);
     let stage = FileStage {
         options,
@@ -195,6 +191,15 @@ pub fn lint_with_cache(
     result
 }
 
+/// The project's own package beside the linted files.
+fn first_party_beside(inputs: &[SourceInput], options: &LintOptions) -> FirstParty {
+    let linted: Vec<(&Path, &str)> = inputs
+        .iter()
+        .map(|i| (i.path.as_path(), i.node_path.as_str()))
+        .collect();
+    FirstParty::new(&options.settings.source_roots, &linted)
+}
+
 /// Hands back to the system the pages the per-file step freed (trees, texts, models). glibc keeps
 /// them in each worker thread's arena, where the project stage, on another thread, cannot reuse
 /// them: without this the peak is the per-file step's high-water mark plus the project stage's.
@@ -211,11 +216,7 @@ fn release_freed_memory() {
 /// summaries: the files a parse-only pass must parse too to compare with a run.
 pub fn first_party_files(inputs: &[SourceInput], options: &LintOptions) -> Vec<PathBuf> {
     let dispatch = Dispatch::new(options.rules);
-    let linted: Vec<(&Path, &str)> = inputs
-        .iter()
-        .map(|i| (i.path.as_path(), i.node_path.as_str()))
-        .collect();
-    let first_party = FirstParty::new(&options.settings.source_roots, &linted);
+    let first_party = first_party_beside(inputs, options);
     if first_party.is_empty() {
         return Vec::new();
     }

@@ -972,16 +972,15 @@ fn drops_cached_value(ctx: &FileContext, statement: Node, target: Node) -> bool 
     let (Some(object), Some(attribute)) = ctx.model.attribute_parts(target) else {
         return false;
     };
-    let check = format!("hasattr({}, \"{}\")", ctx.text(object), ctx.text(attribute));
-    let check_single = check.replace('"', "'");
+    let (object, attribute) = (ctx.text(object), ctx.text(attribute));
     ctx.model.ancestors(statement).any(|above| {
         above.kind() == "if_statement"
             && above
                 .child_by_field_id(field::CONDITION.id())
-                .is_some_and(|c| {
-                    let condition = ctx.text(c);
-                    condition == check || condition == check_single
-                })
+                .map(unparenthesize)
+                .filter(|c| kind_of(*c) == kind::CALL)
+                .and_then(|c| probe(ctx, c, &["hasattr"]))
+                .is_some_and(|(probed, name)| ctx.text(probed) == object && name == attribute)
     })
 }
 
@@ -1118,21 +1117,29 @@ fn probed_attribute(
     arguments: Option<Node>,
     call: Option<Node>,
 ) -> Option<String> {
-    let arguments = arguments.filter(|a| kind_of(*a) == kind::ARGUMENT_LIST)?;
-    let call = call?;
-    if kind_of(call) != kind::CALL
-        || !ctx
-            .model
-            .callee(call)
-            .is_some_and(|c| matches!(ctx.text(c), "hasattr" | "getattr"))
+    arguments.filter(|a| kind_of(*a) == kind::ARGUMENT_LIST)?;
+    let call = call.filter(|c| kind_of(*c) == kind::CALL)?;
+    let (probed, attribute) = probe(ctx, call, &["hasattr", "getattr"])?;
+    (probed.id() == object.id()).then_some(attribute)
+}
+
+/// The object and the attribute named by a string that a call to one of `functions`
+/// (`hasattr(x, "a")`) looks up.
+fn probe<'t>(
+    ctx: &FileContext<'_, 't>,
+    call: Node<'t>,
+    functions: &[&str],
+) -> Option<(Node<'t>, String)> {
+    if !ctx
+        .model
+        .callee(call)
+        .is_some_and(|c| functions.contains(&ctx.text(c)))
     {
         return None;
     }
-    let mut given = named_children(arguments);
-    if given.next()?.id() != object.id() {
-        return None;
-    }
-    string_value(given.next()?, ctx.source())
+    let mut given = named_children(ctx.model.arguments(call)?);
+    let object = given.next()?;
+    Some((object, string_value(given.next()?, ctx.source())?))
 }
 
 /// Whether an expression names `name` as an identifier.
@@ -1412,17 +1419,7 @@ fn immutable_default(ctx: &FileContext, class: ScopeId, attribute: &str) -> bool
         .get(attribute)
         .is_some_and(|bindings| {
             bindings.iter().all(|b| match b.value {
-                BindingValue::Expr(value) => matches!(
-                    unparenthesize(value).kind(),
-                    "none"
-                        | "true"
-                        | "false"
-                        | "integer"
-                        | "float"
-                        | kind::STRING
-                        | "concatenated_string"
-                        | kind::TUPLE
-                ),
+                BindingValue::Expr(value) => !mutable_value(ctx, value),
                 _ => false,
             })
         })
