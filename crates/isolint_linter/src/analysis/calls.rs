@@ -6,7 +6,9 @@
 //! Collected per file from the calls the model already gathered; the tree is gone by the time the
 //! project stage binds them (`summaries`).
 
-use crate::analysis::path_effects::{expected_to_fail, guards_of, OwnerGuards, SummaryEffect};
+use crate::analysis::path_effects::{
+    expected_to_fail, guards_of, patched_at, OwnerGuards, SummaryEffect,
+};
 use crate::analysis::state::{Holder, StateWrite, WriteKind};
 use crate::context::{FileContext, Owner};
 use crate::rules::shared_resource::{self, ServiceOp};
@@ -159,6 +161,10 @@ pub struct CallFacts {
     /// reads decides whether it raises.
     #[serde(default)]
     pub expected_to_fail: bool,
+    /// Something is patched while the call runs (see [`patched_at`]): a cache it fills may keep
+    /// the double for later tests.
+    #[serde(default)]
+    pub patched: bool,
 }
 
 impl CallFacts {
@@ -479,6 +485,8 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
             if caller.is_some() && !expected {
                 hands_known_path |= recorded.bound().any(ArgFacts::has_known_path);
             }
+            let patched = caller.as_ref().is_some_and(|c| !c.guards.mocked.is_empty())
+                && patched_at(ctx, function, *call, &mut class_guards);
             calls.push((
                 function,
                 CallFacts {
@@ -491,17 +499,19 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     restoring,
                     puts_back,
                     expected_to_fail: expected,
+                    patched,
                 },
             ));
         }
     }
     if !ctx.file.package_code {
-        for (function, import) in local_imports(ctx, first_party) {
-            let has_caller = callers
+        for (function, mut import) in local_imports(ctx, first_party) {
+            let caller = callers
                 .entry(function)
-                .or_insert_with(|| caller_of(ctx, function, function, &mut class_guards))
-                .is_some();
-            if has_caller {
+                .or_insert_with(|| caller_of(ctx, function, function, &mut class_guards));
+            if let Some(caller) = caller {
+                // An import has no call node to place among the patches: any patch counts.
+                import.patched = !caller.guards.mocked.is_empty();
                 calls.push((function, import));
             }
         }
@@ -610,6 +620,7 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
                         restoring: false,
                         puts_back: Box::default(),
                         expected_to_fail: false,
+                        patched: false,
                     },
                 ));
             }

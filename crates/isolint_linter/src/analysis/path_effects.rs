@@ -348,37 +348,85 @@ impl OwnerGuards {
         self.home_isolated |= other.home_isolated;
     }
 
-    /// `patch("builtins.open")`, `mock.patch.object(os, "remove")`, `mocker.patch(...)`,
-    /// `monkeypatch.setattr("os.remove", ...)`.
     fn note_patch(&mut self, ctx: &FileContext, expr: Node) {
-        if kind_of(expr) != kind::CALL {
-            return;
-        }
-        let Some(callee) = ctx.model.callee(expr) else {
-            return;
-        };
-        let name = ctx.text(callee);
-        let last = knowledge::last_component(name);
-        if !matches!(last, "patch" | "setattr" | "object") {
-            return;
-        }
-        let args = ctx.model.call_args(expr);
-        let string_arg = |i: usize| {
-            args.positional
-                .get(i)
-                .and_then(|a| string_value(*a, ctx.source()))
-        };
-        let target = match knowledge::last_component(name) {
-            // `monkeypatch.setattr(os, "remove", fake)` names the attribute second.
-            "patch" | "setattr" => string_arg(0).or_else(|| string_arg(1)),
-            "object" if name.contains("patch") => string_arg(1),
-            _ => None,
-        };
-        if let Some(target) = target {
+        if let Some(target) = patched_target(ctx, expr) {
             self.mocked
                 .push(knowledge::last_component(&target).to_string());
         }
     }
+}
+
+/// What a patching call replaces, as written: `patch("builtins.open")`,
+/// `mock.patch.object(os, "remove")`, `mocker.patch(...)`, `monkeypatch.setattr("os.remove", ...)`.
+fn patched_target(ctx: &FileContext, expr: Node) -> Option<String> {
+    if kind_of(expr) != kind::CALL {
+        return None;
+    }
+    let name = ctx.text(ctx.model.callee(expr)?);
+    let last = knowledge::last_component(name);
+    if !matches!(last, "patch" | "setattr" | "object") {
+        return None;
+    }
+    let args = ctx.model.call_args(expr);
+    let string_arg = |i: usize| {
+        args.positional
+            .get(i)
+            .and_then(|a| string_value(*a, ctx.source()))
+    };
+    match last {
+        // `monkeypatch.setattr(os, "remove", fake)` names the attribute second.
+        "patch" | "setattr" => string_arg(0).or_else(|| string_arg(1)),
+        "object" if name.contains("patch") => string_arg(1),
+        _ => None,
+    }
+}
+
+/// Whether something is patched while `call` runs in `function`: by a decorator of the function,
+/// by its class (decorators, `setUp`), by a `with patch(...)` around the call, or by a patch
+/// started earlier in the function (`mocker.patch(...)`, `patcher.start()`,
+/// `monkeypatch.setattr`). A `with patch(...)` that ended before the call does not count.
+pub(crate) fn patched_at(
+    ctx: &FileContext,
+    function: ScopeId,
+    call: Node,
+    class_guards: &mut HashMap<ScopeId, OwnerGuards>,
+) -> bool {
+    let model = ctx.model;
+    let decorated = |scope: ScopeId| {
+        model.scopes[scope].decorators.iter().any(|decorator| {
+            named_children(*decorator)
+                .next()
+                .is_some_and(|expr| patched_target(ctx, expr).is_some())
+        })
+    };
+    if decorated(function) {
+        return true;
+    }
+    if let Some(class) = model.class_of_method(function) {
+        if !class_guards
+            .entry(class)
+            .or_insert_with(|| OwnerGuards::of_class(ctx, class))
+            .mocked
+            .is_empty()
+        {
+            return true;
+        }
+    }
+    if model
+        .enclosing_with_contexts(call)
+        .into_iter()
+        .any(|context| patched_target(ctx, context).is_some())
+    {
+        return true;
+    }
+    model.calls_under(function).any(|(_, earlier)| {
+        earlier.start_byte() < call.start_byte()
+            && !model
+                .ancestors(earlier)
+                .take(2)
+                .any(|a| kind_of(a) == kind::WITH_ITEM)
+            && patched_target(ctx, earlier).is_some()
+    })
 }
 
 /// Inside `with pytest.raises(...)` or `with self.assertRaises(...)`: the test expects the call to

@@ -252,8 +252,8 @@ impl<'a> Summaries<'a> {
                 for (callee, _) in callees {
                     for write in self.state_summary(callee, 1).iter() {
                         // A cache filled on first use holds the same value for every test, unless
-                        // the test that fills it has something patched (it keeps the double).
-                        if write.lazy_fill && caller.guards.mocked.is_empty() {
+                        // something is patched while the call fills it (it keeps the double).
+                        if write.lazy_fill && !call.patched {
                             continue;
                         }
                         let puts_back = call
@@ -573,6 +573,13 @@ impl<'a> Summaries<'a> {
                 ..w.clone()
             })
             .collect();
+        // A loader that fills a global when it is unset (`_load()` under `if not _registry:`)
+        // fills it through its callees too: what they write under that global is the fill.
+        let fills: Vec<String> = writes
+            .iter()
+            .filter(|w| w.lazy_fill)
+            .map(|w| format!("{}.", w.path))
+            .collect();
         'calls: for call in &facts.calls {
             for (callee, _) in self.resolve_for_services(r.file, &call.target) {
                 for write in self.state_summary(callee, depth + 1).iter() {
@@ -580,7 +587,9 @@ impl<'a> Summaries<'a> {
                         break 'calls;
                     }
                     if !writes.iter().any(|w| w.path == write.path) {
-                        writes.push(write.clone());
+                        let mut write = write.clone();
+                        write.lazy_fill |= fills.iter().any(|f| write.path.starts_with(f.as_str()));
+                        writes.push(write);
                     }
                 }
             }
