@@ -33,6 +33,14 @@ pub fn deserialize<'de, D: serde::Deserializer<'de>>(
     Ok(intern(&name))
 }
 
+/// [`deserialize`] for an optional text.
+pub fn deserialize_option<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<&'static str>, D::Error> {
+    let name = Option::<String>::deserialize(deserializer)?;
+    Ok(name.as_deref().map(intern))
+}
+
 #[cfg(test)]
 mod tests {
     use super::intern;

@@ -165,6 +165,14 @@ pub struct CallFacts {
     /// the double for later tests.
     #[serde(default)]
     pub patched: bool,
+    /// Made while Django's settings are overridden (`with self.settings(...)`,
+    /// `@override_settings`): the settings named, joined by `,` (see
+    /// [`crate::analysis::state::settings_override_at`]).
+    #[serde(
+        default,
+        deserialize_with = "isolint_python::intern::deserialize_option"
+    )]
+    pub settings_override: Option<Interned>,
 }
 
 impl CallFacts {
@@ -487,6 +495,11 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
             }
             let patched = caller.as_ref().is_some_and(|c| !c.guards.mocked.is_empty())
                 && patched_at(ctx, function, *call, &mut class_guards);
+            let settings_override = caller
+                .is_some()
+                .then(|| crate::analysis::state::settings_override_at(ctx, function, *call))
+                .flatten()
+                .map(|names| intern(&names));
             calls.push((
                 function,
                 CallFacts {
@@ -500,6 +513,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     puts_back,
                     expected_to_fail: expected,
                     patched,
+                    settings_override,
                 },
             ));
         }
@@ -621,6 +635,7 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
                         puts_back: Box::default(),
                         expected_to_fail: false,
                         patched: false,
+                        settings_override: None,
                     },
                 ));
             }

@@ -179,6 +179,13 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 continue;
             }
             if let Some((path, instance, whole)) = read_path(ctx, *node, *scope) {
+                // A setting the test overrides around the read is its own value.
+                if in_settings(&path)
+                    && settings_override_at(ctx, function, *node)
+                        .is_some_and(|names| names_setting(&names, &path))
+                {
+                    continue;
+                }
                 if read_seen.insert((function, path.clone())) {
                     let owner = read_owners
                         .entry(function)
@@ -585,6 +592,69 @@ fn under_override(ctx: &FileContext, function: ScopeId, target: Node) -> bool {
                     && attribute.is_none_or(|a| text.contains(a))
         })
     })
+}
+
+/// The Django settings overrides that put every setting back when they end: `self.settings(...)`,
+/// `override_settings(...)`, `modify_settings(...)`, as a `with` context or a decorator.
+const SETTINGS_OVERRIDES: &[&str] = &["settings", "override_settings", "modify_settings"];
+
+/// The settings overridden while `node`, in `function`, runs (a `with` around it, or a decorator
+/// of the function or its class), joined by `,`: `None` when no override is active. Whatever the
+/// code changes in `settings` meanwhile goes with the override, and what it reads of a setting
+/// the override names is the test's own value.
+pub(crate) fn settings_override_at(
+    ctx: &FileContext,
+    function: ScopeId,
+    node: Node,
+) -> Option<String> {
+    let model = ctx.model;
+    let overrides = |expr: &Node| {
+        kind_of(*expr) == kind::CALL
+            && model
+                .callee(*expr)
+                .is_some_and(|c| SETTINGS_OVERRIDES.contains(&last_component(ctx.text(c))))
+    };
+    let decorators = |scope: ScopeId| {
+        model.scopes[scope]
+            .decorators
+            .iter()
+            .filter_map(|d| named_children(*d).next())
+    };
+    let found: Vec<Node> = model
+        .enclosing_with_contexts(node)
+        .into_iter()
+        .chain(decorators(function))
+        .chain(
+            model
+                .class_of_method(function)
+                .into_iter()
+                .flat_map(decorators),
+        )
+        .filter(overrides)
+        .collect();
+    if found.is_empty() {
+        return None;
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for call in found {
+        names.extend(model.call_args(call).keywords.iter().map(|(k, _)| *k));
+    }
+    Some(names.join(","))
+}
+
+/// Whether a state path lies in Django's settings object (`django.conf.settings.ALLOWED_HOSTS`).
+pub(crate) fn in_settings(path: &str) -> bool {
+    path.split('.').any(|part| part == "settings")
+}
+
+/// Whether `overridden` (as [`settings_override_at`] gives it) names the setting `path` is
+/// (`django.conf.settings.ALLOWED_HOSTS`, or an item below it).
+pub(crate) fn names_setting(overridden: &str, path: &str) -> bool {
+    let mut parts = path.split('.').skip_while(|part| *part != "settings");
+    parts.next();
+    parts
+        .next()
+        .is_some_and(|setting| overridden.split(',').any(|name| name == setting))
 }
 
 /// Inside an `assert` statement: `assert calls == [mock.call.clear()]` builds values, it changes

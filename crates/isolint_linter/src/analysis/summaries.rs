@@ -256,6 +256,11 @@ impl<'a> Summaries<'a> {
                         if write.lazy_fill && !call.patched {
                             continue;
                         }
+                        if call.settings_override.is_some()
+                            && crate::analysis::state::in_settings(&write.path)
+                        {
+                            continue;
+                        }
                         let puts_back = call
                             .puts_back
                             .iter()
@@ -372,6 +377,11 @@ impl<'a> Summaries<'a> {
                 }
                 for (callee, _) in self.resolve(file, &call.target) {
                     for read in self.read_summary(callee, 1).iter() {
+                        if call.settings_override.is_some_and(|names| {
+                            crate::analysis::state::names_setting(names, &read.path)
+                        }) {
+                            continue;
+                        }
                         if seen.insert(read.path.clone()) {
                             out.push(StateRead {
                                 path: read.path.clone(),
