@@ -2105,21 +2105,19 @@ fn owner_tests(
     }
 }
 
-/// A change a test's call makes under state that its class's teardown puts back (`setUp` saves
-/// `serializers._serializers`, `tearDown` assigns it back): restored, as the same change made
-/// directly in the test is (`state::collect`).
+/// A change a test's call makes under state that its class puts back around every test (`setUp`
+/// saves `serializers._serializers`, `tearDown` assigns it back; an autouse fixture's code after
+/// `yield`): restored, as the same change made directly in the test is (`state::collect`).
 fn restored_by_class_teardown(direct: &[state::StateWrite], write: &state::StateWrite) -> bool {
     !write.owner.classes.is_empty()
         && direct.iter().any(|w| {
             w.restored
                 && w.function != write.function
                 && w.owner.classes == write.owner.classes
-                && matches!(
+                && (matches!(
                     w.owner.role,
-                    isolint_python::model::Role::Teardown
-                        | isolint_python::model::Role::Fixture
-                        | isolint_python::model::Role::Setup
-                )
+                    isolint_python::model::Role::Teardown | isolint_python::model::Role::Setup
+                ) || w.owner.fixture_autouse)
                 && state::paths_meet(&w.path, &write.path)
         })
 }

@@ -308,18 +308,22 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
         });
     }
     mark_restored(ctx, &mut state.writes, &cleanups);
+    let guarded = autouse_guards(ctx, &patches);
     for write in state.writes.iter_mut().filter(|w| !w.restored) {
         let (object, attribute) = object_and_attribute(&write.path);
-        write.restored = patches.get(&write.function).is_some_and(|texts| {
-            texts
+        let names = |t: &String| t.contains(object) && t.contains(attribute);
+        write.restored = patches
+            .get(&write.function)
+            .is_some_and(|texts| texts.iter().any(names))
+            || guarded
                 .iter()
-                .any(|t| t.contains(object) && t.contains(attribute))
-        });
+                .any(|(test, t)| *test == write.function && names(t));
     }
     state.restoring = patches
         .into_iter()
         .chain(cleanups)
         .flat_map(|(function, texts)| texts.into_iter().map(move |t| (function, t)))
+        .chain(guarded)
         .collect();
     state.restoring.sort();
     state.autouse_resets = state
@@ -592,6 +596,29 @@ fn under_override(ctx: &FileContext, function: ScopeId, target: Node) -> bool {
                     && attribute.is_none_or(|a| text.contains(a))
         })
     })
+}
+
+/// The patches of autouse fixtures (`with patch.dict(sys.modules): yield`) as patches of every test
+/// they run around: the tests of their class, or of the module for a module-level one.
+fn autouse_guards(
+    ctx: &FileContext,
+    patches: &HashMap<ScopeId, Vec<String>>,
+) -> Vec<(ScopeId, String)> {
+    let model = ctx.model;
+    let mut out = Vec::new();
+    for fixture in model.fixtures.iter().filter(|f| f.autouse) {
+        let Some(texts) = patches.get(&fixture.scope) else {
+            continue;
+        };
+        let class = model.class_of_method(fixture.scope);
+        let tests = model.scopes.iter().enumerate().filter(|(id, scope)| {
+            scope.role == Role::Test && (class.is_none() || model.class_of_method(*id) == class)
+        });
+        for (test, _) in tests {
+            out.extend(texts.iter().map(|t| (test, t.clone())));
+        }
+    }
+    out
 }
 
 /// The Django settings overrides that put every setting back when they end: `self.settings(...)`,

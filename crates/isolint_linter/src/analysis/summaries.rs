@@ -13,7 +13,9 @@ use crate::analysis::calls::{
     OwnStateRead, OwnStateWrite, Site,
 };
 use crate::analysis::path_effects::{PathEffect, Through, PATH_METHOD_PREFIX};
-use crate::analysis::state::{absolute_path, shown, Holder, StateRead, StateWrite};
+use crate::analysis::state::{
+    absolute_path, paths_meet, shown, Holder, StateRead, StateWrite, WriteKind,
+};
 use crate::diagnostic::Related;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use isolint_python::knowledge::{classify_path, last_component, PathOp};
@@ -230,6 +232,10 @@ impl<'a> Summaries<'a> {
             };
             let mut reached: Vec<(&CallFacts, OwnStateWrite)> = Vec::new();
             let mut undone: HashSet<String> = HashSet::new();
+            // Where calls put items in and take them out: `register(x)` then `unregister(x)`
+            // leaves the table as it was.
+            let mut removals: Vec<(usize, String)> = Vec::new();
+            let mut additions: Vec<(usize, String)> = Vec::new();
             for call in &function.calls {
                 let called = last_component(call.callee);
                 if caller.guards.mocked.iter().any(|m| m == called)
@@ -261,6 +267,11 @@ impl<'a> Summaries<'a> {
                         {
                             continue;
                         }
+                        if write.kind == WriteKind::Remove {
+                            removals.push((call.span.start, write.path.clone()));
+                        } else {
+                            additions.push((call.span.start, write.path.clone()));
+                        }
                         let puts_back = call
                             .puts_back
                             .iter()
@@ -283,7 +294,18 @@ impl<'a> Summaries<'a> {
             for (call, write) in reached {
                 // Put back by a later call of the same function: kept as restored, since the test
                 // still sets what it reads next (ISO402 does not make it a victim).
-                let restored = undone.contains(&write.path);
+                let start = call.span.start;
+                let restored = undone.contains(&write.path)
+                    || if write.kind == WriteKind::Remove {
+                        additions
+                            .iter()
+                            .any(|(at, added)| *at < start && paths_meet(added, &write.path))
+                    } else {
+                        write.path.contains(".[")
+                            && removals.iter().any(|(at, removed)| {
+                                *at > start && paths_meet(removed, &write.path)
+                            })
+                    };
                 let message = format!(
                     "`{}` {} `{}` here",
                     write.site.callee,
