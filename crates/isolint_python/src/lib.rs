@@ -22,6 +22,7 @@ pub mod sql;
 pub mod syntax;
 pub mod template;
 pub mod value;
+pub mod walk;
 
 pub use source::{LineIndex, Span};
 pub use value::Value;
