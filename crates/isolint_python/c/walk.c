@@ -26,20 +26,18 @@ typedef struct {
   uint32_t structural_child_index;
   Length position;
   const TSSymbol *alias_sequence;
-  const TSFieldMapEntry *field_map;
-  const TSFieldMapEntry *field_map_end;
+  // The parent's production, whose field map `isolint_walk_field_id` reads.
+  uint16_t production_id;
   TSSymbol alias;
-  // Own field, or for a hidden entry without one, the field of its nearest hidden ancestor that
-  // has one: fields reach a visible node through the hidden nodes wrapping it.
-  TSFieldId field_id;
   bool visible;
 } Frame;
 
 // Mirrored by `RawWalk` in walk.rs: keep the two in the same order.
 typedef struct {
   TSNode node;
-  TSFieldId field_id;
   TSSymbol kind_id;
+  // Whether the current node has children at all: lets the caller skip asking a leaf for its first.
+  bool has_children;
   const TSTree *tree;
   Frame *frames;
   uint32_t depth;
@@ -52,27 +50,35 @@ static inline Subtree frame_subtree(const Frame *frame) {
   return frame->children[frame->child_index];
 }
 
-// Fills in what the frame's current child is: its alias, whether the cursor stops on it, its field.
-static inline void settle(Frame *frame, const Frame *parent, bool parent_is_start) {
+// Fills in what the frame's current child is: its alias and whether the cursor stops on it.
+static inline void settle(Frame *frame) {
   Subtree child = frame_subtree(frame);
-  if (ts_subtree_extra(child)) {
-    frame->alias = 0;
-    frame->visible = ts_subtree_visible(child);
-    frame->field_id = 0;
-    return;
+  TSSymbol alias = 0;
+  if (frame->alias_sequence && !ts_subtree_extra(child)) {
+    alias = frame->alias_sequence[frame->structural_child_index];
   }
-  TSSymbol alias = frame->alias_sequence ? frame->alias_sequence[frame->structural_child_index] : 0;
   frame->alias = alias;
   frame->visible = alias != 0 || ts_subtree_visible(child);
-  TSFieldId field_id = 0;
-  for (const TSFieldMapEntry *entry = frame->field_map; entry < frame->field_map_end; entry++) {
-    if (!entry->inherited && entry->child_index == frame->structural_child_index) {
-      field_id = entry->field_id;
-      break;
+}
+
+// The field of the current node: its own in its parent, else that of the nearest hidden ancestor
+// below the visible parent that has one (fields reach a node through the hidden nodes wrapping it).
+// Computed on demand: most nodes are never asked.
+TSFieldId isolint_walk_field_id(const IsolintWalk *walk) {
+  uint32_t top = walk->depth - 1;
+  for (uint32_t level = top; level > 0; level--) {
+    const Frame *frame = &walk->frames[level];
+    if (level != top && frame->visible) break;
+    if (ts_subtree_extra(frame_subtree(frame))) break;
+    const TSFieldMapEntry *field_map, *field_map_end;
+    ts_language_field_map(walk->tree->language, frame->production_id, &field_map, &field_map_end);
+    for (const TSFieldMapEntry *entry = field_map; entry < field_map_end; entry++) {
+      if (!entry->inherited && entry->child_index == frame->structural_child_index) {
+        return entry->field_id;
+      }
     }
   }
-  if (field_id == 0 && !parent_is_start && !parent->visible) field_id = parent->field_id;
-  frame->field_id = field_id;
+  return 0;
 }
 
 // Moves the frame to its parent's next child; false at the end of the children.
@@ -92,11 +98,18 @@ static inline bool is_hidden_with_visible_children(const Frame *frame) {
 
 static void set_current(IsolintWalk *walk) {
   const Frame *frame = &walk->frames[walk->depth - 1];
-  walk->node = ts_node_new(walk->tree, &frame->children[frame->child_index], frame->position,
-                           frame->alias);
-  walk->field_id = frame->field_id;
-  TSSymbol symbol = frame->alias ? frame->alias : ts_subtree_symbol(frame_subtree(frame));
-  walk->kind_id = ts_language_public_symbol(walk->tree->language, symbol);
+  walk->node = (TSNode){
+    {frame->position.bytes, frame->position.extent.row, frame->position.extent.column, frame->alias},
+    &frame->children[frame->child_index],
+    walk->tree,
+  };
+  Subtree subtree = frame_subtree(frame);
+  walk->has_children = ts_subtree_child_count(subtree) > 0;
+  TSSymbol symbol = frame->alias ? frame->alias : ts_subtree_symbol(subtree);
+  // The public symbol, as `ts_node_symbol` gives it: the error symbol has no entry in the map.
+  walk->kind_id = symbol == ts_builtin_sym_error
+    ? symbol
+    : walk->tree->language->public_symbol_map[symbol];
 }
 
 static Frame *push(IsolintWalk *walk) {
@@ -112,7 +125,8 @@ static Frame *push(IsolintWalk *walk) {
 
 void isolint_walk_init(IsolintWalk *walk, TSNode start) {
   walk->tree = start.tree;
-  walk->capacity = 16;
+  // Deep enough for most walks of one node's children, which `named_children` starts per node.
+  walk->capacity = 8;
   walk->frames = malloc(walk->capacity * sizeof(Frame));
   if (!walk->frames) abort();
   walk->depth = 1;
@@ -124,10 +138,8 @@ void isolint_walk_init(IsolintWalk *walk, TSNode start) {
     .structural_child_index = 0,
     .position = {start.context[0], {start.context[1], start.context[2]}},
     .alias_sequence = NULL,
-    .field_map = NULL,
-    .field_map_end = NULL,
+    .production_id = 0,
     .alias = (TSSymbol)start.context[3],
-    .field_id = 0,
     .visible = true,
   };
   set_current(walk);
@@ -148,9 +160,6 @@ static bool descend(IsolintWalk *walk) {
     Subtree parent = frame_subtree(&walk->frames[walk->depth - 1]);
     if (ts_subtree_child_count(parent) == 0) break;
     Length position = walk->frames[walk->depth - 1].position;
-    const TSFieldMapEntry *field_map, *field_map_end;
-    ts_language_field_map(walk->tree->language, parent.ptr->production_id, &field_map,
-                          &field_map_end);
     Frame *frame = push(walk);
     *frame = (Frame){
       .children = ts_subtree_children(parent),
@@ -160,14 +169,11 @@ static bool descend(IsolintWalk *walk) {
       .position = position,
       .alias_sequence =
         ts_language_alias_sequence(walk->tree->language, parent.ptr->production_id),
-      .field_map = field_map,
-      .field_map_end = field_map_end,
+      .production_id = parent.ptr->production_id,
     };
-    const Frame *above = &walk->frames[walk->depth - 2];
-    bool above_is_start = walk->depth == 2;
     bool entered = false;
     do {
-      settle(frame, above, above_is_start);
+      settle(frame);
       if (frame->visible) {
         set_current(walk);
         return true;
@@ -184,6 +190,8 @@ static bool descend(IsolintWalk *walk) {
 }
 
 bool isolint_walk_first_child(IsolintWalk *walk) {
+  // Most nodes are leaves: say so before setting up a descent.
+  if (ts_subtree_child_count(frame_subtree(&walk->frames[walk->depth - 1])) == 0) return false;
   return descend(walk);
 }
 
@@ -195,7 +203,7 @@ bool isolint_walk_next_sibling(IsolintWalk *walk) {
     const Frame *above = &walk->frames[level - 1];
     bool above_is_start = level == 1;
     while (advance(&probe)) {
-      settle(&probe, above, above_is_start);
+      settle(&probe);
       if (probe.visible || is_hidden_with_visible_children(&probe)) {
         walk->frames[level] = probe;
         walk->depth = level + 1;

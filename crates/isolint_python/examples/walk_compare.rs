@@ -3,6 +3,10 @@
 //! every node. Too slow for CI on a whole corpus; run it once after changing `c/walk.c`:
 //!
 //! `cargo run --release -p isolint_python --example walk_compare -- DIR...`
+//!
+//! With `--cost cursor|walk|none` first, it compares nothing and only walks each parsed tree the way
+//! the model does (node, kind, field, steps), for instruction counts under valgrind (`none`: the
+//! parse alone, to subtract).
 
 use std::process::ExitCode;
 
@@ -10,9 +14,18 @@ use isolint_python::parse::{parse, python_parser};
 use isolint_python::walk::{cursor_steps, walk_steps};
 
 fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let cost = match args.first().map(String::as_str) {
+        Some("--cost") if args.len() > 1 => {
+            let walker = args[1].clone();
+            args.drain(..2);
+            Some(walker)
+        }
+        _ => None,
+    };
     let mut parser = python_parser();
     let (mut files, mut nodes, mut failures) = (0usize, 0usize, 0usize);
-    for dir in std::env::args().skip(1) {
+    for dir in &args {
         for entry in ignore::WalkBuilder::new(&dir)
             .standard_filters(false)
             .build()
@@ -30,6 +43,14 @@ fn main() -> ExitCode {
                 continue;
             };
             files += 1;
+            if let Some(walker) = &cost {
+                nodes += match walker.as_str() {
+                    "cursor" => visit_by_cursor(&tree),
+                    "walk" => visit_by_walk(&tree),
+                    _ => 0,
+                };
+                continue;
+            }
             match compare(&tree) {
                 Ok(count) => nodes += count,
                 Err(message) => {
@@ -112,4 +133,68 @@ fn children(node: tree_sitter::Node<'_>, by_cursor: bool) -> Vec<(usize, Option<
         out.push((usize::from(walk.goto_parent()), None));
     }
     out
+}
+
+fn visit_by_cursor(tree: &tree_sitter::Tree) -> usize {
+    let mut cursor = tree.walk();
+    let (mut visited, mut sum) = (0usize, 0usize);
+    let mut parents: Vec<u16> = Vec::new();
+    'walk: loop {
+        visited += 1;
+        let node = cursor.node();
+        sum = sum.wrapping_add(usize::from(node.kind_id()));
+        if parents.last().is_some_and(|&kind| asks_fields(kind)) {
+            sum = sum.wrapping_add(cursor.field_id().map_or(0, |f| usize::from(f.get())));
+        }
+        if node.child_count() > 0 && cursor.goto_first_child() {
+            parents.push(node.kind_id());
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+            parents.pop();
+        }
+    }
+    std::hint::black_box(sum);
+    visited
+}
+
+fn visit_by_walk(tree: &tree_sitter::Tree) -> usize {
+    let mut walk = isolint_python::walk::Walk::new(tree.root_node());
+    let (mut visited, mut sum) = (0usize, 0usize);
+    let mut parents: Vec<u16> = Vec::new();
+    'walk: loop {
+        visited += 1;
+        std::hint::black_box(walk.node());
+        sum = sum.wrapping_add(usize::from(walk.kind_id()));
+        if parents.last().is_some_and(|&kind| asks_fields(kind)) {
+            sum = sum.wrapping_add(walk.field_id().map_or(0, |f| usize::from(f.get())));
+        }
+        let kind = walk.kind_id();
+        if walk.goto_first_child() {
+            parents.push(kind);
+            continue;
+        }
+        while !walk.goto_next_sibling() {
+            if !walk.goto_parent() {
+                break 'walk;
+            }
+            parents.pop();
+        }
+    }
+    std::hint::black_box(sum);
+    visited
+}
+
+/// Whether the model reads the fields of this kind's children (calls, attributes, keywords).
+fn asks_fields(kind: u16) -> bool {
+    use isolint_python::syntax::{kind, kind_id};
+    static KINDS: std::sync::OnceLock<[u16; 3]> = std::sync::OnceLock::new();
+    KINDS
+        .get_or_init(|| {
+            [kind::CALL, kind::ATTRIBUTE, kind::KEYWORD_ARGUMENT].map(kind_id)
+        })
+        .contains(&kind)
 }
