@@ -11,7 +11,10 @@ fn main() {
         panic!("DEP_TREE_SITTER_INCLUDE is not set: tree-sitter must be a direct dependency");
     };
     let Some(private) = include.parent().map(|root| root.join("src")) else {
-        panic!("tree-sitter's include folder has no parent: {}", include.display());
+        panic!(
+            "tree-sitter's include folder has no parent: {}",
+            include.display()
+        );
     };
     cc::Build::new()
         .file("c/walk.c")

@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     let mut parser = python_parser();
     let (mut files, mut nodes, mut failures) = (0usize, 0usize, 0usize);
     for dir in &args {
-        for entry in ignore::WalkBuilder::new(&dir)
+        for entry in ignore::WalkBuilder::new(dir)
             .standard_filters(false)
             .build()
             .flatten()
@@ -92,7 +92,10 @@ fn compare(tree: &tree_sitter::Tree) -> Result<usize, String> {
         let node = cursor.node();
         compared += 1;
         if children(node, true) != children(node, false) {
-            return Err(format!("children of the node at byte {}", node.start_byte()));
+            return Err(format!(
+                "children of the node at byte {}",
+                node.start_byte()
+            ));
         }
         if cursor.goto_first_child() {
             continue;
@@ -107,7 +110,10 @@ fn compare(tree: &tree_sitter::Tree) -> Result<usize, String> {
 }
 
 /// A node's children with their field ids, by the cursor or by the walk.
-fn children(node: tree_sitter::Node<'_>, by_cursor: bool) -> Vec<(usize, Option<std::num::NonZeroU16>)> {
+fn children(
+    node: tree_sitter::Node<'_>,
+    by_cursor: bool,
+) -> Vec<(usize, Option<std::num::NonZeroU16>)> {
     let mut out = Vec::new();
     if by_cursor {
         let mut cursor = node.walk();
@@ -193,8 +199,6 @@ fn asks_fields(kind: u16) -> bool {
     use isolint_python::syntax::{kind, kind_id};
     static KINDS: std::sync::OnceLock<[u16; 3]> = std::sync::OnceLock::new();
     KINDS
-        .get_or_init(|| {
-            [kind::CALL, kind::ATTRIBUTE, kind::KEYWORD_ARGUMENT].map(kind_id)
-        })
+        .get_or_init(|| [kind::CALL, kind::ATTRIBUTE, kind::KEYWORD_ARGUMENT].map(kind_id))
         .contains(&kind)
 }

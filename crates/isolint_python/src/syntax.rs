@@ -3,8 +3,8 @@
 //! Every name here is checked against the grammar's `node-types.json` by a test, so a typo cannot
 //! silently match nothing.
 
-use std::sync::OnceLock;
 use crate::walk::Walk;
+use std::sync::OnceLock;
 use tree_sitter::Node;
 
 /// Named node kinds of tree-sitter-python.

@@ -117,7 +117,15 @@ unsafe impl Sync for Walk<'_> {}
 /// One step of a pre-order walk as the tests compare it: the node landed on (id, kind id, start
 /// byte and point), its field id, its depth below the start, and whether a step to the parent
 /// led there.
-pub type Step = (usize, u16, usize, (usize, usize), Option<NonZeroU16>, usize, bool);
+pub type Step = (
+    usize,
+    u16,
+    usize,
+    (usize, usize),
+    Option<NonZeroU16>,
+    usize,
+    bool,
+);
 
 /// Every step of a pre-order walk from `start` with [`Walk`]; equal to [`cursor_steps`] unless the
 /// walk is wrong.
@@ -297,7 +305,8 @@ mod tests {
                 errors += usize::from(node.is_error());
                 extras += usize::from(node.is_extra());
                 // A keyword used as a name is an aliased `keyword_identifier`.
-                aliased += usize::from(node.kind() == "identifier" && node.grammar_name() != "identifier");
+                aliased +=
+                    usize::from(node.kind() == "identifier" && node.grammar_name() != "identifier");
                 if cursor.goto_first_child() {
                     continue;
                 }
