@@ -39,6 +39,7 @@ typedef struct {
   // Whether the current node has children at all: lets the caller skip asking a leaf for its first.
   bool has_children;
   const TSTree *tree;
+  const TSLanguage *language;
   Frame *frames;
   uint32_t depth;
   uint32_t capacity;
@@ -71,7 +72,7 @@ TSFieldId isolint_walk_field_id(const IsolintWalk *walk) {
     if (level != top && frame->visible) break;
     if (ts_subtree_extra(frame_subtree(frame))) break;
     const TSFieldMapEntry *field_map, *field_map_end;
-    ts_language_field_map(walk->tree->language, frame->production_id, &field_map, &field_map_end);
+    ts_language_field_map(walk->language, frame->production_id, &field_map, &field_map_end);
     for (const TSFieldMapEntry *entry = field_map; entry < field_map_end; entry++) {
       if (!entry->inherited && entry->child_index == frame->structural_child_index) {
         return entry->field_id;
@@ -96,8 +97,7 @@ static inline bool is_hidden_with_visible_children(const Frame *frame) {
   return !frame->visible && ts_subtree_visible_child_count(frame_subtree(frame)) > 0;
 }
 
-static void set_current(IsolintWalk *walk) {
-  const Frame *frame = &walk->frames[walk->depth - 1];
+static inline void set_current(IsolintWalk *walk, const Frame *frame) {
   walk->node = (TSNode){
     {frame->position.bytes, frame->position.extent.row, frame->position.extent.column, frame->alias},
     &frame->children[frame->child_index],
@@ -109,7 +109,7 @@ static void set_current(IsolintWalk *walk) {
   // The public symbol, as `ts_node_symbol` gives it: the error symbol has no entry in the map.
   walk->kind_id = symbol == ts_builtin_sym_error
     ? symbol
-    : walk->tree->language->public_symbol_map[symbol];
+    : walk->language->public_symbol_map[symbol];
 }
 
 static Frame *push(IsolintWalk *walk) {
@@ -125,6 +125,7 @@ static Frame *push(IsolintWalk *walk) {
 
 void isolint_walk_init(IsolintWalk *walk, TSNode start) {
   walk->tree = start.tree;
+  walk->language = start.tree->language;
   // Deep enough for most walks of one node's children, which `named_children` starts per node.
   walk->capacity = 8;
   walk->frames = malloc(walk->capacity * sizeof(Frame));
@@ -142,7 +143,7 @@ void isolint_walk_init(IsolintWalk *walk, TSNode start) {
     .alias = (TSSymbol)start.context[3],
     .visible = true,
   };
-  set_current(walk);
+  set_current(walk, frame);
 }
 
 void isolint_walk_free(IsolintWalk *walk) {
@@ -168,14 +169,14 @@ static bool descend(IsolintWalk *walk) {
       .structural_child_index = 0,
       .position = position,
       .alias_sequence =
-        ts_language_alias_sequence(walk->tree->language, parent.ptr->production_id),
+        ts_language_alias_sequence(walk->language, parent.ptr->production_id),
       .production_id = parent.ptr->production_id,
     };
     bool entered = false;
     do {
       settle(frame);
       if (frame->visible) {
-        set_current(walk);
+        set_current(walk, frame);
         return true;
       }
       if (is_hidden_with_visible_children(frame)) {
@@ -211,9 +212,9 @@ bool isolint_walk_next_sibling(IsolintWalk *walk) {
           // A hidden node with visible children always holds a node to stop on; were it not
           // so, the walk stays on the hidden node, as the cursor does.
           descend(walk);
-          if (walk->depth == level + 1) set_current(walk);
+          if (walk->depth == level + 1) set_current(walk, &walk->frames[level]);
         } else {
-          set_current(walk);
+          set_current(walk, &walk->frames[level]);
         }
         return true;
       }
@@ -230,7 +231,7 @@ bool isolint_walk_parent(IsolintWalk *walk) {
     uint32_t above = level - 1;
     if (above == 0 || walk->frames[above].visible) {
       walk->depth = above + 1;
-      set_current(walk);
+      set_current(walk, &walk->frames[above]);
       return true;
     }
   }
