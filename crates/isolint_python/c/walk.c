@@ -3,7 +3,7 @@
 //
 // The cursor keeps only each entry's subtree and index, so every sibling step pops its entry,
 // looks the parent's alias sequence up again and re-derives the parent's visibility. Here each
-// frame keeps its parent's iteration state (children, alias sequence, field map, position,
+// frame keeps its parent's iteration state (children, alias sequence, production, position,
 // structural index), and a step only moves that state on by one child.
 //
 // This reads tree-sitter's private layouts (subtree.h, language.h, tree.h), so the crate pins
