@@ -5,6 +5,8 @@
 //!
 //! A second baseline, the walk floor, parses and then visits every node once with a `TreeCursor`
 //! doing nothing at each: what any linter that looks at every node pays before its first rule.
+//! Beside it, the same visit with isolint's own walk (`isolint_python::walk::Walk`, which the model
+//! uses): what the model's walk pays for its steps.
 //!
 //! `cargo bench -p isolint_linter --bench parse_floor -- DIR...` (default: the repository's fixtures);
 //! `bench/run.sh` runs it on the public corpus. Set ISOLINT_BENCH_RUNS to change the repetitions.
@@ -79,7 +81,7 @@ fn main() {
             .collect();
         let bytes: usize = texts.iter().map(|t| t.len()).sum();
 
-        // ISOLINT_BENCH_ONLY=floor|walk|isolint runs one side alone, for profilers and instruction
+        // ISOLINT_BENCH_ONLY=floor|walk|own-walk|isolint runs one side alone, for profilers and instruction
         // counts; any other value runs none, to count the setup (reading, and finding the project's
         // own modules, which lints once when there are any) that each side's count includes.
         let only = std::env::var("ISOLINT_BENCH_ONLY").unwrap_or_default();
@@ -108,6 +110,15 @@ fn main() {
                 .sum();
             assert!(nodes > 0 || texts.is_empty());
         });
+        let own_walk = best_of(runs_of("own-walk"), || {
+            let nodes: usize = texts
+                .par_iter()
+                .map_init(python_parser, |parser, text| {
+                    parse(parser, text).map_or(0, |tree| visit_every_node_by_walk(&tree))
+                })
+                .sum();
+            assert!(nodes > 0 || texts.is_empty());
+        });
         let mut findings = 0;
         let full = best_of(runs_of("isolint"), || {
             let result = lint(&inputs, &options);
@@ -122,13 +133,15 @@ fn main() {
                 bytes as f64 / 1e6 / full.as_secs_f64()
             )
         };
-        let walk_ratio = if floor.is_zero() || walk.is_zero() {
-            "not measured".to_string()
-        } else {
-            format!("{:.2}x the floor", walk.as_secs_f64() / floor.as_secs_f64())
+        let floor_ratio = |side: Duration| {
+            if floor.is_zero() || side.is_zero() {
+                "not measured".to_string()
+            } else {
+                format!("{:.2}x the floor", side.as_secs_f64() / floor.as_secs_f64())
+            }
         };
         println!(
-            "{}: {} files ({} of the project's own code), {:.1} MB, {} findings\n  parse floor {:>8.1} ms\n  walk floor  {:>8.1} ms  ({walk_ratio})\n  isolint     {:>8.1} ms  ({ratio})",
+            "{}: {} files ({} of the project's own code), {:.1} MB, {} findings\n  parse floor {:>8.1} ms\n  walk floor  {:>8.1} ms  ({})\n  own walk    {:>8.1} ms  ({})\n  isolint     {:>8.1} ms  ({ratio})",
             dir.display(),
             texts.len(),
             first_party_texts.len(),
@@ -136,6 +149,9 @@ fn main() {
             findings,
             ms(floor),
             ms(walk),
+            floor_ratio(walk),
+            ms(own_walk),
+            floor_ratio(own_walk),
             ms(full),
         );
     }
@@ -165,6 +181,27 @@ fn visit_every_node(tree: &tree_sitter::Tree) -> usize {
         }
         while !cursor.goto_next_sibling() {
             if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    std::hint::black_box(kinds);
+    visited
+}
+
+/// The same visit as [`visit_every_node`] with isolint's walk.
+fn visit_every_node_by_walk(tree: &tree_sitter::Tree) -> usize {
+    let mut walk = isolint_python::walk::Walk::new(tree.root_node());
+    let mut visited = 0usize;
+    let mut kinds = 0usize;
+    'walk: loop {
+        visited += 1;
+        kinds = kinds.wrapping_add(usize::from(walk.kind_id()));
+        if walk.goto_first_child() {
+            continue;
+        }
+        while !walk.goto_next_sibling() {
+            if !walk.goto_parent() {
                 break 'walk;
             }
         }

@@ -2,7 +2,7 @@
 //! (scopes, bindings, imports, tests, fixtures), abstract values, the knowledge tables, the pytest
 //! configuration of the suite and the cross-file project model.
 //!
-//! Data flows one way: [`parse`] → [`model::build`] (one cursor walk) → [`eval`] answers "what is this
+//! Data flows one way: [`parse`] → [`model::build`] (one [`walk`] of the tree) → [`eval`] answers "what is this
 //! expression?" for the rules → [`project`] joins the files.
 
 pub mod ancestry;
@@ -22,6 +22,7 @@ pub mod sql;
 pub mod syntax;
 pub mod template;
 pub mod value;
+pub mod walk;
 
 pub use source::{LineIndex, Span};
 pub use value::Value;

@@ -3,6 +3,7 @@
 //! Every name here is checked against the grammar's `node-types.json` by a test, so a typo cannot
 //! silently match nothing.
 
+use crate::walk::Walk;
 use std::sync::OnceLock;
 use tree_sitter::Node;
 
@@ -254,12 +255,13 @@ pub fn text<'s>(node: Node, source: &'s str) -> &'s str {
     source.get(node.byte_range()).unwrap_or("")
 }
 
-/// The named children of a node, skipping comments. Walks with a cursor: `named_child(i)` is linear
-/// in `i`, which would make wide nodes quadratic; the iterator owns its cursor, so no list of the
-/// children is built (the analyses ask for the children of most calls and statements).
+/// The named children of a node, skipping comments. Walks with [`Walk`]: `named_child(i)` is linear
+/// in `i`, which would make wide nodes quadratic, and a `TreeCursor`'s sibling step rebuilds its
+/// state each time; the iterator owns its walk, so no list of the children is built (the analyses
+/// ask for the children of most calls and statements).
 pub fn named_children(node: Node<'_>) -> NamedChildren<'_> {
     NamedChildren {
-        cursor: node.walk(),
+        cursor: Walk::new(node),
         started: false,
         finished: false,
     }
@@ -267,7 +269,7 @@ pub fn named_children(node: Node<'_>) -> NamedChildren<'_> {
 
 /// The iterator of [`named_children`].
 pub struct NamedChildren<'t> {
-    cursor: tree_sitter::TreeCursor<'t>,
+    cursor: Walk<'t>,
     started: bool,
     finished: bool,
 }
