@@ -1801,7 +1801,7 @@ fn resolve_effects<'a>(
             shown: shown_path(&text.root, &text.text, facts),
             root: text.root.clone(),
             class,
-            origin: text.origin.clone(),
+            origin: text.origin.as_deref().cloned(),
             via_fixture,
             paired: Vec::new(),
             reached_tests,

@@ -756,10 +756,10 @@ impl<'a> Summaries<'a> {
                 (Some(items), _) => items.to_vec(),
                 (None, Value::Text(t)) if t.text.is_empty() => match &t.root {
                     Root::Param(p) if !p.each => vec![Value::Text(Text {
-                        root: Root::Param(ParamRoot {
+                        root: Root::Param(Box::new(ParamRoot {
                             each: true,
-                            ..p.clone()
-                        }),
+                            ..(**p).clone()
+                        })),
                         ..t.clone()
                     })],
                     _ => Vec::new(),
