@@ -176,7 +176,8 @@ impl CallFacts {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Caller {
-    pub owner: Owner,
+    /// Shared with the function's other facts (its tests' state reads).
+    pub owner: std::sync::Arc<Owner>,
     /// The calling function's scope, for restores in the same function.
     pub function: ScopeId,
     /// The helper's name, when the caller is a helper (its tests are found through their calls).
@@ -530,7 +531,7 @@ fn caller_of(
     class_guards: &mut HashMap<ScopeId, OwnerGuards>,
 ) -> Option<Caller> {
     (!ctx.file.first_party).then(|| {
-        let (_, owner) = ctx.owner_of(scope);
+        let owner = ctx.shared_owner(scope);
         let helper =
             (owner.role == isolint_python::model::Role::Helper).then(|| owner.function.clone());
         let guards = guards_of(ctx, function, class_guards);

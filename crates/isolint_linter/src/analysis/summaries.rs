@@ -186,7 +186,7 @@ impl<'a> Summaries<'a> {
                         path: effect.path,
                         span: call.span,
                         callee: call.callee.to_string(),
-                        owner: caller.owner.clone(),
+                        owner: crate::context::Owner::clone(&caller.owner),
                         helper: caller.helper.clone(),
                         cwd_isolated: caller.guards.cwd_isolated,
                         home_isolated: caller.guards.home_isolated,
@@ -292,7 +292,7 @@ impl<'a> Summaries<'a> {
                     verb: write.verb,
                     span: call.span,
                     position: call.position,
-                    owner: caller.owner.clone(),
+                    owner: crate::context::Owner::clone(&caller.owner),
                     function: caller.function,
                     restored,
                     definition: None,
@@ -361,7 +361,7 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             let mut seen: HashSet<String> = HashSet::new();
-            let owner = std::sync::Arc::new(caller.owner.clone());
+            let owner = caller.owner.clone();
             for call in function.calls.iter().chain(&function.reading_calls) {
                 let called = last_component(call.callee);
                 if call.restoring
