@@ -3,6 +3,7 @@
 
 use crate::context::FileInfo;
 use isolint_python::eval::Evaluator;
+use isolint_python::intern::intern;
 use isolint_python::knowledge;
 use isolint_python::model::{
     sequence_len, string_value, BindingValue, FileModel, Role, ScopeId, ScopeKind, MODULE_SCOPE,
@@ -268,26 +269,23 @@ fn usefixtures(model: &FileModel, id: ScopeId, own_only: bool) -> Vec<String> {
 }
 
 /// Names of functions a test calls, nested scopes included.
-fn called_names(model: &FileModel, id: ScopeId) -> Vec<String> {
-    let mut names: Vec<String> = model
+fn called_names(model: &FileModel, id: ScopeId) -> Vec<&'static str> {
+    let mut names: Vec<&str> = model
         .calls_under(id)
         .filter_map(|(_, call)| model.callee(call))
         .filter_map(|callee| match kind_of(callee) {
-            kind::IDENTIFIER => {
-                Some(isolint_python::syntax::text(callee, model.source).to_string())
-            }
+            kind::IDENTIFIER => Some(isolint_python::syntax::text(callee, model.source)),
             kind::ATTRIBUTE => model
                 .attribute_parts(callee)
                 .1
-                .map(|a| isolint_python::syntax::text(a, model.source).to_string()),
+                .map(|a| isolint_python::syntax::text(a, model.source)),
             _ => None,
         })
         .collect();
-    names.sort();
+    names.sort_unstable();
     names.dedup();
-    // Kept for every test until the project stage; most calls repeat a name.
-    names.shrink_to_fit();
-    names
+    // Kept for every test until the project stage; most calls repeat a name, across tests too.
+    names.into_iter().map(intern).collect()
 }
 
 /// Variables a fixture sets or deletes with `monkeypatch` before its test runs (`*` for

@@ -1480,7 +1480,7 @@ fn add_state_writes_through_calls(
 /// The names a test calls, each once (into `calls`, reused from test to test).
 fn distinct_calls<'f>(test: &'f isolint_python::project::TestFacts, calls: &mut Vec<&'f str>) {
     calls.clear();
-    calls.extend(test.calls.iter().map(String::as_str));
+    calls.extend(test.calls.iter().copied());
     calls.sort_unstable();
     calls.dedup();
 }

@@ -133,8 +133,10 @@ pub struct TestFacts {
     /// worker).
     pub xdist_group: Option<String>,
     pub unittest: bool,
-    /// Names of functions the test calls directly (to attribute helpers' findings).
-    pub calls: Vec<String>,
+    /// Names of functions the test calls directly (to attribute helpers' findings). Interned:
+    /// every test keeps them until the project stage, and tests call the same few names.
+    #[serde(deserialize_with = "crate::intern::deserialize_many")]
+    pub calls: Vec<&'static str>,
     /// Changes the test makes to the objects its fixtures give it (ISO601/ISO602).
     pub fixture_writes: Vec<FixtureWrite>,
 }
@@ -190,8 +192,10 @@ pub struct FixtureFacts {
     /// Environment variables it sets or deletes through `monkeypatch` before the test (`*`: it
     /// clears the whole environment), so a value leaked by an earlier test is reset.
     pub resets_env: Vec<String>,
-    /// Names of functions it calls (to attribute helpers' findings to its users).
-    pub calls: Vec<String>,
+    /// Names of functions it calls (to attribute helpers' findings to its users), interned as
+    /// [`TestFacts::calls`].
+    #[serde(deserialize_with = "crate::intern::deserialize_many")]
+    pub calls: Vec<&'static str>,
     /// What it returns or yields, when that is a mutable object or a connection.
     pub shared_value: Option<SharedValue>,
     /// Fixtures it requests and resets (`clear()`, `rollback()`, `begin_nested()`): a function
