@@ -50,31 +50,33 @@ pub struct Reexport {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FunctionFacts {
+    // Lists are boxed slices, built once at their final size: every file keeps its functions
+    // until the summaries are bound, and most lists are empty.
     /// `f`, or `Class.f` for a method.
     pub qualname: String,
     /// The class a method belongs to.
     pub class: Option<String>,
-    pub params: Vec<ParamFacts>,
+    pub params: Box<[ParamFacts]>,
     /// Takes `self`/`cls` first: call sites through an instance do not pass it.
     pub bound_method: bool,
-    pub effects: Vec<SymbolicEffect>,
-    pub calls: Vec<CallFacts>,
+    pub effects: Box<[SymbolicEffect]>,
+    pub calls: Box<[CallFacts]>,
     /// For test code and test-tree helpers: who makes its calls and what protects them (boxed:
     /// the package's functions, most of them, have none).
     pub caller: Option<Box<Caller>>,
     /// It hands a parameter to code no summary describes: its summary is not the whole story.
     pub opaque: bool,
     /// Module- and class-level state it changes and does not put back (first-party code only).
-    pub state_writes: Vec<OwnStateWrite>,
+    pub state_writes: Box<[OwnStateWrite]>,
     /// Module- and class-level state it reads (first-party code only): a test calling it depends
     /// on that state as much as one reading it directly.
-    pub state_reads: Vec<OwnStateRead>,
+    pub state_reads: Box<[OwnStateRead]>,
     /// What a helper does itself to services every worker shares (a graph-wide delete, a fixed
     /// port): the tests that call it do it too.
-    pub service_ops: Vec<OwnServiceOp>,
+    pub service_ops: Box<[OwnServiceOp]>,
     /// Calls made inside `pytest.raises(...)`, followed only for the state they read.
     #[serde(default)]
-    pub reading_calls: Vec<CallFacts>,
+    pub reading_calls: Box<[CallFacts]>,
 }
 
 /// A read of module or class state by a first-party function, its key relative to the module like
@@ -838,9 +840,8 @@ impl ArgFacts {
 
 /// `items` without the spare capacity its growth left: what the project stage keeps of every
 /// file is held all at once.
-fn exact<T>(mut items: Vec<T>) -> Vec<T> {
-    items.shrink_to_fit();
-    items
+fn exact<T>(items: Vec<T>) -> Box<[T]> {
+    items.into_boxed_slice()
 }
 
 /// Reads kept per function: a function reading more is a framework's entry point.
@@ -998,7 +999,7 @@ pub fn assemble(
                 || !calls.is_empty()
                 || scope.name == "__init__"
                 || names_database;
-            let params: Vec<ParamFacts> = if binds {
+            let params: Box<[ParamFacts]> = if binds {
                 // Collected by reference: reusing the larger `parameters()` buffer would keep it.
                 scope
                     .parameters()
@@ -1009,7 +1010,7 @@ pub fn assemble(
                     })
                     .collect()
             } else {
-                Vec::new()
+                Box::default()
             };
             let bound_method = class.is_some()
                 && params

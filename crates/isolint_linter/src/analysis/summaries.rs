@@ -485,7 +485,7 @@ impl<'a> Summaries<'a> {
             return Rc::new(Vec::new());
         }
         self.service_memo.insert(r, Memo::InProgress);
-        let mut ops: Vec<OwnServiceOp> = facts.service_ops.clone();
+        let mut ops: Vec<OwnServiceOp> = facts.service_ops.to_vec();
         'calls: for call in facts.calls.iter().filter(|c| c.imports_module().is_none()) {
             for (callee, kind) in self.resolve_for_services(r.file, &call.target) {
                 for op in self.service_summary(callee, depth + 1).iter() {
