@@ -152,7 +152,7 @@ pub fn extract(
                 .parameters()
                 .into_iter()
                 .filter(|(name, default)| default.is_none() && !matches!(*name, "self" | "cls"))
-                .map(|(name, _)| name.to_string())
+                .map(|(name, _)| intern(name))
                 .collect(),
             value,
             changes_cwd,
@@ -212,7 +212,7 @@ fn test_facts(
         node_id: node_id.join("::"),
         name: scope.name.to_string(),
         position: index.position(source, model.span_of_name(id).start),
-        requested: requested.clone(),
+        requested: requested.iter().map(|name| intern(name)).collect(),
         requested_spans,
         usefixtures: usefixtures(model, id, false),
         parameter_count: if parametrized { parameter_count } else { None },
@@ -242,7 +242,7 @@ fn test_facts(
 }
 
 /// Fixture names of `usefixtures` markers on a scope (and, unless `own_only`, its classes).
-fn usefixtures(model: &FileModel, id: ScopeId, own_only: bool) -> Vec<String> {
+fn usefixtures(model: &FileModel, id: ScopeId, own_only: bool) -> Vec<&'static str> {
     let markers = if own_only {
         model
             .markers
@@ -265,6 +265,7 @@ fn usefixtures(model: &FileModel, id: ScopeId, own_only: bool) -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .filter(|name| !own_only || id == MODULE_SCOPE || !name.is_empty())
+        .map(|name| intern(&name))
         .collect()
 }
 

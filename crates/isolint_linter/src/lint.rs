@@ -1747,7 +1747,7 @@ fn resolve_effects<'a>(
                 *guard != own
                     && own_facts.scope == "function"
                     && (guard_facts.autouse && guard_facts.scope == "function"
-                        || own_facts.requested.contains(&guard_facts.name))
+                        || own_facts.requested.contains(&guard_facts.name.as_str()))
             }
         };
         // Every test the effect reaches is isolated by one of its fixtures.
@@ -1761,7 +1761,7 @@ fn resolve_effects<'a>(
                 .flat_map(|r| project.fixture(*r).requested.iter());
             direct
                 .chain(through_fixtures)
-                .any(|name| CHDIR_FIXTURES.contains(&name.as_str()))
+                .any(|name| CHDIR_FIXTURES.contains(name))
         };
         let home_by_fixture = all_reaching(&|f, t| {
             closures[f][t]
