@@ -316,12 +316,6 @@ mod tests {
     /// makes a value larger multiplies by hundreds of thousands.
     #[test]
     fn values_stay_small() {
-        eprintln!(
-            "Value {} Text {} Root {}",
-            std::mem::size_of::<Value>(),
-            std::mem::size_of::<Text>(),
-            std::mem::size_of::<Root>()
-        );
         assert!(std::mem::size_of::<Value>() <= 64);
         assert!(std::mem::size_of::<Root>() <= 24);
     }

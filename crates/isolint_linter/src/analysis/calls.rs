@@ -1386,3 +1386,23 @@ fn callee_target<'t>(
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// Every file keeps its functions and recorded calls until the summaries are bound: a field
+    /// that makes one of these larger multiplies by the hundreds of thousands in a large suite.
+    #[test]
+    fn kept_items_stay_small() {
+        assert!(size_of::<CallFacts>() <= 152, "{}", size_of::<CallFacts>());
+        assert!(size_of::<ArgFacts>() <= 72, "{}", size_of::<ArgFacts>());
+        assert!(
+            size_of::<FunctionFacts>() <= 176,
+            "{}",
+            size_of::<FunctionFacts>()
+        );
+        assert!(size_of::<Caller>() <= 80, "{}", size_of::<Caller>());
+    }
+}
