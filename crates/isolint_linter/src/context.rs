@@ -136,6 +136,9 @@ pub struct FileContext<'a, 't> {
     /// Whether the file's text names the environment at all (see
     /// [`FileContext::names_environment`]).
     names_environment: std::cell::OnceCell<bool>,
+    /// The owner of each owning scope, built once and shared by everything the file keeps about
+    /// that code (its callers' facts, its tests' state reads): an owner holds several names.
+    owners: std::cell::RefCell<foldhash::HashMap<ScopeId, std::sync::Arc<Owner>>>,
 }
 
 /// What a call's callee says at a glance: its kind and the byte range of the last name written in
@@ -168,6 +171,7 @@ impl<'a, 't> FileContext<'a, 't> {
             callees: std::cell::RefCell::new(foldhash::HashMap::default()),
             last_callee: std::cell::Cell::new(None),
             names_environment: std::cell::OnceCell::new(),
+            owners: std::cell::RefCell::new(foldhash::HashMap::default()),
         }
     }
 
@@ -268,6 +272,17 @@ impl<'a, 't> FileContext<'a, 't> {
                 .entry((span.start, span.end, rule.code))
                 .or_insert(fix);
         }
+    }
+
+    /// [`FileContext::owner_of`], one shared copy per owning scope.
+    pub fn shared_owner(&self, scope: ScopeId) -> std::sync::Arc<Owner> {
+        let id = self.model.owner(scope);
+        if let Some(known) = self.owners.borrow().get(&id) {
+            return known.clone();
+        }
+        let owner = std::sync::Arc::new(self.owner_of(scope).1);
+        self.owners.borrow_mut().insert(id, owner.clone());
+        owner
     }
 
     /// The owner of code in `scope`: nested helpers take their meaning from the enclosing test.

@@ -3,6 +3,7 @@
 
 use crate::context::FileInfo;
 use isolint_python::eval::Evaluator;
+use isolint_python::intern::intern;
 use isolint_python::knowledge;
 use isolint_python::model::{
     sequence_len, string_value, BindingValue, FileModel, Role, ScopeId, ScopeKind, MODULE_SCOPE,
@@ -151,7 +152,7 @@ pub fn extract(
                 .parameters()
                 .into_iter()
                 .filter(|(name, default)| default.is_none() && !matches!(*name, "self" | "cls"))
-                .map(|(name, _)| name.to_string())
+                .map(|(name, _)| intern(name))
                 .collect(),
             value,
             changes_cwd,
@@ -211,7 +212,7 @@ fn test_facts(
         node_id: node_id.join("::"),
         name: scope.name.to_string(),
         position: index.position(source, model.span_of_name(id).start),
-        requested: requested.clone(),
+        requested: requested.iter().map(|name| intern(name)).collect(),
         requested_spans,
         usefixtures: usefixtures(model, id, false),
         parameter_count: if parametrized { parameter_count } else { None },
@@ -241,7 +242,7 @@ fn test_facts(
 }
 
 /// Fixture names of `usefixtures` markers on a scope (and, unless `own_only`, its classes).
-fn usefixtures(model: &FileModel, id: ScopeId, own_only: bool) -> Vec<String> {
+fn usefixtures(model: &FileModel, id: ScopeId, own_only: bool) -> Vec<&'static str> {
     let markers = if own_only {
         model
             .markers
@@ -264,30 +265,28 @@ fn usefixtures(model: &FileModel, id: ScopeId, own_only: bool) -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .filter(|name| !own_only || id == MODULE_SCOPE || !name.is_empty())
+        .map(|name| intern(&name))
         .collect()
 }
 
 /// Names of functions a test calls, nested scopes included.
-fn called_names(model: &FileModel, id: ScopeId) -> Vec<String> {
-    let mut names: Vec<String> = model
+fn called_names(model: &FileModel, id: ScopeId) -> Vec<&'static str> {
+    let mut names: Vec<&str> = model
         .calls_under(id)
         .filter_map(|(_, call)| model.callee(call))
         .filter_map(|callee| match kind_of(callee) {
-            kind::IDENTIFIER => {
-                Some(isolint_python::syntax::text(callee, model.source).to_string())
-            }
+            kind::IDENTIFIER => Some(isolint_python::syntax::text(callee, model.source)),
             kind::ATTRIBUTE => model
                 .attribute_parts(callee)
                 .1
-                .map(|a| isolint_python::syntax::text(a, model.source).to_string()),
+                .map(|a| isolint_python::syntax::text(a, model.source)),
             _ => None,
         })
         .collect();
-    names.sort();
+    names.sort_unstable();
     names.dedup();
-    // Kept for every test until the project stage; most calls repeat a name.
-    names.shrink_to_fit();
-    names
+    // Kept for every test until the project stage; most calls repeat a name, across tests too.
+    names.into_iter().map(intern).collect()
 }
 
 /// Variables a fixture sets or deletes with `monkeypatch` before its test runs (`*` for

@@ -1481,7 +1481,7 @@ fn add_state_writes_through_calls(
 /// The names a test calls, each once (into `calls`, reused from test to test).
 fn distinct_calls<'f>(test: &'f isolint_python::project::TestFacts, calls: &mut Vec<&'f str>) {
     calls.clear();
-    calls.extend(test.calls.iter().map(String::as_str));
+    calls.extend(test.calls.iter().copied());
     calls.sort_unstable();
     calls.dedup();
 }
@@ -1748,7 +1748,7 @@ fn resolve_effects<'a>(
                 *guard != own
                     && own_facts.scope == "function"
                     && (guard_facts.autouse && guard_facts.scope == "function"
-                        || own_facts.requested.contains(&guard_facts.name))
+                        || own_facts.requested.contains(&guard_facts.name.as_str()))
             }
         };
         // Every test the effect reaches is isolated by one of its fixtures.
@@ -1762,7 +1762,7 @@ fn resolve_effects<'a>(
                 .flat_map(|r| project.fixture(*r).requested.iter());
             direct
                 .chain(through_fixtures)
-                .any(|name| CHDIR_FIXTURES.contains(&name.as_str()))
+                .any(|name| CHDIR_FIXTURES.contains(name))
         };
         let home_by_fixture = all_reaching(&|f, t| {
             closures[f][t]
@@ -1802,7 +1802,7 @@ fn resolve_effects<'a>(
             shown: shown_path(&text.root, &text.text, facts),
             root: text.root.clone(),
             class,
-            origin: text.origin.clone(),
+            origin: text.origin.as_deref().cloned(),
             via_fixture,
             paired: Vec::new(),
             reached_tests,

@@ -253,10 +253,10 @@ impl<'m, 't> Evaluator<'m, 't> {
                     text,
                     ..
                 }) if text.is_empty() && !param.each => Value::rooted(
-                    Root::Param(ParamRoot {
+                    Root::Param(Box::new(ParamRoot {
                         each: true,
-                        ..param
-                    }),
+                        ..*param
+                    })),
                     "",
                 ),
                 Value::Unknown if self.steps_through(items, binding_scope) => Value::Enumerated,
@@ -295,11 +295,11 @@ impl<'m, 't> Evaluator<'m, 't> {
             return Value::Text(crate::value::Text {
                 root: Root::Fixture(name.to_string()),
                 text: String::new(),
-                origin: Some(Origin {
+                origin: Some(Box::new(Origin {
                     name: name.to_string(),
                     span,
                     level: OriginLevel::Fixture,
-                }),
+                })),
                 // Known once the fixture is resolved.
                 path_object: false,
             });
@@ -307,11 +307,11 @@ impl<'m, 't> Evaluator<'m, 't> {
         if self.states_effects_by_parameter(function) && !matches!(name, "self" | "cls") {
             // Bound at each call site (the default where a call passes nothing).
             return Value::Text(Text {
-                root: Root::Param(ParamRoot {
+                root: Root::Param(Box::new(ParamRoot {
                     owner: ParamOwner::Scope(function),
                     name: name.to_string(),
                     each: false,
-                }),
+                })),
                 text: String::new(),
                 origin: None,
                 path_object: false,

@@ -41,6 +41,14 @@ pub fn deserialize_option<'de, D: serde::Deserializer<'de>>(
     Ok(name.as_deref().map(intern))
 }
 
+/// `#[serde(deserialize_with)]` for a list of `&'static str`.
+pub fn deserialize_many<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<&'static str>, D::Error> {
+    let names = Vec::<String>::deserialize(deserializer)?;
+    Ok(names.iter().map(|name| intern(name)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::intern;

@@ -19,7 +19,8 @@ pub struct FileFacts {
     pub fixtures: Vec<FixtureFacts>,
     pub pytest_plugins: Vec<String>,
     /// Fixtures applied to the whole module by `pytestmark = pytest.mark.usefixtures(...)`.
-    pub module_usefixtures: Vec<String>,
+    #[serde(deserialize_with = "crate::intern::deserialize_many")]
+    pub module_usefixtures: Vec<&'static str>,
     pub classes: Vec<ClassFacts>,
     /// Module-level imports, to follow a test's call into a helper module.
     pub imports: Vec<ImportFacts>,
@@ -119,12 +120,16 @@ pub struct TestFacts {
     /// Classes around the test, outermost first.
     pub classes: Vec<String>,
     pub position: Position,
-    /// Fixture names from the signature (parametrized names and `self` excluded).
-    pub requested: Vec<String>,
+    /// Fixture names from the signature (parametrized names and `self` excluded). Fixture names
+    /// are interned: every test keeps them until the end of the run, and tests request the same
+    /// few fixtures.
+    #[serde(deserialize_with = "crate::intern::deserialize_many")]
+    pub requested: Vec<&'static str>,
     /// Where each of [`TestFacts::requested`] is named in the signature, in the same order.
     pub requested_spans: Vec<crate::source::Span>,
     /// `usefixtures` markers on the test, its classes and module.
-    pub usefixtures: Vec<String>,
+    #[serde(deserialize_with = "crate::intern::deserialize_many")]
+    pub usefixtures: Vec<&'static str>,
     /// Product of the lengths of `parametrize` lists, when they are literals.
     pub parameter_count: Option<usize>,
     pub parametrized: bool,
@@ -133,8 +138,10 @@ pub struct TestFacts {
     /// worker).
     pub xdist_group: Option<String>,
     pub unittest: bool,
-    /// Names of functions the test calls directly (to attribute helpers' findings).
-    pub calls: Vec<String>,
+    /// Names of functions the test calls directly (to attribute helpers' findings). Interned:
+    /// every test keeps them until the project stage, and tests call the same few names.
+    #[serde(deserialize_with = "crate::intern::deserialize_many")]
+    pub calls: Vec<&'static str>,
     /// Changes the test makes to the objects its fixtures give it (ISO601/ISO602).
     pub fixture_writes: Vec<FixtureWrite>,
 }
@@ -142,7 +149,7 @@ pub struct TestFacts {
 impl TestFacts {
     /// Where the signature names a requested fixture.
     pub fn parameter_span(&self, fixture: &str) -> Option<crate::source::Span> {
-        let at = self.requested.iter().position(|r| r == fixture)?;
+        let at = self.requested.iter().position(|r| *r == fixture)?;
         self.requested_spans.get(at).copied()
     }
 }
@@ -180,7 +187,8 @@ pub struct FixtureFacts {
     /// Classes the fixture is defined in (it is visible only inside them).
     pub classes: Vec<String>,
     pub position: Position,
-    pub requested: Vec<String>,
+    #[serde(deserialize_with = "crate::intern::deserialize_many")]
+    pub requested: Vec<&'static str>,
     /// What it returns or yields, fixture-rooted values unresolved.
     pub value: Value,
     /// It moves the test into a private working folder (`monkeypatch.chdir(tmp_path)`).
@@ -190,8 +198,10 @@ pub struct FixtureFacts {
     /// Environment variables it sets or deletes through `monkeypatch` before the test (`*`: it
     /// clears the whole environment), so a value leaked by an earlier test is reset.
     pub resets_env: Vec<String>,
-    /// Names of functions it calls (to attribute helpers' findings to its users).
-    pub calls: Vec<String>,
+    /// Names of functions it calls (to attribute helpers' findings to its users), interned as
+    /// [`TestFacts::calls`].
+    #[serde(deserialize_with = "crate::intern::deserialize_many")]
+    pub calls: Vec<&'static str>,
     /// What it returns or yields, when that is a mutable object or a connection.
     pub shared_value: Option<SharedValue>,
     /// Fixtures it requests and resets (`clear()`, `rollback()`, `begin_nested()`): a function
@@ -724,7 +734,7 @@ mod tests {
             params: None,
             classes: Vec::new(),
             position: Position::default(),
-            requested: requested.iter().map(|s| s.to_string()).collect(),
+            requested: requested.iter().map(|s| crate::intern::intern(s)).collect(),
             value,
             changes_cwd: false,
             isolates_home: false,
@@ -741,7 +751,7 @@ mod tests {
             name: name.into(),
             classes: Vec::new(),
             position: Position::default(),
-            requested: requested.iter().map(|s| s.to_string()).collect(),
+            requested: requested.iter().map(|s| crate::intern::intern(s)).collect(),
             requested_spans: Vec::new(),
             usefixtures: Vec::new(),
             parameter_count: None,

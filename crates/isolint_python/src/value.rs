@@ -32,7 +32,9 @@ pub struct Text {
     /// The literal part: the whole string for [`Root::Literal`], else the part joined onto the root.
     pub text: String,
     /// Where the text came from when it was bound to a name (a module constant, a fixture, ...).
-    pub origin: Option<Origin>,
+    /// Boxed, as most values have none and every file keeps its calls' values until the project
+    /// stage.
+    pub origin: Option<Box<Origin>>,
     /// A `pathlib` object rather than a `str`: only paths have `.touch()`, `.unlink()`, ... (a
     /// `str` has `.replace()` too, with another meaning).
     pub path_object: bool,
@@ -57,8 +59,9 @@ pub enum Root {
     Fixture(String),
     /// A parameter of the function (or, through `self`, of its class's `__init__`) defined by
     /// the scope numbered `scope` of this file: bound later to the argument each call site passes,
-    /// which is how a helper's effects are stated in terms of its inputs.
-    Param(ParamRoot),
+    /// which is how a helper's effects are stated in terms of its inputs. Boxed: it is the
+    /// largest root and the rarest.
+    Param(Box<ParamRoot>),
 }
 
 impl Root {
@@ -173,7 +176,7 @@ impl Value {
         match self {
             Value::Text(mut text) => {
                 if text.origin.is_none() {
-                    text.origin = Some(origin);
+                    text.origin = Some(Box::new(origin));
                 }
                 Value::Text(text)
             }
@@ -307,6 +310,14 @@ mod tests {
         let unique = Value::literal("/tmp").join(Value::Unique("uuid"));
         assert!(unique.is_unique());
         assert_eq!(Value::literal("a").join(Value::Unknown), Value::Unknown);
+    }
+
+    /// Every file keeps the values of its calls' arguments until the project stage: a field that
+    /// makes a value larger multiplies by hundreds of thousands.
+    #[test]
+    fn values_stay_small() {
+        assert!(std::mem::size_of::<Value>() <= 64);
+        assert!(std::mem::size_of::<Root>() <= 24);
     }
 
     #[test]

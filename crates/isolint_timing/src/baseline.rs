@@ -92,7 +92,8 @@ pub fn build(
         modules.insert(dotted, file.node_path.clone());
         for test in &file.tests {
             let closure = project.closure(index, test);
-            let mut fixtures: BTreeSet<String> = test.requested.iter().cloned().collect();
+            let mut fixtures: BTreeSet<String> =
+                test.requested.iter().map(|name| name.to_string()).collect();
             let mut wide = Vec::new();
             for reference in &closure {
                 let fixture = project.fixture(*reference);

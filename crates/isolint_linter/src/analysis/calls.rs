@@ -52,31 +52,33 @@ pub struct Reexport {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FunctionFacts {
+    // Lists are boxed slices, built once at their final size: every file keeps its functions
+    // until the summaries are bound, and most lists are empty.
     /// `f`, or `Class.f` for a method.
     pub qualname: String,
     /// The class a method belongs to.
     pub class: Option<String>,
-    pub params: Vec<ParamFacts>,
+    pub params: Box<[ParamFacts]>,
     /// Takes `self`/`cls` first: call sites through an instance do not pass it.
     pub bound_method: bool,
-    pub effects: Vec<SymbolicEffect>,
-    pub calls: Vec<CallFacts>,
+    pub effects: Box<[SymbolicEffect]>,
+    pub calls: Box<[CallFacts]>,
     /// For test code and test-tree helpers: who makes its calls and what protects them (boxed:
     /// the package's functions, most of them, have none).
     pub caller: Option<Box<Caller>>,
     /// It hands a parameter to code no summary describes: its summary is not the whole story.
     pub opaque: bool,
     /// Module- and class-level state it changes and does not put back (first-party code only).
-    pub state_writes: Vec<OwnStateWrite>,
+    pub state_writes: Box<[OwnStateWrite]>,
     /// Module- and class-level state it reads (first-party code only): a test calling it depends
     /// on that state as much as one reading it directly.
-    pub state_reads: Vec<OwnStateRead>,
+    pub state_reads: Box<[OwnStateRead]>,
     /// What a helper does itself to services every worker shares (a graph-wide delete, a fixed
     /// port): the tests that call it do it too.
-    pub service_ops: Vec<OwnServiceOp>,
+    pub service_ops: Box<[OwnServiceOp]>,
     /// Calls made inside `pytest.raises(...)`, followed only for the state they read.
     #[serde(default)]
-    pub reading_calls: Vec<CallFacts>,
+    pub reading_calls: Box<[CallFacts]>,
 }
 
 /// A read of module or class state by a first-party function, its key relative to the module like
@@ -190,7 +192,8 @@ impl CallFacts {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Caller {
-    pub owner: Owner,
+    /// Shared with the function's other facts (its tests' state reads).
+    pub owner: std::sync::Arc<Owner>,
     /// The calling function's scope, for restores in the same function.
     pub function: ScopeId,
     /// The helper's name, when the caller is a helper (its tests are found through their calls).
@@ -554,7 +557,7 @@ fn caller_of(
     class_guards: &mut HashMap<ScopeId, OwnerGuards>,
 ) -> Option<Caller> {
     (!ctx.file.first_party).then(|| {
-        let (_, owner) = ctx.owner_of(scope);
+        let owner = ctx.shared_owner(scope);
         let helper =
             (owner.role == isolint_python::model::Role::Helper).then(|| owner.function.clone());
         let guards = guards_of(ctx, function, class_guards);
@@ -863,9 +866,8 @@ impl ArgFacts {
 
 /// `items` without the spare capacity its growth left: what the project stage keeps of every
 /// file is held all at once.
-fn exact<T>(mut items: Vec<T>) -> Vec<T> {
-    items.shrink_to_fit();
-    items
+fn exact<T>(items: Vec<T>) -> Box<[T]> {
+    items.into_boxed_slice()
 }
 
 /// Reads kept per function: a function reading more is a framework's entry point.
@@ -1023,7 +1025,7 @@ pub fn assemble(
                 || !calls.is_empty()
                 || scope.name == "__init__"
                 || names_database;
-            let params: Vec<ParamFacts> = if binds {
+            let params: Box<[ParamFacts]> = if binds {
                 // Collected by reference: reusing the larger `parameters()` buffer would keep it.
                 scope
                     .parameters()
@@ -1034,7 +1036,7 @@ pub fn assemble(
                     })
                     .collect()
             } else {
-                Vec::new()
+                Box::default()
             };
             let bound_method = class.is_some()
                 && params
@@ -1408,5 +1410,25 @@ fn callee_target<'t>(
             })
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// Every file keeps its functions and recorded calls until the summaries are bound: a field
+    /// that makes one of these larger multiplies by the hundreds of thousands in a large suite.
+    #[test]
+    fn kept_items_stay_small() {
+        assert!(size_of::<CallFacts>() <= 152, "{}", size_of::<CallFacts>());
+        assert!(size_of::<ArgFacts>() <= 72, "{}", size_of::<ArgFacts>());
+        assert!(
+            size_of::<FunctionFacts>() <= 176,
+            "{}",
+            size_of::<FunctionFacts>()
+        );
+        assert!(size_of::<Caller>() <= 80, "{}", size_of::<Caller>());
     }
 }

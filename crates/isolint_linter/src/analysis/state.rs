@@ -189,7 +189,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
                 if read_seen.insert((function, path.clone())) {
                     let owner = read_owners
                         .entry(function)
-                        .or_insert_with(|| Arc::new(ctx.owner_of(*scope).1))
+                        .or_insert_with(|| ctx.shared_owner(*scope))
                         .clone();
                     state.reads.push(StateRead {
                         path,

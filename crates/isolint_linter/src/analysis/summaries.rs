@@ -188,7 +188,7 @@ impl<'a> Summaries<'a> {
                         path: effect.path,
                         span: call.span,
                         callee: call.callee.to_string(),
-                        owner: caller.owner.clone(),
+                        owner: crate::context::Owner::clone(&caller.owner),
                         helper: caller.helper.clone(),
                         cwd_isolated: caller.guards.cwd_isolated,
                         home_isolated: caller.guards.home_isolated,
@@ -319,7 +319,7 @@ impl<'a> Summaries<'a> {
                     verb: write.verb,
                     span: call.span,
                     position: call.position,
-                    owner: caller.owner.clone(),
+                    owner: crate::context::Owner::clone(&caller.owner),
                     function: caller.function,
                     restored,
                     definition: None,
@@ -388,7 +388,7 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             let mut seen: HashSet<String> = HashSet::new();
-            let owner = std::sync::Arc::new(caller.owner.clone());
+            let owner = caller.owner.clone();
             for call in function.calls.iter().chain(&function.reading_calls) {
                 let called = last_component(call.callee);
                 if call.restoring
@@ -517,7 +517,7 @@ impl<'a> Summaries<'a> {
             return Rc::new(Vec::new());
         }
         self.service_memo.insert(r, Memo::InProgress);
-        let mut ops: Vec<OwnServiceOp> = facts.service_ops.clone();
+        let mut ops: Vec<OwnServiceOp> = facts.service_ops.to_vec();
         'calls: for call in facts.calls.iter().filter(|c| c.imports_module().is_none()) {
             for (callee, kind) in self.resolve_for_services(r.file, &call.target) {
                 for op in self.service_summary(callee, depth + 1).iter() {
@@ -797,10 +797,10 @@ impl<'a> Summaries<'a> {
                 (Some(items), _) => items.to_vec(),
                 (None, Value::Text(t)) if t.text.is_empty() => match &t.root {
                     Root::Param(p) if !p.each => vec![Value::Text(Text {
-                        root: Root::Param(ParamRoot {
+                        root: Root::Param(Box::new(ParamRoot {
                             each: true,
-                            ..p.clone()
-                        }),
+                            ..(**p).clone()
+                        })),
                         ..t.clone()
                     })],
                     _ => Vec::new(),

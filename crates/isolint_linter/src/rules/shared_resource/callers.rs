@@ -50,7 +50,7 @@ pub(crate) fn attribute_to_callers(
             || files[file]
                 .tests
                 .iter()
-                .any(|t| t.calls.iter().any(|c| c == function))
+                .any(|t| t.calls.contains(&function))
         {
             continue;
         }
@@ -71,8 +71,7 @@ pub(crate) fn attribute_to_callers(
             if local_names.is_empty() {
                 continue;
             }
-            let calls_it =
-                |calls: &[String]| calls.iter().any(|c| local_names.contains(&c.as_str()));
+            let calls_it = |calls: &[&str]| calls.iter().any(|c| local_names.contains(c));
             tests.extend(
                 caller
                     .tests
@@ -109,15 +108,15 @@ fn wrapper_method_tests(
     users: &TestsReached,
 ) -> Vec<String> {
     let constructor = method == "__init__";
-    let test_calls: HashMap<&str, &[String]> = files
+    let test_calls: HashMap<&str, &[&str]> = files
         .iter()
         .flat_map(|f| f.tests.iter())
         .map(|t| (t.node_id.as_str(), t.calls.as_slice()))
         .collect();
-    let calls_method = |calls: &[String]| calls.iter().any(|c| c == method);
+    let calls_method = |calls: &[&str]| calls.contains(&method);
     let mut tests = BTreeSet::new();
     for (index, fixture) in home.fixtures.iter().enumerate() {
-        if !fixture.calls.iter().any(|c| c == class) {
+        if !fixture.calls.contains(&class) {
             continue;
         }
         let reference = FixtureRef { file, index };
@@ -131,7 +130,7 @@ fn wrapper_method_tests(
         }
     }
     for test in &home.tests {
-        let builds = test.calls.iter().any(|c| c == class);
+        let builds = test.calls.contains(&class);
         if builds && (constructor || calls_method(&test.calls)) {
             tests.insert(test.node_id.clone());
         }

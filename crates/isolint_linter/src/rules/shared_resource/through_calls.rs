@@ -48,7 +48,7 @@ pub fn findings_through_calls(
                 span: at.call.span,
                 message: format!("{} {what}", doer(&caller.owner)),
                 fix: op.fix.clone(),
-                owner: caller.owner.clone(),
+                owner: crate::context::Owner::clone(&caller.owner),
                 related: Vec::new(),
                 related_elsewhere: vec![related.clone()],
                 resource: Some(op.resource.clone()),
@@ -78,7 +78,7 @@ pub fn findings_through_calls(
                     "session fixture `{name}` runs once per xdist worker, not once per run, and {what}"
                 ),
                 fix: PER_WORKER_FIX.to_string(),
-                owner: caller.owner.clone(),
+                owner: crate::context::Owner::clone(&caller.owner),
                 related: Vec::new(),
                 related_elsewhere: vec![related],
                 resource: Some(op.resource.clone()),

@@ -70,7 +70,8 @@ pub fn narrowable(file: usize, fixture: FixtureRef, project: &Project) -> bool {
     let name = &project.fixture(fixture).name;
     !project.files.iter().any(|facts| {
         facts.fixtures.iter().any(|other| {
-            !matches!(other.scope.as_str(), "function" | "") && other.requested.contains(name)
+            !matches!(other.scope.as_str(), "function" | "")
+                && other.requested.contains(&name.as_str())
         })
     })
 }
