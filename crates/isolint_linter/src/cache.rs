@@ -17,7 +17,7 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 /// Changes whenever what an entry means changes without its types changing (a rule's per-file step
 /// reading something new that the key does not cover yet). Types are checked by the decoder.
-pub const SCHEMA: u32 = 9;
+pub const SCHEMA: u32 = 10;
 
 /// The name of the cache folder in the project root.
 pub const DEFAULT_DIR: &str = ".isolint_cache";

@@ -155,10 +155,9 @@ pub struct CallFacts {
     pub callee: Interned,
     /// Made where test code puts things back (after a fixture's `yield`, in `finally`).
     pub restoring: bool,
-    /// The attributes whose saved values the call hands back (`old = Cls.HOST; …;
-    /// Cls.set_host(old)`): a change it makes to a key of that name puts the old value back.
+    /// What the call is known to put back, which few calls are (boxed: `None` for most).
     #[serde(default)]
-    pub puts_back: Box<[String]>,
+    pub puts_back: Option<Box<PutsBack>>,
     /// Made inside `pytest.raises(...)`: what it changes is expected to be refused, but what it
     /// reads decides whether it raises.
     #[serde(default)]
@@ -167,6 +166,14 @@ pub struct CallFacts {
     /// the double for later tests.
     #[serde(default)]
     pub patched: bool,
+}
+
+/// What a call puts back of what it changes.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct PutsBack {
+    /// The attributes whose saved values the call hands back (`old = Cls.HOST; …;
+    /// Cls.set_host(old)`): a change it makes to a key of that name puts the old value back.
+    pub saved: Box<[String]>,
     /// Made while Django's settings are overridden (`with self.settings(...)`,
     /// `@override_settings`): the settings named, joined by `,` (see
     /// [`crate::analysis::state::settings_override_at`]).
@@ -178,6 +185,21 @@ pub struct CallFacts {
 }
 
 impl CallFacts {
+    /// Whether the call hands back the saved value of an attribute named like the key's last
+    /// part.
+    pub fn puts_back_saved(&self, path: &str) -> bool {
+        self.puts_back.as_ref().is_some_and(|p| {
+            p.saved
+                .iter()
+                .any(|a| path.rsplit('.').next() == Some(a.as_str()))
+        })
+    }
+
+    /// The settings overridden while the call runs, if any override is active.
+    pub fn settings_override(&self) -> Option<&'static str> {
+        self.puts_back.as_ref().and_then(|p| p.settings_override)
+    }
+
     /// An import inside a function: it runs the module's top-level code ([`MODULE_BODY`]), if
     /// nothing imported the module before.
     pub fn imports_module(&self) -> Option<&str> {
@@ -513,10 +535,14 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     position: Position::default(),
                     callee: intern(ctx.model.callee(*call).map(|c| ctx.text(c)).unwrap_or("")),
                     restoring,
-                    puts_back,
+                    puts_back: (!puts_back.is_empty() || settings_override.is_some()).then(|| {
+                        Box::new(PutsBack {
+                            saved: puts_back,
+                            settings_override,
+                        })
+                    }),
                     expected_to_fail: expected,
                     patched,
-                    settings_override,
                 },
             ));
         }
@@ -635,10 +661,9 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
                         position: Position::default(),
                         callee: intern(&format!("import {module}")),
                         restoring: false,
-                        puts_back: Box::default(),
+                        puts_back: None,
                         expected_to_fail: false,
                         patched: false,
-                        settings_override: None,
                     },
                 ));
             }
@@ -1422,7 +1447,7 @@ mod tests {
     /// that makes one of these larger multiplies by the hundreds of thousands in a large suite.
     #[test]
     fn kept_items_stay_small() {
-        assert!(size_of::<CallFacts>() <= 152, "{}", size_of::<CallFacts>());
+        assert!(size_of::<CallFacts>() <= 144, "{}", size_of::<CallFacts>());
         assert!(size_of::<ArgFacts>() <= 72, "{}", size_of::<ArgFacts>());
         assert!(
             size_of::<FunctionFacts>() <= 176,

@@ -262,7 +262,7 @@ impl<'a> Summaries<'a> {
                         if write.lazy_fill && !call.patched {
                             continue;
                         }
-                        if call.settings_override.is_some()
+                        if call.settings_override().is_some()
                             && crate::analysis::state::in_settings(&write.path)
                         {
                             continue;
@@ -272,11 +272,7 @@ impl<'a> Summaries<'a> {
                         } else {
                             additions.push((call.span.start, write.path.clone()));
                         }
-                        let puts_back = call
-                            .puts_back
-                            .iter()
-                            .any(|a| write.path.rsplit('.').next() == Some(a.as_str()));
-                        if call.restoring || puts_back {
+                        if call.restoring || call.puts_back_saved(&write.path) {
                             undone.insert(write.path.clone());
                             // An autouse fixture's reset after `yield` resets the key around
                             // every test: kept (as restored) for the project-wide check.
@@ -399,7 +395,7 @@ impl<'a> Summaries<'a> {
                 }
                 for (callee, _) in self.resolve(file, &call.target) {
                     for read in self.read_summary(callee, 1).iter() {
-                        if call.settings_override.is_some_and(|names| {
+                        if call.settings_override().is_some_and(|names| {
                             crate::analysis::state::names_setting(names, &read.path)
                         }) {
                             continue;
