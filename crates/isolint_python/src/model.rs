@@ -813,9 +813,9 @@ impl<'t> FileModel<'t> {
     }
 
     /// The ancestors of a node, innermost first: kept from the walk for the wanted nodes and
-    /// calls, climbed with `Node::parent` for any other.
+    /// calls, found by one descent from the root for any other.
     pub fn ancestors(&self, node: Node<'t>) -> Ancestors<'_, 't> {
-        self.ancestry.ancestors(node)
+        self.ancestry.ancestors(node, self.tree.root_node())
     }
 
     /// The context expressions of the `with` statements around a node, innermost first, up to
