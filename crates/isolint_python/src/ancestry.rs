@@ -46,6 +46,16 @@ impl<'t> WalkPath<'t> {
 }
 
 impl<'t> Ancestry<'t> {
+    /// Room for the nodes a source of `source_len` bytes records, so the walk rarely grows the
+    /// table: test code has about one call or wanted node per 32 bytes.
+    pub(crate) fn for_source(source_len: usize) -> Self {
+        let expected = source_len / 32;
+        Ancestry {
+            nodes: Vec::with_capacity(expected),
+            parent_of: HashMap::with_capacity_and_hasher(expected, Default::default()),
+        }
+    }
+
     /// Keeps the ancestors of the walk's current node `node`.
     pub(crate) fn record(&mut self, node: Node<'t>, path: &mut WalkPath<'t>) {
         let first_unstored = path

@@ -308,7 +308,7 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
         unittest_classes: Vec::new(),
         test_classes: Vec::new(),
         scope_of_definition: HashMap::default(),
-        ancestry: Ancestry::default(),
+        ancestry: Ancestry::for_source(source.len()),
         strings: Vec::new(),
         // Sized from the source (about one call per 128 bytes and one attribute per 64 in test
         // code) so the walk rarely grows them.
