@@ -986,20 +986,20 @@ fn analyze_file(
     let mut suppressions = Suppressions::default();
     let comment_kind = kind_id(syntax::kind::COMMENT);
     // A first-party module is context: only its summaries are kept.
-    let linted_nodes = if info.first_party {
-        &[][..]
+    let (linted_nodes, linted_kind_ids) = if info.first_party {
+        (&[][..], &[][..])
     } else {
-        &model.wanted_nodes[..]
+        (&model.wanted_nodes[..], &model.wanted_kind_ids[..])
     };
-    for (node, scope) in linted_nodes {
-        if node.kind_id() == comment_kind {
+    for ((node, scope), &node_kind) in linted_nodes.iter().zip(linted_kind_ids) {
+        if node_kind == comment_kind {
             let line = index.line_of(node.start_byte());
             let line_start = index.line_start(line);
             let line_text = source.get(line_start..node.end_byte()).unwrap_or("");
             suppressions.add_comment(ctx.text(*node), line, line_text);
             continue;
         }
-        for rule in &dispatch.by_kind[node.kind_id() as usize] {
+        for rule in &dispatch.by_kind[node_kind as usize] {
             rule.check_node(*node, *scope, &mut ctx);
         }
     }

@@ -194,6 +194,9 @@ pub struct FileModel<'t> {
     pub pytest_plugins: Vec<String>,
     /// Nodes of the kinds rules asked for, in source order, with their innermost scope.
     pub wanted_nodes: Vec<(Node<'t>, ScopeId)>,
+    /// The kind id of each of `wanted_nodes`, same index: the walk has it in hand, and the
+    /// analyses that dispatch on it would otherwise ask tree-sitter again for every node.
+    pub wanted_kind_ids: Vec<u16>,
     /// Unittest-style classes (TestCase subclasses) by scope.
     pub unittest_classes: Vec<ScopeId>,
     /// Classes pytest collects as test classes.
@@ -305,10 +308,11 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
         markers: HashMap::default(),
         pytest_plugins: Vec::new(),
         wanted_nodes: Vec::new(),
+        wanted_kind_ids: Vec::new(),
         unittest_classes: Vec::new(),
         test_classes: Vec::new(),
         scope_of_definition: HashMap::default(),
-        ancestry: Ancestry::default(),
+        ancestry: Ancestry::for_source(source.len()),
         strings: Vec::new(),
         // Sized from the source (about one call per 128 bytes and one attribute per 64 in test
         // code) so the walk rarely grows them.
@@ -343,6 +347,7 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
         }
         if wanted {
             model.wanted_nodes.push((node, current));
+            model.wanted_kind_ids.push(kind_id);
         }
         // Strings inside an f-string's interpolation start before the enclosing string ends.
         if kind_id == string
@@ -813,9 +818,9 @@ impl<'t> FileModel<'t> {
     }
 
     /// The ancestors of a node, innermost first: kept from the walk for the wanted nodes and
-    /// calls, climbed with `Node::parent` for any other.
+    /// calls, found by one descent from the root for any other.
     pub fn ancestors(&self, node: Node<'t>) -> Ancestors<'_, 't> {
-        self.ancestry.ancestors(node)
+        self.ancestry.ancestors(node, self.tree.root_node())
     }
 
     /// The context expressions of the `with` statements around a node, innermost first, up to
@@ -1447,6 +1452,33 @@ mod tests {
                 .collect::<Vec<_>>()
         });
         assert_eq!(found, ["'x'", "f\"{d['k']}/out\"", "'p'", "'q'", "\"r\""]);
+    }
+
+    /// Each wanted node's kind id, kept from the walk, is the node's own.
+    #[test]
+    fn wanted_kind_ids_are_the_nodes_kinds() {
+        let source = "import os\n# note\n@d(k=1)\nclass T:\n    def test_a(self, x):\n        os.environ['A'] = f'{x!r}'\n";
+        let mut parser = crate::parse::python_parser();
+        let Ok(tree) = crate::parse::parse(&mut parser, source) else {
+            panic!("the source parses")
+        };
+        let every_kind = vec![true; crate::syntax::kind_count()];
+        let model = super::build(
+            &tree,
+            source,
+            &super::BuildOptions {
+                naming: &crate::pytest_config::Naming::default(),
+                wanted_kinds: &every_kind,
+                pytest_module: true,
+            },
+        );
+        let own: Vec<u16> = model
+            .wanted_nodes
+            .iter()
+            .map(|(n, _)| n.kind_id())
+            .collect();
+        assert!(own.len() > 20);
+        assert_eq!(model.wanted_kind_ids, own);
     }
 
     /// The arguments the walk took apart are the ones a walk of each call's argument list finds:

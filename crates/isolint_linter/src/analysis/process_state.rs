@@ -124,8 +124,8 @@ pub fn writes(ctx: &FileContext, position: impl Fn(usize) -> Position) -> Vec<St
             ));
         }
     }
-    for (node, scope) in &model.wanted_nodes {
-        if !changing.contains(&node.kind_id()) {
+    for ((node, scope), node_kind) in model.wanted_nodes.iter().zip(&model.wanted_kind_ids) {
+        if !changing.contains(node_kind) {
             continue;
         }
         let function = model.owner(*scope);
@@ -266,12 +266,12 @@ pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
     let call = isolint_python::syntax::kind_id(kind::CALL);
     let mut out = Vec::new();
     let mut imported: Option<Vec<String>> = None;
-    for (node, scope) in &model.wanted_nodes {
+    for ((node, scope), &node_kind) in model.wanted_nodes.iter().zip(&model.wanted_kind_ids) {
         // Most calls name none of the readers: one look at the callee settles it.
-        if node.kind_id() == call && !may_read_process_state(ctx, *node) {
+        if node_kind == call && !may_read_process_state(ctx, *node) {
             continue;
         }
-        if node.kind_id() == call && finds_classes_by_module(ctx, *node, *scope) {
+        if node_kind == call && finds_classes_by_module(ctx, *node, *scope) {
             let modules = imported.get_or_insert_with(|| imported_modules(ctx));
             out.extend(modules.iter().map(|module| EnvRead {
                 path: module_entry_path(module),
@@ -280,9 +280,9 @@ pub fn env_reads<'t>(ctx: &FileContext<'_, 't>) -> Vec<EnvRead<'t>> {
             }));
             continue;
         }
-        let path = if node.kind_id() == identifier {
+        let path = if node_kind == identifier {
             lookup(ctx, *node, *scope)
-        } else if node.kind_id() == call {
+        } else if node_kind == call {
             library_read(ctx, *node, *scope).or_else(|| relative_read(ctx, *node, *scope))
         } else {
             None

@@ -513,17 +513,11 @@ pub(crate) fn is_member_or_keyword(identifier: Node) -> bool {
 
 /// The innermost function scope around `node`, found from its ancestors (a lookup per
 /// definition, not a scan of the file's scopes).
-pub(crate) fn innermost_function(model: &FileModel, node: Node) -> Option<ScopeId> {
-    let mut current = node.parent();
-    while let Some(ancestor) = current {
-        if let Some(id) = model.scope_defined_by(ancestor) {
-            if model.scopes[id].kind == ScopeKind::Function {
-                return Some(id);
-            }
-        }
-        current = ancestor.parent();
-    }
-    None
+pub(crate) fn innermost_function<'t>(model: &FileModel<'t>, node: Node<'t>) -> Option<ScopeId> {
+    model
+        .ancestors(node)
+        .filter_map(|ancestor| model.scope_defined_by(ancestor))
+        .find(|id| model.scopes[*id].kind == ScopeKind::Function)
 }
 
 #[cfg(test)]
