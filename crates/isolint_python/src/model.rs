@@ -829,6 +829,26 @@ impl<'t> FileModel<'t> {
         syntax::with_contexts_among(self.ancestors(node))
     }
 
+    /// What wraps `node` when `function` runs it: the `with` contexts around the node, innermost
+    /// first, then the decorators' expressions of the function and of its class.
+    pub fn wrapping(&self, node: Node<'t>, function: ScopeId) -> Vec<Node<'t>> {
+        let decorators = |scope: ScopeId| {
+            self.scopes[scope]
+                .decorators
+                .iter()
+                .filter_map(|d| named_children(*d).next())
+        };
+        self.enclosing_with_contexts(node)
+            .into_iter()
+            .chain(decorators(function))
+            .chain(
+                self.class_of_method(function)
+                    .into_iter()
+                    .flat_map(decorators),
+            )
+            .collect()
+    }
+
     /// The scope a `def` or `class` node opens.
     pub fn scope_defined_by(&self, definition: Node) -> Option<ScopeId> {
         self.scope_of_definition.get(&definition.id()).copied()

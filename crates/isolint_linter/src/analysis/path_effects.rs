@@ -392,16 +392,14 @@ pub(crate) fn patched_at(
     class_guards: &mut HashMap<ScopeId, OwnerGuards>,
 ) -> bool {
     let model = ctx.model;
-    let decorated = |scope: ScopeId| {
-        model.scopes[scope].decorators.iter().any(|decorator| {
-            named_children(*decorator)
-                .next()
-                .is_some_and(|expr| patched_target(ctx, expr).is_some())
-        })
-    };
-    if decorated(function) {
+    if model
+        .wrapping(call, function)
+        .into_iter()
+        .any(|expr| patched_target(ctx, expr).is_some())
+    {
         return true;
     }
+    // `setUp` patches hold for every test of the class.
     if let Some(class) = model.class_of_method(function) {
         if !class_guards
             .entry(class)
@@ -411,13 +409,6 @@ pub(crate) fn patched_at(
         {
             return true;
         }
-    }
-    if model
-        .enclosing_with_contexts(call)
-        .into_iter()
-        .any(|context| patched_target(ctx, context).is_some())
-    {
-        return true;
     }
     model.calls_under(function).any(|(_, earlier)| {
         earlier.start_byte() < call.start_byte()

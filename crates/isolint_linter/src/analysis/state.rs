@@ -641,22 +641,9 @@ pub(crate) fn settings_override_at(
                 .callee(*expr)
                 .is_some_and(|c| SETTINGS_OVERRIDES.contains(&last_component(ctx.text(c))))
     };
-    let decorators = |scope: ScopeId| {
-        model.scopes[scope]
-            .decorators
-            .iter()
-            .filter_map(|d| named_children(*d).next())
-    };
     let found: Vec<Node> = model
-        .enclosing_with_contexts(node)
+        .wrapping(node, function)
         .into_iter()
-        .chain(decorators(function))
-        .chain(
-            model
-                .class_of_method(function)
-                .into_iter()
-                .flat_map(decorators),
-        )
         .filter(overrides)
         .collect();
     if found.is_empty() {
