@@ -168,8 +168,7 @@ pub fn collect(ctx: &FileContext, reads: bool, position: impl Fn(usize) -> Posit
     // to the attribute meanwhile).
     let mut cleanups: HashMap<ScopeId, Vec<String>> = HashMap::new();
     let mut patches: HashMap<ScopeId, Vec<String>> = HashMap::new();
-    for (node, scope) in &model.wanted_nodes {
-        let kind_id = node.kind_id();
+    for ((node, scope), &kind_id) in model.wanted_nodes.iter().zip(&model.wanted_kind_ids) {
         if kind_id == identifier {
             if !reads {
                 continue;
@@ -1705,8 +1704,8 @@ pub fn function_reads(ctx: &FileContext) -> Vec<(ScopeId, String, usize)> {
     let identifier = isolint_python::syntax::kind_id(kind::IDENTIFIER);
     let mut seen: std::collections::HashSet<(ScopeId, String)> = std::collections::HashSet::new();
     let mut out = Vec::new();
-    for (node, scope) in &model.wanted_nodes {
-        if node.kind_id() != identifier {
+    for ((node, scope), &kind_id) in model.wanted_nodes.iter().zip(&model.wanted_kind_ids) {
+        if kind_id != identifier {
             continue;
         }
         let function = model.owner(*scope);
