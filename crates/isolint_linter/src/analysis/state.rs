@@ -655,18 +655,29 @@ pub(crate) fn settings_override_at(
     Some(names.join(","))
 }
 
-/// Whether a state path lies in Django's settings object (`django.conf.settings.ALLOWED_HOSTS`).
-pub(crate) fn in_settings(path: &str) -> bool {
-    path.split('.').any(|part| part == "settings")
+/// Django's settings object, as state paths name it.
+const DJANGO_SETTINGS: &str = "django.conf.settings";
+
+/// The setting a state path is in (`django.conf.settings.ALLOWED_HOSTS`, or an item below it
+/// gives `ALLOWED_HOSTS`); `Some("")` for the settings object itself. A project module that
+/// happens to be called `settings` is not what the overrides replace.
+fn setting_of(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix(DJANGO_SETTINGS)?;
+    match rest.strip_prefix('.') {
+        Some(rest) => Some(rest.split('.').next().unwrap_or(rest)),
+        None => rest.is_empty().then_some(""),
+    }
 }
 
-/// Whether `overridden` (as [`settings_override_at`] gives it) names the setting `path` is
-/// (`django.conf.settings.ALLOWED_HOSTS`, or an item below it).
+/// Whether a state path lies in Django's settings object.
+pub(crate) fn in_settings(path: &str) -> bool {
+    setting_of(path).is_some()
+}
+
+/// Whether `overridden` (as [`settings_override_at`] gives it) names the setting `path` is in.
 pub(crate) fn names_setting(overridden: &str, path: &str) -> bool {
-    let mut parts = path.split('.').skip_while(|part| *part != "settings");
-    parts.next();
-    parts
-        .next()
+    setting_of(path)
+        .filter(|setting| !setting.is_empty())
         .is_some_and(|setting| overridden.split(',').any(|name| name == setting))
 }
 
