@@ -1450,7 +1450,7 @@ fn add_state_writes_through_calls(
             || outcome.state.restoring.iter().any(|(function, text)| {
                 *function == write.function && state::names_path(text, &write.path)
             })
-            || restored_by_class_teardown(&outcome.state.writes, &write);
+            || state::restored_by_class(&outcome.state.writes, &write);
         // The test changes the key itself too: its own change is the one to report.
         if outcome
             .state
@@ -2103,23 +2103,6 @@ fn owner_tests(
         }
         _ => node_ids(tests.calling(&owner.function)),
     }
-}
-
-/// A change a test's call makes under state that its class puts back around every test (`setUp`
-/// saves `serializers._serializers`, `tearDown` assigns it back; an autouse fixture's code after
-/// `yield`): restored, as the same change made directly in the test is (`state::collect`).
-fn restored_by_class_teardown(direct: &[state::StateWrite], write: &state::StateWrite) -> bool {
-    !write.owner.classes.is_empty()
-        && direct.iter().any(|w| {
-            w.restored
-                && w.function != write.function
-                && w.owner.classes == write.owner.classes
-                && (matches!(
-                    w.owner.role,
-                    isolint_python::model::Role::Teardown | isolint_python::model::Role::Setup
-                ) || w.owner.fixture_autouse)
-                && state::paths_meet(&w.path, &write.path)
-        })
 }
 
 /// ISO402: pairs the state each test reads with the unrestored writes of other tests.

@@ -655,6 +655,20 @@ pub(crate) fn settings_override_at(
     Some(names.join(","))
 }
 
+/// A change a test's call makes under state that its class puts back around every test (`setUp`
+/// saves `serializers._serializers`, `tearDown` assigns it back; an autouse fixture's code after
+/// `yield`): restored, as the same change made directly in the test is (`state::collect`).
+pub(crate) fn restored_by_class(direct: &[StateWrite], write: &StateWrite) -> bool {
+    !write.owner.classes.is_empty()
+        && direct.iter().any(|w| {
+            w.restored
+                && w.function != write.function
+                && w.owner.classes == write.owner.classes
+                && (matches!(w.owner.role, Role::Teardown | Role::Setup) || w.owner.fixture_autouse)
+                && paths_meet(&w.path, &write.path)
+        })
+}
+
 /// Django's settings object, as state paths name it.
 const DJANGO_SETTINGS: &str = "django.conf.settings";
 
