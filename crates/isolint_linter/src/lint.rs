@@ -488,6 +488,7 @@ fn imported_modules(outcomes: &[FileOutcome]) -> BTreeSet<String> {
     for outcome in outcomes {
         for function in &outcome.functions.functions {
             for call in &function.calls {
+                let call = &call;
                 let CallTarget::Imported { module, path } = &call.target else {
                     continue;
                 };

@@ -6,6 +6,8 @@
 //! Collected per file from the calls the model already gathered; the tree is gone by the time the
 //! project stage binds them (`summaries`).
 
+use crate::analysis::call_list::intern_target;
+pub use crate::analysis::call_list::CallList;
 use crate::analysis::path_effects::{
     expected_to_fail, guards_of, patched_at, OwnerGuards, SummaryEffect,
 };
@@ -20,6 +22,7 @@ use isolint_python::model::{Binding, BindingValue, FileModel, ScopeId, ScopeKind
 use isolint_python::source::{Position, Span};
 use isolint_python::syntax::{field, kind, named_children, unparenthesize};
 use isolint_python::value::{ParamOwner, Root, Text, Value};
+use std::sync::Arc;
 use tree_sitter::Node;
 
 /// The functions of one file that do something through a parameter or call the project's code.
@@ -62,7 +65,7 @@ pub struct FunctionFacts {
     /// Takes `self`/`cls` first: call sites through an instance do not pass it.
     pub bound_method: bool,
     pub effects: Box<[SymbolicEffect]>,
-    pub calls: Box<[CallFacts]>,
+    pub calls: CallList,
     /// For test code and test-tree helpers: who makes its calls and what protects them (boxed:
     /// the package's functions, most of them, have none).
     pub caller: Option<Box<Caller>>,
@@ -78,7 +81,7 @@ pub struct FunctionFacts {
     pub service_ops: Box<[OwnServiceOp]>,
     /// Calls made inside `pytest.raises(...)`, followed only for the state they read.
     #[serde(default)]
-    pub reading_calls: Box<[CallFacts]>,
+    pub reading_calls: CallList,
 }
 
 /// A read of module or class state by a first-party function, its key relative to the module like
@@ -143,7 +146,9 @@ pub struct Site {
 /// A call to a function that may be the project's own.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CallFacts {
-    pub target: CallTarget,
+    /// Interned: packed lists name targets by address ([`CallList`]).
+    #[serde(deserialize_with = "super::call_list::deserialize_target")]
+    pub target: &'static CallTarget,
     pub args: RecordedArgs,
     /// `*args`/`**kwargs` present: parameters past them are unknown.
     pub has_splat: bool,
@@ -157,7 +162,7 @@ pub struct CallFacts {
     pub restoring: bool,
     /// What the call is known to put back, which few calls are (boxed: `None` for most).
     #[serde(default)]
-    pub puts_back: Option<Box<PutsBack>>,
+    pub puts_back: Option<Arc<PutsBack>>,
     /// Made inside `pytest.raises(...)`: what it changes is expected to be refused, but what it
     /// reads decides whether it raises.
     #[serde(default)]
@@ -254,14 +259,37 @@ static UNBOUND: ArgFacts = ArgFacts {
 /// position) or named (by keyword), and cost nothing each.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct RecordedArgs {
-    positional: u32,
+    pub(super) positional: u32,
     /// The keywords passed, in order, joined by `,`: one interned text, since calls pass the same
     /// few combinations.
     #[serde(deserialize_with = "isolint_python::intern::deserialize")]
-    keywords: Interned,
+    pub(super) keywords: Interned,
     /// The arguments a summary can bind, by index: positions first, then keywords
-    /// (`positional + i`), in increasing order.
-    bound: Box<[(u32, ArgFacts)]>,
+    /// (`positional + i`), in increasing order. Shared: a packed call list hands out copies of
+    /// its calls ([`CallList`]), and few calls have any.
+    #[serde(
+        serialize_with = "serialize_bound",
+        deserialize_with = "deserialize_bound"
+    )]
+    pub(super) bound: Option<BoundArgs>,
+}
+
+/// [`RecordedArgs::bound`] in a cache entry: the list, empty for none.
+/// The arguments bound to a callee's parameters (by index), shared by the copies of a call.
+pub(super) type BoundArgs = Arc<[(u32, ArgFacts)]>;
+
+fn serialize_bound<S: serde::Serializer>(
+    bound: &Option<BoundArgs>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(bound.as_deref().unwrap_or_default())
+}
+
+fn deserialize_bound<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<BoundArgs>, D::Error> {
+    let bound = <Vec<(u32, ArgFacts)> as serde::Deserialize>::deserialize(deserializer)?;
+    Ok((!bound.is_empty()).then(|| Arc::from(bound)))
 }
 
 /// Text with one copy per process (`isolint_python::intern`). An alias, because serde would
@@ -288,8 +316,8 @@ impl RecordedArgs {
             .enumerate()
             .filter(|(_, arg)| arg.binds_anything())
             .map(|(i, arg)| (i as u32, arg))
-            .collect::<Vec<_>>()
-            .into_boxed_slice();
+            .collect::<Vec<_>>();
+        let bound = (!bound.is_empty()).then(|| Arc::from(bound));
         RecordedArgs {
             positional: count as u32,
             keywords: names,
@@ -310,15 +338,13 @@ impl RecordedArgs {
 
     /// The arguments a summary can bind (every other one is [`UNBOUND`]).
     fn bound(&self) -> impl Iterator<Item = &ArgFacts> {
-        self.bound.iter().map(|(_, arg)| arg)
+        self.bound.iter().flat_map(|b| b.iter()).map(|(_, arg)| arg)
     }
 
     fn at(&self, index: usize) -> &ArgFacts {
-        match self
-            .bound
-            .binary_search_by_key(&index, |(i, _)| *i as usize)
-        {
-            Ok(found) => &self.bound[found].1,
+        let bound = self.bound.as_deref().unwrap_or_default();
+        match bound.binary_search_by_key(&index, |(i, _)| *i as usize) {
+            Ok(found) => &bound[found].1,
             Err(_) => &UNBOUND,
         }
     }
@@ -326,7 +352,7 @@ impl RecordedArgs {
 
 /// What a call names, before the project stage finds its definition. Its names are interned:
 /// a suite calls the same few modules' functions from everywhere.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum CallTarget {
     /// A function or class of this file, or an attribute of one (`Store.create`).
     Local(#[serde(deserialize_with = "isolint_python::intern::deserialize")] Interned),
@@ -528,7 +554,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
             calls.push((
                 function,
                 CallFacts {
-                    target,
+                    target: intern_target(target),
                     args: recorded,
                     has_splat: args.has_splat || runs,
                     span: Span::of(*call),
@@ -536,7 +562,7 @@ pub fn collect_calls(ctx: &mut FileContext, first_party: &FirstPartyLookup) -> C
                     callee: intern(ctx.model.callee(*call).map(|c| ctx.text(c)).unwrap_or("")),
                     restoring,
                     puts_back: (!puts_back.is_empty() || settings_override.is_some()).then(|| {
-                        Box::new(PutsBack {
+                        Arc::new(PutsBack {
                             saved: puts_back,
                             settings_override,
                         })
@@ -647,14 +673,14 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
                 };
                 if out
                     .iter()
-                    .any(|(f, c)| *f == function && c.target == target)
+                    .any(|(f, c)| *f == function && *c.target == target)
                 {
                     continue;
                 }
                 out.push((
                     function,
                     CallFacts {
-                        target,
+                        target: intern_target(target),
                         args: RecordedArgs::default(),
                         has_splat: false,
                         span: binding.span,
@@ -848,6 +874,11 @@ fn constructs_imported_class(target: &CallTarget) -> bool {
 }
 
 impl ArgFacts {
+    #[cfg(test)]
+    pub(super) fn for_test(value: Value) -> Self {
+        ArgFacts::new(value, None, Vec::new())
+    }
+
     fn new(value: Value, items: Option<Vec<Value>>, mut alternatives: Vec<Value>) -> Self {
         let more = (items.is_some() || !alternatives.is_empty()).then(|| {
             alternatives.shrink_to_fit();
@@ -994,29 +1025,20 @@ pub fn assemble(
         by_function.entry(function).or_default();
     }
     let mut reading_by_function: HashMap<ScopeId, Vec<CallFacts>> = HashMap::new();
-    // Each function's calls are allocated once at their final size: they are most of what a file
-    // keeps for the project stage.
-    let mut call_counts: HashMap<ScopeId, usize> = HashMap::new();
-    for (function, call) in &calls {
-        if !call.expected_to_fail {
-            *call_counts.entry(*function).or_default() += 1;
-        }
-    }
     for (function, mut call) in calls {
         call.position = position(call.span.start);
-        for (_, arg) in call.args.bound.iter_mut() {
-            own_arg(model, function, arg);
+        // Made in this step and not shared yet.
+        if let Some(bound) = call.args.bound.as_mut().and_then(Arc::get_mut) {
+            for (_, arg) in bound.iter_mut() {
+                own_arg(model, function, arg);
+            }
         }
         if call.expected_to_fail {
             by_function.entry(function).or_default();
             reading_by_function.entry(function).or_default().push(call);
             continue;
         }
-        let own = &mut by_function.entry(function).or_default().1;
-        if own.capacity() == 0 {
-            own.reserve_exact(call_counts.get(&function).copied().unwrap_or(1));
-        }
-        own.push(call);
+        by_function.entry(function).or_default().1.push(call);
     }
     // Every function and method is listed, even one that does nothing: a call to it is then known
     // to do nothing (rather than guessed from its arguments), and constructors bind what methods
@@ -1036,7 +1058,7 @@ pub fn assemble(
     let mut functions: Vec<FunctionFacts> = by_function
         .into_iter()
         .map(|(id, (effects, calls))| {
-            let (effects, calls) = (exact(effects), exact(calls));
+            let (effects, calls) = (exact(effects), CallList::new(calls));
             let scope = &model.scopes[id];
             let class = model
                 .class_of_method(id)
@@ -1083,7 +1105,7 @@ pub fn assemble(
                 state_writes: exact(writes_by_function.remove(&id).unwrap_or_default()),
                 state_reads: exact(reads_by_function.remove(&id).unwrap_or_default()),
                 service_ops: exact(ops_by_function.remove(&id).unwrap_or_default()),
-                reading_calls: exact(reading_by_function.remove(&id).unwrap_or_default()),
+                reading_calls: CallList::new(reading_by_function.remove(&id).unwrap_or_default()),
             }
         })
         .collect();

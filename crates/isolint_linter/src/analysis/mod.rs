@@ -1,5 +1,6 @@
 //! Analyses shared by several rules, computed once per file from the model.
 
+pub mod call_list;
 pub mod calls;
 pub mod path_effects;
 pub mod process_state;

@@ -80,7 +80,7 @@ enum Memo<T> {
 
 /// A shared-service operation test code reaches through one of its calls.
 pub struct ServiceOpAtCall<'a> {
-    pub call: &'a CallFacts,
+    pub call: CallFacts,
     pub caller: &'a Caller,
     /// The operation, at its place inside the helper.
     pub op: OwnServiceOp,
@@ -165,11 +165,12 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             for call in &function.calls {
+                let call = &call;
                 let called = last_component(call.callee);
                 if caller.guards.mocked.iter().any(|m| m == called) {
                     continue;
                 }
-                let callees = self.resolve(file, &call.target);
+                let callees = self.resolve(file, call.target);
                 if !callees.is_empty() && callees.iter().all(|(r, _)| !self.opaque(*r, 0)) {
                     known_calls.push(call.span);
                 }
@@ -230,20 +231,21 @@ impl<'a> Summaries<'a> {
             let Some(caller) = &function.caller else {
                 continue;
             };
-            let mut reached: Vec<(&CallFacts, OwnStateWrite)> = Vec::new();
+            let mut reached: Vec<(CallFacts, OwnStateWrite)> = Vec::new();
             let mut undone: HashSet<String> = HashSet::new();
             // Where calls put items in and take them out: `register(x)` then `unregister(x)`
             // leaves the table as it was.
             let mut removals: Vec<(usize, String)> = Vec::new();
             let mut additions: Vec<(usize, String)> = Vec::new();
             for call in &function.calls {
+                let call = &call;
                 let called = last_component(call.callee);
                 if caller.guards.mocked.iter().any(|m| m == called)
                     || self.imported_before_tests(file, call)
                 {
                     continue;
                 }
-                let callees = self.resolve_for_services(file, &call.target);
+                let callees = self.resolve_for_services(file, call.target);
                 // A method of a module-level instance changes that shared instance, which its
                 // summary (class and module state only) does not say: the guess stays.
                 let instance = matches!(call.target, CallTarget::Instance { .. });
@@ -279,10 +281,10 @@ impl<'a> Summaries<'a> {
                             if caller.owner.fixture_autouse
                                 && !reached.iter().any(|(_, w)| w.path == write.path)
                             {
-                                reached.push((call, write.clone()));
+                                reached.push((call.clone(), write.clone()));
                             }
                         } else if !reached.iter().any(|(_, w)| w.path == write.path) {
-                            reached.push((call, write.clone()));
+                            reached.push((call.clone(), write.clone()));
                         }
                     }
                 }
@@ -385,7 +387,8 @@ impl<'a> Summaries<'a> {
             }
             let mut seen: HashSet<String> = HashSet::new();
             let owner = caller.owner.clone();
-            for call in function.calls.iter().chain(&function.reading_calls) {
+            for call in function.calls.iter().chain(function.reading_calls.iter()) {
+                let call = &call;
                 let called = last_component(call.callee);
                 if call.restoring
                     || call.imports_module().is_some()
@@ -393,7 +396,7 @@ impl<'a> Summaries<'a> {
                 {
                     continue;
                 }
-                for (callee, _) in self.resolve(file, &call.target) {
+                for (callee, _) in self.resolve(file, call.target) {
                     for read in self.read_summary(callee, 1).iter() {
                         if call.settings_override().is_some_and(|names| {
                             crate::analysis::state::names_setting(names, &read.path)
@@ -441,7 +444,8 @@ impl<'a> Summaries<'a> {
             })
             .collect();
         'calls: for call in &facts.calls {
-            for (callee, _) in self.resolve(r.file, &call.target) {
+            let call = &call;
+            for (callee, _) in self.resolve(r.file, call.target) {
                 for read in self.read_summary(callee, depth + 1).iter() {
                     if reads.len() >= MAX_STATE_WRITES {
                         break 'calls;
@@ -471,13 +475,14 @@ impl<'a> Summaries<'a> {
                 continue;
             }
             for call in &function.calls {
+                let call = &call;
                 let called = last_component(call.callee);
                 if call.imports_module().is_some()
                     || caller.guards.mocked.iter().any(|m| m == called)
                 {
                     continue;
                 }
-                for (callee, kind) in self.resolve_for_services(file, &call.target) {
+                for (callee, kind) in self.resolve_for_services(file, call.target) {
                     for op in self.service_summary(callee, 1).iter() {
                         let Some(op) = self.bind_service_op(op, call, callee, kind) else {
                             continue;
@@ -490,7 +495,11 @@ impl<'a> Summaries<'a> {
                             o.call.span == call.span && o.op.op.resource == op.op.resource
                         });
                         if !seen {
-                            out.push(ServiceOpAtCall { call, caller, op });
+                            out.push(ServiceOpAtCall {
+                                call: call.clone(),
+                                caller,
+                                op,
+                            });
                         }
                     }
                 }
@@ -515,7 +524,8 @@ impl<'a> Summaries<'a> {
         self.service_memo.insert(r, Memo::InProgress);
         let mut ops: Vec<OwnServiceOp> = facts.service_ops.to_vec();
         'calls: for call in facts.calls.iter().filter(|c| c.imports_module().is_none()) {
-            for (callee, kind) in self.resolve_for_services(r.file, &call.target) {
+            let call = &call;
+            for (callee, kind) in self.resolve_for_services(r.file, call.target) {
                 for op in self.service_summary(callee, depth + 1).iter() {
                     if ops.len() >= MAX_STATE_WRITES {
                         break 'calls;
@@ -585,7 +595,7 @@ impl<'a> Summaries<'a> {
             .iter()
             .filter(|c| {
                 !matches!(c.target, CallTarget::Instance { .. })
-                    && !self.resolve_for_services(r.file, &c.target).is_empty()
+                    && !self.resolve_for_services(r.file, c.target).is_empty()
             })
             .map(|c| c.position)
             .collect();
@@ -609,7 +619,8 @@ impl<'a> Summaries<'a> {
             .map(|w| format!("{}.", w.path))
             .collect();
         'calls: for call in &facts.calls {
-            for (callee, _) in self.resolve_for_services(r.file, &call.target) {
+            let call = &call;
+            for (callee, _) in self.resolve_for_services(r.file, call.target) {
                 for write in self.state_summary(callee, depth + 1).iter() {
                     if writes.len() >= MAX_STATE_WRITES {
                         break 'calls;
@@ -640,7 +651,7 @@ impl<'a> Summaries<'a> {
         if call.imports_module().is_some() {
             return out;
         }
-        for (callee, kind) in self.resolve(file, &call.target) {
+        for (callee, kind) in self.resolve(file, call.target) {
             let effects = self.summary(callee, depth + 1);
             let facts = self.function(callee);
             let init = match kind {
@@ -693,7 +704,8 @@ impl<'a> Summaries<'a> {
         self.opaque_memo.insert(r, false);
         let mut opaque = false;
         for call in &facts.calls {
-            for (callee, _) in self.resolve(r.file, &call.target) {
+            let call = &call;
+            for (callee, _) in self.resolve(r.file, call.target) {
                 if callee != r && self.opaque(callee, depth + 1) {
                     opaque = true;
                     break;
@@ -735,6 +747,7 @@ impl<'a> Summaries<'a> {
             })
             .collect();
         for call in &facts.calls {
+            let call = &call;
             for effect in self.reached(r.file, facts, call, depth) {
                 // Test code reports what it reaches at its own call; only what still waits for an
                 // argument, and the package's own fixed paths, travel further up.
