@@ -4,7 +4,7 @@
 
 use crate::source::Position;
 use crate::value::{Root, Value};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The tree-free facts of one file that the project stage needs.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -603,6 +603,7 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
                 })
             })
             .collect();
+        let tests_by_class = tests_by_class(&facts.tests);
         for class in facts
             .classes
             .iter()
@@ -610,10 +611,10 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
             .chain(imported.iter())
         {
             let mut seen_methods: BTreeSet<String> = class.methods.iter().cloned().collect();
-            let own: Vec<String> = facts
-                .tests
-                .iter()
-                .filter(|t| t.classes.len() == 1 && t.classes[0] == class.name)
+            let own: Vec<String> = tests_by_class
+                .get(class.name.as_str())
+                .into_iter()
+                .flatten()
                 .map(|t| t.node_id.clone())
                 .collect();
             let mut record_class = |key: (usize, String), ids: &[String]| {
@@ -667,6 +668,8 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
                         },
                     ));
                 }
+                // The subclass's own methods (`setup_method`, helpers) run for what it inherits.
+                record_class((file, class.name.clone()), &ids);
                 ids.extend(own.iter().cloned());
                 record_class((base_file, base.clone()), &ids);
                 pending.extend(base_facts.bases.iter().filter_map(|b| {
@@ -675,8 +678,17 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
             }
         }
     }
+    // A file's own tests and those it inherits through several bases, each once.
+    let mut known: HashMap<usize, HashSet<String>> = HashMap::new();
     for (file, test) in added {
-        if !files[file].tests.iter().any(|t| t.node_id == test.node_id) {
+        let ids = known.entry(file).or_insert_with(|| {
+            files[file]
+                .tests
+                .iter()
+                .map(|t| t.node_id.clone())
+                .collect()
+        });
+        if ids.insert(test.node_id.clone()) {
             files[file].tests.push(test);
         }
     }
@@ -689,6 +701,17 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
         ids.dedup();
     }
     inheritance
+}
+
+/// A module's tests defined directly in each class, by class name.
+fn tests_by_class(tests: &[TestFacts]) -> HashMap<&str, Vec<&TestFacts>> {
+    let mut by_class: HashMap<&str, Vec<&TestFacts>> = HashMap::new();
+    for test in tests {
+        if let [class] = test.classes.as_slice() {
+            by_class.entry(class.as_str()).or_default().push(test);
+        }
+    }
+    by_class
 }
 
 /// The file defining the class a module names as a base: the module itself, the module it imports
@@ -810,6 +833,68 @@ mod tests {
         assert_eq!(
             users[&FixtureRef { file: 0, index: 0 }],
             vec!["sub/test_a.py::test_x", "test_b.py::test_y"]
+        );
+    }
+
+    #[test]
+    fn a_subclass_collects_its_bases_test_methods_once_each() {
+        let in_class = |class: &str, name: &str, node_id: &str| TestFacts {
+            node_id: node_id.into(),
+            classes: vec![class.into()],
+            ..test(name, &[])
+        };
+        let base = FileFacts {
+            node_path: "helpers/base.py".into(),
+            classes: vec![ClassFacts {
+                name: "ReaderBase".into(),
+                test_methods: vec![
+                    in_class("ReaderBase", "test_read", "base::test_read"),
+                    in_class("ReaderBase", "test_own", "base::test_own"),
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let subclass = |name: &str, bases: &[&str]| ClassFacts {
+            name: name.into(),
+            bases: bases.iter().map(|b| b.to_string()).collect(),
+            collected: true,
+            module_level: true,
+            methods: vec!["test_own".into()],
+            ..Default::default()
+        };
+        let tests = FileFacts {
+            node_path: "test_x.py".into(),
+            is_test_module: true,
+            classes: vec![
+                subclass("TestA", &["ReaderBase"]),
+                subclass("TestB", &["ReaderBase", "ReaderBase"]),
+            ],
+            tests: vec![
+                in_class("TestA", "test_own", "test_x.py::TestA::test_own"),
+                in_class("TestB", "test_own", "test_x.py::TestB::test_own"),
+            ],
+            ..Default::default()
+        };
+        let mut files = vec![base, tests];
+        let inheritance = inherit_tests(&mut files);
+        let ids: Vec<&str> = files[1].tests.iter().map(|t| t.node_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "test_x.py::TestA::test_own",
+                "test_x.py::TestB::test_own",
+                "test_x.py::TestA::test_read",
+                "test_x.py::TestB::test_read",
+            ]
+        );
+        assert_eq!(
+            inheritance.tests_of(0, "ReaderBase", "test_read"),
+            ["test_x.py::TestA::test_read", "test_x.py::TestB::test_read"]
+        );
+        assert_eq!(
+            inheritance.tests_of(1, "TestA", "setup_method"),
+            ["test_x.py::TestA::test_own", "test_x.py::TestA::test_read"]
         );
     }
 }
