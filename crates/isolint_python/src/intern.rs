@@ -7,22 +7,44 @@
 
 use serde::Deserialize;
 use std::collections::HashSet;
+use std::hash::Hash;
 use std::sync::{Mutex, OnceLock};
 
-static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+/// One `'static` copy of each distinct value of `T` ever asked for, shared by every thread.
+pub struct Interner<T: ?Sized + 'static>(OnceLock<Mutex<HashSet<&'static T>>>);
+
+impl<T: ?Sized + Hash + Eq + 'static> Interner<T> {
+    pub const fn new() -> Self {
+        Interner(OnceLock::new())
+    }
+
+    /// The one `'static` copy of `value`; `owned` makes it the first time.
+    pub fn intern(&self, value: &T, owned: impl FnOnce(&T) -> Box<T>) -> &'static T {
+        let mut values = self
+            .0
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(known) = values.get(value) {
+            return known;
+        }
+        let leaked: &'static T = Box::leak(owned(value));
+        values.insert(leaked);
+        leaked
+    }
+}
+
+impl<T: ?Sized + Hash + Eq + 'static> Default for Interner<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+static NAMES: Interner<str> = Interner::new();
 
 /// The one `'static` copy of `name`.
 pub fn intern(name: &str) -> &'static str {
-    let mut names = NAMES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(known) = names.get(name) {
-        return known;
-    }
-    let owned: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.insert(owned);
-    owned
+    NAMES.intern(name, |name| Box::from(name))
 }
 
 /// `#[serde(deserialize_with)]` for a `&'static str` field.

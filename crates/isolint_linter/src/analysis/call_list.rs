@@ -10,9 +10,10 @@
 //! nothing.
 
 use super::calls::{BoundArgs, CallFacts, CallTarget, PutsBack, RecordedArgs};
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
+use isolint_python::intern::Interner;
 use isolint_python::source::{Position, Span};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 /// The calls of one function (`None` when it makes none, as most functions of a package).
 #[derive(Clone, Default)]
@@ -276,17 +277,8 @@ impl<'de> serde::Deserialize<'de> for CallList {
 /// The one `'static` copy of `target`: a suite calls the same few helpers from everywhere, and
 /// each packed list then names them by address.
 pub fn intern_target(target: CallTarget) -> &'static CallTarget {
-    static TARGETS: OnceLock<Mutex<HashSet<&'static CallTarget>>> = OnceLock::new();
-    let mut targets = TARGETS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(known) = targets.get(&target) {
-        return known;
-    }
-    let owned: &'static CallTarget = Box::leak(Box::new(target));
-    targets.insert(owned);
-    owned
+    static TARGETS: Interner<CallTarget> = Interner::new();
+    TARGETS.intern(&target, |t| Box::new(t.clone()))
 }
 
 /// `#[serde(deserialize_with)]` for an interned [`CallTarget`].

@@ -160,7 +160,8 @@ pub struct CallFacts {
     pub callee: Interned,
     /// Made where test code puts things back (after a fixture's `yield`, in `finally`).
     pub restoring: bool,
-    /// What the call is known to put back, which few calls are (boxed: `None` for most).
+    /// What the call is known to put back, which few calls are (`None` for most; shared by the
+    /// copies a packed [`CallList`] hands out).
     #[serde(default)]
     pub puts_back: Option<Arc<PutsBack>>,
     /// Made inside `pytest.raises(...)`: what it changes is expected to be refused, but what it
@@ -274,10 +275,10 @@ pub struct RecordedArgs {
     pub(super) bound: Option<BoundArgs>,
 }
 
-/// [`RecordedArgs::bound`] in a cache entry: the list, empty for none.
 /// The arguments bound to a callee's parameters (by index), shared by the copies of a call.
 pub(super) type BoundArgs = Arc<[(u32, ArgFacts)]>;
 
+/// [`RecordedArgs::bound`] in a cache entry: the list, empty for none.
 fn serialize_bound<S: serde::Serializer>(
     bound: &Option<BoundArgs>,
     serializer: S,
