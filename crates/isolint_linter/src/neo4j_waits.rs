@@ -13,6 +13,7 @@ use isolint_python::services::{
     RETRY_DECORATORS, SLEEP_CALLS,
 };
 use isolint_python::source::LineIndex;
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, named_children, text, unparenthesize};
 use isolint_python::value::Value;
 use std::collections::HashSet;
@@ -135,7 +136,7 @@ impl<'m, 't> Probes<'m, 't> {
         let Some(callee) = self.model.callee(call) else {
             return false;
         };
-        callee.kind() == kind::IDENTIFIER
+        kind_of(callee) == kind::IDENTIFIER
             && self
                 .probing_functions
                 .contains(text(callee, self.model.source))
@@ -146,7 +147,7 @@ impl<'m, 't> Probes<'m, 't> {
         let Some(callee) = self.model.callee(call) else {
             return false;
         };
-        let last = match callee.kind() {
+        let last = match kind_of(callee) {
             kind::ATTRIBUTE => self
                 .model
                 .attribute_parts(callee)
@@ -175,7 +176,7 @@ impl<'m, 't> Probes<'m, 't> {
             .model
             .attribute_parts(callee)
             .0
-            .filter(|object| object.kind() == kind::IDENTIFIER)
+            .filter(|object| kind_of(object) == kind::IDENTIFIER)
             .and_then(|object| {
                 self.model
                     .lookup(text(object, source), scope, object.start_byte())
@@ -197,14 +198,14 @@ pub(crate) fn imports_client(model: &FileModel) -> bool {
 
 /// A method that only asks the server whether it answers (`driver.verify_connectivity()`).
 fn is_probe_method(callee: Node, last: &str) -> bool {
-    NEO4J_PROBE_METHODS.contains(&last) && callee.kind() == kind::ATTRIBUTE
+    NEO4J_PROBE_METHODS.contains(&last) && kind_of(callee) == kind::ATTRIBUTE
 }
 
 /// A Cypher query method called on an object, in a file importing a Neo4j client: the names
 /// and the imports decide most calls before any name is resolved.
 fn is_query_through_client(callee: Node, last: &str, imports_client: bool) -> bool {
     imports_client
-        && callee.kind() == kind::ATTRIBUTE
+        && kind_of(callee) == kind::ATTRIBUTE
         && QUERY_METHODS
             .iter()
             .any(|m| m.method == last && m.language == QueryLanguage::Cypher)
@@ -230,7 +231,7 @@ fn loop_wait<'t>(
     let mut below = probe;
     let mut found = None;
     for ancestor in model.ancestors(probe) {
-        match ancestor.kind() {
+        match kind_of(ancestor) {
             kind::FUNCTION_DEFINITION | kind::LAMBDA | kind::CLASS_DEFINITION => break,
             kind::TRY_STATEMENT => {
                 decides |= ancestor.child_by_field_id(field::BODY.id()) == Some(below);
@@ -242,8 +243,10 @@ fn loop_wait<'t>(
             }
             _ => {}
         }
-        if ancestor.kind() == kind::WHILE_STATEMENT && decides
-            || ancestor.kind() == kind::FOR_STATEMENT && decides && counts_attempts(model, ancestor)
+        if kind_of(ancestor) == kind::WHILE_STATEMENT && decides
+            || kind_of(ancestor) == kind::FOR_STATEMENT
+                && decides
+                && counts_attempts(model, ancestor)
         {
             found = Some(ancestor);
             break;
@@ -264,7 +267,7 @@ fn loop_wait<'t>(
     let delay_seconds = delay
         .as_deref()
         .and_then(|d| d.trim_end_matches(" s").parse::<f64>().ok());
-    let (attempts, total) = match found.kind() {
+    let (attempts, total) = match kind_of(found) {
         kind::FOR_STATEMENT => {
             let attempts = found
                 .child_by_field_id(field::RIGHT.id())
@@ -291,7 +294,7 @@ fn loop_wait<'t>(
         at: found,
         scope,
         probe,
-        how: if found.kind() == kind::FOR_STATEMENT {
+        how: if kind_of(found) == kind::FOR_STATEMENT {
             "for loop"
         } else {
             "while loop"
@@ -312,7 +315,7 @@ fn counts_attempts(model: &FileModel, for_loop: Node) -> bool {
     else {
         return false;
     };
-    iterable.kind() == kind::CALL
+    kind_of(iterable) == kind::CALL
         && model
             .callee(iterable)
             .is_some_and(|f| matches!(last_component(text(f, model.source)), "range" | "count"))
@@ -330,7 +333,7 @@ fn decorator_wait<'t>(
         let Some(expression) = named_children(*decorator).next().map(unparenthesize) else {
             continue;
         };
-        let (callee, call) = match expression.kind() {
+        let (callee, call) = match kind_of(expression) {
             kind::CALL => match model.callee(expression) {
                 Some(callee) => (callee, Some(expression)),
                 None => continue,
@@ -424,7 +427,7 @@ fn decorator_wait<'t>(
 /// `stop_after_attempt(5) | stop_after_delay(60)`: each side of the `|`.
 fn tenacity_parts(node: Node) -> Vec<Node> {
     let node = unparenthesize(node);
-    if node.kind() == kind::BINARY_OPERATOR {
+    if kind_of(node) == kind::BINARY_OPERATOR {
         let left = node.child_by_field_id(field::LEFT.id());
         let right = node.child_by_field_id(field::RIGHT.id());
         return left
@@ -443,7 +446,7 @@ fn tenacity_call<'t>(
     node: Node<'t>,
 ) -> Option<(&'t str, Option<f64>)> {
     let node = unparenthesize(node);
-    if node.kind() != kind::CALL {
+    if kind_of(node) != kind::CALL {
         return None;
     }
     let callee = model.callee(node)?;
@@ -471,7 +474,7 @@ fn range_length<'t>(
     scope: ScopeId,
 ) -> Option<f64> {
     let iterable = unparenthesize(iterable);
-    if iterable.kind() != kind::CALL {
+    if kind_of(iterable) != kind::CALL {
         return None;
     }
     let callee = model.callee(iterable)?;
@@ -497,7 +500,7 @@ fn deadline_seconds<'t>(
     let comparison = model
         .ancestors(clock)
         .take(4)
-        .find(|a| a.kind() == kind::COMPARISON_OPERATOR)?;
+        .find(|a| kind_of(a) == kind::COMPARISON_OPERATOR)?;
     named_children(comparison)
         .filter(|side| side.byte_range() != clock.byte_range())
         .filter(|side| !side.byte_range().contains(&clock.start_byte()))
@@ -516,7 +519,7 @@ fn deadline_of<'t>(
     scope: ScopeId,
 ) -> Option<f64> {
     let name = unparenthesize(name);
-    if name.kind() != kind::IDENTIFIER {
+    if kind_of(name) != kind::IDENTIFIER {
         return None;
     }
     let (_, binding) = model.lookup(text(name, model.source), scope, name.start_byte())?;
@@ -524,14 +527,14 @@ fn deadline_of<'t>(
         return None;
     };
     let value = unparenthesize(value);
-    if value.kind() != kind::BINARY_OPERATOR {
+    if kind_of(value) != kind::BINARY_OPERATOR {
         return None;
     }
     let left = value.child_by_field_id(field::LEFT.id())?;
     let right = value.child_by_field_id(field::RIGHT.id())?;
     let is_clock = |n: Node<'t>| {
         let n = unparenthesize(n);
-        n.kind() == kind::CALL && resolves_to(model, n, scope, CLOCK_CALLS)
+        kind_of(n) == kind::CALL && resolves_to(model, n, scope, CLOCK_CALLS)
     };
     if is_clock(left) {
         numbers.of(right, scope)
@@ -549,12 +552,12 @@ fn counter_bound<'t>(
     scope: ScopeId,
 ) -> Option<f64> {
     let condition = unparenthesize(condition);
-    if condition.kind() != kind::COMPARISON_OPERATOR {
+    if kind_of(condition) != kind::COMPARISON_OPERATOR {
         return None;
     }
     let sides: Vec<Node<'t>> = named_children(condition).collect();
     match sides.as_slice() {
-        [left, right] if left.kind() == kind::IDENTIFIER => numbers.of(*right, scope),
+        [left, right] if kind_of(left) == kind::IDENTIFIER => numbers.of(*right, scope),
         _ => None,
     }
 }
@@ -576,7 +579,7 @@ impl<'t> Numbers<'_, 't> {
         }
         let node = unparenthesize(node);
         let source = self.model.source;
-        match node.kind() {
+        match kind_of(node) {
             kind::INTEGER | kind::FLOAT => text(node, source).replace('_', "").parse().ok(),
             kind::IDENTIFIER => {
                 if let Value::Int(n) = self.eval.eval(node, scope) {
@@ -648,7 +651,7 @@ fn fixture_callers(model: &FileModel, helper: ScopeId, owner: &str) -> Vec<Strin
         .filter(|fixture| {
             model.calls_under(fixture.scope).any(|(_, call)| {
                 model.callee(call).is_some_and(|c| {
-                    c.kind() == kind::IDENTIFIER && text(c, model.source) == s.name
+                    kind_of(c) == kind::IDENTIFIER && text(c, model.source) == s.name
                 })
             })
         })

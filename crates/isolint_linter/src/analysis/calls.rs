@@ -20,6 +20,7 @@ use isolint_python::intern::intern;
 use isolint_python::knowledge::{classify_path, PathOp};
 use isolint_python::model::{Binding, BindingValue, FileModel, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::{Position, Span};
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, named_children, unparenthesize};
 use isolint_python::value::{ParamOwner, Root, Text, Value};
 use std::sync::Arc;
@@ -702,7 +703,7 @@ fn local_imports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<(Scop
 /// A call under `if __name__ == "__main__":`, which an import does not run.
 fn under_main_guard(model: &FileModel, call: Node) -> bool {
     model.ancestors(call).any(|a| {
-        a.kind() == "if_statement"
+        kind_of(a) == "if_statement"
             && a.child_by_field_id(field::CONDITION.id())
                 .is_some_and(|c| isolint_python::syntax::text(c, model.source).contains("__main__"))
     })
@@ -717,13 +718,13 @@ fn passes_a_parameter(ctx: &FileContext, call: Node, function: ScopeId) -> bool 
     let parameters = ctx.model.scopes[function].parameters();
     let mut cursor = arguments.walk();
     let found = arguments.named_children(&mut cursor).any(|arg| {
-        let value = match arg.kind() {
+        let value = match kind_of(arg) {
             kind::KEYWORD_ARGUMENT => arg.child_by_field_id(field::VALUE.id()),
             "list_splat" | "dictionary_splat" => arg.named_child(0),
             _ => Some(arg),
         };
         value.is_some_and(|v| {
-            v.kind() == kind::IDENTIFIER
+            kind_of(v) == kind::IDENTIFIER
                 && parameters
                     .iter()
                     .any(|(name, _)| *name == ctx.text(v) && !matches!(*name, "self" | "cls"))
@@ -775,8 +776,8 @@ impl<'m, 't> MethodOwners<'m, 't> {
         }
         let star_module = named_children(model.tree.root_node())
             .filter(|s| {
-                s.kind() == kind::IMPORT_FROM_STATEMENT
-                    && named_children(*s).any(|c| c.kind() == "wildcard_import")
+                kind_of(s) == kind::IMPORT_FROM_STATEMENT
+                    && named_children(*s).any(|c| kind_of(c) == "wildcard_import")
             })
             .filter_map(|s| s.child_by_field_id(field::MODULE_NAME.id()))
             .map(|m| isolint_python::syntax::text(m, model.source))
@@ -817,13 +818,13 @@ impl<'m, 't> MethodOwners<'m, 't> {
             }
             for base in &self.model.scopes[class].bases {
                 let mut name_node = unparenthesize(*base);
-                while name_node.kind() == kind::ATTRIBUTE {
+                while kind_of(name_node) == kind::ATTRIBUTE {
                     match self.model.attribute_parts(name_node).0 {
                         Some(object) => name_node = unparenthesize(object),
                         None => return true,
                     }
                 }
-                if name_node.kind() != kind::IDENTIFIER {
+                if kind_of(name_node) != kind::IDENTIFIER {
                     return true;
                 }
                 let name = isolint_python::syntax::text(name_node, self.model.source);
@@ -1143,7 +1144,7 @@ fn reexports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<Reexport>
     while i < statements.len() && i < 4096 {
         let statement = statements[i];
         i += 1;
-        match statement.kind() {
+        match kind_of(statement) {
             kind::TRY_STATEMENT
             | kind::BLOCK
             | "if_statement"
@@ -1162,7 +1163,7 @@ fn reexports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<Reexport>
         if !first_party.contains_module(module) {
             continue;
         }
-        if named_children(statement).any(|c| c.kind() == "wildcard_import") {
+        if named_children(statement).any(|c| kind_of(c) == "wildcard_import") {
             out.push(Reexport {
                 name: None,
                 module: module.to_string(),
@@ -1172,7 +1173,7 @@ fn reexports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<Reexport>
         }
         let mut names = statement.walk();
         for child in statement.children_by_field_name(field::NAME.name, &mut names) {
-            let (name, alias) = match child.kind() {
+            let (name, alias) = match kind_of(child) {
                 kind::ALIASED_IMPORT => (
                     child.child_by_field_id(field::NAME.id()),
                     child.child_by_field_id(field::ALIAS.id()),
@@ -1194,7 +1195,7 @@ fn reexports(ctx: &FileContext, first_party: &FirstPartyLookup) -> Vec<Reexport>
 /// `old` where `old = Cls.NAME` earlier in the scope: the attribute (`NAME`) whose value it saved.
 fn saved_attribute(ctx: &FileContext, arg: Node, scope: ScopeId) -> Option<String> {
     let arg = unparenthesize(arg);
-    if arg.kind() != kind::IDENTIFIER {
+    if kind_of(arg) != kind::IDENTIFIER {
         return None;
     }
     let (_, binding) = ctx.model.lookup(ctx.text(arg), scope, arg.start_byte())?;
@@ -1202,7 +1203,7 @@ fn saved_attribute(ctx: &FileContext, arg: Node, scope: ScopeId) -> Option<Strin
         return None;
     };
     let value = unparenthesize(value);
-    if value.kind() != kind::ATTRIBUTE {
+    if kind_of(value) != kind::ATTRIBUTE {
         return None;
     }
     let attribute = ctx.model.attribute_parts(value).1?;
@@ -1284,7 +1285,7 @@ fn run_target<'t>(
     method_owners: &mut MethodOwners<'_, 't>,
 ) -> Option<CallTarget> {
     let callee = unparenthesize(model.callee(call)?);
-    if callee.kind() != kind::ATTRIBUTE {
+    if kind_of(callee) != kind::ATTRIBUTE {
         return None;
     }
     let method = isolint_python::syntax::text(model.attribute_parts(callee).1?, model.source);
@@ -1297,7 +1298,7 @@ fn run_target<'t>(
         return None;
     }
     let mut client = unparenthesize(model.attribute_parts(callee).0?);
-    if client.kind() == kind::IDENTIFIER {
+    if kind_of(client) == kind::IDENTIFIER {
         client = match model.lookup(
             isolint_python::syntax::text(client, model.source),
             scope,
@@ -1324,7 +1325,7 @@ fn run_target<'t>(
     }
     let arguments = model.arguments(call)?;
     let first = unparenthesize(arguments.named_child(0)?);
-    if !matches!(first.kind(), kind::IDENTIFIER | kind::ATTRIBUTE) {
+    if !matches!(kind_of(first), kind::IDENTIFIER | kind::ATTRIBUTE) {
         return None;
     }
     callee_target(
@@ -1350,7 +1351,7 @@ fn callee_target<'t>(
     // The dotted chain `a.b.c` as its base name and attributes.
     let mut path: Vec<&str> = Vec::new();
     let mut base = callee;
-    while base.kind() == kind::ATTRIBUTE {
+    while kind_of(base) == kind::ATTRIBUTE {
         let attribute = model.attribute_parts(base).1?;
         path.push(isolint_python::syntax::text(attribute, source));
         base = unparenthesize(model.attribute_parts(base).0?);
@@ -1358,7 +1359,7 @@ fn callee_target<'t>(
             return None;
         }
     }
-    if base.kind() != kind::IDENTIFIER {
+    if kind_of(base) != kind::IDENTIFIER {
         return None;
     }
     path.reverse();
@@ -1385,7 +1386,7 @@ fn callee_target<'t>(
             },
         )) if path.len() == 1 => {
             let built = unparenthesize(*value);
-            if built.kind() != kind::CALL || built.start_byte() >= at {
+            if kind_of(built) != kind::CALL || built.start_byte() >= at {
                 return None;
             }
             let class = call_target(model, built, scope, first_party, method_owners)?;

@@ -20,6 +20,7 @@ use isolint_python::model::{
     string_value, Binding, BindingValue, Role, ScopeId, ScopeKind, MODULE_SCOPE,
 };
 use isolint_python::source::{Position, Span};
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, unparenthesize};
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -387,7 +388,7 @@ fn relative_read(ctx: &FileContext, call: Node, scope: ScopeId) -> Option<String
 /// (`"setup.cfg"`), an `or` default (`name or ".app.yml"`), or a local name bound to one.
 fn names_relative_path(ctx: &FileContext, node: Node, scope: ScopeId, depth: usize) -> bool {
     let node = unparenthesize(node);
-    match node.kind() {
+    match kind_of(node) {
         kind::STRING => string_value(node, ctx.source()).is_some_and(|s| is_relative_file(&s)),
         kind::BOOLEAN_OPERATOR if depth < 3 => {
             let mut cursor = node.walk();
@@ -452,7 +453,7 @@ fn lookup(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<String>
     let mut above = ctx.model.ancestors(identifier);
     let mut expr = identifier;
     let mut parent = above.next()?;
-    if parent.kind() == kind::ATTRIBUTE
+    if kind_of(parent) == kind::ATTRIBUTE
         && parent
             .child_by_field_id(field::OBJECT.id())
             .is_some_and(|o| o.id() == identifier.id())
@@ -466,13 +467,13 @@ fn lookup(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<String>
     };
     let is = |node: Option<Node>, of: Node| node.is_some_and(|n| unparenthesize(n).id() == of.id());
     match qualified.as_str() {
-        "os.getenv" if parent.kind() == kind::CALL && is(ctx.model.callee(parent), expr) => {
+        "os.getenv" if kind_of(parent) == kind::CALL && is(ctx.model.callee(parent), expr) => {
             key_of(ctx.model.call_args(parent).positional.first().copied())
         }
-        "os.environ" => match parent.kind() {
+        "os.environ" => match kind_of(parent) {
             kind::SUBSCRIPT if is(parent.child_by_field_id(field::VALUE.id()), expr) => {
                 // `os.environ["K"] = v` and `del os.environ["K"]` change it.
-                let changed = above.next().is_some_and(|up| match up.kind() {
+                let changed = above.next().is_some_and(|up| match kind_of(up) {
                     kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
                         is(up.child_by_field_id(field::LEFT.id()), parent)
                     }
@@ -487,7 +488,7 @@ fn lookup(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<String>
                     .map(|a| ctx.text(a))?;
                 let called = above
                     .next()
-                    .filter(|c| c.kind() == kind::CALL && is(ctx.model.callee(*c), parent))?;
+                    .filter(|c| kind_of(c) == kind::CALL && is(ctx.model.callee(*c), parent))?;
                 match method {
                     "get" | "__getitem__" | "__contains__" => {
                         key_of(ctx.model.call_args(called).positional.first().copied())
@@ -502,7 +503,7 @@ fn lookup(ctx: &FileContext, identifier: Node, scope: ScopeId) -> Option<String>
                 let mut cursor = parent.walk();
                 let membership = parent
                     .children(&mut cursor)
-                    .any(|c| matches!(c.kind(), "in" | "not in"));
+                    .any(|c| matches!(kind_of(c), "in" | "not in"));
                 (left.id() != expr.id() && membership).then(|| key_of(Some(left)))?
             }
             _ => None,

@@ -428,7 +428,7 @@ fn object_and_attribute(path: &str) -> (&str, &str) {
 /// argument text.
 fn patch_arguments(ctx: &FileContext, call: Node) -> Option<String> {
     let callee = ctx.model.callee(call)?;
-    if callee.kind() != kind::ATTRIBUTE {
+    if kind_of(callee) != kind::ATTRIBUTE {
         return None;
     }
     let last = last_component(ctx.text(callee));
@@ -479,7 +479,7 @@ fn cleanup_arguments(ctx: &FileContext, call: Node) -> Option<String> {
     let mut text = ctx.text(arguments).to_string();
     // A local function registered as the cleanup: what it touches counts.
     for arg in named_children(arguments) {
-        if arg.kind() == kind::IDENTIFIER {
+        if kind_of(arg) == kind::IDENTIFIER {
             for id in ctx.functions_named(ctx.text(arg)) {
                 text.push_str(ctx.text(ctx.model.scopes[*id].node));
             }
@@ -505,7 +505,7 @@ pub(crate) fn in_finally(ctx: &FileContext, node: Node) -> bool {
 fn inside_patch_of(ctx: &FileContext, node: Node, target: Node) -> bool {
     let target_text = ctx.text(base_expression(target));
     // `patch.object(obj, "other")` guards another attribute of the same object.
-    let attribute = match unparenthesize(target).kind() {
+    let attribute = match kind_of(unparenthesize(target)) {
         kind::ATTRIBUTE => ctx.model.attribute_parts(target).1.map(|a| ctx.text(a)),
         _ => None,
     };
@@ -513,7 +513,7 @@ fn inside_patch_of(ctx: &FileContext, node: Node, target: Node) -> bool {
         .enclosing_with_contexts(node)
         .into_iter()
         .any(|context| {
-            context.kind() == kind::CALL
+            kind_of(context) == kind::CALL
                 && ctx.model.callee(context).is_some_and(|callee| {
                     let name = ctx.text(callee);
                     // A patch of the object, or any context manager handed the object and the
@@ -544,7 +544,7 @@ fn inside_patch_of(ctx: &FileContext, node: Node, target: Node) -> bool {
 
 /// `x.a = saved` where `saved = x.a` earlier: the old value put back.
 fn assigns_saved_value(ctx: &FileContext, node: Node, target: Node, scope: ScopeId) -> bool {
-    if node.kind() != kind::ASSIGNMENT {
+    if kind_of(node) != kind::ASSIGNMENT {
         return false;
     }
     let Some(right) = node
@@ -553,7 +553,7 @@ fn assigns_saved_value(ctx: &FileContext, node: Node, target: Node, scope: Scope
     else {
         return false;
     };
-    if right.kind() != kind::IDENTIFIER {
+    if kind_of(right) != kind::IDENTIFIER {
         return false;
     }
     let target_text = ctx.text(target);
@@ -570,7 +570,7 @@ fn assigns_saved_value(ctx: &FileContext, node: Node, target: Node, scope: Scope
 fn under_override(ctx: &FileContext, function: ScopeId, target: Node) -> bool {
     let model = ctx.model;
     let base = ctx.text(base_expression(target));
-    let attribute = match unparenthesize(target).kind() {
+    let attribute = match kind_of(unparenthesize(target)) {
         kind::ATTRIBUTE => ctx.model.attribute_parts(target).1.map(|a| ctx.text(a)),
         _ => None,
     };
@@ -720,7 +720,7 @@ fn in_assert(ctx: &FileContext, node: Node) -> bool {
 fn base_expression(mut node: Node) -> Node {
     loop {
         node = unparenthesize(node);
-        let next = match node.kind() {
+        let next = match kind_of(node) {
             kind::ATTRIBUTE => node.child_by_field_id(field::OBJECT.id()),
             kind::SUBSCRIPT => node.child_by_field_id(field::VALUE.id()),
             kind::CALL => node.child_by_field_id(field::FUNCTION.id()),
@@ -739,7 +739,7 @@ fn write_targets<'t>(
     ctx: &FileContext<'_, 't>,
     node: Node<'t>,
 ) -> Vec<(Node<'t>, WriteKind, &'static str, Option<String>)> {
-    match node.kind() {
+    match kind_of(node) {
         TYPE_ALIAS => {
             // `type(x).attr = v` as the grammar reads it: `type` wrapping `(x).attr`.
             let left = node
@@ -747,13 +747,13 @@ fn write_targets<'t>(
                 .and_then(|l| named_children(l).next());
             match left {
                 Some(attribute)
-                    if attribute.kind() == kind::ATTRIBUTE
+                    if kind_of(attribute) == kind::ATTRIBUTE
                         && ctx.text(node).starts_with("type")
                         && ctx
                             .model
                             .attribute_parts(attribute)
                             .0
-                            .is_some_and(|o| o.kind() == kind::PARENTHESIZED_EXPRESSION) =>
+                            .is_some_and(|o| kind_of(o) == kind::PARENTHESIZED_EXPRESSION) =>
                 {
                     vec![(
                         attribute,
@@ -769,8 +769,8 @@ fn write_targets<'t>(
             let Some(left) = node.child_by_field_id(field::LEFT.id()) else {
                 return Vec::new();
             };
-            let augmented = node.kind() == kind::AUGMENTED_ASSIGNMENT;
-            let targets: Vec<Node> = match left.kind() {
+            let augmented = kind_of(node) == kind::AUGMENTED_ASSIGNMENT;
+            let targets: Vec<Node> = match kind_of(left) {
                 kind::PATTERN_LIST | kind::TUPLE => named_children(left).collect(),
                 _ => vec![left],
             };
@@ -778,14 +778,14 @@ fn write_targets<'t>(
                 .into_iter()
                 .filter(|t| {
                     matches!(
-                        t.kind(),
+                        kind_of(t),
                         kind::ATTRIBUTE | kind::SUBSCRIPT | kind::IDENTIFIER
                     )
                 })
                 .map(|t| {
                     let (how, verb) = if augmented {
                         (WriteKind::Mutate, "changes")
-                    } else if t.kind() == kind::SUBSCRIPT {
+                    } else if kind_of(t) == kind::SUBSCRIPT {
                         (WriteKind::Assign, "sets an item of")
                     } else {
                         (WriteKind::Assign, "sets")
@@ -796,20 +796,20 @@ fn write_targets<'t>(
         }
         kind::DELETE_STATEMENT => named_children(node)
             .flat_map(|c| {
-                if c.kind() == kind::EXPRESSION_LIST {
+                if kind_of(c) == kind::EXPRESSION_LIST {
                     named_children(c).collect()
                 } else {
                     vec![c]
                 }
             })
-            .filter(|t| matches!(t.kind(), kind::ATTRIBUTE | kind::SUBSCRIPT))
+            .filter(|t| matches!(kind_of(t), kind::ATTRIBUTE | kind::SUBSCRIPT))
             .map(|t| (t, WriteKind::Remove, "deletes", None))
             .collect(),
         kind::CALL => {
             let Some(callee) = ctx.model.callee(node) else {
                 return Vec::new();
             };
-            if callee.kind() == kind::ATTRIBUTE {
+            if kind_of(callee) == kind::ATTRIBUTE {
                 let Some(method) = ctx.model.attribute_parts(callee).1 else {
                     return Vec::new();
                 };
@@ -885,7 +885,7 @@ fn chain<'t>(ctx: &FileContext<'_, 't>, expr: Node<'t>) -> Option<(Node<'t>, Vec
                     };
                     parts.push(Part::Class);
                     node = unparenthesize(only);
-                } else if callee.kind() == kind::ATTRIBUTE {
+                } else if kind_of(callee) == kind::ATTRIBUTE {
                     let method = ctx.text(ctx.model.attribute_parts(callee).1?);
                     if !SINGLETON_ACCESSORS.contains(&method) {
                         return None;
@@ -945,7 +945,7 @@ fn resolve_target(
     let _ = kind;
     let model = ctx.model;
     // `global x` then `x = ...`/`x += ...`: the module's name itself is rebound.
-    if target.kind() == kind::IDENTIFIER && !in_place {
+    if kind_of(target) == kind::IDENTIFIER && !in_place {
         let name = ctx.text(target);
         let function = model.owner(scope);
         let declared = (scope..=scope)
@@ -979,7 +979,7 @@ fn fills_cache_when_unset(ctx: &FileContext, assignment: Node, target: Node) -> 
         .map(unparenthesize)
         .is_some_and(|v| {
             !matches!(
-                v.kind(),
+                kind_of(v),
                 "true"
                     | "false"
                     | "none"
@@ -990,7 +990,7 @@ fn fills_cache_when_unset(ctx: &FileContext, assignment: Node, target: Node) -> 
                     | "unary_operator"
             )
         });
-    if !builds || target.kind() != kind::IDENTIFIER {
+    if !builds || kind_of(target) != kind::IDENTIFIER {
         return false;
     }
     let name = ctx.text(target);
@@ -1000,7 +1000,7 @@ fn fills_cache_when_unset(ctx: &FileContext, assignment: Node, target: Node) -> 
     };
     let mut inner = assignment;
     for ancestor in ctx.model.ancestors(assignment) {
-        match ancestor.kind() {
+        match kind_of(ancestor) {
             kind::FUNCTION_DEFINITION => return false,
             "if_statement" if names_it(ancestor) => return true,
             kind::BLOCK => {
@@ -1010,7 +1010,7 @@ fn fills_cache_when_unset(ctx: &FileContext, assignment: Node, target: Node) -> 
                     if statement.start_byte() >= inner.start_byte() {
                         break;
                     }
-                    if statement.kind() == "if_statement"
+                    if kind_of(statement) == "if_statement"
                         && names_it(statement)
                         && ctx.text(statement).contains("return")
                     {
@@ -1029,13 +1029,13 @@ fn fills_cache_when_unset(ctx: &FileContext, assignment: Node, target: Node) -> 
 /// `x.reader = x.reader or Reader()`: the value is built once and kept, whichever test asks
 /// first.
 fn fills_itself(ctx: &FileContext, assignment: Node, target: Node) -> bool {
-    if assignment.kind() != kind::ASSIGNMENT {
+    if kind_of(assignment) != kind::ASSIGNMENT {
         return false;
     }
     assignment
         .child_by_field_id(field::RIGHT.id())
         .map(unparenthesize)
-        .filter(|right| right.kind() == "boolean_operator")
+        .filter(|right| kind_of(right) == "boolean_operator")
         .and_then(|right| right.child_by_field_id(field::LEFT.id()))
         .is_some_and(|kept| ctx.text(unparenthesize(kept)) == ctx.text(target))
 }
@@ -1045,7 +1045,8 @@ fn fills_itself(ctx: &FileContext, assignment: Node, target: Node) -> bool {
 /// key what any test asking for it would compute. A registry that refuses a second entry is no
 /// memo: it never returns the entry it holds.
 fn memoizes(ctx: &FileContext, assignment: Node, target: Node, function: ScopeId) -> bool {
-    if assignment.kind() != kind::ASSIGNMENT || unparenthesize(target).kind() != kind::SUBSCRIPT {
+    if kind_of(assignment) != kind::ASSIGNMENT || kind_of(unparenthesize(target)) != kind::SUBSCRIPT
+    {
         return false;
     }
     let target = unparenthesize(target);
@@ -1063,18 +1064,18 @@ fn memoizes(ctx: &FileContext, assignment: Node, target: Node, function: ScopeId
 /// `Field.creation_counter += 1` in a constructor: every instance takes the next number, so no
 /// test can count on the value it sees.
 fn numbers_instances(ctx: &FileContext, statement: Node, function: ScopeId) -> bool {
-    statement.kind() == kind::AUGMENTED_ASSIGNMENT
+    kind_of(statement) == kind::AUGMENTED_ASSIGNMENT
         && matches!(ctx.model.scopes[function].name, "__init__" | "__new__")
         && statement
             .child_by_field_id(field::RIGHT.id())
-            .is_some_and(|step| step.kind() == "integer")
+            .is_some_and(|step| kind_of(step) == "integer")
 }
 
 /// `if hasattr(x, "mode"): del x.mode`: dropping a value computed on first use (a
 /// `cached_property`) makes the next reader compute it again, as if nothing had run before.
 fn drops_cached_value(ctx: &FileContext, statement: Node, target: Node) -> bool {
     let target = unparenthesize(target);
-    if statement.kind() != kind::DELETE_STATEMENT || target.kind() != kind::ATTRIBUTE {
+    if kind_of(statement) != kind::DELETE_STATEMENT || kind_of(target) != kind::ATTRIBUTE {
         return false;
     }
     let (Some(object), Some(attribute)) = ctx.model.attribute_parts(target) else {
@@ -1082,7 +1083,7 @@ fn drops_cached_value(ctx: &FileContext, statement: Node, target: Node) -> bool 
     };
     let (object, attribute) = (ctx.text(object), ctx.text(attribute));
     ctx.model.ancestors(statement).any(|above| {
-        above.kind() == "if_statement"
+        kind_of(above) == "if_statement"
             && above
                 .child_by_field_id(field::CONDITION.id())
                 .map(unparenthesize)
@@ -1137,7 +1138,7 @@ fn uses_only_to_put_back(code: &str, saved: &str, key: &str) -> bool {
 /// `return cache[key]` in a function that sets `cache[key]` too: a memo's look-up, which answers
 /// what the function would compute anyway.
 fn returns_memo(ctx: &FileContext, statement: Node, read: Node, scope: ScopeId) -> bool {
-    if statement.kind() != "return_statement" || kind_of(read) != kind::SUBSCRIPT {
+    if kind_of(statement) != "return_statement" || kind_of(read) != kind::SUBSCRIPT {
         return false;
     }
     assigned_after(ctx, ctx.model.owner(scope), 0, ctx.text(read))
@@ -1146,7 +1147,7 @@ fn returns_memo(ctx: &FileContext, statement: Node, read: Node, scope: ScopeId) 
 /// `key in cache` (or `not in`) in a function that sets `cache[key]`: a memo asking whether it
 /// has computed the key yet.
 fn checks_memo(ctx: &FileContext, comparison: Node, read: Node, scope: ScopeId) -> bool {
-    if comparison.kind() != "comparison_operator" {
+    if kind_of(comparison) != "comparison_operator" {
         return false;
     }
     let mut operands = named_children(comparison);
@@ -1198,16 +1199,16 @@ fn called_only_when_unset(ctx: &FileContext, function: ScopeId, name: &str) -> b
         .filter(|call| {
             model
                 .callee(**call)
-                .is_some_and(|c| c.kind() == kind::IDENTIFIER && ctx.text(c) == called)
+                .is_some_and(|c| kind_of(c) == kind::IDENTIFIER && ctx.text(c) == called)
         })
         .peekable();
     calls.peek().is_some()
         && calls.all(|call| {
             model
                 .ancestors(*call)
-                .take_while(|a| a.kind() != kind::FUNCTION_DEFINITION)
+                .take_while(|a| kind_of(a) != kind::FUNCTION_DEFINITION)
                 .any(|a| {
-                    a.kind() == "if_statement"
+                    kind_of(a) == "if_statement"
                         && a.child_by_field_id(field::CONDITION.id()).is_some_and(|c| {
                             let condition = ctx.text(c);
                             mentions(ctx, c, name)
@@ -1254,7 +1255,7 @@ fn probe<'t>(
 fn mentions(ctx: &FileContext, node: Node, name: &str) -> bool {
     let mut pending = vec![node];
     while let Some(n) = pending.pop() {
-        if n.kind() == kind::IDENTIFIER && ctx.text(n) == name {
+        if kind_of(n) == kind::IDENTIFIER && ctx.text(n) == name {
             return true;
         }
         if pending.len() < 64 {
@@ -1334,7 +1335,7 @@ fn resolve(
             }
         }
         // Built only for a shared attribute: most `self.x` are the instance's own.
-        let mut path = format!("{{module}}.{}", class_path(ctx, class));
+        let mut path = ["{module}.", &class_path(ctx, class)].concat();
         push_parts(&mut path, rest);
         return Some(Resolved {
             path,
@@ -1352,12 +1353,12 @@ fn resolve(
             }
             // A relative import is made absolute by the project stage, which knows the package.
             let module = if module.starts_with('.') {
-                format!("{{rel:{module}}}")
+                ["{rel:", module, "}"].concat()
             } else {
                 module.to_string()
             };
             let mut path = match member {
-                Some(member) => format!("{module}.{member}"),
+                Some(member) => [&module, ".", member].concat(),
                 None => module,
             };
             push_parts(&mut path, rest);
@@ -1372,7 +1373,7 @@ fn resolve(
             })
         }
         BindingValue::Def(def) if module_level => {
-            let class = def.kind() == kind::CLASS_DEFINITION;
+            let class = kind_of(def) == kind::CLASS_DEFINITION;
             if !class && write {
                 return None;
             }
@@ -1380,7 +1381,7 @@ fn resolve(
                 Some(id) if class && model.test_classes.contains(&id) => Holder::TestClass,
                 _ => Holder::ModuleObject,
             };
-            let mut path = format!("{{module}}.{name}");
+            let mut path = ["{module}.", name].concat();
             push_parts(&mut path, rest);
             Some(Resolved {
                 path,
@@ -1393,7 +1394,7 @@ fn resolve(
             if scope == isolint_python::model::MODULE_SCOPE || write && !mutable_value(ctx, value) {
                 return None;
             }
-            let object = format!("{{module}}.{name}");
+            let object = ["{module}.", name].concat();
             let mut path = object.clone();
             push_parts(&mut path, rest);
             let instance = constructs_class(ctx, value, scope).then_some(object);
@@ -1408,9 +1409,9 @@ fn resolve(
             // A local name for shared state: `targets = dataset.targets`, `s = Single.instance()`,
             // `o = Plot()` (an instance reads, and `o.__class__` writes, its class's attributes).
             let value = unparenthesize(value);
-            if value.kind() == kind::CALL {
+            if kind_of(value) == kind::CALL {
                 let callee = unparenthesize(ctx.model.callee(value)?);
-                let accessor = callee.kind() == kind::ATTRIBUTE
+                let accessor = kind_of(callee) == kind::ATTRIBUTE
                     && ctx
                         .model
                         .attribute_parts(callee)
@@ -1427,7 +1428,7 @@ fn resolve(
                     return resolve(ctx, inner_base, inner_parts, scope, inner_access, depth + 1);
                 }
             } else if !matches!(
-                value.kind(),
+                kind_of(value),
                 kind::IDENTIFIER | kind::ATTRIBUTE | kind::SUBSCRIPT
             ) {
                 return None;
@@ -1494,7 +1495,7 @@ fn class_level_attribute(ctx: &FileContext, class: ScopeId, attribute: &str) -> 
     if let Some(bindings) = model.scopes[class].bindings.get(attribute) {
         // A method or property (`self.header.parts = v` changes what the property returns).
         return !bindings.iter().all(
-            |b| matches!(b.value, BindingValue::Def(def) if def.kind() != kind::CLASS_DEFINITION),
+            |b| matches!(b.value, BindingValue::Def(def) if kind_of(def) != kind::CLASS_DEFINITION),
         );
     }
     set_by_a_method(ctx, class, attribute, |s| {
@@ -1555,7 +1556,7 @@ fn set_by_a_method(
 /// Whether a module-level value can change in place: containers, comprehensions, instances.
 fn mutable_value(ctx: &FileContext, value: Node) -> bool {
     let value = unparenthesize(value);
-    match value.kind() {
+    match kind_of(value) {
         kind::LIST | kind::DICTIONARY | kind::SET => true,
         "list_comprehension" | "dictionary_comprehension" | "set_comprehension" => true,
         kind::CALL => ctx.model.callee(value).is_some_and(|callee| {
@@ -1570,7 +1571,7 @@ fn mutable_value(ctx: &FileContext, value: Node) -> bool {
 /// `Plot(...)` where `Plot` is a class: defined here, or an imported capitalised name (given the
 /// callee, or the call).
 fn constructs_class(ctx: &FileContext, callee: Node, scope: ScopeId) -> bool {
-    let callee = match unparenthesize(callee).kind() {
+    let callee = match kind_of(unparenthesize(callee)) {
         kind::CALL => match ctx.model.callee(callee) {
             Some(c) => c,
             None => return false,
@@ -1585,7 +1586,7 @@ fn constructs_class(ctx: &FileContext, callee: Node, scope: ScopeId) -> bool {
     let base = base_expression(callee);
     match ctx.model.lookup(ctx.text(base), scope, base.start_byte()) {
         Some((_, binding)) => match binding.value {
-            BindingValue::Def(def) => def.kind() == kind::CLASS_DEFINITION,
+            BindingValue::Def(def) => kind_of(def) == kind::CLASS_DEFINITION,
             BindingValue::Import(..) => true,
             _ => false,
         },

@@ -1033,16 +1033,15 @@ impl<'a> Summaries<'a> {
         if depth > 4 {
             return None;
         }
-        let qualname = format!("{class}.{method}");
+        let qualname = [class, ".", method].concat();
         if let Some(&function) = self.functions[file].get(qualname.as_str()) {
             return Some(FunctionRef { file, function });
         }
-        let bases = self.modules[file]
+        let (_, bases) = self.modules[file]
             .functions
             .classes
             .iter()
-            .find(|(name, _)| name == class)
-            .map(|(_, bases)| bases.clone())?;
+            .find(|(name, _)| name == class)?;
         for base in bases {
             let elsewhere = self
                 .classes
@@ -1050,8 +1049,8 @@ impl<'a> Summaries<'a> {
                 .map_or(&[][..], Vec::as_slice);
             let defined_in =
                 std::iter::once(file).chain(elsewhere.iter().copied().filter(|&i| i != file));
-            for candidate in defined_in.collect::<Vec<_>>() {
-                if let Some(found) = self.method(candidate, &base, method, depth + 1) {
+            for candidate in defined_in {
+                if let Some(found) = self.method(candidate, base, method, depth + 1) {
                     return Some(found);
                 }
             }

@@ -8,6 +8,7 @@
 
 use super::Edit;
 use isolint_python::model::{BindingValue, FileModel, ScopeId, ScopeKind, MODULE_SCOPE};
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, named_children, text, unparenthesize, CallArgs};
 use tree_sitter::Node;
 
@@ -46,14 +47,14 @@ pub fn parameter_names<'s>(function: Node, source: &'s str) -> Vec<&'s str> {
 }
 
 fn parameter_name<'s>(parameter: Node, source: &'s str) -> Option<&'s str> {
-    match parameter.kind() {
+    match kind_of(parameter) {
         kind::IDENTIFIER => Some(text(parameter, source)),
         kind::DEFAULT_PARAMETER | kind::TYPED_DEFAULT_PARAMETER => parameter
             .child_by_field_id(field::NAME.id())
             .map(|n| text(n, source)),
         kind::TYPED_PARAMETER | kind::LIST_SPLAT_PATTERN | kind::DICTIONARY_SPLAT_PATTERN => {
             named_children(parameter)
-                .find(|c| c.kind() == kind::IDENTIFIER)
+                .find(|c| kind_of(c) == kind::IDENTIFIER)
                 .map(|n| text(n, source))
         }
         _ => None,
@@ -66,12 +67,12 @@ fn parameter_name<'s>(parameter: Node, source: &'s str) -> Option<&'s str> {
 /// and always before `**kwargs`. `mock.patch` decorators fill the first parameters, so appending
 /// keeps them right. Comments and a trailing comma in the signature stay where they are.
 pub fn add_parameter(function: Node, source: &str, name: &str) -> Option<Param> {
-    if function.kind() != kind::FUNCTION_DEFINITION {
+    if kind_of(function) != kind::FUNCTION_DEFINITION {
         return None;
     }
     let parameters = function.child_by_field_id(field::PARAMETERS.id())?;
     let list: Vec<Node> = named_children(parameters)
-        .filter(|p| p.kind() != kind::COMMENT)
+        .filter(|p| kind_of(p) != kind::COMMENT)
         .collect();
     if list
         .iter()
@@ -81,7 +82,7 @@ pub fn add_parameter(function: Node, source: &str, name: &str) -> Option<Param> 
     }
     let mut seen_star = false;
     for parameter in &list {
-        match parameter.kind() {
+        match kind_of(parameter) {
             kind::LIST_SPLAT_PATTERN | "keyword_separator" => seen_star = true,
             kind::DICTIONARY_SPLAT_PATTERN => {
                 return Some(Param::Added(Edit::insert(
@@ -141,14 +142,14 @@ pub fn can_take_fixture(model: &FileModel, owner: ScopeId, name: &str) -> bool {
 pub fn insert_at_body_start(function: Node, source: &str, lines: &[String]) -> Option<Edit> {
     let body = function.child_by_field_id(field::BODY.id())?;
     let statements: Vec<Node> = named_children(body)
-        .filter(|c| c.kind() != kind::COMMENT)
+        .filter(|c| kind_of(c) != kind::COMMENT)
         .collect();
     let first = statements.first()?;
-    let is_docstring = first.kind() == kind::EXPRESSION_STATEMENT
+    let is_docstring = kind_of(first) == kind::EXPRESSION_STATEMENT
         && named_children(*first).count() == 1
         && named_children(*first)
             .next()
-            .is_some_and(|c| c.kind() == kind::STRING);
+            .is_some_and(|c| kind_of(c) == kind::STRING);
     let target = if is_docstring {
         statements.get(1)?
     } else {
@@ -199,7 +200,7 @@ pub fn import_insertion_point(model: &FileModel) -> usize {
     let root = model.tree.root_node();
     let mut after = 0;
     for (i, statement) in named_children(root).enumerate() {
-        match statement.kind() {
+        match kind_of(statement) {
             kind::COMMENT => continue,
             "future_import_statement" => {
                 after = line_end(source, statement.end_byte());
@@ -211,11 +212,11 @@ pub fn import_insertion_point(model: &FileModel) -> usize {
                 if i == 0
                     || named_children(root)
                         .take(i)
-                        .all(|c| c.kind() == kind::COMMENT) =>
+                        .all(|c| kind_of(c) == kind::COMMENT) =>
             {
                 let docstring = named_children(statement)
                     .next()
-                    .is_some_and(|c| c.kind() == kind::STRING);
+                    .is_some_and(|c| kind_of(c) == kind::STRING);
                 if docstring {
                     after = line_end(source, statement.end_byte());
                 } else {
@@ -272,14 +273,14 @@ pub fn add_imports(model: &FileModel, wanted: &[(&str, &str, &str)]) -> Option<O
 /// The call is a statement of its own (its value unused).
 pub fn is_statement(call: Node) -> bool {
     call.parent()
-        .is_some_and(|p| p.kind() == kind::EXPRESSION_STATEMENT && named_children(p).count() == 1)
+        .is_some_and(|p| kind_of(p) == kind::EXPRESSION_STATEMENT && named_children(p).count() == 1)
 }
 
 /// `os.chdir(d)` → `monkeypatch.chdir(d)`: the folder is changed back after the test. The call must
 /// be a statement with one positional argument; the caller adds the `monkeypatch` parameter.
 pub fn chdir_to_monkeypatch(call: Node, source: &str) -> Option<Edit> {
     let args = CallArgs::of(call, source);
-    if call.kind() != kind::CALL
+    if kind_of(call) != kind::CALL
         || !is_statement(call)
         || args.positional.len() != 1
         || !args.keywords.is_empty()
@@ -298,7 +299,7 @@ pub fn chdir_to_monkeypatch(call: Node, source: &str) -> Option<Edit> {
 /// test. Only the insert at the front: an append or an insert elsewhere means another order.
 pub fn syspath_insert_to_monkeypatch(call: Node, source: &str) -> Option<Edit> {
     let args = CallArgs::of(call, source);
-    if call.kind() != kind::CALL
+    if kind_of(call) != kind::CALL
         || !is_statement(call)
         || args.positional.len() != 2
         || !args.keywords.is_empty()
@@ -316,7 +317,8 @@ pub fn syspath_insert_to_monkeypatch(call: Node, source: &str) -> Option<Edit> {
 
 /// A plain string literal (no f-string, bytes or implicit concatenation) and its quote.
 fn plain_string<'s>(node: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
-    if node.kind() != kind::STRING || named_children(node).any(|c| c.kind() == kind::INTERPOLATION)
+    if kind_of(node) != kind::STRING
+        || named_children(node).any(|c| kind_of(c) == kind::INTERPOLATION)
     {
         return None;
     }
@@ -382,7 +384,7 @@ pub fn strings_in<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
     let mut stack = vec![node];
     while let Some(current) = stack.pop() {
-        if current.kind() == kind::STRING {
+        if kind_of(current) == kind::STRING {
             out.push(current);
             continue;
         }
@@ -398,7 +400,7 @@ pub fn narrow_fixture_scope(decorator: Node, source: &str, to: &str) -> Option<E
     const ORDER: [&str; 5] = ["function", "class", "module", "package", "session"];
     let call = named_children(decorator)
         .next()
-        .filter(|c| c.kind() == kind::CALL)?;
+        .filter(|c| kind_of(c) == kind::CALL)?;
     let args = CallArgs::of(call, source);
     let (_, value) = args.keywords.iter().find(|(k, _)| *k == "scope")?;
     let current = isolint_python::model::string_value(*value, source)?;
@@ -435,16 +437,16 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
         .get("pytest")
         .is_some_and(|b| b.iter().all(|b| b.at <= binding.at));
     if !matches!(
-        unparenthesize(value).kind(),
+        kind_of(unparenthesize(value)),
         kind::LIST | kind::DICTIONARY | kind::SET
     ) || !matches!(imported(model, "pytest", "pytest"), Imported::Yes)
         || !pytest_first
     {
         return None;
     }
-    let assignment = value.parent().filter(|p| p.kind() == kind::ASSIGNMENT)?;
+    let assignment = value.parent().filter(|p| kind_of(p) == kind::ASSIGNMENT)?;
     let statement = assignment.parent().filter(|p| {
-        p.kind() == kind::EXPRESSION_STATEMENT && p.parent() == Some(model.tree.root_node())
+        kind_of(p) == kind::EXPRESSION_STATEMENT && p.parent() == Some(model.tree.root_node())
     })?;
     let mut edits = vec![Edit::replace(
         statement.start_byte(),
@@ -460,7 +462,7 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
     let mut cursor = model.tree.root_node().walk();
     let mut stack = vec![model.tree.root_node()];
     while let Some(node) = stack.pop() {
-        if node.kind() == kind::IDENTIFIER
+        if kind_of(node) == kind::IDENTIFIER
             && text(node, source) == name
             && assignment
                 .child_by_field_id(field::LEFT.id())
@@ -501,7 +503,7 @@ pub fn module_mutable_to_fixture(model: &FileModel, name: &str) -> Option<Vec<Ed
 /// `x.NAME` or `f(NAME=...)`: the identifier names an attribute or a keyword, not the variable.
 pub(crate) fn is_member_or_keyword(identifier: Node) -> bool {
     identifier.parent().is_some_and(|p| {
-        let field = match p.kind() {
+        let field = match kind_of(p) {
             kind::ATTRIBUTE => field::ATTRIBUTE,
             kind::KEYWORD_ARGUMENT => field::NAME,
             _ => return false,

@@ -10,6 +10,7 @@ use super::{Edit, Fix};
 use crate::context::Owner;
 use isolint_python::knowledge::last_component;
 use isolint_python::model::{FileModel, Role, ScopeId};
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, named_children, text, CallArgs};
 use tree_sitter::Node;
 
@@ -63,10 +64,10 @@ pub fn monkeypatch_rewrite(
 fn monkeypatch_call(node: Node, source: &str) -> Option<Edit> {
     let replace =
         |content: String| Some(Edit::replace(node.start_byte(), node.end_byte(), content));
-    match node.kind() {
+    match kind_of(node) {
         kind::ASSIGNMENT => {
             let statement = node.parent()?;
-            if statement.kind() != kind::EXPRESSION_STATEMENT
+            if kind_of(statement) != kind::EXPRESSION_STATEMENT
                 || named_children(statement).count() != 1
                 || node.child_by_field_name("type").is_some()
             {
@@ -74,7 +75,7 @@ fn monkeypatch_call(node: Node, source: &str) -> Option<Edit> {
             }
             let left = node.child_by_field_id(field::LEFT.id())?;
             let right = node.child_by_field_id(field::RIGHT.id())?;
-            if left.kind() != kind::SUBSCRIPT || right.kind() == kind::ASSIGNMENT {
+            if kind_of(left) != kind::SUBSCRIPT || kind_of(right) == kind::ASSIGNMENT {
                 return None;
             }
             let key = left.child_by_field_id(field::SUBSCRIPT.id())?;
@@ -91,7 +92,7 @@ fn monkeypatch_call(node: Node, source: &str) -> Option<Edit> {
             };
             let key = target
                 .child_by_field_id(field::SUBSCRIPT.id())
-                .filter(|_| target.kind() == kind::SUBSCRIPT)?;
+                .filter(|_| kind_of(target) == kind::SUBSCRIPT)?;
             replace(format!("monkeypatch.delenv({})", text(key, source)))
         }
         kind::CALL => {

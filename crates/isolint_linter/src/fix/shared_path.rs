@@ -7,6 +7,7 @@
 
 use super::edits::{function_node, innermost_function, is_member_or_keyword};
 use isolint_python::model::{BindingValue, FileModel, Role, ScopeId, ScopeKind, MODULE_SCOPE};
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, text};
 use tree_sitter::Node;
 
@@ -89,7 +90,7 @@ impl<'t> Sharing<'t> {
         let mut cursor = model.tree.root_node().walk();
         while let Some(node) = stack.pop() {
             stack.extend(node.children(&mut cursor));
-            if node.kind() != kind::IDENTIFIER || is_member_or_keyword(node) {
+            if kind_of(node) != kind::IDENTIFIER || is_member_or_keyword(node) {
                 continue;
             }
             let name = text(node, source);
@@ -125,13 +126,13 @@ impl<'t> Sharing<'t> {
 
 /// `NAME = "..."` at the top of the module, the name's only binding there: its name.
 fn module_constant<'t>(model: &FileModel<'t>, string: Node<'t>) -> Option<&'t str> {
-    let assignment = string.parent().filter(|p| p.kind() == kind::ASSIGNMENT)?;
+    let assignment = string.parent().filter(|p| kind_of(p) == kind::ASSIGNMENT)?;
     assignment.parent().filter(|p| {
-        p.kind() == kind::EXPRESSION_STATEMENT && p.parent() == Some(model.tree.root_node())
+        kind_of(p) == kind::EXPRESSION_STATEMENT && p.parent() == Some(model.tree.root_node())
     })?;
     let left = assignment
         .child_by_field_id(field::LEFT.id())
-        .filter(|l| l.kind() == kind::IDENTIFIER)?;
+        .filter(|l| kind_of(l) == kind::IDENTIFIER)?;
     let right = assignment.child_by_field_id(field::RIGHT.id())?;
     if right.id() != string.id() || assignment.child_by_field_name("type").is_some() {
         return None;
@@ -145,10 +146,10 @@ fn module_constant<'t>(model: &FileModel<'t>, string: Node<'t>) -> Option<&'t st
 /// The name bound by a module-level `NAME = ...`.
 fn is_definition_target(identifier: Node) -> bool {
     identifier.parent().is_some_and(|p| {
-        p.kind() == kind::ASSIGNMENT
+        kind_of(p) == kind::ASSIGNMENT
             && p.parent()
                 .and_then(|s| s.parent())
-                .is_some_and(|r| r.kind() == "module")
+                .is_some_and(|r| kind_of(r) == "module")
             && p.child_by_field_id(field::LEFT.id())
                 .is_some_and(|l| l.id() == identifier.id())
     })
@@ -188,11 +189,11 @@ pub(super) fn self_contained(
         let mut cursor = function.walk();
         while let Some(node) = stack.pop() {
             stack.extend(node.children(&mut cursor));
-            if node.kind() == kind::IDENTIFIER
+            if kind_of(node) == kind::IDENTIFIER
                 && locals.contains(&text(node, source))
                 && !is_member_or_keyword(node)
                 && !node.parent().is_some_and(|p| {
-                    p.kind() == kind::ASSIGNMENT && assigned_name_of(p) == Some(node)
+                    kind_of(p) == kind::ASSIGNMENT && assigned_name_of(p) == Some(node)
                 })
             {
                 all.push(node);
@@ -204,7 +205,7 @@ pub(super) fn self_contained(
 
 /// `p = <use>`: the local name the use is assigned to.
 fn assigned_name(used: Node) -> Option<Node> {
-    let parent = used.parent().filter(|p| p.kind() == kind::ASSIGNMENT)?;
+    let parent = used.parent().filter(|p| kind_of(p) == kind::ASSIGNMENT)?;
     parent
         .child_by_field_id(field::RIGHT.id())
         .filter(|r| r.id() == used.id())?;
@@ -214,5 +215,5 @@ fn assigned_name(used: Node) -> Option<Node> {
 fn assigned_name_of(assignment: Node) -> Option<Node> {
     assignment
         .child_by_field_id(field::LEFT.id())
-        .filter(|l| l.kind() == kind::IDENTIFIER)
+        .filter(|l| kind_of(l) == kind::IDENTIFIER)
 }

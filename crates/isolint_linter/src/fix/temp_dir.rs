@@ -16,6 +16,7 @@ use super::{Edit, Fix};
 use crate::context::Owner;
 use isolint_python::eval::Evaluator;
 use isolint_python::model::{FileModel, Role, ScopeId};
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, named_children, text, CallArgs};
 use isolint_python::value::{Root, Text, Value};
 use tree_sitter::Node;
@@ -107,7 +108,7 @@ pub fn fix<'t>(
             let joined = format!("tmp_path / \"{}\"", found.tail);
             let needs_parens = found.node.parent().is_some_and(|p| {
                 matches!(
-                    p.kind(),
+                    kind_of(p),
                     kind::ATTRIBUTE | kind::SUBSCRIPT | kind::CALL | kind::BINARY_OPERATOR
                 )
             });
@@ -141,7 +142,7 @@ fn temp_folders<'t>(
             continue;
         }
         if matches!(
-            node.kind(),
+            kind_of(node),
             kind::CALL | kind::SUBSCRIPT | kind::ATTRIBUTE | kind::IDENTIFIER
         ) {
             let scope = model.scope_at(node.start_byte(), owner_id);
@@ -163,16 +164,16 @@ fn temp_folders<'t>(
 /// any other way (held in a name, joined with something not a plain string).
 fn climb<'t>(model: &FileModel<'t>, folder: Node<'t>, scope: ScopeId) -> Option<TempPath<'t>> {
     let source = model.source;
-    if folder.kind() == kind::IDENTIFIER {
+    if kind_of(folder) == kind::IDENTIFIER {
         return None;
     }
     let mut current = folder;
     let mut tail = String::new();
     let mut path_object = is_path_call(model, folder, scope);
     while let Some(parent) = current.parent() {
-        match parent.kind() {
+        match kind_of(parent) {
             kind::ARGUMENT_LIST => {
-                let Some(call) = parent.parent().filter(|c| c.kind() == kind::CALL) else {
+                let Some(call) = parent.parent().filter(|c| kind_of(c) == kind::CALL) else {
                     break;
                 };
                 let args = CallArgs::of(call, source);
@@ -219,7 +220,7 @@ fn climb<'t>(model: &FileModel<'t>, folder: Node<'t>, scope: ScopeId) -> Option<
                 current = parent;
             }
             "interpolation" => {
-                let string = parent.parent().filter(|s| s.kind() == kind::STRING)?;
+                let string = parent.parent().filter(|s| kind_of(s) == kind::STRING)?;
                 let rest = fstring_tail(string, parent, source)?;
                 push_part(&mut tail, rest);
                 current = string;
@@ -239,7 +240,7 @@ fn climb<'t>(model: &FileModel<'t>, folder: Node<'t>, scope: ScopeId) -> Option<
 
 /// `Path(x)` or `PurePath(x)`.
 fn is_path_call(model: &FileModel, node: Node, scope: ScopeId) -> bool {
-    node.kind() == kind::CALL
+    kind_of(node) == kind::CALL
         && node
             .child_by_field_id(field::FUNCTION.id())
             .and_then(|f| model.qualified_name(f, scope))
@@ -248,7 +249,7 @@ fn is_path_call(model: &FileModel, node: Node, scope: ScopeId) -> bool {
 
 /// The text of a plain string literal.
 fn plain_text<'s>(node: Node, source: &'s str) -> Option<&'s str> {
-    if node.kind() != kind::STRING || !is_plain(node, source) {
+    if kind_of(node) != kind::STRING || !is_plain(node, source) {
         return None;
     }
     let whole = text(node, source);
@@ -275,10 +276,10 @@ fn fstring_tail<'s>(string: Node, interpolation: Node, source: &'s str) -> Optio
         return None;
     }
     let parts: Vec<Node> = named_children(string)
-        .filter(|c| !matches!(c.kind(), "string_start" | "string_end"))
+        .filter(|c| !matches!(kind_of(c), "string_start" | "string_end"))
         .collect();
     match parts.as_slice() {
-        [first, rest] if first.id() == interpolation.id() && rest.kind() == "string_content" => {
+        [first, rest] if first.id() == interpolation.id() && kind_of(rest) == "string_content" => {
             let tail = text(*rest, source);
             (tail.starts_with('/') && !tail.contains(['{', '}', '\\'])).then_some(tail)
         }
@@ -296,7 +297,7 @@ fn push_part(tail: &mut String, part: &str) {
 /// `(path).write_text(...)`: the path object is what the sink method is called on.
 fn is_sink_receiver(node: Node, sink: &Sink) -> bool {
     node.parent().is_some_and(|attribute| {
-        attribute.kind() == kind::ATTRIBUTE
+        kind_of(attribute) == kind::ATTRIBUTE
             && attribute
                 .child_by_field_id(field::OBJECT.id())
                 .is_some_and(|o| o.id() == node.id())

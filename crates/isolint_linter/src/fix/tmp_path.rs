@@ -16,6 +16,7 @@ use super::{Applicability, Edit, Fix};
 use crate::context::Owner;
 use isolint_python::knowledge::{PathOp, PATH_OBJECT_SINKS};
 use isolint_python::model::{string_value, FileModel, Role, ScopeId};
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, named_children, text};
 use isolint_python::value::{Root, Text};
 use tree_sitter::Node;
@@ -283,8 +284,8 @@ pub fn fix<'t>(
 /// A name passed to a call (positionally or as a keyword's value): where a path is accepted.
 fn argument_like(node: Node) -> bool {
     node.parent().is_some_and(|p| {
-        p.kind() == kind::ARGUMENT_LIST
-            || p.kind() == kind::KEYWORD_ARGUMENT
+        kind_of(p) == kind::ARGUMENT_LIST
+            || kind_of(p) == kind::KEYWORD_ARGUMENT
                 && p.child_by_field_id(field::VALUE.id())
                     .is_some_and(|v| v.id() == node.id())
     })
@@ -304,7 +305,7 @@ fn constant_reads_in<'t>(
     let mut cursor = function.walk();
     while let Some(node) = stack.pop() {
         stack.extend(node.children(&mut cursor));
-        if node.kind() == kind::IDENTIFIER
+        if kind_of(node) == kind::IDENTIFIER
             && names.contains(&text(node, model.source))
             && !super::edits::is_member_or_keyword(node)
         {
@@ -321,7 +322,7 @@ pub(super) fn is_plain(string: Node, source: &str) -> bool {
     // An interpolation starts with a `{`: most strings have none and need no visit.
     prefix.chars().all(|c| matches!(c, 'u' | 'U'))
         && (!whole.contains('{')
-            || !named_children(string).any(|c| c.kind() == kind::INTERPOLATION))
+            || !named_children(string).any(|c| kind_of(c) == kind::INTERPOLATION))
 }
 
 /// `"out..."` or `'out...'` at the start of a string the model cannot read whole (an f-string).
@@ -334,8 +335,8 @@ fn mentions_at_start(raw: &str, needle: &str) -> bool {
 /// concatenation.
 fn rewritable(string: Node) -> bool {
     match string.parent() {
-        Some(parent) if parent.kind() == kind::CONCATENATED_STRING => false,
-        Some(parent) if parent.kind() == kind::EXPRESSION_STATEMENT => false,
+        Some(parent) if kind_of(parent) == kind::CONCATENATED_STRING => false,
+        Some(parent) if kind_of(parent) == kind::EXPRESSION_STATEMENT => false,
         _ => true,
     }
 }
@@ -348,19 +349,19 @@ pub(super) fn used_as_path(string: Node, function: Node, source: &str) -> bool {
     let Some(parent) = string.parent() else {
         return false;
     };
-    match parent.kind() {
+    match kind_of(parent) {
         kind::ARGUMENT_LIST => true,
         kind::KEYWORD_ARGUMENT => parent
             .child_by_field_id(field::VALUE.id())
             .is_some_and(|v| v.id() == string.id()),
         kind::LIST | kind::TUPLE => parent
             .parent()
-            .is_some_and(|p| p.kind() == kind::ARGUMENT_LIST),
+            .is_some_and(|p| kind_of(p) == kind::ARGUMENT_LIST),
         kind::ASSIGNMENT => {
             let Some(left) = parent.child_by_field_id(field::LEFT.id()) else {
                 return false;
             };
-            left.kind() == kind::IDENTIFIER
+            kind_of(left) == kind::IDENTIFIER
                 && parent
                     .child_by_field_id(field::RIGHT.id())
                     .is_some_and(|r| r.id() == string.id())
@@ -375,7 +376,7 @@ fn name_only_passed_to_calls(name: &str, assignment: Node, function: Node, sourc
     let mut cursor = function.walk();
     let mut stack = vec![function];
     while let Some(node) = stack.pop() {
-        if node.kind() == kind::IDENTIFIER && text(node, source) == name {
+        if kind_of(node) == kind::IDENTIFIER && text(node, source) == name {
             let Some(parent) = node.parent() else {
                 return false;
             };
@@ -383,8 +384,8 @@ fn name_only_passed_to_calls(name: &str, assignment: Node, function: Node, sourc
                 && parent
                     .child_by_field_id(field::LEFT.id())
                     .is_some_and(|l| l.id() == node.id());
-            let is_argument = parent.kind() == kind::ARGUMENT_LIST
-                || parent.kind() == kind::KEYWORD_ARGUMENT
+            let is_argument = kind_of(parent) == kind::ARGUMENT_LIST
+                || kind_of(parent) == kind::KEYWORD_ARGUMENT
                     && parent
                         .child_by_field_id(field::VALUE.id())
                         .is_some_and(|v| v.id() == node.id());
@@ -411,8 +412,8 @@ pub(super) fn rewrite(
     let joined = format!("tmp_path / \"{rest}\"");
     let parent = string.parent();
     let direct_argument = parent.is_some_and(|p| {
-        p.parent().is_some_and(|c| c.id() == sink.call.id()) && p.kind() == kind::ARGUMENT_LIST
-            || p.kind() == kind::KEYWORD_ARGUMENT
+        p.parent().is_some_and(|c| c.id() == sink.call.id()) && kind_of(p) == kind::ARGUMENT_LIST
+            || kind_of(p) == kind::KEYWORD_ARGUMENT
                 && p.parent()
                     .and_then(|l| l.parent())
                     .is_some_and(|c| c.id() == sink.call.id())
@@ -425,9 +426,9 @@ pub(super) fn rewrite(
         return Edit::replace(string.start_byte(), string.end_byte(), joined);
     }
     if let Some(call) = parent
-        .filter(|p| p.kind() == kind::ARGUMENT_LIST && named_children(*p).count() == 1)
+        .filter(|p| kind_of(p) == kind::ARGUMENT_LIST && named_children(*p).count() == 1)
         .and_then(|p| p.parent())
-        .filter(|c| c.kind() == kind::CALL)
+        .filter(|c| kind_of(c) == kind::CALL)
     {
         let is_path = call
             .child_by_field_id(field::FUNCTION.id())
@@ -436,8 +437,8 @@ pub(super) fn rewrite(
         if is_path {
             // A path object stays one; parenthesised where an attribute or call follows.
             let needs_parens = call.parent().is_some_and(|p| {
-                matches!(p.kind(), kind::ATTRIBUTE | kind::SUBSCRIPT | kind::CALL)
-                    || p.kind() == kind::BINARY_OPERATOR
+                matches!(kind_of(p), kind::ATTRIBUTE | kind::SUBSCRIPT | kind::CALL)
+                    || kind_of(p) == kind::BINARY_OPERATOR
             });
             let content = if needs_parens {
                 format!("({joined})")

@@ -5,6 +5,7 @@ use crate::rules::Rule;
 use isolint_python::knowledge::{last_component, UNORDERED_LISTINGS, VARYING_VALUE_PREFIXES};
 use isolint_python::model::{BindingValue, Role, ScopeId};
 use isolint_python::source::Span;
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, named_children, unparenthesize};
 use tree_sitter::Node;
 
@@ -37,7 +38,7 @@ fn unordered(
     }
     let expr = unparenthesize(expr);
     let model = ctx.model;
-    match expr.kind() {
+    match kind_of(expr) {
         kind::SET | kind::SET_COMPREHENSION => (!hash_stable_items(expr, ctx)).then(|| {
             (
                 Span::of(expr),
@@ -70,7 +71,7 @@ fn unordered(
                         q.starts_with("os.")
                             || q.starts_with("glob.")
                             || !q.contains('.')
-                            || callee.kind() == kind::ATTRIBUTE
+                            || kind_of(callee) == kind::ATTRIBUTE
                     });
                     known.then(|| {
                         (
@@ -105,7 +106,7 @@ fn unordered(
             // `[p.name for p in folder.iterdir()]` keeps the listing's order; values made with
             // `random`/`uuid` in the element change per process.
             named_children(expr)
-                .filter(|c| c.kind() == "for_in_clause")
+                .filter(|c| kind_of(c) == "for_in_clause")
                 .find_map(|clause| {
                     unordered(
                         clause.child_by_field_id(field::RIGHT.id())?,
@@ -125,16 +126,16 @@ fn unordered(
 /// `range(...)`.
 fn hash_stable_items(items: Node, ctx: &FileContext) -> bool {
     let items = unparenthesize(items);
-    if items.kind() == kind::CALL {
+    if kind_of(items) == kind::CALL {
         return ctx
             .model
             .callee(items)
             .is_some_and(|f| ctx.text(f) == "range");
     }
-    matches!(items.kind(), kind::SET | kind::LIST | kind::TUPLE)
+    matches!(kind_of(items), kind::SET | kind::LIST | kind::TUPLE)
         && named_children(items).all(|item| {
             matches!(
-                item.kind(),
+                kind_of(item),
                 kind::INTEGER | kind::TRUE | kind::FALSE | kind::NONE
             )
         })
@@ -155,7 +156,7 @@ fn varying_value(
         if seen > 4096 {
             return None;
         }
-        if node.kind() == kind::CALL {
+        if kind_of(node) == kind::CALL {
             if let Some(callee) = ctx.model.callee(node) {
                 let written = ctx.text(callee);
                 let hint = [
@@ -265,7 +266,7 @@ impl Rule for UnorderedParametrize {
 
 /// The test a `@pytest.mark.parametrize(...)` decorator marks.
 fn decorated_test(call: Node, ctx: &FileContext) -> Option<ScopeId> {
-    let decorator = call.parent().filter(|p| p.kind() == kind::DECORATOR)?;
+    let decorator = call.parent().filter(|p| kind_of(p) == kind::DECORATOR)?;
     let definition = decorator
         .parent()?
         .child_by_field_id(field::DEFINITION.id())?;

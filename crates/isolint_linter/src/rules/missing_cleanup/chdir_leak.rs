@@ -104,7 +104,7 @@ impl ProcessState for WorkingFolder {
 
 /// `old = tmpdir.chdir()`: the name holds the folder to go back to.
 fn bound_to_chdir(receiver: Node, scope: ScopeId, ctx: &FileContext) -> bool {
-    receiver.kind() == kind::IDENTIFIER
+    kind_of(receiver) == kind::IDENTIFIER
         && ctx
             .model
             .lookup(ctx.text(receiver), scope, receiver.start_byte())
@@ -120,7 +120,7 @@ fn is_py_path(receiver: Node, scope: ScopeId, ctx: &FileContext) -> bool {
     if text.contains("tmpdir") || text.contains("py.path.local") || text.contains("LocalPath") {
         return true;
     }
-    receiver.kind() == kind::IDENTIFIER
+    kind_of(receiver) == kind::IDENTIFIER
         && ctx
             .model
             .lookup(text, scope, receiver.start_byte())

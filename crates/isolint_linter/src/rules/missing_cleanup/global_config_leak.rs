@@ -56,7 +56,7 @@ fn logger_name(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> O
     let expr = unparenthesize(expr);
     let model = ctx.model;
     let source = ctx.source();
-    match expr.kind() {
+    match kind_of(expr) {
         kind::CALL => {
             let callee = ctx.model.callee(expr)?;
             if last_component(ctx.text(callee)) != "getLogger"
@@ -67,7 +67,7 @@ fn logger_name(expr: Node, scope: ScopeId, ctx: &FileContext, depth: usize) -> O
             let args = ctx.model.call_args(expr);
             Some(match args.get(0, "name") {
                 None => "root".to_string(),
-                Some(name) if name.kind() == kind::NONE => "root".to_string(),
+                Some(name) if kind_of(name) == kind::NONE => "root".to_string(),
                 Some(name) => string_value(name, source)
                     .or_else(|| ctx.eval.eval(name, scope).as_str().map(String::from))
                     .unwrap_or_else(|| ctx.text(name).to_string()),
@@ -155,7 +155,7 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
                 "logging.basicConfig" => {
                     let forced = args
                         .keyword("force")
-                        .is_some_and(|v| v.kind() == kind::TRUE);
+                        .is_some_and(|v| kind_of(v) == kind::TRUE);
                     forced.then(|| SettingChange {
                         change: StateChange {
                             key: Some("logger:root".to_string()),
@@ -170,7 +170,7 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
                     Some(SettingChange {
                         change: StateChange {
                             key: Some("asyncio:event_loop".to_string()),
-                            kind: if loop_arg.kind() == kind::NONE {
+                            kind: if kind_of(loop_arg) == kind::NONE {
                                 ChangeKind::Restore
                             } else {
                                 ChangeKind::Set
@@ -264,7 +264,7 @@ fn classify(node: Node, scope: ScopeId, ctx: &FileContext) -> Option<SettingChan
         kind::DELETE_STATEMENT => {
             let target = isolint_python::syntax::named_children(node).next()?;
             let object = ctx.model.attribute_parts(target).0?;
-            (target.kind() == kind::ATTRIBUTE
+            (kind_of(target) == kind::ATTRIBUTE
                 && last_component(ctx.text(object)) == "settings"
                 && model.qualified_name(object, scope)?.as_str() == "django.conf.settings")
                 .then(|| SettingChange {

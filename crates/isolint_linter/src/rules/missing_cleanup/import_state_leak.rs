@@ -155,13 +155,13 @@ impl ProcessState for ImportState {
             kind::DELETE_STATEMENT => {
                 let target = named_children(node)
                     .flat_map(|c| {
-                        if c.kind() == kind::EXPRESSION_LIST {
+                        if kind_of(c) == kind::EXPRESSION_LIST {
                             named_children(c).collect()
                         } else {
                             vec![c]
                         }
                     })
-                    .find(|t| t.kind() == kind::SUBSCRIPT)?;
+                    .find(|t| kind_of(t) == kind::SUBSCRIPT)?;
                 let part = part_of(target.child_by_field_id(field::VALUE.id())?, scope, ctx)?;
                 let entry = target
                     .child_by_field_id(field::SUBSCRIPT.id())

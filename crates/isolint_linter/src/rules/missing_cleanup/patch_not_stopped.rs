@@ -91,7 +91,7 @@ fn patch_key(call: Node, scope: ScopeId, ctx: &FileContext) -> Option<String> {
 fn patcher_key(receiver: Node, scope: ScopeId, ctx: &FileContext) -> Option<String> {
     let receiver = unparenthesize(receiver);
     let model = ctx.model;
-    match receiver.kind() {
+    match kind_of(receiver) {
         kind::CALL => patch_key(receiver, scope, ctx),
         kind::IDENTIFIER => match model.lookup(ctx.text(receiver), scope, receiver.start_byte()) {
             Some((bound_in, binding)) => match binding.value {
@@ -131,7 +131,7 @@ fn looks_like_patcher(receiver: Node, scope: ScopeId, ctx: &FileContext) -> bool
     ["patch", "mock", "freez", "fake", "stub"]
         .iter()
         .any(|w| text.contains(w))
-        || receiver.kind() == kind::IDENTIFIER
+        || kind_of(receiver) == kind::IDENTIFIER
             && ctx
                 .model
                 .lookup(ctx.text(receiver), scope, receiver.start_byte())
@@ -184,7 +184,7 @@ impl ProcessState for Patches {
         }
         let callee = ctx.model.callee(node)?;
         match last {
-            "start" | "__enter__" | "stop" | "__exit__" if callee.kind() == kind::ATTRIBUTE => {
+            "start" | "__enter__" | "stop" | "__exit__" if kind_of(callee) == kind::ATTRIBUTE => {
                 let receiver = ctx.model.attribute_parts(callee).0?;
                 let key = patcher_key(receiver, scope, ctx);
                 if matches!(last, "start" | "__enter__") {

@@ -34,9 +34,9 @@ struct Resources;
 
 /// The name a resource is bound to (`proc = subprocess.Popen(...)`, `self.server = ...`).
 fn bound_name<'t>(call: Node<'t>, ctx: &FileContext<'_, 't>) -> Option<&'t str> {
-    let assignment = call.parent().filter(|p| p.kind() == kind::ASSIGNMENT)?;
+    let assignment = call.parent().filter(|p| kind_of(p) == kind::ASSIGNMENT)?;
     let left = assignment.child_by_field_id(field::LEFT.id())?;
-    matches!(left.kind(), kind::IDENTIFIER | kind::ATTRIBUTE).then(|| ctx.text(left))
+    matches!(kind_of(left), kind::IDENTIFIER | kind::ATTRIBUTE).then(|| ctx.text(left))
 }
 
 impl ProcessState for Resources {

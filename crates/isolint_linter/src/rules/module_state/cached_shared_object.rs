@@ -5,6 +5,7 @@ use crate::rules::Rule;
 use isolint_python::knowledge::last_component;
 use isolint_python::model::{BindingValue, Role, ScopeId, MODULE_SCOPE};
 use isolint_python::source::Span;
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, named_children, unparenthesize};
 use tree_sitter::Node;
 
@@ -45,7 +46,7 @@ impl Rule for CachedSharedObject {
         };
         let cache = model.scopes[function].decorators.iter().find_map(|d| {
             let expr = named_children(*d).next()?;
-            let callee = if expr.kind() == kind::CALL {
+            let callee = if kind_of(expr) == kind::CALL {
                 expr.child_by_field_id(field::FUNCTION.id())?
             } else {
                 expr
@@ -94,7 +95,7 @@ impl Rule for CachedSharedObject {
 
 /// A container literal or an object built by a call (not a string, number or tuple).
 fn mutable_result(ctx: &FileContext, returned: Node, function: ScopeId) -> bool {
-    match returned.kind() {
+    match kind_of(returned) {
         kind::LIST | kind::DICTIONARY | kind::SET => true,
         kind::CALL => returned
             .child_by_field_id(field::FUNCTION.id())
@@ -118,7 +119,7 @@ fn mutable_result(ctx: &FileContext, returned: Node, function: ScopeId) -> bool 
 /// `_instance = None` at module level, then `global _instance; _instance = X(); return _instance`.
 fn singleton(ctx: &FileContext, function: ScopeId, returned: Node) -> bool {
     let model = ctx.model;
-    if returned.kind() != kind::IDENTIFIER {
+    if kind_of(returned) != kind::IDENTIFIER {
         return false;
     }
     let name = ctx.text(returned);
@@ -128,7 +129,7 @@ fn singleton(ctx: &FileContext, function: ScopeId, returned: Node) -> bool {
     let bindings = &model.scopes[MODULE_SCOPE].bindings;
     bindings.get(name).is_some_and(|list| {
         list.iter()
-            .any(|b| matches!(b.value, BindingValue::Expr(v) if v.kind() == kind::NONE))
+            .any(|b| matches!(b.value, BindingValue::Expr(v) if kind_of(v) == kind::NONE))
             && list.iter().any(|b| {
                 matches!(b.value, BindingValue::Expr(v) if mutable_result(ctx, unparenthesize(v), function))
             })

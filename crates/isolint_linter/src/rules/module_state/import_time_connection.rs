@@ -5,6 +5,7 @@ use crate::rules::Rule;
 use isolint_python::knowledge::IMPORT_TIME_CONNECTIONS;
 use isolint_python::model::{ScopeId, MODULE_SCOPE};
 use isolint_python::source::Span;
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, unparenthesize};
 use tree_sitter::Node;
 
@@ -42,7 +43,7 @@ impl Rule for ImportTimeConnection {
         else {
             return;
         };
-        if value.kind() != kind::CALL {
+        if kind_of(value) != kind::CALL {
             return;
         }
         let Some(callee) = value.child_by_field_id(field::FUNCTION.id()) else {

@@ -6,6 +6,7 @@ use crate::rules::Rule;
 use isolint_python::knowledge::{last_component, ORDER_MARKERS};
 use isolint_python::model::{Role, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::Span;
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, named_children, CallArgs};
 use tree_sitter::Node;
 
@@ -32,12 +33,12 @@ fn order_marker<'t>(
     scope: ScopeId,
     ctx: &FileContext<'_, 't>,
 ) -> Option<&'static str> {
-    let (callee, call) = if expr.kind() == kind::CALL {
+    let (callee, call) = if kind_of(expr) == kind::CALL {
         (ctx.model.callee(expr)?, Some(expr))
     } else {
         (expr, None)
     };
-    if callee.kind() != kind::ATTRIBUTE {
+    if kind_of(callee) != kind::ATTRIBUTE {
         return None;
     }
     let name = last_component(ctx.text(callee));
@@ -76,7 +77,7 @@ impl Rule for ExplicitOrder {
     }
 
     fn check_node(&self, node: Node, scope: ScopeId, ctx: &mut FileContext) {
-        match node.kind() {
+        match kind_of(node) {
             kind::DECORATOR => {
                 let Some(expr) = named_children(node).next() else {
                     return;
@@ -112,7 +113,7 @@ impl Rule for ExplicitOrder {
                 let Some(right) = node.child_by_field_id(field::RIGHT.id()) else {
                     return;
                 };
-                let items: Vec<Node> = match right.kind() {
+                let items: Vec<Node> = match kind_of(right) {
                     kind::LIST | kind::TUPLE => named_children(right).collect(),
                     _ => vec![right],
                 };

@@ -5,6 +5,7 @@ use crate::rules::Rule;
 use isolint_python::knowledge::{changes_in_place, last_component, SEQUENCE_WORDS};
 use isolint_python::model::{BindingValue, Role, ScopeId, ScopeKind, MODULE_SCOPE};
 use isolint_python::source::Span;
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, named_children};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -59,7 +60,7 @@ fn state_key(
     ctx: &FileContext,
 ) -> Option<String> {
     let model = ctx.model;
-    match expr.kind() {
+    match kind_of(expr) {
         kind::ATTRIBUTE => {
             let (_, class_name) = class?;
             let object = ctx.text(ctx.model.attribute_parts(expr).0?);
@@ -93,10 +94,10 @@ fn touches<'t>(
     let mut stack = vec![model.scopes[test].node];
     while let Some(node) = stack.pop() {
         let scope = model.scope_at(node.start_byte(), test);
-        match node.kind() {
+        match kind_of(node) {
             kind::ASSIGNMENT | kind::AUGMENTED_ASSIGNMENT => {
                 if let Some(left) = node.child_by_field_id(field::LEFT.id()) {
-                    let target = if left.kind() == kind::SUBSCRIPT {
+                    let target = if kind_of(left) == kind::SUBSCRIPT {
                         left.child_by_field_id(field::VALUE.id()).unwrap_or(left)
                     } else {
                         left
@@ -119,7 +120,7 @@ fn touches<'t>(
             }
             kind::CALL => {
                 if let Some(callee) = ctx.model.callee(node) {
-                    if callee.kind() == kind::ATTRIBUTE
+                    if kind_of(callee) == kind::ATTRIBUTE
                         && changes_in_place(last_component(ctx.text(callee)))
                     {
                         if let Some(key) = ctx
@@ -137,7 +138,7 @@ fn touches<'t>(
                 if let Some(key) = state_key(node, scope, class, false, ctx) {
                     found.reads.push((key, node));
                 }
-                if node.kind() == kind::IDENTIFIER {
+                if kind_of(node) == kind::IDENTIFIER {
                     continue;
                 }
             }
@@ -159,7 +160,7 @@ impl Rule for NumberedTestsSharingState {
 
     fn check_node(&self, node: Node, scope: ScopeId, ctx: &mut FileContext) {
         let model = ctx.model;
-        let container = if node.kind() == kind::MODULE {
+        let container = if kind_of(node) == kind::MODULE {
             MODULE_SCOPE
         } else {
             match model.scope_defined_by(node) {

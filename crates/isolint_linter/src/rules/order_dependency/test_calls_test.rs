@@ -5,6 +5,7 @@ use crate::rules::Rule;
 use isolint_python::model::{BindingValue, Role, ScopeId};
 use isolint_python::source::Span;
 use isolint_python::syntax::kind;
+use isolint_python::syntax::kind_of;
 use tree_sitter::Node;
 
 /// ISO403: a test calls another test (or uses its return value).
@@ -25,7 +26,7 @@ static META: RuleMeta = RuleMeta {
 /// same class.
 fn called_test(callee: Node, scope: ScopeId, ctx: &FileContext) -> Option<ScopeId> {
     let model = ctx.model;
-    match callee.kind() {
+    match kind_of(callee) {
         kind::IDENTIFIER => {
             let (_, binding) = model.lookup(ctx.text(callee), scope, callee.start_byte())?;
             let BindingValue::Def(definition) = binding.value else {
@@ -69,7 +70,7 @@ impl Rule for TestCallsTest {
             return;
         };
         let written = ctx.text(callee);
-        let may_name_test = match callee.kind() {
+        let may_name_test = match kind_of(callee) {
             kind::IDENTIFIER => true,
             kind::ATTRIBUTE => written.starts_with("self") || written.starts_with("cls"),
             _ => false,

@@ -9,6 +9,7 @@ use isolint_python::services::{
     url_database, DATABASE_CALLS, IN_PROCESS_REDIS, REDIS_CLIENT_CONSTRUCTORS, REDIS_KEY_WRITES,
     REDIS_WIPES,
 };
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{field, kind, unparenthesize};
 use isolint_python::template::template;
 use isolint_python::value::Value;
@@ -102,7 +103,7 @@ enum RedisDb {
 fn redis_client<'t>(call: &Call<'_, '_, 't>) -> Option<Node<'t>> {
     let receiver = unparenthesize(call.callee.child_by_field_id(field::OBJECT.id())?);
     let model = call.ctx.model;
-    let built_by = match receiver.kind() {
+    let built_by = match kind_of(receiver) {
         kind::CALL => Some(receiver),
         kind::IDENTIFIER => {
             let name = call.ctx.text(receiver);
@@ -120,7 +121,7 @@ fn redis_client<'t>(call: &Call<'_, '_, 't>) -> Option<Node<'t>> {
         }
         _ => None,
     }
-    .filter(|value| value.kind() == kind::CALL)?;
+    .filter(|value| kind_of(value) == kind::CALL)?;
     let callee = built_by.child_by_field_id(field::FUNCTION.id())?;
     model
         .qualified_name(callee, call.scope)
@@ -134,7 +135,7 @@ fn fixture_client<'t>(call: &Call<'_, '_, 't>, name: &str) -> Option<Node<'t>> {
     let model = call.ctx.model;
     let fixture = model.fixtures.iter().find(|f| f.name == name)?;
     let returned = unparenthesize(model.scopes[fixture.scope].returned?);
-    match returned.kind() {
+    match kind_of(returned) {
         kind::CALL => Some(returned),
         kind::IDENTIFIER => match model
             .lookup(
@@ -207,14 +208,14 @@ fn derives_from_unique(ctx: &crate::context::FileContext, node: Node, scope: Sco
             return false;
         }
         if matches!(
-            node.kind(),
+            kind_of(node),
             kind::IDENTIFIER | kind::CALL | kind::SUBSCRIPT | kind::ATTRIBUTE
         ) && matches!(ctx.eval.eval(node, scope), Value::Unique(_))
         {
             return true;
         }
         // `number = int(worker_id[2:]) if ... else 0`, then `f".../{number}"`.
-        if node.kind() == kind::IDENTIFIER {
+        if kind_of(node) == kind::IDENTIFIER {
             if let Some((_, binding)) = ctx.model.lookup(ctx.text(node), scope, node.start_byte()) {
                 if let BindingValue::Expr(value) = binding.value {
                     stack.push(value);

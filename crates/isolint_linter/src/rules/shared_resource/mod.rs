@@ -263,9 +263,10 @@ pub(crate) struct Call<'c, 'a, 't> {
     pub ctx: &'c FileContext<'a, 't>,
 }
 
-impl<'t> Call<'_, '_, 't> {
-    pub fn args(&self) -> isolint_python::syntax::CallArgs<'t> {
-        isolint_python::syntax::CallArgs::of(self.node, self.ctx.source())
+impl<'c, 't> Call<'c, '_, 't> {
+    /// The call's arguments as the model's walk took them apart (not again per classifier).
+    pub fn args(&self) -> std::borrow::Cow<'c, isolint_python::syntax::CallArgs<'t>> {
+        self.ctx.model.call_args(self.node)
     }
 
     /// The name an argument gives: fixed, unique per test or worker, or unknown.

@@ -7,6 +7,7 @@ use super::{Call, ServiceOp};
 use isolint_python::knowledge::SUBPROCESS_CALLS;
 use isolint_python::model::string_value;
 use isolint_python::services::{PORT_FLAGS, SERVER_PROGRAMS};
+use isolint_python::syntax::kind_of;
 use isolint_python::syntax::{kind, named_children, unparenthesize};
 
 pub(super) fn operations(call: &Call, ops: &mut Vec<ServiceOp>) {
@@ -26,7 +27,7 @@ pub(super) fn operations(call: &Call, ops: &mut Vec<ServiceOp>) {
         return;
     };
     let command = unparenthesize(command);
-    let argv: Vec<Option<String>> = match command.kind() {
+    let argv: Vec<Option<String>> = match kind_of(command) {
         kind::LIST | kind::TUPLE => named_children(command)
             .map(|item| {
                 call.value(item)

@@ -6,6 +6,7 @@ use crate::rules::Rule;
 use isolint_python::model::{Role, ScopeId};
 use isolint_python::source::Span;
 use isolint_python::syntax::kind;
+use isolint_python::syntax::kind_of;
 use tree_sitter::Node;
 
 /// ISO603: a session fixture that creates a fixed-name resource, listens on a fixed port or seeds
@@ -126,7 +127,7 @@ fn per_worker_fix(fixture: ScopeId, resource: &str, ctx: &FileContext) -> Option
         .into_iter()
         .filter(|s| {
             s.parent()
-                .is_some_and(|p| p.kind() != kind::EXPRESSION_STATEMENT)
+                .is_some_and(|p| kind_of(p) != kind::EXPRESSION_STATEMENT)
         })
         .filter_map(|s| suffix_with_worker_id(s, ctx.source(), &names))
         .collect();

@@ -23,7 +23,7 @@ const MAX_DEPTH: usize = 4;
 pub fn shared_value(model: &FileModel, fixture: ScopeId) -> Option<SharedValue> {
     let mut expr = unparenthesize(model.scopes[fixture].returned?);
     for _ in 0..MAX_DEPTH {
-        if expr.kind() != kind::IDENTIFIER {
+        if kind_of(expr) != kind::IDENTIFIER {
             break;
         }
         let (_, binding) = model.lookup(text(expr, model.source), fixture, expr.start_byte())?;
@@ -35,7 +35,7 @@ pub fn shared_value(model: &FileModel, fixture: ScopeId) -> Option<SharedValue> 
         }
     }
     let source = model.source;
-    match expr.kind() {
+    match kind_of(expr) {
         kind::LIST | "list_comprehension" => Some(SharedValue::Mutable("a list".into())),
         kind::DICTIONARY | "dictionary_comprehension" => {
             Some(SharedValue::Mutable("a dict".into()))
@@ -64,7 +64,7 @@ pub fn shared_value(model: &FileModel, fixture: ScopeId) -> Option<SharedValue> 
 fn root_name(mut expr: Node) -> Option<Node> {
     loop {
         expr = unparenthesize(expr);
-        match expr.kind() {
+        match kind_of(expr) {
             kind::IDENTIFIER => return Some(expr),
             kind::ATTRIBUTE => expr = expr.child_by_field_id(field::OBJECT.id())?,
             kind::SUBSCRIPT => expr = expr.child_by_field_id(field::VALUE.id())?,
@@ -101,7 +101,7 @@ pub fn resets(model: &FileModel, fixture: ScopeId) -> Vec<String> {
         let Some(callee) = model.callee(call) else {
             continue;
         };
-        if callee.kind() != kind::ATTRIBUTE
+        if kind_of(callee) != kind::ATTRIBUTE
             || !RESET_METHODS.contains(&last_component(text(callee, model.source)))
         {
             continue;
