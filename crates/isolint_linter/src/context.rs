@@ -119,11 +119,11 @@ pub struct FileContext<'a, 't> {
     pub(crate) fixes: std::collections::HashMap<(usize, usize, &'static str), crate::fix::Fix>,
     /// The fix of each path effect a rule may adopt, by the effect's span.
     pub(crate) path_fixes: std::collections::HashMap<(usize, usize), crate::fix::Fix>,
-    pub(crate) service_ops:
-        foldhash::HashMap<(usize, usize), Vec<crate::rules::shared_resource::FoundOp>>,
+    /// The shared-service operations of each call that has some, by the call node's id.
+    pub(crate) service_ops: foldhash::HashMap<usize, Vec<crate::rules::shared_resource::FoundOp>>,
     /// The call last found to have no shared-service operation (most calls), kept out of
     /// `service_ops`: the rules ask about one call one after another.
-    pub(crate) no_service_ops: Option<(usize, usize)>,
+    pub(crate) no_service_ops: Option<usize>,
     /// The fix turning each module-level name into a fixture, computed once: every test changing
     /// the name offers the same one.
     pub(crate) module_mutable_fixes:

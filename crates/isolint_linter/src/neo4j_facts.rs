@@ -30,6 +30,12 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
     });
     let neomodel = imports_neomodel || !node_classes.is_empty();
     let imports_client = crate::neo4j_waits::imports_client(model);
+    // A constructor's qualified name starts with its package's name, which the file then says
+    // somewhere: most files do not, and their calls' qualified names are not needed.
+    let may_construct_driver = NEO4J_DRIVER_CONSTRUCTORS.iter().any(|constructor| {
+        let package = constructor.split_once('.').map_or(*constructor, |(p, _)| p);
+        source.contains(package)
+    });
     // Whether any call can probe the server: most files have none, and no wait then.
     let mut may_probe = false;
     for (scope, s) in model.scopes.iter().enumerate() {
@@ -90,9 +96,10 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
             if !may_matter {
                 continue;
             }
-            let constructor = model
-                .qualified_name(callee, scope)
-                .is_some_and(|q| NEO4J_DRIVER_CONSTRUCTORS.contains(&q.as_str()));
+            let constructor = may_construct_driver
+                && model
+                    .qualified_name(callee, scope)
+                    .is_some_and(|q| NEO4J_DRIVER_CONSTRUCTORS.contains(&q.as_str()));
             if !constructor && !known_name {
                 continue;
             }

@@ -375,8 +375,9 @@ pub(crate) fn finding(
 
 /// The operations of a call, computed once per file and call whichever rule asks first.
 fn operations_at<'c>(call: Node, scope: ScopeId, ctx: &'c mut FileContext) -> &'c [FoundOp] {
-    // A call and the call it is made on (`f(x)(y)`) start at the same byte, not end.
-    let key = (call.start_byte(), call.end_byte());
+    // The node's id, not its span: no call into tree-sitter, and a call and the call it is made
+    // on (`f(x)(y)`) differ.
+    let key = call.id();
     if ctx.no_service_ops == Some(key) {
         return &[];
     }
