@@ -54,7 +54,8 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
             // Most calls are none of these: decide from the names before anything is computed.
             // A driver constructor may be imported under another name (`from py2neo import
             // Graph as G`): a plain name is resolved; the other facts need their own names.
-            let known_name = last.contains("Neo4j")
+            // A byte search: `str::contains` sets up a two-way searcher for every call.
+            let known_name = last.as_bytes().windows(5).any(|w| w == b"Neo4j")
                 || names_driver_constructor(last)
                 || NEO4J_DATABASE_KEYWORDS
                     .iter()

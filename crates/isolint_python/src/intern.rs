@@ -6,12 +6,11 @@
 //! same way: a suite repeats a few thousand of them across hundreds of thousands of calls.
 
 use serde::Deserialize;
-use std::collections::HashSet;
 use std::hash::Hash;
 use std::sync::{Mutex, OnceLock};
 
 /// One `'static` copy of each distinct value of `T` ever asked for, shared by every thread.
-pub struct Interner<T: ?Sized + 'static>(OnceLock<Mutex<HashSet<&'static T>>>);
+pub struct Interner<T: ?Sized + 'static>(OnceLock<Mutex<foldhash::HashSet<&'static T>>>);
 
 impl<T: ?Sized + Hash + Eq + 'static> Interner<T> {
     pub const fn new() -> Self {

@@ -637,20 +637,31 @@ pub fn names_temp_folder(last: &str) -> bool {
 
 /// Context managers and calls that move the test into another working directory for a while.
 pub fn changes_cwd(qualified: &str) -> bool {
-    let last = last_component(qualified).to_ascii_lowercase();
-    last.contains("chdir")
-        || last.contains("cwd")
-        || matches!(
-            last.as_str(),
-            "cd" | "pushd"
-                | "isolated_filesystem"
-                | "working_directory"
-                | "change_directory"
-                | "in_tempdir"
-                | "in_tmpdir"
-                | "in_dir"
-                | "tempdir_context"
-        )
+    // Asked of every call of test code: compared in place, without a lowercased copy.
+    let last = last_component(qualified);
+    contains_ignoring_case(last, "chdir")
+        || contains_ignoring_case(last, "cwd")
+        || [
+            "cd",
+            "pushd",
+            "isolated_filesystem",
+            "working_directory",
+            "change_directory",
+            "in_tempdir",
+            "in_tmpdir",
+            "in_dir",
+            "tempdir_context",
+        ]
+        .iter()
+        .any(|name| last.eq_ignore_ascii_case(name))
+}
+
+/// Whether `needle` (ASCII) occurs in `haystack`, ignoring ASCII case.
+fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 #[cfg(test)]

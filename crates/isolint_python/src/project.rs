@@ -225,6 +225,9 @@ pub struct Project<'a> {
     /// Per file, the files whose fixtures it sees ([`visible_files`]): every fixture name a test
     /// requests is resolved through them.
     visible: Vec<Vec<usize>>,
+    /// The first definition of each class name, in file order (file, index among its classes):
+    /// a base class defined in no linted file (`TestCase`) must not cost a scan of every file.
+    first_class_named: HashMap<&'a str, (usize, usize)>,
 }
 
 const MAX_DEPTH: usize = 16;
@@ -306,11 +309,20 @@ impl<'a> Project<'a> {
         let visible = (0..files.len())
             .map(|file| visible_files(files, &conftests, &plugins, file))
             .collect();
+        let mut first_class_named: HashMap<&'a str, (usize, usize)> = HashMap::new();
+        for (file, facts) in files.iter().enumerate() {
+            for (index, class) in facts.classes.iter().enumerate() {
+                first_class_named
+                    .entry(class.name.as_str())
+                    .or_insert((file, index));
+            }
+        }
         Project {
             files,
             fixtures_named,
             autouse_fixtures,
             visible,
+            first_class_named,
         }
     }
 
@@ -466,9 +478,8 @@ impl<'a> Project<'a> {
                 .find(|c| c.name == name)
                 .map(|c| (file, c))
                 .or_else(|| {
-                    self.files.iter().enumerate().find_map(|(i, f)| {
-                        f.classes.iter().find(|c| c.name == name).map(|c| (i, c))
-                    })
+                    let &(i, index) = self.first_class_named.get(name.as_str())?;
+                    Some((i, &self.files[i].classes[index]))
                 });
             let Some((defined_in, facts)) = found else {
                 continue;
