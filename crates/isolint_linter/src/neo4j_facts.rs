@@ -216,11 +216,16 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
 }
 
 /// Whether a call's last name is the last component of a Neo4j driver constructor (`driver` of
-/// `neo4j.GraphDatabase.driver`), compared in place.
+/// `neo4j.GraphDatabase.driver`); `last` is one name, without dots, as every caller reads it.
 pub(crate) fn names_driver_constructor(last: &str) -> bool {
-    NEO4J_DRIVER_CONSTRUCTORS
-        .iter()
-        .any(|q| q.strip_suffix(last).is_some_and(|rest| rest.ends_with('.')))
+    // Asked of every call: the constructors' last names are split once.
+    static LAST_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        NEO4J_DRIVER_CONSTRUCTORS
+            .iter()
+            .filter_map(|q| q.rsplit_once('.').map(|(_, name)| name))
+            .collect()
+    });
+    LAST_NAMES.contains(&last)
 }
 
 /// The neomodel node classes a file defines (`class Person(StructuredNode)`, and their subclasses
