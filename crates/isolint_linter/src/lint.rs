@@ -1207,108 +1207,125 @@ fn project_stage(
             outcomes[file].findings.push(finding);
         }
     }
-    let mut diagnostics = Vec::new();
-    let mut sources = HashMap::new();
-    for (file_index, outcome) in outcomes.iter_mut().enumerate() {
-        let tests = &indexes[file_index];
-        outcome.suppressions.reset_usage();
-        let mut findings = std::mem::take(&mut outcome.findings);
-        crate::rules::shared_resource::resolve_fixture_names(&mut findings, file_index, &project);
-        if !dispatch.path_rules.is_empty() {
-            let resolved = resolve_effects(
-                &outcome.effects,
-                (file_index, tests),
-                &outcome.info,
+    // Each file's findings become diagnostics on their own (everything shared is read-only here):
+    // in parallel, collected in file order, so the output does not depend on the thread count.
+    let per_file: Vec<(Vec<Diagnostic>, Option<(String, Arc<str>)>)> = outcomes
+        .par_iter_mut()
+        .enumerate()
+        .map(|(file_index, outcome)| {
+            let tests = &indexes[file_index];
+            outcome.suppressions.reset_usage();
+            let mut findings = std::mem::take(&mut outcome.findings);
+            crate::rules::shared_resource::resolve_fixture_names(
+                &mut findings,
+                file_index,
                 &project,
-                &closures,
-                (&inheritance, &reach),
             );
-            let mut adopted = Vec::new();
-            for effect in &resolved {
-                for rule in &dispatch.path_rules {
-                    let Some(finding) = rule.check_path_effect(effect) else {
-                        continue;
-                    };
-                    let span = effect.effect.span;
-                    if rule.fixes_path_effect(effect) {
-                        if let Some(fix) = outcome.path_fixes.get(&(span.start, span.end)) {
-                            adopted.push(((span.start, span.end, finding.rule.code), fix.clone()));
+            if !dispatch.path_rules.is_empty() {
+                let resolved = resolve_effects(
+                    &outcome.effects,
+                    (file_index, tests),
+                    &outcome.info,
+                    &project,
+                    &closures,
+                    (&inheritance, &reach),
+                );
+                let mut adopted = Vec::new();
+                for effect in &resolved {
+                    for rule in &dispatch.path_rules {
+                        let Some(finding) = rule.check_path_effect(effect) else {
+                            continue;
+                        };
+                        let span = effect.effect.span;
+                        if rule.fixes_path_effect(effect) {
+                            if let Some(fix) = outcome.path_fixes.get(&(span.start, span.end)) {
+                                adopted
+                                    .push(((span.start, span.end, finding.rule.code), fix.clone()));
+                            }
                         }
+                        findings.push(finding);
+                    }
+                }
+                for (key, fix) in adopted {
+                    outcome.fixes.entry(key).or_insert(fix);
+                }
+            }
+            if options.rules.contains("ISO601") || options.rules.contains("ISO602") {
+                let found = crate::rules::wide_fixture_scope::project_findings(
+                    file_index,
+                    &project,
+                    &closures,
+                    &outcome.fixes,
+                    |byte| outcome.text.position(byte),
+                );
+                for (finding, fix) in found {
+                    if let Some(fix) = fix {
+                        let key = (finding.span.start, finding.span.end, finding.rule.code);
+                        outcome.fixes.entry(key).or_insert(fix);
                     }
                     findings.push(finding);
                 }
             }
-            for (key, fix) in adopted {
-                outcome.fixes.entry(key).or_insert(fix);
-            }
-        }
-        if options.rules.contains("ISO601") || options.rules.contains("ISO602") {
-            let found = crate::rules::wide_fixture_scope::project_findings(
+            findings.retain(|f| {
+                crate::registry::all_rules()
+                    .iter()
+                    .find(|r| r.meta().code == f.rule.code)
+                    .is_none_or(|r| r.holds_in_project(f, &view))
+            });
+            crate::rules::shared_resource::attribute_to_callers(
+                &mut findings,
                 file_index,
-                &project,
-                &closures,
-                &outcome.fixes,
-                |byte| outcome.text.position(byte),
-            );
-            for (finding, fix) in found {
-                if let Some(fix) = fix {
-                    let key = (finding.span.start, finding.span.end, finding.rule.code);
-                    outcome.fixes.entry(key).or_insert(fix);
-                }
-                findings.push(finding);
-            }
-        }
-        findings.retain(|f| {
-            crate::registry::all_rules()
-                .iter()
-                .find(|r| r.meta().code == f.rule.code)
-                .is_none_or(|r| r.holds_in_project(f, &view))
-        });
-        crate::rules::shared_resource::attribute_to_callers(
-            &mut findings,
-            file_index,
-            &outcome.module,
-            &files,
-            &reach,
-        );
-        let mut file_diagnostics: Vec<Diagnostic> = std::mem::take(&mut outcome.file_diagnostics);
-        file_diagnostics.extend(findings.into_iter().filter_map(|f| {
-            to_diagnostic(
-                f,
-                (file_index, tests),
-                outcome,
-                &project,
+                &outcome.module,
+                &files,
                 &reach,
-                &inheritance,
-            )
-        }));
-        share_effort(&mut file_diagnostics);
-        if outcome.text.changed() {
-            // Its positions would come from another text than the one linted.
-            file_diagnostics = vec![changed_file(&outcome.info)];
-        }
-        let ignored: Vec<&Selector> = options
-            .per_file_ignores
-            .iter()
-            .filter(|(glob, _)| {
-                glob.is_match(&outcome.info.display) || glob.is_match(&outcome.info.node_path)
-            })
-            .flat_map(|(_, selectors)| selectors.iter())
-            .collect();
-        file_diagnostics.retain(|d| {
-            options.rules.contains(d.rule.code)
-                && !ignored.iter().any(|s| s.matches(d.rule))
-                && !outcome
-                    .suppressions
-                    .suppresses(d.rule, d.start.line.saturating_sub(1))
-        });
-        if options.warn_unused_suppressions
-            && options.rules.contains(file_errors::UNUSED_SUPPRESSION.code)
-        {
-            file_diagnostics.extend(unused_suppressions(outcome));
-        }
-        if !file_diagnostics.is_empty() {
-            sources.insert(outcome.info.display.clone(), outcome.text.shown());
+            );
+            let mut file_diagnostics: Vec<Diagnostic> =
+                std::mem::take(&mut outcome.file_diagnostics);
+            file_diagnostics.extend(findings.into_iter().filter_map(|f| {
+                to_diagnostic(
+                    f,
+                    (file_index, tests),
+                    outcome,
+                    &project,
+                    &reach,
+                    &inheritance,
+                )
+            }));
+            share_effort(&mut file_diagnostics);
+            if outcome.text.changed() {
+                // Its positions would come from another text than the one linted.
+                file_diagnostics = vec![changed_file(&outcome.info)];
+            }
+            let ignored: Vec<&Selector> = options
+                .per_file_ignores
+                .iter()
+                .filter(|(glob, _)| {
+                    glob.is_match(&outcome.info.display) || glob.is_match(&outcome.info.node_path)
+                })
+                .flat_map(|(_, selectors)| selectors.iter())
+                .collect();
+            file_diagnostics.retain(|d| {
+                options.rules.contains(d.rule.code)
+                    && !ignored.iter().any(|s| s.matches(d.rule))
+                    && !outcome
+                        .suppressions
+                        .suppresses(d.rule, d.start.line.saturating_sub(1))
+            });
+            if options.warn_unused_suppressions
+                && options.rules.contains(file_errors::UNUSED_SUPPRESSION.code)
+            {
+                file_diagnostics.extend(unused_suppressions(outcome));
+            }
+            let source = (!file_diagnostics.is_empty())
+                .then(|| (outcome.info.display.clone(), outcome.text.shown()));
+            (file_diagnostics, source)
+        })
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut sources = HashMap::new();
+    for (file_diagnostics, source) in per_file {
+        if let Some((display, text)) = source {
+            sources.insert(display, text);
         }
         diagnostics.extend(file_diagnostics);
     }
