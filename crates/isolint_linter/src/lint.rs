@@ -1150,10 +1150,15 @@ fn project_stage(
         .collect();
     // The summaries above were the last readers of what the functions do: freed here, before the
     // fixture closures and the pairings below allocate, since they are most of what files keep.
-    drop(first_party);
-    for outcome in &mut outcomes {
-        outcome.functions = FileFunctions::default();
-    }
+    // In parallel: on one thread, freeing every file's recorded calls was a fifth of the stage.
+    rayon::join(
+        || drop(first_party),
+        || {
+            outcomes
+                .par_iter_mut()
+                .for_each(|outcome| outcome.functions = FileFunctions::default())
+        },
+    );
     for outcome in &mut outcomes {
         crate::neo4j_facts::resolve_imported_labels(
             &mut outcome.facts.neo4j,
@@ -1209,7 +1214,7 @@ fn project_stage(
     }
     // Each file's findings become diagnostics on their own (everything shared is read-only here):
     // in parallel, collected in file order, so the output does not depend on the thread count.
-    let per_file: Vec<(Vec<Diagnostic>, Option<(String, Arc<str>)>)> = outcomes
+    let per_file: Vec<_> = outcomes
         .par_iter_mut()
         .enumerate()
         .map(|(file_index, outcome)| {
