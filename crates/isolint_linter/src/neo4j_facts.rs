@@ -425,6 +425,22 @@ pub(crate) fn snippet_facts(source: &str, pytest_module: bool) -> Vec<Neo4jFact>
 mod tests {
     use super::*;
 
+    #[test]
+    fn driver_constructors_are_known_by_their_last_name() {
+        for yes in [
+            "driver",
+            "bolt_driver",
+            "neo4j_driver",
+            "Graph",
+            "GraphDataScience",
+        ] {
+            assert!(names_driver_constructor(yes), "{yes}");
+        }
+        for no in ["", "GraphDatabase", "neo4j", "drive", "Driver", "graph"] {
+            assert!(!names_driver_constructor(no), "{no}");
+        }
+    }
+
     fn labels(source: &str) -> Vec<(String, usize)> {
         snippet_facts(source, true)
             .into_iter()

@@ -735,6 +735,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn working_folder_changes_are_named_in_any_case() {
+        for yes in [
+            "os.chdir",
+            "monkeypatch.chdir",
+            "ChDir",
+            "helpers.set_cwd",
+            "GetCwdGuard",
+            "Pushd",
+            "runner.isolated_filesystem",
+            "IN_TMPDIR",
+            "cd",
+        ] {
+            assert!(changes_cwd(yes), "{yes}");
+        }
+        for no in [
+            "os.getenv",
+            "c",
+            "chdi",
+            "in_dirs",
+            "os.path.cwd_like.x",
+            "pushd_log",
+        ] {
+            assert!(!changes_cwd(no), "{no}");
+        }
+    }
+
+    #[test]
     fn last_components_are_what_follows_the_last_dot() {
         for name in [
             "os.environ.pop",
