@@ -54,8 +54,7 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
             // Most calls are none of these: decide from the names before anything is computed.
             // A driver constructor may be imported under another name (`from py2neo import
             // Graph as G`): a plain name is resolved; the other facts need their own names.
-            // A byte search: `str::contains` sets up a two-way searcher for every call.
-            let known_name = last.as_bytes().windows(5).any(|w| w == b"Neo4j")
+            let known_name = isolint_python::services::names_neo4j_wrapper(last)
                 || names_driver_constructor(last)
                 || NEO4J_DATABASE_KEYWORDS
                     .iter()
@@ -124,7 +123,11 @@ pub fn extract(model: &FileModel, eval: &Evaluator, index: &LineIndex) -> Vec<Ne
             let wrapper = [(last, "database")];
             let database = NEO4J_DATABASE_KEYWORDS
                 .iter()
-                .chain(wrapper.iter().filter(|(name, _)| name.contains("Neo4j")))
+                .chain(
+                    wrapper
+                        .iter()
+                        .filter(|(name, _)| isolint_python::services::names_neo4j_wrapper(name)),
+                )
                 .filter(|(name, _)| *name == last)
                 .find_map(|(_, keyword)| {
                     if keyword.is_empty() {

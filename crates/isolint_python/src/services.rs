@@ -240,6 +240,13 @@ pub const NEOMODEL_CLASS_WRITES: &[&str] = &["create", "get_or_create", "create_
 /// (`Person(name="ada").save()`, `Person.nodes.filter(...).delete()`).
 pub const NEOMODEL_INSTANCE_WRITES: &[&str] = &["save", "delete"];
 
+/// Whether a name is a suite's own Neo4j wrapper (`Neo4jResource`, `MyNeo4jClient`), which takes
+/// the same `database` keyword as the clients. A byte search: it is asked of every call, and a
+/// substring searcher costs more to set up than these short names take to scan.
+pub fn names_neo4j_wrapper(name: &str) -> bool {
+    name.as_bytes().windows(5).any(|w| w == b"Neo4j")
+}
+
 /// Calls that create a Neo4j driver (one per test multiplies connections by tests and workers).
 pub const NEO4J_DRIVER_CONSTRUCTORS: &[&str] = &[
     "neo4j.GraphDatabase.driver",
@@ -548,6 +555,16 @@ pub fn endpoint_port(endpoint: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_suites_own_neo4j_wrapper_is_known_by_its_name() {
+        for yes in ["Neo4jResource", "MyNeo4jClient", "Neo4j"] {
+            assert!(names_neo4j_wrapper(yes), "{yes}");
+        }
+        for no in ["neo4j", "Neo4", "GraphDatabase", "", "NEO4J"] {
+            assert!(!names_neo4j_wrapper(no), "{no}");
+        }
+    }
 
     #[test]
     fn urls_and_endpoints() {

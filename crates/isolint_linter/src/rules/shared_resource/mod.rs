@@ -169,7 +169,7 @@ fn may_be_classified(last: &str) -> bool {
     static NAMES: std::sync::LazyLock<foldhash::HashSet<&'static str>> =
         std::sync::LazyLock::new(|| isolint_python::services::call_names().into_iter().collect());
     // The suite's own Neo4j wrappers (`resources.Neo4jResource(database=...)`) too.
-    NAMES.contains(last) || last.as_bytes().windows(5).any(|w| w == b"Neo4j")
+    NAMES.contains(last) || isolint_python::services::names_neo4j_wrapper(last)
 }
 
 /// The method or function name the classifiers match a call on (`run` in `session.run`).

@@ -249,7 +249,7 @@ fn database_choice(call: &Call, ops: &mut Vec<ServiceOp>) {
     let known = NEO4J_DATABASE_KEYWORDS.iter().chain(
         own_wrapper
             .iter()
-            .filter(|(name, _)| name.contains("Neo4j")),
+            .filter(|(name, _)| isolint_python::services::names_neo4j_wrapper(name)),
     );
     for (name, keyword) in known {
         if *name != call.last {
