@@ -21,6 +21,7 @@ pub mod rules;
 mod run_cache;
 pub mod settings;
 mod source_text;
+mod spill;
 pub mod suppression;
 pub mod walk;
 

@@ -21,6 +21,7 @@ use crate::rules::{file_errors, Rule};
 use crate::run_cache;
 use crate::settings::Settings;
 use crate::source_text::SourceText;
+use crate::spill::{Segment, Spill};
 use crate::suppression::Suppressions;
 use isolint_python::knowledge::{classify_path, PathClass, PathOp, CHDIR_FIXTURES};
 use isolint_python::model::{build, BuildOptions, Role};
@@ -100,6 +101,19 @@ struct FileOutcome {
     /// Read again from disk when the project stage needs it.
     text: SourceText,
     suppressions: Suppressions,
+    /// Where the parts only the project stage reads wait meanwhile.
+    spilled: Spilled,
+}
+
+/// The parts of an outcome written to the run's [`Spill`] until the project stage reads them back.
+#[derive(Default)]
+struct Spilled {
+    functions: Option<Segment>,
+    facts: Option<Segment>,
+    reads: Option<Segment>,
+    /// What [`imported_modules`] reads of the spilled functions: the first-party modules are
+    /// found before the project stage.
+    modules_called: BTreeSet<String>,
 }
 
 /// Which rules want which node kinds.
@@ -163,17 +177,19 @@ pub fn lint_with_cache(
     let dispatch = Dispatch::new(options.rules);
     let first_party = first_party_beside(inputs, options);
     let file_step = file_step_key(options);
+    let spill = Spill::new();
     let stage = FileStage {
         options,
         dispatch: &dispatch,
         first_party: &first_party.names,
         cache: cache.map(|cache| (cache, file_step)),
+        spill: &spill,
     };
     let Some(cache) = cache else {
         let outcomes = lint_files(inputs, Vec::new(), &stage, false);
         let (context, _) = read_first_party(inputs, &outcomes, &first_party, &stage);
         release_freed_memory();
-        return project_stage(outcomes, context, options, &dispatch);
+        return project_stage(outcomes, context, options, &dispatch, &spill);
     };
     // Every file is read once, first: the whole run may be in the cache already.
     let reads: Vec<run_cache::Read> = inputs.par_iter().map(read_input).collect();
@@ -186,7 +202,7 @@ pub fn lint_with_cache(
     let outcomes = lint_files(inputs, reads, &stage, false);
     let (context, lookups) = read_first_party(inputs, &outcomes, &first_party, &stage);
     release_freed_memory();
-    let result = project_stage(outcomes, context, options, &dispatch);
+    let result = project_stage(outcomes, context, options, &dispatch, &spill);
     run_cache::store(cache, run, &result, lookups, inputs, &linted);
     result
 }
@@ -225,6 +241,7 @@ pub fn first_party_files(inputs: &[SourceInput], options: &LintOptions) -> Vec<P
         dispatch: &dispatch,
         first_party: &first_party.names,
         cache: None,
+        spill: &Spill::in_memory(),
     };
     let outcomes = lint_files(inputs, Vec::new(), &stage, false);
     let (_, lookups) = read_first_party(inputs, &outcomes, &first_party, &stage);
@@ -263,6 +280,8 @@ struct FileStage<'a> {
     first_party: &'a FirstPartyNames,
     /// The cache, and the key of the settings that shape the per-file step.
     cache: Option<(&'a Cache, Key)>,
+    /// Where test files' outcomes wait for the project stage.
+    spill: &'a Spill,
 }
 
 /// Everything besides the file itself that the per-file step reads. Each struct is taken apart
@@ -354,6 +373,12 @@ fn lint_files(
         .map_init(python_parser, |parser, (input, read)| {
             let read = read.unwrap_or_else(|| read_input(input));
             match catch_unwind(AssertUnwindSafe(|| lint_file(parser, input, read, stage, first_party))) {
+                // A first-party module's package is only known once it is read: its outcome
+                // stays whole (they are few beside the tests).
+                Ok(mut outcome) if !first_party => {
+                    outcome.spill_to(stage.spill);
+                    outcome
+                }
                 Ok(outcome) => outcome,
                 Err(panic) => {
                     // The parser may be mid-parse: start afresh for the next file.
@@ -486,39 +511,45 @@ fn imported_at_collection(outcomes: &[FileOutcome]) -> HashSet<String> {
 fn imported_modules(outcomes: &[FileOutcome]) -> BTreeSet<String> {
     let mut modules = BTreeSet::new();
     for outcome in outcomes {
-        for function in &outcome.functions.functions {
-            for call in &function.calls {
-                let call = &call;
-                let CallTarget::Imported { module, path } = &call.target else {
-                    continue;
-                };
-                let Some(base) = absolute_module(&outcome.package, module) else {
-                    continue;
-                };
-                let mut name = base.clone();
-                if !name.is_empty() {
-                    modules.insert(name.clone());
-                }
-                for part in path.iter().take(path.len().saturating_sub(1)) {
-                    if !name.is_empty() {
-                        name.push('.');
-                    }
-                    name.push_str(part);
-                    modules.insert(name.clone());
-                }
+        modules.extend(outcome.spilled.modules_called.iter().cloned());
+        modules_called(&outcome.functions, &outcome.package, &mut modules);
+    }
+    modules
+}
+
+/// Adds the absolute names of the modules (and module prefixes) that `functions`' calls import
+/// from to `modules`.
+fn modules_called(functions: &FileFunctions, package: &str, modules: &mut BTreeSet<String>) {
+    for function in &functions.functions {
+        for call in &function.calls {
+            let CallTarget::Imported { module, path } = &call.target else {
+                continue;
+            };
+            let Some(base) = absolute_module(package, module) else {
+                continue;
+            };
+            let mut name = base.clone();
+            if !name.is_empty() {
+                modules.insert(name.clone());
             }
-        }
-        // A package's `__init__` hands on names from its modules: calls through it reach them.
-        for reexport in &outcome.functions.reexports {
-            if let Some(module) = absolute_module(&outcome.package, &reexport.module) {
-                if let Some(member) = &reexport.member {
-                    modules.insert(format!("{module}.{member}"));
+            for part in path.iter().take(path.len().saturating_sub(1)) {
+                if !name.is_empty() {
+                    name.push('.');
                 }
-                modules.insert(module);
+                name.push_str(part);
+                modules.insert(name.clone());
             }
         }
     }
-    modules
+    // A package's `__init__` hands on names from its modules: calls through it reach them.
+    for reexport in &functions.reexports {
+        if let Some(module) = absolute_module(package, &reexport.module) {
+            if let Some(member) = &reexport.member {
+                modules.insert(format!("{module}.{member}"));
+            }
+            modules.insert(module);
+        }
+    }
 }
 
 fn failed_file(input: &SourceInput, message: String) -> FileOutcome {
@@ -542,6 +573,60 @@ fn changed_file(info: &FileInfo) -> Diagnostic {
         "this file changed while isolint was checking it, so its findings were dropped".into(),
         "run isolint again once the file stops changing",
     )
+}
+
+/// A file whose outcome the project stage could not read back from the temporary file.
+fn lost_in_spill(info: &FileInfo, error: &str) -> Diagnostic {
+    let at = Position { line: 1, column: 1 };
+    file_diagnostic(
+        &file_errors::UNREADABLE_FILE,
+        info,
+        at,
+        at,
+        Span::default(),
+        format!("isolint could not read back from its temporary file what it found in this file ({error}), so the findings that pair it with other files are missing"),
+        "make sure the temporary folder (`TMPDIR`) has room, and run isolint again",
+    )
+}
+
+/// The paths some test code writes: a read meeting none of them cannot be a victim.
+struct WrittenPaths {
+    /// Each written path.
+    exact: HashSet<String>,
+    /// Each written path and every dotted prefix of it.
+    above: HashSet<String>,
+}
+
+impl WrittenPaths {
+    fn new<'a>(paths: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut written = WrittenPaths {
+            exact: HashSet::new(),
+            above: HashSet::new(),
+        };
+        for path in paths {
+            written.exact.insert(path.to_string());
+            written.above.insert(path.to_string());
+            for (cut, _) in path.match_indices('.') {
+                written.above.insert(path[..cut].to_string());
+            }
+        }
+        written
+    }
+
+    /// Whether some written path meets `path` (as `state::paths_meet` says): the same, below it
+    /// or above it.
+    fn meet(&self, path: &str) -> bool {
+        self.above.contains(path)
+            || path
+                .match_indices('.')
+                .any(|(cut, _)| self.exact.contains(&path[..cut]))
+    }
+
+    /// Whether a test's read may pair with a write: the pairing looks no further.
+    fn may_meet(&self, read: &state::StateRead) -> bool {
+        read.owner.test.is_some()
+            && (self.meet(&read.path) || read.instance.as_deref().is_some_and(|i| self.meet(i)))
+    }
 }
 
 /// A file isolint reports as a whole and does not lint.
@@ -580,6 +665,7 @@ fn unlinted_file(info: &FileInfo) -> FileOutcome {
         path_fixes: HashMap::new(),
         text: SourceText::none(),
         suppressions: Suppressions::default(),
+        spilled: Spilled::default(),
     }
 }
 
@@ -921,6 +1007,7 @@ fn from_entry(
         path_fixes: path_fixes.into_iter().collect(),
         text,
         suppressions,
+        spilled: Spilled::default(),
     }
 }
 
@@ -1104,12 +1191,80 @@ fn analyze_file(
         path_fixes,
         text: linted_text(input, source, content),
         suppressions,
+        spilled: Spilled::default(),
     };
     outcome.release_spare_capacity();
     (outcome, first_party_names.into_answers())
 }
 
 impl FileOutcome {
+    /// Writes the parts only the project stage reads (recorded calls, facts but the imports,
+    /// tests' reads of state) to `spill`; each comes back with its `restore_*`.
+    fn spill_to(&mut self, spill: &Spill) {
+        let mut modules = BTreeSet::new();
+        modules_called(&self.functions, &self.package, &mut modules);
+        if let Some(segment) = spill.put(&self.functions) {
+            self.functions = FileFunctions::default();
+            self.spilled.functions = Some(segment);
+            self.spilled.modules_called = modules;
+        }
+        // The imports stay: the summaries ask which modules pytest imports while collecting.
+        let imports = std::mem::take(&mut self.facts.imports);
+        if let Some(segment) = spill.put(&self.facts) {
+            self.facts = FileFacts::default();
+            self.spilled.facts = Some(segment);
+        }
+        self.facts.imports = imports;
+        if !self.state.reads.is_empty() {
+            if let Some(segment) = spill.put(&self.state.reads) {
+                self.state.reads = Vec::new();
+                self.spilled.reads = Some(segment);
+            }
+        }
+    }
+
+    fn restore_functions(&mut self, spill: &Spill) {
+        if let Some(segment) = self.spilled.functions.take() {
+            self.functions = self.restored(spill, segment);
+            self.spilled.modules_called = BTreeSet::new();
+        }
+    }
+
+    fn restore_facts(&mut self, spill: &Spill) {
+        if let Some(segment) = self.spilled.facts.take() {
+            let imports = std::mem::take(&mut self.facts.imports);
+            self.facts = self.restored(spill, segment);
+            self.facts.imports = imports;
+        }
+    }
+
+    /// Brings back the tests' reads of state, keeping only those that meet a write somewhere:
+    /// the others can pair with nothing, and they are most of them.
+    fn restore_reads(&mut self, spill: &Spill, written: &WrittenPaths) {
+        let mut reads: Vec<state::StateRead> = match self.spilled.reads.take() {
+            Some(segment) => self.restored(spill, segment),
+            None => Vec::new(),
+        };
+        // Read before the reads found through calls, as they were recorded.
+        reads.append(&mut self.state.reads);
+        reads.retain(|read| written.may_meet(read));
+        reads.shrink_to_fit();
+        self.state.reads = reads;
+    }
+
+    /// The value at `segment`; if the spill cannot give it back, the file says so.
+    fn restored<T: serde::de::DeserializeOwned + Default>(
+        &mut self,
+        spill: &Spill,
+        segment: Segment,
+    ) -> T {
+        spill.get(segment).unwrap_or_else(|error| {
+            self.file_diagnostics
+                .push(lost_in_spill(&self.info, &error));
+            T::default()
+        })
+    }
+
     /// Every outcome lives until the project stage: the room its vectors grew into and no longer
     /// use would be held for the whole run, for every file.
     fn release_spare_capacity(&mut self) {
@@ -1134,7 +1289,13 @@ fn project_stage(
     first_party: Vec<FileOutcome>,
     options: &LintOptions,
     dispatch: &Dispatch,
+    spill: &Spill,
 ) -> LintResult {
+    // What was written out comes back one kind at a time, each when it is needed: the calls
+    // for the summaries first, freed before the facts come back.
+    outcomes
+        .par_iter_mut()
+        .for_each(|outcome| outcome.restore_functions(spill));
     if !dispatch.path_rules.is_empty() || !dispatch.state_rules.is_empty() || dispatch.service_rules
     {
         let state_writes = add_effects_through_calls(&mut outcomes, &first_party, options);
@@ -1159,6 +1320,9 @@ fn project_stage(
                 .for_each(|outcome| outcome.functions = FileFunctions::default())
         },
     );
+    outcomes
+        .par_iter_mut()
+        .for_each(|outcome| outcome.restore_facts(spill));
     for outcome in &mut outcomes {
         crate::neo4j_facts::resolve_imported_labels(
             &mut outcome.facts.neo4j,
@@ -1196,6 +1360,15 @@ fn project_stage(
     view.state_reset_by_autouse.extend(env_resets);
     let indexes: Vec<TestIndex> = files.iter().map(TestIndex::new).collect();
     if dispatch.state_reads {
+        let written = WrittenPaths::new(
+            outcomes
+                .iter()
+                .flat_map(|o| &o.state.writes)
+                .map(|w| w.path.as_str()),
+        );
+        outcomes
+            .par_iter_mut()
+            .for_each(|outcome| outcome.restore_reads(spill, &written));
         let flows = state_flows(
             &outcomes,
             &indexes,
@@ -1509,8 +1682,6 @@ fn distinct_calls<'f>(test: &'f isolint_python::project::TestFacts, calls: &mut 
     calls.dedup();
 }
 
-/// One file's tests by node id, by class and by the functions they call, so attributing each
-/// finding costs a lookup rather than a scan of every test of the file (a file of 40,000 tests).
 /// From what owns an effect to the tests it reaches, over the whole project: built once, so
 /// resolving an effect never scans every test of every file.
 pub(crate) struct TestsReached<'f> {
@@ -1552,6 +1723,14 @@ impl<'f> TestsReached<'f> {
         self.by_call.get(function).map_or(&[], Vec::as_slice)
     }
 
+    /// The tests of one file that call a function of this name, in test order.
+    fn callers_in(&self, file: usize, function: &str) -> &[(usize, usize)] {
+        let callers = self.callers(function);
+        let start = callers.partition_point(|(f, _)| *f < file);
+        let end = callers.partition_point(|(f, _)| *f <= file);
+        &callers[start..end]
+    }
+
     /// Tests whose fixture closure holds the fixture, in file and test order.
     fn users(&self, fixture: FixtureRef) -> &[(usize, usize)] {
         self.by_fixture.get(&fixture).map_or(&[], Vec::as_slice)
@@ -1566,11 +1745,12 @@ impl<'f> TestsReached<'f> {
     }
 }
 
+/// One file's tests by node id and by class, so attributing each finding costs a lookup rather
+/// than a scan of every test of the file (a file of 40,000 tests).
 struct TestIndex<'f> {
     by_id: foldhash::HashMap<&'f str, usize>,
     /// Every class path prefix (`[]`, `[A]`, `[A, B]`) to the tests inside it, in file order.
     by_classes: foldhash::HashMap<&'f [String], Vec<usize>>,
-    by_call: foldhash::HashMap<&'f str, Vec<usize>>,
 }
 
 impl<'f> TestIndex<'f> {
@@ -1578,9 +1758,7 @@ impl<'f> TestIndex<'f> {
         let mut index = TestIndex {
             by_id: foldhash::HashMap::default(),
             by_classes: foldhash::HashMap::default(),
-            by_call: foldhash::HashMap::default(),
         };
-        let mut calls: Vec<&str> = Vec::new();
         for (t, test) in facts.tests.iter().enumerate() {
             index.by_id.entry(test.node_id.as_str()).or_insert(t);
             for depth in 0..=test.classes.len() {
@@ -1589,10 +1767,6 @@ impl<'f> TestIndex<'f> {
                     .entry(&test.classes[..depth])
                     .or_default()
                     .push(t);
-            }
-            distinct_calls(test, &mut calls);
-            for call in &calls {
-                index.by_call.entry(call).or_default().push(t);
             }
         }
         index
@@ -1604,10 +1778,6 @@ impl<'f> TestIndex<'f> {
 
     fn in_classes(&self, classes: &[String]) -> &[usize] {
         self.by_classes.get(classes).map_or(&[], Vec::as_slice)
-    }
-
-    fn calling(&self, function: &str) -> &[usize] {
-        self.by_call.get(function).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -2124,7 +2294,11 @@ fn owner_tests(
         Role::Setup | Role::Teardown | Role::ClassBody => {
             node_ids(tests.in_classes(&owner.classes))
         }
-        _ => node_ids(tests.calling(&owner.function)),
+        _ => users
+            .callers_in(file, &owner.function)
+            .iter()
+            .map(|(_, t)| facts.tests[*t].node_id.clone())
+            .collect(),
     }
 }
 
@@ -2220,7 +2394,42 @@ fn share_effort(diagnostics: &mut [Diagnostic]) {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_path;
+    use super::{normalize_path, WrittenPaths};
+    use crate::analysis::state::paths_meet;
+
+    #[test]
+    fn a_read_is_kept_exactly_when_a_written_path_meets_it() {
+        let written = [
+            "pkg.settings.DEBUG",
+            "pkg.cache",
+            "sys.modules.[x]",
+            "os.environ.HOME",
+        ];
+        let index = WrittenPaths::new(written);
+        let reads = [
+            "pkg",
+            "pkg.settings",
+            "pkg.settings.DEBUG",
+            "pkg.settings.DEBUG.x",
+            "pkg.settings.DEBUGGER",
+            "pkg.cache",
+            "pkg.cache.size",
+            "pkg.cached",
+            "pkg.other",
+            "sys.modules",
+            "sys.modules.[x]",
+            "sys.modules.[x].y",
+            "sys.modules.[xy]",
+            "os.environ",
+            "os.environ.PATH",
+            "other",
+            "",
+        ];
+        for read in reads {
+            let expected = written.iter().any(|w| paths_meet(w, read));
+            assert_eq!(index.meet(read), expected, "read of `{read}`");
+        }
+    }
 
     #[test]
     fn paths_are_shown_folded() {
