@@ -27,6 +27,9 @@ pub mod walk;
 
 pub use diagnostic::{AutoFix, Diagnostic, Effort, LocatedEdit, Related, Severity};
 pub use fix::{Applicability, Edit, Fix};
-pub use lint::{first_party_files, lint, lint_with_cache, LintOptions, LintResult, SourceInput};
+pub use lint::{
+    first_party_files, lint, lint_spilling_after, lint_with_cache, LintOptions, LintResult,
+    SourceInput,
+};
 pub use registry::{Category, RuleMeta, RuleSet, Selector};
 pub use settings::Settings;

@@ -174,10 +174,27 @@ pub fn lint_with_cache(
     options: &LintOptions,
     cache: Option<&Cache>,
 ) -> LintResult {
+    lint_spilling_after(inputs, options, cache, SPILL_AFTER)
+}
+
+/// Bytes of source whose files' outcomes stay in memory until the project stage; the outcomes of
+/// the files after them wait in a temporary file. Below it, writing and reading them back would
+/// cost more time than their memory is worth (about 3.5 bytes per byte of source).
+const SPILL_AFTER: u64 = 2 << 20;
+
+/// [`lint_with_cache`] with the outcomes of files past the first `budget` bytes of source written
+/// out until the project stage: the tests check that the output does not depend on it.
+#[doc(hidden)]
+pub fn lint_spilling_after(
+    inputs: &[SourceInput],
+    options: &LintOptions,
+    cache: Option<&Cache>,
+    budget: u64,
+) -> LintResult {
     let dispatch = Dispatch::new(options.rules);
     let first_party = first_party_beside(inputs, options);
     let file_step = file_step_key(options);
-    let spill = Spill::new();
+    let spill = Spill::after(budget);
     let stage = FileStage {
         options,
         dispatch: &dispatch,
@@ -372,10 +389,11 @@ fn lint_files(
         .zip(reads)
         .map_init(python_parser, |parser, (input, read)| {
             let read = read.unwrap_or_else(|| read_input(input));
+            let bytes = read.as_ref().map_or(0, |(text, _)| text.len() as u64);
             match catch_unwind(AssertUnwindSafe(|| lint_file(parser, input, read, stage, first_party))) {
                 // A first-party module's package is only known once it is read: its outcome
                 // stays whole (they are few beside the tests).
-                Ok(mut outcome) if !first_party => {
+                Ok(mut outcome) if !first_party && stage.spill.wants(bytes) => {
                     outcome.spill_to(stage.spill);
                     outcome
                 }
@@ -1292,7 +1310,9 @@ fn project_stage(
     spill: &Spill,
 ) -> LintResult {
     // What was written out comes back one kind at a time, each when it is needed: the calls
-    // for the summaries first, freed before the facts come back.
+    // for the summaries first, freed before the facts come back. Read back in one go, the calls
+    // also leave no holes among longer-lived allocations when they are freed: held since each
+    // file's step instead, they cost 10-15 % more resident memory for the same live data.
     outcomes
         .par_iter_mut()
         .for_each(|outcome| outcome.restore_functions(spill));

@@ -1,21 +1,30 @@
 //! What the per-file step keeps for the project stage, written out of memory meanwhile.
 //!
 //! The project stage pairs things across files (a helper's summary with every call to it, a read
-//! of module state with a write anywhere), so each file's recorded calls, facts and reads of
-//! state must outlive the file's step. Held as structures they made peak memory grow with the
+//! of module state with a write anywhere), so each file's recorded calls, facts and tests' reads
+//! of state must outlive the file's step. Held as structures they made peak memory grow with the
 //! suite (about 3.5 bytes of heap per byte of source). Written to an unnamed temporary file as
 //! the bytes the cache stores anyway, they cost a few bytes of offsets per file until the stage
-//! reads them back, one kind at a time, when it needs them. Where no temporary file can be made
-//! or written, they stay in memory: the output is the same either way.
+//! reads them back, one kind at a time, when it needs them: the calls for the summaries (freed
+//! after), then the facts, then the reads, keeping only those some write meets (about one in
+//! seven on the corpus). A small run keeps its outcomes in memory (writing and reading them back
+//! costs more than they take); past a budget of source, the rest are written out. Where no
+//! temporary file can be made or written, they stay in memory: the output is the same either way.
 
 use serde::{de::DeserializeOwned, Serialize};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// An append-only temporary file of serialized values.
 pub(crate) struct Spill {
-    file: Option<Mutex<SpillFile>>,
+    /// Made when the first value goes out; `None` inside when it could not be.
+    file: OnceLock<Option<Mutex<SpillFile>>>,
+    /// Bytes of source whose outcomes may stay in memory.
+    budget: u64,
+    /// Bytes of source seen so far.
+    seen: AtomicU64,
 }
 
 struct SpillFile {
@@ -32,24 +41,44 @@ pub(crate) struct Segment {
 }
 
 impl Spill {
-    /// A spill backed by a temporary file the system deletes when it is closed (or the process
-    /// ends); one that keeps everything in memory if there is none to be had.
-    pub(crate) fn new() -> Spill {
+    /// A spill for the outcomes of files past the first `budget` bytes of source, backed by a
+    /// temporary file the system deletes when it is closed (or the process ends); one that keeps
+    /// everything in memory if there is none to be had. The file is made when first needed.
+    pub(crate) fn after(budget: u64) -> Spill {
         Spill {
-            file: tempfile::tempfile()
-                .ok()
-                .map(|file| Mutex::new(SpillFile { file, end: 0 })),
+            file: OnceLock::new(),
+            budget,
+            seen: AtomicU64::new(0),
         }
     }
 
     /// A spill that writes nothing: every value stays where it is.
     pub(crate) fn in_memory() -> Spill {
-        Spill { file: None }
+        Spill {
+            file: OnceLock::from(None),
+            budget: u64::MAX,
+            seen: AtomicU64::new(0),
+        }
+    }
+
+    fn file(&self) -> Option<&Mutex<SpillFile>> {
+        self.file
+            .get_or_init(|| {
+                let file = tempfile::tempfile().ok()?;
+                Some(Mutex::new(SpillFile { file, end: 0 }))
+            })
+            .as_ref()
+    }
+
+    /// Counts a file of `bytes` of source; whether its outcome goes out (the budget is spent).
+    /// Which files those are depends on the threads' order, what comes back does not.
+    pub(crate) fn wants(&self, bytes: u64) -> bool {
+        self.seen.fetch_add(bytes, Ordering::Relaxed) >= self.budget && self.file().is_some()
     }
 
     /// Writes `value` out; `None` when it could not be, and the caller keeps it.
     pub(crate) fn put<T: Serialize>(&self, value: &T) -> Option<Segment> {
-        let file = self.file.as_ref()?;
+        let file = self.file()?;
         let bytes = postcard::to_stdvec(value).ok()?;
         let mut file = file.lock().ok()?;
         let offset = file.end;
@@ -68,7 +97,7 @@ impl Spill {
 
     /// Reads back the value written at `segment`.
     pub(crate) fn get<T: DeserializeOwned>(&self, segment: Segment) -> Result<T, String> {
-        let Some(file) = self.file.as_ref() else {
+        let Some(file) = self.file.get().and_then(Option::as_ref) else {
             return Err("no temporary file was written".into());
         };
         let len = usize::try_from(segment.len).map_err(|e| e.to_string())?;
@@ -90,7 +119,7 @@ mod tests {
 
     #[test]
     fn values_come_back_as_written_whatever_the_order_they_are_read_in() {
-        let spill = Spill::new();
+        let spill = Spill::after(0);
         let first = spill.put(&vec!["a".to_string(), "b".to_string()]).unwrap();
         let second = spill.put(&(7u32, Some("c".to_string()))).unwrap();
         assert_ne!(first, second);
@@ -105,9 +134,17 @@ mod tests {
     }
 
     #[test]
+    fn only_what_comes_past_the_budget_goes_out() {
+        let spill = Spill::after(100);
+        assert!(!spill.wants(60));
+        assert!(!spill.wants(60));
+        assert!(spill.wants(1));
+    }
+
+    #[test]
     fn values_written_from_many_threads_do_not_overlap() {
         use rayon::prelude::*;
-        let spill = Spill::new();
+        let spill = Spill::after(0);
         let segments: Vec<(u32, Segment)> = (0..500u32)
             .into_par_iter()
             .map(|n| (n, spill.put(&vec![n; n as usize % 17]).unwrap()))
@@ -123,8 +160,9 @@ mod tests {
     #[test]
     fn a_spill_in_memory_writes_nothing_and_says_so() {
         let spill = Spill::in_memory();
+        assert!(!spill.wants(1 << 40));
         assert_eq!(spill.put(&1u8), None);
-        let segment = Spill::new().put(&1u8).unwrap();
+        let segment = Spill::after(0).put(&1u8).unwrap();
         assert!(spill.get::<u8>(segment).is_err());
     }
 }

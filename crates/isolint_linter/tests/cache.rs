@@ -1,12 +1,15 @@
 //! `lint_with_cache` gives what `lint` gives, on every fixture project and folder of the
 //! repository: cold, warm from the whole-run entry, and warm from the per-file entries alone (after
-//! a run over another set of files took the run's slot).
+//! a run over another set of files took the run's slot). So does a run that writes every file's
+//! outcome out to its temporary file until the project stage.
 
 mod common;
 
 use common::{inputs, repo_root};
 use isolint_linter::cache::Cache;
-use isolint_linter::{lint, lint_with_cache, LintOptions, LintResult, RuleSet, Settings};
+use isolint_linter::{
+    lint, lint_spilling_after, lint_with_cache, LintOptions, LintResult, RuleSet, Settings,
+};
 use isolint_python::pytest_config::Naming;
 use std::path::Path;
 
@@ -37,6 +40,12 @@ fn check(folder: &Path, root: &Path) {
         project_files: None,
     };
     let expected = shown(&lint(&files, &options));
+    assert_eq!(
+        shown(&lint_spilling_after(&files, &options, None, 0)),
+        expected,
+        "{}: every outcome spilled",
+        folder.display()
+    );
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::new(dir.path().join(".isolint_cache"));
     let place = folder.display();
