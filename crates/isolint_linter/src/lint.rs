@@ -581,13 +581,8 @@ fn failed_file(input: &SourceInput, message: String) -> FileOutcome {
 
 /// A file that changed on disk between its lint and the project stage, which needed its text again.
 fn changed_file(info: &FileInfo) -> Diagnostic {
-    let at = Position { line: 1, column: 1 };
-    file_diagnostic(
-        &file_errors::UNREADABLE_FILE,
+    whole_file_error(
         info,
-        at,
-        at,
-        Span::default(),
         "this file changed while isolint was checking it, so its findings were dropped".into(),
         "run isolint again once the file stops changing",
     )
@@ -595,6 +590,15 @@ fn changed_file(info: &FileInfo) -> Diagnostic {
 
 /// A file whose outcome the project stage could not read back from the temporary file.
 fn lost_in_spill(info: &FileInfo, error: &str) -> Diagnostic {
+    whole_file_error(
+        info,
+        format!("isolint could not read back from its temporary file what it found in this file ({error}), so the findings that pair it with other files are missing"),
+        "make sure the temporary folder (`TMPDIR`) has room, and run isolint again",
+    )
+}
+
+/// ISO001 at the top of a file, for something that happened to the whole file.
+fn whole_file_error(info: &FileInfo, message: String, fix: &str) -> Diagnostic {
     let at = Position { line: 1, column: 1 };
     file_diagnostic(
         &file_errors::UNREADABLE_FILE,
@@ -602,8 +606,8 @@ fn lost_in_spill(info: &FileInfo, error: &str) -> Diagnostic {
         at,
         at,
         Span::default(),
-        format!("isolint could not read back from its temporary file what it found in this file ({error}), so the findings that pair it with other files are missing"),
-        "make sure the temporary folder (`TMPDIR`) has room, and run isolint again",
+        message,
+        fix,
     )
 }
 
