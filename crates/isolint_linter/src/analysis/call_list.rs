@@ -11,7 +11,7 @@
 
 use super::calls::{BoundArgs, CallFacts, CallTarget, PutsBack, RecordedArgs};
 use foldhash::HashMap;
-use isolint_python::intern::Interner;
+use isolint_python::intern::{intern, Interner};
 use isolint_python::source::{Position, Span};
 use std::sync::Arc;
 
@@ -29,7 +29,7 @@ struct Packed {
 }
 
 /// What few calls have: arguments a summary can bind, something they put back.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Extra {
     bound: Option<BoundArgs>,
     puts_back: Option<Arc<PutsBack>>,
@@ -260,17 +260,114 @@ impl std::fmt::Debug for CallList {
     }
 }
 
-/// In a cache entry, a list is its calls in full, as they were before packing: packed tables
-/// point into this process's interned values.
+/// In a cache entry or the spill, a list is its packed bytes with its tables written out in full
+/// (the tables in memory point into this process's interned values): writing and reading it back
+/// copies the bytes instead of taking every call apart and packing it again.
 impl serde::Serialize for CallList {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter())
+        let packed = self.0.as_deref().map(|p| WrittenPacked {
+            len: p.len,
+            bytes: serde_bytes::Bytes::new(&p.bytes),
+            targets: &p.targets,
+            names: &p.names,
+            extras: &p.extras,
+        });
+        packed.serialize(serializer)
     }
 }
 
 impl<'de> serde::Deserialize<'de> for CallList {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Vec::<CallFacts>::deserialize(deserializer).map(CallList::new)
+        let Some(read) = Option::<ReadPacked>::deserialize(deserializer)? else {
+            return Ok(CallList(None));
+        };
+        let packed = Packed {
+            len: read.len,
+            bytes: read.bytes.into_vec().into_boxed_slice(),
+            targets: read.targets.into_iter().map(intern_target).collect(),
+            names: read.names.iter().map(|n| intern(n)).collect(),
+            extras: read.extras.into_boxed_slice(),
+        };
+        if !packed.is_whole() {
+            return Err(serde::de::Error::custom("a damaged list of calls"));
+        }
+        Ok(CallList(Some(Box::new(packed))))
+    }
+}
+
+#[derive(serde::Serialize)]
+struct WrittenPacked<'p> {
+    len: u32,
+    bytes: &'p serde_bytes::Bytes,
+    targets: &'p [&'static CallTarget],
+    names: &'p [&'static str],
+    extras: &'p [Extra],
+}
+
+#[derive(serde::Deserialize)]
+struct ReadPacked {
+    len: u32,
+    bytes: serde_bytes::ByteBuf,
+    targets: Vec<CallTarget>,
+    names: Vec<String>,
+    extras: Vec<Extra>,
+}
+
+impl Packed {
+    /// Whether every call's numbers are complete and its indexes within the tables: reading the
+    /// calls then never goes out of bounds, whatever bytes a damaged entry held.
+    fn is_whole(&self) -> bool {
+        struct Reader<'b> {
+            bytes: &'b [u8],
+            at: usize,
+        }
+        impl Reader<'_> {
+            fn byte(&mut self) -> Option<u8> {
+                let byte = *self.bytes.get(self.at)?;
+                self.at += 1;
+                Some(byte)
+            }
+            /// At most ten bytes: a longer one would not fit in 64 bits.
+            fn varint(&mut self) -> Option<u64> {
+                let mut value = 0u64;
+                for shift in (0..64).step_by(7) {
+                    let byte = self.byte()?;
+                    value |= u64::from(byte & 0x7f) << shift;
+                    if byte & 0x80 == 0 {
+                        return Some(value);
+                    }
+                }
+                None
+            }
+        }
+        let mut reader = Reader {
+            bytes: &self.bytes,
+            at: 0,
+        };
+        let within = |index: Option<u64>, len: usize| index.is_some_and(|i| i < len as u64);
+        const KNOWN: u8 = HAS_SPLAT | RESTORING | EXPECTED_TO_FAIL | PATCHED | EXTRA;
+        for _ in 0..self.len {
+            // The flags are one byte, as `Calls::next` reads them.
+            let Some(flags) = reader.byte().filter(|f| f & !KNOWN == 0) else {
+                return false;
+            };
+            let tables = within(reader.varint(), self.targets.len())
+                && within(reader.varint(), self.names.len())
+                && within(reader.varint(), self.names.len());
+            let positional = reader.varint().is_some();
+            let span = match (reader.varint(), reader.varint()) {
+                (Some(start), Some(len)) => start
+                    .checked_add(len)
+                    .is_some_and(|end| usize::try_from(end).is_ok()),
+                _ => false,
+            };
+            let position = reader.varint().is_some() && reader.varint().is_some();
+            let extra = flags & EXTRA == 0 || within(reader.varint(), self.extras.len());
+            if !(tables && positional && span && position && extra) {
+                return false;
+            }
+        }
+        reader.at == reader.bytes.len()
     }
 }
 
@@ -377,13 +474,42 @@ mod tests {
     }
 
     #[test]
-    fn the_cache_sees_the_calls_in_full() {
+    fn a_list_written_out_reads_back_the_same_and_packed() {
         let list = CallList::new(calls());
         let bytes = postcard::to_allocvec(&list).expect("serializes");
         let back: CallList = postcard::from_bytes(&bytes).expect("deserializes");
         assert_eq!(format!("{back:?}"), format!("{list:?}"));
         let plain = postcard::to_allocvec(&calls()).expect("serializes");
-        assert_eq!(bytes, plain, "the same bytes as the calls unpacked");
+        assert!(
+            bytes.len() < plain.len(),
+            "{} bytes against {}",
+            bytes.len(),
+            plain.len()
+        );
+        let empty = postcard::to_allocvec(&CallList::default()).expect("serializes");
+        let back: CallList = postcard::from_bytes(&empty).expect("deserializes");
+        assert!(back.is_empty());
+    }
+
+    #[test]
+    fn damaged_bytes_are_an_error_never_a_panic() {
+        let bytes = postcard::to_allocvec(&CallList::new(calls())).expect("serializes");
+        for cut in 0..bytes.len() {
+            let read = postcard::from_bytes::<CallList>(&bytes[..cut]);
+            if let Ok(list) = read {
+                list.iter().for_each(drop);
+            }
+        }
+        for at in 0..bytes.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut damaged = bytes.clone();
+                damaged[at] ^= flip;
+                if let Ok(list) = postcard::from_bytes::<CallList>(&damaged) {
+                    // Whatever it decodes to, reading it stays in bounds.
+                    list.iter().for_each(drop);
+                }
+            }
+        }
     }
 
     #[test]
