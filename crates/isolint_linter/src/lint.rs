@@ -1707,12 +1707,18 @@ fn distinct_calls<'f>(test: &'f isolint_python::project::TestFacts, calls: &mut 
 }
 
 /// From what owns an effect to the tests it reaches, over the whole project: built once, so
-/// resolving an effect never scans every test of every file.
+/// resolving an effect never scans every test of every file. A test is a (file, test) pair of
+/// 32-bit indexes: the index by called name holds one for every distinct name each test calls.
 pub(crate) struct TestsReached<'f> {
     files: &'f [FileFacts],
-    by_node_id: foldhash::HashMap<&'f str, (usize, usize)>,
-    by_call: foldhash::HashMap<&'f str, Vec<(usize, usize)>>,
-    by_fixture: foldhash::HashMap<FixtureRef, Vec<(usize, usize)>>,
+    by_node_id: foldhash::HashMap<&'f str, (u32, u32)>,
+    by_call: foldhash::HashMap<&'f str, Vec<(u32, u32)>>,
+    by_fixture: foldhash::HashMap<FixtureRef, Vec<(u32, u32)>>,
+}
+
+/// A (file, test) pair as the project stage indexes tests.
+fn widened(&(file, test): &(u32, u32)) -> (usize, usize) {
+    (file as usize, test as usize)
 }
 
 impl<'f> TestsReached<'f> {
@@ -1726,46 +1732,59 @@ impl<'f> TestsReached<'f> {
         let mut calls: Vec<&str> = Vec::new();
         for (f, facts) in files.iter().enumerate() {
             for (t, test) in facts.tests.iter().enumerate() {
-                reach
-                    .by_node_id
-                    .entry(test.node_id.as_str())
-                    .or_insert((f, t));
+                let at = (f as u32, t as u32);
+                reach.by_node_id.entry(test.node_id.as_str()).or_insert(at);
                 distinct_calls(test, &mut calls);
                 for call in &calls {
-                    reach.by_call.entry(call).or_default().push((f, t));
+                    reach.by_call.entry(call).or_default().push(at);
                 }
                 for fixture in closures.get(f).and_then(|c| c.get(t)).into_iter().flatten() {
-                    reach.by_fixture.entry(*fixture).or_default().push((f, t));
+                    reach.by_fixture.entry(*fixture).or_default().push(at);
                 }
             }
+        }
+        for tests in reach.by_call.values_mut() {
+            tests.shrink_to_fit();
         }
         reach
     }
 
+    /// The test with this node id.
+    fn test(&self, node_id: &str) -> Option<(usize, usize)> {
+        self.by_node_id.get(node_id).map(widened)
+    }
+
     /// Tests that call a function of this name, in any file, in file and test order.
-    fn callers(&self, function: &str) -> &[(usize, usize)] {
-        self.by_call.get(function).map_or(&[], Vec::as_slice)
+    fn callers(&self, function: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.by_call
+            .get(function)
+            .into_iter()
+            .flatten()
+            .map(widened)
     }
 
     /// The tests of one file that call a function of this name, in test order.
-    fn callers_in(&self, file: usize, function: &str) -> &[(usize, usize)] {
-        let callers = self.callers(function);
-        let start = callers.partition_point(|(f, _)| *f < file);
-        let end = callers.partition_point(|(f, _)| *f <= file);
-        &callers[start..end]
+    fn callers_in(&self, file: usize, function: &str) -> impl Iterator<Item = usize> + '_ {
+        let callers = self.by_call.get(function).map_or(&[][..], Vec::as_slice);
+        let start = callers.partition_point(|(f, _)| (*f as usize) < file);
+        let end = callers.partition_point(|(f, _)| (*f as usize) <= file);
+        callers[start..end].iter().map(|(_, t)| *t as usize)
     }
 
     /// Tests whose fixture closure holds the fixture, in file and test order.
-    fn users(&self, fixture: FixtureRef) -> &[(usize, usize)] {
-        self.by_fixture.get(&fixture).map_or(&[], Vec::as_slice)
+    fn users(&self, fixture: FixtureRef) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.by_fixture
+            .get(&fixture)
+            .into_iter()
+            .flatten()
+            .map(widened)
     }
 
     /// The node ids of the tests whose fixture closure holds the fixture, in file and test order.
     pub(crate) fn user_ids(&self, fixture: FixtureRef) -> impl Iterator<Item = &'f str> + '_ {
         let files = self.files;
         self.users(fixture)
-            .iter()
-            .map(move |(f, t)| files[*f].tests[*t].node_id.as_str())
+            .map(move |(f, t)| files[f].tests[t].node_id.as_str())
     }
 }
 
@@ -1932,22 +1951,19 @@ fn resolve_effects<'a>(
             _ => Vec::new(),
         };
         let reaching: Vec<(usize, usize)> = match (&effect.owner.test, &effect.helper) {
-            _ if !inherited.is_empty() => inherited
-                .iter()
-                .filter_map(|id| reach.by_node_id.get(id.as_str()).copied())
-                .collect(),
+            _ if !inherited.is_empty() => {
+                inherited.iter().filter_map(|id| reach.test(id)).collect()
+            }
             (Some(id), _) => tests.position(id).map(|t| (file, t)).into_iter().collect(),
             (None, Some(helper)) => reach
                 .callers(helper)
-                .iter()
-                .copied()
                 .filter(|(other, _)| {
                     *other == file
                         || effect.owner.classes.is_empty()
                             && project.imports_function(*other, file, helper)
                 })
                 .collect(),
-            (None, None) => own_fixture.map_or(Vec::new(), |own| reach.users(own).to_vec()),
+            (None, None) => own_fixture.map_or(Vec::new(), |own| reach.users(own).collect()),
         };
         let in_helper_class = effect.owner.test.is_none()
             && !effect.owner.classes.is_empty()
@@ -2320,8 +2336,7 @@ fn owner_tests(
         }
         _ => users
             .callers_in(file, &owner.function)
-            .iter()
-            .map(|(_, t)| facts.tests[*t].node_id.clone())
+            .map(|t| facts.tests[t].node_id.clone())
             .collect(),
     }
 }
