@@ -46,28 +46,52 @@ pub fn intern(name: &str) -> &'static str {
     NAMES.intern(name, |name| Box::from(name))
 }
 
+/// Interns a text as it is decoded: a name borrowed from the entry's bytes (or handed over as a
+/// string) is looked up without a `String` of its own.
+struct NameVisitor;
+
+impl serde::de::Visitor<'_> for NameVisitor {
+    type Value = &'static str;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<&'static str, E> {
+        Ok(intern(name))
+    }
+}
+
+/// A name decoded straight into its interned copy.
+struct InternedName(&'static str);
+
+impl<'de> Deserialize<'de> for InternedName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(NameVisitor).map(InternedName)
+    }
+}
+
 /// `#[serde(deserialize_with)]` for a `&'static str` field.
 pub fn deserialize<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<&'static str, D::Error> {
-    let name = String::deserialize(deserializer)?;
-    Ok(intern(&name))
+    deserializer.deserialize_str(NameVisitor)
 }
 
 /// [`deserialize`] for an optional text.
 pub fn deserialize_option<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<&'static str>, D::Error> {
-    let name = Option::<String>::deserialize(deserializer)?;
-    Ok(name.as_deref().map(intern))
+    let name = Option::<InternedName>::deserialize(deserializer)?;
+    Ok(name.map(|n| n.0))
 }
 
 /// `#[serde(deserialize_with)]` for a list of `&'static str`.
 pub fn deserialize_many<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Vec<&'static str>, D::Error> {
-    let names = Vec::<String>::deserialize(deserializer)?;
-    Ok(names.iter().map(|name| intern(name)).collect())
+    let names = Vec::<InternedName>::deserialize(deserializer)?;
+    Ok(names.into_iter().map(|n| n.0).collect())
 }
 
 #[cfg(test)]
@@ -80,5 +104,30 @@ mod tests {
         let second = intern(&String::from("tempfile/uuid"));
         assert!(std::ptr::eq(first, second));
         assert_ne!(intern("a"), intern("b"));
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Names {
+        #[serde(deserialize_with = "super::deserialize")]
+        one: &'static str,
+        #[serde(deserialize_with = "super::deserialize_option")]
+        maybe: Option<&'static str>,
+        #[serde(deserialize_with = "super::deserialize_many")]
+        many: Vec<&'static str>,
+    }
+
+    #[test]
+    fn decoded_names_are_the_interned_copies_borrowed_or_not() {
+        let here = intern("decoded/name");
+        // serde_json hands over borrowed texts from a slice, owned ones where it unescapes.
+        for json in [
+            r#"{"one":"decoded/name","maybe":"decoded/name","many":["decoded/name","x"]}"#,
+            r#"{"one":"decoded\/name","maybe":null,"many":[]}"#,
+        ] {
+            let names: Names = serde_json::from_str(json).expect("decodes");
+            assert!(std::ptr::eq(names.one, here));
+            assert!(names.maybe.is_none_or(|m| std::ptr::eq(m, here)));
+            assert!(names.many.first().is_none_or(|m| std::ptr::eq(*m, here)));
+        }
     }
 }
