@@ -1711,7 +1711,6 @@ fn distinct_calls<'f>(test: &'f isolint_python::project::TestFacts, calls: &mut 
 /// 32-bit indexes: the index by called name holds one for every distinct name each test calls.
 pub(crate) struct TestsReached<'f> {
     files: &'f [FileFacts],
-    by_node_id: foldhash::HashMap<&'f str, (u32, u32)>,
     by_call: foldhash::HashMap<&'f str, Vec<(u32, u32)>>,
     by_fixture: foldhash::HashMap<FixtureRef, Vec<(u32, u32)>>,
 }
@@ -1725,7 +1724,6 @@ impl<'f> TestsReached<'f> {
     fn new(files: &'f [FileFacts], closures: &[Vec<BTreeSet<FixtureRef>>]) -> Self {
         let mut reach = TestsReached {
             files,
-            by_node_id: foldhash::HashMap::default(),
             by_call: foldhash::HashMap::default(),
             by_fixture: foldhash::HashMap::default(),
         };
@@ -1733,7 +1731,6 @@ impl<'f> TestsReached<'f> {
         for (f, facts) in files.iter().enumerate() {
             for (t, test) in facts.tests.iter().enumerate() {
                 let at = (f as u32, t as u32);
-                reach.by_node_id.entry(test.node_id.as_str()).or_insert(at);
                 distinct_calls(test, &mut calls);
                 for call in &calls {
                     reach.by_call.entry(call).or_default().push(at);
@@ -1747,11 +1744,6 @@ impl<'f> TestsReached<'f> {
             tests.shrink_to_fit();
         }
         reach
-    }
-
-    /// The test with this node id.
-    fn test(&self, node_id: &str) -> Option<(usize, usize)> {
-        self.by_node_id.get(node_id).map(widened)
     }
 
     /// Tests that call a function of this name, in any file, in file and test order.
@@ -1951,9 +1943,7 @@ fn resolve_effects<'a>(
             _ => Vec::new(),
         };
         let reaching: Vec<(usize, usize)> = match (&effect.owner.test, &effect.helper) {
-            _ if !inherited.is_empty() => {
-                inherited.iter().filter_map(|id| reach.test(id)).collect()
-            }
+            _ if !inherited.is_empty() => inherited,
             (Some(id), _) => tests.position(id).map(|t| (file, t)).into_iter().collect(),
             (None, Some(helper)) => reach
                 .callers(helper)
@@ -2322,7 +2312,10 @@ fn owner_tests(
             .collect()
     };
     match owner.role {
-        _ if !inherited.is_empty() => inherited,
+        _ if !inherited.is_empty() => inherited
+            .into_iter()
+            .map(|(f, t)| project.files[f].tests[t].node_id.clone())
+            .collect(),
         Role::Test => owner.test.iter().cloned().collect(),
         Role::Fixture => {
             let name = owner.fixture.as_deref().unwrap_or(&owner.function);

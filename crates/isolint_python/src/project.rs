@@ -553,24 +553,30 @@ pub fn module_of_path(path: &str) -> String {
 }
 
 /// Which tests a class's code runs for: its own tests and those of every collected subclass (the
-/// test methods of a base class in a helper module run as tests of each subclass).
+/// test methods of a base class in a helper module run as tests of each subclass). Tests are
+/// (file, test) indexes into the files as [`inherit_tests`] leaves them, in node id order: a large
+/// suite has tens of thousands, and their node ids are in the files already.
 #[derive(Debug, Default)]
 pub struct Inheritance {
-    /// (file, class) → node ids of the tests that run its methods, own and inherited.
-    by_class: HashMap<(usize, String), Vec<String>>,
-    /// (file, class, method) → node ids of the tests that method is.
-    by_method: HashMap<(usize, String, String), Vec<String>>,
+    /// (file, class) → the tests that run its methods, own and inherited.
+    by_class: HashMap<(usize, String), Vec<(u32, u32)>>,
+    /// (file, class, method) → the tests that method is.
+    by_method: HashMap<(usize, String, String), Vec<(u32, u32)>>,
 }
 
 impl Inheritance {
-    /// The tests code in `method` of `class` (in `file`) runs for: the method's tests when it is a
-    /// test, else every test of the class and its subclasses.
-    pub fn tests_of(&self, file: usize, class: &str, method: &str) -> Vec<String> {
+    /// The tests code in `method` of `class` (in `file`) runs for, as (file, test): the method's
+    /// tests when it is a test, else every test of the class and its subclasses.
+    pub fn tests_of(&self, file: usize, class: &str, method: &str) -> Vec<(usize, usize)> {
         self.by_method
             .get(&(file, class.to_string(), method.to_string()))
             .or_else(|| self.by_class.get(&(file, class.to_string())))
-            .cloned()
-            .unwrap_or_default()
+            .map_or(Vec::new(), |tests| {
+                tests
+                    .iter()
+                    .map(|&(f, t)| (f as usize, t as usize))
+                    .collect()
+            })
     }
 }
 
@@ -578,7 +584,10 @@ impl Inheritance {
 /// file) to the subclasses' files, as pytest collects them, and says which tests each base class's
 /// methods run for.
 pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
-    let mut inheritance = Inheritance::default();
+    // Node ids while classes are walked (each in the file of the subclass collecting it),
+    // indexes once every inherited test is in its file.
+    let mut class_ids: HashMap<(usize, String), Vec<(usize, String)>> = HashMap::new();
+    let mut method_ids: HashMap<(usize, String, String), Vec<(usize, String)>> = HashMap::new();
     let mut added: Vec<(usize, TestFacts)> = Vec::new();
     // Class name → the files defining one, so a base is found without scanning every file.
     let mut defined: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -629,11 +638,10 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
                 .map(|t| t.node_id.clone())
                 .collect();
             let mut record_class = |key: (usize, String), ids: &[String]| {
-                inheritance
-                    .by_class
+                class_ids
                     .entry(key)
                     .or_default()
-                    .extend_from_slice(ids);
+                    .extend(ids.iter().map(|id| (file, id.clone())));
             };
             record_class((file, class.name.clone()), &own);
             let mut pending: Vec<(usize, String, usize)> = class
@@ -661,11 +669,10 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
                         continue;
                     }
                     let node_id = format!("{}::{}::{}", facts.node_path, class.name, template.name);
-                    inheritance
-                        .by_method
+                    method_ids
                         .entry((base_file, base.clone(), template.name.clone()))
                         .or_default()
-                        .push(node_id.clone());
+                        .push((file, node_id.clone()));
                     ids.push(node_id.clone());
                     added.push((
                         file,
@@ -703,15 +710,38 @@ pub fn inherit_tests(files: &mut [FileFacts]) -> Inheritance {
             files[file].tests.push(test);
         }
     }
-    for ids in inheritance
-        .by_class
-        .values_mut()
-        .chain(inheritance.by_method.values_mut())
-    {
-        ids.sort();
-        ids.dedup();
+    // Each file's tests by node id, for the files some class's tests are in.
+    let mut positions: HashMap<usize, HashMap<&str, u32>> = HashMap::new();
+    for (file, _) in class_ids.values().chain(method_ids.values()).flatten() {
+        positions.entry(*file).or_insert_with(|| {
+            files[*file]
+                .tests
+                .iter()
+                .enumerate()
+                .map(|(t, test)| (test.node_id.as_str(), t as u32))
+                .collect()
+        });
     }
-    inheritance
+    let indexes = |mut ids: Vec<(usize, String)>| -> Vec<(u32, u32)> {
+        ids.sort_by(|a, b| a.1.cmp(&b.1));
+        ids.dedup_by(|a, b| a.1 == b.1);
+        ids.iter()
+            .filter_map(|(file, id)| {
+                let t = positions.get(file)?.get(id.as_str())?;
+                Some((*file as u32, *t))
+            })
+            .collect()
+    };
+    Inheritance {
+        by_class: class_ids
+            .into_iter()
+            .map(|(key, ids)| (key, indexes(ids)))
+            .collect(),
+        by_method: method_ids
+            .into_iter()
+            .map(|(key, ids)| (key, indexes(ids)))
+            .collect(),
+    }
 }
 
 /// A module's tests defined directly in each class, by class name.
@@ -899,12 +929,18 @@ mod tests {
                 "test_x.py::TestB::test_read",
             ]
         );
+        let node_ids = |tests: Vec<(usize, usize)>| -> Vec<&str> {
+            tests
+                .into_iter()
+                .map(|(f, t)| files[f].tests[t].node_id.as_str())
+                .collect()
+        };
         assert_eq!(
-            inheritance.tests_of(0, "ReaderBase", "test_read"),
+            node_ids(inheritance.tests_of(0, "ReaderBase", "test_read")),
             ["test_x.py::TestA::test_read", "test_x.py::TestB::test_read"]
         );
         assert_eq!(
-            inheritance.tests_of(1, "TestA", "setup_method"),
+            node_ids(inheritance.tests_of(1, "TestA", "setup_method")),
             ["test_x.py::TestA::test_own", "test_x.py::TestA::test_read"]
         );
     }
