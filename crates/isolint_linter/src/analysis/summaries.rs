@@ -75,7 +75,19 @@ enum CallKind {
 
 enum Memo<T> {
     InProgress,
+    /// Summarised, and it does nothing of the kind: most functions. Kept without a list.
+    Nothing,
     Done(Rc<Vec<T>>),
+}
+
+impl<T> Memo<T> {
+    fn done(found: &Rc<Vec<T>>) -> Self {
+        if found.is_empty() {
+            Memo::Nothing
+        } else {
+            Memo::Done(found.clone())
+        }
+    }
 }
 
 /// A shared-service operation test code reaches through one of its calls.
@@ -426,7 +438,7 @@ impl<'a> Summaries<'a> {
     fn read_summary(&mut self, r: FunctionRef, depth: usize) -> Rc<Vec<OwnStateRead>> {
         match self.read_memo.get(&r) {
             Some(Memo::Done(reads)) => return reads.clone(),
-            Some(Memo::InProgress) => return Rc::new(Vec::new()),
+            Some(Memo::InProgress | Memo::Nothing) => return Rc::new(Vec::new()),
             None => {}
         }
         let facts = self.function(r);
@@ -457,7 +469,7 @@ impl<'a> Summaries<'a> {
             }
         }
         let reads = Rc::new(reads);
-        self.read_memo.insert(r, Memo::Done(reads.clone()));
+        self.read_memo.insert(r, Memo::done(&reads));
         reads
     }
 
@@ -513,7 +525,7 @@ impl<'a> Summaries<'a> {
     fn service_summary(&mut self, r: FunctionRef, depth: usize) -> Rc<Vec<OwnServiceOp>> {
         match self.service_memo.get(&r) {
             Some(Memo::Done(ops)) => return ops.clone(),
-            Some(Memo::InProgress) => return Rc::new(Vec::new()),
+            Some(Memo::InProgress | Memo::Nothing) => return Rc::new(Vec::new()),
             None => {}
         }
         let facts = self.function(r);
@@ -540,7 +552,7 @@ impl<'a> Summaries<'a> {
             }
         }
         let ops = Rc::new(ops);
-        self.service_memo.insert(r, Memo::Done(ops.clone()));
+        self.service_memo.insert(r, Memo::done(&ops));
         ops
     }
 
@@ -579,7 +591,7 @@ impl<'a> Summaries<'a> {
     fn state_summary(&mut self, r: FunctionRef, depth: usize) -> Rc<Vec<OwnStateWrite>> {
         match self.state_memo.get(&r) {
             Some(Memo::Done(writes)) => return writes.clone(),
-            Some(Memo::InProgress) => return Rc::new(Vec::new()),
+            Some(Memo::InProgress | Memo::Nothing) => return Rc::new(Vec::new()),
             None => {}
         }
         let facts = self.function(r);
@@ -634,7 +646,7 @@ impl<'a> Summaries<'a> {
             }
         }
         let writes = Rc::new(writes);
-        self.state_memo.insert(r, Memo::Done(writes.clone()));
+        self.state_memo.insert(r, Memo::done(&writes));
         writes
     }
 
@@ -728,7 +740,7 @@ impl<'a> Summaries<'a> {
     fn summary(&mut self, r: FunctionRef, depth: usize) -> Rc<Vec<SummaryEffect>> {
         match self.memo.get(&r) {
             Some(Memo::Done(effects)) => return effects.clone(),
-            Some(Memo::InProgress) => return Rc::new(Vec::new()),
+            Some(Memo::InProgress | Memo::Nothing) => return Rc::new(Vec::new()),
             None => {}
         }
         if depth > MAX_CALL_DEPTH {
@@ -758,7 +770,7 @@ impl<'a> Summaries<'a> {
         }
         effects.truncate(256);
         let effects = Rc::new(effects);
-        self.memo.insert(r, Memo::Done(effects.clone()));
+        self.memo.insert(r, Memo::done(&effects));
         effects
     }
 
