@@ -1271,6 +1271,14 @@ impl FileOutcome {
         reads.append(&mut self.state.reads);
         reads.retain(|read| written.may_meet(read));
         reads.shrink_to_fit();
+        // Read back, each read has an owner of its own: a function's reads share one again.
+        for at in 1..reads.len() {
+            let (before, rest) = reads.split_at_mut(at);
+            let (previous, read) = (&before[at - 1], &mut rest[0]);
+            if !Arc::ptr_eq(&previous.owner, &read.owner) && previous.owner == read.owner {
+                read.owner = Arc::clone(&previous.owner);
+            }
+        }
         self.state.reads = reads;
     }
 
