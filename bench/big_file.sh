@@ -15,7 +15,8 @@ SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(10000 20000 40000)
 
 nice -n 10 cargo build --release -p isolint >/dev/null
-BIN=$ROOT/target/release/isolint
+. "$ROOT/bench/release_dir.sh"
+BIN="$(release_dir)/isolint"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 

@@ -32,7 +32,8 @@ for suite in medium large; do
 done
 
 nice -n 10 cargo build --release -p isolint >/dev/null
-BIN=$ROOT/target/release/isolint
+. "$ROOT/bench/release_dir.sh"
+BIN="$(release_dir)/isolint"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 

@@ -29,10 +29,8 @@ cargo build --release -p isolint >&2
 BENCH=$(cargo bench -p isolint_linter --bench parse_floor --no-run 2>&1 |
   sed -n 's/.*(\(.*\/release\/deps\/parse_floor-[0-9a-f]*\)).*/\1/p' | tail -1)
 [ -x "$BENCH" ] || { echo "bench/instructions.sh: the parse_floor bench did not build" >&2; exit 1; }
-# Where cargo builds: CARGO_TARGET_DIR if set (relative to the repository), else target/.
-TARGET=${CARGO_TARGET_DIR:-target}
-case "$TARGET" in /*) ;; *) TARGET="$ROOT/$TARGET" ;; esac
-ISOLINT="$TARGET/release/isolint"
+. "$ROOT/bench/release_dir.sh"
+ISOLINT="$(release_dir)/isolint"
 
 # The instruction count of one command (cachegrind's "I refs").
 count() {

@@ -19,10 +19,8 @@ LARGE=$(cd "$1/large" && pwd) || { echo "bench/memory.sh: no '$1/large'" >&2; ex
 
 cd "$ROOT"
 cargo build --release -p isolint >&2
-# Where cargo builds: CARGO_TARGET_DIR if set (relative to the repository), else target/.
-TARGET=${CARGO_TARGET_DIR:-target}
-case "$TARGET" in /*) ;; *) TARGET="$ROOT/$TARGET" ;; esac
-ISOLINT="$TARGET/release/isolint"
+. "$ROOT/bench/release_dir.sh"
+ISOLINT="$(release_dir)/isolint"
 
 WORK=$(mktemp -d "$LARGE/../.isolint-memory.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

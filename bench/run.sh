@@ -83,10 +83,8 @@ printf 'rustc: %s\n' "$(rustc --version)"
 section "building (release)"
 cargo build --release -p isolint
 cargo bench -p isolint_linter --bench parse_floor --no-run
-# Where cargo builds: CARGO_TARGET_DIR if set (relative to the repository), else target/.
-TARGET=${CARGO_TARGET_DIR:-target}
-case "$TARGET" in /*) ;; *) TARGET="$ROOT/$TARGET" ;; esac
-ISOLINT="$TARGET/release/isolint"
+. "$ROOT/bench/release_dir.sh"
+ISOLINT="$(release_dir)/isolint"
 [ -x "$ISOLINT" ] || die "no binary at $ISOLINT after the build"
 
 # --- parse floor vs isolint ----------------------------------------------------------------------
