@@ -180,18 +180,24 @@ pub struct Calls<'l> {
 
 impl Calls<'_> {
     fn varint(&mut self, bytes: &[u8]) -> u64 {
-        let mut value = 0u64;
-        let mut shift = 0;
-        while let Some(&byte) = bytes.get(self.at) {
-            self.at += 1;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-        }
-        value
+        read_varint(bytes, &mut self.at).unwrap_or(0)
     }
+}
+
+/// The LEB128 number at `*at`, moving `at` past it; `None` when the bytes end first or it runs
+/// past ten bytes (more than 64 bits).
+#[inline]
+fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes.get(*at)?;
+        *at += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
 }
 
 impl Iterator for Calls<'_> {
@@ -317,57 +323,34 @@ impl Packed {
     /// Whether every call's numbers are complete and its indexes within the tables: reading the
     /// calls then never goes out of bounds, whatever bytes a damaged entry held.
     fn is_whole(&self) -> bool {
-        struct Reader<'b> {
-            bytes: &'b [u8],
-            at: usize,
-        }
-        impl Reader<'_> {
-            fn byte(&mut self) -> Option<u8> {
-                let byte = *self.bytes.get(self.at)?;
-                self.at += 1;
-                Some(byte)
-            }
-            /// At most ten bytes: a longer one would not fit in 64 bits.
-            fn varint(&mut self) -> Option<u64> {
-                let mut value = 0u64;
-                for shift in (0..64).step_by(7) {
-                    let byte = self.byte()?;
-                    value |= u64::from(byte & 0x7f) << shift;
-                    if byte & 0x80 == 0 {
-                        return Some(value);
-                    }
-                }
-                None
-            }
-        }
-        let mut reader = Reader {
-            bytes: &self.bytes,
-            at: 0,
-        };
+        let bytes = &self.bytes[..];
+        let mut at = 0;
         let within = |index: Option<u64>, len: usize| index.is_some_and(|i| i < len as u64);
         const KNOWN: u8 = HAS_SPLAT | RESTORING | EXPECTED_TO_FAIL | PATCHED | EXTRA;
         for _ in 0..self.len {
             // The flags are one byte, as `Calls::next` reads them.
-            let Some(flags) = reader.byte().filter(|f| f & !KNOWN == 0) else {
+            let Some(&flags) = bytes.get(at).filter(|f| **f & !KNOWN == 0) else {
                 return false;
             };
-            let tables = within(reader.varint(), self.targets.len())
-                && within(reader.varint(), self.names.len())
-                && within(reader.varint(), self.names.len());
-            let positional = reader.varint().is_some();
-            let span = match (reader.varint(), reader.varint()) {
+            at += 1;
+            let mut varint = || read_varint(bytes, &mut at);
+            let tables = within(varint(), self.targets.len())
+                && within(varint(), self.names.len())
+                && within(varint(), self.names.len());
+            let positional = varint().is_some();
+            let span = match (varint(), varint()) {
                 (Some(start), Some(len)) => start
                     .checked_add(len)
                     .is_some_and(|end| usize::try_from(end).is_ok()),
                 _ => false,
             };
-            let position = reader.varint().is_some() && reader.varint().is_some();
-            let extra = flags & EXTRA == 0 || within(reader.varint(), self.extras.len());
+            let position = varint().is_some() && varint().is_some();
+            let extra = flags & EXTRA == 0 || within(varint(), self.extras.len());
             if !(tables && positional && span && position && extra) {
                 return false;
             }
         }
-        reader.at == reader.bytes.len()
+        at == bytes.len()
     }
 }
 
