@@ -10,7 +10,7 @@ use crate::analysis::process_state;
 use crate::analysis::state::{self, FileState};
 use crate::analysis::summaries::{absolute_module, ModuleFunctions, Summaries};
 use crate::cache::{Cache, Fingerprint, Key};
-use crate::context::{FileContext, FileInfo, Finding};
+use crate::context::{FileContext, FileInfo, Finding, Owner};
 use crate::diagnostic::{Diagnostic, Effort, FixSite, Related};
 use crate::effort::{estimate, EffortFacts};
 use crate::facts;
@@ -609,46 +609,6 @@ fn whole_file_error(info: &FileInfo, message: String, fix: &str) -> Diagnostic {
         message,
         fix,
     )
-}
-
-/// The paths some test code writes: a read meeting none of them cannot be a victim.
-struct WrittenPaths {
-    /// Each written path.
-    exact: HashSet<String>,
-    /// Each written path and every dotted prefix of it.
-    above: HashSet<String>,
-}
-
-impl WrittenPaths {
-    fn new<'a>(paths: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut written = WrittenPaths {
-            exact: HashSet::new(),
-            above: HashSet::new(),
-        };
-        for path in paths {
-            written.exact.insert(path.to_string());
-            written.above.insert(path.to_string());
-            for (cut, _) in path.match_indices('.') {
-                written.above.insert(path[..cut].to_string());
-            }
-        }
-        written
-    }
-
-    /// Whether some written path meets `path` (as `state::paths_meet` says): the same, below it
-    /// or above it.
-    fn meet(&self, path: &str) -> bool {
-        self.above.contains(path)
-            || path
-                .match_indices('.')
-                .any(|(cut, _)| self.exact.contains(&path[..cut]))
-    }
-
-    /// Whether a test's read may pair with a write: the pairing looks no further.
-    fn may_meet(&self, read: &state::StateRead) -> bool {
-        read.owner.test.is_some()
-            && (self.meet(&read.path) || read.instance.as_deref().is_some_and(|i| self.meet(i)))
-    }
 }
 
 /// A file isolint reports as a whole and does not lint.
@@ -1257,12 +1217,17 @@ impl FileOutcome {
             let imports = std::mem::take(&mut self.facts.imports);
             self.facts = self.restored(spill, segment);
             self.facts.imports = imports;
+            // Lost, the facts still name their file: the report lists it with its ISO001.
+            if self.facts.node_path.is_empty() {
+                self.facts.node_path.clone_from(&self.info.node_path);
+                self.facts.display.clone_from(&self.info.display);
+            }
         }
     }
 
     /// Brings back the tests' reads of state, keeping only those that meet a write somewhere:
     /// the others can pair with nothing, and they are most of them.
-    fn restore_reads(&mut self, spill: &Spill, written: &WrittenPaths) {
+    fn restore_reads(&mut self, spill: &Spill, written: &state::WrittenPaths) {
         let mut reads: Vec<state::StateRead> = match self.spilled.reads.take() {
             Some(segment) => self.restored(spill, segment),
             None => Vec::new(),
@@ -1272,11 +1237,11 @@ impl FileOutcome {
         reads.retain(|read| written.may_meet(read));
         reads.shrink_to_fit();
         // Read back, each read has an owner of its own: a function's reads share one again.
-        for at in 1..reads.len() {
-            let (before, rest) = reads.split_at_mut(at);
-            let (previous, read) = (&before[at - 1], &mut rest[0]);
-            if !Arc::ptr_eq(&previous.owner, &read.owner) && previous.owner == read.owner {
-                read.owner = Arc::clone(&previous.owner);
+        let mut last: Option<Arc<Owner>> = None;
+        for read in &mut reads {
+            match &last {
+                Some(owner) if **owner == *read.owner => read.owner = Arc::clone(owner),
+                _ => last = Some(Arc::clone(&read.owner)),
             }
         }
         self.state.reads = reads;
@@ -1392,7 +1357,7 @@ fn project_stage(
     view.state_reset_by_autouse.extend(env_resets);
     let indexes: Vec<TestIndex> = files.iter().map(TestIndex::new).collect();
     if dispatch.state_reads {
-        let written = WrittenPaths::new(
+        let written = state::WrittenPaths::new(
             outcomes
                 .iter()
                 .flat_map(|o| &o.state.writes)
@@ -2434,41 +2399,61 @@ fn share_effort(diagnostics: &mut [Diagnostic]) {
 
 #[cfg(test)]
 mod tests {
-    use super::{normalize_path, WrittenPaths};
-    use crate::analysis::state::paths_meet;
+    use super::{file_info, normalize_path, unlinted_file, SourceInput};
+    use crate::analysis::state::{StateRead, WrittenPaths};
+    use crate::spill::Spill;
+    use isolint_python::project::FileFacts;
+    use isolint_python::pytest_config::Naming;
 
     #[test]
-    fn a_read_is_kept_exactly_when_a_written_path_meets_it() {
-        let written = [
-            "pkg.settings.DEBUG",
-            "pkg.cache",
-            "sys.modules.[x]",
-            "os.environ.HOME",
-        ];
-        let index = WrittenPaths::new(written);
-        let reads = [
-            "pkg",
-            "pkg.settings",
-            "pkg.settings.DEBUG",
-            "pkg.settings.DEBUG.x",
-            "pkg.settings.DEBUGGER",
-            "pkg.cache",
-            "pkg.cache.size",
-            "pkg.cached",
-            "pkg.other",
-            "sys.modules",
-            "sys.modules.[x]",
-            "sys.modules.[x].y",
-            "sys.modules.[xy]",
-            "os.environ",
-            "os.environ.PATH",
-            "other",
-            "",
-        ];
-        for read in reads {
-            let expected = written.iter().any(|w| paths_meet(w, read));
-            assert_eq!(index.meet(read), expected, "read of `{read}`");
+    fn parts_that_cannot_be_read_back_are_reported_on_their_file() {
+        let input = SourceInput {
+            path: "tests/test_x.py".into(),
+            display: "tests/test_x.py".into(),
+            node_path: "tests/test_x.py".into(),
+            explicit: false,
+            text: None,
+        };
+        let info = file_info(&input, &Naming::default());
+        let written = Spill::after(0);
+        let spilled = |spill: &Spill| {
+            let mut outcome = unlinted_file(&info);
+            outcome.facts = FileFacts::default();
+            outcome.spilled.facts = spill.put(&FileFacts {
+                node_path: "tests/test_x.py".into(),
+                display: "tests/test_x.py".into(),
+                ..FileFacts::default()
+            });
+            outcome.spilled.reads = spill.put(&Vec::<StateRead>::new());
+            outcome
+        };
+        let nothing_written = WrittenPaths::new([]);
+
+        let mut read_back = spilled(&written);
+        read_back.restore_facts(&written);
+        read_back.restore_reads(&written, &nothing_written);
+        assert!(read_back.file_diagnostics.is_empty());
+        assert_eq!(read_back.facts.node_path, "tests/test_x.py");
+
+        // Segments of one spill asked of another, which holds nothing.
+        let mut lost = spilled(&written);
+        let elsewhere = Spill::in_memory();
+        lost.restore_facts(&elsewhere);
+        lost.restore_reads(&elsewhere, &nothing_written);
+        assert_eq!(lost.file_diagnostics.len(), 2);
+        for diagnostic in &lost.file_diagnostics {
+            assert_eq!(diagnostic.rule.code, "ISO001");
+            assert_eq!(diagnostic.file, "tests/test_x.py");
+            assert!(
+                diagnostic
+                    .message
+                    .contains("could not read back from its temporary file"),
+                "{}",
+                diagnostic.message
+            );
         }
+        assert_eq!(lost.facts.node_path, "tests/test_x.py");
+        assert_eq!(lost.facts.display, "tests/test_x.py");
     }
 
     #[test]

@@ -1762,6 +1762,48 @@ pub fn paths_meet(written: &str, read: &str) -> bool {
         || read.starts_with(written) && read.as_bytes().get(written.len()) == Some(&b'.')
 }
 
+/// The paths some test code writes. A test's read that meets none of them cannot be a victim in
+/// ISO402's pairing (`cross_test_state_flow::pair`), which looks at no other read: the project
+/// stage keeps only the reads this lets through.
+pub struct WrittenPaths {
+    /// Each written path.
+    exact: foldhash::HashSet<String>,
+    /// Each written path and every dotted prefix of it.
+    above: foldhash::HashSet<String>,
+}
+
+impl WrittenPaths {
+    pub fn new<'a>(paths: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut written = WrittenPaths {
+            exact: foldhash::HashSet::default(),
+            above: foldhash::HashSet::default(),
+        };
+        for path in paths {
+            written.exact.insert(path.to_string());
+            written.above.insert(path.to_string());
+            for (cut, _) in path.match_indices('.') {
+                written.above.insert(path[..cut].to_string());
+            }
+        }
+        written
+    }
+
+    /// Whether some written path meets `path` (as [`paths_meet`] says): the same, below it
+    /// or above it.
+    fn meet(&self, path: &str) -> bool {
+        self.above.contains(path)
+            || path
+                .match_indices('.')
+                .any(|(cut, _)| self.exact.contains(&path[..cut]))
+    }
+
+    /// Whether a test's read may pair with a write: the pairing looks no further.
+    pub fn may_meet(&self, read: &StateRead) -> bool {
+        read.owner.test.is_some()
+            && (self.meet(&read.path) || read.instance.as_deref().is_some_and(|i| self.meet(i)))
+    }
+}
+
 /// The path with the file's module and package filled in.
 pub fn absolute_path(path: &str, module: &str, package: &str) -> String {
     if let Some(rest) = path.strip_prefix("{module}") {
@@ -1788,7 +1830,41 @@ pub fn shown(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{absolute_path, paths_meet};
+    use super::{absolute_path, paths_meet, WrittenPaths};
+
+    #[test]
+    fn a_read_is_kept_exactly_when_a_written_path_meets_it() {
+        let written = [
+            "pkg.settings.DEBUG",
+            "pkg.cache",
+            "sys.modules.[x]",
+            "os.environ.HOME",
+        ];
+        let index = WrittenPaths::new(written);
+        let reads = [
+            "pkg",
+            "pkg.settings",
+            "pkg.settings.DEBUG",
+            "pkg.settings.DEBUG.x",
+            "pkg.settings.DEBUGGER",
+            "pkg.cache",
+            "pkg.cache.size",
+            "pkg.cached",
+            "pkg.other",
+            "sys.modules",
+            "sys.modules.[x]",
+            "sys.modules.[x].y",
+            "sys.modules.[xy]",
+            "os.environ",
+            "os.environ.PATH",
+            "other",
+            "",
+        ];
+        for read in reads {
+            let expected = written.iter().any(|w| paths_meet(w, read));
+            assert_eq!(index.meet(read), expected, "read of `{read}`");
+        }
+    }
 
     #[test]
     fn paths_meet_when_one_covers_the_other() {
