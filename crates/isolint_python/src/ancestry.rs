@@ -46,11 +46,8 @@ impl<'t> WalkPath<'t> {
 }
 
 impl<'t> Ancestry<'t> {
-    /// Room for the nodes a source of `source_len` bytes records, so the walk rarely grows the
-    /// table: it records about one node per 15 bytes of test code (one per 10 or fewer in nine
-    /// files of ten, on Django's tests).
-    pub(crate) fn for_source(source_len: usize) -> Self {
-        let expected = source_len / 10;
+    /// Room for `expected` recorded nodes, so the walk rarely grows the table.
+    pub(crate) fn with_capacity(expected: usize) -> Self {
         Ancestry {
             nodes: Vec::with_capacity(expected),
             parent_of: HashMap::with_capacity_and_hasher(expected, Default::default()),

@@ -297,9 +297,15 @@ const UNITTEST_BASES: &[&str] = &[
     "AioHTTPTestCase",
 ];
 
+/// Bytes of source per node the walk records (a wanted node, an ancestor): one per 15 on average
+/// on Django's tests, and one per 10 or more in nine files of ten. The tables are sized from it so
+/// that the walk rarely grows them, which copies them each time.
+const SOURCE_BYTES_PER_RECORDED_NODE: usize = 10;
+
 /// Builds the model in one walk of the tree.
 pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> FileModel<'t> {
     let root = tree.root_node();
+    let recorded = source.len() / SOURCE_BYTES_PER_RECORDED_NODE;
     let mut model = FileModel {
         source,
         tree,
@@ -307,16 +313,15 @@ pub fn build<'t>(tree: &'t Tree, source: &'t str, options: &BuildOptions) -> Fil
         fixtures: Vec::new(),
         markers: HashMap::default(),
         pytest_plugins: Vec::new(),
-        wanted_nodes: Vec::with_capacity(source.len() / 10),
-        wanted_kind_ids: Vec::with_capacity(source.len() / 10),
+        wanted_nodes: Vec::with_capacity(recorded),
+        wanted_kind_ids: Vec::with_capacity(recorded),
         unittest_classes: Vec::new(),
         test_classes: Vec::new(),
         scope_of_definition: HashMap::default(),
-        ancestry: Ancestry::for_source(source.len()),
+        ancestry: Ancestry::with_capacity(recorded),
+        // Sized from the source as above: in test code, about one string per 100 bytes, one call
+        // per 128 and one attribute per 64.
         strings: Vec::with_capacity(source.len() / 48),
-        // Sized from the source so that the walk rarely grows them: in test code, about one call
-        // per 128 bytes, one attribute per 64, one string per 100 and one wanted node per 15 (one
-        // per 10 or fewer in nine files of ten, on Django's tests).
         call_parts: HashMap::with_capacity_and_hasher(source.len() / 128, Default::default()),
         attribute_parts: HashMap::with_capacity_and_hasher(source.len() / 64, Default::default()),
         call_args: HashMap::with_capacity_and_hasher(source.len() / 128, Default::default()),
